@@ -1,0 +1,103 @@
+"""Settings: the only reader of the environment.
+
+Every setting is typed and validated once, when `load_settings()` runs at start-up; the rest of Leadflow
+receives the resulting `Settings` object. Secrets are `SecretStr`, so they never appear in a repr, a log line
+or an error message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+HUBSPOT_PUBLIC_API = "https://api.hubapi.com"
+
+
+class Environment(StrEnum):
+    PRODUCTION = "production"
+    DEVELOPMENT = "development"
+    DEMO = "demo"
+
+
+class SettingsError(Exception):
+    """The environment does not describe a runnable Leadflow; the message says what to fix."""
+
+
+class Settings(BaseSettings):
+    """Leadflow's settings, read from environment variables of the same name (upper case)."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+
+    leadflow_env: Environment = Environment.PRODUCTION
+    hubspot_access_token: SecretStr | None = None
+    hubspot_client_secret: SecretStr | None = None
+    hubspot_app_id: str | None = None
+    hubspot_api_base: AnyHttpUrl = AnyHttpUrl(HUBSPOT_PUBLIC_API)
+    hubspot_rate_limit: Annotated[int, Field(gt=0, le=10_000)] = 190
+    hubspot_connect_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
+    hubspot_read_timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
+    database_url: str = "sqlite:///leadflow.db"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    leadflow_config: Path = Path("config")
+    public_url: AnyHttpUrl | None = None
+    webhook_max_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 1024 * 1024
+    drain_debounce_seconds: Annotated[float, Field(ge=0, le=300)] = 1.0
+    drain_batch_size: Annotated[int, Field(ge=1, le=100)] = 100
+    reconcile_grace_seconds: Annotated[int, Field(ge=0)] = 120
+    queue_name: str = "leadflow"
+    redis_prefix: str = "leadflow"
+
+    @model_validator(mode="after")
+    def _require_production_secrets(self) -> Settings:
+        if self.leadflow_env is not Environment.PRODUCTION:
+            return self
+        missing = [
+            name.upper()
+            for name in ("hubspot_access_token", "hubspot_client_secret", "hubspot_app_id")
+            if not _present(getattr(self, name))
+        ]
+        if missing:
+            raise ValueError(
+                f"{', '.join(missing)} must be set in production "
+                "(set LEADFLOW_ENV=development to run without HubSpot credentials)"
+            )
+        return self
+
+    @property
+    def api_base(self) -> str:
+        """Return the HubSpot API base URL without a trailing slash."""
+        return str(self.hubspot_api_base).rstrip("/")
+
+    def access_token(self) -> str:
+        """Return the HubSpot access token, or fail with a clear message when it is not set."""
+        if self.hubspot_access_token is None:
+            raise SettingsError("HUBSPOT_ACCESS_TOKEN is not set: Leadflow cannot call HubSpot without it.")
+        return self.hubspot_access_token.get_secret_value()
+
+
+def _present(value: object) -> bool:
+    if isinstance(value, SecretStr):
+        return bool(value.get_secret_value())
+    return bool(value)
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Read and validate the settings from the environment (and `overrides`), or raise `SettingsError`."""
+    try:
+        return Settings(**dict(overrides or {}))
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        location = ".".join(str(part).upper() for part in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(f"{location}: {message}" if location else message)
+    return "Invalid settings: " + "; ".join(problems)
