@@ -1,0 +1,170 @@
+"""Assessment of one contact: fit, engagement, score, grade, stage and reasons (SCORING-MODEL.md)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.rules.engagement import EngagementEvent, EventContribution, event_contributions, event_windows
+from app.rules.expressions import PropertyRecord
+from app.rules.model import GradeBand, ScoringModel
+from app.rules.values import as_utc, convert_properties
+
+SEPARATOR = " · "
+ELLIPSIS = "…"
+MAX_REASONS_LENGTH = 1000
+"""`leadflow_score_reasons` is read in a HubSpot sidebar card: keep it short."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why the score is what it is: a matched fit rule, or an event type with a contribution."""
+
+    id: str
+    label: str
+    points: int
+    count: int | None = None
+    decayed: bool = False
+    capped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Blocked:
+    """A stage whose condition matched but whose required properties are missing."""
+
+    stage: str
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The result of assessing one contact with one scoring model."""
+
+    fit: int
+    engagement: int
+    score: int
+    grade: str
+    stage: str | None
+    blocked: tuple[Blocked, ...]
+    model: str
+    reasons: tuple[Reason, ...]
+
+
+def assess(
+    model: ScoringModel,
+    contact: Mapping[str, object],
+    company: Mapping[str, object],
+    events: Iterable[EngagementEvent],
+    now: datetime,
+    property_types: Mapping[str, str] | None = None,
+) -> Assessment:
+    """Assess a contact, its primary company and its engagement events at `now`."""
+    now = as_utc(now)
+    types = {**(property_types or {}), **model.property_types}
+    records: dict[str, object] = {
+        "contact": PropertyRecord(convert_properties(contact, "contact", types)),
+        "company": PropertyRecord(convert_properties(company, "company", types)),
+    }
+    counted = [event for event in _in_utc(events) if event.occurred_at <= now]
+    fit, fit_reasons = _fit(model, records)
+    engagement, event_reasons = _engagement(model, counted, now)
+    grade = _grade_label(model.fit_grades, fit) + _grade_label(model.engagement_grades, engagement)
+    stage_facts = {
+        **records,
+        **event_windows(counted, now),
+        "fit": fit,
+        "engagement": engagement,
+        "score": fit + engagement,
+        "grade": grade,
+    }
+    stage, blocked = _stage(model, stage_facts)
+    reasons = sorted([*fit_reasons, *event_reasons], key=lambda reason: (-abs(reason.points), reason.id))
+    return Assessment(fit, engagement, fit + engagement, grade, stage, blocked, model.model, tuple(reasons))
+
+
+def render_reasons(reasons: Iterable[Reason], max_length: int = MAX_REASONS_LENGTH) -> str:
+    """Render reasons as `+30 Decision maker · +4 Whitepaper download (1×, decayed)`, cut to max_length."""
+    parts = [render_reason(reason) for reason in reasons]
+    text = SEPARATOR.join(parts)
+    if len(text) <= max_length:
+        return text
+    kept: list[str] = []
+    for part in parts:
+        if len(SEPARATOR.join([*kept, part, ELLIPSIS])) > max_length:
+            break
+        kept.append(part)
+    if kept:
+        return SEPARATOR.join([*kept, ELLIPSIS])
+    return text[: max(max_length - len(ELLIPSIS), 0)] + ELLIPSIS
+
+
+def render_reason(reason: Reason) -> str:
+    """Render one reason: signed points, label and, for events, the count and flags."""
+    text = f"{reason.points:+d} {reason.label}"
+    if reason.count is None:
+        return text
+    details = [f"{reason.count}×"]
+    if reason.decayed:
+        details.append("decayed")
+    if reason.capped:
+        details.append("capped")
+    return f"{text} ({', '.join(details)})"
+
+
+def round_half_up(value: float) -> int:
+    """Round to the nearest integer, halves up: floor(x + 0.5)."""
+    return math.floor(value + 0.5)
+
+
+def clamp(value: float, low: float, high: float) -> float:
+    """Clamp a value into [low, high]."""
+    return min(max(value, low), high)
+
+
+def _in_utc(events: Iterable[EngagementEvent]) -> list[EngagementEvent]:
+    return [
+        event if event.occurred_at.utcoffset() is not None else EngagementEvent(event.type, as_utc(event.occurred_at))
+        for event in events
+    ]
+
+
+def _fit(model: ScoringModel, records: Mapping[str, object]) -> tuple[int, list[Reason]]:
+    matched = [rule for rule in model.fit_rules if rule.condition.matches(records)]
+    fit_raw = math.fsum(rule.points for rule in matched)
+    reasons = [Reason(rule.id, rule.label, round_half_up(rule.points)) for rule in matched]
+    return round_half_up(clamp(fit_raw, 0, model.fit_limit)), reasons
+
+
+def _engagement(model: ScoringModel, events: list[EngagementEvent], now: datetime) -> tuple[int, list[Reason]]:
+    contributions = [c for c in event_contributions(model, events, now) if c.contribution != 0]
+    engagement_raw = math.fsum(c.contribution for c in contributions)
+    reasons = [_event_reason(contribution) for contribution in contributions]
+    return round_half_up(clamp(engagement_raw, 0, model.engagement_limit)), reasons
+
+
+def _grade_label(bands: tuple[GradeBand, ...], value: int) -> str:
+    return next((band.label for band in bands if band.threshold <= value), "")
+
+
+def _stage(model: ScoringModel, facts: Mapping[str, object]) -> tuple[str | None, tuple[Blocked, ...]]:
+    blocked: list[Blocked] = []
+    for stage in model.stages:
+        if not stage.condition.matches(facts):
+            continue
+        missing = tuple(ref.text for ref in stage.requires if not _present(facts[ref.object_name], ref.name))
+        if not missing:
+            return stage.id, tuple(blocked)
+        blocked.append(Blocked(stage.id, missing))
+    return None, tuple(blocked)
+
+
+def _present(record: object, name: str) -> bool:
+    return isinstance(record, PropertyRecord) and name in record.values
+
+
+def _event_reason(contribution: EventContribution) -> Reason:
+    weight = contribution.weight
+    points = round_half_up(contribution.contribution)
+    return Reason(weight.type, weight.label, points, contribution.count, contribution.decayed, contribution.capped)

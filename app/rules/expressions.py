@@ -1,0 +1,145 @@
+"""Conditions: `when` expressions of the rule-engine library, compiled once and evaluated safely."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import rule_engine
+from rule_engine import ast as rule_ast
+from rule_engine import errors as rule_errors
+from rule_engine.suggestions import suggest_symbol
+from rule_engine.types import DataType
+
+RECORD_NAMES = ("contact", "company")
+FIT_NAMES: Mapping[str, Any] = {"contact": DataType.UNDEFINED, "company": DataType.UNDEFINED}
+STAGE_NAMES: Mapping[str, Any] = {
+    **FIT_NAMES,
+    "fit": DataType.FLOAT,
+    "engagement": DataType.FLOAT,
+    "score": DataType.FLOAT,
+    "grade": DataType.STRING,
+    "events_last_7d": DataType.ARRAY(DataType.STRING),
+    "events_last_30d": DataType.ARRAY(DataType.STRING),
+    "events_last_90d": DataType.ARRAY(DataType.STRING),
+    "events_ever": DataType.ARRAY(DataType.STRING),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyRecord:
+    """The converted properties of a contact or a company, as seen by expressions (`contact.email`)."""
+
+    values: Mapping[str, object]
+
+    def __getitem__(self, name: str) -> object:
+        return self.values[name]
+
+
+class ExpressionError(Exception):
+    """A `when` expression does not compile."""
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A compiled `when` expression."""
+
+    text: str
+    rule: Any
+
+    def matches(self, thing: Mapping[str, object]) -> bool:
+        """Evaluate the condition; any evaluation error counts as not matched."""
+        try:
+            return bool(self.rule.matches(thing))
+        except Exception:  # SCORING-MODEL.md: an error never fails the contact, the rule just does not match
+            return False
+
+    def property_references(self) -> Iterator[tuple[str, str]]:
+        """Yield (`contact` or `company`, property name) for every property the expression reads."""
+        for node in _walk(self.rule.statement):
+            if isinstance(node, rule_ast.GetAttributeExpression) and _is_record_symbol(node.object):
+                yield node.object.name, node.name
+            elif (
+                isinstance(node, rule_ast.GetItemExpression)
+                and _is_record_symbol(node.container)
+                and isinstance(node.item, rule_ast.StringExpression)
+            ):
+                yield node.container.name, node.item.value
+
+
+def compile_condition(text: str, names: Mapping[str, Any] | None = None) -> Condition:
+    """Compile a `when` expression; `names` restricts the top-level names it may use (None: any name)."""
+    context = rule_engine.Context(
+        default_value=None,
+        default_timezone="utc",
+        resolver=resolve_symbol,
+        type_resolver=None if names is None else _type_resolver(names),
+    )
+    try:
+        with warnings.catch_warnings():
+            # string literals are decoded with 'unicode-escape', which warns on regex escapes like '\.'
+            # and keeps them unchanged: exactly what a regular expression in a YAML file means
+            warnings.simplefilter("ignore", DeprecationWarning)
+            rule = rule_engine.Rule(text, context=context)
+    except rule_errors.RuleSyntaxError as error:
+        raise ExpressionError(f"syntax error in 'when': {error.message}") from None
+    except rule_errors.SymbolResolutionError as error:
+        hint = f" (did you mean '{error.suggestion}'?)" if error.suggestion else ""
+        allowed = ", ".join(names or ())
+        raise ExpressionError(f"unknown name '{error.symbol_name}' in 'when'{hint}; known names: {allowed}") from None
+    except rule_errors.RegexSyntaxError as error:
+        raise ExpressionError(f"invalid regular expression {error.value!r} in 'when': {error.error}") from None
+    except Exception as error:
+        raise ExpressionError(f"invalid 'when': {_describe(error)}") from None
+    return Condition(text=text, rule=rule)
+
+
+def resolve_symbol(thing: object, name: str) -> object:
+    """Resolve a top-level name, or a property of a record; an absent one resolves to the default (null)."""
+    values = thing.values if isinstance(thing, PropertyRecord) else thing
+    if isinstance(values, Mapping) and name in values:
+        return values[name]
+    raise rule_errors.SymbolResolutionError(name)
+
+
+def _type_resolver(names: Mapping[str, Any]) -> Any:
+    def resolve_type(name: str) -> Any:
+        """Return the type of a known name; reject any other."""
+        if name not in names:
+            raise rule_errors.SymbolResolutionError(name, suggestion=suggest_symbol(name, list(names)))
+        return names[name]
+
+    return resolve_type
+
+
+def _describe(error: Exception) -> str:
+    message = getattr(error, "message", None)
+    return message if isinstance(message, str) else str(error) or type(error).__name__
+
+
+def _is_record_symbol(node: object) -> bool:
+    return isinstance(node, rule_ast.SymbolExpression) and node.name in RECORD_NAMES
+
+
+def _walk(node: object) -> Iterator[object]:
+    yield node
+    for child in _children(node):
+        yield from _walk(child)
+
+
+def _children(node: object) -> Iterator[object]:
+    names = dict.fromkeys(name for cls in type(node).__mro__ for name in getattr(cls, "__slots__", ()))
+    names.update(dict.fromkeys(getattr(node, "__dict__", {})))
+    for name in names:
+        if name != "context":
+            yield from _nodes_in(getattr(node, name, None))
+
+
+def _nodes_in(value: object) -> Iterator[object]:
+    if isinstance(value, rule_ast.ASTNodeBase):
+        yield value
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _nodes_in(item)

@@ -1,0 +1,63 @@
+"""Leadflow's own contact properties: their definitions, derived from the scoring model for `leadflow setup`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.rules import writes
+
+GROUP_NAME = "leadflow"
+GROUP_LABEL = "Lead scoring (Leadflow)"
+
+
+@dataclass(frozen=True)
+class PropertyOption:
+    value: str
+    label: str
+    display_order: int = 0
+
+
+@dataclass(frozen=True)
+class PropertyInfo:
+    """A property definition as HubSpot holds it, or as Leadflow wants it."""
+
+    name: str
+    label: str
+    type: str
+    field_type: str
+    group_name: str
+    description: str = ""
+    options: tuple[PropertyOption, ...] = field(default_factory=tuple)
+
+
+def score_properties(stages: Sequence[tuple[str, str]], grades: Sequence[str]) -> tuple[PropertyInfo, ...]:
+    """Return the definitions of the score properties; `stages` are (id, label) pairs in model order."""
+    stage_options = tuple(PropertyOption(sid, label, order) for order, (sid, label) in enumerate(stages))
+    grade_options = tuple(PropertyOption(grade, grade, order) for order, grade in enumerate(grades))
+    return (
+        _number(writes.FIT_SCORE, "Fit score", "Who the contact is: industry, size, role, market (Leadflow)."),
+        _number(writes.ENGAGEMENT_SCORE, "Engagement score", "What the contact did, with decay (Leadflow)."),
+        _number(writes.SCORE, "Lead score", "Fit score plus engagement score (Leadflow)."),
+        _enumeration(writes.GRADE, "Lead grade", "Fit letter and engagement digit, e.g. B2 (Leadflow).", grade_options),
+        _enumeration(
+            writes.STAGE, "Qualification stage", "The highest stage the contact qualifies for.", stage_options
+        ),
+        PropertyInfo(writes.REASONS, "Score reasons", "string", "textarea", GROUP_NAME, "Why the score is what it is."),
+        PropertyInfo(writes.MODEL, "Scoring model", "string", "text", GROUP_NAME, "The model version that scored."),
+        PropertyInfo(writes.SCORED_AT, "Scored at", "datetime", "date", GROUP_NAME, "When the score last changed."),
+    )
+
+
+def missing_options(wanted: Sequence[PropertyOption], present: Sequence[PropertyOption]) -> list[PropertyOption]:
+    """Return the options of `wanted` whose value is not among `present` (options are never removed)."""
+    values = {option.value for option in present}
+    return [option for option in wanted if option.value not in values]
+
+
+def _number(name: str, label: str, description: str) -> PropertyInfo:
+    return PropertyInfo(name, label, "number", "number", GROUP_NAME, description)
+
+
+def _enumeration(name: str, label: str, description: str, options: tuple[PropertyOption, ...]) -> PropertyInfo:
+    return PropertyInfo(name, label, "enumeration", "select", GROUP_NAME, description, options)

@@ -1,0 +1,141 @@
+"""Signal rules turn raw HubSpot webhook events into engagement event types."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from app.rules import ConfigError, SignalRules, load_signal_rules, parse_signal_rules
+
+FILE = "config/signals.yaml"
+
+
+def conversion(name: object) -> dict[str, object]:
+    return {
+        "subscriptionType": "contact.propertyChange",
+        "objectId": 1201,
+        "propertyName": "recent_conversion_event_name",
+        "propertyValue": name,
+        "changeSource": "FORM",
+        "occurredAt": 1795168800000,
+    }
+
+
+@pytest.mark.parametrize(
+    ("form", "expected"),
+    [
+        ("Whitepaper: Predictive maintenance", ("whitepaper_download",)),
+        ("Q4 WHITEPAPER download", ("whitepaper_download",)),
+        ("Book a demo", ("demo_request",)),
+        ("webinar-registration-2026", ("webinar_registration",)),
+        ("Demo webinar", ("demo_request", "webinar_registration")),
+        ("Contact us", ()),
+    ],
+)
+def test_a_conversion_is_read_from_the_form_name_case_insensitively(
+    default_signals: SignalRules, form: str, expected: tuple[str, ...]
+) -> None:
+    assert default_signals.engagement_types(conversion(form)) == expected
+
+
+def test_a_change_of_the_last_email_click_date_is_a_newsletter_click(default_signals: SignalRules) -> None:
+    event = {
+        "subscriptionType": "contact.propertyChange",
+        "propertyName": "hs_email_last_click_date",
+        "propertyValue": "1795168800000",
+    }
+    assert default_signals.engagement_types(event) == ("newsletter_click",)
+
+
+@pytest.mark.parametrize("value", ["", None])
+def test_clearing_the_last_email_click_date_is_not_a_click(default_signals: SignalRules, value: object) -> None:
+    event = {"subscriptionType": "contact.propertyChange", "propertyName": "hs_email_last_click_date"}
+    if value is not None:
+        event["propertyValue"] = value
+    assert default_signals.engagement_types(event) == ()
+
+
+def test_a_new_meeting_is_a_booked_meeting(default_signals: SignalRules) -> None:
+    event = {"subscriptionType": "object.creation", "objectTypeId": "0-47", "objectId": 88}
+    assert default_signals.engagement_types(event) == ("meeting_booked",)
+    assert default_signals.engagement_types({**event, "objectTypeId": "0-48"}) == ()
+
+
+def test_rules_listen_only_to_their_subscription_type(default_signals: SignalRules) -> None:
+    event = {**conversion("Book a demo"), "subscriptionType": "contact.creation"}
+    assert default_signals.engagement_types(event) == ()
+    assert default_signals.engagement_types({"propertyName": "recent_conversion_event_name"}) == ()
+
+
+def test_an_event_the_rule_cannot_evaluate_matches_nothing(default_signals: SignalRules) -> None:
+    assert default_signals.engagement_types(conversion(42)) == ()
+
+
+def test_the_default_rules_list_their_subscriptions_and_event_types(default_signals: SignalRules) -> None:
+    assert default_signals.subscriptions == ("contact.propertyChange", "object.creation")
+    assert default_signals.event_types == (
+        "whitepaper_download",
+        "demo_request",
+        "webinar_registration",
+        "newsletter_click",
+        "meeting_booked",
+    )
+
+
+def test_labels_default_to_the_id_and_descriptions_to_empty() -> None:
+    rules = parse_signal_rules(
+        "rules:\n  - {id: any, subscription: contact.creation, when: 'true', event: signup}\n", FILE
+    )
+    assert (rules.rules[0].label, rules.rules[0].description) == ("any", "")
+    assert rules.engagement_types({"subscriptionType": "contact.creation"}) == ("signup",)
+
+
+def test_two_rules_producing_the_same_type_produce_it_once() -> None:
+    rules = parse_signal_rules(
+        textwrap.dedent(
+            """
+            rules:
+              - {id: a, subscription: contact.creation, when: 'true', event: signup}
+              - {id: b, subscription: contact.creation, when: 'objectId > 0', event: signup}
+            """
+        ),
+        FILE,
+    )
+    assert rules.engagement_types({"subscriptionType": "contact.creation", "objectId": 5}) == ("signup",)
+
+
+def test_load_signal_rules_reads_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "signals.yaml"
+    path.write_text("rules: []\n")
+    assert load_signal_rules(path).rules == ()
+
+
+RULE = "  - {id: demo, subscription: contact.propertyChange, when: \"propertyValue =~~ 'demo'\", event: demo_request}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("rules: [\n", "config/signals.yaml: YAML syntax error at line 2"),
+        ("", "config/signals.yaml: the file is empty"),
+        ("signals: []\n", "config/signals.yaml: missing required top-level key 'rules'"),
+        ("rules: []\nversion: 2\n", "config/signals.yaml: unknown top-level key 'version'"),
+        ("rules:\n" + RULE + RULE, "config/signals.yaml: rule 'demo': duplicate rule id"),
+        (
+            "rules:\n" + RULE.replace("=~~ 'demo'", "=~~"),
+            "config/signals.yaml: rule 'demo': syntax error in 'when': ",
+        ),
+        ("rules:\n" + RULE.replace(", event: demo_request", ""), "rule 'demo': missing required key 'event'"),
+        ("rules:\n" + RULE.replace("contact.propertyChange", "contact"), "rule 'demo': 'subscription' "),
+        ("rules:\n" + RULE.replace("event: demo_request", "event: Demo Request"), "rule 'demo': 'event' must be"),
+        ("rules:\n" + RULE.replace("id: demo, ", ""), "config/signals.yaml: rules[0]: missing required key 'id'"),
+        ("rules:\n" + RULE.replace("}", ", weight: 2}"), "rule 'demo': unknown key 'weight'"),
+    ],
+)
+def test_an_invalid_signal_rules_file_names_file_rule_and_problem(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_signal_rules(text, FILE)
+    assert message in str(caught.value)
+    assert caught.value.file == FILE
