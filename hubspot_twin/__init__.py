@@ -1,0 +1,9 @@
+"""A stateful, in-memory twin of the HubSpot CRM API subset Leadflow uses (tests, demo, benchmarks only)."""
+
+from __future__ import annotations
+
+from hubspot_twin.errors import HubSpotError
+from hubspot_twin.server import TwinServer, run
+from hubspot_twin.twin import Twin
+
+__all__ = ["HubSpotError", "Twin", "TwinServer", "run"]

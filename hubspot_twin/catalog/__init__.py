@@ -1,0 +1,40 @@
+"""What a fresh HubSpot portal holds: object types, default properties and groups, association types."""
+
+from __future__ import annotations
+
+from hubspot_twin.catalog import companies, contacts, engagements
+from hubspot_twin.catalog.object_types import (
+    CALLS,
+    COMPANIES,
+    CONTACTS,
+    MEETINGS,
+    OBJECT_TYPES,
+    ObjectType,
+    resolve,
+)
+from hubspot_twin.catalog.spec import PropertySpec
+
+DEFAULT_PROPERTIES: dict[str, tuple[PropertySpec, ...]] = {
+    CONTACTS.name: contacts.PROPERTIES,
+    COMPANIES.name: companies.PROPERTIES,
+    MEETINGS.name: engagements.MEETING_PROPERTIES,
+    CALLS.name: engagements.CALL_PROPERTIES,
+}
+DEFAULT_GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
+    CONTACTS.name: contacts.GROUPS,
+    COMPANIES.name: companies.GROUPS,
+    MEETINGS.name: engagements.MEETING_GROUPS,
+    CALLS.name: engagements.CALL_GROUPS,
+}
+
+__all__ = [
+    "CALLS",
+    "COMPANIES",
+    "CONTACTS",
+    "DEFAULT_GROUPS",
+    "DEFAULT_PROPERTIES",
+    "MEETINGS",
+    "OBJECT_TYPES",
+    "ObjectType",
+    "resolve",
+]
