@@ -1,0 +1,118 @@
+"""Recording a webhook request: signals, the engagements they imply, merges and privacy deletions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, exists, or_, update
+from sqlalchemy.orm import aliased
+
+from app.ledger.models import ENGAGEMENTS, SIGNALS, ContactState, Engagement, Signal
+from app.ledger.records import Intake, IntakeResult, Merge, NewSignal
+from app.ledger.upsert import insert_for
+
+
+def record_intake(connection: Connection, intake: Intake, received_at: datetime) -> IntakeResult:
+    """Store new signals and their engagements, apply merges and privacy deletions; skip duplicates."""
+    unique = list({signal.dedupe_key: signal for signal in reversed(intake.signals)}.values())[::-1]
+    new_ids = _insert_signals(connection, unique, received_at)
+    new_signals = [signal for signal in unique if signal.dedupe_key in new_ids]
+    _insert_engagements(connection, [(new_ids[s.dedupe_key], s) for s in new_signals])
+    for merge in intake.merges:
+        move_contact_rows(connection, merge)
+    forget_contacts(connection, intake.forgotten)
+    forgotten = frozenset(intake.forgotten)
+    dirty = {s.contact_id for s in new_signals if s.contact_id is not None}
+    return IntakeResult(
+        stored=len(new_signals),
+        duplicates=len(intake.signals) - len(new_signals),
+        dirty_contacts=frozenset(dirty - forgotten),
+        pending_objects=sum(1 for s in new_signals if s.contact_id is None),
+        forgotten=forgotten,
+    )
+
+
+def _insert_signals(connection: Connection, signals: Sequence[NewSignal], received_at: datetime) -> dict[str, int]:
+    if not signals:
+        return {}
+    rows = [_signal_row(signal, received_at) for signal in signals]
+    statement = (
+        insert_for(connection, SIGNALS)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(SIGNALS.c.id, SIGNALS.c.dedupe_key)
+    )
+    return {key: signal_id for signal_id, key in connection.execute(statement)}
+
+
+def _signal_row(signal: NewSignal, received_at: datetime) -> dict[str, Any]:
+    return {
+        "dedupe_key": signal.dedupe_key,
+        "source": signal.source,
+        "subscription_type": signal.subscription_type,
+        "kind": signal.kind,
+        "object_type": signal.object_type,
+        "object_id": signal.object_id,
+        "contact_id": signal.contact_id,
+        "occurred_at": signal.occurred_at,
+        "received_at": received_at,
+        "payload": dict(signal.payload),
+    }
+
+
+def _insert_engagements(connection: Connection, stored: Iterable[tuple[int, NewSignal]]) -> None:
+    rows = [
+        {
+            "contact_id": signal.contact_id,
+            "type": engagement_type,
+            "occurred_at": signal.occurred_at,
+            "source_key": signal.dedupe_key,
+            "signal_id": signal_id,
+        }
+        for signal_id, signal in stored
+        if signal.contact_id is not None
+        for engagement_type in signal.engagement_types
+    ]
+    insert_engagements(connection, rows)
+
+
+def insert_engagements(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert engagement rows; an occurrence already recorded for that contact is skipped."""
+    if not rows:
+        return
+    statement = insert_for(connection, ENGAGEMENTS).on_conflict_do_nothing(
+        index_elements=["contact_id", "type", "source_key"]
+    )
+    connection.execute(statement, rows)
+
+
+def move_contact_rows(connection: Connection, merge: Merge) -> None:
+    """Re-key the merged contacts' signals and engagements to the survivor; drop their state."""
+    merged = [contact for contact in merge.merged if contact != merge.survivor]
+    if not merged:
+        return
+    survivor_row = aliased(Engagement)
+    already_there = exists().where(
+        and_(
+            survivor_row.contact_id == merge.survivor,
+            survivor_row.type == Engagement.type,
+            survivor_row.source_key == Engagement.source_key,
+        )
+    )
+    connection.execute(delete(Engagement).where(Engagement.contact_id.in_(merged), already_there))
+    connection.execute(update(Engagement).where(Engagement.contact_id.in_(merged)).values(contact_id=merge.survivor))
+    connection.execute(update(Signal).where(Signal.contact_id.in_(merged)).values(contact_id=merge.survivor))
+    connection.execute(delete(ContactState).where(ContactState.contact_id.in_(merged)))
+
+
+def forget_contacts(connection: Connection, contact_ids: Sequence[str]) -> None:
+    """Remove every ledger row of these contacts (a privacy deletion)."""
+    if not contact_ids:
+        return
+    ids = list(contact_ids)
+    about_them = or_(Signal.contact_id.in_(ids), and_(Signal.object_type == "contact", Signal.object_id.in_(ids)))
+    connection.execute(delete(Engagement).where(Engagement.contact_id.in_(ids)))
+    connection.execute(delete(Signal).where(about_them))
+    connection.execute(delete(ContactState).where(ContactState.contact_id.in_(ids)))

@@ -1,0 +1,102 @@
+"""The ledger's tables: the durable record of every signal and of every assessment written."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.ledger.types import Identity64, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Signal(Base):
+    """One received event, stored before it is acknowledged; `processed_at` is set once it is reflected."""
+
+    __tablename__ = "signals"
+
+    id: Mapped[int] = mapped_column(Identity64, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(32))
+    subscription_type: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(32))
+    contact_id: Mapped[str | None] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_signals_pending", "processed_at", "received_at"),
+        Index("ix_signals_contact", "contact_id", "id"),
+    )
+
+
+class Engagement(Base):
+    """A canonical engagement event (`demo_request`, …) derived from a signal; the model counts these."""
+
+    __tablename__ = "engagements"
+
+    id: Mapped[int] = mapped_column(Identity64, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source_key: Mapped[str] = mapped_column(String(96))
+    signal_id: Mapped[int | None] = mapped_column(Identity64, ForeignKey("signals.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        UniqueConstraint("contact_id", "type", "source_key", name="uq_engagements_occurrence"),
+        Index("ix_engagements_contact", "contact_id", "occurred_at"),
+    )
+
+
+class ContactState(Base):
+    """The last assessment of a contact and the values Leadflow wrote for it."""
+
+    __tablename__ = "contact_state"
+
+    contact_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    company_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    fit: Mapped[int] = mapped_column(Integer)
+    engagement: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer)
+    grade: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str | None] = mapped_column(String(64))
+    reasons: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(128))
+    qualification_cycle: Mapped[int] = mapped_column(Integer, default=1)
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class PropertyType(Base):
+    """HubSpot's type of a property the scoring model reads, refreshed by `leadflow setup`."""
+
+    __tablename__ = "property_types"
+
+    object_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32))
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+SIGNALS = cast(Table, Signal.__table__)
+ENGAGEMENTS = cast(Table, Engagement.__table__)
+CONTACT_STATE = cast(Table, ContactState.__table__)
+PROPERTY_TYPES = cast(Table, PropertyType.__table__)

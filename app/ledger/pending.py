@@ -1,0 +1,77 @@
+"""Signals not yet reflected: the resolver's queue (companies, engagement objects) and the reconciler's."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select, update
+
+from app.ledger.intake import insert_engagements
+from app.ledger.models import Signal
+from app.ledger.records import PendingSignal, Resolution
+
+
+def pending_object_signals(connection: Connection, limit: int) -> list[PendingSignal]:
+    """Return the oldest unprocessed signals whose contacts are not yet known."""
+    statement = (
+        select(Signal)
+        .where(Signal.processed_at.is_(None), Signal.contact_id.is_(None))
+        .order_by(Signal.id)
+        .limit(limit)
+    )
+    return [
+        PendingSignal(
+            id=row.id,
+            kind=row.kind,
+            subscription_type=row.subscription_type,
+            object_type=row.object_type,
+            object_id=row.object_id,
+            occurred_at=row.occurred_at,
+            payload=row.payload,
+        )
+        for row in connection.execute(statement)
+    ]
+
+
+def record_resolutions(connection: Connection, resolutions: Sequence[Resolution], at: datetime) -> None:
+    """Attach each resolved signal's engagements to its contacts and mark the signal processed."""
+    rows = [
+        {
+            "contact_id": contact_id,
+            "type": engagement_type,
+            "occurred_at": resolution.occurred_at,
+            "source_key": resolution.object_key,
+            "signal_id": resolution.signal_id,
+        }
+        for resolution in resolutions
+        for contact_id in resolution.contact_ids
+        for engagement_type in resolution.engagement_types
+    ]
+    insert_engagements(connection, rows)
+    ids = [resolution.signal_id for resolution in resolutions]
+    if ids:
+        connection.execute(update(Signal).where(Signal.id.in_(ids)).values(processed_at=at))
+
+
+def contacts_with_pending_signals(connection: Connection, received_before: datetime) -> list[str]:
+    """Return contacts with a signal received before `received_before` that is still unprocessed."""
+    statement = (
+        select(Signal.contact_id)
+        .where(Signal.processed_at.is_(None), Signal.contact_id.is_not(None), Signal.received_at < received_before)
+        .distinct()
+    )
+    return [contact_id for (contact_id,) in connection.execute(statement) if contact_id is not None]
+
+
+def count_pending_object_signals(connection: Connection, received_before: datetime) -> int:
+    """Return how many company/engagement-object signals received before `received_before` wait."""
+    statement = select(func.count()).where(
+        Signal.processed_at.is_(None), Signal.contact_id.is_(None), Signal.received_at < received_before
+    )
+    return int(connection.execute(statement).scalar_one())
+
+
+def watermark(connection: Connection) -> int:
+    """Return the id of the newest stored signal (0 when there is none)."""
+    return int(connection.execute(select(func.coalesce(func.max(Signal.id), 0))).scalar_one())

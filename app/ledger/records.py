@@ -1,0 +1,124 @@
+"""What goes into the ledger and what comes out of it: plain frozen records, no ORM objects."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class NewSignal:
+    """A received event about to be stored; `contact_id` is None while the contacts are still unknown."""
+
+    dedupe_key: str
+    subscription_type: str
+    kind: str
+    object_type: str
+    object_id: str
+    contact_id: str | None
+    occurred_at: datetime
+    payload: Mapping[str, Any]
+    engagement_types: tuple[str, ...] = ()
+    source: str = "hubspot"
+
+
+@dataclass(frozen=True)
+class Merge:
+    """HubSpot merged `merged` into `survivor`: the ledger re-keys their rows to the survivor."""
+
+    survivor: str
+    merged: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Intake:
+    """Everything one webhook request asks the ledger to record, applied in one transaction."""
+
+    signals: tuple[NewSignal, ...] = ()
+    merges: tuple[Merge, ...] = ()
+    forgotten: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    stored: int
+    duplicates: int
+    dirty_contacts: frozenset[str]
+    pending_objects: int
+    forgotten: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class EngagementRecord:
+    type: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingSignal:
+    """A stored signal about a company or an engagement object whose contacts are not yet known."""
+
+    id: int
+    kind: str
+    subscription_type: str
+    object_type: str
+    object_id: str
+    occurred_at: datetime
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The contacts a pending signal concerns, and the engagement types it gives each of them."""
+
+    signal_id: int
+    object_key: str
+    occurred_at: datetime
+    contact_ids: tuple[str, ...]
+    engagement_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AssessedContact:
+    """One contact's assessment as written (or confirmed unchanged) in HubSpot."""
+
+    contact_id: str
+    company_id: str | None
+    fit: int
+    engagement: int
+    score: int
+    grade: str
+    stage: str | None
+    reasons: str
+    model: str
+    assessed_at: datetime
+    changed: bool
+
+
+@dataclass(frozen=True)
+class ContactStateRecord:
+    contact_id: str
+    company_id: str | None
+    fit: int
+    engagement: int
+    score: int
+    grade: str
+    stage: str | None
+    reasons: str
+    model: str
+    qualification_cycle: int
+    assessed_at: datetime
+    changed_at: datetime
+    deleted_at: datetime | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class LedgerCounts:
+    signals: int
+    pending_signals: int
+    engagements: int
+    contacts: int
+    by_kind: Mapping[str, int] = field(default_factory=dict)

@@ -1,0 +1,130 @@
+"""Recording assessments and reading what the drain needs: engagements, contact state, property types."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, select, update
+
+from app.ledger.models import CONTACT_STATE, PROPERTY_TYPES, ContactState, Engagement, PropertyType, Signal
+from app.ledger.records import AssessedContact, ContactStateRecord, EngagementRecord
+from app.ledger.upsert import insert_for
+
+STATE = CONTACT_STATE
+
+
+def engagements_of(connection: Connection, contact_ids: Sequence[str]) -> dict[str, list[EngagementRecord]]:
+    """Return every recorded engagement of these contacts, by contact id."""
+    found: dict[str, list[EngagementRecord]] = defaultdict(list)
+    statement = select(Engagement.contact_id, Engagement.type, Engagement.occurred_at).where(
+        Engagement.contact_id.in_(list(contact_ids))
+    )
+    for contact_id, engagement_type, occurred_at in connection.execute(statement):
+        found[contact_id].append(EngagementRecord(engagement_type, occurred_at))
+    return dict(found)
+
+
+def record_assessed(connection: Connection, assessed: Sequence[AssessedContact]) -> None:
+    """Upsert the contacts' state; `changed_at` moves only when Leadflow changed what HubSpot shows."""
+    for changed in (True, False):
+        rows = [_state_row(contact) for contact in assessed if contact.changed is changed]
+        if not rows:
+            continue
+        statement = insert_for(connection, STATE)
+        refreshed = [*_ASSESSED_COLUMNS, "changed_at"] if changed else _ASSESSED_COLUMNS
+        statement = statement.on_conflict_do_update(
+            index_elements=["contact_id"], set_={name: statement.excluded[name] for name in refreshed}
+        )
+        connection.execute(statement, rows)
+
+
+_ASSESSED_COLUMNS = [
+    "company_id", "fit", "engagement", "score", "grade", "stage", "reasons", "model", "assessed_at",
+    "deleted_at", "last_error",
+]  # fmt: skip
+
+
+def _state_row(contact: AssessedContact) -> dict[str, object]:
+    return {
+        "contact_id": contact.contact_id,
+        "company_id": contact.company_id,
+        "fit": contact.fit,
+        "engagement": contact.engagement,
+        "score": contact.score,
+        "grade": contact.grade,
+        "stage": contact.stage,
+        "reasons": contact.reasons,
+        "model": contact.model,
+        "qualification_cycle": 1,
+        "assessed_at": contact.assessed_at,
+        "changed_at": contact.assessed_at,
+        "deleted_at": None,
+        "last_error": None,
+    }
+
+
+def mark_processed(connection: Connection, contact_ids: Sequence[str], watermark: int, at: datetime) -> None:
+    """Mark the contacts' signals up to `watermark` as reflected in HubSpot."""
+    if not contact_ids:
+        return
+    connection.execute(
+        update(Signal)
+        .where(Signal.contact_id.in_(list(contact_ids)), Signal.id <= watermark, Signal.processed_at.is_(None))
+        .values(processed_at=at)
+    )
+
+
+def mark_deleted(connection: Connection, contact_ids: Sequence[str], at: datetime) -> None:
+    """Note that HubSpot no longer has these contacts (deleted or merged away)."""
+    if contact_ids:
+        connection.execute(
+            update(ContactState).where(ContactState.contact_id.in_(list(contact_ids))).values(deleted_at=at)
+        )
+
+
+def record_error(connection: Connection, errors: Mapping[str, str]) -> None:
+    """Remember why HubSpot refused a contact's write."""
+    for contact_id, message in errors.items():
+        connection.execute(
+            update(ContactState).where(ContactState.contact_id == contact_id).values(last_error=message[:2000])
+        )
+
+
+def states_of(connection: Connection, contact_ids: Sequence[str]) -> dict[str, ContactStateRecord]:
+    """Return the recorded state of these contacts, by contact id."""
+    statement = select(ContactState).where(ContactState.contact_id.in_(list(contact_ids)))
+    return {
+        row.contact_id: ContactStateRecord(**{c.name: getattr(row, c.name) for c in STATE.columns})
+        for row in connection.execute(statement)
+    }
+
+
+def contacts_at_companies(connection: Connection, company_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Return the contacts whose last assessment found them at these companies, by company id."""
+    found: dict[str, list[str]] = defaultdict(list)
+    statement = select(ContactState.company_id, ContactState.contact_id).where(
+        ContactState.company_id.in_(list(company_ids)), ContactState.deleted_at.is_(None)
+    )
+    for company_id, contact_id in connection.execute(statement):
+        if company_id is not None:
+            found[company_id].append(contact_id)
+    return dict(found)
+
+
+def property_types(connection: Connection) -> dict[str, str]:
+    """Return HubSpot's recorded property types as `contact.name` / `company.name` → type."""
+    rows = connection.execute(select(PropertyType.object_type, PropertyType.name, PropertyType.type))
+    return {f"{object_type}.{name}": kind for object_type, name, kind in rows}
+
+
+def save_property_types(connection: Connection, types: Mapping[str, str], at: datetime) -> None:
+    """Replace the recorded property types with `types` (`contact.name` → type)."""
+    connection.execute(PROPERTY_TYPES.delete())
+    rows = [
+        {"object_type": key.split(".", 1)[0], "name": key.split(".", 1)[1], "type": kind, "refreshed_at": at}
+        for key, kind in types.items()
+    ]
+    if rows:
+        connection.execute(PROPERTY_TYPES.insert(), rows)

@@ -1,0 +1,123 @@
+"""The ledger: the durable record behind Leadflow, on SQLite or PostgreSQL.
+
+Every method is one transaction. Callers pass and receive the plain records of `app.ledger.records`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select, func, select
+
+from app.ledger import intake, pending, state
+from app.ledger.models import ContactState, Engagement, Signal
+from app.ledger.records import (
+    AssessedContact,
+    ContactStateRecord,
+    EngagementRecord,
+    Intake,
+    IntakeResult,
+    LedgerCounts,
+    PendingSignal,
+    Resolution,
+)
+
+
+class Ledger:
+    """Signals, engagements and contact state, stored in one SQL database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def record_intake(self, batch: Intake, received_at: datetime) -> IntakeResult:
+        """Store a webhook request's signals (duplicates skipped), merges and privacy deletions."""
+        with self.engine.begin() as connection:
+            return intake.record_intake(connection, batch, received_at)
+
+    def watermark(self) -> int:
+        """Return the id of the newest stored signal."""
+        with self.engine.connect() as connection:
+            return pending.watermark(connection)
+
+    def engagements_of(self, contact_ids: Sequence[str]) -> dict[str, list[EngagementRecord]]:
+        """Return the engagements of these contacts, by contact id."""
+        with self.engine.connect() as connection:
+            return state.engagements_of(connection, contact_ids)
+
+    def record_assessed(
+        self,
+        assessed: Sequence[AssessedContact],
+        missing: Sequence[str],
+        errors: Mapping[str, str],
+        watermark: int,
+        at: datetime,
+    ) -> None:
+        """Record a drain's outcome: new state, contacts HubSpot no longer has, refused writes.
+
+        Signals of refused contacts count as processed too: the refusal is recorded on the contact, and
+        retrying it on every reconcile could not succeed until something about the contact changes.
+        """
+        done = [contact.contact_id for contact in assessed]
+        with self.engine.begin() as connection:
+            state.record_assessed(connection, assessed)
+            state.mark_deleted(connection, missing, at)
+            state.record_error(connection, errors)
+            state.mark_processed(connection, [*done, *missing], watermark, at)
+
+    def states_of(self, contact_ids: Sequence[str]) -> dict[str, ContactStateRecord]:
+        """Return the recorded state of these contacts."""
+        with self.engine.connect() as connection:
+            return state.states_of(connection, contact_ids)
+
+    def pending_object_signals(self, limit: int = 1000) -> list[PendingSignal]:
+        """Return unprocessed signals whose contacts are not yet known (companies, meetings, calls)."""
+        with self.engine.connect() as connection:
+            return pending.pending_object_signals(connection, limit)
+
+    def record_resolutions(self, resolutions: Sequence[Resolution], at: datetime) -> None:
+        """Attach resolved signals to their contacts and mark them processed."""
+        with self.engine.begin() as connection:
+            pending.record_resolutions(connection, resolutions, at)
+
+    def contacts_with_pending_signals(self, received_before: datetime) -> list[str]:
+        """Return contacts whose signals wait unprocessed since before `received_before`."""
+        with self.engine.connect() as connection:
+            return pending.contacts_with_pending_signals(connection, received_before)
+
+    def count_pending_object_signals(self, received_before: datetime) -> int:
+        """Return how many unresolved signals wait since before `received_before`."""
+        with self.engine.connect() as connection:
+            return pending.count_pending_object_signals(connection, received_before)
+
+    def contacts_at_companies(self, company_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Return the contacts last seen at these companies, by company id."""
+        with self.engine.connect() as connection:
+            return state.contacts_at_companies(connection, company_ids)
+
+    def property_types(self) -> dict[str, str]:
+        """Return HubSpot's recorded property types (`contact.name` → type)."""
+        with self.engine.connect() as connection:
+            return state.property_types(connection)
+
+    def save_property_types(self, types: Mapping[str, str], at: datetime) -> None:
+        """Replace the recorded HubSpot property types."""
+        with self.engine.begin() as connection:
+            state.save_property_types(connection, types, at)
+
+    def counts(self) -> LedgerCounts:
+        """Return row counts for status reports."""
+        with self.engine.connect() as connection:
+            by_kind = dict(connection.execute(select(Signal.kind, func.count()).group_by(Signal.kind)).all())
+            return LedgerCounts(
+                signals=sum(by_kind.values()),
+                pending_signals=_count(connection, select(func.count()).where(Signal.processed_at.is_(None))),
+                engagements=_count(connection, select(func.count()).select_from(Engagement)),
+                contacts=_count(connection, select(func.count()).select_from(ContactState)),
+                by_kind=by_kind,
+            )
+
+
+def _count(connection: Connection, statement: Select[Any]) -> int:
+    return int(connection.execute(statement).scalar_one())

@@ -1,0 +1,140 @@
+"""The worklist in Redis: which contacts are dirty, which a drain has claimed, and which jobs are pending.
+
+Redis is a work queue, never the record: everything here can be rebuilt from the ledger by the reconciler.
+
+- `dirty` is a sorted set of contact ids scored by the time they first became dirty (later marks keep the
+  earliest time, so a contact in a steady stream of events is still drained after the debounce).
+- `claimed` holds the ids a drain is working on, scored by the time the claim expires. A contact that is
+  claimed stays out of other drains; a claim whose drain died expires and goes back to `dirty`.
+- `pending:<job>` keys make sure at most one drain (or resolve) job waits in the queue at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from redis import Redis
+
+CLAIM_SCRIPT = """
+local limit = tonumber(ARGV[3])
+local candidates = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0,
+                              limit + redis.call('ZCARD', KEYS[2]))
+local taken = {}
+for _, id in ipairs(candidates) do
+  if #taken >= limit then break end
+  local lease = redis.call('ZSCORE', KEYS[2], id)
+  if (not lease) or tonumber(lease) < tonumber(ARGV[1]) then
+    redis.call('ZREM', KEYS[1], id)
+    redis.call('ZADD', KEYS[2], ARGV[4], id)
+    table.insert(taken, id)
+  end
+end
+return taken
+"""
+
+REQUEUE_EXPIRED_SCRIPT = """
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])
+for _, id in ipairs(expired) do
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('ZADD', KEYS[1], 'NX', ARGV[1], id)
+end
+return #expired
+"""
+
+Enqueue = Callable[[str], None]
+
+
+class Worklist:
+    """Dirty contacts, drain claims and pending-job flags, kept in Redis."""
+
+    def __init__(self, redis: Redis, enqueue: Enqueue, prefix: str = "leadflow") -> None:
+        self.redis = redis
+        self._enqueue = enqueue
+        self.dirty_key = f"{prefix}:dirty"
+        self.claimed_key = f"{prefix}:claimed"
+        self.pending_prefix = f"{prefix}:pending:"
+        self.stats_key = f"{prefix}:stats:webhook"
+        self._claim = redis.register_script(CLAIM_SCRIPT)
+        self._requeue_expired = redis.register_script(REQUEUE_EXPIRED_SCRIPT)
+
+    def mark_dirty(self, contact_ids: Iterable[str], at: float) -> None:
+        """Add contacts to the dirty set; a contact already dirty keeps its earlier time."""
+        members = {contact_id: at for contact_id in contact_ids}
+        if members:
+            self.redis.zadd(self.dirty_key, members, nx=True)
+
+    def schedule(self, job: str, ttl_seconds: int = 300) -> bool:
+        """Enqueue `job` unless one is already pending; return whether it was enqueued."""
+        if not self.redis.set(self.pending_prefix + job, "1", nx=True, ex=ttl_seconds):
+            return False
+        try:
+            self._enqueue(job)
+        except Exception:
+            self.redis.delete(self.pending_prefix + job)
+            raise
+        return True
+
+    def started(self, job: str) -> None:
+        """Note that the pending `job` has started, so new work schedules a fresh one."""
+        self.redis.delete(self.pending_prefix + job)
+
+    def claim(self, limit: int, ready_before: float, now: float, lease_until: float) -> list[str]:
+        """Move up to `limit` contacts dirty since `ready_before` (and not claimed) into the claimed set."""
+        keys = [self.dirty_key, self.claimed_key]
+        taken = self._claim(keys=keys, args=[now, ready_before, limit, lease_until])
+        return [_text(contact_id) for contact_id in taken]
+
+    def release(self, contact_ids: Sequence[str]) -> None:
+        """Drop the claims of contacts whose drain finished."""
+        if contact_ids:
+            self.redis.zrem(self.claimed_key, *contact_ids)
+
+    def return_to_dirty(self, contact_ids: Sequence[str], at: float) -> None:
+        """Give claimed contacts back to the dirty set (their drain failed)."""
+        if not contact_ids:
+            return
+        pipeline = self.redis.pipeline()
+        pipeline.zrem(self.claimed_key, *contact_ids)
+        pipeline.zadd(self.dirty_key, dict.fromkeys(contact_ids, at), nx=True)
+        pipeline.execute()
+
+    def forget(self, contact_ids: Sequence[str]) -> None:
+        """Remove contacts from the worklist altogether (privacy deletion)."""
+        if contact_ids:
+            self.redis.zrem(self.dirty_key, *contact_ids)
+            self.redis.zrem(self.claimed_key, *contact_ids)
+
+    def requeue_expired_claims(self, now: float) -> int:
+        """Return the contacts of claims that expired (their drain died) to the dirty set."""
+        return int(self._requeue_expired(keys=[self.dirty_key, self.claimed_key], args=[now]))
+
+    def oldest_dirty(self) -> float | None:
+        """Return when the longest-waiting dirty contact became dirty, or None when none is."""
+        oldest = self.redis.zrange(self.dirty_key, 0, 0, withscores=True)
+        return float(oldest[0][1]) if oldest else None
+
+    def dirty_count(self) -> int:
+        """Return how many contacts are dirty."""
+        return int(self.redis.zcard(self.dirty_key))
+
+    def claimed_count(self) -> int:
+        """Return how many contacts a drain is working on."""
+        return int(self.redis.zcard(self.claimed_key))
+
+    def count_events(self, counts: dict[str, int]) -> None:
+        """Add webhook event counts (accepted, duplicate, echo, ignored:<type>, …) to the statistics."""
+        if counts:
+            pipeline = self.redis.pipeline()
+            for field, amount in counts.items():
+                pipeline.hincrby(self.stats_key, field, amount)
+            pipeline.execute()
+
+    def event_counts(self) -> dict[str, int]:
+        """Return the webhook event statistics."""
+        raw: dict[Any, Any] = self.redis.hgetall(self.stats_key)
+        return {_text(key): int(value) for key, value in raw.items()}
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,151 @@
+"""The ledger on SQLite and PostgreSQL: durable signals, no duplicates, merges, privacy deletion, state."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import inspect
+
+from app.ledger.database import schema_is_current
+from app.ledger.records import AssessedContact, Intake, Merge, NewSignal, Resolution
+from app.ledger.store import Ledger
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def signal(key: str, contact: str | None = "101", types: tuple[str, ...] = (), **fields: object) -> NewSignal:
+    values: dict[str, object] = {
+        "dedupe_key": key,
+        "subscription_type": "contact.propertyChange",
+        "kind": "contact.changed",
+        "object_type": "contact",
+        "object_id": contact or "501",
+        "contact_id": contact,
+        "occurred_at": NOW - timedelta(hours=1),
+        "payload": {"eventId": 1, "propertyName": "jobtitle"},
+        "engagement_types": types,
+    }
+    values.update(fields)
+    return NewSignal(**values)  # type: ignore[arg-type]
+
+
+def assessed(contact: str, company: str | None = None, changed: bool = True) -> AssessedContact:
+    return AssessedContact(contact, company, 40, 10, 50, "B3", None, "+25 Target industry", "m1", NOW, changed)
+
+
+def test_migrations_leave_the_schema_current(ledger: Ledger) -> None:
+    assert schema_is_current(ledger.engine)
+    tables = set(inspect(ledger.engine).get_table_names())
+    assert {"signals", "engagements", "contact_state", "property_types"} <= tables
+
+
+def test_signals_are_stored_with_their_engagements(ledger: Ledger) -> None:
+    result = ledger.record_intake(Intake(signals=(signal("a", types=("demo_request", "webinar_registration")),)), NOW)
+    assert (result.stored, result.duplicates, result.dirty_contacts) == (1, 0, frozenset({"101"}))
+    engagements = ledger.engagements_of(["101"])["101"]
+    assert sorted(e.type for e in engagements) == ["demo_request", "webinar_registration"]
+    assert all(e.occurred_at == NOW - timedelta(hours=1) for e in engagements)
+
+
+def test_a_duplicate_delivery_stores_nothing_new(ledger: Ledger) -> None:
+    batch = Intake(signals=(signal("a", types=("demo_request",)), signal("a", types=("demo_request",))))
+    first = ledger.record_intake(batch, NOW)
+    again = ledger.record_intake(Intake(signals=(signal("a", types=("demo_request",)),)), NOW)
+    assert (first.stored, again.stored, again.duplicates) == (1, 0, 1)
+    assert again.dirty_contacts == frozenset()
+    counts = ledger.counts()
+    assert (counts.signals, counts.engagements) == (1, 1)
+
+
+def test_signals_whose_contacts_are_unknown_wait_for_the_resolver(ledger: Ledger) -> None:
+    company_signal = signal("c", contact=None, kind="company.changed", object_type="company")
+    result = ledger.record_intake(Intake(signals=(company_signal,)), NOW)
+    assert (result.pending_objects, result.dirty_contacts) == (1, frozenset())
+    (pending,) = ledger.pending_object_signals()
+    assert (pending.object_type, pending.object_id) == ("company", "501")
+    ledger.record_resolutions([Resolution(pending.id, "company:501", NOW, ("101", "102"))], NOW)
+    assert ledger.pending_object_signals() == []
+
+
+def test_a_resolved_meeting_becomes_one_engagement_per_contact_even_if_resolved_twice(ledger: Ledger) -> None:
+    meeting = signal("m", contact=None, kind="engagement.created", object_type="meeting", object_id="9001")
+    ledger.record_intake(Intake(signals=(meeting,)), NOW)
+    (pending,) = ledger.pending_object_signals()
+    resolution = Resolution(pending.id, "meeting:9001", NOW, ("101", "102"), ("meeting_booked",))
+    ledger.record_resolutions([resolution], NOW)
+    ledger.record_resolutions([resolution], NOW)
+    engagements = ledger.engagements_of(["101", "102"])
+    assert {cid: [e.type for e in found] for cid, found in engagements.items()} == {
+        "101": ["meeting_booked"],
+        "102": ["meeting_booked"],
+    }
+
+
+def test_a_merge_moves_signals_and_engagements_to_the_survivor_without_doubling(ledger: Ledger) -> None:
+    ledger.record_intake(
+        Intake(signals=(signal("a", "101", ("demo_request",)), signal("b", "102", ("demo_request",)))), NOW
+    )
+    ledger.record_assessed([assessed("102")], [], {}, ledger.watermark(), NOW)
+    ledger.record_intake(Intake(merges=(Merge("101", ("102",)),)), NOW)
+    engagements = ledger.engagements_of(["101", "102"])
+    assert list(engagements) == ["101"]
+    assert len(engagements["101"]) == 2
+    assert ledger.states_of(["102"]) == {}
+    assert ledger.contacts_with_pending_signals(NOW + timedelta(seconds=1)) == ["101"]
+
+
+def test_a_privacy_deletion_removes_every_row_of_the_contact(ledger: Ledger) -> None:
+    ledger.record_intake(Intake(signals=(signal("a", "101", ("demo_request",)), signal("b", "202"))), NOW)
+    ledger.record_assessed([assessed("101")], [], {}, ledger.watermark(), NOW)
+    result = ledger.record_intake(Intake(signals=(signal("c", "101"),), forgotten=("101",)), NOW)
+    assert result.forgotten == frozenset({"101"})
+    assert result.dirty_contacts == frozenset()
+    assert ledger.engagements_of(["101"]) == {}
+    assert ledger.states_of(["101"]) == {}
+    assert ledger.contacts_with_pending_signals(NOW + timedelta(seconds=1)) == ["202"]
+
+
+def test_recording_a_drain_marks_only_signals_up_to_the_watermark_processed(ledger: Ledger) -> None:
+    ledger.record_intake(Intake(signals=(signal("a"),)), NOW)
+    watermark = ledger.watermark()
+    ledger.record_intake(Intake(signals=(signal("b"),)), NOW)
+    ledger.record_assessed([assessed("101", company="501")], [], {}, watermark, NOW)
+    assert ledger.counts().pending_signals == 1
+    state = ledger.states_of(["101"])["101"]
+    assert (state.fit, state.grade, state.company_id, state.changed_at) == (40, "B3", "501", NOW)
+    assert ledger.contacts_at_companies(["501"]) == {"501": ["101"]}
+
+
+def test_changed_at_moves_only_when_leadflow_changed_what_hubspot_shows(ledger: Ledger) -> None:
+    ledger.record_assessed([assessed("101")], [], {}, 0, NOW)
+    later = NOW + timedelta(hours=1)
+    unchanged = AssessedContact("101", None, 40, 10, 50, "B3", None, "+25 Target industry", "m1", later, False)
+    ledger.record_assessed([unchanged], [], {}, 0, later)
+    state = ledger.states_of(["101"])["101"]
+    assert (state.assessed_at, state.changed_at) == (later, NOW)
+
+
+def test_contacts_hubspot_no_longer_has_are_marked_deleted(ledger: Ledger) -> None:
+    ledger.record_intake(Intake(signals=(signal("a"),)), NOW)
+    ledger.record_assessed([assessed("101")], [], {}, ledger.watermark(), NOW)
+    ledger.record_intake(Intake(signals=(signal("b", kind="contact.deleted"),)), NOW)
+    ledger.record_assessed([], ["101"], {}, ledger.watermark(), NOW)
+    assert ledger.states_of(["101"])["101"].deleted_at == NOW
+    assert ledger.counts().pending_signals == 0
+
+
+def test_a_refused_write_is_recorded_on_the_contact(ledger: Ledger) -> None:
+    ledger.record_assessed([assessed("101")], [], {"101": "VALIDATION_ERROR: bad option"}, 0, NOW)
+    assert ledger.states_of(["101"])["101"].last_error == "VALIDATION_ERROR: bad option"
+
+
+def test_property_types_are_replaced_as_a_whole(ledger: Ledger) -> None:
+    ledger.save_property_types({"company.numberofemployees": "number", "contact.country": "string"}, NOW)
+    ledger.save_property_types({"company.numberofemployees": "number"}, NOW)
+    assert ledger.property_types() == {"company.numberofemployees": "number"}
+
+
+def test_only_signals_older_than_the_grace_period_are_reconciled(ledger: Ledger) -> None:
+    ledger.record_intake(Intake(signals=(signal("a"),)), NOW)
+    assert ledger.contacts_with_pending_signals(received_before=NOW) == []
+    assert ledger.contacts_with_pending_signals(received_before=NOW + timedelta(minutes=3)) == ["101"]

@@ -1,0 +1,112 @@
+"""The worklist in a real Redis: dirty marks keep their first time, claims are exclusive and expire."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import redis
+
+from app.worklist import Worklist
+
+
+def worklist(client: redis.Redis, enqueued: list[str] | None = None) -> Worklist:
+    sink = enqueued if enqueued is not None else []
+    return Worklist(client, sink.append, prefix="test")
+
+
+def test_a_contact_marked_twice_keeps_the_time_it_first_became_dirty(redis_client: redis.Redis) -> None:
+    work = worklist(redis_client)
+    work.mark_dirty(["1"], at=100.0)
+    work.mark_dirty(["1", "2"], at=200.0)
+    assert work.dirty_count() == 2
+    assert work.oldest_dirty() == 100.0
+
+
+def test_only_contacts_past_the_debounce_are_claimed(redis_client: redis.Redis) -> None:
+    work = worklist(redis_client)
+    work.mark_dirty(["old"], at=100.0)
+    work.mark_dirty(["new"], at=109.5)
+    assert work.claim(100, ready_before=109.0, now=110.0, lease_until=1000.0) == ["old"]
+    assert work.dirty_count() == 1
+    assert work.claimed_count() == 1
+
+
+def test_a_claimed_contact_marked_dirty_again_waits_until_its_claim_is_released(redis_client: redis.Redis) -> None:
+    work = worklist(redis_client)
+    work.mark_dirty(["1"], at=100.0)
+    assert work.claim(100, ready_before=200.0, now=200.0, lease_until=1000.0) == ["1"]
+    work.mark_dirty(["1"], at=201.0)
+    assert work.claim(100, ready_before=300.0, now=300.0, lease_until=1000.0) == []
+    work.release(["1"])
+    assert work.claim(100, ready_before=300.0, now=300.0, lease_until=1000.0) == ["1"]
+
+
+def test_concurrent_drains_never_claim_the_same_contact(redis_client: redis.Redis) -> None:
+    work = worklist(redis_client)
+    work.mark_dirty([str(i) for i in range(1000)], at=1.0)
+    claims: list[list[str]] = []
+
+    def drain() -> None:
+        while taken := work.claim(7, ready_before=10.0, now=10.0, lease_until=1000.0):
+            claims.append(taken)
+
+    threads = [threading.Thread(target=drain) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    every = [contact for claim in claims for contact in claim]
+    assert len(every) == len(set(every)) == 1000
+
+
+def test_an_expired_claim_goes_back_to_the_dirty_set(redis_client: redis.Redis) -> None:
+    work = worklist(redis_client)
+    work.mark_dirty(["1", "2"], at=1.0)
+    work.claim(100, ready_before=10.0, now=10.0, lease_until=20.0)
+    assert work.requeue_expired_claims(now=15.0) == 0
+    assert work.requeue_expired_claims(now=25.0) == 2
+    assert (work.dirty_count(), work.claimed_count()) == (2, 0)
+
+
+def test_a_failed_drain_returns_its_contacts_to_the_dirty_set(redis_client: redis.Redis) -> None:
+    work = worklist(redis_client)
+    work.mark_dirty(["1"], at=1.0)
+    claimed = work.claim(100, ready_before=10.0, now=10.0, lease_until=1000.0)
+    work.return_to_dirty(claimed, at=11.0)
+    assert (work.dirty_count(), work.claimed_count()) == (1, 0)
+
+
+def test_at_most_one_job_of_a_kind_is_pending(redis_client: redis.Redis) -> None:
+    enqueued: list[str] = []
+    work = worklist(redis_client, enqueued)
+    assert work.schedule("drain") is True
+    assert work.schedule("drain") is False
+    work.started("drain")
+    assert work.schedule("drain") is True
+    assert enqueued == ["drain", "drain"]
+
+
+def test_a_failed_enqueue_leaves_no_pending_flag(redis_client: redis.Redis) -> None:
+    def fail(_job: str) -> None:
+        raise RuntimeError("queue down")
+
+    work = Worklist(redis_client, fail, prefix="test")
+    with pytest.raises(RuntimeError):
+        work.schedule("drain")
+    assert redis_client.get("test:pending:drain") is None
+
+
+def test_forgetting_a_contact_removes_it_from_dirty_and_claimed(redis_client: redis.Redis) -> None:
+    work = worklist(redis_client)
+    work.mark_dirty(["1", "2"], at=1.0)
+    work.claim(1, ready_before=10.0, now=10.0, lease_until=1000.0)
+    work.forget(["1", "2"])
+    assert (work.dirty_count(), work.claimed_count()) == (0, 0)
+
+
+def test_webhook_event_counts_add_up(redis_client: redis.Redis) -> None:
+    work = worklist(redis_client)
+    work.count_events({"accepted:contact.creation": 2, "duplicate": 1})
+    work.count_events({"accepted:contact.creation": 1})
+    assert work.event_counts() == {"accepted:contact.creation": 3, "duplicate": 1}
