@@ -1,0 +1,130 @@
+"""Translating HubSpot events into signals: one translator per subscription type, echoes dropped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.ledger.records import Merge
+from app.rules import load_signal_rules
+from app.webhooks.events import HubSpotEvent, parse_events
+from app.webhooks.translate import TRANSLATORS, EventInvalid, TranslationContext, dedupe_key, translate
+
+ROOT = Path(__file__).resolve().parents[3]
+FIXTURES = ROOT / "tests" / "fixtures" / "hubspot"
+CONTEXT = TranslationContext(app_id="4242", rules=load_signal_rules(ROOT / "config" / "signals.yaml"))
+
+
+def fixture(name: str) -> HubSpotEvent:
+    return parse_events((FIXTURES / f"{name}.json").read_bytes())[0]
+
+
+def test_every_supported_type_has_a_captured_payload() -> None:
+    captured = {path.stem.split("__")[0] for path in FIXTURES.glob("*.json")}
+    generic_or_alias = {"contact.restore", "company.deletion", "company.restore", "company.merge"}
+    generic_or_alias |= {"object.propertyChange", "object.deletion"}
+    assert set(TRANSLATORS) - captured <= generic_or_alias
+
+
+def test_a_created_contact_becomes_dirty() -> None:
+    translated = translate(fixture("contact.creation__from_ui"), CONTEXT)
+    assert translated.outcome == "accepted"
+    (signal,) = translated.signals
+    assert (signal.kind, signal.contact_id, signal.engagement_types) == ("contact.created", "101", ())
+
+
+@pytest.mark.parametrize(
+    ("name", "engagements"),
+    [
+        ("contact.propertyChange__whitepaper_conversion", ("whitepaper_download",)),
+        ("contact.propertyChange__newsletter_click", ("newsletter_click",)),
+        ("contact.propertyChange__job_title", ()),
+    ],
+)
+def test_a_property_change_carries_the_engagements_the_signal_rules_derive(
+    name: str, engagements: tuple[str, ...]
+) -> None:
+    (signal,) = translate(fixture(name), CONTEXT).signals
+    assert signal.contact_id == "101"
+    assert signal.engagement_types == engagements
+
+
+@pytest.mark.parametrize("name", ["contact.propertyChange__leadflow_echo", "contact.propertyChange__integration_echo"])
+def test_leadflows_own_writes_come_back_as_echoes_and_are_dropped(name: str) -> None:
+    translated = translate(fixture(name), CONTEXT)
+    assert (translated.outcome, translated.signals) == ("echo", ())
+
+
+def test_a_change_by_another_integration_is_not_an_echo() -> None:
+    event = fixture("contact.propertyChange__integration_echo").model_copy(update={"sourceId": "999"})
+    assert translate(event, CONTEXT).outcome == "accepted"
+
+
+def test_a_merge_re_keys_the_merged_contacts_to_the_survivor() -> None:
+    translated = translate(fixture("contact.merge__two_contacts"), CONTEXT)
+    assert translated.merges == (Merge("101", ("102",)),)
+    assert translated.signals[0].contact_id == "101"
+
+
+def test_a_merge_into_a_new_record_makes_the_new_record_the_survivor() -> None:
+    event = fixture("contact.merge__two_contacts").model_copy(update={"newObjectId": 103})
+    (merge,) = translate(event, CONTEXT).merges
+    assert (merge.survivor, sorted(merge.merged)) == ("103", ["101", "102"])
+
+
+def test_a_privacy_deletion_forgets_the_contact_and_stores_no_signal() -> None:
+    translated = translate(fixture("contact.privacyDeletion__gdpr"), CONTEXT)
+    assert (translated.forgotten, translated.signals) == (("101",), ())
+
+
+@pytest.mark.parametrize(
+    "name", ["contact.associationChange__company_added", "company.associationChange__contact_added"]
+)
+def test_a_company_link_change_marks_the_contact_from_either_direction(name: str) -> None:
+    (signal,) = translate(fixture(name), CONTEXT).signals
+    assert (signal.kind, signal.contact_id) == ("contact.company-link", "101")
+
+
+def test_a_company_change_waits_for_its_contacts_to_be_resolved() -> None:
+    (signal,) = translate(fixture("company.propertyChange__industry"), CONTEXT).signals
+    assert (signal.kind, signal.object_type, signal.object_id, signal.contact_id) == (
+        "company.changed", "company", "501", None
+    )  # fmt: skip
+
+
+def test_a_meeting_the_rules_count_waits_for_its_contacts() -> None:
+    (signal,) = translate(fixture("object.creation__meeting"), CONTEXT).signals
+    assert (signal.kind, signal.object_type, signal.contact_id) == ("engagement.created", "meeting", None)
+
+
+def test_a_call_no_rule_counts_is_ignored() -> None:
+    assert translate(fixture("object.creation__call"), CONTEXT).outcome == "ignored"
+
+
+def test_an_unsupported_type_is_acknowledged_as_ignored() -> None:
+    translated = translate(fixture("deal.creation__unsubscribed_type"), CONTEXT)
+    assert (translated.outcome, translated.signals) == ("ignored", ())
+
+
+def test_a_generic_contact_property_change_is_treated_like_the_legacy_one() -> None:
+    legacy = fixture("contact.propertyChange__whitepaper_conversion")
+    generic = legacy.model_copy(update={"subscriptionType": "object.propertyChange", "objectTypeId": "0-1"})
+    (signal,) = translate(generic, CONTEXT).signals
+    assert signal.engagement_types == ("whitepaper_download",)
+
+
+def test_an_event_without_the_fields_its_type_needs_is_invalid() -> None:
+    event = fixture("contact.propertyChange__job_title").model_copy(update={"propertyName": None})
+    with pytest.raises(EventInvalid, match=r"contact\.propertyChange needs propertyName"):
+        translate(event, CONTEXT)
+
+
+def test_redeliveries_share_a_dedupe_key_and_distinct_events_do_not() -> None:
+    event = fixture("contact.propertyChange__job_title")
+    redelivery = event.model_copy(update={"attemptNumber": 3})
+    assert dedupe_key(event) == dedupe_key(redelivery)
+    assert dedupe_key(event) != dedupe_key(event.model_copy(update={"occurredAt": event.occurredAt + 1}))
+    payload = json.loads((FIXTURES / "contact.propertyChange__job_title.json").read_text())[0]
+    assert payload["eventId"] == event.eventId
