@@ -1,0 +1,56 @@
+"""Leadflow: qualifies B2B leads inside HubSpot. `create_app` is the web entry point (gunicorn, `leadflow web`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+if TYPE_CHECKING:
+    from app.bootstrap import Container
+    from app.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
+    """Build the Flask app: the webhook receiver and the health check, wired to `container`."""
+    from app.bootstrap import build_container
+    from app.settings import SettingsError, load_settings
+    from app.webhooks.views import WebhookEndpoint, create_blueprint
+
+    try:
+        settings = settings or (container.settings if container else load_settings())
+    except SettingsError as exc:
+        raise SystemExit(f"leadflow: {exc}") from None
+    container = container or build_container(settings)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.webhook_max_body_bytes
+    app.extensions["leadflow"] = container
+    secret = settings.hubspot_client_secret.get_secret_value() if settings.hubspot_client_secret else None
+    endpoint = WebhookEndpoint(
+        intake=container.webhook_intake(),
+        client_secret=secret,
+        public_url=str(settings.public_url) if settings.public_url else None,
+        max_body_bytes=settings.webhook_max_body_bytes,
+    )
+    app.register_blueprint(create_blueprint(endpoint))
+    app.add_url_rule("/healthz", "healthz", _healthz)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    return app
+
+
+def _healthz() -> Response:
+    return jsonify(status="ok")
+
+
+def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    return jsonify(error=(exc.name or "error").lower().replace(" ", "-"), message=exc.description), exc.code or 500
+
+
+def _unexpected_error(exc: Exception) -> tuple[Response, int]:
+    logger.exception("web.unexpected-error")
+    return jsonify(error="internal-error", message="Leadflow could not handle this request"), 500

@@ -1,0 +1,154 @@
+"""The composition root: the one place that builds Leadflow's concrete adapters and wires them together."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from redis import Redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+from app.ledger.database import create_ledger_engine, migrate
+from app.ledger.store import Ledger
+from app.rules import ScoringModel, SignalRules, load_scoring_model, load_signal_rules
+from app.settings import Settings, load_settings
+from app.sync.drain import DrainContext
+from app.sync.gateway import HubSpotGateway
+from app.sync.hubspot_sdk import SdkGateway
+from app.sync.resolve import ResolveContext
+from app.webhooks.intake import WebhookIntake
+from app.webhooks.translate import TranslationContext
+from app.worklist import Worklist
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Container:
+    """Leadflow's adapters for one process; the HubSpot gateway is built on first use (after a fork)."""
+
+    settings: Settings
+    ledger: Ledger
+    redis: Redis
+    queue: Queue
+    worklist: Worklist
+    model: ScoringModel
+    signal_rules: SignalRules
+    gateway_factory: Callable[[], HubSpotGateway]
+    clock: Clock = utc_now
+    sleep: Callable[[float], None] = time.sleep
+    _gateway: HubSpotGateway | None = field(default=None, repr=False)
+    _pid: int = field(default_factory=os.getpid, repr=False)
+
+    def gateway(self) -> HubSpotGateway:
+        """Return this process's HubSpot gateway, building it on first use."""
+        self._after_fork()
+        if self._gateway is None:
+            self._gateway = self.gateway_factory()
+        return self._gateway
+
+    def _after_fork(self) -> None:
+        if self._pid != os.getpid():
+            self.ledger.engine.dispose(close=False)  # never share the parent's database connections
+            self._gateway = None
+            self._pid = os.getpid()
+
+    def drain_context(self) -> DrainContext:
+        return DrainContext(
+            ledger=self.ledger,
+            gateway=self.gateway(),
+            worklist=self.worklist,
+            model=self.model,
+            clock=self.clock,
+            batch_size=self.settings.drain_batch_size,
+            debounce_seconds=self.settings.drain_debounce_seconds,
+            sleep=self.sleep,
+        )
+
+    def resolve_context(self) -> ResolveContext:
+        return ResolveContext(self.ledger, self.gateway(), self.worklist, self.signal_rules, self.clock)
+
+    def webhook_intake(self) -> WebhookIntake:
+        context = TranslationContext(app_id=self.settings.hubspot_app_id, rules=self.signal_rules)
+        return WebhookIntake(self.ledger, self.worklist, context, self.clock)
+
+
+def load_rules(config_dir: Path) -> tuple[ScoringModel, SignalRules]:
+    """Load and validate the scoring model and the signal rules (raises `ConfigError`)."""
+    return load_scoring_model(config_dir / "scoring.yaml"), load_signal_rules(config_dir / "signals.yaml")
+
+
+def connect_redis(url: str) -> Redis:
+    """Connect to Redis with short timeouts and one quick retry, so an outage costs milliseconds, not seconds.
+
+    The webhook receiver must answer HubSpot within five seconds even when Redis is gone (the ledger holds
+    the signals); redis-py's default retry policy would spend several seconds on every command.
+    """
+    return Redis.from_url(
+        url,
+        socket_connect_timeout=0.5,
+        socket_timeout=5.0,
+        health_check_interval=30,
+        retry=Retry(ExponentialBackoff(cap=0.1, base=0.02), retries=1),
+    )
+
+
+def sdk_gateway_factory(settings: Settings) -> Callable[[], HubSpotGateway]:
+    timeout = (settings.hubspot_connect_timeout, settings.hubspot_read_timeout)
+    return lambda: SdkGateway(settings.access_token(), settings.api_base, timeout)
+
+
+def build_container(
+    settings: Settings,
+    *,
+    redis: Redis | None = None,
+    gateway_factory: Callable[[], HubSpotGateway] | None = None,
+    clock: Clock = utc_now,
+) -> Container:
+    """Build every adapter from `settings` (migrating the ledger to the newest schema)."""
+    from app.jobs import enqueue_job  # the jobs module reaches back here for the current container
+
+    model, signal_rules = load_rules(settings.leadflow_config)
+    engine = create_ledger_engine(settings.database_url)
+    migrate(engine)
+    redis = redis or connect_redis(settings.redis_url)
+    queue = Queue(settings.queue_name, connection=redis, serializer=JSONSerializer)
+    return Container(
+        settings=settings,
+        ledger=Ledger(engine),
+        redis=redis,
+        queue=queue,
+        worklist=Worklist(redis, lambda job: enqueue_job(queue, job), prefix=settings.redis_prefix),
+        model=model,
+        signal_rules=signal_rules,
+        gateway_factory=gateway_factory or sdk_gateway_factory(settings),
+        clock=clock,
+    )
+
+
+_current: Container | None = None
+
+
+def install(container: Container) -> None:
+    """Make `container` the one the jobs of this process use."""
+    global _current  # noqa: PLW0603 - one container per process, set by the entry point
+    _current = container
+
+
+def current() -> Container:
+    """Return this process's container, building it from the environment on first use."""
+    if _current is None:
+        install(build_container(load_settings()))
+    assert _current is not None
+    return _current

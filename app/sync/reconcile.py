@@ -1,0 +1,35 @@
+"""The reconciler (run by the one `rq cron` process): Redis may lose work, the ledger never does.
+
+It gives expired drain claims back to the dirty set, marks contacts whose signals stayed unprocessed past a
+grace period dirty again, and schedules the resolver for waiting company and engagement-object signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.ledger.store import Ledger
+from app.worklist import Worklist
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    expired_claims: int
+    remarked: int
+    waiting_objects: int
+
+
+def reconcile(ledger: Ledger, worklist: Worklist, clock: Callable[[], datetime], grace: timedelta) -> ReconcileReport:
+    """Re-mark lost work from the ledger and schedule the jobs that will do it."""
+    now = clock()
+    expired = worklist.requeue_expired_claims(now.timestamp())
+    stale = ledger.contacts_with_pending_signals(received_before=now - grace)
+    worklist.mark_dirty(stale, now.timestamp())
+    waiting = ledger.count_pending_object_signals(received_before=now - grace)
+    if expired or stale or worklist.dirty_count():
+        worklist.schedule("drain")
+    if waiting:
+        worklist.schedule("resolve")
+    return ReconcileReport(expired_claims=expired, remarked=len(stale), waiting_objects=waiting)

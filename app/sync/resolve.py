@@ -1,0 +1,89 @@
+"""The resolver: find the contacts of company and engagement-object signals, then mark them dirty.
+
+A company change re-assesses every contact of the company (HubSpot's associations, plus the contacts the
+ledger last saw at it, so a deleted company's contacts are found too). A meeting or call counts as an
+engagement of each contact it is associated with; one created a moment before its associations gets a
+grace period before it is closed with no contacts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.ledger.records import PendingSignal, Resolution
+from app.ledger.store import Ledger
+from app.rules.signals import SignalRules
+from app.sync.gateway import HubSpotGateway
+from app.worklist import Worklist
+
+ASSOCIATION_GRACE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class ResolveContext:
+    ledger: Ledger
+    gateway: HubSpotGateway
+    worklist: Worklist
+    rules: SignalRules
+    clock: Callable[[], datetime]
+    batch_size: int = 1000
+
+
+@dataclass(frozen=True)
+class ResolveReport:
+    resolved: int = 0
+    waiting: int = 0
+    contacts: int = 0
+
+
+def resolve_pending_signals(ctx: ResolveContext) -> ResolveReport:
+    """Resolve a batch of pending signals into dirty contacts; schedule the next batch if one is full."""
+    ctx.worklist.started("resolve")
+    pending = ctx.ledger.pending_object_signals(ctx.batch_size)
+    now = ctx.clock()
+    contacts_of = _contacts_by_object(ctx, pending)
+    resolutions = [
+        resolution
+        for signal in pending
+        if (resolution := _resolve(ctx.rules, signal, contacts_of.get((signal.object_type, signal.object_id), []), now))
+    ]
+    ctx.ledger.record_resolutions(resolutions, now)
+    dirty = {contact for resolution in resolutions for contact in resolution.contact_ids}
+    ctx.worklist.mark_dirty(dirty, now.timestamp())
+    if dirty:
+        ctx.worklist.schedule("drain")
+    if len(pending) == ctx.batch_size:
+        ctx.worklist.schedule("resolve")
+    return ResolveReport(resolved=len(resolutions), waiting=len(pending) - len(resolutions), contacts=len(dirty))
+
+
+def _contacts_by_object(ctx: ResolveContext, pending: Sequence[PendingSignal]) -> dict[tuple[str, str], list[str]]:
+    ids_by_type: dict[str, set[str]] = defaultdict(set)
+    for signal in pending:
+        ids_by_type[signal.object_type].add(signal.object_id)
+    found: dict[tuple[str, str], list[str]] = {}
+    for object_type, ids in ids_by_type.items():
+        links = ctx.gateway.read_associations(object_type, "contact", sorted(ids))
+        known = ctx.ledger.contacts_at_companies(sorted(ids)) if object_type == "company" else {}
+        for object_id in ids:
+            linked = [contact for contact, _type in links.get(object_id, [])]
+            found[(object_type, object_id)] = sorted({*linked, *known.get(object_id, [])})
+    return found
+
+
+def _resolve(rules: SignalRules, signal: PendingSignal, contacts: list[str], now: datetime) -> Resolution | None:
+    engagement_types: tuple[str, ...] = ()
+    if signal.kind == "engagement.created":
+        if not contacts and now - signal.occurred_at < ASSOCIATION_GRACE:
+            return None  # HubSpot may associate the meeting with its contacts a moment later
+        engagement_types = rules.engagement_types(signal.payload)
+    return Resolution(
+        signal_id=signal.id,
+        object_key=f"{signal.object_type}:{signal.object_id}",
+        occurred_at=signal.occurred_at,
+        contact_ids=tuple(contacts),
+        engagement_types=engagement_types,
+    )
