@@ -18,9 +18,12 @@ logger = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
     """Build the Flask app: the webhook receiver and the health check, wired to `container`."""
     from app.bootstrap import build_container
+    from app.logs import configure_logging
     from app.settings import SettingsError, load_settings
     from app.webhooks.views import WebhookEndpoint, create_blueprint
 
+    if container is None:
+        configure_logging()  # the production path (gunicorn 'app:create_app()'): JSON lines on stderr
     try:
         settings = settings or (container.settings if container else load_settings())
     except SettingsError as exc:

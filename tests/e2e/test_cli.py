@@ -1,0 +1,369 @@
+"""The real command line, as a user runs it: `leadflow twin`, `setup`, gunicorn, `worker --burst`, `status`, …
+
+Every Leadflow process is a subprocess with its own environment; the portal is seeded and read back through
+the official HubSpot SDK, and HubSpot's webhooks are played with signed deliveries to the web process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from hubspot import HubSpot
+from hubspot.crm.associations.v4 import AssociationSpec
+from hubspot.crm.companies import SimplePublicObjectInputForCreate as CompanyInput
+from hubspot.crm.contacts import SimplePublicObjectInputForCreate as ContactInput
+
+from hubspot_twin.webhooks import EventFactory, deliver
+from tests.support.processes import Service, describe, free_port, run_command
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.prefix) / "bin"
+LEADFLOW = str(BIN / "leadflow")
+GUNICORN = str(BIN / "gunicorn")
+REDIS_URL = "redis://127.0.0.1:6379/13"
+ACCESS_TOKEN = "cli-e2e-access-token"
+CLIENT_SECRET = "cli-e2e-client-secret-0123456789"
+APP_ID = "4242"
+
+SCORE_PROPERTIES = (
+    "leadflow_fit_score",
+    "leadflow_engagement_score",
+    "leadflow_score",
+    "leadflow_grade",
+    "leadflow_stage",
+    "leadflow_score_reasons",
+    "leadflow_model",
+    "leadflow_scored_at",
+)
+EXPECTED_REASONS = (
+    "+30 Decision maker or budget holder · +25 Target industry · +20 50 to 1000 employees · +15 DACH market"
+    " · +10 Demo request (1×) · +5 Whitepaper download (1×) · +4 Newsletter click (2×)"
+)
+HUBSPOT_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+
+
+@dataclass
+class Portal:
+    """`leadflow twin` running as a subprocess, and the official SDK pointed at it."""
+
+    service: Service
+    url: str
+    client: HubSpot
+
+    def request_counts(self) -> dict[str, int]:
+        with urllib.request.urlopen(f"{self.url}/_twin/requests", timeout=5) as response:
+            counts: dict[str, int] = json.load(response)["counts"]
+            return counts
+
+    def reset_request_counts(self) -> None:
+        request = urllib.request.Request(f"{self.url}/_twin/requests/reset", data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=5):
+            pass
+
+
+@dataclass
+class Leadflow:
+    """The environment every Leadflow command of one test runs with, and a way to run them."""
+
+    env: dict[str, str]
+    tmp_path: Path
+
+    def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return run_command([LEADFLOW, *args], self.env, self.tmp_path, timeout=timeout)
+
+    def ok(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        result = self.run(*args, timeout=timeout)
+        assert result.returncode == 0, describe(result)
+        return result
+
+
+def base_env(home: Path) -> dict[str, str]:
+    """A clean environment: nothing of the test runner's settings leaks into a command.
+
+    `home` is private to the test: gunicorn (27+) puts its control socket under $HOME/.gunicorn, which two
+    gunicorns sharing a home would fight over.
+    """
+    home.mkdir(exist_ok=True)
+    return {
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+        "TZ": "UTC",
+    }
+
+
+@pytest.fixture
+def redis_db() -> Iterator[redis.Redis]:
+    """Redis database 13, the one the commands of these tests use, emptied before and after."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.flushdb()
+    except redis.ConnectionError as exc:
+        pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def portal(tmp_path: Path) -> Iterator[Portal]:
+    port = free_port()
+    argv = [LEADFLOW, "twin", "--port", str(port), "--token", ACCESS_TOKEN]
+    with Service("twin", argv, base_env(tmp_path / "home"), tmp_path, tmp_path).start() as service:
+        service.wait_for_port(port)
+        url = f"http://127.0.0.1:{port}"
+        yield Portal(service, url, HubSpot(access_token=ACCESS_TOKEN, host=url))
+
+
+@pytest.fixture
+def leadflow(portal: Portal, redis_db: redis.Redis, tmp_path: Path) -> Leadflow:
+    tag = uuid.uuid4().hex[:12]
+    env = {
+        **base_env(tmp_path / "home"),
+        "LEADFLOW_ENV": "development",
+        "HUBSPOT_ACCESS_TOKEN": ACCESS_TOKEN,
+        "HUBSPOT_CLIENT_SECRET": CLIENT_SECRET,
+        "HUBSPOT_APP_ID": APP_ID,
+        "HUBSPOT_API_BASE": portal.url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
+        "REDIS_URL": REDIS_URL,
+        "LEADFLOW_CONFIG": str(ROOT / "config"),
+        "DRAIN_DEBOUNCE_SECONDS": "0",
+        "QUEUE_NAME": f"leadflow-cli-{tag}",
+        "REDIS_PREFIX": f"leadflow-cli-{tag}",
+    }
+    return Leadflow(env, tmp_path)
+
+
+def gunicorn(env: dict[str, str], tmp_path: Path) -> tuple[Service, str]:
+    """The webhook receiver as the Procfile runs it, with one worker on a free local port, and its base URL."""
+    port = free_port()
+    argv = [GUNICORN, "--workers", "1", "--bind", f"127.0.0.1:{port}", "app:create_app()"]
+    return Service("web", argv, env, tmp_path, tmp_path), f"http://127.0.0.1:{port}"
+
+
+def seed(client: HubSpot) -> str:
+    """Create a DACH machinery company and a decision maker whose primary company it is; return the contact id."""
+    company = client.crm.companies.basic_api.create(
+        CompanyInput(
+            properties={
+                "name": "Kessler Maschinenbau",
+                "industry": "MACHINERY",
+                "numberofemployees": "250",
+                "country": "Germany",
+            }
+        )
+    )
+    contact = client.crm.contacts.basic_api.create(
+        ContactInput(
+            properties={
+                "email": "anna.keller@kessler.de",
+                "firstname": "Anna",
+                "lastname": "Keller",
+                "company": "Kessler Maschinenbau",
+                "phone": "+49 711 555 0100",
+                "country": "Germany",
+                "hs_buying_role": "DECISION_MAKER",
+            }
+        )
+    )
+    primary = AssociationSpec(association_category="HUBSPOT_DEFINED", association_type_id=1)
+    client.crm.associations.v4.basic_api.create("contacts", contact.id, "companies", company.id, [primary])
+    links = client.crm.associations.v4.basic_api.get_page("contacts", contact.id, "companies")
+    found = [(link.to_object_id, sorted(kind.type_id for kind in link.association_types)) for link in links.results]
+    assert found == [(str(company.id), [1, 279])]  # primary (1) brings unlabelled (279) along
+    return str(contact.id)
+
+
+def buyer_actions(events: EventFactory, contact_id: str) -> list[dict[str, Any]]:
+    """What HubSpot would send for a new contact who downloads a whitepaper, requests a demo, clicks twice."""
+    now_ms = int(time.time() * 1000)
+    minute = 60_000
+    clicks = [now_ms - 30 * minute, now_ms - 2 * minute]
+    conversion = "recent_conversion_event_name"
+    return [
+        events.creation("contact", contact_id, occurred_at_ms=now_ms - 60 * minute),
+        events.property_change("contact", contact_id, conversion, "Whitepaper: Predictive maintenance",
+                               source="FORM", occurred_at_ms=now_ms - 50 * minute),
+        events.property_change("contact", contact_id, conversion, "Demo request",
+                               source="FORM", occurred_at_ms=now_ms - 40 * minute),
+        *[events.property_change("contact", contact_id, "hs_email_last_click_date", str(at), source="EMAIL",
+                                 occurred_at_ms=at) for at in clicks],
+    ]  # fmt: skip
+
+
+def read_scores(client: HubSpot, contact_id: str) -> dict[str, str | None]:
+    contact = client.crm.contacts.basic_api.get_by_id(contact_id, properties=list(SCORE_PROPERTIES))
+    return {name: contact.properties.get(name) for name in SCORE_PROPERTIES}
+
+
+def status_lines(result: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    """Parse `leadflow status` into {label: value}."""
+    return {
+        match.group(1): match.group(2)
+        for line in result.stdout.splitlines()
+        if (match := re.fullmatch(r"(\S+(?: \S+)*?)\s{2,}(.*)", line.rstrip()))
+    }
+
+
+def test_setup_webhooks_and_a_burst_worker_score_a_contact_in_hubspot(
+    portal: Portal, leadflow: Leadflow, tmp_path: Path
+) -> None:
+    contact_id = seed(portal.client)
+
+    first = leadflow.ok("setup")
+    created = re.findall(r"^created +(\S+)$", first.stdout, re.MULTILINE)
+    assert "property group: created" in first.stdout, describe(first)
+    assert sorted(created) == sorted(SCORE_PROPERTIES), describe(first)
+    assert "warning" not in first.stderr, describe(first)
+    second = leadflow.ok("setup")
+    unchanged = re.findall(r"^unchanged +(\S+)$", second.stdout, re.MULTILINE)
+    assert "property group: present" in second.stdout, describe(second)
+    assert sorted(unchanged) == sorted(SCORE_PROPERTIES), describe(second)
+    assert not re.search(r"^(created|options) ", second.stdout, re.MULTILINE), describe(second)
+    defined = {p.name: p for p in portal.client.crm.properties.core_api.get_all("contacts").results}
+    assert {name for name in defined if name.startswith("leadflow_")} == set(SCORE_PROPERTIES)
+    assert {defined[name].group_name for name in SCORE_PROPERTIES} == {"leadflow"}
+
+    service, web_url = gunicorn(leadflow.env, tmp_path)
+    with service.start() as web:
+        web.wait_for_http(f"{web_url}/healthz")
+        webhook_url = f"{web_url}/webhooks/hubspot"
+        events = EventFactory(app_id=int(APP_ID))
+        for event in buyer_actions(events, contact_id):
+            delivery = deliver(webhook_url, [event], CLIENT_SECRET)
+            assert (delivery.status, delivery.body) == (204, ""), f"{event}\n{web.output()}"
+        forged = events.property_change(
+            "contact", contact_id, "hs_email_last_click_date", str(int(time.time() * 1000)), source="EMAIL"
+        )
+        refused = deliver(webhook_url, [forged], "not-the-client-secret")
+        assert refused.status == 401, f"{refused}\n{web.output()}"
+        assert json.loads(refused.body)["error"] == "signature-invalid"
+
+        started = datetime.now(UTC)
+        worked = leadflow.ok("worker", "--burst", timeout=60)
+        scores = read_scores(portal.client, contact_id)
+        scored_at = scores.pop("leadflow_scored_at")
+        assert scores == {
+            "leadflow_fit_score": "90",  # 25 industry + 20 size + 30 decision maker + 15 DACH
+            "leadflow_engagement_score": "19",  # 5 whitepaper + 10 demo + 2 × 2 clicks (the forged one not)
+            "leadflow_score": "109",
+            "leadflow_grade": "A3",
+            "leadflow_stage": "mql",  # sql needs engagement >= 30
+            "leadflow_score_reasons": EXPECTED_REASONS,
+            "leadflow_model": "default-2026-11",
+        }, describe(worked)
+        assert scored_at is not None, describe(worked)
+        assert HUBSPOT_DATETIME.fullmatch(scored_at), scored_at
+        assert started - timedelta(seconds=1) <= datetime.fromisoformat(scored_at) <= datetime.now(UTC)
+
+        status = status_lines(leadflow.ok("status"))
+        assert status["dirty contacts"] == "0", status
+        assert status["being drained"] == "0", status
+        assert status["queued jobs"] == "0", status
+        assert status["failed jobs"] == "0", status
+        assert status["signals"] == "5 (0 unprocessed)", status
+        assert status["engagements"] == "4", status
+        assert status["contacts assessed"] == "1", status
+
+        marked = leadflow.ok("rescore", "--all")
+        assert re.search(r"^1 contacts marked for re-scoring$", marked.stdout, re.MULTILINE), describe(marked)
+        assert status_lines(leadflow.ok("status"))["dirty contacts"] == "1"
+        portal.reset_request_counts()
+        again = leadflow.ok("worker", "--burst", timeout=60)
+        counts = portal.request_counts()
+        assert counts.get("POST /crm/v3/objects/contacts/batch/read") == 1, f"{counts}\n{describe(again)}"
+        assert "POST /crm/v3/objects/contacts/batch/update" not in counts, f"{counts}\n{describe(again)}"
+        assert read_scores(portal.client, contact_id) == {**scores, "leadflow_scored_at": scored_at}
+        assert status_lines(leadflow.ok("status"))["dirty contacts"] == "0"
+        assert portal.service.process is not None
+        assert portal.service.process.poll() is None, portal.service.output()
+
+
+def test_the_gunicorn_web_process_logs_accepted_webhooks_as_json_lines(
+    portal: Portal, leadflow: Leadflow, tmp_path: Path
+) -> None:
+    contact_id = seed(portal.client)
+    service, web_url = gunicorn(leadflow.env, tmp_path)
+    with service.start() as web:
+        web.wait_for_http(f"{web_url}/healthz")
+        delivery = deliver(
+            f"{web_url}/webhooks/hubspot", [EventFactory().creation("contact", contact_id)], CLIENT_SECRET
+        )
+        assert delivery.status == 204, web.output()
+        web.stop()
+        logged = [json.loads(line) for line in web.stderr_path.read_text().splitlines() if line.startswith("{")]
+        accepted = [entry for entry in logged if entry.get("event") == "webhook.accepted"]
+        assert [entry.get("events") for entry in accepted] == [1], web.output()
+
+
+def test_assess_answers_each_line_in_order_and_refuses_an_invalid_model_before_reading(tmp_path: Path) -> None:
+    env = base_env(tmp_path / "home")
+    lines = (
+        json.dumps(
+            {
+                "id": "anna",
+                "contact": {"hs_buying_role": "DECISION_MAKER", "country": "Germany", "email": "anna@kessler.de"},
+                "company": {"industry": "MACHINERY", "numberofemployees": 250},
+                "events": [{"type": "demo_request", "occurred_at": "2026-11-19T10:00:00Z"}],
+            }
+        )
+        + "\n{not json\n"
+    )
+    result = run_command(
+        [LEADFLOW, "assess", "--config", "config", "--at", "2026-11-20T10:00:00Z"], env, ROOT, timeout=30, input=lines
+    )
+    assert result.returncode == 1, describe(result)
+    first, second, *rest = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rest == [], describe(result)
+    assert (first["id"], first["fit"], first["engagement"], first["grade"], first["model"]) == (
+        "anna",
+        90,
+        10,
+        "A3",
+        "default-2026-11",
+    ), describe(result)
+    assert first["stage"] is None  # mql needs engagement >= 15
+    assert [reason["id"] for reason in first["reasons"]] == [
+        "decision-maker",
+        "target-industry",
+        "company-size",
+        "dach",
+        "demo_request",
+    ]
+    assert "error" not in first
+    assert set(second) == {"id", "error"}, describe(result)
+    assert second["id"] is None
+    assert second["error"].startswith("invalid JSON"), describe(result)
+
+    broken = tmp_path / "model"
+    broken.mkdir()
+    text = (ROOT / "config" / "scoring.yaml").read_text()
+    typo = text.replace("when: company.industry in [", "when: company.industry inn [", 1)
+    assert typo != text
+    (broken / "scoring.yaml").write_text(typo)
+    reader, writer = os.pipe()  # standard input that never ends: a command that reads it would hang
+    try:
+        refused = run_command([LEADFLOW, "assess", "--config", str(broken)], env, ROOT, timeout=30, stdin=reader)
+    finally:
+        os.close(reader)
+        os.close(writer)
+    assert refused.returncode != 0, describe(refused)
+    assert refused.stdout == "", describe(refused)
+    assert str(broken / "scoring.yaml") in refused.stderr, describe(refused)
+    assert "target-industry" in refused.stderr, describe(refused)
