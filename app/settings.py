@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 HUBSPOT_PUBLIC_API = "https://api.hubapi.com"
@@ -34,15 +34,17 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
 
     leadflow_env: Environment = Environment.PRODUCTION
-    hubspot_access_token: SecretStr | None = None
-    hubspot_client_secret: SecretStr | None = None
-    hubspot_app_id: str | None = None
+    # Credentials are checked field by field (not after the model), so a missing one is reported together with
+    # every other invalid value.
+    hubspot_access_token: SecretStr | None = Field(default=None, validate_default=True)
+    hubspot_client_secret: SecretStr | None = Field(default=None, validate_default=True)
+    hubspot_app_id: str | None = Field(default=None, validate_default=True)
     hubspot_api_base: AnyHttpUrl = AnyHttpUrl(HUBSPOT_PUBLIC_API)
     hubspot_rate_limit: Annotated[int, Field(gt=0, le=10_000)] = 190
     hubspot_connect_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
     hubspot_read_timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
-    database_url: str = "sqlite:///leadflow.db"
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    database_url: str = Field(default="sqlite:///leadflow.db", repr=False)  # may carry a password
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", repr=False)
     leadflow_config: Path = Path("config")
     public_url: AnyHttpUrl | None = None
     webhook_max_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 1024 * 1024
@@ -52,21 +54,15 @@ class Settings(BaseSettings):
     queue_name: str = "leadflow"
     redis_prefix: str = "leadflow"
 
-    @model_validator(mode="after")
-    def _require_production_secrets(self) -> Settings:
-        if self.leadflow_env is not Environment.PRODUCTION:
-            return self
-        missing = [
-            name.upper()
-            for name in ("hubspot_access_token", "hubspot_client_secret", "hubspot_app_id")
-            if not _present(getattr(self, name))
-        ]
-        if missing:
+    @field_validator("hubspot_access_token", "hubspot_client_secret", "hubspot_app_id")
+    @classmethod
+    def _required_in_production(cls, value: SecretStr | str | None, info: ValidationInfo) -> SecretStr | str | None:
+        environment = info.data.get("leadflow_env", Environment.PRODUCTION)
+        if environment is Environment.PRODUCTION and not _present(value):
             raise ValueError(
-                f"{', '.join(missing)} must be set in production "
-                "(set LEADFLOW_ENV=development to run without HubSpot credentials)"
+                "must be set in production (set LEADFLOW_ENV=development to run without HubSpot credentials)"
             )
-        return self
+        return value
 
     @property
     def api_base(self) -> str:
@@ -95,9 +91,10 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
 
 
 def _describe(exc: ValidationError) -> str:
-    problems = []
+    """Return one sentence per problem; variables with the same problem are named together."""
+    by_problem: dict[str, list[str]] = {}
     for error in exc.errors():
         location = ".".join(str(part).upper() for part in error["loc"])
-        message = str(error["msg"]).removeprefix("Value error, ")
-        problems.append(f"{location}: {message}" if location else message)
+        by_problem.setdefault(str(error["msg"]).removeprefix("Value error, "), []).append(location)
+    problems = [f"{', '.join(filter(None, names))}: {problem}" for problem, names in by_problem.items()]
     return "Invalid settings: " + "; ".join(problems)

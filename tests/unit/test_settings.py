@@ -1,0 +1,173 @@
+"""Settings: read once from the environment, validated with one clear message, secrets never shown."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from pathlib import Path
+
+import pytest
+
+from app.settings import Environment, Settings, SettingsError, load_settings
+
+TOKEN = "pat-na1-token-7f3a9c"
+CLIENT_SECRET = "client-secret-5d2e81"
+DB_PASSWORD = "db-password-4b6c02"
+PRODUCTION_SECRETS = {"hubspot_access_token": TOKEN, "hubspot_client_secret": CLIENT_SECRET, "hubspot_app_id": "4242"}
+DEVELOPMENT = {"leadflow_env": "development"}
+
+
+@pytest.fixture(autouse=True)
+def empty_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run each test as if none of Leadflow's variables were set, whatever the developer's shell exports."""
+    names = {name.upper() for name in Settings.model_fields}
+    for name in list(os.environ):
+        if name.upper() in names:
+            monkeypatch.delenv(name)
+
+
+def settings_error(overrides: dict[str, object]) -> SettingsError:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(overrides)
+    return raised.value
+
+
+def everything_shown(error: SettingsError) -> str:
+    """Return what a crash at start-up would print: the message and the whole formatted traceback."""
+    return f"{error}\n{error!r}\n{''.join(traceback.format_exception(error))}"
+
+
+def test_production_without_credentials_fails_naming_every_missing_variable() -> None:
+    error = settings_error({})
+    message = str(error)
+    for name in ("HUBSPOT_ACCESS_TOKEN", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_APP_ID"):
+        assert name in message
+    assert "production" in message
+
+
+def test_production_names_only_the_credentials_that_are_missing() -> None:
+    message = str(settings_error({"hubspot_access_token": TOKEN, "hubspot_app_id": "4242"}))
+    assert "HUBSPOT_CLIENT_SECRET" in message
+    assert "HUBSPOT_ACCESS_TOKEN" not in message
+    assert "HUBSPOT_APP_ID" not in message
+
+
+def test_an_empty_credential_counts_as_missing_in_production() -> None:
+    message = str(settings_error({**PRODUCTION_SECRETS, "hubspot_access_token": ""}))
+    assert "HUBSPOT_ACCESS_TOKEN" in message
+
+
+def test_production_with_every_credential_loads() -> None:
+    settings = load_settings(PRODUCTION_SECRETS)
+    assert settings.leadflow_env is Environment.PRODUCTION
+    assert settings.access_token() == TOKEN
+
+
+@pytest.mark.parametrize("env", ["development", "demo"])
+def test_development_and_demo_run_without_hubspot_credentials(env: str) -> None:
+    settings = load_settings({"leadflow_env": env})
+    assert settings.hubspot_access_token is None
+    with pytest.raises(SettingsError, match="HUBSPOT_ACCESS_TOKEN"):
+        settings.access_token()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("hubspot_rate_limit", 0),
+        ("hubspot_rate_limit", 10_001),
+        ("hubspot_api_base", "not a url"),
+        ("hubspot_api_base", "ftp://api.hubapi.com"),
+        ("drain_batch_size", 101),
+        ("drain_batch_size", 0),
+        ("drain_debounce_seconds", -1),
+        ("hubspot_read_timeout", 0),
+        ("webhook_max_body_bytes", 10),
+        ("public_url", "leadflow.example.com/webhooks"),
+        ("leadflow_env", "staging"),
+    ],
+)
+def test_an_invalid_value_fails_naming_the_variable(name: str, value: object) -> None:
+    message = str(settings_error({**DEVELOPMENT, name: value}))
+    assert message.startswith("Invalid settings: ")
+    assert f"{name.upper()}:" in message
+
+
+def test_every_invalid_value_is_named_in_one_message() -> None:
+    message = str(settings_error({**DEVELOPMENT, "hubspot_rate_limit": 0, "drain_batch_size": 101}))
+    assert "HUBSPOT_RATE_LIMIT" in message
+    assert "DRAIN_BATCH_SIZE" in message
+
+
+def test_missing_credentials_are_named_even_when_another_value_is_invalid() -> None:
+    message = str(settings_error({"hubspot_rate_limit": 0}))
+    assert "HUBSPOT_RATE_LIMIT" in message
+    assert "HUBSPOT_ACCESS_TOKEN" in message
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {**DEVELOPMENT, "hubspot_access_token": TOKEN, "hubspot_client_secret": CLIENT_SECRET, "hubspot_rate_limit": 0},
+        {**DEVELOPMENT, "hubspot_access_token": TOKEN, "hubspot_api_base": f"https://{TOKEN} bad"},
+        {"hubspot_access_token": TOKEN, "hubspot_client_secret": CLIENT_SECRET},
+        {"hubspot_client_secret": CLIENT_SECRET, "hubspot_app_id": "4242", "drain_batch_size": 101},
+    ],
+    ids=["next-to-a-bad-value", "inside-a-bad-value", "production-check", "production-and-bad-value"],
+)
+def test_a_secret_never_appears_in_a_settings_error(overrides: dict[str, object]) -> None:
+    shown = everything_shown(settings_error(overrides))
+    assert TOKEN not in shown
+    assert CLIENT_SECRET not in shown
+
+
+def test_a_secret_given_as_the_wrong_type_is_not_echoed() -> None:
+    shown = everything_shown(settings_error({**DEVELOPMENT, "hubspot_client_secret": 918273645546372819}))
+    assert "HUBSPOT_CLIENT_SECRET" in shown
+    assert "918273645546372819" not in shown
+
+
+def test_secrets_never_appear_in_the_settings_repr() -> None:
+    settings = load_settings(PRODUCTION_SECRETS)
+    for shown in (repr(settings), str(settings), repr(settings.model_dump())):
+        assert TOKEN not in shown
+        assert CLIENT_SECRET not in shown
+    assert settings.hubspot_client_secret is not None
+    assert settings.hubspot_client_secret.get_secret_value() == CLIENT_SECRET
+
+
+def test_a_password_in_a_connection_url_never_appears_in_the_settings_repr() -> None:
+    settings = load_settings(
+        {
+            **DEVELOPMENT,
+            "database_url": f"postgresql://leadflow:{DB_PASSWORD}@db.internal:5432/leadflow",
+            "redis_url": f"redis://:{DB_PASSWORD}@cache.internal:6379/0",
+        }
+    )
+    assert DB_PASSWORD not in repr(settings)
+    assert DB_PASSWORD not in str(settings)
+
+
+def test_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEADFLOW_ENV", "production")
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", TOKEN)
+    monkeypatch.setenv("HUBSPOT_CLIENT_SECRET", CLIENT_SECRET)
+    monkeypatch.setenv("HUBSPOT_APP_ID", "4242")
+    monkeypatch.setenv("HUBSPOT_API_BASE", "http://127.0.0.1:8765/")
+    monkeypatch.setenv("HUBSPOT_RATE_LIMIT", "95")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://leadflow@db.internal/leadflow")
+    monkeypatch.setenv("LEADFLOW_CONFIG", "/etc/leadflow")
+    settings = load_settings()
+    assert settings.access_token() == TOKEN
+    assert settings.hubspot_app_id == "4242"
+    assert settings.api_base == "http://127.0.0.1:8765"
+    assert settings.hubspot_rate_limit == 95
+    assert settings.database_url == "postgresql://leadflow@db.internal/leadflow"
+    assert settings.leadflow_config == Path("/etc/leadflow")
+    assert load_settings({"hubspot_rate_limit": 50}).hubspot_rate_limit == 50  # explicit values win
+
+
+def test_settings_cannot_be_changed_after_loading() -> None:
+    settings = load_settings(DEVELOPMENT)
+    with pytest.raises(ValueError, match="frozen"):
+        settings.hubspot_rate_limit = 5  # type: ignore[misc]
