@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_before_delay
 from tenacity.wait import wait_exponential_jitter
 
 from app.sync.errors import HubSpotError, RateLimited, TransientHubSpotError, classify
@@ -37,7 +37,8 @@ def call_hubspot(operation: str, request: Callable[[], T], policy: RetryPolicy) 
     retrying = Retrying(
         retry=retry_if_exception(_worth_retrying),
         wait=wait,
-        stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.max_seconds),
+        # stop_before_delay: a wait (e.g. a long Retry-After) that would overrun the budget is not started
+        stop=stop_after_attempt(policy.attempts) | stop_before_delay(policy.max_seconds),
         before_sleep=_log_retry(operation),
         reraise=True,
     )
