@@ -16,6 +16,8 @@ class PropertyOption:
     value: str
     label: str
     display_order: int = 0
+    hidden: bool = False
+    description: str = ""
 
 
 @dataclass(frozen=True)

@@ -184,12 +184,19 @@ def _record_failures(response: Any, unwritten: set[str]) -> dict[str, tuple[str,
 
 
 def _option_input(option: PropertyOption) -> OptionInput:
-    return OptionInput(label=option.label, value=option.value, display_order=option.display_order, hidden=False)
+    return OptionInput(
+        label=option.label,
+        value=option.value,
+        display_order=option.display_order,
+        hidden=option.hidden,
+        description=option.description,
+    )
 
 
 def _property_info(prop: Any) -> PropertyInfo:
     options = tuple(
-        PropertyOption(value=o.value, label=o.label, display_order=o.display_order or 0) for o in prop.options or []
+        PropertyOption(o.value, o.label, o.display_order or 0, bool(o.hidden), o.description or "")
+        for o in prop.options or []
     )
     return PropertyInfo(
         name=prop.name,

@@ -1,0 +1,239 @@
+"""`leadflow setup` through the SDK gateway against the twin: idempotent, additive, loud about conflicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hubspot import HubSpot
+from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyUpdate
+
+from app.ledger.store import Ledger
+from app.rules import ScoringModel, parse_scoring_model
+from app.rules.properties import GROUP_LABEL, GROUP_NAME
+from app.rules.writes import GRADE, SCORE, SCORE_PROPERTIES, STAGE
+from app.sync.hubspot_sdk import SdkGateway
+from app.sync.retry import RetryPolicy
+from app.sync.setup import SetupConflict, SetupReport, run_setup
+from hubspot_twin import Twin
+
+TOKEN = "setup-token"
+TIMEOUT = (2.0, 10.0)
+FAST_RETRIES = RetryPolicy(attempts=3, max_seconds=5, initial_backoff=0.01, max_backoff=0.02)
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+EXPECTED_TYPES = {
+    "leadflow_fit_score": ("number", "number"),
+    "leadflow_engagement_score": ("number", "number"),
+    "leadflow_score": ("number", "number"),
+    "leadflow_grade": ("enumeration", "select"),
+    "leadflow_stage": ("enumeration", "select"),
+    "leadflow_score_reasons": ("string", "textarea"),
+    "leadflow_model": ("string", "text"),
+    "leadflow_scored_at": ("datetime", "date"),
+}
+DEFAULT_STAGES = [("sql", "Sales qualified lead"), ("mql", "Marketing qualified lead")]
+DEFAULT_GRADES = [f"{fit}{engagement}" for fit in "ABCD" for engagement in "1234"]
+
+
+@dataclass
+class Portal:
+    """The twin over HTTP, Leadflow's gateway to it, and an independent SDK client to read it back."""
+
+    twin: Twin
+    gateway: SdkGateway
+    client: HubSpot
+
+    def setup(self, ledger: Ledger, model: ScoringModel) -> SetupReport:
+        return run_setup(self.gateway, ledger, model, lambda: NOW)
+
+    def contact_property(self, name: str) -> Any:
+        return self.client.crm.properties.core_api.get_by_name("contacts", name, _request_timeout=TIMEOUT)
+
+    def options(self, name: str) -> list[tuple[str, str]]:
+        return [(option.value, option.label) for option in self.contact_property(name).options]
+
+    def writes(self) -> dict[str, int]:
+        """Return the requests that changed the portal's schema since the counts were last reset."""
+        return {key: count for key, count in self.twin.request_counts().items() if not key.startswith("GET ")}
+
+
+@pytest.fixture
+def portal() -> Iterator[Portal]:
+    twin = Twin(access_tokens={TOKEN})
+    with twin.serve() as server:
+        yield Portal(
+            twin,
+            SdkGateway(TOKEN, server.url, TIMEOUT, FAST_RETRIES),
+            HubSpot(access_token=TOKEN, host=server.url),
+        )
+
+
+@pytest.fixture
+def default_text(config_dir: Path) -> str:
+    return (config_dir / "scoring.yaml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def default_model(default_text: str) -> ScoringModel:
+    return parse_scoring_model(default_text, "scoring.yaml")
+
+
+def changed_model(text: str, *replacements: tuple[str, str]) -> ScoringModel:
+    """Return the model of `text` with each (old, new) replacement made; each old text must be there."""
+    for old, new in replacements:
+        assert old in text, f"the default model no longer contains {old!r}"
+        text = text.replace(old, new)
+    return parse_scoring_model(text, "changed.yaml")
+
+
+NEW_STAGE = (
+    "  - id: mql\n",
+    "  - id: pql\n    label: Product qualified lead\n    when: fit >= 20 and engagement >= 40\n  - id: mql\n",
+)
+NEW_FIT_GRADE = (
+    "fit:        [[A, 70], [B, 40], [C, 20], [D, 0]]",
+    "fit:        [[A, 70], [B, 40], [C, 20], [D, 10], [E, 0]]",
+)
+
+
+def test_the_first_run_creates_the_group_and_every_score_property(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel
+) -> None:
+    report = portal.setup(ledger, default_model)
+    assert report.changed
+    assert report.group_created
+    assert report.created == list(SCORE_PROPERTIES)
+    assert (report.options_added, report.unchanged, report.warnings) == ({}, [], [])
+    group = portal.client.crm.properties.groups_api.get_by_name("contacts", GROUP_NAME, _request_timeout=TIMEOUT)
+    assert group.label == GROUP_LABEL
+    for name, (kind, field_type) in EXPECTED_TYPES.items():
+        prop = portal.contact_property(name)
+        assert (prop.type, prop.field_type, prop.group_name) == (kind, field_type, GROUP_NAME), name
+    assert portal.options(STAGE) == DEFAULT_STAGES
+    assert portal.options(GRADE) == [(grade, grade) for grade in DEFAULT_GRADES]
+
+
+def test_running_setup_twice_changes_nothing(portal: Portal, ledger: Ledger, default_model: ScoringModel) -> None:
+    portal.setup(ledger, default_model)
+    portal.twin.reset_request_counts()
+    again = portal.setup(ledger, default_model)
+    assert not again.changed
+    assert (again.group_created, again.created, again.options_added) == (False, [], {})
+    assert again.unchanged == list(SCORE_PROPERTIES)
+    assert portal.writes() == {}
+    assert portal.options(STAGE) == DEFAULT_STAGES
+
+
+def test_a_new_stage_and_grade_add_exactly_their_options_and_keep_the_old_ones(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel, default_text: str
+) -> None:
+    portal.setup(ledger, default_model)
+    portal.twin.reset_request_counts()
+    report = portal.setup(ledger, changed_model(default_text, NEW_STAGE, NEW_FIT_GRADE))
+    assert report.changed
+    assert report.options_added == {GRADE: ["E1", "E2", "E3", "E4"], STAGE: ["pql"]}
+    assert report.created == []
+    assert portal.writes() == {
+        "PATCH /crm/v3/properties/contacts/leadflow_grade": 1,
+        "PATCH /crm/v3/properties/contacts/leadflow_stage": 1,
+    }
+    assert portal.options(STAGE) == [*DEFAULT_STAGES, ("pql", "Product qualified lead")]
+    assert portal.options(GRADE) == [(g, g) for g in [*DEFAULT_GRADES, "E1", "E2", "E3", "E4"]]
+
+
+def test_options_the_model_dropped_or_marketing_relabelled_are_kept(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel, default_text: str
+) -> None:
+    portal.setup(ledger, default_model)
+    relabelled = [
+        OptionInput(label="SQL (sales)", value="sql", display_order=0, hidden=False),
+        OptionInput(label="MQL", value="mql", display_order=1, hidden=False),
+    ]
+    portal.client.crm.properties.core_api.update(
+        "contacts", STAGE, PropertyUpdate(options=relabelled), _request_timeout=TIMEOUT
+    )
+    without_mql = changed_model(
+        default_text,
+        NEW_STAGE,
+        ("  - id: mql\n    label: Marketing qualified lead\n    when: fit >= 40 and engagement >= 15\n", ""),
+    )
+    assert [stage.id for stage in without_mql.stages] == ["sql", "pql"]
+    report = portal.setup(ledger, without_mql)
+    assert report.options_added == {STAGE: ["pql"]}
+    assert portal.options(STAGE) == [("sql", "SQL (sales)"), ("mql", "MQL"), ("pql", "Product qualified lead")]
+
+
+def test_an_existing_score_property_of_the_wrong_type_is_a_conflict(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel
+) -> None:
+    text_score = PropertyCreate(
+        name=SCORE, label="Score (imported)", type="string", field_type="text", group_name="contactinformation"
+    )
+    portal.client.crm.properties.core_api.create("contacts", text_score, _request_timeout=TIMEOUT)
+    with pytest.raises(SetupConflict) as conflict:
+        portal.setup(ledger, default_model)
+    message = str(conflict.value)
+    assert "leadflow_score exists as string/text" in message
+    assert "Leadflow needs number/number" in message
+    assert "delete or rename it in HubSpot" in message
+    existing = portal.contact_property(SCORE)
+    assert (existing.type, existing.field_type, existing.label) == ("string", "text", "Score (imported)")
+
+
+def test_the_types_of_the_properties_the_model_reads_are_recorded_in_the_ledger(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel
+) -> None:
+    report = portal.setup(ledger, default_model)
+    contact_names, company_names = default_model.referenced_properties()
+    expected_keys = {f"contact.{n}" for n in contact_names} | {f"company.{n}" for n in company_names}
+    assert set(report.property_types) == expected_keys
+    assert ledger.property_types() == report.property_types
+    known = {
+        "company.industry": "enumeration",
+        "company.numberofemployees": "number",
+        "contact.hs_buying_role": "enumeration",
+        "contact.country": "string",
+        "contact.hs_analytics_num_page_views": "number",
+    }
+    assert {key: report.property_types[key] for key in known} == known
+
+
+def test_a_property_the_portal_lacks_is_a_warning_and_not_recorded(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel, default_text: str
+) -> None:
+    portal.setup(ledger, default_model)
+    custom = changed_model(
+        default_text,
+        ("      when: contact.country in", "      when: contact.favourite_colour == 'blue' or contact.country in"),
+        ("  company.annualrevenue: number\n", "  company.partner_tier: number\n"),
+    )
+    report = portal.setup(ledger, custom)
+    assert sorted(report.warnings) == [
+        "the model reads company.partner_tier, which this portal does not have",
+        "the model reads contact.favourite_colour, which this portal does not have",
+    ]
+    recorded = ledger.property_types()
+    assert "contact.favourite_colour" not in recorded
+    assert "company.partner_tier" not in recorded
+    assert "company.annualrevenue" not in recorded  # the newest run replaced what the old model needed
+    assert recorded["contact.country"] == "string"
+
+
+def test_an_option_marketing_hid_stays_hidden_when_setup_adds_options(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel, default_text: str
+) -> None:
+    portal.setup(ledger, default_model)
+    hidden_sql = [
+        OptionInput(label="Sales qualified lead", value="sql", display_order=0, hidden=True),
+        OptionInput(label="Marketing qualified lead", value="mql", display_order=1, hidden=False),
+    ]
+    portal.client.crm.properties.core_api.update(
+        "contacts", STAGE, PropertyUpdate(options=hidden_sql), _request_timeout=TIMEOUT
+    )
+    portal.setup(ledger, changed_model(default_text, NEW_STAGE))
+    hidden = {option.value: option.hidden for option in portal.contact_property(STAGE).options}
+    assert hidden == {"sql": True, "mql": False, "pql": False}
