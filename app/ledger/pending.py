@@ -12,11 +12,11 @@ from app.ledger.models import Signal
 from app.ledger.records import PendingSignal, Resolution
 
 
-def pending_object_signals(connection: Connection, limit: int) -> list[PendingSignal]:
-    """Return the oldest unprocessed signals whose contacts are not yet known."""
+def pending_object_signals(connection: Connection, limit: int, after_id: int = 0) -> list[PendingSignal]:
+    """Return the oldest unprocessed signals after `after_id` whose contacts are not yet known."""
     statement = (
         select(Signal)
-        .where(Signal.processed_at.is_(None), Signal.contact_id.is_(None))
+        .where(Signal.processed_at.is_(None), Signal.contact_id.is_(None), Signal.id > after_id)
         .order_by(Signal.id)
         .limit(limit)
     )

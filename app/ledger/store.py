@@ -71,10 +71,10 @@ class Ledger:
         with self.engine.connect() as connection:
             return state.states_of(connection, contact_ids)
 
-    def pending_object_signals(self, limit: int = 1000) -> list[PendingSignal]:
-        """Return unprocessed signals whose contacts are not yet known (companies, meetings, calls)."""
+    def pending_object_signals(self, limit: int = 1000, after_id: int = 0) -> list[PendingSignal]:
+        """Return unprocessed signals after `after_id` whose contacts are not yet known (companies, meetings)."""
         with self.engine.connect() as connection:
-            return pending.pending_object_signals(connection, limit)
+            return pending.pending_object_signals(connection, limit, after_id)
 
     def record_resolutions(self, resolutions: Sequence[Resolution], at: datetime) -> None:
         """Attach resolved signals to their contacts and mark them processed."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from app.ledger.records import AssessedContact, EngagementRecord
@@ -61,14 +61,17 @@ def drain_dirty_contacts(ctx: DrainContext) -> DrainReport:
     if ids:
         try:
             report = score_contacts(ctx, ids)
-        except BaseException:
+        except BaseException as exc:
             ctx.worklist.return_to_dirty(ids, ctx.clock().timestamp())
+            logger.error("drain.failed", extra={"contacts": len(ids), "error": f"{type(exc).__name__}: {exc}"})
             raise
         ctx.worklist.release(ids)
     remaining = ctx.worklist.dirty_count()
-    if remaining:
+    if remaining and ids:
+        # A drain that claimed nothing found every ready contact claimed by another drain, which schedules
+        # the next one when it finishes; scheduling here too would spin while that drain works.
         ctx.worklist.schedule("drain")
-    return DrainReport(**{**report.__dict__, "remaining": remaining})
+    return replace(report, remaining=remaining)
 
 
 def _wait_for_debounce(ctx: DrainContext) -> None:

@@ -40,24 +40,39 @@ class ResolveReport:
 
 
 def resolve_pending_signals(ctx: ResolveContext) -> ResolveReport:
-    """Resolve a batch of pending signals into dirty contacts; schedule the next batch if one is full."""
+    """Resolve every pending signal, a page at a time, into dirty contacts.
+
+    Signals still waiting for their associations stay pending and are paged past; the reconciler schedules
+    the resolver again once they are older than the grace period.
+    """
     ctx.worklist.started("resolve")
-    pending = ctx.ledger.pending_object_signals(ctx.batch_size)
+    report, after_id = ResolveReport(), 0
+    while pending := ctx.ledger.pending_object_signals(ctx.batch_size, after_id):
+        report = _add(report, _resolve_page(ctx, pending))
+        after_id = pending[-1].id
+        if len(pending) < ctx.batch_size:
+            break
+    return report
+
+
+def _resolve_page(ctx: ResolveContext, pending: Sequence[PendingSignal]) -> ResolveReport:
     now = ctx.clock()
     contacts_of = _contacts_by_object(ctx, pending)
     resolutions = [
         resolution
         for signal in pending
-        if (resolution := _resolve(ctx.rules, signal, contacts_of.get((signal.object_type, signal.object_id), []), now))
+        if (resolution := _resolve(ctx.rules, signal, contacts_of[(signal.object_type, signal.object_id)], now))
     ]
     ctx.ledger.record_resolutions(resolutions, now)
     dirty = {contact for resolution in resolutions for contact in resolution.contact_ids}
     ctx.worklist.mark_dirty(dirty, now.timestamp())
     if dirty:
         ctx.worklist.schedule("drain")
-    if len(pending) == ctx.batch_size:
-        ctx.worklist.schedule("resolve")
     return ResolveReport(resolved=len(resolutions), waiting=len(pending) - len(resolutions), contacts=len(dirty))
+
+
+def _add(total: ResolveReport, page: ResolveReport) -> ResolveReport:
+    return ResolveReport(total.resolved + page.resolved, total.waiting + page.waiting, total.contacts + page.contacts)
 
 
 def _contacts_by_object(ctx: ResolveContext, pending: Sequence[PendingSignal]) -> dict[tuple[str, str], list[str]]:
