@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     """Build the Flask app: the webhook receiver and the health check, wired to `container`."""
     from app.bootstrap import build_container
     from app.logs import configure_logging
+    from app.rules import ConfigError
     from app.settings import SettingsError, load_settings
     from app.webhooks.views import WebhookEndpoint, create_blueprint
 
@@ -26,9 +27,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         configure_logging()  # the production path (gunicorn 'app:create_app()'): JSON lines on stderr
     try:
         settings = settings or (container.settings if container else load_settings())
-    except SettingsError as exc:
+        container = container or build_container(settings)
+    except (SettingsError, ConfigError) as exc:
         raise SystemExit(f"leadflow: {exc}") from None
-    container = container or build_container(settings)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.webhook_max_body_bytes
     app.extensions["leadflow"] = container

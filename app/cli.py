@@ -171,6 +171,8 @@ def status() -> None:
     click.echo(f"queued jobs         {container.queue.count}")
     click.echo(f"failed jobs         {container.queue.failed_job_registry.count}")
     click.echo(f"signals             {counts.signals} ({counts.pending_signals} unprocessed)")
+    for kind, count in sorted(counts.by_kind.items()):
+        click.echo(f"  {kind:<18}{count}")
     click.echo(f"engagements         {counts.engagements}")
     click.echo(f"contacts assessed   {counts.contacts}")
     for name, value in sorted(container.worklist.event_counts().items()):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,25 +43,24 @@ def migrate_url(url: str) -> None:
     engine.dispose()
 
 
-class postgres_schema:  # noqa: N801 - used like contextlib.contextmanager
-    """A fresh PostgreSQL schema, migrated, dropped again on exit; yields a URL whose search_path is it."""
-
-    def __enter__(self) -> str:
-        self.schema = f"leadflow_test_{uuid.uuid4().hex[:12]}"
-        self.admin: Engine = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-        try:
-            with self.admin.begin() as connection:
-                connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
-        except Exception as exc:  # pragma: no cover - the message is the point
-            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc}")
-        url = f"{POSTGRES_URL}?options=-csearch_path%3D{self.schema}"
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """Create a fresh, migrated PostgreSQL schema; yield a URL whose search_path is it; drop it afterwards."""
+    schema = f"leadflow_test_{uuid.uuid4().hex[:12]}"
+    admin: Engine = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc}")
+    try:
+        url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
         migrate_url(url)
-        return url
-
-    def __exit__(self, *exc: object) -> None:
-        with self.admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
-        self.admin.dispose()
+        yield url
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture
@@ -70,17 +70,24 @@ def ledger(ledger_url: str) -> Iterator[Ledger]:
     engine.dispose()
 
 
-@pytest.fixture
-def redis_client() -> Iterator[redis.Redis]:
-    """A real Redis connection to the tests' own database, emptied before and after the test."""
-    client = redis.Redis.from_url(REDIS_URL)
+@contextmanager
+def empty_redis_db(url: str) -> Iterator[redis.Redis]:
+    """Connect to a real Redis database, emptied before and after use; fail (never skip) if it is down."""
+    client = redis.Redis.from_url(url)
     try:
         client.flushdb()
     except redis.ConnectionError as exc:
-        pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
+        pytest.fail(f"Redis is not reachable at {url}: {exc}")
     yield client
     client.flushdb()
     client.close()
+
+
+@pytest.fixture
+def redis_client() -> Iterator[redis.Redis]:
+    """A real Redis connection to the tests' own database, emptied before and after the test."""
+    with empty_redis_db(REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture

@@ -27,7 +27,6 @@ class IntakeRejected(Exception):
 class IntakeReport:
     result: IntakeResult
     outcomes: dict[str, int]
-    worklist_updated: bool
 
 
 class WebhookIntake:
@@ -51,8 +50,8 @@ class WebhookIntake:
         now = self.clock()
         result = self.ledger.record_intake(_combine(translated), received_at=now)
         outcomes = _outcomes(events, translated, result)
-        updated = self._update_worklist(result, outcomes, now)
-        return IntakeReport(result, outcomes, updated)
+        self._update_worklist(result, outcomes, now)
+        return IntakeReport(result, outcomes)
 
     def _translate(self, index: int, event: HubSpotEvent) -> Translated:
         try:
@@ -60,7 +59,7 @@ class WebhookIntake:
         except EventInvalid as exc:
             raise IntakeRejected(f"event {index}: {exc}") from None
 
-    def _update_worklist(self, result: IntakeResult, outcomes: dict[str, int], now: datetime) -> bool:
+    def _update_worklist(self, result: IntakeResult, outcomes: dict[str, int], now: datetime) -> None:
         try:
             self.worklist.forget(sorted(result.forgotten))
             self.worklist.mark_dirty(result.dirty_contacts, now.timestamp())
@@ -72,8 +71,6 @@ class WebhookIntake:
         except RedisError as exc:
             # The ledger holds the signals; the reconciler marks their contacts dirty again.
             logger.warning("webhook.worklist-unavailable", extra={"error": str(exc)})
-            return False
-        return True
 
 
 def _combine(translated: Sequence[Translated]) -> Intake:

@@ -28,6 +28,7 @@ from hubspot.crm.companies import SimplePublicObjectInputForCreate as CompanyInp
 from hubspot.crm.contacts import SimplePublicObjectInputForCreate as ContactInput
 
 from hubspot_twin.webhooks import EventFactory, deliver
+from tests.conftest import empty_redis_db
 from tests.support.processes import Service, describe, free_port, run_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,14 +111,8 @@ def base_env(home: Path) -> dict[str, str]:
 @pytest.fixture
 def redis_db() -> Iterator[redis.Redis]:
     """Redis database 13, the one the commands of these tests use, emptied before and after."""
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.flushdb()
-    except redis.ConnectionError as exc:
-        pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    yield client
-    client.flushdb()
-    client.close()
+    with empty_redis_db(REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture

@@ -60,7 +60,8 @@ def test_clearing_the_last_email_click_date_is_not_a_click(default_signals: Sign
 def test_a_new_meeting_is_a_booked_meeting(default_signals: SignalRules) -> None:
     event = {"subscriptionType": "object.creation", "objectTypeId": "0-47", "objectId": 88}
     assert default_signals.engagement_types(event) == ("meeting_booked",)
-    assert default_signals.engagement_types({**event, "objectTypeId": "0-48"}) == ()
+    assert default_signals.engagement_types({**event, "objectTypeId": "0-48"}) == ("call_logged",)
+    assert default_signals.engagement_types({**event, "objectTypeId": "0-46"}) == ()
 
 
 def test_rules_listen_only_to_their_subscription_type(default_signals: SignalRules) -> None:
@@ -81,6 +82,7 @@ def test_the_default_rules_list_their_subscriptions_and_event_types(default_sign
         "webinar_registration",
         "newsletter_click",
         "meeting_booked",
+        "call_logged",
     )
 
 

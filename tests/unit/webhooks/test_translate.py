@@ -99,8 +99,14 @@ def test_a_meeting_the_rules_count_waits_for_its_contacts() -> None:
     assert (signal.kind, signal.object_type, signal.contact_id) == ("engagement.created", "meeting", None)
 
 
-def test_a_call_no_rule_counts_is_ignored() -> None:
-    assert translate(fixture("object.creation__call"), CONTEXT).outcome == "ignored"
+def test_a_logged_call_waits_for_its_contacts() -> None:
+    (signal,) = translate(fixture("object.creation__call"), CONTEXT).signals
+    assert (signal.kind, signal.object_type, signal.contact_id) == ("engagement.created", "call", None)
+
+
+def test_an_engagement_object_no_rule_counts_is_ignored() -> None:
+    note = fixture("object.creation__call").model_copy(update={"objectTypeId": "0-46"})
+    assert translate(note, CONTEXT).outcome == "ignored"
 
 
 def test_an_unsupported_type_is_acknowledged_as_ignored() -> None:
