@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from hubspot_twin.api import associations, batch, control, objects, properties
+from hubspot_twin.api import associations, batch, control, merges, objects, owners, pipelines, properties, search
 from hubspot_twin.api.http import EXTENSION, TwinContext, context, respond
 from hubspot_twin.counters import endpoint_key
 from hubspot_twin.errors import HubSpotError, unauthorized
@@ -20,7 +20,7 @@ def create_app(twin_context: TwinContext) -> Flask:
     """Return the app serving one twin's state."""
     app = Flask("hubspot_twin")
     app.extensions[EXTENSION] = twin_context
-    for module in (control, objects, batch, associations, properties):
+    for module in (control, objects, batch, associations, properties, search, merges, owners, pipelines):
         app.register_blueprint(module.blueprint)
     app.before_request(_count_and_authenticate)
     app.before_request(_hold_store_lock)

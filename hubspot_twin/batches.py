@@ -12,17 +12,20 @@ from typing import Any
 
 from hubspot_twin.association_input import object_id
 from hubspot_twin.catalog import ObjectType
+from hubspot_twin.changes import ChangeSource
 from hubspot_twin.errors import HubSpotError, invalid_input, missing_attributes, standard_error
 from hubspot_twin.model import CrmObject
 from hubspot_twin.store import NewObject, Store
+from hubspot_twin.unique_values import Claims
 
 
 @dataclass(frozen=True)
 class Written:
-    """A record a batch wrote, with the trace id its input carried."""
+    """A record a batch wrote, with the trace id its input carried (and, for upserts, whether it is new)."""
 
     obj: CrmObject
     trace_id: str | None = None
+    new: bool = False
 
 
 def missing_error(otype: ObjectType, ids: list[str], trace_ids: list[str] | None = None) -> dict[str, Any]:
@@ -51,64 +54,81 @@ def read_many(
 
 
 def create_many(
-    store: Store, otype: ObjectType, inputs: list[dict[str, Any]]
+    store: Store, otype: ObjectType, inputs: list[dict[str, Any]], source: ChangeSource
 ) -> tuple[list[Written], list[dict[str, Any]]]:
     """Create a batch; raise the first input's error unless every input has an ``objectWriteTraceId``."""
-    traced = all(isinstance(item.get("objectWriteTraceId"), str) for item in inputs)
+    traced = all_traced(inputs)
     with store.lock:
         planned: list[tuple[NewObject, str | None]] = []
         errors: list[dict[str, Any]] = []
-        claimed: set[str] = set()
+        claimed: Claims = set()
         for item in inputs:
             trace_id = item.get("objectWriteTraceId")
             try:
                 new = store.prepare_create(
-                    otype, _properties(item, "SimplePublicObjectBatchInputForCreate"), item.get("associations"),
-                    claimed_emails=claimed,
+                    otype, properties_of(item, "SimplePublicObjectBatchInputForCreate"), item.get("associations"),
+                    claimed=claimed,
                 )  # fmt: skip
             except HubSpotError as error:
                 if not traced:
                     raise
-                errors.append(standard_error(error.category, error.message, {"objectWriteTraceId": [str(trace_id)]}))
+                errors.append(trace_error(error, trace_id))
                 continue
             planned.append((new, trace_id))
-        return [Written(store.commit_create(new), trace_id) for new, trace_id in planned], errors
+        return [Written(store.commit_create(new, source), trace_id) for new, trace_id in planned], errors
+
+
+def all_traced(inputs: list[dict[str, Any]]) -> bool:
+    """Return whether every input carries an ``objectWriteTraceId`` (then failed inputs become 207 errors)."""
+    return all(isinstance(item.get("objectWriteTraceId"), str) for item in inputs)
+
+
+def trace_error(error: HubSpotError, trace_id: object) -> dict[str, Any]:
+    """Return the 207 entry of an input that failed, naming its ``objectWriteTraceId``."""
+    return standard_error(error.category, error.message, {"objectWriteTraceId": [str(trace_id)]})
 
 
 def update_many(
-    store: Store, otype: ObjectType, inputs: list[dict[str, Any]]
+    store: Store, otype: ObjectType, inputs: list[dict[str, Any]], source: ChangeSource
 ) -> tuple[list[Written], list[dict[str, Any]]]:
     """Update a batch: unknown ids become one error, any invalid value fails the whole batch."""
-    ids = [object_id(item, "SimplePublicObjectBatchInput") for item in inputs]
-    repeated = sorted({i for i in ids if ids.count(i) > 1})
-    if repeated:
-        raise HubSpotError(400, f"Duplicate IDs found in batch input: [{', '.join(repeated)}]. IDs must be unique")
+    ids = unique_ids(inputs, "SimplePublicObjectBatchInput")
     with store.lock:
         planned: list[tuple[CrmObject, dict[str, str | None], str | None]] = []
         missing: list[tuple[str, str | None]] = []
-        claimed: set[str] = set()
+        claimed: Claims = set()
         for raw_id, item in zip(ids, inputs, strict=True):
             trace_id = item.get("objectWriteTraceId")
             obj = store.lookup(otype, raw_id, id_property=item.get("idProperty"))
             if obj is None:
                 missing.append((raw_id, trace_id))
                 continue
-            properties = _properties(item, "SimplePublicObjectBatchInput")
-            planned.append((obj, store.prepare_update(obj, properties, claimed_emails=claimed), trace_id))
+            properties = properties_of(item, "SimplePublicObjectBatchInput")
+            planned.append((obj, store.prepare_update(obj, properties, claimed=claimed), trace_id))
         for obj, values, _ in planned:
-            store.commit_update(obj, values)
+            store.commit_update(obj, values, source)
     errors = [missing_error(otype, [i for i, _ in missing], [t for _, t in missing if t])] if missing else []
     return [Written(obj, trace_id) for obj, _, trace_id in planned], errors
 
 
-def archive_many(store: Store, otype: ObjectType, inputs: list[dict[str, Any]]) -> None:
+def archive_many(store: Store, otype: ObjectType, inputs: list[dict[str, Any]], source: ChangeSource) -> None:
     """Archive a batch (unknown ids are ignored)."""
     with store.lock:
         for item in inputs:
-            store.archive(otype, object_id(item, "SimplePublicObjectId"))
+            store.archive(otype, object_id(item, "SimplePublicObjectId"), source=source)
 
 
-def _properties(item: dict[str, Any], input_class: str) -> object:
+def unique_ids(inputs: list[dict[str, Any]], input_class: str) -> list[str]:
+    """Return the ids of a batch's inputs, or raise HubSpot's 400 when one is repeated."""
+    ids = [object_id(item, input_class) for item in inputs]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise HubSpotError(400, f"Duplicate IDs found in batch input: [{', '.join(repeated)}]. IDs must be unique")
+    return ids
+
+
+def properties_of(item: dict[str, Any], input_class: str) -> object:
+    """Return an input's ``properties``, or raise HubSpot's 400 when it has none."""
     if "properties" not in item:
         raise missing_attributes(input_class, ["properties"])
     if not isinstance(item["properties"], dict):

@@ -53,6 +53,10 @@ class AssociationGraph:
         found = [n for n in self._neighbours.get(node, ()) if n[0] == to_type]
         return sorted(found, key=lambda n: int(n[1]))
 
+    def neighbours_all(self, node: Node) -> list[Node]:
+        """Return every record associated with ``node``, ordered by type and numeric id."""
+        return sorted(self._neighbours.get(node, ()), key=lambda n: (n[0], int(n[1])))
+
     def remove_node(self, node: Node) -> list[Node]:
         """Remove every pair of a record; return the records it was associated with."""
         others = sorted(self._neighbours.pop(node, set()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -78,3 +79,16 @@ class CrmObject:
     history: dict[str, list[Version]] = field(default_factory=dict)
     archived: bool = False
     archived_at: str | None = None
+
+    def apply(self, values: Mapping[str, str | None], now: str, *, touch: bool = True) -> None:
+        """Store values with their history (None clears); ``touch`` bumps ``updated_at``."""
+        for name, value in values.items():
+            if value == self.properties.get(name) or (value is None and name not in self.properties):
+                continue
+            self.history.setdefault(name, []).insert(0, Version(value or "", now))
+            if value is None:
+                self.properties.pop(name, None)
+            else:
+                self.properties[name] = value
+        if touch:
+            self.updated_at = now

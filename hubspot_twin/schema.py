@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from hubspot_twin import property_input as pi
 from hubspot_twin.catalog import DEFAULT_GROUPS, DEFAULT_PROPERTIES, ObjectType
 from hubspot_twin.errors import HubSpotError, not_found
-from hubspot_twin.model import PropertyDef, PropertyGroup
+from hubspot_twin.model import OptionDef, PropertyDef, PropertyGroup
+
+if TYPE_CHECKING:
+    from hubspot_twin.pipelines import Pipeline
+
+# HubSpot allows at most 10 unique-value properties per object type.
+MAX_UNIQUE_PROPERTIES = 10
 
 # Fields of PropertyUpdate that may change: PropertyDef attribute and how to read the value.
 _UPDATABLE: dict[str, tuple[str, Callable[[Any], Any]]] = {
@@ -53,6 +59,8 @@ class Schema:
         name = str(body["name"])
         if name in self.definitions(otype):
             raise HubSpotError(409, f"A property named '{name}' already exists.", "OBJECT_ALREADY_EXISTS")
+        if body.get("hasUniqueValue") is True:
+            self._check_unique_room(otype)
         created = PropertyDef(
             name=name,
             label=str(body["label"]),
@@ -78,6 +86,8 @@ class Schema:
     def update_property(self, otype: ObjectType, name: str, body: dict[str, Any], now: str) -> PropertyDef:
         """Apply a ``PropertyUpdate`` body; HubSpot-defined properties keep their type and field type."""
         current = self.get_property(otype, name)
+        if "hasUniqueValue" in body and bool(body["hasUniqueValue"]) != current.has_unique_value:
+            raise HubSpotError(400, f"hasUniqueValue of property {name} cannot be changed after it is created")
         type_ = str(body.get("type") or current.type)
         field_type = str(body.get("fieldType") or current.field_type)
         if current.hubspot_defined and (type_, field_type) != (current.type, current.field_type):
@@ -92,6 +102,25 @@ class Schema:
                 setattr(current, attribute, read(body[key]))
         current.type, current.field_type, current.options, current.updated_at = type_, field_type, options, now
         return current
+
+    def sync_pipeline_options(self, pipelines: Iterable[Pipeline], now: str) -> None:
+        """Offer every deal pipeline as an option of ``pipeline`` and every stage as an option of ``dealstage``."""
+        pipelines = list(pipelines)
+        stages = [stage for pipeline in pipelines for stage in pipeline.stages]
+        deals = self.properties["deals"]
+        deals["pipeline"].options = [OptionDef(p.label, p.id, p.display_order) for p in pipelines]
+        deals["dealstage"].options = [OptionDef(s.label, s.id, order) for order, s in enumerate(stages)]
+        deals["pipeline"].updated_at = deals["dealstage"].updated_at = now
+
+    def _check_unique_room(self, otype: ObjectType) -> None:
+        """Raise HubSpot's 400 when a type already has its 10 unique-value properties."""
+        unique = [d for d in self.definitions(otype).values() if d.has_unique_value]
+        if len(unique) >= MAX_UNIQUE_PROPERTIES:
+            raise HubSpotError(
+                400,
+                f"Object type {otype.name} already has the maximum of {MAX_UNIQUE_PROPERTIES} unique value "
+                "properties; a new property cannot have hasUniqueValue set",
+            )
 
     def _require_group(self, otype: ObjectType, name: str) -> str:
         """Return ``name`` when it names a live group; a property naming another group is HubSpot's 400."""

@@ -1,4 +1,5 @@
-"""Records, property definitions and batch envelopes in the JSON shapes of HubSpot (and the SDK's models)."""
+"""Records, property definitions, batch envelopes, owners and pipelines in the JSON shapes of HubSpot (and the
+SDK's models)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 from hubspot_twin.catalog import ObjectType
 from hubspot_twin.model import CrmObject, PropertyDef, PropertyGroup
+from hubspot_twin.owners import Owner
+from hubspot_twin.pipelines import Pipeline, Stage
 
 
 def object_json(
@@ -106,3 +109,47 @@ def property_json(definition: PropertyDef) -> dict[str, Any]:
 def group_json(group: PropertyGroup) -> dict[str, Any]:
     """Return a ``PropertyGroup``."""
     return {"name": group.name, "label": group.label, "displayOrder": group.display_order, "archived": group.archived}
+
+
+def owner_json(owner: Owner) -> dict[str, Any]:
+    """Return a ``PublicOwner`` (an archived owner has no ``userId``, only ``userIdIncludingInactive``)."""
+    return {
+        "id": owner.id,
+        "email": owner.email,
+        "type": "PERSON",
+        "firstName": owner.first_name,
+        "lastName": owner.last_name,
+        "userId": None if owner.archived else owner.user_id,
+        "userIdIncludingInactive": owner.user_id,
+        "createdAt": owner.created_at,
+        "updatedAt": owner.updated_at,
+        "archived": owner.archived,
+        "teams": [{"id": team.id, "name": team.name, "primary": team.primary} for team in owner.teams],
+    }
+
+
+def pipeline_json(pipeline: Pipeline) -> dict[str, Any]:
+    """Return a ``Pipeline`` with its stages."""
+    return {
+        "label": pipeline.label,
+        "displayOrder": pipeline.display_order,
+        "id": pipeline.id,
+        "stages": [stage_json(stage, pipeline) for stage in pipeline.stages],
+        "createdAt": pipeline.created_at,
+        "updatedAt": pipeline.created_at,
+        "archived": False,
+    }
+
+
+def stage_json(stage: Stage, pipeline: Pipeline) -> dict[str, Any]:
+    """Return a ``PipelineStage`` (metadata values are strings, as HubSpot sends them)."""
+    return {
+        "label": stage.label,
+        "displayOrder": stage.display_order,
+        "metadata": stage.metadata(),
+        "id": stage.id,
+        "createdAt": stage.created_at,
+        "updatedAt": pipeline.created_at,
+        "archived": False,
+        "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT",
+    }

@@ -1,57 +1,76 @@
-"""The twin's state: records, property schema and associations, behind one re-entrant lock.
+"""The twin's state: records, property schema, associations, owners and pipelines, behind one re-entrant lock.
 
-Every public method takes the lock, so the threaded server and the Python API can share one store. Writes go
-through ``normalize_writes`` (HubSpot's value rules) and the association rules of ``Links``; batch operations
-(``batches.py``) use ``prepare_*``/``commit_*`` under the lock to check a whole batch before changing anything.
+Every public method takes the lock, so the threaded server and the Python API can share one store. Writes are
+checked by ``WriteRules`` (HubSpot's value and portal rules) and associations by ``Links``; batch operations
+(``batches.py``, ``upserts.py``) use ``prepare_*``/``commit_*`` under the lock to check a whole batch before changing
+anything. Every committed change is published to ``feed`` (see ``changes.py``) while the lock is held, after the
+state has changed; every mutation therefore names its ``source``.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hubspot_twin.association_input import inline_links
-from hubspot_twin.catalog import CONTACTS, OBJECT_TYPES, ObjectType, resolve
-from hubspot_twin.errors import HubSpotError, Issue, not_found, property_values_error
+from hubspot_twin.catalog import OBJECT_TYPES, ObjectType, resolve
+from hubspot_twin.change_events import pair_change, record_change
+from hubspot_twin.changes import Change, ChangeFeed, ChangeSource
+from hubspot_twin.errors import HubSpotError, not_found
 from hubspot_twin.graph import Node
-from hubspot_twin.links import Links
-from hubspot_twin.model import CrmObject, Version
+from hubspot_twin.links import Links, PairChange, touched
+from hubspot_twin.model import CrmObject
+from hubspot_twin.owners import Owners
+from hubspot_twin.pipelines import Pipelines
 from hubspot_twin.schema import Schema
 from hubspot_twin.timestamps import Clock, iso, utc_now
-from hubspot_twin.values import normalize_writes
+from hubspot_twin.unique_values import Claims, find_by_value
+from hubspot_twin.write_rules import WriteRules
 
 FIRST_ID = 1001
 MAX_PAGE_SIZE = 100
+Values = dict[str, str | None]
 
 
 @dataclass
 class NewObject:
-    """A validated create, not yet given an id."""
+    """A validated create, not yet given an id: its values and its inline associations (target → kinds)."""
 
     otype: ObjectType
     values: dict[str, str]
-    links: list[tuple[Node, str]]
+    links: dict[Node, set[str]]
 
 
 class Store:
-    """Records per object type, their schema and their associations."""
+    """Records per object type, their schema, associations, owners and pipelines, and the change feed."""
 
     def __init__(self, clock: Clock = utc_now) -> None:
         self.lock = threading.RLock()
         self._clock = clock
+        self.feed = ChangeFeed()  # survives reset(): listeners stay subscribed to the fresh portal
         self.reset()
 
     def reset(self) -> None:
-        """Wipe every record, custom property and association: back to a fresh portal."""
+        """Wipe every record, custom property, association, owner and custom pipeline: back to a fresh portal."""
         with self.lock:
-            self.schema = Schema(self.now())
+            now = self.now()
+            self.schema = Schema(now)
             self.objects: dict[str, dict[str, CrmObject]] = {t.name: {} for t in OBJECT_TYPES}
             self.links = Links(self.objects)
+            self.owners = Owners()
+            self.pipelines = Pipelines()
+            self.merged_ids: dict[str, str] = {}  # id of a merged record → id of the record it lives on in
+            self.rules = WriteRules(self.schema, self.owners, self.pipelines, self.objects)
             self._next_id = FIRST_ID
 
     def now(self) -> str:
         """Return the current instant as HubSpot writes it."""
         return iso(self._clock())
+
+    def now_ms(self) -> int:
+        """Return the current instant in epoch milliseconds (a change's ``occurred_at_ms``)."""
+        return int(self._clock().timestamp() * 1000)
 
     # Reading -----------------------------------------------------------------------------------------------
 
@@ -71,11 +90,14 @@ class Store:
     def lookup(
         self, otype: ObjectType, object_id: str, *, archived: bool = False, id_property: str | None = None
     ) -> CrmObject | None:
-        """Return the record an id (or a unique property value) names, or None."""
+        """Return the record an id (or a unique property value) names, or None; a merged id names its primary."""
         with self.lock:
+            records = self.objects[otype.name]
             if id_property and id_property != "hs_object_id":
-                return self._find_by_value(otype, id_property, object_id, archived)
-            found = self.objects[otype.name].get(object_id.lstrip("0") if object_id.isdigit() else object_id)
+                definitions = self.schema.definitions(otype)
+                return find_by_value(records.values(), otype, definitions, id_property, object_id, archived)
+            key = object_id.lstrip("0") if object_id.isdigit() else object_id
+            found = records.get(self.merged_ids.get(key, key))
             return found if found is not None and found.archived == archived else None
 
     def page(self, otype: ObjectType, after: int, limit: int, archived: bool) -> tuple[list[CrmObject], str | None]:
@@ -88,24 +110,20 @@ class Store:
         size = max(1, min(limit, MAX_PAGE_SIZE))
         return rows[:size], (rows[size].id if len(rows) > size else None)
 
-    def _find_by_value(self, otype: ObjectType, name: str, value: str, archived: bool) -> CrmObject | None:
-        definition = self.schema.definitions(otype).get(name)
-        if definition is None or not (definition.has_unique_value or name == "email"):
-            raise HubSpotError(400, f"{name} is not a unique identifier property of {otype.name}")
-        wanted = value.lower() if name == "email" else value
-        for obj in self.objects[otype.name].values():
-            if obj.archived == archived and obj.properties.get(name) == wanted:
-                return obj
-        return None
-
     # Creating ----------------------------------------------------------------------------------------------
 
     def create(
-        self, otype: ObjectType, properties: object, associations: object = None, *, system: bool = False
+        self,
+        otype: ObjectType,
+        properties: object,
+        associations: object = None,
+        *,
+        source: ChangeSource,
+        system: bool = False,
     ) -> CrmObject:
         """Create one record (validated like HubSpot) with its inline associations."""
         with self.lock:
-            return self.commit_create(self.prepare_create(otype, properties, associations, system=system))
+            return self.commit_create(self.prepare_create(otype, properties, associations, system=system), source)
 
     def prepare_create(
         self,
@@ -114,28 +132,29 @@ class Store:
         associations: object,
         *,
         system: bool = False,
-        claimed_emails: set[str] | None = None,
+        claimed: Claims | None = None,
     ) -> NewObject:
-        """Validate a create without changing anything; ``claimed_emails`` catches duplicates inside a batch."""
-        written = normalize_writes(self.schema.definitions(otype), properties, {}, system=system)
-        values = {name: value for name, value in written.items() if value is not None}
-        _fill_required(otype, values)
-        if otype is CONTACTS:
-            self._check_email_free(values.get("email"), None, claimed_emails)
-        links = inline_links(otype, associations, lambda t, i: self.lookup(t, i) is not None)
+        """Validate a create without changing anything; ``claimed`` catches unique values repeated in a batch."""
+        values = self.rules.for_create(
+            otype, properties, self.now(), str(self._next_id), system=system, claimed=claimed
+        )
+        links: dict[Node, set[str]] = {}
+        for target, kind in inline_links(otype, associations, lambda t, i: self.lookup(t, i) is not None):
+            links.setdefault(target, set()).add(kind)
         return NewObject(otype, values, links)
 
-    def commit_create(self, new: NewObject) -> CrmObject:
-        """Store a validated create under the next id and make its associations."""
+    def commit_create(self, new: NewObject, source: ChangeSource) -> CrmObject:
+        """Store a validated create under the next id, make its associations and publish both."""
         now = self.now()
         object_id = str(self._next_id)
         self._next_id += 1
         obj = CrmObject(object_id, new.otype.name, now, now)
         system = {new.otype.modified_property: now, "hs_object_id": object_id}
-        self._write(obj, {new.otype.created_property: now, **new.values, **system}, now)
+        obj.apply({new.otype.created_property: now, **new.values, **system}, now)
         self.objects[new.otype.name][object_id] = obj
-        for target, kind in new.links:
-            self.links.add((new.otype.name, object_id), target, {kind})
+        self.publish(record_change("created", obj.object_type, obj.id, self.now_ms(), source, obj.properties))
+        for target, kinds in new.links.items():
+            self.publish_links(self.links.add((new.otype.name, object_id), target, kinds), source)
         return obj
 
     # Updating and archiving --------------------------------------------------------------------------------
@@ -146,98 +165,86 @@ class Store:
         object_id: str,
         properties: object,
         *,
+        source: ChangeSource,
         id_property: str | None = None,
         system: bool = False,
     ) -> CrmObject:
         """Update one record's properties (an empty string clears one)."""
         with self.lock:
             obj = self.get(otype, object_id, id_property=id_property)
-            self.commit_update(obj, self.prepare_update(obj, properties, system=system))
+            self.commit_update(obj, self.prepare_update(obj, properties, system=system), source)
             return obj
 
     def prepare_update(
-        self, obj: CrmObject, properties: object, *, system: bool = False, claimed_emails: set[str] | None = None
-    ) -> dict[str, str | None]:
+        self, obj: CrmObject, properties: object, *, system: bool = False, claimed: Claims | None = None
+    ) -> Values:
         """Validate an update of ``obj`` without changing anything."""
-        otype = resolve(obj.object_type)
-        values = normalize_writes(self.schema.definitions(otype), properties, obj.properties, system=system)
-        if otype is CONTACTS and values.get("email"):
-            self._check_email_free(values["email"], obj.id, claimed_emails)
-        return values
+        return self.rules.for_update(obj, properties, self.now(), system=system, claimed=claimed)
 
-    def commit_update(self, obj: CrmObject, values: dict[str, str | None]) -> None:
-        """Write validated values and bump the last-modified date."""
+    def commit_update(self, obj: CrmObject, values: Values, source: ChangeSource) -> bool:
+        """Write the values that differ, bump the last-modified date and publish; False when nothing changed."""
+        changed = {name: value for name, value in values.items() if value != obj.properties.get(name)}
+        if not changed:
+            return False
         now = self.now()
-        self._write(obj, {**values, resolve(obj.object_type).modified_property: now}, now)
+        obj.apply({**changed, resolve(obj.object_type).modified_property: now}, now)
+        self.publish(record_change("updated", obj.object_type, obj.id, self.now_ms(), source, changed))
+        return True
 
-    def archive(self, otype: ObjectType, object_id: str) -> None:
+    def archive(self, otype: ObjectType, object_id: str, *, source: ChangeSource) -> bool:
         """Archive a record and drop its associations (an unknown id is ignored, as HubSpot does)."""
         with self.lock:
             obj = self.lookup(otype, object_id)
             if obj is None:
-                return
+                return False
             obj.archived, obj.archived_at = True, self.now()
             obj.updated_at = obj.archived_at
-            self.links.drop((otype.name, obj.id))
+            dropped = self.links.drop((otype.name, obj.id))
+            self.publish(record_change("archived", otype.name, obj.id, self.now_ms(), source))
+            self.sync_company_ids(touched(dropped), source)
+            return True
 
     # Associations ------------------------------------------------------------------------------------------
 
-    def associate(self, a: Node, b: Node, kinds: set[str]) -> None:
+    def associate(self, a: Node, b: Node, kinds: set[str], *, source: ChangeSource) -> None:
         """Associate two live records with some kinds."""
         with self.lock:
-            self.links.add(a, b, kinds)
+            self.publish_links(self.links.add(self.node(a), self.node(b), kinds), source)
 
-    def discard_kinds(self, a: Node, b: Node, kinds: set[str]) -> None:
+    def discard_kinds(self, a: Node, b: Node, kinds: set[str], *, source: ChangeSource) -> None:
         """Remove some kinds between two records (``unlabeled`` removes them all)."""
         with self.lock:
-            self.links.discard(a, b, kinds)
+            self.publish_links(self.links.discard(self.node(a), self.node(b), kinds), source)
 
     def associated(self, node: Node, to_type: str) -> list[tuple[str, frozenset[str]]]:
         """Return ``(id, kinds)`` of the records of ``to_type`` associated with ``node``."""
         with self.lock:
-            return self.links.associated(node, to_type)
+            return self.links.associated(self.node(node), to_type)
 
-    # Helpers -----------------------------------------------------------------------------------------------
+    def node(self, node: Node) -> Node:
+        """Return the node a record id names (a merged id names the record it was merged into)."""
+        return (node[0], self.merged_ids.get(node[1], node[1]))
 
-    def _write(self, obj: CrmObject, values: dict[str, str | None], now: str) -> None:
-        for name, value in values.items():
-            if value == obj.properties.get(name) or (value is None and name not in obj.properties):
+    # Publishing --------------------------------------------------------------------------------------------
+
+    def publish(self, change: Change) -> None:
+        """Hand a committed change to the feed's listeners."""
+        self.feed.publish(change)
+
+    def publish_links(self, changes: list[PairChange], source: ChangeSource) -> None:
+        """Publish association changes, then the ``associatedcompanyid`` changes they caused."""
+        for change in changes:
+            self.publish(pair_change(change, self.now_ms(), source))
+        self.sync_company_ids(touched(changes), source)
+
+    def sync_company_ids(self, nodes: Iterable[Node], source: ChangeSource) -> None:
+        """Make each contact's ``associatedcompanyid`` follow its primary company, publishing what changed."""
+        for node in sorted({n for n in nodes if n[0] == "contacts"}):
+            record = self.objects["contacts"].get(node[1])
+            if record is None or record.archived:
                 continue
-            obj.history.setdefault(name, []).insert(0, Version(value or "", now))
-            if value is None:
-                obj.properties.pop(name, None)
-            else:
-                obj.properties[name] = value
-        obj.updated_at = now
-
-    def _check_email_free(self, email: str | None, own_id: str | None, claimed: set[str] | None) -> None:
-        if not email:
-            return
-        for other in self.objects["contacts"].values():
-            if not other.archived and other.id != own_id and other.properties.get("email") == email:
-                raise HubSpotError(
-                    409,
-                    f"Contact already exists. Existing ID: {other.id}",
-                    "CONFLICT",
-                    errors=[
-                        {
-                            "message": f"A contact with email {email} already exists. Existing ID: {other.id}",
-                            "in": "email",
-                        }
-                    ],
-                )
-        if claimed is not None:
-            if email in claimed:
-                raise HubSpotError(400, f"Duplicate email found in batch input: {email}")
-            claimed.add(email)
-
-
-def _fill_required(otype: ObjectType, values: dict[str, str]) -> None:
-    """Apply HubSpot's create-time requirements (a meeting's hs_timestamp defaults to its start time)."""
-    if otype.name == "meetings" and "hs_timestamp" not in values and "hs_meeting_start_time" in values:
-        values["hs_timestamp"] = values["hs_meeting_start_time"]
-    missing = [name for name in otype.required_on_create if name not in values]
-    if missing:
-        raise property_values_error(
-            [Issue(name, "", "REQUIRED_PROPERTY", f'Property "{name}" is required') for name in missing]
-        )
+            primary = self.links.primary_company(node)
+            if primary != record.properties.get("associatedcompanyid"):
+                record.apply({"associatedcompanyid": primary}, self.now(), touch=False)
+                changed = {"associatedcompanyid": primary}
+                self.publish(record_change("updated", "contacts", record.id, self.now_ms(), source, changed))

@@ -2,7 +2,8 @@
 
 The Python API validates exactly like the HTTP API and raises ``HubSpotError`` where HubSpot would answer an
 error; ``system=True`` writes as HubSpot's own processes do, so calculated (read-only) properties such as
-``hs_analytics_num_page_views`` can be seeded.
+``hs_analytics_num_page_views`` can be seeded. Every write publishes its ``Change`` to ``feed`` attributed to
+``source`` (default ``CRM_UI``: a user in HubSpot's UI); API requests are attributed to the app owning the token.
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ from typing import Any
 
 from flask import Flask
 
+from hubspot_twin import merges
 from hubspot_twin.api.http import TwinContext
 from hubspot_twin.app import create_app
-from hubspot_twin.catalog import resolve
+from hubspot_twin.catalog import CONTACTS, resolve
 from hubspot_twin.catalog.association_types import PRIMARY, UNLABELED, types_between
+from hubspot_twin.changes import CRM_UI, ChangeFeed, ChangeSource
 from hubspot_twin.counters import RequestCounter
-from hubspot_twin.errors import HubSpotError
+from hubspot_twin.errors import HubSpotError, not_found
+from hubspot_twin.pipelines import StageSpec
+from hubspot_twin.serialize import owner_json, pipeline_json
 from hubspot_twin.server import TwinServer
 from hubspot_twin.store import Store
 from hubspot_twin.timestamps import Clock, utc_now
@@ -26,15 +31,28 @@ from hubspot_twin.timestamps import Clock, utc_now
 class Twin:
     """A stateful stand-in for the HubSpot CRM API; thread-safe."""
 
-    def __init__(self, access_tokens: Iterable[str] | None = None, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        access_tokens: Iterable[str] | None = None,
+        *,
+        apps: Mapping[str, str] | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
         self.store = Store(clock)
         self.counter = RequestCounter()
         tokens = frozenset(access_tokens) if access_tokens is not None else None
-        self.app: Flask = create_app(TwinContext(self.store, self.counter, tokens))
+        self.app: Flask = create_app(TwinContext(self.store, self.counter, tokens, dict(apps or {})))
+
+    @property
+    def feed(self) -> ChangeFeed:
+        """Return the change feed: every committed change, whoever made it (subscribe a listener to it)."""
+        return self.store.feed
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> TwinServer:
         """Serve over HTTP in a background thread (port 0: any free port); stop it or use it as a context manager."""
         return TwinServer(self.app, host, port).start()
+
+    # Records -----------------------------------------------------------------------------------------------
 
     def create_object(
         self,
@@ -43,43 +61,116 @@ class Twin:
         *,
         associations: Iterable[dict[str, Any]] | None = None,
         system: bool = False,
+        source: ChangeSource = CRM_UI,
     ) -> str:
         """Create a record as ``POST /crm/v3/objects/{type}`` would; return its id."""
         inline = list(associations) if associations is not None else None
-        return self.store.create(resolve(object_type), dict(properties), inline, system=system).id
+        return self.store.create(resolve(object_type), dict(properties), inline, system=system, source=source).id
 
     def update_object(
-        self, object_type: str, object_id: str, properties: Mapping[str, Any], *, system: bool = False
+        self,
+        object_type: str,
+        object_id: str,
+        properties: Mapping[str, Any],
+        *,
+        system: bool = False,
+        source: ChangeSource = CRM_UI,
     ) -> None:
         """Update a record as ``PATCH /crm/v3/objects/{type}/{id}`` would (an empty string clears a value)."""
-        self.store.update(resolve(object_type), str(object_id), dict(properties), system=system)
+        self.store.update(resolve(object_type), str(object_id), dict(properties), system=system, source=source)
 
     def get_object(self, object_type: str, object_id: str) -> dict[str, str]:
-        """Return every stored property of a live record, or raise ``HubSpotError`` (404)."""
+        """Return every stored property of a live record (a merged id reads its primary), or raise a 404."""
         with self.store.lock:
             return dict(self.store.get(resolve(object_type), str(object_id)).properties)
 
-    def archive_object(self, object_type: str, object_id: str) -> None:
+    def archive_object(self, object_type: str, object_id: str, *, source: ChangeSource = CRM_UI) -> None:
         """Archive a record and drop its associations."""
-        self.store.archive(resolve(object_type), str(object_id))
+        self.store.archive(resolve(object_type), str(object_id), source=source)
 
-    def associate(self, from_type: str, from_id: str, to_type: str, to_id: str, *, primary: bool = False) -> None:
-        """Associate two records (``primary=True``: the contact's primary company, demoting any other)."""
-        source, target = resolve(from_type), resolve(to_type)
+    def merge_contacts(self, primary_id: str, merged_id: str, *, source: ChangeSource = CRM_UI) -> None:
+        """Merge a contact into another as ``POST /crm/v3/objects/contacts/merge`` would."""
+        merges.merge(self.store, CONTACTS, str(primary_id), str(merged_id), source=source)
+
+    def gdpr_delete_contact(self, contact_id: str, *, source: ChangeSource = CRM_UI) -> None:
+        """Delete a contact permanently as ``POST /crm/v3/objects/contacts/gdpr-delete`` would."""
+        merges.gdpr_delete(self.store, str(contact_id), id_property=None, source=source)
+
+    # Associations ------------------------------------------------------------------------------------------
+
+    def associate(
+        self,
+        from_type: str,
+        from_id: str,
+        to_type: str,
+        to_id: str,
+        *,
+        primary: bool = False,
+        source: ChangeSource = CRM_UI,
+    ) -> None:
+        """Associate two records (``primary=True``: the contact's or deal's primary company, demoting any other)."""
+        origin, target = resolve(from_type), resolve(to_type)
         kinds = {UNLABELED, PRIMARY} if primary else {UNLABELED}
-        if not {t.kind for t in types_between(source.name, target.name)} >= kinds:
-            raise HubSpotError(400, f"No such association between {source.singular} and {target.singular}")
-        self.store.associate((source.name, str(from_id)), (target.name, str(to_id)), kinds)
+        if not {t.kind for t in types_between(origin.name, target.name)} >= kinds:
+            raise HubSpotError(400, f"No such association between {origin.singular} and {target.singular}")
+        self.store.associate((origin.name, str(from_id)), (target.name, str(to_id)), kinds, source=source)
+
+    def dissociate(
+        self, from_type: str, from_id: str, to_type: str, to_id: str, *, source: ChangeSource = CRM_UI
+    ) -> None:
+        """Remove every association between two records."""
+        origin, target = resolve(from_type), resolve(to_type)
+        self.store.discard_kinds((origin.name, str(from_id)), (target.name, str(to_id)), {UNLABELED}, source=source)
 
     def associated_ids(self, from_type: str, from_id: str, to_type: str) -> list[str]:
         """Return the ids of the ``to_type`` records associated with a record."""
-        source, target = resolve(from_type), resolve(to_type)
-        return [other for other, _ in self.store.associated((source.name, str(from_id)), target.name)]
+        origin, target = resolve(from_type), resolve(to_type)
+        return [other for other, _ in self.store.associated((origin.name, str(from_id)), target.name)]
 
     def primary_company_id(self, contact_id: str) -> str | None:
         """Return the id of a contact's primary company, if it has one."""
         found = self.store.associated(("contacts", str(contact_id)), "companies")
         return next((other for other, kinds in found if PRIMARY in kinds), None)
+
+    # Owners and pipelines ----------------------------------------------------------------------------------
+
+    def create_owner(
+        self,
+        email: str,
+        first_name: str = "",
+        last_name: str = "",
+        *,
+        teams: Iterable[str] = (),
+        archived: bool = False,
+    ) -> str:
+        """Add an owner (the first of ``teams`` is its primary team); return its id (``hubspot_owner_id``)."""
+        with self.store.lock:
+            return self.store.owners.create(email, first_name, last_name, list(teams), archived, self.store.now()).id
+
+    def archive_owner(self, owner_id: str) -> None:
+        """Deactivate an owner: it loses its ``userId`` and can no longer own records."""
+        with self.store.lock:
+            if self.store.owners.archive(str(owner_id), self.store.now()) is None:
+                raise not_found(f"Owner {owner_id} not found")
+
+    def owners(self, *, archived: bool = False) -> list[dict[str, Any]]:
+        """Return the active (or archived) owners as ``GET /crm/v3/owners`` lists them."""
+        with self.store.lock:
+            return [owner_json(owner) for owner in self.store.owners.listed(archived=archived)]
+
+    def create_pipeline(self, label: str, stages: Iterable[StageSpec], *, pipeline_id: str | None = None) -> str:
+        """Add a deal pipeline with its stages (``StageSpec``: label, probability, closed, id); return its id."""
+        with self.store.lock:
+            pipeline = self.store.pipelines.create(label, stages, self.store.now(), pipeline_id=pipeline_id)
+            self.store.schema.sync_pipeline_options(self.store.pipelines.all(), self.store.now())
+            return pipeline.id
+
+    def pipelines(self) -> list[dict[str, Any]]:
+        """Return the deal pipelines as ``GET /crm/v3/pipelines/deals`` lists them."""
+        with self.store.lock:
+            return [pipeline_json(pipeline) for pipeline in self.store.pipelines.all()]
+
+    # Requests and state ------------------------------------------------------------------------------------
 
     def request_counts(self) -> dict[str, int]:
         """Return the number of HubSpot API requests served per endpoint key."""
@@ -94,5 +185,6 @@ class Twin:
         self.counter.reset()
 
     def reset(self) -> None:
-        """Wipe every record, association and custom property (request counts are kept)."""
+        """Wipe every record, association, custom property, owner and custom pipeline (counts and the feed's
+        listeners are kept)."""
         self.store.reset()

@@ -26,6 +26,20 @@ def normalize_writes(
     system: bool = False,
 ) -> dict[str, str | None]:
     """Return the normalised values of a ``properties`` map, or raise HubSpot's 400 listing every issue."""
+    values, issues = check_writes(definitions, raw, current, system=system)
+    if issues:
+        raise property_values_error(issues)
+    return values
+
+
+def check_writes(
+    definitions: Mapping[str, PropertyDef],
+    raw: object,
+    current: Mapping[str, str],
+    *,
+    system: bool = False,
+) -> tuple[dict[str, str | None], list[Issue]]:
+    """Return the normalised values of the valid properties of a write and the issues of the others."""
     if not isinstance(raw, dict):
         raise invalid_input("properties must be an object of property names to values")
     values: dict[str, str | None] = {}
@@ -38,9 +52,7 @@ def normalize_writes(
             issues.append(checked)
         else:
             values[name] = checked
-    if issues:
-        raise property_values_error(issues)
-    return values
+    return values, issues
 
 
 def _as_text(name: str, value: object) -> str:
@@ -111,7 +123,8 @@ def _date(definition: PropertyDef, text: str, _current: str | None) -> str | Iss
 
 
 def _enumeration(definition: PropertyDef, text: str, current: str | None) -> str | Issue:
-    if definition.external_options:
+    # Owners, pipelines and stages are checked against the portal's state by the write rules.
+    if definition.external_options or definition.referenced_object_type is not None:
         return text
     if definition.field_type != "checkbox":
         return text if text in definition.option_values() else _invalid_option(definition, text)

@@ -1,4 +1,4 @@
-"""CRM object batches: ``/crm/v3/objects/{objectType}/batch/{read,create,update,archive}``."""
+"""CRM object batches: ``/crm/v3/objects/{objectType}/batch/{read,create,update,upsert,archive}``."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from hubspot_twin import batches
-from hubspot_twin.api.http import batch_inputs, no_content, query_bool, respond, store
+from hubspot_twin import batches, upserts
+from hubspot_twin.api.http import batch_inputs, no_content, query_bool, request_source, respond, store
 from hubspot_twin.association_input import object_id
 from hubspot_twin.catalog import resolve
 from hubspot_twin.errors import HubSpotError
@@ -47,7 +47,7 @@ def create(object_type: str) -> Response:
     otype = resolve(object_type)
     started = store().now()
     _, inputs = batch_inputs("BatchInputSimplePublicObjectBatchInputForCreate", BATCH_LIMIT)
-    written, errors = batches.create_many(store(), otype, inputs)
+    written, errors = batches.create_many(store(), otype, inputs, request_source())
     body = batch_json([_written_json(w) for w in written], errors, started, store().now())
     return respond(body, 207 if errors else 201)
 
@@ -58,9 +58,20 @@ def update(object_type: str) -> Response:
     otype = resolve(object_type)
     started = store().now()
     _, inputs = batch_inputs("BatchInputSimplePublicObjectBatchInput", BATCH_LIMIT)
-    written, errors = batches.update_many(store(), otype, inputs)
+    written, errors = batches.update_many(store(), otype, inputs, request_source())
     body = batch_json([_written_json(w) for w in written], errors, started, store().now())
     return respond(body, 207 if errors else 200)
+
+
+@blueprint.post("/upsert")
+def upsert(object_type: str) -> Response:
+    """Create or update records by a unique property value: 200 (each result says whether it is ``new``), or 207."""
+    otype = resolve(object_type)
+    started = store().now()
+    _, inputs = batch_inputs("BatchInputSimplePublicObjectBatchInputUpsert", BATCH_LIMIT)
+    written, errors = upserts.upsert_many(store(), otype, inputs, request_source())
+    results = [{**_written_json(w), "new": w.new} for w in written]
+    return respond(batch_json(results, errors, started, store().now()), 207 if errors else 200)
 
 
 @blueprint.post("/archive")
@@ -68,7 +79,7 @@ def archive(object_type: str) -> Response:
     """Archive records: 204 (unknown ids are ignored)."""
     otype = resolve(object_type)
     _, inputs = batch_inputs("BatchInputSimplePublicObjectId", BATCH_LIMIT)
-    batches.archive_many(store(), otype, inputs)
+    batches.archive_many(store(), otype, inputs, request_source())
     return no_content()
 
 

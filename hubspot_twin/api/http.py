@@ -3,26 +3,36 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Response, current_app, request
 
+from hubspot_twin.changes import ChangeSource, integration
 from hubspot_twin.counters import RequestCounter
 from hubspot_twin.errors import HubSpotError, invalid_input, missing_attributes, too_many_inputs
 from hubspot_twin.store import Store
 
 CONTENT_TYPE = "application/json;charset=utf-8"
 EXTENSION = "hubspot_twin"
+# The app a token belongs to when ``apps`` does not name one (the webhook EventFactory's default app id too).
+DEFAULT_APP_ID = "4242"
 
 
 @dataclass(frozen=True)
 class TwinContext:
-    """What the views need: the state, the request counter and the accepted tokens (None: any token)."""
+    """What the views need: the state, the request counter, the accepted tokens (None: any token) and the app
+    each token belongs to (``apps``: token → app id; any other accepted token belongs to ``DEFAULT_APP_ID``)."""
 
     store: Store
     counter: RequestCounter
     tokens: frozenset[str] | None
+    apps: Mapping[str, str] = field(default_factory=dict)
+
+    def app_id(self, token: str) -> str:
+        """Return the id of the app that owns ``token``."""
+        return self.apps.get(token, DEFAULT_APP_ID)
 
 
 def context() -> TwinContext:
@@ -34,6 +44,17 @@ def context() -> TwinContext:
 def store() -> Store:
     """Return the store of the app serving this request."""
     return context().store
+
+
+def request_token() -> str:
+    """Return the bearer token of this request (empty when there is none)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def request_source() -> ChangeSource:
+    """Return the source of the changes this request makes: ``INTEGRATION`` by the app owning its token."""
+    return integration(context().app_id(request_token()))
 
 
 def respond(body: Any, status: int = 200) -> Response:

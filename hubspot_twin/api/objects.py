@@ -6,7 +6,16 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from hubspot_twin.api.http import body_object, no_content, query_bool, query_int, query_list, respond, store
+from hubspot_twin.api.http import (
+    body_object,
+    no_content,
+    query_bool,
+    query_int,
+    query_list,
+    request_source,
+    respond,
+    store,
+)
 from hubspot_twin.catalog import ObjectType, resolve
 from hubspot_twin.catalog.association_types import by_kind
 from hubspot_twin.errors import HubSpotError, missing_attributes
@@ -25,7 +34,7 @@ def create(object_type: str) -> Response:
     body = body_object("SimplePublicObjectInputForCreate")
     if "properties" not in body:
         raise missing_attributes("SimplePublicObjectInputForCreate", ["properties"])
-    obj = store().create(otype, body["properties"], body.get("associations"))
+    obj = store().create(otype, body["properties"], body.get("associations"), source=request_source())
     return respond(stored_json(obj), 201)
 
 
@@ -44,14 +53,15 @@ def update(object_type: str, object_id: str) -> Response:
     body = body_object("SimplePublicObjectInput")
     if "properties" not in body:
         raise missing_attributes("SimplePublicObjectInput", ["properties"])
-    obj = store().update(otype, object_id, body["properties"], id_property=request.args.get("idProperty"))
+    id_property = request.args.get("idProperty")
+    obj = store().update(otype, object_id, body["properties"], id_property=id_property, source=request_source())
     return respond(stored_json(obj))
 
 
 @blueprint.delete("/<object_type>/<object_id>")
 def archive(object_type: str, object_id: str) -> Response:
     """Archive a record: 204."""
-    store().archive(resolve(object_type), object_id)
+    store().archive(resolve(object_type), object_id, source=request_source())
     return no_content()
 
 

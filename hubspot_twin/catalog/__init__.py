@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from hubspot_twin.catalog import companies, contacts, engagements
+from hubspot_twin.catalog import companies, contacts, deals, engagements, tasks
 from hubspot_twin.catalog.object_types import (
     CALLS,
     COMPANIES,
     CONTACTS,
+    DEALS,
     MEETINGS,
     OBJECT_TYPES,
+    TASKS,
     ObjectType,
     resolve,
 )
@@ -17,12 +19,16 @@ from hubspot_twin.catalog.spec import PropertySpec
 DEFAULT_PROPERTIES: dict[str, tuple[PropertySpec, ...]] = {
     CONTACTS.name: contacts.PROPERTIES,
     COMPANIES.name: companies.PROPERTIES,
+    DEALS.name: deals.PROPERTIES,
+    TASKS.name: tasks.PROPERTIES,
     MEETINGS.name: engagements.MEETING_PROPERTIES,
     CALLS.name: engagements.CALL_PROPERTIES,
 }
 DEFAULT_GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
     CONTACTS.name: contacts.GROUPS,
     COMPANIES.name: companies.GROUPS,
+    DEALS.name: deals.GROUPS,
+    TASKS.name: tasks.GROUPS,
     MEETINGS.name: engagements.MEETING_GROUPS,
     CALLS.name: engagements.CALL_GROUPS,
 }
@@ -31,10 +37,12 @@ __all__ = [
     "CALLS",
     "COMPANIES",
     "CONTACTS",
+    "DEALS",
     "DEFAULT_GROUPS",
     "DEFAULT_PROPERTIES",
     "MEETINGS",
     "OBJECT_TYPES",
+    "TASKS",
     "ObjectType",
     "resolve",
 ]

@@ -1,7 +1,9 @@
 """HubSpot's HUBSPOT_DEFINED association types between the twin's object types.
 
 Type ids are direction-specific (HubSpot's association type id tables): contact→company 279 unlabeled and 1
-primary, company→contact 280 and 2; contact→meeting 199, meeting→contact 200; contact→call 193, call→contact 194;
+primary, company→contact 280 and 2; deal→company 341 unlabeled and 5 primary, company→deal 342 and 6;
+deal→contact 3, contact→deal 4; task→contact 204, contact→task 203; task→company 192, company→task 191;
+task→deal 216, deal→task 215; contact→meeting 199, meeting→contact 200; contact→call 193, call→contact 194;
 company→meeting 187, meeting→company 188; company→call 181, call→company 182. The twin stores each pair once with
 a set of *kinds* (``unlabeled``, ``primary``) and reads them back in either direction through this table.
 """
@@ -41,11 +43,25 @@ def _pair(a: str, b: str, a_to_b: int, b_to_a: int, a_name: str, b_name: str) ->
     )
 
 
+def _with_primary(a: str, ids: tuple[int, int, int, int], a_name: str) -> tuple[AssociationType, ...]:
+    """Return the types between ``a`` and companies, where a company can be ``a``'s primary company.
+
+    ``ids``: a→company unlabeled and primary, company→a unlabeled and primary."""
+    return (
+        AssociationType(a, "companies", UNLABELED, ids[0], f"{a_name}_to_company_unlabeled"),
+        AssociationType(a, "companies", PRIMARY, ids[1], f"{a_name}_to_company", "Primary"),
+        AssociationType("companies", a, UNLABELED, ids[2], f"company_to_{a_name}_unlabeled"),
+        AssociationType("companies", a, PRIMARY, ids[3], f"company_to_{a_name}", "Primary"),
+    )
+
+
 ASSOCIATION_TYPES: tuple[AssociationType, ...] = (
-    AssociationType("contacts", "companies", UNLABELED, 279, "contact_to_company_unlabeled"),
-    AssociationType("contacts", "companies", PRIMARY, 1, "contact_to_company", "Primary"),
-    AssociationType("companies", "contacts", UNLABELED, 280, "company_to_contact_unlabeled"),
-    AssociationType("companies", "contacts", PRIMARY, 2, "company_to_contact", "Primary"),
+    *_with_primary("contacts", (279, 1, 280, 2), "contact"),
+    *_with_primary("deals", (341, 5, 342, 6), "deal"),
+    *_pair("deals", "contacts", 3, 4, "deal", "contact"),
+    *_pair("tasks", "contacts", 204, 203, "task", "contact"),
+    *_pair("tasks", "companies", 192, 191, "task", "company"),
+    *_pair("tasks", "deals", 216, 215, "task", "deal"),
     *_pair("contacts", "meetings", 199, 200, "contact", "meeting_event"),
     *_pair("contacts", "calls", 193, 194, "contact", "call"),
     *_pair("companies", "meetings", 187, 188, "company", "meeting_event"),
@@ -53,6 +69,10 @@ ASSOCIATION_TYPES: tuple[AssociationType, ...] = (
 )
 _BY_ID = {(t.from_type, t.to_type, t.type_id): t for t in ASSOCIATION_TYPES}
 _BY_KIND = {(t.from_type, t.to_type, t.kind): t for t in ASSOCIATION_TYPES}
+# Pairs where the first type has at most one primary record of the second type.
+PRIMARY_PAIRS: frozenset[tuple[str, str]] = frozenset(
+    (t.from_type, t.to_type) for t in ASSOCIATION_TYPES if t.kind == PRIMARY and t.to_type == "companies"
+)
 
 
 def types_between(from_type: str, to_type: str) -> list[AssociationType]:

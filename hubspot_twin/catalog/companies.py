@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hubspot_twin.catalog.contacts import LIFECYCLE_STAGES
 from hubspot_twin.catalog.industries import INDUSTRIES
 from hubspot_twin.catalog.spec import PropertySpec, choice, datetime_, number, owner, record_id, text
 
@@ -23,7 +24,9 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     text("country", "Country/Region", _INFO),
     text("state", "State/Region", _INFO),
     text("city", "City", _INFO),
+    choice("lifecyclestage", "Lifecycle Stage", _INFO, LIFECYCLE_STAGES, field_type="radio"),
     owner("Company owner", _INFO),
+    text("hs_merged_object_ids", "Merged Company IDs", _INFO, read_only=True),
     datetime_("createdate", "Create Date", _INFO),
     datetime_("hs_lastmodifieddate", "Last Modified Date", _INFO, read_only=True),
     record_id(_INFO),

@@ -66,6 +66,7 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     datetime_("recent_conversion_date", "Recent Conversion Date", "conversioninformation", read_only=True),
     datetime_("hs_email_last_click_date", "Last marketing email click date", "emailinformation", read_only=True),
     number("hs_analytics_num_page_views", "Number of Pageviews", "analyticsinformation", read_only=True),
+    text("hs_merged_object_ids", "Merged Contact IDs", _INFO, read_only=True),
     datetime_("createdate", "Create Date", _INFO),
     datetime_("lastmodifieddate", "Last Modified Date", _INFO, read_only=True),
     record_id(_INFO),

@@ -71,7 +71,37 @@ CALLS = ObjectType(
     required_on_create=("hs_timestamp",),
 )
 
-OBJECT_TYPES: tuple[ObjectType, ...] = (CONTACTS, COMPANIES, MEETINGS, CALLS)
+DEALS = ObjectType(
+    name="deals",
+    type_id="0-3",
+    singular="deal",
+    internal_name="DEAL",
+    created_property="createdate",
+    modified_property="hs_lastmodifieddate",
+    default_properties=(
+        "amount",
+        "closedate",
+        "createdate",
+        "dealname",
+        "dealstage",
+        "hs_lastmodifieddate",
+        "hs_object_id",
+        "pipeline",
+    ),
+)
+# Tasks are engagements too: hs_createdate, and HubSpot refuses a task without hs_timestamp (its due date).
+TASKS = ObjectType(
+    name="tasks",
+    type_id="0-27",
+    singular="task",
+    internal_name="TASK",
+    created_property="hs_createdate",
+    modified_property="hs_lastmodifieddate",
+    default_properties=("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
+    required_on_create=("hs_timestamp",),
+)
+
+OBJECT_TYPES: tuple[ObjectType, ...] = (CONTACTS, COMPANIES, DEALS, TASKS, MEETINGS, CALLS)
 _BY_ALIAS: dict[str, ObjectType] = {alias: t for t in OBJECT_TYPES for alias in t.aliases}
 
 

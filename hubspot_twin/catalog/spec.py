@@ -58,10 +58,35 @@ def datetime_(name: str, label: str, group: str, *, read_only: bool = False) -> 
 
 
 def choice(
-    name: str, label: str, group: str, options: tuple[tuple[str, str], ...], *, field_type: str = "select"
+    name: str,
+    label: str,
+    group: str,
+    options: tuple[tuple[str, str], ...],
+    *,
+    field_type: str = "select",
+    read_only: bool = False,
+    referenced_object_type: str | None = None,
 ) -> PropertySpec:
-    """Return an enumeration property with HubSpot's internal option values."""
-    return PropertySpec(name, label, "enumeration", field_type, group, options=options)
+    """Return an enumeration property with HubSpot's internal option values.
+
+    ``referenced_object_type`` (``PIPELINE``, ``PIPELINE_STAGE``): the options mirror other portal state and the
+    write rules, not the option list, decide which values are valid."""
+    return PropertySpec(
+        name,
+        label,
+        "enumeration",
+        field_type,
+        group,
+        options=options,
+        read_only_value=read_only,
+        referenced_object_type=referenced_object_type,
+    )
+
+
+def flag(name: str, label: str, group: str, *, read_only: bool = False) -> PropertySpec:
+    """Return a bool property (HubSpot's single checkbox)."""
+    options = (("true", "Yes"), ("false", "No"))
+    return PropertySpec(name, label, "bool", "booleancheckbox", group, options=options, read_only_value=read_only)
 
 
 def owner(label: str, group: str) -> PropertySpec:
