@@ -10,7 +10,13 @@ from app.rules.assessment import Assessment, Blocked, Reason, assess, render_rea
 from app.rules.batch import assess_line, assessment_to_json, run_assess
 from app.rules.engagement import EngagementEvent
 from app.rules.errors import ConfigError
-from app.rules.loading import load_scoring_model, load_signal_rules, parse_scoring_model, parse_signal_rules
+from app.rules.loading import (
+    load_rules,
+    load_scoring_model,
+    load_signal_rules,
+    parse_scoring_model,
+    parse_signal_rules,
+)
 from app.rules.model import ScoringModel
 from app.rules.signals import SignalRules
 
@@ -25,6 +31,7 @@ __all__ = [
     "assess",
     "assess_line",
     "assessment_to_json",
+    "load_rules",
     "load_scoring_model",
     "load_signal_rules",
     "parse_scoring_model",

@@ -69,6 +69,27 @@ class Condition:
                 yield node.container.name, node.item.value
 
 
+def literal_values(condition: Condition, symbol: str) -> frozenset[str]:
+    """Return the strings a top-level name is compared with for equality (`x == 'a'`, `x in ['a', 'b']`)."""
+    found: set[str] = set()
+    for node in _walk(condition.rule.statement):
+        if isinstance(node, rule_ast.ComparisonExpression) and node.type == "eq":
+            found.update(_string_against(node.left, node.right, symbol))
+            found.update(_string_against(node.right, node.left, symbol))
+        elif isinstance(node, rule_ast.ContainsExpression) and _is_symbol(node.member, symbol):
+            items = node.container.value if isinstance(node.container, rule_ast.ArrayExpression) else ()
+            found.update(item.value for item in items or () if isinstance(item, rule_ast.StringExpression))
+    return frozenset(found)
+
+
+def _string_against(side: object, other: object, symbol: str) -> set[str]:
+    return {other.value} if _is_symbol(side, symbol) and isinstance(other, rule_ast.StringExpression) else set()
+
+
+def _is_symbol(node: object, symbol: str) -> bool:
+    return isinstance(node, rule_ast.SymbolExpression) and node.name == symbol
+
+
 def compile_condition(text: str, names: Mapping[str, Any] | None = None) -> Condition:
     """Compile a `when` expression; `names` restricts the top-level names it may use (None: any name)."""
     context = rule_engine.Context(

@@ -143,3 +143,8 @@ def _property_types(file: str, declared: Mapping[str, str]) -> dict[str, str]:
             problem = f"unknown property type {property_type!r} (expected one of: {expected})"
             raise ConfigError(file, f"properties.{key}", problem, subject="")
     return dict(declared)
+
+
+def load_rules(config_dir: Path) -> tuple[ScoringModel, SignalRules]:
+    """Load and validate `scoring.yaml` and `signals.yaml` of a configuration directory."""
+    return load_scoring_model(config_dir / "scoring.yaml"), load_signal_rules(config_dir / "signals.yaml")

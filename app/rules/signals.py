@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from app.rules.expressions import Condition
+from app.rules.expressions import Condition, literal_values
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,11 @@ class SignalRules:
     def event_types(self) -> tuple[str, ...]:
         """The engagement event types the rules can produce, in file order."""
         return tuple(dict.fromkeys(rule.event for rule in self.rules))
+
+    def watched(self, subscription: str, field_name: str) -> frozenset[str]:
+        """Return the values the rules of `subscription` compare `field_name` with (e.g. property names)."""
+        rules = self._by_subscription.get(subscription, ())
+        return frozenset(value for rule in rules for value in literal_values(rule.condition, field_name))
 
     def engagement_types(self, event: Mapping[str, object]) -> tuple[str, ...]:
         """Return the distinct engagement event types of every rule that matches a raw webhook event."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hubspot_twin.catalog.spec import PropertySpec, choice, datetime_, number, owner, record_id, text
+from hubspot_twin.catalog.spec import PropertySpec, choice, datetime_, flag, number, owner, record_id, text
 
 GROUPS: tuple[tuple[str, str], ...] = (
     ("contactinformation", "Contact information"),
@@ -64,8 +64,12 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     number("associatedcompanyid", "Primary Associated Company ID", _INFO, read_only=True),
     text("recent_conversion_event_name", "Recent Conversion", "conversioninformation", read_only=True),
     datetime_("recent_conversion_date", "Recent Conversion Date", "conversioninformation", read_only=True),
+    number("num_conversion_events", "Number of Form Submissions", "conversioninformation", read_only=True),
     datetime_("hs_email_last_click_date", "Last marketing email click date", "emailinformation", read_only=True),
+    datetime_("hs_email_last_open_date", "Last marketing email open date", "emailinformation", read_only=True),
+    flag("hs_email_optout", "Unsubscribed from all email", "emailinformation", read_only=True),
     number("hs_analytics_num_page_views", "Number of Pageviews", "analyticsinformation", read_only=True),
+    text("hs_analytics_last_url", "Last Page Seen", "analyticsinformation", read_only=True),
     text("hs_merged_object_ids", "Merged Contact IDs", _INFO, read_only=True),
     datetime_("createdate", "Create Date", _INFO),
     datetime_("lastmodifieddate", "Last Modified Date", _INFO, read_only=True),

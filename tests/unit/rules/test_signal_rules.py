@@ -81,6 +81,8 @@ def test_the_default_rules_list_their_subscriptions_and_event_types(default_sign
         "demo_request",
         "webinar_registration",
         "newsletter_click",
+        "pricing_page_view",
+        "unsubscribe",
         "meeting_booked",
         "call_logged",
     )
@@ -141,3 +143,21 @@ def test_an_invalid_signal_rules_file_names_file_rule_and_problem(text: str, mes
         parse_signal_rules(text, FILE)
     assert message in str(caught.value)
     assert caught.value.file == FILE
+
+
+def test_a_pricing_page_view_and_an_unsubscribe_count_by_default(default_signals: SignalRules) -> None:
+    change = {"subscriptionType": "contact.propertyChange", "propertyName": "hs_analytics_last_url"}
+    assert default_signals.engagement_types({**change, "propertyValue": "https://x.io/pricing#plans"}) == (
+        "pricing_page_view",
+    )
+    assert default_signals.engagement_types({**change, "propertyValue": "https://x.io/blog"}) == ()
+    optout = {"subscriptionType": "contact.propertyChange", "propertyName": "hs_email_optout"}
+    assert default_signals.engagement_types({**optout, "propertyValue": "true"}) == ("unsubscribe",)
+    assert default_signals.engagement_types({**optout, "propertyValue": "false"}) == ()
+
+
+def test_the_rules_say_which_properties_and_object_types_they_watch(default_signals: SignalRules) -> None:
+    assert default_signals.watched("contact.propertyChange", "propertyName") == {
+        "recent_conversion_event_name", "hs_email_last_click_date", "hs_analytics_last_url", "hs_email_optout"
+    }  # fmt: skip
+    assert default_signals.watched("object.creation", "objectTypeId") == {"0-47", "0-48"}

@@ -1,0 +1,40 @@
+"""The webhook subscriptions Leadflow asks for follow the model and the signal rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.rules import load_scoring_model, load_signal_rules, parse_scoring_model, parse_signal_rules
+from app.rules.subscriptions import WebhookSubscription, required_subscriptions
+
+CONFIG = Path(__file__).resolve().parents[3] / "config"
+
+
+def test_the_default_configuration_asks_for_every_property_it_reads_and_no_own_property() -> None:
+    wanted = required_subscriptions(
+        load_scoring_model(CONFIG / "scoring.yaml"), load_signal_rules(CONFIG / "signals.yaml")
+    )
+    contact_props = {s.property_name for s in wanted if s.subscription_type == "contact.propertyChange"}
+    assert {"hs_buying_role", "country", "email", "phone", "recent_conversion_event_name"} <= contact_props
+    assert {"hs_email_last_click_date", "hs_analytics_last_url", "hs_email_optout"} <= contact_props
+    assert not any((s.property_name or "").startswith("leadflow_") for s in wanted)
+    assert WebhookSubscription("company.propertyChange", "industry") in wanted
+    assert WebhookSubscription("object.creation", object_type_id="0-47") in wanted
+    assert WebhookSubscription("contact.privacyDeletion") in wanted
+    assert len(set(wanted)) == len(wanted)
+
+
+def test_a_model_without_company_rules_needs_no_company_subscriptions() -> None:
+    model = parse_scoring_model(
+        "model: m\nfit:\n  limit: 100\n  rules:\n    - {id: r, when: \"contact.jobtitle == 'CEO'\", points: 5}\n"
+        "engagement:\n  limit: 100\n  events: {}\n"
+    )
+    signals = parse_signal_rules(
+        "rules:\n  - {id: s, event: e, subscription: contact.propertyChange,"
+        " when: \"propertyName in ['a', 'b'] or 'c' == propertyName\"}\n"
+    )
+    wanted = required_subscriptions(model, signals)
+    assert not any(s.subscription_type.startswith("company.") for s in wanted)
+    properties = [s.property_name for s in wanted if s.subscription_type == "contact.propertyChange"]
+    assert properties == ["a", "b", "c", "jobtitle"]
+    assert WebhookSubscription("contact.propertyChange", "jobtitle").describe() == "contact.propertyChange (jobtitle)"
