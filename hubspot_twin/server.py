@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 if TYPE_CHECKING:
-    from flask import Flask
+    from _typeshed.wsgi import WSGIApplication
+
+    from hubspot_twin.twin import Twin
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -23,7 +25,7 @@ class _QuietHandler(WSGIRequestHandler):
 class TwinServer:
     """A threaded HTTP server running an app in a daemon thread; a context manager that stops it."""
 
-    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: WSGIApplication, host: str = "127.0.0.1", port: int = 0) -> None:
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
         self.host = host
         self.port = self._server.server_port
@@ -71,11 +73,13 @@ class TwinServer:
         self.stop()
 
 
-def run(port: int = 8765, host: str = "127.0.0.1", tokens: Iterable[str] | None = None) -> None:
-    """Serve a fresh twin in the foreground until interrupted (what ``leadflow twin --port`` calls)."""
+def run(
+    port: int = 8765, host: str = "127.0.0.1", tokens: Iterable[str] | None = None, twin: Twin | None = None
+) -> None:
+    """Serve a twin (a fresh one unless given) in the foreground until interrupted (``leadflow twin``)."""
     from hubspot_twin.twin import Twin
 
-    twin = Twin(access_tokens=tokens)
-    server = TwinServer(twin.app, host, port)
+    twin = twin or Twin(access_tokens=tokens)
+    server = TwinServer(twin.wsgi, host, port)
     print(f"HubSpot twin serving on {server.url}", flush=True)
     server.serve_forever()

@@ -9,7 +9,7 @@ error; ``system=True`` writes as HubSpot's own processes do, so calculated (read
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
@@ -20,12 +20,18 @@ from hubspot_twin.catalog import CONTACTS, resolve
 from hubspot_twin.catalog.association_types import PRIMARY, UNLABELED, types_between
 from hubspot_twin.changes import CRM_UI, ChangeFeed, ChangeSource
 from hubspot_twin.counters import RequestCounter
+from hubspot_twin.dispatch import DispatchOptions, WebhookDispatcher
 from hubspot_twin.errors import HubSpotError, not_found
+from hubspot_twin.guard import GuardConfig, TwinGuard
 from hubspot_twin.pipelines import StageSpec
 from hubspot_twin.serialize import owner_json, pipeline_json
 from hubspot_twin.server import TwinServer
 from hubspot_twin.store import Store
+from hubspot_twin.subscriptions import WebhookSettings
 from hubspot_twin.timestamps import Clock, utc_now
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 
 class Twin:
@@ -37,11 +43,22 @@ class Twin:
         *,
         apps: Mapping[str, str] | None = None,
         clock: Clock = utc_now,
+        limits: GuardConfig | None = None,
     ) -> None:
         self.store = Store(clock)
         self.counter = RequestCounter()
         tokens = frozenset(access_tokens) if access_tokens is not None else None
         self.app: Flask = create_app(TwinContext(self.store, self.counter, tokens, dict(apps or {})))
+        self.guard: TwinGuard | None = TwinGuard(self.app, limits) if limits is not None else None
+
+    @property
+    def wsgi(self) -> WSGIApplication:
+        """Return the app as served: behind the rate limits and fault injection when they are configured."""
+        return self.guard if self.guard is not None else self.app
+
+    def start_webhooks(self, settings: WebhookSettings, options: DispatchOptions | None = None) -> WebhookDispatcher:
+        """Deliver HubSpot's webhooks for every later change to `settings.target_url`; stop the dispatcher when done."""
+        return WebhookDispatcher(self.feed, settings, options).start()
 
     @property
     def feed(self) -> ChangeFeed:
@@ -50,7 +67,7 @@ class Twin:
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> TwinServer:
         """Serve over HTTP in a background thread (port 0: any free port); stop it or use it as a context manager."""
-        return TwinServer(self.app, host, port).start()
+        return TwinServer(self.wsgi, host, port).start()
 
     # Records -----------------------------------------------------------------------------------------------
 
@@ -83,6 +100,19 @@ class Twin:
         """Return every stored property of a live record (a merged id reads its primary), or raise a 404."""
         with self.store.lock:
             return dict(self.store.get(resolve(object_type), str(object_id)).properties)
+
+    def history(self, object_type: str, object_id: str, name: str) -> list[tuple[str, str]]:
+        """Return (timestamp, value) of every value a property held, oldest first."""
+        with self.store.lock:
+            versions = self.store.get(resolve(object_type), str(object_id)).history.get(name, [])
+            return [(version.timestamp, version.value) for version in reversed(versions)]
+
+    def live_objects(self, object_type: str) -> list[tuple[str, str, dict[str, str]]]:
+        """Return (id, created at, properties) of every live record of a type, oldest first."""
+        with self.store.lock:
+            records = self.store.objects[resolve(object_type).name].values()
+            live = sorted((o for o in records if not o.archived), key=lambda o: int(o.id))
+            return [(o.id, o.created_at, dict(o.properties)) for o in live]
 
     def archive_object(self, object_type: str, object_id: str, *, source: ChangeSource = CRM_UI) -> None:
         """Archive a record and drop its associations."""

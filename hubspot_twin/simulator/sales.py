@@ -1,0 +1,105 @@
+"""The sales team, played: reps work the tasks handed to them, accept or reject the leads, close the deals.
+
+Reps react to what Leadflow creates (tasks and deals with a `hubspot_owner_id`), after a delay, and decide by
+the contact's persona, so later KPIs and calibration have ground truth. Every change is a rep's, in HubSpot's UI.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from hubspot_twin.changes import ChangeSource
+from hubspot_twin.simulator.portal import SeededPortal
+from hubspot_twin.timestamps import parse_instant
+from hubspot_twin.twin import Twin
+
+ACCEPTED = ("CONNECTED", "ATTEMPTED_TO_CONTACT")
+REJECTED = ("UNQUALIFIED", "BAD_TIMING")
+CLOSED_STAGES = frozenset({"closedwon", "closedlost"})
+LOST_REASONS = ("No budget", "Chose a competitor", "Timing", "No decision")
+
+
+@dataclass
+class SalesActivity:
+    tasks_worked: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    won: int = 0
+    lost: int = 0
+    outcomes: dict[str, str] = field(default_factory=dict)
+
+
+class SalesTeam:
+    """Plays the reps of a seeded portal; `play(now)` does what is due by `now`."""
+
+    def __init__(
+        self,
+        twin: Twin,
+        portal: SeededPortal,
+        seed: int,
+        response_hours: tuple[float, float] = (1, 36),
+        deal_days: tuple[float, float] = (5, 30),
+    ) -> None:
+        self.twin = twin
+        self.personas = {contact.id: contact.persona for contact in portal.contacts}
+        self.seed = seed
+        self.response_hours = response_hours
+        self.deal_days = deal_days
+        self.activity = SalesActivity()
+
+    def play(self, now: datetime) -> None:
+        """Work every task and close every deal whose time has come."""
+        for task_id, created_at, properties in self.twin.live_objects("tasks"):
+            if properties.get("hs_task_status") != "COMPLETED" and properties.get("hubspot_owner_id"):
+                self._work_task(task_id, created_at, properties["hubspot_owner_id"], now)
+        for deal_id, created_at, properties in self.twin.live_objects("deals"):
+            if properties.get("dealstage") not in CLOSED_STAGES and properties.get("hubspot_owner_id"):
+                self._close_deal(deal_id, created_at, properties["hubspot_owner_id"], now)
+
+    def _rng(self, *parts: str) -> random.Random:
+        return random.Random(":".join((str(self.seed), *parts)))
+
+    def _work_task(self, task_id: str, created_at: str, owner_id: str, now: datetime) -> None:
+        rng = self._rng("task", task_id)
+        if now < _instant(created_at) + timedelta(hours=rng.uniform(*self.response_hours)):
+            return
+        rep = ChangeSource("CRM_UI", f"userId:{owner_id}")
+        self.twin.update_object("tasks", task_id, {"hs_task_status": "COMPLETED"}, source=rep)
+        self.activity.tasks_worked += 1
+        for contact_id in self.twin.associated_ids("tasks", task_id, "contacts"):
+            persona = self.personas.get(contact_id)
+            accepted = persona is not None and rng.random() < persona.accept_rate
+            status = rng.choice(ACCEPTED if accepted else REJECTED)
+            self.twin.update_object("contacts", contact_id, {"hs_lead_status": status}, source=rep)
+            self.activity.outcomes[contact_id] = status
+            if accepted:
+                self.activity.accepted += 1
+            else:
+                self.activity.rejected += 1
+
+    def _close_deal(self, deal_id: str, created_at: str, owner_id: str, now: datetime) -> None:
+        rng = self._rng("deal", deal_id)
+        if now < _instant(created_at) + timedelta(days=rng.uniform(*self.deal_days)):
+            return
+        contacts = self.twin.associated_ids("deals", deal_id, "contacts")
+        persona = self.personas.get(contacts[0]) if contacts else None
+        won = persona is not None and rng.random() < persona.win_rate
+        values = (
+            {"dealstage": "closedwon"}
+            if won
+            else {"dealstage": "closedlost", "closed_lost_reason": rng.choice(LOST_REASONS)}
+        )
+        self.twin.update_object("deals", deal_id, values, source=ChangeSource("CRM_UI", f"userId:{owner_id}"))
+        if won:
+            self.activity.won += 1
+        else:
+            self.activity.lost += 1
+
+
+def _instant(text: str) -> datetime:
+    parsed = parse_instant(text)
+    if parsed is None:
+        raise ValueError(f"not an instant: {text!r}")
+    return parsed
