@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from redis import Redis
 from redis.backoff import ExponentialBackoff
@@ -17,7 +16,7 @@ from rq.serializers import JSONSerializer
 
 from app.ledger.database import create_ledger_engine, migrate
 from app.ledger.store import Ledger
-from app.rules import ScoringModel, SignalRules, load_scoring_model, load_signal_rules
+from app.rules import ScoringModel, SignalRules, load_rules
 from app.settings import Settings, load_settings
 from app.sync.drain import DrainContext
 from app.sync.gateway import HubSpotGateway
@@ -82,11 +81,6 @@ class Container:
     def webhook_intake(self) -> WebhookIntake:
         context = TranslationContext(app_id=self.settings.hubspot_app_id, rules=self.signal_rules)
         return WebhookIntake(self.ledger, self.worklist, context, self.clock)
-
-
-def load_rules(config_dir: Path) -> tuple[ScoringModel, SignalRules]:
-    """Load and validate the scoring model and the signal rules (raises `ConfigError`)."""
-    return load_scoring_model(config_dir / "scoring.yaml"), load_signal_rules(config_dir / "signals.yaml")
 
 
 def connect_redis(url: str) -> Redis:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from app.rules import ConfigError, load_scoring_model, run_assess
+from app.rules.subscriptions import required_subscriptions
 from app.settings import SettingsError, load_settings
+from app.twin_options import TwinOptions
 
 if TYPE_CHECKING:
     from app.bootstrap import Container
@@ -68,14 +71,48 @@ def clock() -> None:
 @main.command()
 @click.option("--port", default=8765, show_default=True, type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--token", "tokens", multiple=True, default=["twin-token"], show_default=True,
-              help="Access token the twin accepts (repeatable).")  # fmt: skip
-def twin(port: int, host: str, tokens: tuple[str, ...]) -> None:
-    """Run the HubSpot twin: a local stand-in for HubSpot's API (for trials, tests and benchmarks)."""
-    from hubspot_twin import run
+@click.option(
+    "--token",
+    "tokens",
+    multiple=True,
+    default=["twin-token"],
+    show_default=True,
+    help="Access token the twin accepts (repeatable).",
+)
+@click.option("--app-id", default="4242", show_default=True, help="The private app the tokens belong to.")
+@click.option(
+    "--contacts",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 100_000),
+    help="Seed a simulated portal with this many contacts (with companies and a sales team).",
+)
+@click.option("--seed", default=7, show_default=True, type=int, help="Seed of the simulated portal and faults.")
+@click.option(
+    "--rate-limit",
+    default=190,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Requests per token per rolling ten seconds (0: unlimited).",
+)
+@click.option("--daily-limit", default=625_000, show_default=True, type=click.IntRange(0), help="0: unlimited.")
+@click.option("--fault-429", default=0.0, type=click.FloatRange(0, 1), help="Share of requests answered 429.")
+@click.option("--fault-5xx", default=0.0, type=click.FloatRange(0, 1), help="Share answered with a 5xx.")
+@click.option("--fault-slow", default=0.0, type=click.FloatRange(0, 1), help="Share answered late.")
+@click.option("--slow-seconds", default=6.0, show_default=True, type=float, help="How late a slow answer is.")
+@click.option("--fault-drop", default=0.0, type=click.FloatRange(0, 1), help="Share of connections dropped.")
+@click.option("--webhook-url", default=None, help="Deliver HubSpot's webhooks there (Leadflow's subscriptions).")
+@click.option("--client-secret", default="twin-client-secret", show_default=True, help="Signs the webhooks.")
+@click.option("--config", "config_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("config"),
+              show_default=True, help="Leadflow's config, for the webhook subscriptions it needs.")  # fmt: skip
+def twin(**options: Any) -> None:
+    """Run the HubSpot twin: a local, stateful stand-in for HubSpot's API, its limits, faults and webhooks."""
+    from app.twin_runner import run_twin
 
-    click.echo(f"HubSpot twin on http://{host}:{port} (set HUBSPOT_API_BASE to it; tokens: {', '.join(tokens)})")
-    run(port=port, host=host, tokens=set(tokens))
+    try:
+        run_twin(TwinOptions(**options), click.echo)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()
@@ -133,12 +170,9 @@ def setup() -> None:
         click.echo(f"unchanged {name}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
-    contact_props, company_props = container.model.referenced_properties()
-    click.echo("\nSubscribe the app's webhooks to contact.creation, contact.deletion, contact.merge,")
-    click.echo("contact.privacyDeletion, contact.associationChange, and contact.propertyChange for:")
-    click.echo("  " + ", ".join(sorted(contact_props)) + " (plus the properties config/signals.yaml listens to)")
-    if company_props:
-        click.echo("and company.propertyChange for: " + ", ".join(sorted(company_props)))
+    click.echo("\nSubscribe the private app's webhooks (target: <your host>/webhooks/hubspot) to:")
+    for subscription in required_subscriptions(container.model, container.signal_rules):
+        click.echo(f"  {subscription.describe()}")
 
 
 @main.command()
@@ -180,10 +214,17 @@ def status() -> None:
 
 
 @main.command()
-@click.option("--contacts", default=36, show_default=True, type=int, help="How many contacts to seed.")
-@click.option("--seed", default=7, show_default=True, type=int)
-def demo(contacts: int, seed: int) -> None:
-    """Run the whole pipeline in one process against the twin and print the resulting scores."""
+@click.option("--contacts", default=300, show_default=True, type=click.IntRange(10, 20_000), help="Contacts to seed.")
+@click.option("--days", default=60, show_default=True, type=click.IntRange(1, 365), help="Simulated days.")
+@click.option("--seed", default=7, show_default=True, type=int, help="The same seed gives the same funnel.")
+def demo(contacts: int, days: int, seed: int) -> None:
+    """Simulate a portal's buyers for weeks against the twin, scored by Leadflow in one process; print the funnel."""
     from app.demo import run_demo
 
-    run_demo(contacts=contacts, seed=seed, echo=click.echo)
+    run_demo(contacts=contacts, days=days, seed=seed, echo=click.echo, progress=_progress)
+
+
+@contextmanager
+def _progress(length: int, label: str) -> Iterator[Callable[[int], None]]:
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield bar.update

@@ -1,4 +1,4 @@
-"""`leadflow demo`: the whole pipeline in one process against the twin, ending in a table of scores."""
+"""`leadflow demo`: a simulated portal's months, scored by Leadflow in one process, ending in the funnel."""
 
 from __future__ import annotations
 
@@ -6,35 +6,44 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from pathlib import Path
 
-from app.demo.portal import MIN_CONTACTS, Portal, play_buyer_journeys, seed_portal
 from app.demo.report import print_report
-from app.demo.runtime import CLIENT_SECRET, embedded_leadflow
+from app.demo.runtime import embedded_leadflow
 from app.sync.setup import run_setup
-from hubspot_twin.webhooks import EventFactory
+from hubspot_twin.simulator import SimClock, Simulation, seed_portal
+
+START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+Progress = Callable[[int, str], AbstractContextManager[Callable[[int], None]]]
 
 
-def run_demo(contacts: int, seed: int, echo: Callable[[str], None]) -> None:
-    """Seed a portal, play buyers' actions as signed webhooks, let Leadflow score them, print the result."""
-    if contacts < MIN_CONTACTS:
-        raise ValueError(f"the demo needs at least {MIN_CONTACTS} contacts")
+def run_demo(contacts: int, days: int, seed: int, echo: Callable[[str], None], progress: Progress) -> None:
+    """Simulate `days` of a `contacts`-strong portal against the twin, with Leadflow scoring it, and report."""
     logging.getLogger("rq").setLevel(logging.WARNING)
+    logging.getLogger("app").setLevel(logging.ERROR)  # retries show in the report as 429s
     redis_url = os.environ.get("REDIS_URL")
+    clock = SimClock(START)
     with (
         tempfile.TemporaryDirectory(prefix="leadflow-demo-") as workdir,
-        embedded_leadflow(Path(workdir), redis_url) as runtime,
+        embedded_leadflow(Path(workdir), clock, redis_url) as runtime,
     ):
         where = f"Redis at {redis_url}" if redis_url else "in-process Redis"
-        echo(f"Leadflow demo: HubSpot twin, SQLite ledger, {where}")
+        echo(f"Leadflow demo: HubSpot twin (190 requests / 10 s), SQLite ledger, {where}; seed {seed}")
         container = runtime.container
         setup = run_setup(container.gateway(), container.ledger, container.model, container.clock)
-        echo(f"leadflow setup: created {len(setup.created)} properties in the group 'Lead scoring (Leadflow)'")
-        portal = Portal(
-            runtime.twin, runtime.webhook_url, CLIENT_SECRET, seed_portal(runtime.twin, contacts, seed), EventFactory()
-        )
-        runtime.twin.reset_request_counts()
-        echo("Buyers at work:")
-        play_buyer_journeys(portal, echo)
-        runtime.wait_until_settled()
-        print_report(runtime, portal, echo)
+        echo(f"leadflow setup: {len(setup.created)} properties created in 'Lead scoring (Leadflow)'")
+        portal = seed_portal(runtime.twin, contacts, seed)
+        runtime.settle_and_hold()
+        echo(f"Portal: {len(portal.contacts)} contacts at {len(portal.companies)} companies, "
+             f"{len(portal.owners)} sales reps; {days} days from {START:%Y-%m-%d}")  # fmt: skip
+        simulation = Simulation(runtime.twin, clock, portal, days=days)
+        with progress(simulation.ticks, "Simulating") as advance:
+
+            def after_tick(_tick: int) -> None:
+                runtime.settle_and_hold()
+                advance(1)
+
+            report = simulation.run(after_tick)
+        print_report(runtime, portal, report, echo)

@@ -1,51 +1,98 @@
-"""The demo's closing table: each contact's scores as read back from the twin, and what it cost."""
+"""The demo's report: the funnel, grades, common reasons and score histories (the same for the same seed), then
+what the run cost: HubSpot requests, 429s, webhooks and webhook-to-score latency (these vary with timing)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
 
-from app.demo.portal import Portal
 from app.demo.runtime import Runtime
-from app.rules.writes import ENGAGEMENT_SCORE, FIT_SCORE, GRADE, REASONS, SCORE, STAGE
+from app.rules.writes import GRADE, REASONS, SCORE, STAGE
+from hubspot_twin.simulator import SeededPortal, SimulationReport
+from hubspot_twin.simulator.portal import SimContact
 
-COLUMNS = ("Contact", "Company", "Fit", "Eng", "Score", "Grade", "Stage")
-EXPLAINED = 5  # contacts whose reasons are printed in full
+Echo = Callable[[str], None]
+_POINTS = re.compile(r"^[+-]\d+ ")
+_COUNT = re.compile(r" \(.*\)$")
 
 
-def print_report(runtime: Runtime, portal: Portal, echo: Callable[[str], None]) -> None:
-    """Print the contacts' score properties (read back through HubSpot's API) and the request counts."""
-    counts = runtime.twin.request_counts()
-    ids = [contact.id for contact in portal.contacts]
-    wanted = [FIT_SCORE, ENGAGEMENT_SCORE, SCORE, GRADE, STAGE, REASONS]
-    scored = runtime.container.gateway().read_objects("contact", ids, wanted)
-    rows = sorted(
-        ((contact, scored.get(contact.id, {})) for contact in portal.contacts),
-        key=lambda row: (-int(row[1].get(SCORE) or 0), row[0].name),
-    )
-    table = [COLUMNS] + [
-        (c.name, c.company_name, p.get(FIT_SCORE) or "", p.get(ENGAGEMENT_SCORE) or "", p.get(SCORE) or "",
-         p.get(GRADE) or "", p.get(STAGE) or "—")
-        for c, p in rows
-    ]  # fmt: skip
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(COLUMNS))]
-    echo("")
-    for index, row in enumerate(table):
-        echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+def print_report(runtime: Runtime, portal: SeededPortal, simulation: SimulationReport, echo: Echo) -> None:
+    """Print everything the demo shows, read back from the twin."""
+    scored = {cid: props for cid, _created, props in runtime.twin.live_objects("contacts")}
+    contacts = [c for c in portal.contacts if c.id in scored]
+    _funnel(contacts, scored, echo)
+    _grades(scored, echo)
+    _reasons(scored, echo)
+    _personas(contacts, scored, echo)
+    _histories(runtime, contacts, scored, echo)
+    _costs(runtime, simulation, echo)
+
+
+def _table(rows: Sequence[Sequence[object]], echo: Echo) -> None:
+    """Print rows as an aligned table, the first row as its header."""
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        echo("  " + "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
         if index == 0:
-            echo("  ".join("-" * width for width in widths))
-    echo("")
-    echo("Why (leadflow_score_reasons, as sales sees it in HubSpot):")
-    for contact, props in rows[:EXPLAINED]:
-        echo(f"  {contact.name}: {props.get(REASONS) or '—'}")
-    _print_costs(runtime, portal, counts, echo)
+            echo("  " + "  ".join("-" * width for width in widths))
 
 
-def _print_costs(runtime: Runtime, portal: Portal, counts: dict[str, int], echo: Callable[[str], None]) -> None:
-    events = runtime.container.worklist.event_counts()
-    stages = [p for p in (runtime.container.ledger.states_of([c.id for c in portal.contacts]).values()) if p.stage]
-    echo("")
-    echo(f"Webhook requests: {portal.delivered} · events stored: {events.get('stored', 0)} · "
-         f"duplicates ignored: {events.get('duplicate', 0)} · qualified contacts: {len(stages)}")  # fmt: skip
-    echo(f"HubSpot requests while scoring {len(portal.contacts)} contacts: {sum(counts.values())}")
-    for endpoint, count in sorted(counts.items()):
-        echo(f"  {count:>4}  {endpoint}")
+def _funnel(contacts: list[SimContact], scored: dict[str, dict[str, str]], echo: Echo) -> None:
+    stages = Counter(scored[c.id].get(STAGE) or "—" for c in contacts)
+    echo(f"\nFunnel ({len(contacts)} contacts)")
+    rows: list[tuple[object, ...]] = [("Stage", "Contacts", "Share")]
+    rows += [(stage, stages[stage], f"{100 * stages[stage] / len(contacts):.1f} %") for stage in ("sql", "mql", "—")]
+    _table(rows, echo)
+
+
+def _grades(scored: dict[str, dict[str, str]], echo: Echo) -> None:
+    grades = Counter(props.get(GRADE) or "" for props in scored.values())
+    echo("\nGrades (fit letter × engagement digit)")
+    _table([("Fit", "1", "2", "3", "4")] + [(f, *(grades[f + e] for e in "1234")) for f in "ABCD"], echo)
+
+
+def _reasons(scored: dict[str, dict[str, str]], echo: Echo) -> None:
+    labels = Counter(
+        _COUNT.sub("", _POINTS.sub("", part))
+        for props in scored.values()
+        for part in (props.get(REASONS) or "").split(" · ")
+        if part and part != "…"
+    )
+    echo("\nTen most common reasons")
+    _table([("Reason", "Contacts")] + [(label, count) for label, count in labels.most_common(10)], echo)
+
+
+def _personas(contacts: list[SimContact], scored: dict[str, dict[str, str]], echo: Echo) -> None:
+    by_persona: dict[str, Counter[str]] = {}
+    for contact in contacts:
+        by_persona.setdefault(contact.persona.name, Counter())[scored[contact.id].get(STAGE) or "—"] += 1
+    echo("\nWho the buyers really were (the simulator's personas) and where the model put them")
+    rows: list[tuple[object, ...]] = [("Persona", "sql", "mql", "—")]
+    rows += [(name, c["sql"], c["mql"], c["—"]) for name, c in sorted(by_persona.items())]
+    _table(rows, echo)
+
+
+def _histories(runtime: Runtime, contacts: list[SimContact], scored: dict[str, dict[str, str]], echo: Echo) -> None:
+    top = sorted(contacts, key=lambda c: (-int(scored[c.id].get(SCORE) or 0), int(c.id)))[:3]
+    echo("\nScore history of three contacts (leadflow_score as HubSpot keeps it)")
+    for contact in top:
+        history = runtime.twin.history("contacts", contact.id, SCORE)
+        steps = " → ".join(f"{stamp[5:10]}: {value}" for stamp, value in history)
+        echo(f"  {contact.name} ({contact.persona.name}): {steps}")
+        echo(f"    {scored[contact.id].get(REASONS)}")
+
+
+def _costs(runtime: Runtime, simulation: SimulationReport, echo: Echo) -> None:
+    guard = runtime.twin.guard.stats() if runtime.twin.guard else {}
+    dispatch = runtime.dispatcher.stats()
+    latency = runtime.latency.measure()
+    echo("\nThis run (these figures depend on timing)")
+    echo(f"  buyer actions played: {sum(simulation.actions.values())} ({dict(simulation.actions.most_common())})")
+    echo(f"  sales: {simulation.sales.tasks_worked} tasks worked, {simulation.sales.won} deals won")
+    echo(f"  HubSpot requests: {guard.get('total', 0)}, 429s received: {sum(guard.get('rate_limited', {}).values())}")
+    echo(f"  webhooks: {dispatch.delivered_events} events in {dispatch.delivered_batches} requests, "
+         f"{dispatch.retries} retries")  # fmt: skip
+    if latency:
+        echo(f"  webhook-to-score latency: p50 {latency.p50 * 1000:.0f} ms, p95 {latency.p95 * 1000:.0f} ms, "
+             f"p99 {latency.p99 * 1000:.0f} ms over {latency.samples} score writes")  # fmt: skip

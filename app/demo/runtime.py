@@ -1,4 +1,8 @@
-"""The embedded runtime: the twin, the web app and a worker in one process, on SQLite and an in-process Redis."""
+"""The embedded runtime: the twin, the web app and a worker in one process, on SQLite and an in-process Redis.
+
+The twin delivers HubSpot's webhooks to the web app through a gate the demo holds while it plays a tick of
+simulated time; when the gate opens, Leadflow works at the tick's end, so a run is reproducible.
+"""
 
 from __future__ import annotations
 
@@ -14,36 +18,51 @@ from redis import Redis
 from rq.registry import StartedJobRegistry
 
 from app import create_app
-from app.bootstrap import Container, build_container, connect_redis
+from app.bootstrap import Clock, Container, build_container, connect_redis
+from app.demo.latency import LatencyProbe
+from app.rules.subscriptions import required_subscriptions
 from app.settings import load_settings
 from app.workers import EmbeddedWorker
 from hubspot_twin import Twin, TwinServer
+from hubspot_twin.dispatch import DispatchOptions, WebhookDispatcher
+from hubspot_twin.guard import GuardConfig
+from hubspot_twin.simulator.gate import ChangeGate
+from hubspot_twin.subscriptions import Subscription, WebhookSettings
+from hubspot_twin.webhooks import RetrySchedule
 
 ACCESS_TOKEN = "demo-access-token"
 CLIENT_SECRET = "demo-client-secret"
 APP_ID = "4242"
+PORTAL_ID = 62515
 
 
 @dataclass
 class Runtime:
     twin: Twin
     container: Container
-    webhook_url: str
+    gate: ChangeGate
+    dispatcher: WebhookDispatcher
+    latency: LatencyProbe
 
-    def wait_until_settled(self, timeout: float = 120.0) -> None:
-        """Wait until every webhook is reflected: nothing dirty, queued, running or unresolved."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._settled():
-                return
-            time.sleep(0.1)
-        raise TimeoutError(f"Leadflow did not settle within {timeout:.0f} s")
+    def settle_and_hold(self, timeout: float = 120.0) -> None:
+        """Let the held webhooks out, wait until Leadflow has reflected all of them, then hold the gate again."""
+        self._settle(timeout)
+        self.gate.hold()
 
-    def _settled(self) -> bool:
+    def _settle(self, timeout: float) -> None:
+        self.gate.release()
+        deadline, calm = time.monotonic() + timeout, 0
+        while calm < 2:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"Leadflow did not settle within {timeout:.0f} s")
+            idle = self.dispatcher.wait_idle(timeout=max(0.01, deadline - time.monotonic()))
+            calm = calm + 1 if idle and self._leadflow_settled() else 0
+            time.sleep(0.01)
+
+    def _leadflow_settled(self) -> bool:
         container = self.container
-        running = StartedJobRegistry(
-            container.queue.name, connection=container.redis, serializer=container.queue.serializer
-        )
+        queue = container.queue
+        running = StartedJobRegistry(queue.name, connection=container.redis, serializer=queue.serializer)
         return (
             container.worklist.dirty_count() == 0
             and container.worklist.claimed_count() == 0
@@ -54,9 +73,9 @@ class Runtime:
 
 
 @contextmanager
-def embedded_leadflow(workdir: Path, redis_url: str | None = None) -> Iterator[Runtime]:
-    """Run the twin, the webhook receiver and a worker in this process; stop them all on exit."""
-    twin = Twin(access_tokens={ACCESS_TOKEN})
+def embedded_leadflow(workdir: Path, clock: Clock, redis_url: str | None = None) -> Iterator[Runtime]:
+    """Run the twin (with HubSpot's limits), the webhook receiver and a worker; stop them all on exit."""
+    twin = Twin(access_tokens={ACCESS_TOKEN}, apps={ACCESS_TOKEN: APP_ID}, clock=clock, limits=GuardConfig())
     redis: Redis = connect_redis(redis_url) if redis_url else fakeredis.FakeRedis(server=fakeredis.FakeServer())
     run_id = uuid.uuid4().hex[:8]
     with twin.serve() as twin_server:
@@ -71,19 +90,35 @@ def embedded_leadflow(workdir: Path, redis_url: str | None = None) -> Iterator[R
                 "redis_url": redis_url or "redis://embedded",
                 "queue_name": f"leadflow-demo-{run_id}",
                 "redis_prefix": f"leadflow-demo-{run_id}",
-                "drain_debounce_seconds": 0.3,
+                "drain_debounce_seconds": 0,  # simulated time stands still while Leadflow works
             }
         )
-        container = build_container(settings, redis=redis)
+        container = build_container(settings, redis=redis, clock=clock)
         worker = EmbeddedWorker(container)
         with TwinServer(create_app(container=container)).start() as web:
+            gate = ChangeGate(twin.feed)
+            gate.hold()
+            settings_for_hooks = _webhook_settings(container, f"{web.url}/webhooks/hubspot")
+            options = DispatchOptions(retry=RetrySchedule.compressed(total_s=30.0))
+            dispatcher = WebhookDispatcher(gate.target, settings_for_hooks, options).start()
+            latency = LatencyProbe(twin.feed, dispatcher, APP_ID)
             worker.start()
             try:
-                yield Runtime(twin, container, f"{web.url}/webhooks/hubspot")
+                yield Runtime(twin, container, gate, dispatcher, latency)
             finally:
+                dispatcher.stop(drain=False)
                 worker.stop()
+                gate.close()
+                latency.close()
                 _clean_redis(redis, settings.redis_prefix, settings.queue_name, shared=redis_url is not None)
         container.ledger.engine.dispose()
+
+
+def _webhook_settings(container: Container, target_url: str) -> WebhookSettings:
+    """Subscribe the twin's private app to exactly what `leadflow setup` asks a real portal for."""
+    wanted = required_subscriptions(container.model, container.signal_rules)
+    subscriptions = tuple(Subscription(s.subscription_type, s.property_name, s.object_type_id) for s in wanted)
+    return WebhookSettings(target_url, CLIENT_SECRET, int(APP_ID), PORTAL_ID, subscriptions=subscriptions)
 
 
 def _clean_redis(redis: Redis, prefix: str, queue_name: str, shared: bool) -> None:
