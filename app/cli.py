@@ -79,7 +79,7 @@ def clock() -> None:
     show_default=True,
     help="Access token the twin accepts (repeatable).",
 )
-@click.option("--app-id", default="4242", show_default=True, help="The private app the tokens belong to.")
+@click.option("--app-id", default=4242, show_default=True, type=click.IntRange(1), help="The private app's id.")
 @click.option(
     "--contacts",
     default=0,
@@ -109,8 +109,11 @@ def twin(**options: Any) -> None:
     """Run the HubSpot twin: a local, stateful stand-in for HubSpot's API, its limits, faults and webhooks."""
     from app.twin_runner import run_twin
 
+    shares = sum(options[name] for name in ("fault_429", "fault_5xx", "fault_slow", "fault_drop"))
+    if shares > 1:
+        raise click.BadParameter(f"the fault shares add up to {shares:g}; at most 1", param_hint="--fault-*")
     try:
-        run_twin(TwinOptions(**options), click.echo)
+        run_twin(TwinOptions(**{**options, "app_id": str(options["app_id"])}), click.echo)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 

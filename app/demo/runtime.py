@@ -25,6 +25,7 @@ from app.settings import load_settings
 from app.workers import EmbeddedWorker
 from hubspot_twin import Twin, TwinServer
 from hubspot_twin.dispatch import DispatchOptions, WebhookDispatcher
+from hubspot_twin.errors import PORTAL_ID
 from hubspot_twin.guard import GuardConfig
 from hubspot_twin.simulator.gate import ChangeGate
 from hubspot_twin.subscriptions import Subscription, WebhookSettings
@@ -33,7 +34,6 @@ from hubspot_twin.webhooks import RetrySchedule
 ACCESS_TOKEN = "demo-access-token"
 CLIENT_SECRET = "demo-client-secret"
 APP_ID = "4242"
-PORTAL_ID = 62515
 
 
 @dataclass

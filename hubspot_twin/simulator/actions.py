@@ -27,7 +27,8 @@ EMAIL_ACTIONS = frozenset({"newsletter_open", "newsletter_click"})
 def apply_action(twin: Twin, contact_id: str, action: str, now: datetime, rng: random.Random) -> bool:
     """Make the change `action` stands for; return False when it cannot happen (e.g. email after opting out)."""
     current = twin.get_object("contacts", contact_id)
-    if action in EMAIL_ACTIONS and current.get("hs_email_optout") == "true":
+    opted_out = current.get("hs_email_optout") == "true"
+    if opted_out and (action in EMAIL_ACTIONS or action == "unsubscribe"):
         return False
     source, values = _change(action, current, now, rng)
     twin.update_object("contacts", contact_id, values, system=True, source=source)

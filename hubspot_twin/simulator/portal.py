@@ -48,6 +48,7 @@ class SimCompany:
     industry: str
     employees: int
     country: str
+    domain: str
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def _seed_company(twin: Twin, rng: random.Random, index: int, industry: str | No
     domain = f"{name.lower().replace(' ', '-')}-{abs(index)}.example"
     properties = {"name": name, "domain": domain, "industry": industry, "numberofemployees": str(employees),
                   "annualrevenue": str(employees * rng.randint(90, 260) * 1000), "country": country}  # fmt: skip
-    return SimCompany(twin.create_object("companies", properties), name, industry, employees, country)
+    return SimCompany(twin.create_object("companies", properties), name, industry, employees, country, domain)
 
 
 def _company_for(
@@ -121,7 +122,7 @@ def _seed_contact(
     first, last = rng.choice(FIRST), rng.choice(LAST)
     title, role = rng.choice(persona.roles)
     domain = rng.choice(FREE_MAIL) if company is None or rng.random() < persona.free_mail_share else None
-    email = f"{first}.{last}.{index}@".lower() + (domain or f"{company.name.lower().replace(' ', '')}.example")  # type: ignore[union-attr]
+    email = f"{first}.{last}.{index}@".lower() + (domain or company.domain)  # type: ignore[union-attr]
     properties = {"firstname": first, "lastname": last, "email": email, "hs_buying_role": role}
     if rng.random() > 0.1:
         properties["jobtitle"] = title

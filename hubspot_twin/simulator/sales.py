@@ -17,7 +17,6 @@ from hubspot_twin.twin import Twin
 
 ACCEPTED = ("CONNECTED", "ATTEMPTED_TO_CONTACT")
 REJECTED = ("UNQUALIFIED", "BAD_TIMING")
-CLOSED_STAGES = frozenset({"closedwon", "closedlost"})
 LOST_REASONS = ("No budget", "Chose a competitor", "Timing", "No decision")
 
 
@@ -48,6 +47,7 @@ class SalesTeam:
         self.response_hours = response_hours
         self.deal_days = deal_days
         self.activity = SalesActivity()
+        self._reps: dict[str, ChangeSource] = {}
 
     def play(self, now: datetime) -> None:
         """Work every task and close every deal whose time has come."""
@@ -55,17 +55,25 @@ class SalesTeam:
             if properties.get("hs_task_status") != "COMPLETED" and properties.get("hubspot_owner_id"):
                 self._work_task(task_id, created_at, properties["hubspot_owner_id"], now)
         for deal_id, created_at, properties in self.twin.live_objects("deals"):
-            if properties.get("dealstage") not in CLOSED_STAGES and properties.get("hubspot_owner_id"):
-                self._close_deal(deal_id, created_at, properties["hubspot_owner_id"], now)
+            closed = properties.get("hs_is_closed") == "true"
+            if not closed and properties.get("hubspot_owner_id"):
+                self._close_deal(deal_id, created_at, properties, now)
 
     def _rng(self, *parts: str) -> random.Random:
         return random.Random(":".join((str(self.seed), *parts)))
+
+    def _rep(self, owner_id: str) -> ChangeSource:
+        """Return the source of a change by the user behind an owner, as HubSpot reports it (`userId:<user>`)."""
+        if owner_id not in self._reps:
+            users = {owner["id"]: owner.get("userIdIncludingInactive") for owner in self.twin.owners()}
+            self._reps[owner_id] = ChangeSource("CRM_UI", f"userId:{users.get(owner_id, owner_id)}")
+        return self._reps[owner_id]
 
     def _work_task(self, task_id: str, created_at: str, owner_id: str, now: datetime) -> None:
         rng = self._rng("task", task_id)
         if now < _instant(created_at) + timedelta(hours=rng.uniform(*self.response_hours)):
             return
-        rep = ChangeSource("CRM_UI", f"userId:{owner_id}")
+        rep = self._rep(owner_id)
         self.twin.update_object("tasks", task_id, {"hs_task_status": "COMPLETED"}, source=rep)
         self.activity.tasks_worked += 1
         for contact_id in self.twin.associated_ids("tasks", task_id, "contacts"):
@@ -79,19 +87,28 @@ class SalesTeam:
             else:
                 self.activity.rejected += 1
 
-    def _close_deal(self, deal_id: str, created_at: str, owner_id: str, now: datetime) -> None:
+    def _closing_stages(self, pipeline_id: str) -> tuple[str | None, str | None]:
+        """Return the pipeline's closed-won and closed-lost stage ids (closed, probability 1 and 0)."""
+        pipeline = next((p for p in self.twin.pipelines() if p["id"] == pipeline_id), None)
+        closed = [s for s in (pipeline or {}).get("stages", []) if s["metadata"].get("isClosed") == "true"]
+        won = next((s["id"] for s in closed if float(s["metadata"].get("probability", 0)) >= 1.0), None)
+        lost = next((s["id"] for s in closed if float(s["metadata"].get("probability", 0)) <= 0.0), None)
+        return won, lost
+
+    def _close_deal(self, deal_id: str, created_at: str, properties: dict[str, str], now: datetime) -> None:
         rng = self._rng("deal", deal_id)
         if now < _instant(created_at) + timedelta(days=rng.uniform(*self.deal_days)):
             return
+        won_stage, lost_stage = self._closing_stages(properties.get("pipeline") or "default")
+        if won_stage is None or lost_stage is None:
+            return  # a pipeline without closed-won and closed-lost stages: its deals stay open
         contacts = self.twin.associated_ids("deals", deal_id, "contacts")
         persona = self.personas.get(contacts[0]) if contacts else None
         won = persona is not None and rng.random() < persona.win_rate
-        values = (
-            {"dealstage": "closedwon"}
-            if won
-            else {"dealstage": "closedlost", "closed_lost_reason": rng.choice(LOST_REASONS)}
-        )
-        self.twin.update_object("deals", deal_id, values, source=ChangeSource("CRM_UI", f"userId:{owner_id}"))
+        values = {"dealstage": won_stage} if won else {"dealstage": lost_stage}
+        if not won:
+            values["closed_lost_reason"] = rng.choice(LOST_REASONS)
+        self.twin.update_object("deals", deal_id, values, source=self._rep(properties["hubspot_owner_id"]))
         if won:
             self.activity.won += 1
         else:
