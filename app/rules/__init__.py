@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from app.rules.assessment import Assessment, Blocked, Reason, assess, render_reasons, round_half_up
 from app.rules.batch import assess_line, assessment_to_json, run_assess
+from app.rules.business_calendar import BusinessCalendar, business_due
 from app.rules.engagement import EngagementEvent
 from app.rules.errors import ConfigError
+from app.rules.handover import classify_feedback, plan_blocked, plan_handover, plan_recycle, plan_unblocked
+from app.rules.handover_config import HandoverConfig, parse_handover
 from app.rules.loading import (
+    load_handover,
+    load_routing,
     load_rules,
     load_scoring_model,
     load_signal_rules,
@@ -18,25 +23,44 @@ from app.rules.loading import (
     parse_signal_rules,
 )
 from app.rules.model import ScoringModel
+from app.rules.notification import notification
+from app.rules.routing import preview, route
+from app.rules.routing_config import RoutingConfig, parse_routing
 from app.rules.signals import SignalRules
 
 __all__ = [
     "Assessment",
     "Blocked",
+    "BusinessCalendar",
     "ConfigError",
     "EngagementEvent",
+    "HandoverConfig",
     "Reason",
+    "RoutingConfig",
     "ScoringModel",
     "SignalRules",
     "assess",
     "assess_line",
     "assessment_to_json",
+    "business_due",
+    "classify_feedback",
+    "load_handover",
+    "load_routing",
     "load_rules",
     "load_scoring_model",
     "load_signal_rules",
+    "notification",
+    "parse_handover",
+    "parse_routing",
     "parse_scoring_model",
     "parse_signal_rules",
+    "plan_blocked",
+    "plan_handover",
+    "plan_recycle",
+    "plan_unblocked",
+    "preview",
     "render_reasons",
     "round_half_up",
+    "route",
     "run_assess",
 ]

@@ -128,4 +128,3 @@ __all__ = [
     "TaskSpec",
     "handover_key",
 ]
-

@@ -1,4 +1,9 @@
-"""Leadflow's own contact properties: their definitions, derived from the scoring model for `leadflow setup`."""
+"""Leadflow's own properties: their definitions, derived from the scoring model and the handover, for `leadflow setup`.
+
+The score properties and the handover's routing reason and blocked note live on contacts, in Leadflow's group.
+Deals and tasks carry `leadflow_handover_id`, a unique-value property, so the shell writes them by batch upsert
+keyed by the handover (contact, stage, cycle): a retried request cannot create a second deal or task.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,13 @@ from app.rules import writes
 
 GROUP_NAME = "leadflow"
 GROUP_LABEL = "Lead scoring (Leadflow)"
+HANDOVER_GROUP_LABEL = "Leadflow"
+
+ROUTING_REASON = "leadflow_routing_reason"
+HANDOVER_BLOCKED = "leadflow_handover_blocked"
+HANDOVER_ID = "leadflow_handover_id"
+# The object types whose records Leadflow upserts by `HANDOVER_ID`.
+HANDOVER_OBJECT_TYPES = ("deal", "task")
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,7 @@ class PropertyInfo:
     group_name: str
     description: str = ""
     options: tuple[PropertyOption, ...] = field(default_factory=tuple)
+    has_unique_value: bool = False  # HubSpot's `hasUniqueValue`: set at creation, never changed later
 
 
 def score_properties(stages: Sequence[tuple[str, str]], grades: Sequence[str]) -> tuple[PropertyInfo, ...]:
@@ -48,6 +61,36 @@ def score_properties(stages: Sequence[tuple[str, str]], grades: Sequence[str]) -
         PropertyInfo(writes.REASONS, "Score reasons", "string", "textarea", GROUP_NAME, "Why the score is what it is."),
         PropertyInfo(writes.MODEL, "Scoring model", "string", "text", GROUP_NAME, "The model version that scored."),
         PropertyInfo(writes.SCORED_AT, "Scored at", "datetime", "date", GROUP_NAME, "When the score last changed."),
+    )
+
+
+def handover_contact_properties() -> tuple[PropertyInfo, ...]:
+    """Return the contact properties the handover writes: why the owner was chosen, what blocks the handover."""
+    return (
+        PropertyInfo(
+            ROUTING_REASON, "Routing reason", "string", "textarea", GROUP_NAME, "Why Leadflow chose this owner."
+        ),
+        PropertyInfo(
+            HANDOVER_BLOCKED,
+            "Handover blocked by",
+            "string",
+            "text",
+            GROUP_NAME,
+            "The properties the contact lacks before Leadflow can hand it over (empty: not blocked).",
+        ),
+    )
+
+
+def handover_id_property() -> PropertyInfo:
+    """Return the unique property that names the handover a deal or task belongs to (`123-sql-1`)."""
+    return PropertyInfo(
+        HANDOVER_ID,
+        "Leadflow handover",
+        "string",
+        "text",
+        GROUP_NAME,
+        "The Leadflow handover (contact, stage, cycle) that created this record; unique.",
+        has_unique_value=True,
     )
 
 

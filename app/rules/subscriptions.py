@@ -12,6 +12,12 @@ CONTACT_EVENTS = (
     "contact.associationChange",
 )  # fmt: skip
 COMPANY_EVENTS = ("company.deletion", "company.merge")
+# Sales' answers to a handover: the contact's lead status, the task's status, the deal's stage.
+FEEDBACK = (
+    ("contact.propertyChange", "hs_lead_status", None),
+    ("object.propertyChange", "hs_task_status", "0-27"),
+    ("deal.propertyChange", "dealstage", None),
+)
 LEADFLOW_PREFIX = "leadflow_"
 
 
@@ -28,8 +34,11 @@ class WebhookSubscription:
         return f"{self.subscription_type} ({detail})" if detail else self.subscription_type
 
 
-def required_subscriptions(model: ScoringModel, signals: SignalRules) -> tuple[WebhookSubscription, ...]:
-    """Return every subscription Leadflow needs for this model and these signal rules, in a stable order."""
+def required_subscriptions(
+    model: ScoringModel, signals: SignalRules, handover: bool = False
+) -> tuple[WebhookSubscription, ...]:
+    """Return every subscription Leadflow needs for this model, these signal rules and (when configured) the
+    handover's feedback, in a stable order."""
     contact_props, company_props = model.referenced_properties()
     contact_props = contact_props | signals.watched("contact.propertyChange", "propertyName")
     company_props = company_props | signals.watched("company.propertyChange", "propertyName")
@@ -40,7 +49,9 @@ def required_subscriptions(model: ScoringModel, signals: SignalRules) -> tuple[W
         wanted += [WebhookSubscription("company.propertyChange", name) for name in sorted(_own_excluded(company_props))]
     object_types = signals.watched("object.creation", "objectTypeId")
     wanted += [WebhookSubscription("object.creation", object_type_id=type_id) for type_id in sorted(object_types)]
-    return tuple(wanted)
+    if handover:
+        wanted += [WebhookSubscription(kind, name, type_id) for kind, name, type_id in FEEDBACK]
+    return tuple(dict.fromkeys(wanted))
 
 
 def _own_excluded(names: frozenset[str]) -> frozenset[str]:

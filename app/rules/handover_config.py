@@ -1,0 +1,239 @@
+"""Loading config/handover.yaml: validate against the scoring model's stages, parse every template, freeze."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.rules.business_calendar import DEFAULT_CALENDAR, BusinessCalendar, parse_hours, weekday_number
+from app.rules.checks import reject_duplicates
+from app.rules.config_files import Anchor
+from app.rules.errors import ConfigError
+from app.rules.handover_schema import (
+    CalendarSpec,
+    DataTaskSpec,
+    DealTemplateSpec,
+    FeedbackSpec,
+    HandoverSpec,
+    PrioritySpec,
+    StageHandoverSpec,
+    TaskTemplateSpec,
+)
+from app.rules.routing_config import validate_spec
+from app.rules.templates import (
+    DATA_TASK_PLACEHOLDERS,
+    HANDOVER_PLACEHOLDERS,
+    Template,
+    TemplateError,
+    check_placeholder,
+    compile_template,
+)
+
+HANDOVER_ANCHORS: tuple[Anchor, ...] = ((("stages",), "stage"),)
+
+
+@dataclass(frozen=True, slots=True)
+class Priority:
+    """A task priority: `fixed`, or the longest `by_grade` label the grade starts with, else `default`."""
+
+    fixed: str | None = None
+    by_grade: Mapping[str, str] = field(default_factory=dict)
+
+    def for_grade(self, grade: str) -> str:
+        """Return the priority of a task for a lead of this grade (`B2` matches `B2`, then `B`)."""
+        if self.fixed is not None:
+            return self.fixed
+        labels = [label for label in self.by_grade if label != "default" and grade.startswith(label)]
+        return self.by_grade[max(labels, key=len)] if labels else self.by_grade["default"]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskTemplate:
+    subject: Template
+    body: Template
+    task_type: str
+    priority: Priority
+    queue_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DealTemplate:
+    pipeline: str
+    stage: str
+    name: Template
+    amount_property: tuple[str, str] | None = None  # ("company", "annualrevenue")
+
+
+@dataclass(frozen=True, slots=True)
+class StageHandover:
+    """What entering a stage does; `owner` is `route`, `keep` or `none`."""
+
+    id: str
+    owner: str
+    lifecyclestage: str | None = None
+    lead_status: str | None = None
+    response_hours: float | None = None
+    task: TaskTemplate | None = None
+    deal: DealTemplate | None = None
+    notify: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DataTaskTemplate:
+    """The task for marketing-ops while a handover waits for data; `owner_email` names its owner."""
+
+    owner_email: str
+    subject: Template
+    body: Template
+    due_hours: float
+    task_type: str
+    priority: str
+    queue_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackRules:
+    accepted: frozenset[str] = frozenset()
+    rejected: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RecycleRules:
+    """What a rejected lead goes back to; `engagement_from_recycle`: count only events after the recycle."""
+
+    lifecyclestage: str = "lead"
+    lead_status: str | None = None
+    engagement_from_recycle: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverConfig:
+    """The validated content of config/handover.yaml."""
+
+    stages: Mapping[str, StageHandover]
+    stage_labels: Mapping[str, str] = field(default_factory=dict)
+    calendar: BusinessCalendar = DEFAULT_CALENDAR
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    data_task: DataTaskTemplate | None = None
+    feedback: FeedbackRules = FeedbackRules()
+    recycle: RecycleRules = RecycleRules()
+
+    def stage(self, stage_id: str) -> StageHandover | None:
+        """Return the handover of a stage, or None when entering it hands nothing over."""
+        return self.stages.get(stage_id)
+
+    def routes(self, stage_id: str) -> bool:
+        """Return whether entering the stage needs an owner from routing (`owner: route`)."""
+        stage = self.stages.get(stage_id)
+        return stage is not None and stage.owner == "route"
+
+    def label(self, stage_id: str) -> str:
+        """Return the stage's label from the scoring model, or its id."""
+        return self.stage_labels.get(stage_id, stage_id)
+
+
+def parse_handover(
+    text: str, stage_ids: Sequence[str], file: str = "<handover>", stage_labels: Mapping[str, str] | None = None
+) -> HandoverConfig:
+    """Validate the text of a handover file; `file` names it in errors."""
+    spec = validate_spec(HandoverSpec, text, file, HANDOVER_ANCHORS)
+    reject_duplicates(file, "stage", (stage.id for stage in spec.stages))
+    return HandoverConfig(
+        stages={stage.id: _stage(file, stage, stage_ids) for stage in spec.stages},
+        stage_labels={**{stage_id: stage_id for stage_id in stage_ids}, **(stage_labels or {})},
+        calendar=_calendar(file, spec.calendar),
+        defaults=_defaults(file, spec.defaults),
+        data_task=_data_task(file, spec.gate.data_task) if spec.gate.data_task else None,
+        feedback=_feedback(file, spec.feedback),
+        recycle=RecycleRules(**spec.recycle.model_dump()),
+    )
+
+
+def _stage(file: str, spec: StageHandoverSpec, stage_ids: Sequence[str]) -> StageHandover:
+    if spec.id not in stage_ids:
+        known = ", ".join(stage_ids) or "none"
+        raise ConfigError(file, spec.id, f"not a stage of the scoring model (its stages: {known})", subject="stage")
+    if spec.owner == "none" and (spec.task or spec.deal):
+        raise ConfigError(
+            file, spec.id, "a task or a deal needs an owner: use owner 'route' or 'keep'", subject="stage"
+        )
+    if spec.task is not None and spec.response_hours is None:
+        raise ConfigError(file, spec.id, "a task needs 'response_hours' for its due date", subject="stage")
+    task = _task(file, spec.id, spec.task) if spec.task else None
+    deal = _deal(file, spec.id, spec.deal) if spec.deal else None
+    return StageHandover(
+        spec.id, spec.owner, spec.lifecyclestage, spec.lead_status, spec.response_hours, task, deal, spec.notify
+    )
+
+
+def _task(file: str, stage_id: str, spec: TaskTemplateSpec) -> TaskTemplate:
+    subject = _template(file, stage_id, "task.subject", spec.subject, HANDOVER_PLACEHOLDERS, single_line=True)
+    body = _template(file, stage_id, "task.body", spec.body, HANDOVER_PLACEHOLDERS)
+    return TaskTemplate(subject, body, spec.type, _priority(spec.priority), spec.queue_id)
+
+
+def _priority(spec: PrioritySpec) -> Priority:
+    return Priority(spec.fixed, dict(spec.by_grade or {}))
+
+
+def _deal(file: str, stage_id: str, spec: DealTemplateSpec) -> DealTemplate:
+    name = _template(file, stage_id, "deal.name", spec.name, HANDOVER_PLACEHOLDERS, single_line=True)
+    amount = None
+    if spec.amount_property is not None:
+        object_name, _, property_name = spec.amount_property.partition(".")
+        amount = (object_name, property_name)
+    return DealTemplate(spec.pipeline, spec.stage, name, amount)
+
+
+def _data_task(file: str, spec: DataTaskSpec) -> DataTaskTemplate:
+    where = "gate.data_task"
+    subject = _template(file, where, "subject", spec.subject, DATA_TASK_PLACEHOLDERS, single_line=True, subject="")
+    body = _template(file, where, "body", spec.body, DATA_TASK_PLACEHOLDERS, subject="")
+    return DataTaskTemplate(spec.owner, subject, body, spec.due_hours, spec.type, spec.priority, spec.queue_id)
+
+
+def _template(
+    file: str,
+    rule: str,
+    key: str,
+    text: str,
+    allowed: Iterable[str],
+    *,
+    single_line: bool = False,
+    subject: str = "stage",
+) -> Template:
+    try:
+        return compile_template(text, allowed, single_line=single_line)
+    except TemplateError as error:
+        raise ConfigError(file, rule, f"'{key}': {error}", subject=subject) from None
+
+
+def _defaults(file: str, defaults: Mapping[str, str]) -> dict[str, str]:
+    for name in defaults:
+        try:
+            check_placeholder(name, DATA_TASK_PLACEHOLDERS)
+        except TemplateError as error:
+            raise ConfigError(file, "defaults", str(error), subject="") from None
+    return dict(defaults)
+
+
+def _calendar(file: str, spec: CalendarSpec) -> BusinessCalendar:
+    try:
+        zone = ZoneInfo(spec.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problem = f"unknown time zone {spec.timezone!r} (e.g. Europe/Berlin)"
+        raise ConfigError(file, "calendar", problem, subject="") from None
+    try:
+        opens, closes = parse_hours(spec.hours)
+        workdays = frozenset(weekday_number(name) for name in spec.workdays)
+    except ValueError as error:
+        raise ConfigError(file, "calendar", str(error), subject="") from None
+    return BusinessCalendar(zone, workdays, opens, closes, frozenset(spec.holidays))
+
+
+def _feedback(file: str, spec: FeedbackSpec) -> FeedbackRules:
+    both = sorted(set(spec.accepted) & set(spec.rejected))
+    if both:
+        raise ConfigError(file, "feedback", f"lead status {both[0]!r} is both accepted and rejected", subject="")
+    return FeedbackRules(frozenset(spec.accepted), dict(spec.rejected))
