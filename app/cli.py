@@ -171,6 +171,9 @@ def setup() -> None:
         click.echo(f"options   {name}: added {', '.join(values)}")
     for name in report.unchanged:
         click.echo(f"unchanged {name}")
+    click.echo("handover properties:")
+    for line in report.handover_lines():
+        click.echo(f"  {line}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo("\nSubscribe the private app's webhooks (target: <your host>/webhooks/hubspot) to:")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
+from app.rules.handover_types import Owner
 from app.rules.properties import PropertyInfo, PropertyOption
+from app.sync.errors import PermanentHubSpotError
 
 Properties = dict[str, str | None]
 
@@ -20,7 +23,29 @@ API_OBJECT_TYPES = {
     "call": "calls",
     "email": "emails",
 }
-PRIMARY_CONTACT_TO_COMPANY = 1  # HubSpot's HUBSPOT_DEFINED "Primary" contact→company association type id
+# HubSpot's HUBSPOT_DEFINED association type ids; they are direction-specific (contact→task is 203, not 204).
+PRIMARY_CONTACT_TO_COMPANY = 1
+TASK_TO_CONTACT = 204
+TASK_TO_COMPANY = 192
+TASK_TO_DEAL = 216
+DEAL_TO_CONTACT = 3
+DEAL_TO_COMPANY = 341  # unlabeled
+PRIMARY_DEAL_TO_COMPANY = 5
+
+
+@dataclass(frozen=True)
+class Upserted:
+    """What a batch upsert did: `ids` maps each written key to its HubSpot object id; `refused` gives the reason."""
+
+    ids: dict[str, str]
+    refused: dict[str, str]
+
+    def require(self) -> dict[str, str]:
+        """Return `ids`, or raise `PermanentHubSpotError` naming every refused key when HubSpot refused any."""
+        if self.refused:
+            reasons = "; ".join(f"{key}: {reason}" for key, reason in sorted(self.refused.items()))
+            raise PermanentHubSpotError(f"HubSpot refused {len(self.refused)} record(s): {reasons}")
+        return self.ids
 
 
 class HubSpotGateway(Protocol):
@@ -36,6 +61,22 @@ class HubSpotGateway(Protocol):
 
     def update_objects(self, object_type: str, updates: Mapping[str, Mapping[str, str | None]]) -> dict[str, str]:
         """Write the properties; return the ids HubSpot refused for good, with the reason."""
+        ...
+
+    def upsert_objects(self, object_type: str, id_property: str, records: Mapping[str, Mapping[str, str]]) -> Upserted:
+        """Create or update records by a unique property (`records` key = its value); return their ids.
+
+        Records HubSpot refuses for good are in `Upserted.refused`, never silently dropped: the caller decides
+        whether one refusal fails the whole batch (`Upserted.require()`) or only its own handover.
+        """
+        ...
+
+    def create_associations(self, from_type: str, to_type: str, pairs: Sequence[tuple[str, str, int]]) -> None:
+        """Associate (from id, to id, HUBSPOT_DEFINED type id) pairs; existing associations are left as they are."""
+        ...
+
+    def owners(self) -> list[Owner]:
+        """Return every owner of the portal, active and archived (`active=False`)."""
         ...
 
     def list_ids(self, object_type: str, after: str | None) -> tuple[list[str], str | None]:

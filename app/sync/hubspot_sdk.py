@@ -1,37 +1,51 @@
 """The HubSpot gateway on the official `hubspot-api-client`: batch calls, a timeout on each, retries.
 
 The SDK's API objects are built once, when the gateway is created (in the worker, after it forks): each
-attribute access on `HubSpot().crm…` builds a new API client and connection pool.
+attribute access on `HubSpot().crm…` builds a new API client and connection pool. Batch writes that HubSpot
+may answer in part (update, upsert, association create) settle through `hubspot_writes`; owners are converted
+in `hubspot_owners`.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from hubspot import HubSpot
 from hubspot.crm.associations.v4 import (
+    BatchInputPublicAssociationMultiPost,
     BatchInputPublicFetchAssociationsBatchRequest,
     PublicFetchAssociationsBatchRequest,
 )
 from hubspot.crm.objects import (
     BatchInputSimplePublicObjectBatchInput,
+    BatchInputSimplePublicObjectBatchInputUpsert,
     BatchReadInputSimplePublicObjectId,
     SimplePublicObjectBatchInput,
     SimplePublicObjectId,
 )
 from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyGroupCreate, PropertyUpdate
 
+from app.rules.handover_types import Owner
 from app.rules.properties import PropertyInfo, PropertyOption
 from app.sync.errors import PermanentHubSpotError
-from app.sync.gateway import API_OBJECT_TYPES, Properties
+from app.sync.gateway import API_OBJECT_TYPES, Properties, Upserted
+from app.sync.hubspot_owners import OWNER_PAGE_LIMIT, next_cursor, owner_of
+from app.sync.hubspot_writes import (
+    BATCH_LIMIT,
+    BatchWrite,
+    association_inputs,
+    chunks,
+    pair_keys,
+    upsert_input,
+    upserted_key,
+    write_all,
+)
 from app.sync.retry import RetryPolicy, call_hubspot
 
 T = TypeVar("T")
-BATCH_LIMIT = 100  # HubSpot's CRM batch endpoints take at most 100 records
 ASSOCIATION_BATCH_LIMIT = 1000  # v4 association batch reads take up to 1,000 ids
-FINAL_CATEGORIES = frozenset({"OBJECT_NOT_FOUND", "VALIDATION_ERROR", "INVALID_OPTION", "PROPERTY_DOESNT_EXIST"})
 
 
 class SdkGateway:
@@ -48,6 +62,7 @@ class SdkGateway:
         self._objects = client.crm.objects.batch_api
         self._pages = client.crm.objects.basic_api
         self._associations = client.crm.associations.v4.batch_api
+        self._owners = client.crm.owners.owners_api
         self._properties = client.crm.properties.core_api
         self._groups = client.crm.properties.groups_api
         self._timeout = timeout
@@ -60,7 +75,7 @@ class SdkGateway:
         """Return the properties of the objects HubSpot has, by id, in batches of 100."""
         api_type = API_OBJECT_TYPES[object_type]
         found: dict[str, Properties] = {}
-        for chunk in _chunks(list(dict.fromkeys(ids)), BATCH_LIMIT):
+        for chunk in chunks(list(dict.fromkeys(ids))):
             body = BatchReadInputSimplePublicObjectId(
                 inputs=[SimplePublicObjectId(id=i) for i in chunk],
                 properties=list(properties),
@@ -96,28 +111,66 @@ class SdkGateway:
 
     def update_objects(self, object_type: str, updates: Mapping[str, Mapping[str, str | None]]) -> dict[str, str]:
         """Write the properties in batches of 100, retrying only the records a 207 reports as failed."""
-        refused: dict[str, str] = {}
-        for chunk in _chunks(list(updates), BATCH_LIMIT):
-            refused.update(self._update_chunk(API_OBJECT_TYPES[object_type], {i: updates[i] for i in chunk}))
-        return refused
+        api_type = API_OBJECT_TYPES[object_type]
+        send = partial(self._send_updates, api_type)
+        batch = BatchWrite(f"batch-update {api_type}", send, key_of_result=lambda obj: str(obj.id))
+        return write_all(batch, updates, self._policy).refused
 
-    def _update_chunk(self, api_type: str, updates: Mapping[str, Mapping[str, str | None]]) -> dict[str, str]:
-        pending, refused = dict(updates), {}
-        for attempt in range(1, self._policy.attempts + 1):
-            inputs = [SimplePublicObjectBatchInput(id=i, properties=props) for i, props in pending.items()]
-            body = BatchInputSimplePublicObjectBatchInput(inputs=inputs)
-            response = self._call(f"batch-update {api_type}", self._objects.update, api_type, body)
-            written = {obj.id for obj in response.results or []}
-            failures = _record_failures(response, set(pending) - written)
-            refused.update({i: reason for i, (reason, final) in failures.items() if final})
-            pending = {i: pending[i] for i, (_, final) in failures.items() if not final}
-            if not pending:
-                return refused
-            time.sleep(min(self._policy.max_backoff, self._policy.initial_backoff * 2**attempt))
-        refused.update(
-            {i: f"batch-update {api_type}: still failing after {self._policy.attempts} tries" for i in pending}
-        )
-        return refused
+    def upsert_objects(self, object_type: str, id_property: str, records: Mapping[str, Mapping[str, str]]) -> Upserted:
+        """Create or update records by a unique property, 100 per batch; a 207 resends only the unwritten ones.
+
+        The unique value is also each input's `objectWriteTraceId`, so HubSpot refuses an invalid record alone
+        (207) instead of the whole batch (400), and a retried request updates what the first one created.
+        """
+        api_type = API_OBJECT_TYPES[object_type]
+        send = partial(self._send_upserts, api_type, id_property)
+        batch = BatchWrite(f"batch-upsert {api_type}", send, key_of_result=upserted_key(id_property))
+        outcome = write_all(batch, records, self._policy)
+        return Upserted(outcome.written, outcome.refused)
+
+    def create_associations(self, from_type: str, to_type: str, pairs: Sequence[tuple[str, str, int]]) -> None:
+        """Create the associations with v4's batch create, 100 pairs per request; raise if HubSpot refuses any."""
+        from_api, to_api = API_OBJECT_TYPES[from_type], API_OBJECT_TYPES[to_type]
+        operation = f"associate {from_api}→{to_api}"
+        send = partial(self._send_associations, from_api, to_api)
+        batch = BatchWrite(operation, send, key_of_result=None, keys_of_error=pair_keys)
+        refused = write_all(batch, association_inputs(pairs), self._policy).refused
+        if refused:
+            reasons = "; ".join(f"{pair}: {reason}" for pair, reason in sorted(refused.items()))
+            raise PermanentHubSpotError(f"{operation}: HubSpot refused {len(refused)} pair(s): {reasons}")
+
+    def _send_updates(self, api_type: str, pending: Mapping[str, Mapping[str, str | None]]) -> Any:
+        inputs = [SimplePublicObjectBatchInput(id=i, properties=props) for i, props in pending.items()]
+        body = BatchInputSimplePublicObjectBatchInput(inputs=inputs)
+        return self._call(f"batch-update {api_type}", self._objects.update, api_type, body)
+
+    def _send_upserts(self, api_type: str, id_property: str, pending: Mapping[str, Mapping[str, str]]) -> Any:
+        inputs = [upsert_input(key, id_property, props) for key, props in pending.items()]
+        body = BatchInputSimplePublicObjectBatchInputUpsert(inputs=inputs)
+        return self._call(f"batch-upsert {api_type}", self._objects.upsert, api_type, body)
+
+    def _send_associations(self, from_api: str, to_api: str, pending: Mapping[str, Any]) -> Any:
+        body = BatchInputPublicAssociationMultiPost(inputs=list(pending.values()))
+        return self._call(f"associate {from_api}→{to_api}", self._associations.create, from_api, to_api, body)
+
+    def owners(self) -> list[Owner]:
+        """Return every owner, the active ones first, then the archived ones, following every page of both."""
+        found = {owner.id: owner for owner in self._owner_pages(archived=False)}
+        for owner in self._owner_pages(archived=True):
+            found.setdefault(owner.id, owner)
+        return list(found.values())
+
+    def _owner_pages(self, archived: bool) -> Iterator[Owner]:
+        after: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"limit": OWNER_PAGE_LIMIT, "archived": archived}
+            if after:
+                kwargs["after"] = after
+            page = self._call("list owners", self._owners.get_page, **kwargs)
+            yield from (owner_of(o, active=not archived) for o in page.results or [])
+            after = next_cursor(page)
+            if after is None:
+                return
 
     def list_ids(self, object_type: str, after: str | None) -> tuple[list[str], str | None]:
         """Return one page of up to 100 object ids and the next page's cursor."""
@@ -126,8 +179,7 @@ class SdkGateway:
         if after:
             kwargs["after"] = after
         page = self._call(f"list {api_type}", self._pages.get_page, api_type, **kwargs)
-        cursor = page.paging.next.after if page.paging and page.paging.next else None
-        return [obj.id for obj in page.results or []], cursor
+        return [obj.id for obj in page.results or []], next_cursor(page)
 
     def properties(self, object_type: str) -> list[PropertyInfo]:
         """Return every property definition of the object type."""
@@ -144,6 +196,7 @@ class SdkGateway:
             group_name=definition.group_name,
             description=definition.description,
             options=[_option_input(option) for option in definition.options],
+            has_unique_value=definition.has_unique_value,
         )
         self._call(f"create property {definition.name}", self._properties.create, API_OBJECT_TYPES[object_type], body)
 
@@ -163,24 +216,6 @@ class SdkGateway:
     def create_property_group(self, object_type: str, name: str, label: str) -> None:
         body = PropertyGroupCreate(name=name, label=label)
         self._call(f"create property group {name}", self._groups.create, API_OBJECT_TYPES[object_type], body)
-
-
-def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _record_failures(response: Any, unwritten: set[str]) -> dict[str, tuple[str, bool]]:
-    """Map each record a 207 left unwritten to (reason, whether retrying cannot help)."""
-    failures: dict[str, tuple[str, bool]] = {}
-    for error in getattr(response, "errors", None) or []:
-        reason = f"{error.category}: {error.message}"
-        for record_id in (error.context or {}).get("ids", []):
-            if record_id in unwritten:
-                failures[record_id] = (reason, error.category in FINAL_CATEGORIES)
-    for record_id in unwritten - failures.keys():
-        failures[record_id] = ("HubSpot did not write the record and gave no reason", False)
-    return failures
 
 
 def _option_input(option: PropertyOption) -> OptionInput:
@@ -206,4 +241,5 @@ def _property_info(prop: Any) -> PropertyInfo:
         group_name=prop.group_name or "",
         description=prop.description or "",
         options=options,
+        has_unique_value=bool(prop.has_unique_value),
     )

@@ -1,8 +1,12 @@
-"""`leadflow setup`: create Leadflow's property group and score properties in the portal, idempotently.
+"""`leadflow setup`: create Leadflow's property groups and properties in the portal, idempotently.
 
 Running it twice changes nothing; a changed model adds its new stage and grade options (options are never
 removed: contacts may still hold them). It also records HubSpot's types of the properties the model reads,
 so the drain converts their values without asking HubSpot again, and warns about properties the portal lacks.
+
+For the handover it adds the contact properties `leadflow_routing_reason` and `leadflow_handover_blocked`, and
+on deals and tasks a "Leadflow" group holding `leadflow_handover_id`, a unique-value property the shell upserts
+them by. HubSpot never lets a property become unique later, so an existing non-unique one is a conflict.
 """
 
 from __future__ import annotations
@@ -13,7 +17,17 @@ from datetime import datetime
 
 from app.ledger.store import Ledger
 from app.rules.model import ScoringModel
-from app.rules.properties import GROUP_LABEL, GROUP_NAME, PropertyInfo, missing_options, score_properties
+from app.rules.properties import (
+    GROUP_LABEL,
+    GROUP_NAME,
+    HANDOVER_GROUP_LABEL,
+    HANDOVER_OBJECT_TYPES,
+    PropertyInfo,
+    handover_contact_properties,
+    handover_id_property,
+    missing_options,
+    score_properties,
+)
 from app.sync.gateway import HubSpotGateway
 
 
@@ -23,16 +37,31 @@ class SetupConflict(Exception):
 
 @dataclass
 class SetupReport:
+    """What setup did. The score properties (contacts) by name; the handover's as `object.property`."""
+
     group_created: bool = False
     created: list[str] = field(default_factory=list)
     options_added: dict[str, list[str]] = field(default_factory=dict)
     unchanged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     property_types: dict[str, str] = field(default_factory=dict)
+    handover_groups_created: list[str] = field(default_factory=list)
+    handover_created: list[str] = field(default_factory=list)
+    handover_unchanged: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return self.group_created or bool(self.created or self.options_added)
+        return self.group_created or bool(
+            self.created or self.options_added or self.handover_groups_created or self.handover_created
+        )
+
+    def handover_lines(self) -> list[str]:
+        """Return one line per handover group or property: created, or already there."""
+        return [
+            *(f"created   group {name}" for name in self.handover_groups_created),
+            *(f"created   {name}" for name in self.handover_created),
+            *(f"unchanged {name}" for name in self.handover_unchanged),
+        ]
 
 
 def run_setup(
@@ -47,6 +76,9 @@ def run_setup(
     stages = [(stage.id, stage.label) for stage in model.stages]
     for wanted in score_properties(stages, model.grade_labels):
         _ensure_property(gateway, wanted, existing.get(wanted.name), report)
+    for wanted in handover_contact_properties():
+        _ensure_handover_property(gateway, "contact", wanted, existing.get(wanted.name), report)
+    _ensure_handover_ids(gateway, report)
     company_props = {prop.name: prop for prop in gateway.properties("company")}
     report.property_types = _model_property_types(model, existing, company_props, report.warnings)
     ledger.save_property_types(report.property_types, clock())
@@ -60,17 +92,50 @@ def _ensure_property(
         gateway.create_property("contact", wanted)
         report.created.append(wanted.name)
         return
-    if (present.type, present.field_type) != (wanted.type, wanted.field_type):
-        raise SetupConflict(
-            f"contact property {wanted.name} exists as {present.type}/{present.field_type}, "
-            f"Leadflow needs {wanted.type}/{wanted.field_type}: delete or rename it in HubSpot, then run setup again"
-        )
+    _check_compatible("contact", wanted, present)
     added = missing_options(wanted.options, present.options)
     if added:
         gateway.update_property_options("contact", wanted.name, [*present.options, *added])
         report.options_added[wanted.name] = [option.value for option in added]
     else:
         report.unchanged.append(wanted.name)
+
+
+def _ensure_handover_ids(gateway: HubSpotGateway, report: SetupReport) -> None:
+    """Give deals and tasks Leadflow's group and the unique `leadflow_handover_id`."""
+    wanted = handover_id_property()
+    for object_type in HANDOVER_OBJECT_TYPES:
+        if not gateway.property_group_exists(object_type, wanted.group_name):
+            gateway.create_property_group(object_type, wanted.group_name, HANDOVER_GROUP_LABEL)
+            report.handover_groups_created.append(f"{object_type}.{wanted.group_name}")
+        present = next((p for p in gateway.properties(object_type) if p.name == wanted.name), None)
+        _ensure_handover_property(gateway, object_type, wanted, present, report)
+
+
+def _ensure_handover_property(
+    gateway: HubSpotGateway, object_type: str, wanted: PropertyInfo, present: PropertyInfo | None, report: SetupReport
+) -> None:
+    qualified = f"{object_type}.{wanted.name}"
+    if present is None:
+        gateway.create_property(object_type, wanted)
+        report.handover_created.append(qualified)
+        return
+    _check_compatible(object_type, wanted, present)
+    report.handover_unchanged.append(qualified)
+
+
+def _check_compatible(object_type: str, wanted: PropertyInfo, present: PropertyInfo) -> None:
+    if (present.type, present.field_type) != (wanted.type, wanted.field_type):
+        raise SetupConflict(
+            f"{object_type} property {wanted.name} exists as {present.type}/{present.field_type}, "
+            f"Leadflow needs {wanted.type}/{wanted.field_type}: delete or rename it in HubSpot, then run setup again"
+        )
+    if wanted.has_unique_value and not present.has_unique_value:
+        raise SetupConflict(
+            f"{object_type} property {wanted.name} exists without unique values, and HubSpot cannot make it "
+            f"unique later (hasUniqueValue); Leadflow upserts {object_type}s by it, so a retry could create a "
+            "second one: delete or rename it in HubSpot, then run setup again"
+        )
 
 
 def _model_property_types(

@@ -232,7 +232,8 @@ def test_setup_webhooks_and_a_burst_worker_score_a_contact_in_hubspot(
     assert sorted(unchanged) == sorted(SCORE_PROPERTIES), describe(second)
     assert not re.search(r"^(created|options) ", second.stdout, re.MULTILINE), describe(second)
     defined = {p.name: p for p in portal.client.crm.properties.core_api.get_all("contacts").results}
-    assert {name for name in defined if name.startswith("leadflow_")} == set(SCORE_PROPERTIES)
+    handover_properties = {"leadflow_routing_reason", "leadflow_handover_blocked"}
+    assert {name for name in defined if name.startswith("leadflow_")} == {*SCORE_PROPERTIES, *handover_properties}
     assert {defined[name].group_name for name in SCORE_PROPERTIES} == {"leadflow"}
 
     service, web_url = gunicorn(leadflow.env, tmp_path)

@@ -10,11 +10,18 @@ from typing import Any
 
 import pytest
 from hubspot import HubSpot
-from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyUpdate
+from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyGroupCreate, PropertyUpdate
 
 from app.ledger.store import Ledger
 from app.rules import ScoringModel, parse_scoring_model
-from app.rules.properties import GROUP_LABEL, GROUP_NAME
+from app.rules.properties import (
+    GROUP_LABEL,
+    GROUP_NAME,
+    HANDOVER_BLOCKED,
+    HANDOVER_GROUP_LABEL,
+    HANDOVER_ID,
+    ROUTING_REASON,
+)
 from app.rules.writes import GRADE, SCORE, SCORE_PROPERTIES, STAGE
 from app.sync.hubspot_sdk import SdkGateway
 from app.sync.retry import RetryPolicy
@@ -237,3 +244,96 @@ def test_an_option_marketing_hid_stays_hidden_when_setup_adds_options(
     portal.setup(ledger, changed_model(default_text, NEW_STAGE))
     hidden = {option.value: option.hidden for option in portal.contact_property(STAGE).options}
     assert hidden == {"sql": True, "mql": False, "pql": False}
+
+
+# The handover's properties: the routing reason and blocked note on contacts, the unique handover id on deals/tasks
+
+HANDOVER_CONTACT_TYPES = {ROUTING_REASON: ("string", "textarea"), HANDOVER_BLOCKED: ("string", "text")}
+HANDOVER_CREATED = [
+    f"contact.{ROUTING_REASON}",
+    f"contact.{HANDOVER_BLOCKED}",
+    f"deal.{HANDOVER_ID}",
+    f"task.{HANDOVER_ID}",
+]
+
+
+def read_property(portal: Portal, api_type: str, name: str) -> Any:
+    return portal.client.crm.properties.core_api.get_by_name(api_type, name, _request_timeout=TIMEOUT)
+
+
+def test_the_first_run_creates_the_handover_properties_and_a_unique_handover_id_on_deals_and_tasks(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel
+) -> None:
+    report = portal.setup(ledger, default_model)
+    assert report.handover_groups_created == [f"deal.{GROUP_NAME}", f"task.{GROUP_NAME}"]
+    assert report.handover_created == HANDOVER_CREATED
+    assert report.handover_unchanged == []
+    assert report.handover_lines()[:2] == [f"created   group deal.{GROUP_NAME}", f"created   group task.{GROUP_NAME}"]
+    for name, (kind, field_type) in HANDOVER_CONTACT_TYPES.items():
+        prop = portal.contact_property(name)
+        assert (prop.type, prop.field_type, prop.group_name, prop.has_unique_value) == (
+            kind,
+            field_type,
+            GROUP_NAME,
+            False,
+        )
+    for api_type in ("deals", "tasks"):
+        group = portal.client.crm.properties.groups_api.get_by_name(api_type, GROUP_NAME, _request_timeout=TIMEOUT)
+        assert group.label == HANDOVER_GROUP_LABEL
+        prop = read_property(portal, api_type, HANDOVER_ID)
+        assert (prop.type, prop.field_type, prop.group_name, prop.has_unique_value) == (
+            "string",
+            "text",
+            GROUP_NAME,
+            True,
+        )
+
+
+def test_a_second_run_leaves_the_handover_properties_as_they_are(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel
+) -> None:
+    portal.setup(ledger, default_model)
+    portal.twin.reset_request_counts()
+    again = portal.setup(ledger, default_model)
+    assert (again.handover_groups_created, again.handover_created) == ([], [])
+    assert again.handover_unchanged == HANDOVER_CREATED
+    assert again.handover_lines() == [f"unchanged {name}" for name in HANDOVER_CREATED]
+    assert portal.writes() == {}
+
+
+def test_an_existing_leadflow_group_on_deals_is_used_not_recreated(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel
+) -> None:
+    portal.client.crm.properties.groups_api.create(
+        "deals", PropertyGroupCreate(name=GROUP_NAME, label="Ours"), _request_timeout=TIMEOUT
+    )
+    report = portal.setup(ledger, default_model)
+    assert report.handover_groups_created == [f"task.{GROUP_NAME}"]
+    assert f"deal.{HANDOVER_ID}" in report.handover_created
+
+
+@pytest.mark.parametrize("api_type", ["deals", "tasks"])
+def test_an_existing_handover_id_without_unique_values_is_a_conflict(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel, api_type: str
+) -> None:
+    group = "dealinformation" if api_type == "deals" else "task"
+    plain = PropertyCreate(name=HANDOVER_ID, label="Handover", type="string", field_type="text", group_name=group)
+    portal.client.crm.properties.core_api.create(api_type, plain, _request_timeout=TIMEOUT)
+    with pytest.raises(SetupConflict) as conflict:
+        portal.setup(ledger, default_model)
+    message = str(conflict.value)
+    assert f"{api_type[:-1]} property {HANDOVER_ID} exists without unique values" in message
+    assert "cannot make it unique later (hasUniqueValue)" in message
+    assert "delete or rename it in HubSpot" in message
+    assert read_property(portal, api_type, HANDOVER_ID).has_unique_value is False
+
+
+def test_an_existing_routing_reason_of_another_type_is_a_conflict(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel
+) -> None:
+    number = PropertyCreate(
+        name=ROUTING_REASON, label="Reason", type="number", field_type="number", group_name="contactinformation"
+    )
+    portal.client.crm.properties.core_api.create("contacts", number, _request_timeout=TIMEOUT)
+    with pytest.raises(SetupConflict, match=f"contact property {ROUTING_REASON} exists as number/number"):
+        portal.setup(ledger, default_model)

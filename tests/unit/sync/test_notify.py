@@ -1,0 +1,133 @@
+"""Handover notifications: Slack-compatible JSON, one short retry when the receiver failed, never an exception,
+and never the webhook URL's secret path in a result or a log line."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+import requests
+import responses
+
+from app.sync.notify import Notification, NotificationResult, NullNotifier, WebhookNotifier, slack_payload
+
+SECRET_PATH = "/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX"
+URL = f"https://hooks.slack.example{SECRET_PATH}"
+NOTE = Notification(
+    "New MQL for Ada Lovelace: Ada at Big Co (score 72, B1)",
+    facts=(("Owner", "Grace Hopper"), ("Due", "Fri 27 Nov, 09:00")),
+    link="https://app.hubspot.com/contacts/20000001/record/0-1/1001",
+)
+
+
+@pytest.fixture
+def mocked() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+def notifier() -> WebhookNotifier:
+    return WebhookNotifier(URL, timeout=2.0, backoff=0.0)
+
+
+def sent(mocked: responses.RequestsMock) -> list[dict[str, object]]:
+    return [json.loads(call.request.body or b"{}") for call in mocked.calls]
+
+
+def test_a_notification_is_posted_as_slack_json_with_a_fallback_text(mocked: responses.RequestsMock) -> None:
+    mocked.post(URL, body="ok")
+    assert notifier().notify(NOTE) == NotificationResult(ok=True, status=200)
+    (payload,) = sent(mocked)
+    link = "<https://app.hubspot.com/contacts/20000001/record/0-1/1001|Open in HubSpot>"
+    assert payload == {
+        "text": f"{NOTE.summary} {link}",
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": NOTE.summary}},
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": "*Owner*\nGrace Hopper"},
+                    {"type": "mrkdwn", "text": "*Due*\nFri 27 Nov, 09:00"},
+                ],
+            },
+            {"type": "section", "text": {"type": "mrkdwn", "text": link}},
+        ],
+    }
+    assert mocked.calls[0].request.headers["Content-Type"] == "application/json"
+
+
+def test_a_server_error_is_retried_once(mocked: responses.RequestsMock) -> None:
+    mocked.post(URL, status=503, body="busy")
+    mocked.post(URL, body="ok")
+    assert notifier().notify(NOTE) == NotificationResult(ok=True, status=200)
+    assert len(mocked.calls) == 2
+
+
+def test_a_second_server_error_is_a_failed_result_not_an_exception(mocked: responses.RequestsMock) -> None:
+    mocked.post(URL, status=500, body="oops")
+    result = notifier().notify(NOTE)
+    assert (result.ok, result.status) == (False, 500)
+    assert result.error == "hooks.slack.example answered 500: oops"
+    assert len(mocked.calls) == 2
+
+
+def test_a_refusal_is_not_retried_and_says_why(mocked: responses.RequestsMock) -> None:
+    mocked.post(URL, status=400, body="invalid_payload")
+    result = notifier().notify(NOTE)
+    assert result == NotificationResult(False, 400, "hooks.slack.example answered 400: invalid_payload")
+    assert len(mocked.calls) == 1
+
+
+def test_a_timeout_is_retried_once(mocked: responses.RequestsMock) -> None:
+    mocked.post(URL, body=requests.exceptions.ReadTimeout("read timed out"))
+    mocked.post(URL, body="ok")
+    assert notifier().notify(NOTE).ok
+    assert len(mocked.calls) == 2
+
+
+def test_the_secret_path_is_never_in_the_result_or_the_logs(
+    mocked: responses.RequestsMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    refused = requests.exceptions.ConnectionError(f"Max retries exceeded with url: {SECRET_PATH}")
+    mocked.post(URL, body=refused)
+    with caplog.at_level(logging.DEBUG):
+        result = notifier().notify(NOTE)
+    assert (result.ok, result.status) == (False, None)
+    assert result.error == "could not reach hooks.slack.example (ConnectionError)"
+    assert len(mocked.calls) == 2
+    (record,) = [r for r in caplog.records if r.name == "app.sync.notify"]
+    assert (record.getMessage(), record.__dict__["host"]) == ("notify.failed", "hooks.slack.example")
+    logged = caplog.text + " ".join(str(value) for r in caplog.records for value in r.__dict__.values())
+    assert SECRET_PATH not in logged
+    assert "XXXXXXXX" not in logged
+
+
+def test_a_timeout_twice_names_only_the_host(mocked: responses.RequestsMock) -> None:
+    mocked.post(URL, body=requests.exceptions.ConnectTimeout(f"timed out connecting to {URL}"))
+    result = notifier().notify(NOTE)
+    assert result == NotificationResult(False, None, "no answer from hooks.slack.example within 2.0 s")
+
+
+def test_a_url_without_scheme_is_a_failed_result_that_hides_the_path() -> None:
+    result = WebhookNotifier(f"hooks.slack.example{SECRET_PATH}", timeout=1.0, backoff=0.0).notify(NOTE)
+    assert result == NotificationResult(False, None, "could not reach the webhook (no host in its URL) (MissingSchema)")
+
+
+def test_the_null_notifier_accepts_everything_and_sends_nothing(mocked: responses.RequestsMock) -> None:
+    assert NullNotifier().notify(NOTE) == NotificationResult(ok=True)
+    assert len(mocked.calls) == 0
+
+
+def test_text_from_hubspot_cannot_break_the_slack_markup() -> None:
+    payload = slack_payload(Notification("<script> & <!channel>", facts=(("Company", "A<B>"),)))
+    assert payload["text"] == "&lt;script&gt; &amp; &lt;!channel&gt;"
+    assert payload["blocks"][1]["fields"][0]["text"] == "*Company*\nA&lt;B&gt;"
+
+
+def test_a_notification_without_link_or_facts_is_one_section() -> None:
+    assert slack_payload(Notification("MQL: Ada")) == {
+        "text": "MQL: Ada",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "MQL: Ada"}}],
+    }
