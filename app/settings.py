@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", repr=False)
     leadflow_config: Path = Path("config")
     public_url: AnyHttpUrl | None = None
+    hubspot_portal_id: str | None = None
+    handover_webhook_url: SecretStr | None = None  # Slack-compatible incoming webhook; its path is a secret
+    hubspot_app_base: AnyHttpUrl = AnyHttpUrl("https://app.hubspot.com")
     webhook_max_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 1024 * 1024
     drain_debounce_seconds: Annotated[float, Field(ge=0, le=300)] = 1.0
     drain_batch_size: Annotated[int, Field(ge=1, le=100)] = 100

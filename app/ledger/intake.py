@@ -9,9 +9,12 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, exists, or_, update
 from sqlalchemy.orm import aliased
 
+from app.ledger import handovers
 from app.ledger.models import ENGAGEMENTS, SIGNALS, ContactState, Engagement, Signal
 from app.ledger.records import Intake, IntakeResult, Merge, NewSignal
 from app.ledger.upsert import insert_for
+
+FEEDBACK_KINDS = frozenset({"handover.task-completed", "handover.deal-won", "handover.deal-lost"})
 
 
 def record_intake(connection: Connection, intake: Intake, received_at: datetime) -> IntakeResult:
@@ -20,6 +23,9 @@ def record_intake(connection: Connection, intake: Intake, received_at: datetime)
     new_ids = _insert_signals(connection, unique, received_at)
     new_signals = [signal for signal in unique if signal.dedupe_key in new_ids]
     _insert_engagements(connection, [(new_ids[s.dedupe_key], s) for s in new_signals])
+    feedback = [s for s in new_signals if s.kind in FEEDBACK_KINDS]
+    for signal in feedback:
+        _apply_feedback(connection, new_ids[signal.dedupe_key], signal, received_at)
     for merge in intake.merges:
         move_contact_rows(connection, merge)
     forget_contacts(connection, intake.forgotten)
@@ -29,9 +35,20 @@ def record_intake(connection: Connection, intake: Intake, received_at: datetime)
         stored=len(new_signals),
         duplicates=len(intake.signals) - len(new_signals),
         dirty_contacts=frozenset(dirty - forgotten),
-        pending_objects=sum(1 for s in new_signals if s.contact_id is None),
+        pending_objects=sum(1 for s in new_signals if s.contact_id is None and s.kind not in FEEDBACK_KINDS),
         forgotten=forgotten,
     )
+
+
+def _apply_feedback(connection: Connection, signal_id: int, signal: NewSignal, at: datetime) -> None:
+    """Record a handover's task completion or deal outcome; the signal is processed at once (nothing to drain)."""
+    if signal.kind == "handover.task-completed":
+        contacts = handovers.record_task_completed(connection, signal.object_id, signal.occurred_at)
+    else:
+        outcome = signal.kind.removeprefix("handover.deal-")
+        contacts = handovers.record_deal_outcome(connection, signal.object_id, outcome, signal.occurred_at)
+    contact_id = contacts[0] if contacts else None
+    connection.execute(update(Signal).where(Signal.id == signal_id).values(contact_id=contact_id, processed_at=at))
 
 
 def _insert_signals(connection: Connection, signals: Sequence[NewSignal], received_at: datetime) -> dict[str, int]:

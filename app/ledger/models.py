@@ -83,6 +83,7 @@ class ContactState(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    recycled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PropertyType(Base):
@@ -100,3 +101,68 @@ SIGNALS = cast(Table, Signal.__table__)
 ENGAGEMENTS = cast(Table, Engagement.__table__)
 CONTACT_STATE = cast(Table, ContactState.__table__)
 PROPERTY_TYPES = cast(Table, PropertyType.__table__)
+
+
+class Transition(Base):
+    """A change of a contact's stage, in its qualification cycle."""
+
+    __tablename__ = "transitions"
+
+    id: Mapped[int] = mapped_column(Identity64, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str] = mapped_column(String(32))
+    from_stage: Mapped[str | None] = mapped_column(String(64))
+    to_stage: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cycle: Mapped[int] = mapped_column(Integer)
+    model: Mapped[str] = mapped_column(String(128))
+
+    __table_args__ = (Index("ix_transitions_contact", "contact_id", "at"),)
+
+
+class Handover(Base):
+    """One handover of a contact in a stage and cycle: at most one, whatever retries and workers do."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(Identity64, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    contact_id: Mapped[str] = mapped_column(String(32))
+    stage: Mapped[str] = mapped_column(String(64))
+    cycle: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    owner_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    routing_strategy: Mapped[str] = mapped_column(String(64))
+    routing_reason: Mapped[str] = mapped_column(Text)
+    task_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    deal_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    task_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome_reason: Mapped[str | None] = mapped_column(String(128))
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deal_outcome: Mapped[str | None] = mapped_column(String(16))
+    deal_outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalations: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("contact_id", "stage", "cycle", name="uq_handovers_contact_stage_cycle"),
+        Index("ix_handovers_contact", "contact_id", "cycle"),
+    )
+
+
+class RoutingCursor(Base):
+    """How many slots a round-robin pool has handed out; the row `__lock__` serialises routing decisions."""
+
+    __tablename__ = "routing_cursors"
+
+    pool: Mapped[str] = mapped_column(String(128), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+TRANSITIONS = cast(Table, Transition.__table__)
+HANDOVERS = cast(Table, Handover.__table__)
+ROUTING_CURSORS = cast(Table, RoutingCursor.__table__)

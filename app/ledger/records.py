@@ -113,6 +113,7 @@ class ContactStateRecord:
     changed_at: datetime
     deleted_at: datetime | None
     last_error: str | None
+    recycled_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -122,3 +123,77 @@ class LedgerCounts:
     engagements: int
     contacts: int
     by_kind: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TransitionRecord:
+    contact_id: str
+    from_stage: str | None
+    to_stage: str | None
+    at: datetime
+    cycle: int
+    model: str
+
+
+@dataclass(frozen=True)
+class HandoverRequest:
+    """A contact entering a handover stage in a qualification cycle; `key` names the handover everywhere."""
+
+    key: str
+    contact_id: str
+    stage: str
+    cycle: int
+
+
+@dataclass(frozen=True)
+class RoutingSnapshot:
+    """Routing's remembered state: slots handed out per pool and open handovers per owner."""
+
+    cursors: Mapping[str, int]
+    open_handovers: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The owner a routing decision gave a handover, and why."""
+
+    owner_id: str | None
+    strategy: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class HandoverRecord:
+    key: str
+    contact_id: str
+    stage: str
+    cycle: int
+    status: str
+    owner_id: str | None
+    routing_strategy: str
+    routing_reason: str
+    task_id: str | None
+    deal_id: str | None
+    assigned_at: datetime
+    due_at: datetime | None
+    done_at: datetime | None
+    first_response_at: datetime | None
+    task_completed_at: datetime | None
+    outcome: str | None
+    outcome_reason: str | None
+    outcome_at: datetime | None
+    deal_outcome: str | None
+    deal_outcome_at: datetime | None
+    notified_at: datetime | None
+    escalations: int
+
+
+@dataclass(frozen=True)
+class HandoverDone:
+    """What carrying out a handover produced in HubSpot."""
+
+    key: str
+    task_id: str | None
+    deal_id: str | None
+    due_at: datetime | None
+    notified: bool

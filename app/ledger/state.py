@@ -101,6 +101,17 @@ def states_of(connection: Connection, contact_ids: Sequence[str]) -> dict[str, C
     }
 
 
+def start_new_cycle(connection: Connection, contact_id: str, at: datetime) -> int:
+    """Begin the contact's next qualification cycle (after a rejection); return its number."""
+    connection.execute(
+        update(ContactState)
+        .where(ContactState.contact_id == contact_id)
+        .values(qualification_cycle=ContactState.qualification_cycle + 1, recycled_at=at)
+    )
+    cycle = connection.execute(select(ContactState.qualification_cycle).where(ContactState.contact_id == contact_id))
+    return int(cycle.scalar_one())
+
+
 def contacts_at_companies(connection: Connection, company_ids: Sequence[str]) -> dict[str, list[str]]:
     """Return the contacts whose last assessment found them at these companies, by company id."""
     found: dict[str, list[str]] = defaultdict(list)

@@ -11,17 +11,21 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, func, select
 
-from app.ledger import intake, pending, state
+from app.ledger import handovers, intake, pending, state
 from app.ledger.models import ContactState, Engagement, Signal
 from app.ledger.records import (
     AssessedContact,
     ContactStateRecord,
     EngagementRecord,
+    HandoverDone,
+    HandoverRecord,
+    HandoverRequest,
     Intake,
     IntakeResult,
     LedgerCounts,
     PendingSignal,
     Resolution,
+    TransitionRecord,
 )
 
 
@@ -95,6 +99,48 @@ class Ledger:
         """Return the contacts last seen at these companies, by company id."""
         with self.engine.connect() as connection:
             return state.contacts_at_companies(connection, company_ids)
+
+    def reserve_handovers(
+        self, requests: Sequence[HandoverRequest], decide: handovers.Decide, at: datetime
+    ) -> list[HandoverRecord]:
+        """Return the handovers of `requests`; route (under the routing lock) and insert the new ones."""
+        if not requests:
+            return []
+        with self.engine.begin() as connection:
+            return handovers.reserve(connection, requests, decide, at)
+
+    def complete_handovers(self, done: Sequence[HandoverDone], at: datetime) -> None:
+        """Record what the handovers created in HubSpot."""
+        if done:
+            with self.engine.begin() as connection:
+                handovers.complete(connection, done, at)
+
+    def handovers_of(self, contact_ids: Sequence[str]) -> dict[str, list[HandoverRecord]]:
+        """Return every handover of these contacts, oldest first."""
+        with self.engine.connect() as connection:
+            return handovers.of_contacts(connection, contact_ids)
+
+    def record_feedback(self, key: str, outcome: str, reason: str | None, at: datetime) -> None:
+        """Record sales' first answer to a handover."""
+        with self.engine.begin() as connection:
+            handovers.record_feedback(connection, key, outcome, reason, at)
+
+    def recycle(self, key: str, contact_id: str, at: datetime) -> int:
+        """Close a rejected handover and start the contact's next qualification cycle; return its number."""
+        with self.engine.begin() as connection:
+            handovers.mark_recycled(connection, key)
+            return state.start_new_cycle(connection, contact_id, at)
+
+    def record_transitions(self, transitions: Sequence[TransitionRecord]) -> None:
+        """Store stage changes."""
+        if transitions:
+            with self.engine.begin() as connection:
+                handovers.record_transitions(connection, transitions)
+
+    def transitions_of(self, contact_id: str) -> list[TransitionRecord]:
+        """Return a contact's stage changes, oldest first."""
+        with self.engine.connect() as connection:
+            return handovers.transitions_of(connection, contact_id)
 
     def property_types(self) -> dict[str, str]:
         """Return HubSpot's recorded property types (`contact.name` → type)."""

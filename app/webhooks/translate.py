@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -40,10 +40,15 @@ class EngagementRules(Protocol):
     def engagement_types(self, event: Mapping[str, object]) -> tuple[str, ...]: ...
 
 
+DEFAULT_DEAL_OUTCOMES: Mapping[str, str] = {"closedwon": "won", "closedlost": "lost"}
+TASK_COMPLETED = "COMPLETED"
+
+
 @dataclass(frozen=True)
 class TranslationContext:
     app_id: str | None
     rules: EngagementRules
+    deal_outcomes: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_DEAL_OUTCOMES))
 
 
 @dataclass(frozen=True)
@@ -190,13 +195,35 @@ def object_creation(event: HubSpotEvent, context: TranslationContext) -> Transla
 
 
 def object_property_change(event: HubSpotEvent, context: TranslationContext) -> Translated:
-    """Translate a generic property change of a contact or a company like the legacy event."""
+    """Translate a generic property change: contacts and companies like the legacy events, tasks and deals as
+    sales' feedback on a handover."""
     object_type = OBJECT_TYPES.get(_required(event, "objectTypeId"), "")
     if object_type == "contact":
         return contact_property_change(event, context)
     if object_type == "company":
         return company_event(event, context)
+    if object_type == "task":
+        return task_feedback(event, context)
+    if object_type == "deal":
+        return deal_feedback(event, context)
     return IGNORED
+
+
+def task_feedback(event: HubSpotEvent, _context: TranslationContext) -> Translated:
+    """Translate a task's status change: a completed handover task is sales' response."""
+    if event.propertyName != "hs_task_status" or event.propertyValue != TASK_COMPLETED:
+        return IGNORED
+    task_id = _required(event, "objectId")
+    return Translated("accepted", (_signal(event, "handover.task-completed", "task", task_id, None),))
+
+
+def deal_feedback(event: HubSpotEvent, context: TranslationContext) -> Translated:
+    """Translate a deal's stage change into won or lost, when it is one of those stages."""
+    outcome = context.deal_outcomes.get(event.propertyValue or "") if event.propertyName == "dealstage" else None
+    if outcome is None:
+        return IGNORED
+    deal_id = _required(event, "objectId")
+    return Translated("accepted", (_signal(event, f"handover.deal-{outcome}", "deal", deal_id, None),))
 
 
 def object_deletion(event: HubSpotEvent, context: TranslationContext) -> Translated:
@@ -221,6 +248,7 @@ TRANSLATORS: Mapping[str, Translator] = {
     "company.deletion": company_event,
     "company.restore": company_event,
     "company.merge": company_merge,
+    "deal.propertyChange": deal_feedback,
     "object.creation": object_creation,
     "object.propertyChange": object_property_change,
     "object.deletion": object_deletion,

@@ -24,7 +24,7 @@ def fixture(name: str) -> HubSpotEvent:
 def test_every_supported_type_has_a_captured_payload() -> None:
     captured = {path.stem.split("__")[0] for path in FIXTURES.glob("*.json")}
     generic_or_alias = {"contact.restore", "company.deletion", "company.restore", "company.merge"}
-    generic_or_alias |= {"object.propertyChange", "object.deletion"}
+    generic_or_alias |= {"object.deletion"}
     assert set(TRANSLATORS) - captured <= generic_or_alias
 
 
@@ -134,3 +134,21 @@ def test_redeliveries_share_a_dedupe_key_and_distinct_events_do_not() -> None:
     assert dedupe_key(event) != dedupe_key(event.model_copy(update={"occurredAt": event.occurredAt + 1}))
     payload = json.loads((FIXTURES / "contact.propertyChange__job_title.json").read_text())[0]
     assert payload["eventId"] == event.eventId
+
+
+def test_a_completed_task_is_feedback_on_the_handover_it_belongs_to() -> None:
+    (signal,) = translate(fixture("object.propertyChange__task_completed"), CONTEXT).signals
+    assert (signal.kind, signal.object_type, signal.object_id, signal.contact_id) == (
+        "handover.task-completed", "task", "8001", None
+    )  # fmt: skip
+    in_progress = fixture("object.propertyChange__task_completed").model_copy(update={"propertyValue": "IN_PROGRESS"})
+    assert translate(in_progress, CONTEXT).outcome == "ignored"
+
+
+def test_a_deal_moving_to_a_won_or_lost_stage_is_feedback_and_other_stages_are_not() -> None:
+    (signal,) = translate(fixture("deal.propertyChange__closed_won"), CONTEXT).signals
+    assert (signal.kind, signal.object_id) == ("handover.deal-won", "7001")
+    lost = fixture("deal.propertyChange__closed_won").model_copy(update={"propertyValue": "closedlost"})
+    assert translate(lost, CONTEXT).signals[0].kind == "handover.deal-lost"
+    moving = fixture("deal.propertyChange__closed_won").model_copy(update={"propertyValue": "contractsent"})
+    assert translate(moving, CONTEXT).outcome == "ignored"

@@ -1,0 +1,141 @@
+"""Handovers in the ledger (SQLite and PostgreSQL): once per contact, stage and cycle, routed under one lock."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from app.ledger.database import create_ledger_engine
+from app.ledger.records import (
+    AssessedContact,
+    Assignment,
+    HandoverDone,
+    HandoverRequest,
+    Intake,
+    NewSignal,
+    RoutingSnapshot,
+    TransitionRecord,
+)
+from app.ledger.store import Ledger
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+OWNERS = ("o1", "o2", "o3")
+
+
+def request(contact: str, stage: str = "mql", cycle: int = 1) -> HandoverRequest:
+    return HandoverRequest(f"{contact}-{stage}-{cycle}", contact, stage, cycle)
+
+
+def round_robin(req: HandoverRequest, snapshot: RoutingSnapshot) -> tuple[Assignment, RoutingSnapshot]:
+    """A tiny stand-in for the routing rules: the next owner of one pool, counted in the snapshot."""
+    position = snapshot.cursors.get("pool", 0)
+    owner = OWNERS[position % len(OWNERS)]
+    cursors = {**snapshot.cursors, "pool": position + 1}
+    counts = {**snapshot.open_handovers, owner: snapshot.open_handovers.get(owner, 0) + 1}
+    return Assignment(owner, "round-robin:pool", f"slot {position}"), RoutingSnapshot(cursors, counts)
+
+
+def test_a_handover_is_reserved_once_and_keeps_its_owner(ledger: Ledger) -> None:
+    first = ledger.reserve_handovers([request("101"), request("102")], round_robin, NOW)
+    again = ledger.reserve_handovers([request("101"), request("103")], round_robin, NOW)
+    owners = {h.key: h.owner_id for h in [*first, *again]}
+    assert owners == {"101-mql-1": "o1", "102-mql-1": "o2", "103-mql-1": "o3"}
+    assert all(h.status == "planned" for h in again)
+
+
+def test_open_handovers_per_owner_reach_the_routing_decision(ledger: Ledger) -> None:
+    seen: list[RoutingSnapshot] = []
+
+    def spy(req: HandoverRequest, snapshot: RoutingSnapshot) -> tuple[Assignment, RoutingSnapshot]:
+        seen.append(snapshot)
+        return round_robin(req, snapshot)
+
+    ledger.reserve_handovers([request("101"), request("102")], spy, NOW)
+    ledger.record_feedback("101-mql-1", "accepted", None, NOW)
+    ledger.reserve_handovers([request("103")], spy, NOW)
+    assert seen[-1].open_handovers == {"o2": 1}
+    assert seen[-1].cursors == {"pool": 2}
+
+
+def test_two_workers_reserving_at_once_never_share_a_slot(ledger_url: str) -> None:
+    engines = [create_ledger_engine(ledger_url) for _ in range(2)]
+    ledgers = [Ledger(engine) for engine in engines]
+    slots: list[str] = []
+    lock = threading.Lock()
+
+    def counting(req: HandoverRequest, snapshot: RoutingSnapshot) -> tuple[Assignment, RoutingSnapshot]:
+        assignment, after = round_robin(req, snapshot)
+        with lock:
+            slots.append(assignment.reason)
+        return assignment, after
+
+    def work(worker: int) -> None:
+        for n in range(20):
+            ledgers[worker].reserve_handovers([request(f"{worker}{n:03d}")], counting, NOW)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(slots) == sorted(f"slot {n}" for n in range(40))
+    for engine in engines:
+        engine.dispose()
+
+
+def test_completing_a_handover_records_its_task_and_deal(ledger: Ledger) -> None:
+    ledger.reserve_handovers([request("101", "sql")], round_robin, NOW)
+    due = NOW + timedelta(hours=4)
+    ledger.complete_handovers([HandoverDone("101-sql-1", "9001", "7001", due, notified=True)], NOW)
+    (handover,) = ledger.handovers_of(["101"])["101"]
+    assert (handover.status, handover.task_id, handover.deal_id, handover.due_at) == ("done", "9001", "7001", due)
+    assert handover.notified_at == NOW
+
+
+def test_only_the_first_answer_of_sales_is_recorded(ledger: Ledger) -> None:
+    ledger.reserve_handovers([request("101")], round_robin, NOW)
+    ledger.record_feedback("101-mql-1", "accepted", None, NOW)
+    ledger.record_feedback("101-mql-1", "rejected", "bad timing", NOW + timedelta(days=1))
+    (handover,) = ledger.handovers_of(["101"])["101"]
+    assert (handover.outcome, handover.outcome_reason, handover.first_response_at) == ("accepted", None, NOW)
+
+
+def test_recycling_starts_the_next_cycle_and_both_cycles_stay(ledger: Ledger) -> None:
+    ledger.record_assessed([AssessedContact("101", None, 60, 30, 90, "B2", "mql", "", "m", NOW, True)], [], {}, 0, NOW)
+    ledger.reserve_handovers([request("101")], round_robin, NOW)
+    ledger.record_feedback("101-mql-1", "rejected", "bad timing", NOW)
+    assert ledger.recycle("101-mql-1", "101", NOW) == 2
+    ledger.reserve_handovers([request("101", cycle=2)], round_robin, NOW + timedelta(days=30))
+    cycles = [(h.cycle, h.status, h.outcome) for h in ledger.handovers_of(["101"])["101"]]
+    assert cycles == [(1, "recycled", "rejected"), (2, "planned", None)]
+    state = ledger.states_of(["101"])["101"]
+    assert (state.qualification_cycle, state.recycled_at) == (2, NOW)
+
+
+def test_transitions_are_kept_in_order(ledger: Ledger) -> None:
+    ledger.record_transitions(
+        [
+            TransitionRecord("101", None, "mql", NOW, 1, "m"),
+            TransitionRecord("101", "mql", "sql", NOW + timedelta(days=2), 1, "m"),
+        ]
+    )
+    assert [(t.from_stage, t.to_stage) for t in ledger.transitions_of("101")] == [(None, "mql"), ("mql", "sql")]
+
+
+def feedback_signal(key: str, kind: str, object_type: str, object_id: str) -> NewSignal:
+    return NewSignal(key, "x", kind, object_type, object_id, None, NOW, {"eventId": 1})
+
+
+def test_task_completion_and_deal_outcomes_arrive_on_the_handover(ledger: Ledger) -> None:
+    ledger.reserve_handovers([request("101", "sql")], round_robin, NOW)
+    ledger.complete_handovers([HandoverDone("101-sql-1", "9001", "7001", None, notified=False)], NOW)
+    signals = (
+        feedback_signal("a", "handover.task-completed", "task", "9001"),
+        feedback_signal("b", "handover.deal-won", "deal", "7001"),
+        feedback_signal("c", "handover.deal-lost", "deal", "5555"),  # not a deal Leadflow created
+    )
+    result = ledger.record_intake(Intake(signals=signals), NOW)
+    assert (result.pending_objects, result.dirty_contacts) == (0, frozenset())
+    (handover,) = ledger.handovers_of(["101"])["101"]
+    assert (handover.task_completed_at, handover.deal_outcome) == (NOW, "won")
+    assert ledger.counts().pending_signals == 0
