@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from redis import Redis
 from redis.backoff import ExponentialBackoff
@@ -16,12 +17,23 @@ from rq.serializers import JSONSerializer
 
 from app.ledger.database import create_ledger_engine, migrate
 from app.ledger.store import Ledger
-from app.rules import ScoringModel, SignalRules, load_rules
+from app.rules import (
+    HandoverConfig,
+    RoutingConfig,
+    ScoringModel,
+    SignalRules,
+    load_handover,
+    load_routing,
+    load_rules,
+)
 from app.settings import Settings, load_settings
 from app.sync.drain import DrainContext
 from app.sync.gateway import HubSpotGateway
+from app.sync.handover import Handovers
 from app.sync.hubspot_sdk import SdkGateway
+from app.sync.notify import Notifier, NullNotifier, WebhookNotifier
 from app.sync.resolve import ResolveContext
+from app.sync.team import TeamCache
 from app.webhooks.intake import WebhookIntake
 from app.webhooks.translate import TranslationContext
 from app.worklist import Worklist
@@ -44,11 +56,19 @@ class Container:
     worklist: Worklist
     model: ScoringModel
     signal_rules: SignalRules
+    handover_config: HandoverConfig | None
+    routing_config: RoutingConfig | None
     gateway_factory: Callable[[], HubSpotGateway]
     clock: Clock = utc_now
     sleep: Callable[[float], None] = time.sleep
     _gateway: HubSpotGateway | None = field(default=None, repr=False)
+    _team: TeamCache | None = field(default=None, repr=False)
     _pid: int = field(default_factory=os.getpid, repr=False)
+
+    def close(self) -> None:
+        """Release the database connections and the Redis connection."""
+        self.ledger.engine.dispose()
+        self.redis.close()
 
     def gateway(self) -> HubSpotGateway:
         """Return this process's HubSpot gateway, building it on first use."""
@@ -65,6 +85,7 @@ class Container:
 
     def drain_context(self) -> DrainContext:
         return DrainContext(
+            handovers=self.handovers,
             ledger=self.ledger,
             gateway=self.gateway(),
             worklist=self.worklist,
@@ -75,12 +96,40 @@ class Container:
             sleep=self.sleep,
         )
 
+    @property
+    def handovers(self) -> Handovers | None:
+        """Return what handovers need, or None when config/handover.yaml does not exist."""
+        if self.handover_config is None or self.routing_config is None:
+            return None
+        if self._team is None:
+            self._team = TeamCache(self.gateway)
+        return Handovers(self.handover_config, self.routing_config, self._notifier(), self._team, self._contact_url)
+
+    def _notifier(self) -> Notifier:
+        url = self.settings.handover_webhook_url
+        return WebhookNotifier(url.get_secret_value(), timeout=5.0) if url else NullNotifier()
+
+    def _contact_url(self, contact_id: str) -> str | None:
+        portal = self.settings.hubspot_portal_id
+        base = str(self.settings.hubspot_app_base).rstrip("/")
+        return f"{base}/contacts/{portal}/record/0-1/{contact_id}" if portal else None
+
     def resolve_context(self) -> ResolveContext:
         return ResolveContext(self.ledger, self.gateway(), self.worklist, self.signal_rules, self.clock)
 
     def webhook_intake(self) -> WebhookIntake:
         context = TranslationContext(app_id=self.settings.hubspot_app_id, rules=self.signal_rules)
         return WebhookIntake(self.ledger, self.worklist, context, self.clock)
+
+
+def load_handover_rules(config_dir: Path, model: ScoringModel) -> tuple[HandoverConfig | None, RoutingConfig | None]:
+    """Load handover.yaml and routing.yaml when the configuration has them (handovers are optional)."""
+    handover_file, routing_file = config_dir / "handover.yaml", config_dir / "routing.yaml"
+    if not handover_file.exists():
+        return None, None
+    labels = {stage.id: stage.label for stage in model.stages}
+    handover = load_handover(handover_file, model.stage_ids, labels)
+    return handover, load_routing(routing_file)
 
 
 def connect_redis(url: str) -> Redis:
@@ -114,6 +163,7 @@ def build_container(
     from app.jobs import enqueue_job  # the jobs module reaches back here for the current container
 
     model, signal_rules = load_rules(settings.leadflow_config)
+    handover_config, routing_config = load_handover_rules(settings.leadflow_config, model)
     engine = create_ledger_engine(settings.database_url)
     migrate(engine)
     redis = redis or connect_redis(settings.redis_url)
@@ -126,6 +176,8 @@ def build_container(
         worklist=Worklist(redis, lambda job: enqueue_job(queue, job), prefix=settings.redis_prefix),
         model=model,
         signal_rules=signal_rules,
+        handover_config=handover_config,
+        routing_config=routing_config,
         gateway_factory=gateway_factory or sdk_gateway_factory(settings),
         clock=clock,
     )

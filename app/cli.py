@@ -21,12 +21,15 @@ if TYPE_CHECKING:
 
 
 def _container() -> Container:
+    """Build the container from the environment; it is closed when the command ends."""
     from app.bootstrap import build_container
 
     try:
-        return build_container(load_settings())
+        container = build_container(load_settings())
     except (SettingsError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
+    click.get_current_context().call_on_close(container.close)
+    return container
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -177,7 +180,8 @@ def setup() -> None:
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo("\nSubscribe the private app's webhooks (target: <your host>/webhooks/hubspot) to:")
-    for subscription in required_subscriptions(container.model, container.signal_rules):
+    handover = container.handover_config is not None
+    for subscription in required_subscriptions(container.model, container.signal_rules, handover):
         click.echo(f"  {subscription.describe()}")
 
 
@@ -199,6 +203,29 @@ def rescore(everyone: bool, contact_ids: tuple[str, ...]) -> None:
             container.worklist.schedule("drain")
             marked += len(page)
     click.echo(f"{marked} contacts marked for re-scoring")
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, required=True, help="Only show the decisions; change nothing.")
+@click.option("--next", "count", default=3, show_default=True, type=click.IntRange(1, 100),
+              help="How many next leads to show per territory.")  # fmt: skip
+def route(dry_run: bool, count: int) -> None:
+    """Show who would receive the next leads of each territory, and why (routing.yaml, the ledger's state)."""
+    from app.rules import preview
+    from app.rules.handover_types import RoutingState
+
+    container = _container()
+    if container.routing_config is None:
+        raise click.ClickException("routing needs config/handover.yaml and config/routing.yaml")
+    team = {owner.id: owner for owner in container.gateway().owners()}
+    snapshot = container.ledger.routing_snapshot()
+    state = RoutingState(snapshot.cursors, snapshot.open_handovers)
+    decisions = preview(container.routing_config, [], team, state, container.clock(), per_territory=count)
+    territories = [t.id for t in container.routing_config.territories for _ in range(count)]
+    for territory, decision in zip(territories, decisions, strict=True):
+        owner = team.get(decision.owner_id or "")
+        who = owner.name if owner else "nobody"
+        click.echo(f"{territory:<16} {who:<24} {decision.reason}")
 
 
 @main.command()

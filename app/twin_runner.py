@@ -38,7 +38,7 @@ def build_twin(options: TwinOptions) -> Twin:
 def webhook_settings(options: TwinOptions, url: str) -> WebhookSettings:
     """Subscribe the twin's app to what Leadflow's configuration needs (as `leadflow setup` lists it)."""
     model, signals = load_rules(options.config_dir)
-    wanted = required_subscriptions(model, signals)
+    wanted = required_subscriptions(model, signals, (options.config_dir / "handover.yaml").exists())
     subscriptions = tuple(Subscription(s.subscription_type, s.property_name, s.object_type_id) for s in wanted)
     return WebhookSettings(url, options.client_secret, int(options.app_id), PORTAL_ID, subscriptions=subscriptions)
 

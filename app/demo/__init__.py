@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,11 +21,10 @@ Progress = Callable[[int, str], AbstractContextManager[Callable[[int], None]]]
 
 def run_demo(contacts: int, days: int, seed: int, echo: Callable[[str], None], progress: Progress) -> None:
     """Simulate `days` of a `contacts`-strong portal against the twin, with Leadflow scoring it, and report."""
-    logging.getLogger("rq").setLevel(logging.WARNING)
-    logging.getLogger("app").setLevel(logging.ERROR)  # retries show in the report as 429s
     redis_url = os.environ.get("REDIS_URL")
     clock = SimClock(START)
     with (
+        _quiet({"rq": logging.WARNING, "app": logging.ERROR}),  # retries show in the report as 429s
         tempfile.TemporaryDirectory(prefix="leadflow-demo-") as workdir,
         embedded_leadflow(Path(workdir), clock, redis_url) as runtime,
     ):
@@ -47,3 +46,17 @@ def run_demo(contacts: int, days: int, seed: int, echo: Callable[[str], None], p
 
             report = simulation.run(after_tick)
         print_report(runtime, portal, report, echo)
+
+
+@contextmanager
+def _quiet(levels: dict[str, int]) -> Iterator[None]:
+    """Raise these loggers' levels while the demo runs, then put them back."""
+    loggers = {name: logging.getLogger(name) for name in levels}
+    before = {name: logger.level for name, logger in loggers.items()}
+    for name, logger in loggers.items():
+        logger.setLevel(levels[name])
+    try:
+        yield
+    finally:
+        for name, logger in loggers.items():
+            logger.setLevel(before[name])

@@ -83,13 +83,26 @@ def _histories(runtime: Runtime, contacts: list[SimContact], scored: dict[str, d
         echo(f"    {scored[contact.id].get(REASONS)}")
 
 
+def _handovers(runtime: Runtime) -> str:
+    contacts = [cid for cid, _created, _props in runtime.twin.live_objects("contacts")]
+    records = [h for found in runtime.container.ledger.handovers_of(contacts).values() for h in found]
+    stages = Counter(h.stage for h in records)
+    owners = Counter(h.owner_id for h in records if h.owner_id)
+    return (f"{len(records)} ({', '.join(f'{n} {stage}' for stage, n in sorted(stages.items()))}) to "
+            f"{len(owners)} owners; {len(runtime.twin.live_objects('tasks'))} tasks, "
+            f"{len(runtime.twin.live_objects('deals'))} deals in HubSpot")  # fmt: skip
+
+
 def _costs(runtime: Runtime, simulation: SimulationReport, echo: Echo) -> None:
     guard = runtime.twin.guard.stats() if runtime.twin.guard else {}
     dispatch = runtime.dispatcher.stats()
     latency = runtime.latency.measure()
     echo("\nThis run (these figures depend on timing)")
     echo(f"  buyer actions played: {sum(simulation.actions.values())} ({dict(simulation.actions.most_common())})")
-    echo(f"  sales: {simulation.sales.tasks_worked} tasks worked, {simulation.sales.won} deals won")
+    sales = simulation.sales
+    echo(f"  handovers: {_handovers(runtime)}")
+    echo(f"  sales (simulated reps): {sales.tasks_worked} tasks worked, {sales.accepted} leads accepted, "
+         f"{sales.rejected} rejected (recycled), {sales.won} deals won, {sales.lost} lost")  # fmt: skip
     echo(f"  HubSpot requests: {guard.get('total', 0)}, 429s received: {sum(guard.get('rate_limited', {}).values())}")
     echo(f"  webhooks: {dispatch.delivered_events} events in {dispatch.delivered_batches} requests, "
          f"{dispatch.retries} retries")  # fmt: skip

@@ -64,6 +64,11 @@ def _new_row(request: HandoverRequest, assignment: Assignment, at: datetime) -> 
     }
 
 
+def snapshot(connection: Connection) -> RoutingSnapshot:
+    """Return routing's remembered state (for a dry run: no lock is taken)."""
+    return _snapshot(connection)
+
+
 def _snapshot(connection: Connection) -> RoutingSnapshot:
     cursors = dict(connection.execute(select(RoutingCursor.pool, RoutingCursor.position)).all())
     cursors.pop(LOCK_ROW, None)

@@ -25,6 +25,7 @@ from app.ledger.records import (
     LedgerCounts,
     PendingSignal,
     Resolution,
+    RoutingSnapshot,
     TransitionRecord,
 )
 
@@ -108,6 +109,11 @@ class Ledger:
             return []
         with self.engine.begin() as connection:
             return handovers.reserve(connection, requests, decide, at)
+
+    def routing_snapshot(self) -> RoutingSnapshot:
+        """Return routing's remembered state: cursors per pool and open handovers per owner."""
+        with self.engine.connect() as connection:
+            return handovers.snapshot(connection)
 
     def complete_handovers(self, done: Sequence[HandoverDone], at: datetime) -> None:
         """Record what the handovers created in HubSpot."""

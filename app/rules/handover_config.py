@@ -132,6 +132,26 @@ class HandoverConfig:
         """Return the stage's label from the scoring model, or its id."""
         return self.stage_labels.get(stage_id, stage_id)
 
+    def referenced_properties(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Return the contact and company properties the templates and deal amounts read."""
+        found: dict[str, set[str]] = {"contact": set(), "company": set()}
+        for template in self._templates():
+            for placeholder in template.placeholders:
+                object_name, dot, name = placeholder.partition(".")
+                if dot and object_name in found:
+                    found[object_name].add(name)
+        for stage in self.stages.values():
+            if stage.deal and stage.deal.amount_property:
+                found[stage.deal.amount_property[0]].add(stage.deal.amount_property[1])
+        return frozenset(found["contact"]), frozenset(found["company"])
+
+    def _templates(self) -> list[Template]:
+        templates = [t for s in self.stages.values() if s.task for t in (s.task.subject, s.task.body)]
+        templates += [s.deal.name for s in self.stages.values() if s.deal]
+        if self.data_task:
+            templates += [self.data_task.subject, self.data_task.body]
+        return templates
+
 
 def parse_handover(
     text: str, stage_ids: Sequence[str], file: str = "<handover>", stage_labels: Mapping[str, str] | None = None

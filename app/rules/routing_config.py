@@ -85,6 +85,14 @@ class RoutingConfig:
         """Return the settings of the owner with this email (none configured: no cap, no absences)."""
         return self.owners.get(email.casefold(), OwnerRules())
 
+    def referenced_properties(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Return the contact and company properties the territory rules read."""
+        found: dict[str, set[str]] = {"contact": set(), "company": set()}
+        for territory in self.territories:
+            for object_name, name in territory.condition.property_references():
+                found[object_name].add(name)
+        return frozenset(found["contact"]), frozenset(found["company"])
+
 
 def parse_routing(text: str, file: str = "<routing>") -> RoutingConfig:
     """Validate the text of a routing file; `file` names it in errors."""

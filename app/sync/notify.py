@@ -22,16 +22,6 @@ MAX_ERROR_TEXT = 200  # receivers answer short reasons (Slack: `invalid_payload`
 
 
 @dataclass(frozen=True)
-class Notification:
-    """What to tell: a one-line summary, labelled facts, and a link (e.g. to the contact in HubSpot)."""
-
-    summary: str
-    facts: tuple[tuple[str, str], ...] = ()
-    link: str | None = None
-    link_label: str = "Open in HubSpot"
-
-
-@dataclass(frozen=True)
 class NotificationResult:
     """`ok` when the receiver accepted it (or there is no receiver); `status` its last HTTP status, if any."""
 
@@ -40,8 +30,11 @@ class NotificationResult:
     error: str | None = None
 
 
+Payload = Mapping[str, Any]  # Slack-compatible JSON, built by the rules (app.rules.notification)
+
+
 class Notifier(Protocol):
-    def notify(self, notification: Notification) -> NotificationResult:
+    def notify(self, payload: Payload) -> NotificationResult:
         """Send the notification; never raise."""
         ...
 
@@ -49,7 +42,7 @@ class Notifier(Protocol):
 class NullNotifier:
     """The notifier when no webhook is configured: accepts everything, sends nothing."""
 
-    def notify(self, notification: Notification) -> NotificationResult:
+    def notify(self, payload: Payload) -> NotificationResult:
         return NotificationResult(ok=True)
 
 
@@ -63,9 +56,8 @@ class WebhookNotifier:
         self._backoff = backoff
         self._session = requests.Session()
 
-    def notify(self, notification: Notification) -> NotificationResult:
+    def notify(self, payload: Payload) -> NotificationResult:
         """Send it; on a 5xx, a timeout or a dropped connection wait `backoff` seconds and send it once more."""
-        payload = slack_payload(notification)
         result, worth_retrying = self._post(payload)
         if worth_retrying:
             time.sleep(self._backoff)
@@ -88,27 +80,3 @@ class WebhookNotifier:
             return NotificationResult(True, response.status_code), False
         error = f"{self._host} answered {response.status_code}: {response.text[:MAX_ERROR_TEXT]}"
         return NotificationResult(False, response.status_code, error), response.status_code >= 500
-
-
-def slack_payload(notification: Notification) -> dict[str, Any]:
-    """Return Slack's incoming-webhook JSON: `text` (the fallback every receiver shows) and Block Kit blocks."""
-    summary = _escaped(notification.summary)
-    link = f"<{notification.link}|{_escaped(notification.link_label)}>" if notification.link else None
-    blocks: list[dict[str, Any]] = [_section(summary)]
-    if notification.facts:
-        fields = [
-            {"type": "mrkdwn", "text": f"*{_escaped(label)}*\n{_escaped(value)}"} for label, value in notification.facts
-        ]
-        blocks.append({"type": "section", "fields": fields[:10]})  # Slack allows 10 fields per section
-    if link:
-        blocks.append(_section(link))
-    return {"text": f"{summary} {link}" if link else summary, "blocks": blocks}
-
-
-def _escaped(text: str) -> str:
-    """Return `text` with the three characters Slack's mrkdwn reserves escaped (a contact named `<b>` stays text)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}

@@ -24,12 +24,18 @@ FIRST = ("Anna", "Jonas", "Lea", "Felix", "Mia", "Lukas", "Sofia", "Elias", "Emm
 LAST = ("Keller", "Brandt", "Hofer", "Weber", "Novak", "Schmid", "Larsen", "Dubois", "Meyer", "Fischer", "Wagner",
         "Becker", "Roth", "Koch", "Berg", "Lang")  # fmt: skip
 FREE_MAIL = ("gmail.com", "gmx.de", "web.de", "yahoo.com")
+DACH = ("Germany", "Austria", "Switzerland")
+ELSEWHERE = ("France", "United Kingdom", "United States", "Netherlands", "Norway")
+# The team of config/routing.yaml: six reps in two territories, the head of sales as fallback, marketing-ops.
 SALES_TEAM = (
-    ("Dana Fuchs", "DACH", ("Germany", "Austria", "Switzerland")),
-    ("Malte Krüger", "DACH", ("Germany", "Austria", "Switzerland")),
-    ("Sara Lind", "DACH", ("Germany", "Austria", "Switzerland")),
-    ("Owen Price", "International", ("United Kingdom", "United States", "Netherlands", "Norway", "France")),
-    ("Chloé Martin", "International", ("France", "United Kingdom", "United States", "Netherlands", "Norway")),
+    ("Dana Fuchs", "dana.fuchs@example.com", "DACH", DACH),
+    ("Malte Krüger", "malte.krueger@example.com", "DACH", DACH),
+    ("Lena Schmidt", "lena.schmidt@example.com", "DACH", DACH),
+    ("Sam Taylor", "sam.taylor@example.com", "International", ELSEWHERE),
+    ("Jonas Berger", "jonas.berger@example.com", "International", ELSEWHERE),
+    ("Priya Nair", "priya.nair@example.com", "International", ELSEWHERE),
+    ("Olaf Otto", "olaf.otto@example.com", "Sales leadership", DACH + ELSEWHERE),
+    ("Ops Desk", "ops@example.com", "Marketing operations", ()),
 )
 
 
@@ -83,12 +89,11 @@ def seed_portal(twin: Twin, contacts: int, seed: int) -> SeededPortal:
 
 def _seed_owners(twin: Twin) -> list[SimOwner]:
     owners = []
-    for name, team, territories in SALES_TEAM:
+    for name, email, team, territories in SALES_TEAM:
         first, last = name.split(" ", 1)
-        email = f"{first}.{last}".lower().replace("é", "e").replace("ü", "ue") + "@leadflow-demo.example"
         owner_id = twin.create_owner(email=email, first_name=first, last_name=last, teams=[team])
         owners.append(SimOwner(owner_id, name, team, territories))
-    twin.create_owner(email="former.rep@leadflow-demo.example", first_name="Former", last_name="Rep", archived=True)
+    twin.create_owner(email="former.rep@example.com", first_name="Former", last_name="Rep", archived=True)
     return owners
 
 

@@ -17,6 +17,7 @@ from hubspot_twin.twin import Twin
 
 ACCEPTED = ("CONNECTED", "ATTEMPTED_TO_CONTACT")
 REJECTED = ("UNQUALIFIED", "BAD_TIMING")
+HANDOVER_KEY = "leadflow_handover_id"  # Leadflow's key of the handover a task or deal belongs to, when set
 LOST_REASONS = ("No budget", "Chose a competitor", "Timing", "No decision")
 
 
@@ -53,7 +54,7 @@ class SalesTeam:
         """Work every task and close every deal whose time has come."""
         for task_id, created_at, properties in self.twin.live_objects("tasks"):
             if properties.get("hs_task_status") != "COMPLETED" and properties.get("hubspot_owner_id"):
-                self._work_task(task_id, created_at, properties["hubspot_owner_id"], now)
+                self._work_task(task_id, created_at, properties, now)
         for deal_id, created_at, properties in self.twin.live_objects("deals"):
             closed = properties.get("hs_is_closed") == "true"
             if not closed and properties.get("hubspot_owner_id"):
@@ -69,8 +70,10 @@ class SalesTeam:
             self._reps[owner_id] = ChangeSource("CRM_UI", f"userId:{users.get(owner_id, owner_id)}")
         return self._reps[owner_id]
 
-    def _work_task(self, task_id: str, created_at: str, owner_id: str, now: datetime) -> None:
-        rng = self._rng("task", task_id)
+    def _work_task(self, task_id: str, created_at: str, properties: dict[str, str], now: datetime) -> None:
+        # Decisions follow the handover (contact, stage, cycle), not the id HubSpot happened to give the task.
+        rng = self._rng("task", properties.get(HANDOVER_KEY) or task_id)
+        owner_id = properties["hubspot_owner_id"]
         if now < _instant(created_at) + timedelta(hours=rng.uniform(*self.response_hours)):
             return
         rep = self._rep(owner_id)
@@ -96,7 +99,7 @@ class SalesTeam:
         return won, lost
 
     def _close_deal(self, deal_id: str, created_at: str, properties: dict[str, str], now: datetime) -> None:
-        rng = self._rng("deal", deal_id)
+        rng = self._rng("deal", properties.get(HANDOVER_KEY) or deal_id)
         if now < _instant(created_at) + timedelta(days=rng.uniform(*self.deal_days)):
             return
         won_stage, lost_stage = self._closing_stages(properties.get("pipeline") or "default")

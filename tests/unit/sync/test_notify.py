@@ -11,15 +11,14 @@ import pytest
 import requests
 import responses
 
-from app.sync.notify import Notification, NotificationResult, NullNotifier, WebhookNotifier, slack_payload
+from app.sync.notify import NotificationResult, NullNotifier, WebhookNotifier
 
 SECRET_PATH = "/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX"
 URL = f"https://hooks.slack.example{SECRET_PATH}"
-NOTE = Notification(
-    "New MQL for Ada Lovelace: Ada at Big Co (score 72, B1)",
-    facts=(("Owner", "Grace Hopper"), ("Due", "Fri 27 Nov, 09:00")),
-    link="https://app.hubspot.com/contacts/20000001/record/0-1/1001",
-)
+NOTE = {
+    "text": "New MQL for Ada Lovelace: Ada at Big Co (score 72, B1)",
+    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "New MQL for Ada Lovelace"}}],
+}
 
 
 @pytest.fixture
@@ -36,25 +35,10 @@ def sent(mocked: responses.RequestsMock) -> list[dict[str, object]]:
     return [json.loads(call.request.body or b"{}") for call in mocked.calls]
 
 
-def test_a_notification_is_posted_as_slack_json_with_a_fallback_text(mocked: responses.RequestsMock) -> None:
+def test_the_payload_is_posted_as_json_unchanged(mocked: responses.RequestsMock) -> None:
     mocked.post(URL, body="ok")
     assert notifier().notify(NOTE) == NotificationResult(ok=True, status=200)
-    (payload,) = sent(mocked)
-    link = "<https://app.hubspot.com/contacts/20000001/record/0-1/1001|Open in HubSpot>"
-    assert payload == {
-        "text": f"{NOTE.summary} {link}",
-        "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": NOTE.summary}},
-            {
-                "type": "section",
-                "fields": [
-                    {"type": "mrkdwn", "text": "*Owner*\nGrace Hopper"},
-                    {"type": "mrkdwn", "text": "*Due*\nFri 27 Nov, 09:00"},
-                ],
-            },
-            {"type": "section", "text": {"type": "mrkdwn", "text": link}},
-        ],
-    }
+    assert sent(mocked) == [NOTE]
     assert mocked.calls[0].request.headers["Content-Type"] == "application/json"
 
 
@@ -118,16 +102,3 @@ def test_a_url_without_scheme_is_a_failed_result_that_hides_the_path() -> None:
 def test_the_null_notifier_accepts_everything_and_sends_nothing(mocked: responses.RequestsMock) -> None:
     assert NullNotifier().notify(NOTE) == NotificationResult(ok=True)
     assert len(mocked.calls) == 0
-
-
-def test_text_from_hubspot_cannot_break_the_slack_markup() -> None:
-    payload = slack_payload(Notification("<script> & <!channel>", facts=(("Company", "A<B>"),)))
-    assert payload["text"] == "&lt;script&gt; &amp; &lt;!channel&gt;"
-    assert payload["blocks"][1]["fields"][0]["text"] == "*Company*\nA&lt;B&gt;"
-
-
-def test_a_notification_without_link_or_facts_is_one_section() -> None:
-    assert slack_payload(Notification("MQL: Ada")) == {
-        "text": "MQL: Ada",
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "MQL: Ada"}}],
-    }

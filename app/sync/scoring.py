@@ -1,0 +1,190 @@
+"""Scoring a batch of claimed contacts: read them from HubSpot and the ledger, assess, hand over, write.
+
+HubSpot requests for 100 contacts: one batch read of the contacts, one association read for their primary
+companies and one batch read of those companies (both skipped when nothing reads a company property), and one
+batch update of the contacts whose values changed (skipped when none did) — four at most. Handovers add the
+owners (when routing), a deal upsert, a task upsert and the association creates, batched over the drain.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from app.ledger.records import AssessedContact, ContactStateRecord, EngagementRecord
+from app.rules import Assessment, EngagementEvent, assess, render_reasons
+from app.rules.writes import SCORE_PROPERTIES, STAGE, plan_score_writes, score_values
+from app.sync.gateway import PRIMARY_CONTACT_TO_COMPANY, HubSpotGateway, Properties
+from app.sync.handover import Drained, HandoverWork, apply_feedback, hand_over
+
+if TYPE_CHECKING:
+    from app.sync.drain import DrainContext
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DrainReport:
+    claimed: int = 0
+    written: int = 0
+    unchanged: int = 0
+    missing: int = 0
+    refused: int = 0
+    remaining: int = 0
+    handovers: int = 0
+
+
+def score_contacts(ctx: DrainContext, contact_ids: Sequence[str]) -> DrainReport:
+    """Re-assess these contacts, hand over those entering a stage, and write the properties that changed."""
+    watermark = ctx.ledger.watermark()
+    contact_props, company_props = _properties(ctx)
+    contacts = ctx.gateway.read_objects("contact", contact_ids, sorted(contact_props))
+    missing = [contact_id for contact_id in contact_ids if contact_id not in contacts]
+    company_of, companies = _companies(ctx.gateway, list(contacts), sorted(company_props))
+    drained = _drained(ctx, contacts, company_of, companies)
+    engagements = ctx.ledger.engagements_of(list(contacts))
+    types = ctx.ledger.property_types()
+    now = ctx.clock()
+    work = apply_feedback(ctx.handovers, ctx.ledger, drained, now) if ctx.handovers else HandoverWork()
+    assessments = {d.contact_id: _assess(ctx, d, engagements.get(d.contact_id, []), now, types) for d in drained}
+    if ctx.handovers:
+        pairs = [(d, assessments[d.contact_id]) for d in drained]
+        hand_over(ctx.handovers, ctx.ledger, ctx.gateway, pairs, now, work)
+    writes = _writes(assessments, contacts, work, now)
+    if work.first_writes:
+        ctx.gateway.update_objects("contact", work.first_writes)
+    refused = ctx.gateway.update_objects("contact", writes) if writes else {}
+    for contact_id, reason in refused.items():
+        logger.error("drain.write-refused", extra={"contact_id": contact_id, "reason": reason})
+    ctx.ledger.complete_handovers(work.done, now)
+    ctx.ledger.record_transitions(work.transitions)
+    assessed = [
+        _assessed(cid, company_of.get(cid), a, changed=cid in writes and cid not in refused, now=now)
+        for cid, a in assessments.items()
+    ]
+    ctx.ledger.record_assessed(assessed, missing, {**work.errors, **refused}, watermark, now)
+    return DrainReport(
+        claimed=len(contact_ids),
+        written=len(writes) - len(refused),
+        unchanged=len(assessments) - len(writes),
+        missing=len(missing),
+        refused=len(refused),
+        handovers=len(work.done),
+    )
+
+
+def _properties(ctx: DrainContext) -> tuple[set[str], set[str]]:
+    contact, company = ctx.model.referenced_properties()
+    contact_props, company_props = {*contact, *SCORE_PROPERTIES}, set(company)
+    if ctx.handovers:
+        handover_contact, handover_company = ctx.handovers.properties()
+        contact_props |= handover_contact
+        company_props |= handover_company
+    return contact_props, company_props
+
+
+def _drained(
+    ctx: DrainContext,
+    contacts: Mapping[str, Properties],
+    company_of: Mapping[str, str],
+    companies: Mapping[str, Properties],
+) -> list[Drained]:
+    ids = list(contacts)
+    states = ctx.ledger.states_of(ids)
+    handovers = ctx.ledger.handovers_of(ids) if ctx.handovers else {}
+    drained = []
+    for contact_id, properties in contacts.items():
+        state = states.get(contact_id)
+        company_id = company_of.get(contact_id)
+        drained.append(
+            Drained(
+                contact_id,
+                properties,
+                company_id,
+                companies.get(company_id or "", {}),
+                state,
+                handovers.get(contact_id, []),
+                cycle=state.qualification_cycle if state else 1,
+                recycled_at=None,
+            )
+        )
+    return drained
+
+
+def _writes(
+    assessments: Mapping[str, Assessment],
+    contacts: Mapping[str, Properties],
+    work: HandoverWork,
+    now: datetime,
+) -> dict[str, dict[str, str]]:
+    """Merge the score writes with the handover's; the stage always shows the current assessment."""
+    writes: dict[str, dict[str, str]] = {}
+    for contact_id, assessment in assessments.items():
+        merged = {**work.writes.get(contact_id, {}), **plan_score_writes(assessment, contacts[contact_id], now)}
+        if STAGE in merged:
+            merged[STAGE] = score_values(assessment)[STAGE]
+            if merged[STAGE] == (contacts[contact_id].get(STAGE) or ""):
+                del merged[STAGE]
+        if merged:
+            writes[contact_id] = merged
+    return writes
+
+
+def _companies(
+    gateway: HubSpotGateway, contact_ids: list[str], properties: list[str]
+) -> tuple[dict[str, str], dict[str, Properties]]:
+    """Return each contact's primary company id and those companies' properties."""
+    if not properties or not contact_ids:
+        return {}, {}
+    links = gateway.read_associations("contact", "company", contact_ids)
+    company_of = {cid: primary for cid, linked in links.items() if (primary := primary_company(linked))}
+    companies = gateway.read_objects("company", sorted(set(company_of.values())), properties)
+    return company_of, companies
+
+
+def primary_company(linked: Sequence[tuple[str, int]]) -> str | None:
+    """Return the primary company among a contact's company associations (else the first one)."""
+    for company_id, type_id in linked:
+        if type_id == PRIMARY_CONTACT_TO_COMPANY:
+            return company_id
+    return linked[0][0] if linked else None
+
+
+def _assess(
+    ctx: DrainContext,
+    drained: Drained,
+    engagements: Sequence[EngagementRecord],
+    now: datetime,
+    types: Mapping[str, str],
+) -> Assessment:
+    since = _counted_from(ctx, drained.state, drained)
+    events = [EngagementEvent(e.type, e.occurred_at) for e in engagements if since is None or e.occurred_at > since]
+    return assess(ctx.model, drained.contact, drained.company, events, now, types)
+
+
+def _counted_from(ctx: DrainContext, state: ContactStateRecord | None, drained: Drained) -> datetime | None:
+    """Return the recycle time engagement counts from, when the handover's recycle rules say so."""
+    if ctx.handovers is None or not ctx.handovers.config.recycle.engagement_from_recycle:
+        return None
+    return drained.recycled_at or (state.recycled_at if state else None)
+
+
+def _assessed(
+    contact_id: str, company_id: str | None, assessment: Assessment, changed: bool, now: datetime
+) -> AssessedContact:
+    return AssessedContact(
+        contact_id=contact_id,
+        company_id=company_id,
+        fit=assessment.fit,
+        engagement=assessment.engagement,
+        score=assessment.score,
+        grade=assessment.grade,
+        stage=assessment.stage,
+        reasons=render_reasons(assessment.reasons),
+        model=assessment.model,
+        assessed_at=now,
+        changed=changed,
+    )
