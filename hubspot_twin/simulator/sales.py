@@ -72,13 +72,16 @@ class SalesTeam:
 
     def _work_task(self, task_id: str, created_at: str, properties: dict[str, str], now: datetime) -> None:
         # Decisions follow the handover (contact, stage, cycle), not the id HubSpot happened to give the task.
-        rng = self._rng("task", properties.get(HANDOVER_KEY) or task_id)
+        key = properties.get(HANDOVER_KEY) or task_id
+        rng = self._rng("task", key)
         owner_id = properties["hubspot_owner_id"]
         if now < _instant(created_at) + timedelta(hours=rng.uniform(*self.response_hours)):
             return
         rep = self._rep(owner_id)
         self.twin.update_object("tasks", task_id, {"hs_task_status": "COMPLETED"}, source=rep)
         self.activity.tasks_worked += 1
+        if key.endswith("-data"):
+            return  # a data task (marketing-ops completes the contact): nothing to accept or reject
         for contact_id in self.twin.associated_ids("tasks", task_id, "contacts"):
             persona = self.personas.get(contact_id)
             accepted = persona is not None and rng.random() < persona.accept_rate
