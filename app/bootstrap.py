@@ -93,6 +93,7 @@ class Container:
             clock=self.clock,
             batch_size=self.settings.drain_batch_size,
             debounce_seconds=self.settings.drain_debounce_seconds,
+            claim_lease_seconds=self.settings.drain_claim_lease_seconds,
             sleep=self.sleep,
         )
 

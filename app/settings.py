@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     hubspot_app_id: str | None = Field(default=None, validate_default=True)
     hubspot_api_base: AnyHttpUrl = AnyHttpUrl(HUBSPOT_PUBLIC_API)
     hubspot_rate_limit: Annotated[int, Field(gt=0, le=10_000)] = 190
+    hubspot_search_rate_limit: Annotated[int, Field(gt=0, le=100)] = 5  # search requests per second
+    hubspot_timezone: str = "UTC"  # the portal's time zone: HubSpot's daily limit resets at its midnight
     hubspot_connect_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
     hubspot_read_timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
     database_url: str = Field(default="sqlite:///leadflow.db", repr=False)  # may carry a password
@@ -54,6 +56,10 @@ class Settings(BaseSettings):
     drain_debounce_seconds: Annotated[float, Field(ge=0, le=300)] = 1.0
     drain_batch_size: Annotated[int, Field(ge=1, le=100)] = 100
     reconcile_grace_seconds: Annotated[int, Field(ge=0)] = 120
+    drain_claim_lease_seconds: Annotated[float, Field(gt=0, le=86_400)] = 900.0
+    signal_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90  # processed signals (raw payloads) kept
+    deleted_contact_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90  # HubSpot keeps deleted records 90 days
+    admin_token: SecretStr | None = None  # bearer token for /metrics and other admin endpoints
     queue_name: str = "leadflow"
     redis_prefix: str = "leadflow"
 
