@@ -229,6 +229,16 @@ def route(dry_run: bool, count: int) -> None:
 
 
 @main.command()
+@click.argument("contact_ids", nargs=-1, required=True)
+def forget(contact_ids: tuple[str, ...]) -> None:
+    """Erase everything Leadflow holds about these contacts, as HubSpot's privacy deletion does (not in HubSpot)."""
+    container = _container()
+    rows = container.ledger.forget(list(contact_ids), "forget", container.clock())
+    container.worklist.forget(list(contact_ids))
+    click.echo(f"erased {rows} ledger rows of {len(set(contact_ids))} contact(s); a count-level record remains")
+
+
+@main.command()
 def status() -> None:
     """Show the worklist, the queue and the ledger at a glance."""
     container = _container()

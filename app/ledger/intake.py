@@ -6,11 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, or_, update
+from sqlalchemy import Connection, and_, delete, exists, update
 from sqlalchemy.orm import aliased
 
 from app.ledger import handovers
-from app.ledger.models import ENGAGEMENTS, SIGNALS, ContactState, Engagement, Signal
+from app.ledger.erasure import erase_contacts
+from app.ledger.models import ENGAGEMENTS, SIGNALS, ContactState, Engagement, Handover, Signal, Transition
 from app.ledger.records import Intake, IntakeResult, Merge, NewSignal
 from app.ledger.upsert import insert_for
 
@@ -28,7 +29,7 @@ def record_intake(connection: Connection, intake: Intake, received_at: datetime)
         _apply_feedback(connection, new_ids[signal.dedupe_key], signal, received_at)
     for merge in intake.merges:
         move_contact_rows(connection, merge)
-    forget_contacts(connection, intake.forgotten)
+    erase_contacts(connection, intake.forgotten, "privacy-deletion", received_at)
     forgotten = frozenset(intake.forgotten)
     dirty = {s.contact_id for s in new_signals if s.contact_id is not None}
     return IntakeResult(
@@ -121,15 +122,19 @@ def move_contact_rows(connection: Connection, merge: Merge) -> None:
     connection.execute(delete(Engagement).where(Engagement.contact_id.in_(merged), already_there))
     connection.execute(update(Engagement).where(Engagement.contact_id.in_(merged)).values(contact_id=merge.survivor))
     connection.execute(update(Signal).where(Signal.contact_id.in_(merged)).values(contact_id=merge.survivor))
+    connection.execute(update(Transition).where(Transition.contact_id.in_(merged)).values(contact_id=merge.survivor))
+    _move_handovers(connection, merged, merge.survivor)
     connection.execute(delete(ContactState).where(ContactState.contact_id.in_(merged)))
 
 
-def forget_contacts(connection: Connection, contact_ids: Sequence[str]) -> None:
-    """Remove every ledger row of these contacts (a privacy deletion)."""
-    if not contact_ids:
-        return
-    ids = list(contact_ids)
-    about_them = or_(Signal.contact_id.in_(ids), and_(Signal.object_type == "contact", Signal.object_id.in_(ids)))
-    connection.execute(delete(Engagement).where(Engagement.contact_id.in_(ids)))
-    connection.execute(delete(Signal).where(about_them))
-    connection.execute(delete(ContactState).where(ContactState.contact_id.in_(ids)))
+def _move_handovers(connection: Connection, merged: list[str], survivor: str) -> None:
+    """Give the merged contacts' handovers to the survivor, except where it has its own for that stage and cycle
+    (those stay under the merged id as history)."""
+    theirs = aliased(Handover)
+    clash = exists().where(
+        and_(theirs.contact_id == survivor, theirs.stage == Handover.stage, theirs.cycle == Handover.cycle)
+    )
+    for contact_id in merged:  # one at a time: two merged contacts may hold the same stage and cycle
+        connection.execute(
+            update(Handover).where(Handover.contact_id == contact_id, ~clash).values(contact_id=survivor)
+        )

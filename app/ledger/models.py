@@ -166,3 +166,18 @@ class RoutingCursor(Base):
 TRANSITIONS = cast(Table, Transition.__table__)
 HANDOVERS = cast(Table, Handover.__table__)
 ROUTING_CURSORS = cast(Table, RoutingCursor.__table__)
+
+
+class Erasure(Base):
+    """A count-level record that a contact's data was erased: when, why and how many rows, never whose."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(Identity64, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(32))
+    contacts: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer)
+
+
+ERASURES = cast(Table, Erasure.__table__)

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, func, select
 
-from app.ledger import handovers, intake, pending, state
-from app.ledger.models import ContactState, Engagement, Signal
+from app.ledger import erasure, handovers, intake, pending, state
+from app.ledger.models import ERASURES, ContactState, Engagement, Signal
 from app.ledger.records import (
     AssessedContact,
     ContactStateRecord,
@@ -147,6 +147,26 @@ class Ledger:
         """Return a contact's stage changes, oldest first."""
         with self.engine.connect() as connection:
             return handovers.transitions_of(connection, contact_id)
+
+    def forget(self, contact_ids: Sequence[str], reason: str, at: datetime) -> int:
+        """Erase every row of these contacts (privacy deletion, `leadflow forget`); return the rows deleted."""
+        with self.engine.begin() as connection:
+            return erasure.erase_contacts(connection, contact_ids, reason, at)
+
+    def prune(self, signals_before: datetime, deleted_before: datetime, at: datetime) -> tuple[int, int]:
+        """Apply retention: drop processed signals older than `signals_before` and erase contacts HubSpot
+        deleted before `deleted_before`; return (signals pruned, contacts erased)."""
+        with self.engine.begin() as connection:
+            signals = erasure.prune_signals(connection, signals_before)
+            gone = erasure.contacts_deleted_before(connection, deleted_before)
+            erasure.erase_contacts(connection, gone, "retention", at)
+            return signals, len(gone)
+
+    def erasures(self) -> list[tuple[datetime, str, int, int]]:
+        """Return the count-level erasure records: (at, reason, contacts, rows)."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(ERASURES.c.at, ERASURES.c.reason, ERASURES.c.contacts, ERASURES.c.rows))
+            return [(at, reason, contacts, count) for at, reason, contacts, count in rows]
 
     def property_types(self) -> dict[str, str]:
         """Return HubSpot's recorded property types (`contact.name` → type)."""

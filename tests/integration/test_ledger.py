@@ -149,3 +149,55 @@ def test_only_signals_older_than_the_grace_period_are_reconciled(ledger: Ledger)
     ledger.record_intake(Intake(signals=(signal("a"),)), NOW)
     assert ledger.contacts_with_pending_signals(received_before=NOW) == []
     assert ledger.contacts_with_pending_signals(received_before=NOW + timedelta(minutes=3)) == ["101"]
+
+
+def test_forgetting_a_contact_erases_every_row_and_keeps_only_counts(ledger: Ledger) -> None:
+    from app.ledger.records import HandoverRequest, TransitionRecord
+    from tests.integration.test_ledger_handovers import round_robin
+
+    ledger.record_intake(Intake(signals=(signal("a", "101", ("demo_request",)), signal("b", "202"))), NOW)
+    ledger.record_assessed([assessed("101")], [], {}, ledger.watermark(), NOW)
+    ledger.reserve_handovers([HandoverRequest("101-mql-1", "101", "mql", 1)], round_robin, NOW)
+    ledger.record_transitions([TransitionRecord("101", None, "mql", NOW, 1, "m")])
+    rows = ledger.forget(["101"], "forget", NOW)
+    assert rows == 5  # a signal, an engagement, a handover, a transition, the state
+    assert ledger.engagements_of(["101"]) == {}
+    assert ledger.states_of(["101"]) == {}
+    assert ledger.handovers_of(["101"]) == {}
+    assert ledger.transitions_of("101") == []
+    assert ledger.contacts_with_pending_signals(NOW + timedelta(seconds=1)) == ["202"]
+    assert ledger.erasures() == [(NOW, "forget", 1, 5)]
+
+
+def test_a_privacy_deletion_leaves_a_count_level_audit_record(ledger: Ledger) -> None:
+    ledger.record_intake(Intake(signals=(signal("a", "101", ("demo_request",)),)), NOW)
+    ledger.record_intake(Intake(forgotten=("101",)), NOW)
+    assert ledger.erasures() == [(NOW, "privacy-deletion", 1, 2)]
+
+
+def test_a_merge_moves_handovers_and_transitions_to_the_survivor(ledger: Ledger) -> None:
+    from app.ledger.records import HandoverRequest, TransitionRecord
+    from tests.integration.test_ledger_handovers import round_robin
+
+    requests = [HandoverRequest("102-mql-1", "102", "mql", 1), HandoverRequest("102-sql-1", "102", "sql", 1),
+                HandoverRequest("101-mql-1", "101", "mql", 1)]  # fmt: skip
+    ledger.reserve_handovers(requests, round_robin, NOW)
+    ledger.record_transitions([TransitionRecord("102", None, "sql", NOW, 1, "m")])
+    ledger.record_intake(Intake(merges=(Merge("101", ("102",)),)), NOW)
+    survivor = {(h.stage, h.key) for h in ledger.handovers_of(["101"])["101"]}
+    assert survivor == {("mql", "101-mql-1"), ("sql", "102-sql-1")}
+    assert [h.key for h in ledger.handovers_of(["102"])["102"]] == ["102-mql-1"]  # the survivor has its own mql
+    assert [t.to_stage for t in ledger.transitions_of("101")] == ["sql"]
+
+
+def test_retention_prunes_old_processed_signals_and_contacts_deleted_long_ago(ledger: Ledger) -> None:
+    old = NOW - timedelta(days=120)
+    ledger.record_intake(Intake(signals=(signal("a", "101", ("demo_request",)), signal("b", "202"))), old)
+    ledger.record_assessed([assessed("101"), assessed("202")], [], {}, ledger.watermark(), old)
+    ledger.record_assessed([], ["202"], {}, ledger.watermark(), old)  # HubSpot deleted 202 long ago
+    ledger.record_intake(Intake(signals=(signal("c", "303"),)), NOW)  # recent and unprocessed: kept
+    signals, contacts = ledger.prune(NOW - timedelta(days=90), NOW - timedelta(days=90), NOW)
+    assert (signals, contacts) == (2, 1)  # both old processed signals; then 202, deleted long ago
+    assert [e.type for e in ledger.engagements_of(["101"])["101"]] == ["demo_request"]  # engagements stay
+    assert ledger.states_of(["202"]) == {}
+    assert ledger.counts().signals == 1

@@ -1,0 +1,44 @@
+"""Erasing contacts from the ledger (privacy deletion, `leadflow forget`, retention) and pruning old signals.
+
+What is erased leaves only a count-level record in `erasures`: when, why, how many contacts and rows — never
+whose. See docs/data-protection.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, delete, insert, or_, select
+
+from app.ledger.models import ERASURES, ContactState, Engagement, Handover, Signal, Transition
+
+
+def erase_contacts(connection: Connection, contact_ids: Sequence[str], reason: str, at: datetime) -> int:
+    """Delete every ledger row of these contacts; record the erasure's counts; return the rows deleted."""
+    ids = sorted(set(contact_ids))
+    if not ids:
+        return 0
+    own_events = and_(Signal.object_type == "contact", Signal.object_id.in_(ids))
+    statements = [
+        delete(Engagement).where(Engagement.contact_id.in_(ids)),
+        delete(Signal).where(or_(Signal.contact_id.in_(ids), own_events)),
+        delete(Handover).where(Handover.contact_id.in_(ids)),
+        delete(Transition).where(Transition.contact_id.in_(ids)),
+        delete(ContactState).where(ContactState.contact_id.in_(ids)),
+    ]
+    rows = sum(connection.execute(statement).rowcount or 0 for statement in statements)
+    connection.execute(insert(ERASURES).values(at=at, reason=reason, contacts=len(ids), rows=rows))
+    return rows
+
+
+def contacts_deleted_before(connection: Connection, before: datetime) -> list[str]:
+    """Return the contacts HubSpot deleted before `before` (it no longer keeps them for restoring)."""
+    statement = select(ContactState.contact_id).where(ContactState.deleted_at < before)
+    return [contact_id for (contact_id,) in connection.execute(statement)]
+
+
+def prune_signals(connection: Connection, processed_before: datetime) -> int:
+    """Delete processed signals (raw webhook payloads) older than `before`; their engagements stay."""
+    statement = delete(Signal).where(Signal.processed_at.is_not(None), Signal.processed_at < processed_before)
+    return connection.execute(statement).rowcount or 0
