@@ -17,6 +17,8 @@ from rq.serializers import JSONSerializer
 
 from app.ledger.database import create_ledger_engine, migrate
 from app.ledger.store import Ledger
+from app.observability.metrics import Metrics
+from app.observability.recorders import HubSpotCallRecorder
 from app.rules import (
     HandoverConfig,
     RoutingConfig,
@@ -32,6 +34,7 @@ from app.sync.gateway import HubSpotGateway
 from app.sync.handover import Handovers
 from app.sync.hubspot_sdk import SdkGateway
 from app.sync.notify import Notifier, NullNotifier, WebhookNotifier
+from app.sync.ratelimit import HubSpotBudget
 from app.sync.resolve import ResolveContext
 from app.sync.team import TeamCache
 from app.webhooks.intake import WebhookIntake
@@ -148,9 +151,22 @@ def connect_redis(url: str) -> Redis:
     )
 
 
-def sdk_gateway_factory(settings: Settings) -> Callable[[], HubSpotGateway]:
+def sdk_gateway_factory(settings: Settings, redis: Redis) -> Callable[[], HubSpotGateway]:
+    """Return how to build this process's SDK gateway: the shared budget in Redis, every call counted."""
     timeout = (settings.hubspot_connect_timeout, settings.hubspot_read_timeout)
-    return lambda: SdkGateway(settings.access_token(), settings.api_base, timeout)
+
+    def build() -> HubSpotGateway:
+        budget = HubSpotBudget(
+            redis,
+            settings.redis_prefix,
+            per_ten_seconds=settings.hubspot_rate_limit,
+            search_per_second=settings.hubspot_search_rate_limit,
+            timezone=settings.hubspot_timezone,
+        )
+        observer = HubSpotCallRecorder(Metrics(redis, settings.redis_prefix))
+        return SdkGateway(settings.access_token(), settings.api_base, timeout, budget=budget, observer=observer)
+
+    return build
 
 
 def build_container(
@@ -179,7 +195,7 @@ def build_container(
         signal_rules=signal_rules,
         handover_config=handover_config,
         routing_config=routing_config,
-        gateway_factory=gateway_factory or sdk_gateway_factory(settings),
+        gateway_factory=gateway_factory or sdk_gateway_factory(settings, redis),
         clock=clock,
     )
 

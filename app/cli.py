@@ -20,12 +20,18 @@ if TYPE_CHECKING:
     from app.bootstrap import Container
 
 
-def _container() -> Container:
-    """Build the container from the environment; it is closed when the command ends."""
+def _container(log: bool = False) -> Container:
+    """Build the container from the environment (with JSON logs that mask its secrets when `log`); it is closed
+    when the command ends."""
     from app.bootstrap import build_container
+    from app.logs import configure_logging
+    from app.observability.secrets import secret_values
 
     try:
-        container = build_container(load_settings())
+        settings = load_settings()
+        if log:
+            configure_logging(secrets=secret_values(settings))
+        container = build_container(settings)
     except (SettingsError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
     click.get_current_context().call_on_close(container.close)
@@ -43,31 +49,25 @@ def main() -> None:
 def web(host: str, port: int) -> None:
     """Run the webhook receiver on Flask's development server (production: gunicorn 'app:create_app()')."""
     from app import create_app
-    from app.logs import configure_logging
 
-    configure_logging()
-    create_app(container=_container()).run(host=host, port=port)
+    create_app(container=_container(log=True)).run(host=host, port=port)
 
 
 @main.command()
 @click.option("--burst", is_flag=True, help="Work until the queue is empty, then exit.")
 def worker(burst: bool) -> None:
     """Run an RQ worker (with the scheduler) that drains dirty contacts."""
-    from app.logs import configure_logging
     from app.workers import run_worker
 
-    configure_logging()
-    run_worker(_container(), burst=burst)
+    run_worker(_container(log=True), burst=burst)
 
 
 @main.command()
 def clock() -> None:
     """Run the one periodic-job process (RQ's cron scheduler); run exactly one, with TZ=UTC."""
     from app.clock import build_cron
-    from app.logs import configure_logging
 
-    configure_logging()
-    container = _container()
+    container = _container(log=True)
     build_cron(container.redis, container.settings.queue_name).start()
 
 
@@ -226,6 +226,25 @@ def route(dry_run: bool, count: int) -> None:
         owner = team.get(decision.owner_id or "")
         who = owner.name if owner else "nobody"
         click.echo(f"{territory:<16} {who:<24} {decision.reason}")
+
+
+@main.command()
+@click.option("--requeue", is_flag=True, help="Put the failed jobs (all, or JOB_IDS) back on the queue.")
+@click.argument("job_ids", nargs=-1)
+def failed(requeue: bool, job_ids: tuple[str, ...]) -> None:
+    """List the jobs that failed after RQ's retries, with why; or requeue them."""
+    from app.failed_jobs import list_failed, requeue_failed
+
+    queue = _container().queue
+    if requeue:
+        click.echo(f"requeued {requeue_failed(queue, list(job_ids) or None)} job(s)")
+        return
+    jobs = list_failed(queue)
+    for job in jobs:
+        ended = job.ended_at.isoformat(timespec="seconds") if job.ended_at else "-"
+        click.echo(f"{job.id}  {job.function}  failed {ended}  retries left {job.retries_left or 0}")
+        click.echo(f"    {job.exc_summary}")
+    click.echo(f"{len(jobs)} failed job(s)")
 
 
 @main.command()

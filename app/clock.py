@@ -13,6 +13,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 RECONCILE_EVERY_SECONDS = 60
+RETENTION_CRON = "17 3 * * *"  # daily, 03:17 UTC (run the clock with TZ=UTC)
 
 
 class JsonCronJob(CronJob):
@@ -26,12 +27,9 @@ class JsonCronJob(CronJob):
 def build_cron(connection: Redis, queue_name: str) -> CronScheduler:
     """Return the cron scheduler with Leadflow's periodic jobs registered."""
     scheduler = CronScheduler(connection=connection)
-    scheduler.get_jobs().append(
-        JsonCronJob(
-            queue_name=queue_name,
-            func_name="app.jobs.reconcile",
-            interval=RECONCILE_EVERY_SECONDS,
-            job_timeout=300,
-        )
+    jobs = scheduler.get_jobs()
+    jobs.append(
+        JsonCronJob(queue_name, func_name="app.jobs.reconcile", interval=RECONCILE_EVERY_SECONDS, job_timeout=300)
     )
+    jobs.append(JsonCronJob(queue_name, func_name="app.jobs.retention", cron=RETENTION_CRON, job_timeout=1800))
     return scheduler

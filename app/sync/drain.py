@@ -1,15 +1,21 @@
-"""The drain: claim up to 100 dirty contacts (after a short debounce), score them, and go on while any remain."""
+"""The drain: claim up to 100 dirty contacts (after a short debounce), score them, and go on while any remain.
+
+When HubSpot's daily budget is spent (`DailyLimitReached`), the drain gives its contacts back to the dirty set
+and ends normally with `paused_until` (ISO 8601) in its report, instead of failing and burning RQ's retries:
+the job that ran it schedules the next drain for that time.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from app.ledger.store import Ledger
 from app.rules import ScoringModel
+from app.sync.errors import DailyLimitReached
 from app.sync.gateway import HubSpotGateway
 from app.sync.handover import Handovers
 from app.sync.scoring import DrainReport, score_contacts
@@ -32,7 +38,14 @@ class DrainContext:
     handovers: Handovers | None = None
 
 
-def drain_dirty_contacts(ctx: DrainContext) -> DrainReport:
+@dataclass(frozen=True)
+class DrainOutcome(DrainReport):
+    """The drain's report; `paused_until` (ISO 8601) when HubSpot's daily budget stopped it until then."""
+
+    paused_until: str | None = None
+
+
+def drain_dirty_contacts(ctx: DrainContext) -> DrainOutcome:
     """Drain one batch of dirty contacts (after the debounce); schedule the next drain while any remain."""
     ctx.worklist.started("drain")
     _wait_for_debounce(ctx)
@@ -47,6 +60,8 @@ def drain_dirty_contacts(ctx: DrainContext) -> DrainReport:
     if ids:
         try:
             report = score_contacts(ctx, ids)
+        except DailyLimitReached as exc:
+            return _paused(ctx, ids, exc)
         except BaseException as exc:
             ctx.worklist.return_to_dirty(ids, ctx.clock().timestamp())
             logger.error("drain.failed", extra={"contacts": len(ids), "error": f"{type(exc).__name__}: {exc}"})
@@ -57,7 +72,16 @@ def drain_dirty_contacts(ctx: DrainContext) -> DrainReport:
         # A drain that claimed nothing found every ready contact claimed by another drain, which schedules
         # the next one when it finishes; scheduling here too would spin while that drain works.
         ctx.worklist.schedule("drain")
-    return replace(report, remaining=remaining)
+    counts = {f.name: getattr(report, f.name) for f in fields(report)}
+    return DrainOutcome(**{**counts, "remaining": remaining})
+
+
+def _paused(ctx: DrainContext, ids: list[str], limit: DailyLimitReached) -> DrainOutcome:
+    """Give the contacts back untouched and report until when HubSpot refuses every call."""
+    ctx.worklist.return_to_dirty(ids, ctx.clock().timestamp())
+    resume_at = limit.resume_at.isoformat()
+    logger.warning("hubspot.daily-limit-reached", extra={"contacts": len(ids), "resume_at": resume_at})
+    return DrainOutcome(claimed=len(ids), remaining=ctx.worklist.dirty_count(), paused_until=resume_at)
 
 
 def _wait_for_debounce(ctx: DrainContext) -> None:

@@ -2,6 +2,7 @@
 
 HubSpotError
 ├── RateLimited            429; `retry_after` seconds; `daily` when the portal's daily budget is spent
+│   └── DailyLimitReached  the daily budget is spent: nothing goes to HubSpot before `resume_at` (never retried)
 ├── TransientHubSpotError  5xx, 423 Locked, timeouts, dropped connections: worth retrying
 └── PermanentHubSpotError  any other 4xx: retrying the same request cannot help
 """
@@ -9,6 +10,7 @@ HubSpotError
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from urllib3.exceptions import HTTPError as Urllib3Error
@@ -33,6 +35,18 @@ class RateLimited(HubSpotError):
         super().__init__(message, status=429, category="RATE_LIMITS")
         self.retry_after = retry_after
         self.daily = daily
+
+
+class DailyLimitReached(RateLimited):
+    """The portal's daily request budget is spent (a `policyName: DAILY` 429, or the shared pause it started).
+
+    `resume_at` is the portal's next midnight (an aware datetime in its time zone), when HubSpot resets the
+    budget; until then every worker's calls fail fast with this error instead of reaching HubSpot.
+    """
+
+    def __init__(self, message: str, resume_at: datetime, retry_after: float) -> None:
+        super().__init__(message, retry_after=retry_after, daily=True)
+        self.resume_at = resume_at
 
 
 class TransientHubSpotError(HubSpotError):

@@ -4,13 +4,21 @@ The SDK's API objects are built once, when the gateway is created (in the worker
 attribute access on `HubSpot().crm…` builds a new API client and connection pool. Batch writes that HubSpot
 may answer in part (update, upsert, association create) settle through `hubspot_writes`; owners are converted
 in `hubspot_owners`.
+
+Every HTTP attempt (each retry included) first takes a slot of the shared `HubSpotBudget` (searches from the
+search window, by their operation name), then reports its answer's rate-limit headers back to the budget and
+`(operation, status or None when no answer came, seconds)` to the observer. A daily-limit 429 pauses the budget
+for the day and raises `DailyLimitReached`, which is never retried.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from hubspot import HubSpot
 from hubspot.crm.associations.v4 import (
@@ -29,7 +37,7 @@ from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyGroupCre
 
 from app.rules.handover_types import Owner
 from app.rules.properties import PropertyInfo, PropertyOption
-from app.sync.errors import PermanentHubSpotError
+from app.sync.errors import DailyLimitReached, HubSpotError, PermanentHubSpotError, RateLimited, classify
 from app.sync.gateway import API_OBJECT_TYPES, Properties, Upserted
 from app.sync.hubspot_owners import OWNER_PAGE_LIMIT, next_cursor, owner_of
 from app.sync.hubspot_writes import (
@@ -42,10 +50,14 @@ from app.sync.hubspot_writes import (
     upserted_key,
     write_all,
 )
+from app.sync.ratelimit import HubSpotBudget, Kind, resume_time
 from app.sync.retry import RetryPolicy, call_hubspot
 
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 ASSOCIATION_BATCH_LIMIT = 1000  # v4 association batch reads take up to 1,000 ids
+UTC_ZONE = ZoneInfo("UTC")
+Observer = Callable[[str, int | None, float], None]  # operation, HTTP status (None: no answer), seconds
 
 
 class SdkGateway:
@@ -57,6 +69,8 @@ class SdkGateway:
         api_base: str,
         timeout: tuple[float, float],
         policy: RetryPolicy | None = None,
+        budget: HubSpotBudget | None = None,
+        observer: Observer | None = None,
     ) -> None:
         client = HubSpot(access_token=access_token, host=api_base)
         self._objects = client.crm.objects.batch_api
@@ -67,9 +81,72 @@ class SdkGateway:
         self._groups = client.crm.properties.groups_api
         self._timeout = timeout
         self._policy = policy or RetryPolicy()
+        self._budget = budget
+        self._observer = observer
 
-    def _call(self, operation: str, request: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return call_hubspot(operation, lambda: request(*args, _request_timeout=self._timeout, **kwargs), self._policy)
+    def _call(
+        self, operation: str, request: Callable[..., tuple[T, int, Any]], *args: Any, subject: str = "", **kwargs: Any
+    ) -> T:
+        """Send `request` (an SDK `*_with_http_info` method) with retries, each attempt within the budget.
+
+        `operation` labels the call for the observer (a small, fixed set); errors and logs also name `subject`.
+        """
+        described = f"{operation} {subject}".rstrip()
+
+        def send() -> tuple[T, int, Any]:
+            return request(*args, _request_timeout=self._timeout, **kwargs)
+
+        return call_hubspot(described, lambda: self._attempt(operation, described, send), self._policy)
+
+    def _attempt(self, operation: str, described: str, send: Callable[[], tuple[T, int, Any]]) -> T:
+        """Send one HTTP request: take a slot of the budget, then tell the budget and the observer how it went."""
+        kind = request_kind(operation)
+        slot = self._budget.acquire(kind) if self._budget is not None else None
+        started, status = time.perf_counter(), None
+        try:
+            data, status, headers = send()
+        except Exception as exc:
+            status = answered_status(exc)
+            error = self._failure(exc, described, kind)
+            if error is None:
+                raise
+            raise error from exc
+        finally:
+            if slot is not None and self._budget is not None:
+                self._budget.finished(slot)
+            self._observe(operation, status, time.perf_counter() - started)
+        if self._budget is not None:
+            self._budget.observe(headers)
+        return data
+
+    def _failure(self, exc: Exception, operation: str, kind: Kind) -> HubSpotError | None:
+        """Return the `HubSpotError` of a failed attempt (None: not about HubSpot, raise it as it is).
+
+        A ten-second 429 holds every process back for its `Retry-After`; a daily one pauses them all for the day.
+        """
+        error = classify(exc, operation)
+        if isinstance(error, RateLimited) and error.daily:
+            return self._daily_limit_reached(str(error))
+        if self._budget is not None and isinstance(error, RateLimited):
+            self._budget.hold(kind, error.retry_after)
+        elif self._budget is not None and error is not None:
+            self._budget.observe(getattr(exc, "headers", None))
+        return error
+
+    def _daily_limit_reached(self, message: str) -> DailyLimitReached:
+        if self._budget is not None:
+            return self._budget.daily_limit_reached(message)
+        now = time.time()  # without a budget (tests, one-off tools): UTC midnight, nothing shared
+        resume_at = resume_time(now, UTC_ZONE, grace_seconds=0.0)
+        return DailyLimitReached(message, resume_at, retry_after=resume_at.timestamp() - now)
+
+    def _observe(self, operation: str, status: int | None, seconds: float) -> None:
+        if self._observer is None:
+            return
+        try:
+            self._observer(operation, status, seconds)
+        except Exception:  # metrics must never fail a HubSpot call
+            logger.exception("hubspot.observer-failed", extra={"operation": operation})
 
     def read_objects(self, object_type: str, ids: Sequence[str], properties: Sequence[str]) -> dict[str, Properties]:
         """Return the properties of the objects HubSpot has, by id, in batches of 100."""
@@ -81,7 +158,7 @@ class SdkGateway:
                 properties=list(properties),
                 properties_with_history=[],
             )
-            response = self._call(f"batch-read {api_type}", self._objects.read, api_type, body)
+            response = self._call(f"batch-read {api_type}", self._objects.read_with_http_info, api_type, body)
             found.update({obj.id: dict(obj.properties or {}) for obj in response.results or []})
         return found
 
@@ -95,7 +172,11 @@ class SdkGateway:
             inputs = [PublicFetchAssociationsBatchRequest(id=i, after=after) for i, after in chunk]
             body = BatchInputPublicFetchAssociationsBatchRequest(inputs=inputs)
             response = self._call(
-                f"read associations {from_api}→{to_api}", self._associations.get_page, from_api, to_api, body
+                f"read associations {from_api}→{to_api}",
+                self._associations.get_page_with_http_info,
+                from_api,
+                to_api,
+                body,
             )
             for result in response.results or []:
                 source = str(result._from.id)
@@ -142,16 +223,18 @@ class SdkGateway:
     def _send_updates(self, api_type: str, pending: Mapping[str, Mapping[str, str | None]]) -> Any:
         inputs = [SimplePublicObjectBatchInput(id=i, properties=props) for i, props in pending.items()]
         body = BatchInputSimplePublicObjectBatchInput(inputs=inputs)
-        return self._call(f"batch-update {api_type}", self._objects.update, api_type, body)
+        return self._call(f"batch-update {api_type}", self._objects.update_with_http_info, api_type, body)
 
     def _send_upserts(self, api_type: str, id_property: str, pending: Mapping[str, Mapping[str, str]]) -> Any:
         inputs = [upsert_input(key, id_property, props) for key, props in pending.items()]
         body = BatchInputSimplePublicObjectBatchInputUpsert(inputs=inputs)
-        return self._call(f"batch-upsert {api_type}", self._objects.upsert, api_type, body)
+        return self._call(f"batch-upsert {api_type}", self._objects.upsert_with_http_info, api_type, body)
 
     def _send_associations(self, from_api: str, to_api: str, pending: Mapping[str, Any]) -> Any:
         body = BatchInputPublicAssociationMultiPost(inputs=list(pending.values()))
-        return self._call(f"associate {from_api}→{to_api}", self._associations.create, from_api, to_api, body)
+        return self._call(
+            f"associate {from_api}→{to_api}", self._associations.create_with_http_info, from_api, to_api, body
+        )
 
     def owners(self) -> list[Owner]:
         """Return every owner, the active ones first, then the archived ones, following every page of both."""
@@ -166,7 +249,7 @@ class SdkGateway:
             kwargs: dict[str, Any] = {"limit": OWNER_PAGE_LIMIT, "archived": archived}
             if after:
                 kwargs["after"] = after
-            page = self._call("list owners", self._owners.get_page, **kwargs)
+            page = self._call("list owners", self._owners.get_page_with_http_info, **kwargs)
             yield from (owner_of(o, active=not archived) for o in page.results or [])
             after = next_cursor(page)
             if after is None:
@@ -178,13 +261,15 @@ class SdkGateway:
         kwargs: dict[str, Any] = {"limit": BATCH_LIMIT, "archived": False, "properties": ["hs_object_id"]}
         if after:
             kwargs["after"] = after
-        page = self._call(f"list {api_type}", self._pages.get_page, api_type, **kwargs)
+        page = self._call(f"list {api_type}", self._pages.get_page_with_http_info, api_type, **kwargs)
         return [obj.id for obj in page.results or []], next_cursor(page)
 
     def properties(self, object_type: str) -> list[PropertyInfo]:
         """Return every property definition of the object type."""
         api_type = API_OBJECT_TYPES[object_type]
-        response = self._call(f"read {api_type} properties", self._properties.get_all, api_type, archived=False)
+        response = self._call(
+            f"read {api_type} properties", self._properties.get_all_with_http_info, api_type, archived=False
+        )
         return [_property_info(p) for p in response.results or []]
 
     def create_property(self, object_type: str, definition: PropertyInfo) -> None:
@@ -198,15 +283,18 @@ class SdkGateway:
             options=[_option_input(option) for option in definition.options],
             has_unique_value=definition.has_unique_value,
         )
-        self._call(f"create property {definition.name}", self._properties.create, API_OBJECT_TYPES[object_type], body)
+        api_type = API_OBJECT_TYPES[object_type]
+        self._call("create property", self._properties.create_with_http_info, api_type, body, subject=definition.name)
 
     def update_property_options(self, object_type: str, name: str, options: Sequence[PropertyOption]) -> None:
         body = PropertyUpdate(options=[_option_input(option) for option in options])
-        self._call(f"update property {name}", self._properties.update, API_OBJECT_TYPES[object_type], name, body)
+        api_type = API_OBJECT_TYPES[object_type]
+        self._call("update property", self._properties.update_with_http_info, api_type, name, body, subject=name)
 
     def property_group_exists(self, object_type: str, name: str) -> bool:
         try:
-            self._call(f"read property group {name}", self._groups.get_by_name, API_OBJECT_TYPES[object_type], name)
+            api_type = API_OBJECT_TYPES[object_type]
+            self._call("read property group", self._groups.get_by_name_with_http_info, api_type, name, subject=name)
         except PermanentHubSpotError as exc:
             if exc.status == 404:
                 return False
@@ -215,7 +303,19 @@ class SdkGateway:
 
     def create_property_group(self, object_type: str, name: str, label: str) -> None:
         body = PropertyGroupCreate(name=name, label=label)
-        self._call(f"create property group {name}", self._groups.create, API_OBJECT_TYPES[object_type], body)
+        api_type = API_OBJECT_TYPES[object_type]
+        self._call("create property group", self._groups.create_with_http_info, api_type, body, subject=name)
+
+
+def request_kind(operation: str) -> Kind:
+    """Return the budget window of an operation: searches (`search contacts`) have their own."""
+    return "search" if operation.startswith("search ") else "api"
+
+
+def answered_status(exc: BaseException) -> int | None:
+    """Return the HTTP status of a failed attempt's answer, or None when no answer came."""
+    status = getattr(exc, "status", None)
+    return status if isinstance(status, int) and hasattr(exc, "body") else None
 
 
 def _option_input(option: PropertyOption) -> OptionInput:

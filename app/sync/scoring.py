@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from app.ledger.records import AssessedContact, ContactStateRecord, EngagementRecord
+from app.ledger.records import AssessedContact, Backlog, ContactStateRecord, EngagementRecord
+from app.logs import log_context
 from app.rules import Assessment, EngagementEvent, assess, render_reasons
 from app.rules.writes import SCORE_PROPERTIES, STAGE, plan_score_writes, score_values
 from app.sync.gateway import PRIMARY_CONTACT_TO_COMPANY, HubSpotGateway, Properties
@@ -35,11 +36,19 @@ class DrainReport:
     refused: int = 0
     remaining: int = 0
     handovers: int = 0
+    signals_processed: int = 0
+    write_latencies: tuple[float, ...] = ()  # per written contact: seconds from its oldest waiting signal's arrival
 
 
 def score_contacts(ctx: DrainContext, contact_ids: Sequence[str]) -> DrainReport:
     """Re-assess these contacts, hand over those entering a stage, and write the properties that changed."""
+    with log_context(contact_ids=contact_ids):
+        return _score_contacts(ctx, contact_ids)
+
+
+def _score_contacts(ctx: DrainContext, contact_ids: Sequence[str]) -> DrainReport:
     watermark = ctx.ledger.watermark()
+    backlog = ctx.ledger.backlog_of(contact_ids, watermark)
     contact_props, company_props = _properties(ctx)
     contacts = ctx.gateway.read_objects("contact", contact_ids, sorted(contact_props))
     missing = [contact_id for contact_id in contact_ids if contact_id not in contacts]
@@ -57,6 +66,7 @@ def score_contacts(ctx: DrainContext, contact_ids: Sequence[str]) -> DrainReport
     if work.first_writes:
         ctx.gateway.update_objects("contact", work.first_writes)
     refused = ctx.gateway.update_objects("contact", writes) if writes else {}
+    written_at = ctx.clock()
     for contact_id, reason in refused.items():
         logger.error("drain.write-refused", extra={"contact_id": contact_id, "reason": reason})
     ctx.ledger.complete_handovers(work.done, now)
@@ -66,14 +76,23 @@ def score_contacts(ctx: DrainContext, contact_ids: Sequence[str]) -> DrainReport
         for cid, a in assessments.items()
     ]
     ctx.ledger.record_assessed(assessed, missing, {**work.errors, **refused}, watermark, now)
+    written = [contact_id for contact_id in writes if contact_id not in refused]
     return DrainReport(
         claimed=len(contact_ids),
-        written=len(writes) - len(refused),
+        written=len(written),
         unchanged=len(assessments) - len(writes),
         missing=len(missing),
         refused=len(refused),
         handovers=len(work.done),
+        signals_processed=sum(item.signals for item in backlog.values()),
+        write_latencies=_latencies(backlog, written, written_at),
     )
+
+
+def _latencies(backlog: Mapping[str, Backlog], written: Sequence[str], written_at: datetime) -> tuple[float, ...]:
+    """Return, for each written contact with waiting signals, the seconds since the oldest of them arrived."""
+    waited = (written_at - backlog[contact_id].oldest_received_at for contact_id in written if contact_id in backlog)
+    return tuple(max(delta.total_seconds(), 0.0) for delta in waited)
 
 
 def _properties(ctx: DrainContext) -> tuple[set[str], set[str]]:
