@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, jsonify
@@ -11,43 +12,60 @@ from werkzeug.exceptions import HTTPException
 if TYPE_CHECKING:
     from app.bootstrap import Container
     from app.settings import Settings
+    from app.webhooks.views import WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
-    """Build the Flask app: the webhook receiver and the health check, wired to `container`."""
+    """Build the Flask app: the webhook receiver, the health and readiness checks and `/metrics`, on `container`."""
     from app.bootstrap import build_container
     from app.logs import configure_logging
+    from app.observability.collector import ScrapeSources
+    from app.observability.metrics import Metrics
+    from app.observability.recorders import WebhookRequestRecorder
+    from app.observability.secrets import secret_values
+    from app.observability.web import install_operability
     from app.rules import ConfigError
     from app.settings import SettingsError, load_settings
-    from app.webhooks.views import WebhookEndpoint, create_blueprint
+    from app.webhooks.views import create_blueprint
 
-    if container is None:
-        configure_logging()  # the production path (gunicorn 'app:create_app()'): JSON lines on stderr
     try:
         settings = settings or (container.settings if container else load_settings())
+        if container is None:
+            # the production path (gunicorn 'app:create_app()'): JSON lines on stderr, secrets masked
+            configure_logging(secrets=secret_values(settings))
         container = container or build_container(settings)
     except (SettingsError, ConfigError) as exc:
         raise SystemExit(f"leadflow: {exc}") from None
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.webhook_max_body_bytes
     app.extensions["leadflow"] = container
-    secret = settings.hubspot_client_secret.get_secret_value() if settings.hubspot_client_secret else None
-    endpoint = WebhookEndpoint(
-        intake=container.webhook_intake(),
-        client_secret=secret,
-        public_url=str(settings.public_url) if settings.public_url else None,
-        max_body_bytes=settings.webhook_max_body_bytes,
-    )
-    app.register_blueprint(create_blueprint(endpoint))
+    metrics = Metrics(container.redis, settings.redis_prefix)
+    app.register_blueprint(create_blueprint(_webhook_endpoint(settings, container, WebhookRequestRecorder(metrics))))
     app.add_url_rule("/healthz", "healthz", _healthz)
+    admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    install_operability(app, ScrapeSources(metrics, container.queue, container.worklist, container.ledger), admin_token)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
 
 
+def _webhook_endpoint(settings: Settings, container: Container, count: Callable[[str], None]) -> WebhookEndpoint:
+    from app.webhooks.views import WebhookEndpoint
+
+    secret = settings.hubspot_client_secret.get_secret_value() if settings.hubspot_client_secret else None
+    return WebhookEndpoint(
+        intake=container.webhook_intake(),
+        client_secret=secret,
+        public_url=str(settings.public_url) if settings.public_url else None,
+        max_body_bytes=settings.webhook_max_body_bytes,
+        count=count,
+    )
+
+
 def _healthz() -> Response:
+    """Answer that the process is alive (no I/O: readiness is `/readyz`)."""
     return jsonify(status="ok")
 
 

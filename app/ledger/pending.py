@@ -9,7 +9,7 @@ from sqlalchemy import Connection, func, select, update
 
 from app.ledger.intake import insert_engagements
 from app.ledger.models import Signal
-from app.ledger.records import PendingSignal, Resolution
+from app.ledger.records import Backlog, PendingSignal, Resolution
 
 
 def pending_object_signals(connection: Connection, limit: int, after_id: int = 0) -> list[PendingSignal]:
@@ -75,3 +75,15 @@ def count_pending_object_signals(connection: Connection, received_before: dateti
 def watermark(connection: Connection) -> int:
     """Return the id of the newest stored signal (0 when there is none)."""
     return int(connection.execute(select(func.coalesce(func.max(Signal.id), 0))).scalar_one())
+
+
+def backlog_of(connection: Connection, contact_ids: Sequence[str], watermark: int) -> dict[str, Backlog]:
+    """Return, by contact, its unprocessed signals up to `watermark`: how many, and the oldest one's arrival."""
+    if not contact_ids:
+        return {}
+    statement = (
+        select(Signal.contact_id, func.count(), func.min(Signal.received_at))
+        .where(Signal.contact_id.in_(list(contact_ids)), Signal.id <= watermark, Signal.processed_at.is_(None))
+        .group_by(Signal.contact_id)
+    )
+    return {str(contact_id): Backlog(int(count), oldest) for contact_id, count, oldest in connection.execute(statement)}

@@ -197,3 +197,11 @@ class HandoverDone:
     deal_id: str | None
     due_at: datetime | None
     notified: bool
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """A contact's unprocessed signals up to a watermark: how many, and when the oldest of them was received."""
+
+    signals: int
+    oldest_received_at: datetime

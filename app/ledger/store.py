@@ -15,6 +15,7 @@ from app.ledger import erasure, handovers, intake, pending, state
 from app.ledger.models import ERASURES, ContactState, Engagement, Signal
 from app.ledger.records import (
     AssessedContact,
+    Backlog,
     ContactStateRecord,
     EngagementRecord,
     HandoverDone,
@@ -45,6 +46,11 @@ class Ledger:
         """Return the id of the newest stored signal."""
         with self.engine.connect() as connection:
             return pending.watermark(connection)
+
+    def backlog_of(self, contact_ids: Sequence[str], watermark: int) -> dict[str, Backlog]:
+        """Return the unprocessed signals of these contacts up to `watermark` (count, oldest arrival), by contact."""
+        with self.engine.connect() as connection:
+            return pending.backlog_of(connection, contact_ids, watermark)
 
     def engagements_of(self, contact_ids: Sequence[str]) -> dict[str, list[EngagementRecord]]:
         """Return the engagements of these contacts, by contact id."""

@@ -1,25 +1,34 @@
 """`POST /webhooks/hubspot`: size → signature → JSON → events → ledger → 204, each failure its own answer.
 
 HubSpot retries any 4xx/5xx for up to a day, so only a ledger that cannot be written gets a 5xx; everything
-else HubSpot sends is acknowledged once it is stored (or deliberately ignored).
+else HubSpot sends is acknowledged once it is stored (or deliberately ignored). Each request is counted once,
+as `accepted` or by its rejection reason (`size`, `signature`, `body`, `ledger`); what is logged about a parsed
+batch carries its event ids.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flask import Blueprint, Request, Response, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.webhooks.events import EventsInvalid, parse_events
+from app.logs import log_context
+from app.webhooks.events import EventsInvalid, HubSpotEvent, parse_events
 from app.webhooks.intake import IntakeRejected, WebhookIntake
 from app.webhooks.signature import SignatureRejected, verify_v3
 
 logger = logging.getLogger(__name__)
+
+Answer = Response | tuple[Response, int]
+
+
+def _uncounted(_outcome: str) -> None:
+    """Count nothing (when no metrics are wired)."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,15 @@ class WebhookEndpoint:
     public_url: str | None
     max_body_bytes: int
     now: Callable[[], float] = time.time
+    count: Callable[[str], None] = _uncounted  # once per request: "accepted" or the rejection reason
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    event: str  # the dotted log event, e.g. webhook.signature-invalid
+    message: str  # names the problem only: never a secret, a header's value or a stack trace
+    reason: str  # what the request is counted as: size, signature, body, ledger
 
 
 def create_blueprint(endpoint: WebhookEndpoint) -> Blueprint:
@@ -36,21 +54,40 @@ def create_blueprint(endpoint: WebhookEndpoint) -> Blueprint:
     blueprint = Blueprint("webhooks", __name__)
 
     @blueprint.post("/webhooks/hubspot")
-    def receive_hubspot_webhook() -> Response | tuple[Response, int]:
+    def receive_hubspot_webhook() -> Answer:
         return _receive(endpoint, request)
 
     return blueprint
 
 
-def _receive(endpoint: WebhookEndpoint, req: Request) -> Response | tuple[Response, int]:
-    if req.content_length is not None and req.content_length > endpoint.max_body_bytes:
-        return _refuse(413, "webhook.body-too-large", f"the body exceeds {endpoint.max_body_bytes} bytes")
+def _receive(endpoint: WebhookEndpoint, req: Request) -> Answer:
+    body = _read(endpoint, req)
+    if isinstance(body, Refusal):
+        return _answer(endpoint, body)
+    refusal = _verify(endpoint, req, body)
+    if refusal is not None:
+        return _answer(endpoint, refusal)
     try:
-        body = req.get_data(cache=False)
+        events = parse_events(body)
+    except EventsInvalid as exc:
+        return _answer(endpoint, Refusal(400, "webhook.events-invalid", str(exc), "body"))
+    with log_context(event_ids=[event.eventId for event in events]):
+        return _answer(endpoint, _store(endpoint, events))
+
+
+def _read(endpoint: WebhookEndpoint, req: Request) -> bytes | Refusal:
+    too_large = Refusal(413, "webhook.body-too-large", f"the body exceeds {endpoint.max_body_bytes} bytes", "size")
+    if req.content_length is not None and req.content_length > endpoint.max_body_bytes:
+        return too_large
+    try:
+        return req.get_data(cache=False)
     except RequestEntityTooLarge:
-        return _refuse(413, "webhook.body-too-large", f"the body exceeds {endpoint.max_body_bytes} bytes")
+        return too_large
+
+
+def _verify(endpoint: WebhookEndpoint, req: Request, body: bytes) -> Refusal | None:
     if not endpoint.client_secret:
-        return _refuse(401, "webhook.secret-missing", "HUBSPOT_CLIENT_SECRET is not configured")
+        return Refusal(401, "webhook.secret-missing", "HUBSPOT_CLIENT_SECRET is not configured", "signature")
     try:
         verify_v3(
             req.headers.get("X-HubSpot-Signature-v3", ""),
@@ -61,17 +98,29 @@ def _receive(endpoint: WebhookEndpoint, req: Request) -> Response | tuple[Respon
             endpoint.now(),
         )
     except SignatureRejected as exc:
-        return _refuse(401, f"webhook.{exc.reason}", str(exc))
+        return Refusal(401, f"webhook.{exc.reason}", str(exc), "signature")
+    return None
+
+
+def _store(endpoint: WebhookEndpoint, events: Sequence[HubSpotEvent]) -> Refusal | None:
     try:
-        events = parse_events(body)
         report = endpoint.intake.accept(events)
-    except (EventsInvalid, IntakeRejected) as exc:
-        return _refuse(400, "webhook.events-invalid", str(exc))
+    except IntakeRejected as exc:
+        return Refusal(400, "webhook.events-invalid", str(exc), "body")
     except SQLAlchemyError as exc:
         logger.error("webhook.ledger-unavailable", extra={"error": type(exc).__name__})
-        return _refuse(503, "webhook.ledger-unavailable", "the ledger is unavailable; retry later")
+        return Refusal(503, "webhook.ledger-unavailable", "the ledger is unavailable; retry later", "ledger")
     logger.info("webhook.accepted", extra={"events": len(events), "outcomes": report.outcomes})
-    return Response(status=204)
+    return None
+
+
+def _answer(endpoint: WebhookEndpoint, refusal: Refusal | None) -> Answer:
+    """Count the request, then acknowledge it (204) or refuse it with its status and a JSON body."""
+    endpoint.count("accepted" if refusal is None else refusal.reason)
+    if refusal is None:
+        return Response(status=204)
+    logger.warning(refusal.event, extra={"status": refusal.status, "detail": refusal.message})
+    return jsonify(error=refusal.event.removeprefix("webhook."), message=refusal.message), refusal.status
 
 
 def signed_uri(req: Request, public_url: str | None) -> str:
@@ -85,8 +134,3 @@ def signed_uri(req: Request, public_url: str | None) -> str:
 def _rebuilt_path(req: Request) -> str:
     query = req.query_string.decode("latin-1")
     return req.script_root + req.path + (f"?{query}" if query else "")
-
-
-def _refuse(status: int, event: str, message: str) -> tuple[Response, int]:
-    logger.warning(event, extra={"status": status, "detail": message})
-    return jsonify(error=event.removeprefix("webhook."), message=message), status

@@ -21,12 +21,14 @@ IO_MODULES = frozenset(
 )  # fmt: skip
 # The only I/O imports app/rules makes: the YAML loader reads its files through pathlib; config_files reads none.
 RULES_IO_EXCEPTIONS = {"app/rules/loading.py": frozenset({"pathlib"}), "app/rules/config_files.py": frozenset()}
+# app.logs (the log context every layer logs with) is a leaf like app.worklist: it imports nothing of the project.
 ALLOWED_PROJECT_IMPORTS = {
     "app/rules/": frozenset({"app.rules"}),
     "app/ledger/": frozenset({"app.ledger"}),
-    "app/webhooks/": frozenset({"app.ledger", "app.rules", "app.worklist", "app.webhooks"}),
-    "app/sync/": frozenset({"app.rules", "app.ledger", "app.worklist", "app.sync"}),
+    "app/webhooks/": frozenset({"app.ledger", "app.rules", "app.worklist", "app.webhooks", "app.logs"}),
+    "app/sync/": frozenset({"app.rules", "app.ledger", "app.worklist", "app.sync", "app.logs"}),
     "app/worklist.py": frozenset(),
+    "app/logs.py": frozenset(),
 }
 COMPOSITION = ("app/bootstrap.py", "app/__init__.py", "app/cli.py", "app/workers.py", "app/jobs.py", "app/clock.py",
                "app/demo/", "worker.py")  # fmt: skip
@@ -287,6 +289,6 @@ def test_every_violation_is_listed_in_one_readable_failure(repo: Path) -> None:
     assert message.splitlines() == [
         "2 violation(s): imports cross the layers the wrong way",
         "  app/sync/drain.py:1: imports app.webhooks.translate, but app/sync/ may import only "
-        "app.ledger, app.rules, app.sync, app.worklist",
+        "app.ledger, app.logs, app.rules, app.sync, app.worklist",
         "  app/worklist.py:3: imports app.ledger.store, but app/worklist.py may import nothing of the project",
     ]
