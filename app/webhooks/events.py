@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MAX_EVENTS = 100  # HubSpot sends at most 100 events per request
 MAX_OCCURRED_AT = 253402300799999  # 9999-12-31T23:59:59.999Z in epoch milliseconds
+MAX_ID = 2**63 - 1  # HubSpot's ids are 64-bit; the ledger keeps them in 32 characters
+ObjectId = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
 class EventsInvalid(Exception):
@@ -27,19 +29,19 @@ class HubSpotEvent(BaseModel):
     occurredAt: int = Field(ge=0, le=MAX_OCCURRED_AT)  # noqa: N815
     appId: int | None = None  # noqa: N815
     attemptNumber: int | None = None  # noqa: N815
-    objectId: int | None = None  # noqa: N815
+    objectId: ObjectId | None = None  # noqa: N815
     objectTypeId: str | None = None  # noqa: N815
     changeSource: str | None = None  # noqa: N815
     sourceId: str | None = None  # noqa: N815
     changeFlag: str | None = None  # noqa: N815
     propertyName: str | None = Field(default=None, max_length=256)  # noqa: N815
     propertyValue: str | None = None  # noqa: N815
-    primaryObjectId: int | None = None  # noqa: N815
-    mergedObjectIds: list[int] = Field(default_factory=list)  # noqa: N815
-    newObjectId: int | None = None  # noqa: N815
+    primaryObjectId: ObjectId | None = None  # noqa: N815
+    mergedObjectIds: list[ObjectId] = Field(default_factory=list, max_length=100)  # noqa: N815
+    newObjectId: ObjectId | None = None  # noqa: N815
     associationType: str | None = None  # noqa: N815
-    fromObjectId: int | None = None  # noqa: N815
-    toObjectId: int | None = None  # noqa: N815
+    fromObjectId: ObjectId | None = None  # noqa: N815
+    toObjectId: ObjectId | None = None  # noqa: N815
     associationRemoved: bool | None = None  # noqa: N815
     isPrimaryAssociation: bool | None = None  # noqa: N815
 

@@ -79,6 +79,10 @@ def _read(endpoint: WebhookEndpoint, req: Request) -> bytes | Refusal:
     too_large = Refusal(413, "webhook.body-too-large", f"the body exceeds {endpoint.max_body_bytes} bytes", "size")
     if req.content_length is not None and req.content_length > endpoint.max_body_bytes:
         return too_large
+    if req.content_length is None and req.environ.get("wsgi.input_terminated"):
+        # A chunked body: werkzeug would quietly cut it at the limit, so read one byte past it ourselves.
+        body: bytes = req.environ["wsgi.input"].read(endpoint.max_body_bytes + 1)
+        return too_large if len(body) > endpoint.max_body_bytes else body
     try:
         return req.get_data(cache=False)
     except RequestEntityTooLarge:
