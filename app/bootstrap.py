@@ -97,6 +97,7 @@ class Container:
             batch_size=self.settings.drain_batch_size,
             debounce_seconds=self.settings.drain_debounce_seconds,
             claim_lease_seconds=self.settings.drain_claim_lease_seconds,
+            recheck_after_seconds=self.settings.hubspot_recheck_seconds,
             sleep=self.sleep,
         )
 

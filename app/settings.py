@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     hubspot_timezone: str = "UTC"  # the portal's time zone: HubSpot's daily limit resets at its midnight
     hubspot_connect_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
     hubspot_read_timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
+    # A contact write HubSpot never answered may still be applied late, over a newer write: look again this late.
+    hubspot_recheck_seconds: Annotated[float, Field(gt=0, le=86_400)] = 300.0
     database_url: str = Field(default="sqlite:///leadflow.db", repr=False)  # may carry a password
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", repr=False)
     leadflow_config: Path = Path("config")

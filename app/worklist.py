@@ -6,6 +6,8 @@ Redis is a work queue, never the record: everything here can be rebuilt from the
   earliest time, so a contact in a steady stream of events is still drained after the debounce).
 - `claimed` holds the ids a drain is working on, scored by the time the claim expires. A contact that is
   claimed stays out of other drains; a claim whose drain died expires and goes back to `dirty`.
+- `recheck` holds contacts to look at again later, scored by when: a write HubSpot never answered may still be
+  applied late, over a newer one. The reconciler moves those that are due into `dirty`.
 - `pending:<job>` keys make sure at most one drain (or resolve) job waits in the queue at a time.
 """
 
@@ -53,6 +55,7 @@ class Worklist:
         self._enqueue = enqueue
         self.dirty_key = f"{prefix}:dirty"
         self.claimed_key = f"{prefix}:claimed"
+        self.recheck_key = f"{prefix}:recheck"
         self.pending_prefix = f"{prefix}:pending:"
         self.stats_key = f"{prefix}:stats:webhook"
         self._claim = redis.register_script(CLAIM_SCRIPT)
@@ -63,6 +66,24 @@ class Worklist:
         members = {contact_id: at for contact_id in contact_ids}
         if members:
             self.redis.zadd(self.dirty_key, members, nx=True)
+
+    def recheck_later(self, contact_ids: Iterable[str], at: float) -> None:
+        """Have the reconciler mark these contacts dirty again at `at` (a later request keeps the later time)."""
+        members = {contact_id: at for contact_id in contact_ids}
+        if members:
+            self.redis.zadd(self.recheck_key, members, gt=True)
+
+    def take_due_rechecks(self, now: float) -> list[str]:
+        """Remove and return the contacts whose recheck is due."""
+        pipeline = self.redis.pipeline()
+        pipeline.zrangebyscore(self.recheck_key, "-inf", now)
+        pipeline.zremrangebyscore(self.recheck_key, "-inf", now)
+        due, _removed = pipeline.execute()
+        return [_text(contact_id) for contact_id in due]
+
+    def recheck_count(self) -> int:
+        """Return how many contacts wait for a recheck."""
+        return int(self.redis.zcard(self.recheck_key))
 
     def schedule(self, job: str, ttl_seconds: int = 300) -> bool:
         """Enqueue `job` unless one is already pending; return whether it was enqueued."""
@@ -104,6 +125,7 @@ class Worklist:
         if contact_ids:
             self.redis.zrem(self.dirty_key, *contact_ids)
             self.redis.zrem(self.claimed_key, *contact_ids)
+            self.redis.zrem(self.recheck_key, *contact_ids)
 
     def requeue_expired_claims(self, now: float) -> int:
         """Return the contacts of claims that expired (their drain died) to the dirty set."""

@@ -57,25 +57,29 @@ class Ledger:
         with self.engine.connect() as connection:
             return state.engagements_of(connection, contact_ids)
 
-    def record_assessed(
+    def record_drain(
         self,
         assessed: Sequence[AssessedContact],
         missing: Sequence[str],
         errors: Mapping[str, str],
         watermark: int,
         at: datetime,
+        done: Sequence[HandoverDone] = (),
+        transitions: Sequence[TransitionRecord] = (),
     ) -> None:
-        """Record a drain's outcome: new state, contacts HubSpot no longer has, refused writes.
+        """Record everything a drain did in one transaction: handovers done, transitions, state, processed signals.
 
+        One transaction, so a drain killed half-way records nothing and its re-run records everything once.
         Signals of refused contacts count as processed too: the refusal is recorded on the contact, and
         retrying it on every reconcile could not succeed until something about the contact changes.
         """
-        done = [contact.contact_id for contact in assessed]
         with self.engine.begin() as connection:
+            handovers.complete(connection, done, at)
+            handovers.record_transitions(connection, transitions)
             state.record_assessed(connection, assessed)
             state.mark_deleted(connection, missing, at)
             state.record_error(connection, errors)
-            state.mark_processed(connection, [*done, *missing], watermark, at)
+            state.mark_processed(connection, [*(c.contact_id for c in assessed), *missing], watermark, at)
 
     def states_of(self, contact_ids: Sequence[str]) -> dict[str, ContactStateRecord]:
         """Return the recorded state of these contacts."""

@@ -36,6 +36,7 @@ class DrainContext:
     claim_lease_seconds: float = 900.0
     sleep: Callable[[float], None] = field(default=time.sleep)
     handovers: Handovers | None = None
+    recheck_after_seconds: float = 300.0  # after an unanswered write, look at the contact again this much later
 
 
 @dataclass(frozen=True)

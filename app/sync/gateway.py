@@ -75,6 +75,10 @@ class HubSpotGateway(Protocol):
         """Associate (from id, to id, HUBSPOT_DEFINED type id) pairs; existing associations are left as they are."""
         ...
 
+    def uncertain_writes(self, object_type: str) -> set[str]:
+        """Return (and forget) the records whose update HubSpot left unanswered (it may apply it late)."""
+        ...
+
     def owners(self) -> list[Owner]:
         """Return every owner of the portal, active and archived (`active=False`)."""
         ...

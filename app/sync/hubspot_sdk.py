@@ -83,9 +83,16 @@ class SdkGateway:
         self._policy = policy or RetryPolicy()
         self._budget = budget
         self._observer = observer
+        self._uncertain: dict[str, set[str]] = {}
 
     def _call(
-        self, operation: str, request: Callable[..., tuple[T, int, Any]], *args: Any, subject: str = "", **kwargs: Any
+        self,
+        operation: str,
+        request: Callable[..., tuple[T, int, Any]],
+        *args: Any,
+        subject: str = "",
+        unanswered: Callable[[], None] | None = None,
+        **kwargs: Any,
     ) -> T:
         """Send `request` (an SDK `*_with_http_info` method) with retries, each attempt within the budget.
 
@@ -96,9 +103,15 @@ class SdkGateway:
         def send() -> tuple[T, int, Any]:
             return request(*args, _request_timeout=self._timeout, **kwargs)
 
-        return call_hubspot(described, lambda: self._attempt(operation, described, send), self._policy)
+        return call_hubspot(described, lambda: self._attempt(operation, described, send, unanswered), self._policy)
 
-    def _attempt(self, operation: str, described: str, send: Callable[[], tuple[T, int, Any]]) -> T:
+    def _attempt(
+        self,
+        operation: str,
+        described: str,
+        send: Callable[[], tuple[T, int, Any]],
+        unanswered: Callable[[], None] | None = None,
+    ) -> T:
         """Send one HTTP request: take a slot of the budget, then tell the budget and the observer how it went."""
         kind = request_kind(operation)
         slot = self._budget.acquire(kind) if self._budget is not None else None
@@ -115,6 +128,8 @@ class SdkGateway:
             if slot is not None and self._budget is not None:
                 self._budget.finished(slot)
             self._observe(operation, status, time.perf_counter() - started)
+            if status is None and unanswered is not None:
+                unanswered()  # HubSpot may still apply a request it never answered
         if self._budget is not None:
             self._budget.observe(headers)
         return data
@@ -223,7 +238,22 @@ class SdkGateway:
     def _send_updates(self, api_type: str, pending: Mapping[str, Mapping[str, str | None]]) -> Any:
         inputs = [SimplePublicObjectBatchInput(id=i, properties=props) for i, props in pending.items()]
         body = BatchInputSimplePublicObjectBatchInput(inputs=inputs)
-        return self._call(f"batch-update {api_type}", self._objects.update_with_http_info, api_type, body)
+        uncertain = self._uncertain.setdefault(api_type, set())
+        return self._call(
+            f"batch-update {api_type}",
+            self._objects.update_with_http_info,
+            api_type,
+            body,
+            unanswered=lambda: uncertain.update(pending),
+        )
+
+    def uncertain_writes(self, object_type: str) -> set[str]:
+        """Return (and forget) the records whose update went unanswered at least once since the last call.
+
+        HubSpot may apply such a request late, after a newer write of the same record: the caller checks them
+        again a little later.
+        """
+        return self._uncertain.pop(API_OBJECT_TYPES[object_type], set())
 
     def _send_upserts(self, api_type: str, id_property: str, pending: Mapping[str, Mapping[str, str]]) -> Any:
         inputs = [upsert_input(key, id_property, props) for key, props in pending.items()]

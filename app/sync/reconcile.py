@@ -1,7 +1,8 @@
 """The reconciler (run by the one `rq cron` process): Redis may lose work, the ledger never does.
 
 It gives expired drain claims back to the dirty set, marks contacts whose signals stayed unprocessed past a
-grace period dirty again, and schedules the resolver for waiting company and engagement-object signals.
+grace period dirty again, marks contacts whose recheck is due (after a write HubSpot never answered) dirty,
+and schedules the resolver for waiting company and engagement-object signals.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from app.worklist import Worklist
 class ReconcileReport:
     expired_claims: int
     remarked: int
+    rechecked: int
     waiting_objects: int
 
 
@@ -27,9 +29,13 @@ def reconcile(ledger: Ledger, worklist: Worklist, clock: Callable[[], datetime],
     expired = worklist.requeue_expired_claims(now.timestamp())
     stale = ledger.contacts_with_pending_signals(received_before=now - grace)
     worklist.mark_dirty(stale, now.timestamp())
+    rechecks = worklist.take_due_rechecks(now.timestamp())
+    worklist.mark_dirty(rechecks, now.timestamp())
     waiting = ledger.count_pending_object_signals(received_before=now - grace)
-    if expired or stale or worklist.dirty_count():
+    if expired or stale or rechecks or worklist.dirty_count():
         worklist.schedule("drain")
     if waiting:
         worklist.schedule("resolve")
-    return ReconcileReport(expired_claims=expired, remarked=len(stale), waiting_objects=waiting)
+    return ReconcileReport(
+        expired_claims=expired, remarked=len(stale), rechecked=len(rechecks), waiting_objects=waiting
+    )

@@ -69,13 +69,14 @@ def _score_contacts(ctx: DrainContext, contact_ids: Sequence[str]) -> DrainRepor
     written_at = ctx.clock()
     for contact_id, reason in refused.items():
         logger.error("drain.write-refused", extra={"contact_id": contact_id, "reason": reason})
-    ctx.ledger.complete_handovers(work.done, now)
-    ctx.ledger.record_transitions(work.transitions)
+    uncertain = ctx.gateway.uncertain_writes("contact")
+    if uncertain:  # a write HubSpot never answered may land late, over a newer one: look again later
+        ctx.worklist.recheck_later(sorted(uncertain), written_at.timestamp() + ctx.recheck_after_seconds)
     assessed = [
         _assessed(cid, company_of.get(cid), a, changed=cid in writes and cid not in refused, now=now)
         for cid, a in assessments.items()
     ]
-    ctx.ledger.record_assessed(assessed, missing, {**work.errors, **refused}, watermark, now)
+    ctx.ledger.record_drain(assessed, missing, {**work.errors, **refused}, watermark, now, work.done, work.transitions)
     written = [contact_id for contact_id in writes if contact_id not in refused]
     return DrainReport(
         claimed=len(contact_ids),

@@ -80,6 +80,22 @@ def test_a_timeout_is_retried(hubspot: tuple[Twin, FaultyHubSpot, SdkGateway]) -
     assert len(calls(faulty, BATCH_READ)) == 2
 
 
+def test_records_whose_update_went_unanswered_are_reported_once(
+    hubspot: tuple[Twin, FaultyHubSpot, SdkGateway],
+) -> None:
+    twin, faulty, gateway = hubspot
+    ids = contacts(twin, 3)
+    gateway.update_objects("contact", {ids[0]: {"firstname": "A"}})
+    assert gateway.uncertain_writes("contact") == set()  # answered: nothing to look at again
+
+    faulty.add(Fault("POST", BATCH_UPDATE, times=1, status=200, delay=1.0))  # times out, may still be applied
+    assert gateway.update_objects("contact", {ids[1]: {"firstname": "B"}, ids[2]: {"firstname": "C"}}) == {}
+    assert len(calls(faulty, BATCH_UPDATE)) == 3
+    assert gateway.uncertain_writes("company") == set()
+    assert gateway.uncertain_writes("contact") == {ids[1], ids[2]}
+    assert gateway.uncertain_writes("contact") == set()
+
+
 def test_a_rejected_request_is_not_retried_and_says_why_without_the_token(
     hubspot: tuple[Twin, FaultyHubSpot, SdkGateway],
 ) -> None:

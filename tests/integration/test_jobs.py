@@ -141,7 +141,7 @@ def contact_changed(key: str, contact_id: str, at: datetime) -> NewSignal:
 def last_seen_at(leadflow: Leadflow, contact_id: str, company_id: str) -> None:
     """Record in the ledger that the contact's last assessment found it at the company."""
     seen = AssessedContact(contact_id, company_id, 40, 0, 40, "B4", None, "", "m", leadflow.clock.now, True)
-    leadflow.container.ledger.record_assessed([seen], [], {}, leadflow.container.ledger.watermark(), leadflow.clock.now)
+    leadflow.container.ledger.record_drain([seen], [], {}, leadflow.container.ledger.watermark(), leadflow.clock.now)
 
 
 # The resolver
@@ -221,11 +221,11 @@ def test_contacts_whose_signals_stay_unprocessed_past_the_grace_period_are_marke
     leadflow.record(contact_changed("s1", "101", START), contact_changed("s2", "102", START))  # Redis lost the marks
 
     leadflow.clock.advance(timedelta(seconds=59))
-    assert jobs.reconcile() == {"expired_claims": 0, "remarked": 0, "waiting_objects": 0}
+    assert jobs.reconcile() == {"expired_claims": 0, "remarked": 0, "rechecked": 0, "waiting_objects": 0}
     assert (leadflow.dirty(), leadflow.queued()) == (set(), [])
 
     leadflow.clock.advance(timedelta(seconds=2))
-    assert jobs.reconcile() == {"expired_claims": 0, "remarked": 2, "waiting_objects": 0}
+    assert jobs.reconcile() == {"expired_claims": 0, "remarked": 2, "rechecked": 0, "waiting_objects": 0}
     assert leadflow.dirty() == {"101", "102"}
     assert leadflow.queued() == ["app.jobs.drain"]
     assert leadflow.worklist.oldest_dirty() == leadflow.clock.now.timestamp()
@@ -238,7 +238,7 @@ def test_a_processed_signal_is_not_marked_dirty_again(leadflow: Leadflow) -> Non
     leadflow.record(contact_changed("s1", "101", START))
     last_seen_at(leadflow, "101", "501")  # the drain recorded the contact: its signals are processed
     leadflow.clock.advance(timedelta(hours=1))
-    assert jobs.reconcile() == {"expired_claims": 0, "remarked": 0, "waiting_objects": 0}
+    assert jobs.reconcile() == {"expired_claims": 0, "remarked": 0, "rechecked": 0, "waiting_objects": 0}
     assert leadflow.queued() == []
 
 
@@ -258,10 +258,26 @@ def test_expired_claims_go_back_to_dirty(leadflow: Leadflow) -> None:
     assert leadflow.queued() == ["app.jobs.drain"]
 
 
+def test_contacts_to_recheck_are_marked_dirty_once_their_recheck_is_due(leadflow: Leadflow) -> None:
+    start = START.timestamp()
+    leadflow.worklist.recheck_later(["301"], at=start + 60)  # a write of 301 went unanswered
+    leadflow.worklist.recheck_later(["301"], at=start + 30)  # an earlier time does not bring the recheck forward
+    leadflow.worklist.recheck_later(["302"], at=start + 10)
+
+    leadflow.clock.advance(timedelta(seconds=30))
+    assert jobs.reconcile()["rechecked"] == 1
+    assert (leadflow.dirty(), leadflow.queued()) == ({"302"}, ["app.jobs.drain"])
+
+    leadflow.clock.advance(timedelta(seconds=30))
+    assert jobs.reconcile()["rechecked"] == 1
+    assert leadflow.dirty() == {"301", "302"}
+    assert jobs.reconcile()["rechecked"] == 0  # taken once
+
+
 def test_company_and_meeting_signals_waiting_past_the_grace_period_schedule_the_resolver(leadflow: Leadflow) -> None:
     leadflow.record(company_changed("c1", "501", START), meeting_created("m1", "9001", START))
     leadflow.clock.advance(timedelta(seconds=leadflow.container.settings.reconcile_grace_seconds + 1))
-    assert jobs.reconcile() == {"expired_claims": 0, "remarked": 0, "waiting_objects": 2}
+    assert jobs.reconcile() == {"expired_claims": 0, "remarked": 0, "rechecked": 0, "waiting_objects": 2}
     assert leadflow.queued() == ["app.jobs.resolve"]
 
 

@@ -85,7 +85,7 @@ def test_a_merge_moves_signals_and_engagements_to_the_survivor_without_doubling(
     ledger.record_intake(
         Intake(signals=(signal("a", "101", ("demo_request",)), signal("b", "102", ("demo_request",)))), NOW
     )
-    ledger.record_assessed([assessed("102")], [], {}, ledger.watermark(), NOW)
+    ledger.record_drain([assessed("102")], [], {}, ledger.watermark(), NOW)
     ledger.record_intake(Intake(merges=(Merge("101", ("102",)),)), NOW)
     engagements = ledger.engagements_of(["101", "102"])
     assert list(engagements) == ["101"]
@@ -96,7 +96,7 @@ def test_a_merge_moves_signals_and_engagements_to_the_survivor_without_doubling(
 
 def test_a_privacy_deletion_removes_every_row_of_the_contact(ledger: Ledger) -> None:
     ledger.record_intake(Intake(signals=(signal("a", "101", ("demo_request",)), signal("b", "202"))), NOW)
-    ledger.record_assessed([assessed("101")], [], {}, ledger.watermark(), NOW)
+    ledger.record_drain([assessed("101")], [], {}, ledger.watermark(), NOW)
     result = ledger.record_intake(Intake(signals=(signal("c", "101"),), forgotten=("101",)), NOW)
     assert result.forgotten == frozenset({"101"})
     assert result.dirty_contacts == frozenset()
@@ -109,7 +109,7 @@ def test_recording_a_drain_marks_only_signals_up_to_the_watermark_processed(ledg
     ledger.record_intake(Intake(signals=(signal("a"),)), NOW)
     watermark = ledger.watermark()
     ledger.record_intake(Intake(signals=(signal("b"),)), NOW)
-    ledger.record_assessed([assessed("101", company="501")], [], {}, watermark, NOW)
+    ledger.record_drain([assessed("101", company="501")], [], {}, watermark, NOW)
     assert ledger.counts().pending_signals == 1
     state = ledger.states_of(["101"])["101"]
     assert (state.fit, state.grade, state.company_id, state.changed_at) == (40, "B3", "501", NOW)
@@ -117,25 +117,25 @@ def test_recording_a_drain_marks_only_signals_up_to_the_watermark_processed(ledg
 
 
 def test_changed_at_moves_only_when_leadflow_changed_what_hubspot_shows(ledger: Ledger) -> None:
-    ledger.record_assessed([assessed("101")], [], {}, 0, NOW)
+    ledger.record_drain([assessed("101")], [], {}, 0, NOW)
     later = NOW + timedelta(hours=1)
     unchanged = AssessedContact("101", None, 40, 10, 50, "B3", None, "+25 Target industry", "m1", later, False)
-    ledger.record_assessed([unchanged], [], {}, 0, later)
+    ledger.record_drain([unchanged], [], {}, 0, later)
     state = ledger.states_of(["101"])["101"]
     assert (state.assessed_at, state.changed_at) == (later, NOW)
 
 
 def test_contacts_hubspot_no_longer_has_are_marked_deleted(ledger: Ledger) -> None:
     ledger.record_intake(Intake(signals=(signal("a"),)), NOW)
-    ledger.record_assessed([assessed("101")], [], {}, ledger.watermark(), NOW)
+    ledger.record_drain([assessed("101")], [], {}, ledger.watermark(), NOW)
     ledger.record_intake(Intake(signals=(signal("b", kind="contact.deleted"),)), NOW)
-    ledger.record_assessed([], ["101"], {}, ledger.watermark(), NOW)
+    ledger.record_drain([], ["101"], {}, ledger.watermark(), NOW)
     assert ledger.states_of(["101"])["101"].deleted_at == NOW
     assert ledger.counts().pending_signals == 0
 
 
 def test_a_refused_write_is_recorded_on_the_contact(ledger: Ledger) -> None:
-    ledger.record_assessed([assessed("101")], [], {"101": "VALIDATION_ERROR: bad option"}, 0, NOW)
+    ledger.record_drain([assessed("101")], [], {"101": "VALIDATION_ERROR: bad option"}, 0, NOW)
     assert ledger.states_of(["101"])["101"].last_error == "VALIDATION_ERROR: bad option"
 
 
@@ -156,7 +156,7 @@ def test_forgetting_a_contact_erases_every_row_and_keeps_only_counts(ledger: Led
     from tests.integration.test_ledger_handovers import round_robin
 
     ledger.record_intake(Intake(signals=(signal("a", "101", ("demo_request",)), signal("b", "202"))), NOW)
-    ledger.record_assessed([assessed("101")], [], {}, ledger.watermark(), NOW)
+    ledger.record_drain([assessed("101")], [], {}, ledger.watermark(), NOW)
     ledger.reserve_handovers([HandoverRequest("101-mql-1", "101", "mql", 1)], round_robin, NOW)
     ledger.record_transitions([TransitionRecord("101", None, "mql", NOW, 1, "m")])
     rows = ledger.forget(["101"], "forget", NOW)
@@ -193,8 +193,8 @@ def test_a_merge_moves_handovers_and_transitions_to_the_survivor(ledger: Ledger)
 def test_retention_prunes_old_processed_signals_and_contacts_deleted_long_ago(ledger: Ledger) -> None:
     old = NOW - timedelta(days=120)
     ledger.record_intake(Intake(signals=(signal("a", "101", ("demo_request",)), signal("b", "202"))), old)
-    ledger.record_assessed([assessed("101"), assessed("202")], [], {}, ledger.watermark(), old)
-    ledger.record_assessed([], ["202"], {}, ledger.watermark(), old)  # HubSpot deleted 202 long ago
+    ledger.record_drain([assessed("101"), assessed("202")], [], {}, ledger.watermark(), old)
+    ledger.record_drain([], ["202"], {}, ledger.watermark(), old)  # HubSpot deleted 202 long ago
     ledger.record_intake(Intake(signals=(signal("c", "303"),)), NOW)  # recent and unprocessed: kept
     signals, contacts = ledger.prune(NOW - timedelta(days=90), NOW - timedelta(days=90), NOW)
     assert (signals, contacts) == (2, 1)  # both old processed signals; then 202, deleted long ago

@@ -101,7 +101,7 @@ def test_only_the_first_answer_of_sales_is_recorded(ledger: Ledger) -> None:
 
 
 def test_recycling_starts_the_next_cycle_and_both_cycles_stay(ledger: Ledger) -> None:
-    ledger.record_assessed([AssessedContact("101", None, 60, 30, 90, "B2", "mql", "", "m", NOW, True)], [], {}, 0, NOW)
+    ledger.record_drain([AssessedContact("101", None, 60, 30, 90, "B2", "mql", "", "m", NOW, True)], [], {}, 0, NOW)
     ledger.reserve_handovers([request("101")], round_robin, NOW)
     ledger.record_feedback("101-mql-1", "rejected", "bad timing", NOW)
     assert ledger.recycle("101-mql-1", "101", NOW) == 2

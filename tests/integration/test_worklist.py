@@ -97,12 +97,13 @@ def test_a_failed_enqueue_leaves_no_pending_flag(redis_client: redis.Redis) -> N
     assert redis_client.get("test:pending:drain") is None
 
 
-def test_forgetting_a_contact_removes_it_from_dirty_and_claimed(redis_client: redis.Redis) -> None:
+def test_forgetting_a_contact_removes_it_from_dirty_claimed_and_recheck(redis_client: redis.Redis) -> None:
     work = worklist(redis_client)
     work.mark_dirty(["1", "2"], at=1.0)
     work.claim(1, ready_before=10.0, now=10.0, lease_until=1000.0)
-    work.forget(["1", "2"])
-    assert (work.dirty_count(), work.claimed_count()) == (0, 0)
+    work.recheck_later(["1", "3"], at=5.0)
+    work.forget(["1", "2", "3"])
+    assert (work.dirty_count(), work.claimed_count(), work.take_due_rechecks(100.0)) == (0, 0, [])
 
 
 def test_webhook_event_counts_add_up(redis_client: redis.Redis) -> None:
