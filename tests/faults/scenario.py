@@ -1,4 +1,4 @@
-"""The fault suite's fixed scenario: a seeded portal of 200 contacts at 60 companies and what its buyers do.
+"""The fault suite's fixed scenario: a seeded portal of 300 contacts at 90 companies and what its buyers do.
 
 Everything is derived from `SEED`, so every run builds the same portal (the same labels, properties and
 associations) and plays the same changes. The changes go through the twin's Python API as HubSpot's own
@@ -9,11 +9,12 @@ contact crosses at most one stage threshold, and only with its last change of th
 webhooks arrive in and however the drains cut the work, a contact passes through the same stages and so gets the
 same handovers. That is what lets a faulted run be compared with the clean one.
 
-- `arrive`: 200 contacts are imported, each with its primary company (Leadflow scores their fit).
-- `engage`: 70 contacts download a whitepaper and request a demo (MQL where the fit allows), 60 click
+- `arrive`: 300 contacts are imported, each with its primary company (Leadflow scores their fit); three of the
+  future SQLs and one quiet contact already have an owner.
+- `engage`: 105 contacts download a whitepaper and request a demo (MQL where the fit allows), 90 click
   newsletters or view pricing, the contacts of two companies outside the target industries convert too.
-- `qualify`: 28 of the MQLs download two more whitepapers and register for a webinar (SQL where the fit allows,
-  blocked where a phone number is missing), 10 book a meeting, 3 unsubscribe, the cold contacts go on.
+- `qualify`: 42 of the MQLs download two more whitepapers and register for a webinar (SQL where the fit allows,
+  blocked where a phone number is missing), 15 book a meeting, 4 unsubscribe, the cold contacts go on.
 - `switch`: the two companies move into a target industry, so their engaged contacts become MQLs.
 - `answer`: sales accept some MQL handovers and reject others (a rejection recycles the lead).
 """
@@ -30,8 +31,8 @@ from hubspot_twin.changes import ChangeSource
 from hubspot_twin.simulator.portal import SALES_TEAM
 
 SEED = 20261
-CONTACTS = 200
-COMPANIES = 60
+CONTACTS = 300
+COMPANIES = 90
 
 IMPORT = ChangeSource("IMPORT", "import-1")
 FORM = ChangeSource("FORM", "form-submission")
@@ -107,6 +108,7 @@ class Design:
     unsubscribing: tuple[str, ...]
     meetings: tuple[str, ...]
     switching: tuple[str, ...]  # the contacts of the companies that change industry
+    owned: tuple[str, ...]  # contacts imported with an owner already (routing keeps it)
 
 
 def design(seed: int = SEED) -> Design:
@@ -119,16 +121,18 @@ def design(seed: int = SEED) -> Design:
         contacts.append(_contact(rng, index, company, switching=index < 8))
     labels = [c.label for c in contacts[8:]]
     rng.shuffle(labels)
-    mql, cold, _quiet = labels[:70], labels[70:130], labels[130:]
+    mql, cold, quiet = labels[:105], labels[105:195], labels[195:]
+    sql = sorted(rng.sample(mql, 42))
     return Design(
         companies=tuple(companies),
         contacts=tuple(contacts),
         mql=tuple(sorted(mql)),
-        sql=tuple(sorted(rng.sample(mql, 28))),
+        sql=tuple(sql),
         cold=tuple(sorted(cold)),
-        unsubscribing=tuple(sorted(rng.sample(cold, 3))),
-        meetings=tuple(sorted(rng.sample(mql, 10))),
+        unsubscribing=tuple(sorted(rng.sample(cold, 4))),
+        meetings=tuple(sorted(rng.sample(mql, 15))),
         switching=tuple(c.label for c in contacts[:8]),
+        owned=(*sql[:3], min(quiet)),
     )
 
 
@@ -213,7 +217,7 @@ def _arrive(portal: Portal) -> Iterator[Callable[[], None]]:
 
         def create(spec: ContactSpec = spec) -> None:
             properties = dict(spec.properties)
-            if spec.label in ("c020", "c021", "c022"):  # already owned: keep-owner
+            if spec.label in portal.design.owned:  # already owned: keep-owner
                 properties["hubspot_owner_id"] = portal.owners["jonas.berger@example.com"]
             contact_id = portal.twin.create_object("contacts", properties, source=IMPORT)
             portal.contacts[spec.label] = contact_id

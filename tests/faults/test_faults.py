@@ -156,7 +156,11 @@ def test_a_worker_killed_in_the_middle_of_a_drain_and_replaced_ends_like_the_cle
                     f"{killed['claims']} claims, {killed['tasks']} tasks created; a new worker started; "
                     f"{run.stats.reconcile['expired_claims']} expired claims returned by "
                     f"{run.stats.reconcile['runs']} reconcile jobs")  # fmt: skip
-        assert run.stats.reconcile["expired_claims"] >= 1
+        # The dead drain's claims come back either through the reconciler (expired claims) or, when a later
+        # webhook or the reconciler's ledger pass marks the contact dirty again, through a new drain's claim
+        # once the lease has run out; which path wins is a race, that none is left behind is not.
+        assert isinstance(killed["claims"], int) and killed["claims"] >= 1
+        assert run.container.worklist.claimed_count() == 0
         count = f"1 kill ({killed['claims']} claims held)"
         check(run, clean_run, "worker SIGKILLed mid-drain", count, injected, report)
 
@@ -254,7 +258,7 @@ def test_two_workers_draining_concurrently_end_like_the_clean_run(
 def test_a_contact_write_hubspot_applies_after_its_timeout_does_not_outlive_a_newer_write(
     faults_config: Path, tmp_path: Path
 ) -> None:
-    label = "c022"  # an SQL of the clean run: MQL with the `engage` forms, SQL with the `qualify` ones
+    label = "c059"  # an SQL of the clean run: MQL with the `engage` forms, SQL with the `qualify` ones
     # the reconciler runs as `leadflow clock` runs it; the recheck comes after the late write has landed
     knobs = Knobs(settings={"hubspot_read_timeout": 1.0, "hubspot_recheck_seconds": 10}, reconcile_every=1.0)
     with target("sqlite", tmp_path, faults_config) as where, Run("late-write", where, knobs) as run:
