@@ -22,7 +22,7 @@ class HubSpotEvent(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="allow", coerce_numbers_to_str=True)
 
-    subscriptionType: str = Field(min_length=1, max_length=128)  # noqa: N815 (HubSpot's field names)
+    subscriptionType: str = Field(min_length=1, max_length=128, strict=True)  # noqa: N815 (HubSpot's field names)
     eventId: int  # noqa: N815
     subscriptionId: int  # noqa: N815
     portalId: int  # noqa: N815
@@ -42,8 +42,8 @@ class HubSpotEvent(BaseModel):
     associationType: str | None = None  # noqa: N815
     fromObjectId: ObjectId | None = None  # noqa: N815
     toObjectId: ObjectId | None = None  # noqa: N815
-    associationRemoved: bool | None = None  # noqa: N815
-    isPrimaryAssociation: bool | None = None  # noqa: N815
+    associationRemoved: bool | None = Field(default=None, strict=True)  # noqa: N815
+    isPrimaryAssociation: bool | None = Field(default=None, strict=True)  # noqa: N815
 
 
 def parse_events(body: bytes) -> list[HubSpotEvent]:

@@ -40,6 +40,15 @@ def test_every_captured_hubspot_payload_parses(fixture: Path) -> None:
             b'[{"subscriptionType": "x", "eventId": "one", "subscriptionId": 1, "portalId": 1, "occurredAt": 5}]',
             "eventId",
         ),
+        (  # found by the edge fuzzing: a number is no subscription type, nor 0 a boolean
+            b'[{"subscriptionType": 0, "eventId": 1, "subscriptionId": 1, "portalId": 1, "occurredAt": 5}]',
+            "subscriptionType: Input should be a valid string",
+        ),
+        (
+            b'[{"subscriptionType": "contact.associationChange", "eventId": 1, "subscriptionId": 1, "portalId": 1,'
+            b' "occurredAt": 5, "associationRemoved": 0}]',
+            "associationRemoved: Input should be a valid boolean",
+        ),
     ],
 )
 def test_a_malformed_body_is_refused_with_what_is_wrong(body: bytes, message: str) -> None:
