@@ -24,6 +24,14 @@ class IntakeRejected(Exception):
 
 
 @dataclass(frozen=True)
+class TranslatedBatch:
+    """A batch's events as the ledger sees them, and the translation outcomes to count (`accepted:<type>`, …)."""
+
+    intake: Intake
+    outcomes: dict[str, int]
+
+
+@dataclass(frozen=True)
 class IntakeReport:
     result: IntakeResult
     outcomes: dict[str, int]
@@ -46,10 +54,21 @@ class WebhookIntake:
 
     def accept(self, events: Sequence[HubSpotEvent]) -> IntakeReport:
         """Store the events' signals (the durable step), then mark their contacts dirty (best effort)."""
+        return self.record(self.translate(events))
+
+    def translate(self, events: Sequence[HubSpotEvent]) -> TranslatedBatch:
+        """Translate every event of the batch, or raise `IntakeRejected` naming the first malformed one."""
         translated = [self._translate(index, event) for index, event in enumerate(events)]
+        counts = Counter(
+            f"{item.outcome}:{event.subscriptionType}" for event, item in zip(events, translated, strict=True)
+        )
+        return TranslatedBatch(_combine(translated), dict(counts))
+
+    def record(self, batch: TranslatedBatch) -> IntakeReport:
+        """Commit a translated batch to the ledger, then update the worklist and the event counts."""
         now = self.clock()
-        result = self.ledger.record_intake(_combine(translated), received_at=now)
-        outcomes = _outcomes(events, translated, result)
+        result = self.ledger.record_intake(batch.intake, received_at=now)
+        outcomes = _outcomes(batch.outcomes, result)
         self._update_worklist(result, outcomes, now)
         return IntakeReport(result, outcomes)
 
@@ -81,10 +100,8 @@ def _combine(translated: Sequence[Translated]) -> Intake:
     )
 
 
-def _outcomes(events: Sequence[HubSpotEvent], translated: Sequence[Translated], result: IntakeResult) -> dict[str, int]:
-    counts: Counter[str] = Counter()
-    for event, item in zip(events, translated, strict=True):
-        counts[f"{item.outcome}:{event.subscriptionType}"] += 1
+def _outcomes(translated: dict[str, int], result: IntakeResult) -> dict[str, int]:
+    counts: Counter[str] = Counter(translated)
     counts["duplicate"] += result.duplicates
     counts["stored"] += result.stored
     return {key: value for key, value in counts.items() if value}
