@@ -201,3 +201,23 @@ def test_retention_prunes_old_processed_signals_and_contacts_deleted_long_ago(le
     assert [e.type for e in ledger.engagements_of(["101"])["101"]] == ["demo_request"]  # engagements stay
     assert ledger.states_of(["202"]) == {}
     assert ledger.counts().signals == 1
+
+
+def test_a_full_batch_is_stored_once_with_its_payloads_and_times_intact(ledger: Ledger) -> None:
+    ledger.record_intake(Intake(signals=(signal("k0", contact="100"),)), NOW)
+    payloads = [
+        {"eventId": i, "propertyValue": f'Whitepaper: "Lean" \\ 4.0 — {i}', "ids": [i, None]} for i in range(100)
+    ]
+    batch = [
+        signal(f"k{i}", contact=None if i % 10 == 0 else str(100 + i), types=("demo_request",) * (i % 2), payload=p)
+        for i, p in enumerate(payloads)
+    ]
+    result = ledger.record_intake(Intake(signals=(*batch, batch[7])), NOW)
+    assert (result.stored, result.duplicates, result.pending_objects) == (99, 2, 9)
+    assert result.dirty_contacts == frozenset(str(100 + i) for i in range(1, 100) if i % 10)
+    counts = ledger.counts()
+    assert (counts.signals, counts.engagements, counts.pending_signals) == (100, 50, 100)
+    waiting = {s.payload["eventId"]: s for s in ledger.pending_object_signals()}
+    assert waiting[30].payload == payloads[30]
+    assert waiting[30].occurred_at == NOW - timedelta(hours=1)
+    assert [e.occurred_at for e in ledger.engagements_of(["101"])["101"]] == [NOW - timedelta(hours=1)]
