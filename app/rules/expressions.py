@@ -82,6 +82,28 @@ def literal_values(condition: Condition, symbol: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def required_literals(condition: Condition) -> tuple[tuple[str, str], ...]:
+    """Return the (name, string) equalities the whole expression requires: `x == 'a' and …` needs x to be 'a'.
+
+    Only the conjuncts of a top-level `and` chain count; a condition with an `or` at the top requires nothing.
+    """
+    required: list[tuple[str, str]] = []
+    pending: list[object] = [getattr(condition.rule.statement, "expression", None)]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, rule_ast.LogicExpression) and node.type == "and":
+            pending.extend((node.right, node.left))
+        elif isinstance(node, rule_ast.ComparisonExpression) and node.type == "eq":
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                if _is_plain_symbol(side) and isinstance(other, rule_ast.StringExpression):
+                    required.append((side.name, other.value))
+    return tuple(required)
+
+
+def _is_plain_symbol(node: object) -> bool:
+    return isinstance(node, rule_ast.SymbolExpression) and node.scope is None
+
+
 def _string_against(side: object, other: object, symbol: str) -> set[str]:
     return {other.value} if _is_symbol(side, symbol) and isinstance(other, rule_ast.StringExpression) else set()
 

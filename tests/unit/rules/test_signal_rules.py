@@ -161,3 +161,40 @@ def test_the_rules_say_which_properties_and_object_types_they_watch(default_sign
         "recent_conversion_event_name", "hs_email_last_click_date", "hs_analytics_last_url", "hs_email_optout"
     }  # fmt: skip
     assert default_signals.watched("object.creation", "objectTypeId") == {"0-47", "0-48"}
+
+
+def test_rules_ruled_out_by_their_property_name_give_what_evaluating_every_rule_gives(
+    default_signals: SignalRules,
+) -> None:
+    events = [
+        conversion("Demo webinar"),
+        conversion(None),
+        {"subscriptionType": "contact.propertyChange", "propertyName": "jobtitle", "propertyValue": "Demo"},
+        {"subscriptionType": "contact.propertyChange", "propertyValue": "Whitepaper"},
+        {"subscriptionType": "contact.propertyChange", "propertyName": 7, "propertyValue": "demo"},
+        {"subscriptionType": "object.creation", "objectTypeId": "0-47", "objectId": 5},
+        {"subscriptionType": "object.creation", "objectTypeId": "0-2", "objectId": 5},
+    ]
+    for event in events:
+        candidates = [r for r in default_signals.rules if r.subscription == event["subscriptionType"]]
+        every = tuple(dict.fromkeys(r.event for r in candidates if r.condition.matches(event)))
+        assert default_signals.engagement_types(event) == every
+
+
+def test_a_rule_whose_property_test_sits_under_an_or_is_always_evaluated() -> None:
+    rules = parse_signal_rules(
+        textwrap.dedent(
+            """
+            rules:
+              - {id: either, subscription: contact.propertyChange, when: "propertyName == 'a' or propertyValue == 'x'",
+                 event: demo_request}
+              - {id: both, subscription: contact.propertyChange, when: "propertyValue == 'x' and 'b' == propertyName",
+                 event: webinar_registration}
+            """
+        ),
+        FILE,
+    )
+    event = {"subscriptionType": "contact.propertyChange", "propertyName": "c", "propertyValue": "x"}
+    assert rules.engagement_types(event) == ("demo_request",)
+    assert rules.engagement_types({**event, "propertyName": "b"}) == ("demo_request", "webinar_registration")
+    assert rules.engagement_types({**event, "propertyValue": "y"}) == ()
