@@ -33,7 +33,7 @@ def merge(store: Store, otype: ObjectType, primary_id: str, merged_id: str, *, s
             raise HubSpotError(400, f"Cannot merge {otype.singular} {primary.id} with itself")
         node = (otype.name, primary.id)
         store.links.move((otype.name, merged.id), node)
-        del store.objects[otype.name][merged.id]
+        store.remove(merged)
         for alias, target in list(store.merged_ids.items()):
             if target == merged.id:
                 store.merged_ids[alias] = primary.id
@@ -42,7 +42,7 @@ def merge(store: Store, otype: ObjectType, primary_id: str, merged_id: str, *, s
         if otype is CONTACTS:
             values["associatedcompanyid"] = store.links.primary_company(node)
         now = store.now()
-        primary.apply({**values, otype.modified_property: now}, now)
+        store.write(primary, {**values, otype.modified_property: now}, now)
         store.publish(record_change("merged", otype.name, primary.id, store.now_ms(), source, merged_ids=(merged.id,)))
         store.sync_company_ids(store.links.graph.neighbours(node, "contacts"), source)
         return primary
@@ -75,7 +75,7 @@ def gdpr_delete(store: Store, object_id: str, *, id_property: str | None, source
         if contact is None:
             raise not_found()
         dropped = store.links.drop(("contacts", contact.id))
-        del store.objects["contacts"][contact.id]
+        store.remove(contact)
         for alias in [a for a, target in store.merged_ids.items() if target == contact.id]:
             del store.merged_ids[alias]
         store.publish(record_change("privacy_deleted", "contacts", contact.id, store.now_ms(), source))

@@ -4,7 +4,9 @@ Every public method takes the lock, so the threaded server and the Python API ca
 checked by ``WriteRules`` (HubSpot's value and portal rules) and associations by ``Links``; batch operations
 (``batches.py``, ``upserts.py``) use ``prepare_*``/``commit_*`` under the lock to check a whole batch before changing
 anything. Every committed change is published to ``feed`` (see ``changes.py``) while the lock is held, after the
-state has changed; every mutation therefore names its ``source``.
+state has changed; every mutation therefore names its ``source``. Indexes (``indexes.py``) follow every record
+added, written, archived or removed, so that paging, id and unique-value lookups cost the same in any portal: every
+change to a record goes through ``commit_create``, ``write``, ``archive`` or ``remove``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from hubspot_twin.change_events import pair_change, record_change
 from hubspot_twin.changes import Change, ChangeFeed, ChangeSource
 from hubspot_twin.errors import HubSpotError, not_found
 from hubspot_twin.graph import Node
+from hubspot_twin.indexes import RecordIds, ValueIndex
 from hubspot_twin.links import Links, PairChange, touched
 from hubspot_twin.model import CrmObject
 from hubspot_twin.owners import Owners
@@ -58,10 +61,12 @@ class Store:
             self.schema = Schema(now)
             self.objects: dict[str, dict[str, CrmObject]] = {t.name: {} for t in OBJECT_TYPES}
             self.links = Links(self.objects)
+            self.ids = RecordIds(self.objects)
+            self.values = ValueIndex(self.objects)
             self.owners = Owners()
             self.pipelines = Pipelines()
             self.merged_ids: dict[str, str] = {}  # id of a merged record → id of the record it lives on in
-            self.rules = WriteRules(self.schema, self.owners, self.pipelines, self.objects)
+            self.rules = WriteRules(self.schema, self.owners, self.pipelines, self.values)
             self._next_id = FIRST_ID
 
     def now(self) -> str:
@@ -95,19 +100,17 @@ class Store:
             records = self.objects[otype.name]
             if id_property and id_property != "hs_object_id":
                 definitions = self.schema.definitions(otype)
-                return find_by_value(records.values(), otype, definitions, id_property, object_id, archived)
+                return find_by_value(self.values, otype, definitions, id_property, object_id, archived)
             key = object_id.lstrip("0") if object_id.isdigit() else object_id
             found = records.get(self.merged_ids.get(key, key))
             return found if found is not None and found.archived == archived else None
 
     def page(self, otype: ObjectType, after: int, limit: int, archived: bool) -> tuple[list[CrmObject], str | None]:
         """Return up to ``limit`` records from id ``after`` on, and the cursor of the next page."""
-        with self.lock:
-            rows = sorted(
-                (o for o in self.objects[otype.name].values() if o.archived == archived and int(o.id) >= after),
-                key=lambda o: int(o.id),
-            )
         size = max(1, min(limit, MAX_PAGE_SIZE))
+        with self.lock:
+            records = self.objects[otype.name]
+            rows = [records[str(i)] for i in self.ids.of(otype.name, archived=archived).starting_at(after, size + 1)]
         return rows[:size], (rows[size].id if len(rows) > size else None)
 
     # Creating ----------------------------------------------------------------------------------------------
@@ -143,8 +146,9 @@ class Store:
             links.setdefault(target, set()).add(kind)
         return NewObject(otype, values, links)
 
-    def commit_create(self, new: NewObject, source: ChangeSource) -> CrmObject:
-        """Store a validated create under the next id, make its associations and publish both."""
+    def commit_create(self, new: NewObject, source: ChangeSource, *, publish: bool = True) -> CrmObject:
+        """Store a validated create under the next id, make its associations and publish both (unless a seed
+        asks not to: ``publish=False``)."""
         now = self.now()
         object_id = str(self._next_id)
         self._next_id += 1
@@ -152,7 +156,10 @@ class Store:
         system = {new.otype.modified_property: now, "hs_object_id": object_id}
         obj.apply({new.otype.created_property: now, **new.values, **system}, now)
         self.objects[new.otype.name][object_id] = obj
-        self.publish(record_change("created", obj.object_type, obj.id, self.now_ms(), source, obj.properties))
+        self.ids.added(obj)
+        self.values.added(obj)
+        if publish:
+            self.publish(record_change("created", obj.object_type, obj.id, self.now_ms(), source, obj.properties))
         for target, kinds in new.links.items():
             self.publish_links(self.links.add((new.otype.name, object_id), target, kinds), source)
         return obj
@@ -187,7 +194,7 @@ class Store:
         if not changed:
             return False
         now = self.now()
-        obj.apply({**changed, resolve(obj.object_type).modified_property: now}, now)
+        self.write(obj, {**changed, resolve(obj.object_type).modified_property: now}, now)
         self.publish(record_change("updated", obj.object_type, obj.id, self.now_ms(), source, changed))
         return True
 
@@ -199,10 +206,23 @@ class Store:
                 return False
             obj.archived, obj.archived_at = True, self.now()
             obj.updated_at = obj.archived_at
+            self.ids.archived(obj)
             dropped = self.links.drop((otype.name, obj.id))
             self.publish(record_change("archived", otype.name, obj.id, self.now_ms(), source))
             self.sync_company_ids(touched(dropped), source)
             return True
+
+    def write(self, obj: CrmObject, values: Values, now: str, *, touch: bool = True) -> None:
+        """Store values of a record with their history (None clears), keeping the indexes current."""
+        before = {name: obj.properties.get(name) for name in values}
+        obj.apply(values, now, touch=touch)
+        self.values.changed(obj, before)
+
+    def remove(self, obj: CrmObject) -> None:
+        """Take a record out of the portal for good (merged into another, or deleted for GDPR)."""
+        del self.objects[obj.object_type][obj.id]
+        self.ids.removed(obj)
+        self.values.removed(obj)
 
     # Associations ------------------------------------------------------------------------------------------
 
@@ -231,13 +251,14 @@ class Store:
         """Hand a committed change to the feed's listeners."""
         self.feed.publish(change)
 
-    def publish_links(self, changes: list[PairChange], source: ChangeSource) -> None:
-        """Publish association changes, then the ``associatedcompanyid`` changes they caused."""
-        for change in changes:
+    def publish_links(self, changes: list[PairChange], source: ChangeSource, *, publish: bool = True) -> None:
+        """Publish association changes, then the ``associatedcompanyid`` changes they caused (``publish=False``:
+        make those changes without publishing anything, as a seed does)."""
+        for change in changes if publish else ():
             self.publish(pair_change(change, self.now_ms(), source))
-        self.sync_company_ids(touched(changes), source)
+        self.sync_company_ids(touched(changes), source, publish=publish)
 
-    def sync_company_ids(self, nodes: Iterable[Node], source: ChangeSource) -> None:
+    def sync_company_ids(self, nodes: Iterable[Node], source: ChangeSource, *, publish: bool = True) -> None:
         """Make each contact's ``associatedcompanyid`` follow its primary company, publishing what changed."""
         for node in sorted({n for n in nodes if n[0] == "contacts"}):
             record = self.objects["contacts"].get(node[1])
@@ -245,6 +266,7 @@ class Store:
                 continue
             primary = self.links.primary_company(node)
             if primary != record.properties.get("associatedcompanyid"):
-                record.apply({"associatedcompanyid": primary}, self.now(), touch=False)
                 changed = {"associatedcompanyid": primary}
-                self.publish(record_change("updated", "contacts", record.id, self.now_ms(), source, changed))
+                self.write(record, changed, self.now(), touch=False)
+                if publish:
+                    self.publish(record_change("updated", "contacts", record.id, self.now_ms(), source, changed))

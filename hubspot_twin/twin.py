@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
-from hubspot_twin import merges
+from hubspot_twin import merges, seeding
 from hubspot_twin.api.http import TwinContext
 from hubspot_twin.app import create_app
 from hubspot_twin.catalog import CONTACTS, resolve
@@ -84,6 +84,42 @@ class Twin:
         inline = list(associations) if associations is not None else None
         return self.store.create(resolve(object_type), dict(properties), inline, system=system, source=source).id
 
+    def bulk_create(
+        self,
+        object_type: str,
+        properties_list: Iterable[Mapping[str, Any]],
+        *,
+        system: bool = False,
+        publish: bool = False,
+        source: ChangeSource = CRM_UI,
+    ) -> list[str]:
+        """Create many records at once, each validated like ``create_object``; return their ids in input order.
+
+        For seeding large portals: every record is checked before any is stored (a duplicate unique value within
+        the list is refused too), each costs the same in a portal of any size, and nothing is published to the
+        feed unless ``publish`` (a seed is a portal that existed before any webhook subscription).
+        """
+        otype = resolve(object_type)
+        created = seeding.create_records(
+            self.store, otype, properties_list, system=system, publish=publish, source=source
+        )
+        return [obj.id for obj in created]
+
+    def bulk_associate_primary(
+        self,
+        pairs: Iterable[tuple[str, str]],
+        *,
+        from_type: str = "contacts",
+        publish: bool = False,
+        source: ChangeSource = CRM_UI,
+    ) -> None:
+        """Make each ``(record id, company id)``'s company the primary company of its contact (or deal, with
+        ``from_type``), demoting any other and keeping ``associatedcompanyid`` right; every pair is checked first.
+
+        Like ``bulk_create``, nothing is published unless ``publish``.
+        """
+        seeding.associate_primary_companies(self.store, resolve(from_type), list(pairs), publish=publish, source=source)
+
     def update_object(
         self,
         object_type: str,
@@ -110,8 +146,9 @@ class Twin:
     def live_objects(self, object_type: str) -> list[tuple[str, str, dict[str, str]]]:
         """Return (id, created at, properties) of every live record of a type, oldest first."""
         with self.store.lock:
-            records = self.store.objects[resolve(object_type).name].values()
-            live = sorted((o for o in records if not o.archived), key=lambda o: int(o.id))
+            type_name = resolve(object_type).name
+            records = self.store.objects[type_name]
+            live = [records[str(i)] for i in self.store.ids.of(type_name, archived=False)]
             return [(o.id, o.created_at, dict(o.properties)) for o in live]
 
     def archive_object(self, object_type: str, object_id: str, *, source: ChangeSource = CRM_UI) -> None:

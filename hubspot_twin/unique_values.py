@@ -2,15 +2,17 @@
 
 A contact's ``email`` is unique with its own 409 ("Contact already exists. Existing ID: N"); a property created
 with ``hasUniqueValue`` refuses a value another live record of its type holds with HubSpot's 400 "Cannot set
-PropertyValueCoordinates{…} on <id>. <other id> already has that value." (captured HubSpot responses).
+PropertyValueCoordinates{…} on <id>. <other id> already has that value." (captured HubSpot responses). Both
+look values up in the store's ``ValueIndex``, so they cost the same in a portal of any size.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from hubspot_twin.catalog import CONTACTS, ObjectType
 from hubspot_twin.errors import PORTAL_ID, HubSpotError
+from hubspot_twin.indexes import ValueIndex
 from hubspot_twin.model import CrmObject, PropertyDef
 
 Claims = set[tuple[str, str]]
@@ -22,7 +24,7 @@ def is_identifier(otype: ObjectType, definition: PropertyDef) -> bool:
 
 
 def find_by_value(
-    records: Iterable[CrmObject],
+    index: ValueIndex,
     otype: ObjectType,
     definitions: Mapping[str, PropertyDef],
     name: str,
@@ -34,11 +36,11 @@ def find_by_value(
     if definition is None or not is_identifier(otype, definition):
         raise HubSpotError(400, f"{name} is not a unique identifier property of {otype.name}")
     wanted = value.strip().lower() if name == "email" else value
-    return next((o for o in records if o.archived == archived and o.properties.get(name) == wanted), None)
+    return next((o for o in index.holders(otype.name, name, wanted) if o.archived == archived), None)
 
 
 def check_unique(
-    records: Iterable[CrmObject],
+    index: ValueIndex,
     otype: ObjectType,
     definitions: Mapping[str, PropertyDef],
     values: Mapping[str, str | None],
@@ -50,10 +52,8 @@ def check_unique(
         definition = definitions.get(name)
         if not value or definition is None or not is_identifier(otype, definition):
             continue
-        # A linear scan: fine for the portals of tests and demos (an index would serve benchmark-sized ones).
-        holder = next(
-            (o for o in records if not o.archived and o.id != own_id and o.properties.get(name) == value), None
-        )
+        holders = index.holders(otype.name, name, value)
+        holder = next((o for o in holders if not o.archived and o.id != own_id), None)
         if holder is not None:
             raise _email_exists(value, holder.id) if name == "email" else _taken(otype, name, value, own_id, holder.id)
         if claimed is not None:

@@ -7,12 +7,13 @@ and unique values stay unique (``unique_values.py``). Every invalid property of 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from hubspot_twin.catalog import DEALS, MEETINGS, TASKS, ObjectType, resolve
 from hubspot_twin.catalog.contacts import LIFECYCLE_STAGES
 from hubspot_twin.deal_rules import deal_values, task_values
 from hubspot_twin.errors import Issue, property_values_error
+from hubspot_twin.indexes import ValueIndex
 from hubspot_twin.model import CrmObject
 from hubspot_twin.owners import Owners
 from hubspot_twin.pipelines import Pipelines
@@ -28,27 +29,25 @@ MAX_OWNER_ID = 2**31 - 1
 class WriteRules:
     """The checks of creates and updates; callers hold the store's lock."""
 
-    def __init__(
-        self, schema: Schema, owners: Owners, pipelines: Pipelines, objects: Mapping[str, Mapping[str, CrmObject]]
-    ) -> None:
+    def __init__(self, schema: Schema, owners: Owners, pipelines: Pipelines, values: ValueIndex) -> None:
         self._schema = schema
         self._owners = owners
         self._pipelines = pipelines
-        self._objects = objects
+        self._values = values
 
     def for_create(
         self, otype: ObjectType, raw: object, now: str, new_id: str, *, system: bool, claimed: Claims | None
     ) -> dict[str, str]:
         """Return the values a create stores (set ones only), or raise HubSpot's error."""
         values = self._checked(otype, raw, {}, now, system=system, creating=True)
-        check_unique(self._records(otype), otype, self._schema.definitions(otype), values, new_id, claimed)
+        check_unique(self._values, otype, self._schema.definitions(otype), values, new_id, claimed)
         return {name: value for name, value in values.items() if value is not None}
 
     def for_update(self, obj: CrmObject, raw: object, now: str, *, system: bool, claimed: Claims | None) -> Values:
         """Return the values an update writes (None clears), or raise HubSpot's error."""
         otype = resolve(obj.object_type)
         values = self._checked(otype, raw, obj.properties, now, system=system, creating=False)
-        check_unique(self._records(otype), otype, self._schema.definitions(otype), values, obj.id, claimed)
+        check_unique(self._values, otype, self._schema.definitions(otype), values, obj.id, claimed)
         return values
 
     def _checked(
@@ -77,9 +76,6 @@ class WriteRules:
         if otype is MEETINGS and creating and not values.get("hs_timestamp") and values.get("hs_meeting_start_time"):
             return {"hs_timestamp": values["hs_meeting_start_time"]}, []
         return {}, []
-
-    def _records(self, otype: ObjectType) -> Iterable[CrmObject]:
-        return self._objects[otype.name].values()
 
 
 def forward_lifecycle(values: Values, current: Mapping[str, str]) -> Values:

@@ -153,6 +153,34 @@ def test_pages_hold_limit_records_and_the_last_page_has_no_paging(client: HubSpo
     assert last.paging is None
 
 
+def test_paging_a_seeded_portal_visits_each_live_contact_once_by_id_with_the_next_id_as_cursor(
+    client: HubSpot, twin: Twin
+) -> None:
+    ids = twin.bulk_create("contacts", [{"email": f"p{n}@example.com", "firstname": f"P{n}"} for n in range(250)])
+    company = twin.create_object("companies", {"name": "Acme"})
+    twin.bulk_associate_primary([(contact_id, company) for contact_id in ids])
+    twin.archive_object("contacts", ids[100])
+    twin.merge_contacts(ids[0], ids[1])
+    live = [i for n, i in enumerate(ids) if n not in (1, 100)]
+
+    seen: list[str] = []
+    cursors: list[str] = []
+    after = None
+    while True:
+        page = client.crm.contacts.basic_api.get_page(
+            limit=100, after=after, properties=["email", "associatedcompanyid"], _request_timeout=TIMEOUT
+        )
+        seen.extend(c.id for c in page.results)
+        if page.paging is None:
+            break
+        after = page.paging.next.after
+        cursors.append(after)
+
+    assert seen == live
+    assert cursors == [live[100], live[200]]
+    assert {c.properties["associatedcompanyid"] for c in page.results} == {company}
+
+
 def test_a_page_holds_ten_records_by_default_and_at_most_one_hundred(client: HubSpot, twin: Twin) -> None:
     for n in range(105):
         twin.create_object("contacts", {"firstname": f"Lead {n}"})
