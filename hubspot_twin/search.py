@@ -3,15 +3,16 @@
 Pure: ``search`` reads records and property definitions and returns one page; the blueprint (``api/search.py``)
 parses the body and serialises the page, ``search_filters.py`` holds the operators. Filter groups are ORed, the
 filters of a group ANDed; archived records never match; the default order is oldest first. ``SearchSettings``
-can make the index lag behind writes, as HubSpot's does.
+can make the index lag behind writes, as HubSpot's does. ``narrowed`` picks, from EQ filters on text properties,
+the few records a search needs to look at, so that a search by email does not read every contact.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from hubspot_twin.catalog import ObjectType
 from hubspot_twin.errors import HubSpotError
@@ -19,6 +20,7 @@ from hubspot_twin.model import CrmObject, PropertyDef
 from hubspot_twin.search_filters import Filter, Kind, Linked, Values, compile_filter, kind_of, unknown_property
 from hubspot_twin.timestamps import iso
 
+Lookup = Callable[[str, str], list[CrmObject]]  # (property, value) → the records whose value casefolds alike
 CONFIG_KEY = "TWIN_SEARCH"
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 200
@@ -82,8 +84,7 @@ class SearchPage:
     next_after: str | None
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):  # a tuple: a search builds one per record of the type
     obj: CrmObject
     values: Values  # the record as the index holds it
 
@@ -119,6 +120,34 @@ def search(
     return SearchPage(
         len(ordered), [row.obj for row in ordered[request.after : end]], _next_after(end, len(ordered), request.limit)
     )
+
+
+def narrowed(request: SearchRequest, definitions: Mapping[str, PropertyDef], lookup: Lookup) -> list[CrmObject] | None:
+    """Return records that include every match of ``request``, found through its EQ filters on text properties,
+    or None when it must scan the whole type (some filter group has no such filter).
+
+    A top-level EQ filter narrows the search to the records it names; otherwise each filter group must have one,
+    and the search is narrowed to the union of theirs. Text compares case-insensitively, so ``lookup`` finds
+    records by the case-folded value of a property (archived ones included: ``search`` leaves them out).
+    """
+    required = next((f for f in request.required if _indexable(f, definitions)), None)
+    if required is not None:
+        return lookup(required.property_name, required.value or "")
+    if not request.filter_groups:
+        return None
+    found: dict[str, CrmObject] = {}
+    for group in request.filter_groups:
+        chosen = next((f for f in group if _indexable(f, definitions)), None)
+        if chosen is None:
+            return None
+        found.update((obj.id, obj) for obj in lookup(chosen.property_name, chosen.value or ""))
+    return list(found.values())
+
+
+def _indexable(f: Filter, definitions: Mapping[str, PropertyDef]) -> bool:
+    """Return whether a filter matches only records whose property casefolds to its value (EQ on text)."""
+    definition = definitions.get(f.property_name)
+    return f.operator == "EQ" and f.value is not None and definition is not None and kind_of(definition).folds
 
 
 def check_limits(request: SearchRequest) -> None:

@@ -15,9 +15,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app
 
 from hubspot_twin.api.http import body_object, respond, store
-from hubspot_twin.catalog import resolve
+from hubspot_twin.catalog import ObjectType, resolve
 from hubspot_twin.errors import invalid_input, missing_attributes
-from hubspot_twin.search import CONFIG_KEY, DEFAULT_LIMIT, SearchRequest, SearchSettings, Sort, search
+from hubspot_twin.model import CrmObject, PropertyDef
+from hubspot_twin.search import CONFIG_KEY, DEFAULT_LIMIT, SearchRequest, SearchSettings, Sort, narrowed, search
 from hubspot_twin.search_filters import OPERATORS, Filter, Linked
 from hubspot_twin.serialize import object_json
 from hubspot_twin.store import Store
@@ -34,11 +35,12 @@ def do_search(object_type: str) -> Response:
     otype = resolve(object_type)
     wanted = parse_request(body_object("PublicObjectSearchRequest"))
     twin = store()
+    settings = search_settings()
     with twin.lock:
         definitions = twin.schema.definitions(otype)
-        records = list(twin.objects[otype.name].values())
+        records = _candidates(twin, otype, definitions, wanted, settings)
         now = parse_instant(twin.now()) or utc_now()
-        page = search(records, otype, definitions, wanted, now=now, settings=search_settings(), linked=_linker(twin))
+        page = search(records, otype, definitions, wanted, now=now, settings=settings, linked=_linker(twin))
         results = [object_json(obj, otype, definitions, wanted.properties) for obj in page.results]
     body: dict[str, Any] = {"total": page.total, "results": results}
     if page.next_after is not None:
@@ -65,6 +67,21 @@ def parse_request(body: Mapping[str, Any]) -> SearchRequest:
         limit=_integer(body.get("limit"), "limit", DEFAULT_LIMIT),
         after=_integer(body.get("after"), "after", 0),
     )
+
+
+def _candidates(
+    twin: Store,
+    otype: ObjectType,
+    definitions: Mapping[str, PropertyDef],
+    wanted: SearchRequest,
+    settings: SearchSettings,
+) -> list[CrmObject]:
+    """Return the records a search must look at: those its EQ filters name, or every record of the type (always
+    when the index lags: it matches values the records held some time ago)."""
+    if settings.indexing_delay_seconds > 0:
+        return list(twin.objects[otype.name].values())
+    found = narrowed(wanted, definitions, lambda name, value: twin.values.holders(otype.name, name, value, folded=True))
+    return found if found is not None else list(twin.objects[otype.name].values())
 
 
 def _linker(twin: Store) -> Linked:
