@@ -100,6 +100,18 @@ def required_literals(condition: Condition) -> tuple[tuple[str, str], ...]:
     return tuple(required)
 
 
+def read_names(condition: Condition) -> tuple[str, ...] | None:
+    """Return the top-level names the expression reads, when its result depends on nothing else; None when it
+    reads a built-in symbol (`$now`, …) whose value changes between evaluations."""
+    names: dict[str, None] = {}
+    for node in _walk(condition.rule.statement):
+        if isinstance(node, rule_ast.SymbolExpression):
+            if node.scope is not None:
+                return None
+            names[node.name] = None
+    return tuple(names)
+
+
 def _is_plain_symbol(node: object) -> bool:
     return isinstance(node, rule_ast.SymbolExpression) and node.scope is None
 

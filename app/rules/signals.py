@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from app.rules.expressions import Condition, literal_values, required_literals
+from app.rules.expressions import Condition, literal_values, read_names, required_literals
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +20,18 @@ class SignalRule:
     description: str = ""
 
 
-GuardedRule = tuple[SignalRule, tuple[tuple[str, str], ...]]  # a rule and the (name, string) equalities it requires
+MEMO_SIZE = 10_000  # remembered (rule, values read) results; forgotten all at once when full
+MEMO_TYPES = (str, int, float, bool, type(None))
+
+
+@dataclass(frozen=True, slots=True)
+class GuardedRule:
+    """A rule, the (name, string) equalities its condition requires, and the names it reads (None: not pure)."""
+
+    position: int  # in the file: names the rule in the memo (ids are only unique in validated files)
+    rule: SignalRule
+    required: tuple[tuple[str, str], ...]
+    reads: tuple[str, ...] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,16 +41,17 @@ class SignalRules:
     rules: tuple[SignalRule, ...]
     _by_subscription: Mapping[str, tuple[SignalRule, ...]] = field(init=False, repr=False, compare=False)
     _guarded: Mapping[str, tuple[GuardedRule, ...]] = field(init=False, repr=False, compare=False)
+    _memo: dict[tuple[int, tuple[object, ...]], bool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         index: dict[str, list[SignalRule]] = {}
-        for rule in self.rules:
+        guarded: dict[str, list[GuardedRule]] = {}
+        for position, rule in enumerate(self.rules):
             index.setdefault(rule.subscription, []).append(rule)
+            guarded.setdefault(rule.subscription, []).append(_guard(position, rule))
         object.__setattr__(self, "_by_subscription", {key: tuple(rules) for key, rules in index.items()})
-        guarded = {
-            key: tuple((rule, required_literals(rule.condition)) for rule in rules) for key, rules in index.items()
-        }
-        object.__setattr__(self, "_guarded", guarded)
+        object.__setattr__(self, "_guarded", {key: tuple(rules) for key, rules in guarded.items()})
+        object.__setattr__(self, "_memo", {})
 
     @property
     def subscriptions(self) -> tuple[str, ...]:
@@ -62,11 +74,29 @@ class SignalRules:
         if not isinstance(subscription, str):
             return ()
         matched = (
-            rule.event
-            for rule, required in self._guarded.get(subscription, ())
-            if _may_match(event, required) and rule.condition.matches(event)
+            guarded.rule.event
+            for guarded in self._guarded.get(subscription, ())
+            if _may_match(event, guarded.required) and self._matches(guarded, event)
         )
         return tuple(dict.fromkeys(matched))
+
+    def _matches(self, guarded: GuardedRule, event: Mapping[str, object]) -> bool:
+        """Evaluate the rule's condition, or recall its result for the same values of the names it reads (a
+        portal's form names repeat: the same regular expressions need not run on them again and again)."""
+        values = None if guarded.reads is None else tuple(event.get(name) for name in guarded.reads)
+        if values is None or not all(type(value) in MEMO_TYPES for value in values):
+            return guarded.rule.condition.matches(event)
+        key = (guarded.position, tuple((type(value), value) for value in values))
+        known = self._memo.get(key)
+        if known is None:
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            known = self._memo[key] = guarded.rule.condition.matches(event)
+        return known
+
+
+def _guard(position: int, rule: SignalRule) -> GuardedRule:
+    return GuardedRule(position, rule, required_literals(rule.condition), read_names(rule.condition))
 
 
 def _may_match(event: Mapping[str, object], required: tuple[tuple[str, str], ...]) -> bool:

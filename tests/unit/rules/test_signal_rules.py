@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.rules import ConfigError, SignalRules, load_signal_rules, parse_signal_rules
+from app.rules.expressions import read_names
 
 FILE = "config/signals.yaml"
 
@@ -198,3 +199,33 @@ def test_a_rule_whose_property_test_sits_under_an_or_is_always_evaluated() -> No
     assert rules.engagement_types(event) == ("demo_request",)
     assert rules.engagement_types({**event, "propertyName": "b"}) == ("demo_request", "webinar_registration")
     assert rules.engagement_types({**event, "propertyValue": "y"}) == ()
+
+
+def test_a_remembered_result_is_the_result_for_the_same_values_and_types() -> None:
+    rules = parse_signal_rules(
+        textwrap.dedent(
+            """
+            rules:
+              - {id: big, subscription: contact.propertyChange, when: "propertyValue == true", event: demo_request}
+              - {id: form, subscription: contact.propertyChange, when: "propertyValue =~~ '(?i)demo'",
+                 event: webinar_registration}
+            """
+        ),
+        FILE,
+    )
+    event = {"subscriptionType": "contact.propertyChange", "propertyName": "x"}
+    for _ in range(2):
+        assert rules.engagement_types({**event, "propertyValue": True}) == ("demo_request",)
+        assert rules.engagement_types({**event, "propertyValue": 1}) == ()
+        assert rules.engagement_types({**event, "propertyValue": "Book a DEMO"}) == ("webinar_registration",)
+        assert rules.engagement_types({**event, "propertyValue": "Contact us"}) == ()
+        assert rules.engagement_types({**event, "propertyValue": ["demo"]}) == ()
+
+
+def test_a_rule_reading_the_current_time_is_evaluated_every_time() -> None:
+    rules = parse_signal_rules(
+        "rules:\n  - {id: now, subscription: contact.creation, when: '$now > $now - t\"P1D\"', event: signup}\n", FILE
+    )
+    condition = rules.rules[0].condition
+    assert read_names(condition) is None
+    assert rules.engagement_types({"subscriptionType": "contact.creation"}) == ("signup",)
