@@ -29,12 +29,14 @@ from app.rules import (
     load_rules,
 )
 from app.settings import Settings, load_settings
+from app.sync.company_cache import CompanyCache
 from app.sync.drain import DrainContext
 from app.sync.gateway import HubSpotGateway
 from app.sync.handover import Handovers
 from app.sync.hubspot_sdk import SdkGateway
 from app.sync.notify import Notifier, NullNotifier, WebhookNotifier
 from app.sync.ratelimit import HubSpotBudget
+from app.sync.rescore import RescoreContext, RescoreRuns
 from app.sync.resolve import ResolveContext
 from app.sync.team import TeamCache
 from app.webhooks.intake import WebhookIntake
@@ -99,7 +101,19 @@ class Container:
             claim_lease_seconds=self.settings.drain_claim_lease_seconds,
             recheck_after_seconds=self.settings.hubspot_recheck_seconds,
             sleep=self.sleep,
+            company_cache=self.company_cache,
         )
+
+    def rescore_context(self) -> RescoreContext:
+        from app.jobs import enqueue_job  # the jobs module reaches back here for the current container
+
+        def enqueue(job: str, run_id: str, after: str | None) -> None:
+            enqueue_job(self.queue, job, run_id, after)
+
+        return RescoreContext(self.drain_context(), self.rescore_runs(), enqueue)
+
+    def rescore_runs(self) -> RescoreRuns:
+        return RescoreRuns(self.redis, self.settings.redis_prefix)
 
     @property
     def handovers(self) -> Handovers | None:
@@ -120,7 +134,15 @@ class Container:
         return f"{base}/contacts/{portal}/record/0-1/{contact_id}" if portal else None
 
     def resolve_context(self) -> ResolveContext:
-        return ResolveContext(self.ledger, self.gateway(), self.worklist, self.signal_rules, self.clock)
+        return ResolveContext(
+            self.ledger, self.gateway(), self.worklist, self.signal_rules, self.clock, company_cache=self.company_cache
+        )
+
+    @property
+    def company_cache(self) -> CompanyCache | None:
+        """Return the company cache, or None when COMPANY_CACHE_SECONDS is 0."""
+        seconds = self.settings.company_cache_seconds
+        return CompanyCache(self.redis, self.settings.redis_prefix, seconds) if seconds else None
 
     def webhook_intake(self) -> WebhookIntake:
         context = TranslationContext(app_id=self.settings.hubspot_app_id, rules=self.signal_rules)

@@ -26,6 +26,7 @@ from app.observability.recorders import record_drain, record_job, record_resolve
 from app.sync.drain import drain_dirty_contacts
 from app.sync.errors import DailyLimitReached
 from app.sync.reconcile import reconcile as reconcile_ledger
+from app.sync.rescore import cache_company_page, rescore_contact_page
 from app.sync.resolve import resolve_pending_signals
 from app.sync.retention import apply_retention
 
@@ -46,14 +47,18 @@ JOBS = {
     "resolve": JobSpec("app.jobs.resolve", timeout=900, retry=Retry(max=3, interval=[5, 30, 120])),
     "reconcile": JobSpec("app.jobs.reconcile", timeout=300, retry=None),
     "retention": JobSpec("app.jobs.retention", timeout=1800, retry=Retry(max=2, interval=[60, 600])),
+    # A failed page's contacts go back to the dirty set (the drain retries them); the chain has already moved on.
+    "rescore-companies": JobSpec("app.jobs.rescore_companies", timeout=600, retry=Retry(max=2, interval=[5, 30])),
+    "rescore-contacts": JobSpec("app.jobs.rescore_contacts", timeout=600, retry=None),
 }
 
 
-def enqueue_job(queue: Queue, name: str) -> None:
-    """Enqueue the job called `name` with its timeout and retry policy."""
+def enqueue_job(queue: Queue, name: str, *args: str | None) -> None:
+    """Enqueue the job called `name` (with these JSON arguments) with its timeout and retry policy."""
     spec = JOBS[name]
     queue.enqueue(
         spec.function,
+        *args,
         job_timeout=spec.timeout,
         retry=spec.retry,
         failure_ttl=spec.failure_ttl,
@@ -123,6 +128,21 @@ def resolve() -> dict[str, Any]:
         record_resolve(_metrics(container), report.resolved)
         logger.info("job.resolve", extra=asdict(report))
     return asdict(report)
+
+
+def rescore_companies(run_id: str, after: str | None) -> dict[str, Any]:
+    """List one page of companies into the company cache, for re-score run `run_id`."""
+    with _running("rescore-companies") as container:
+        kept = cache_company_page(container.rescore_context(), run_id, after)
+    return {"run": run_id, "companies": kept}
+
+
+def rescore_contacts(run_id: str, after: str | None) -> dict[str, Any]:
+    """List and score one page of contacts, for re-score run `run_id`."""
+    with _running("rescore-contacts") as container:
+        report = rescore_contact_page(container.rescore_context(), run_id, after)
+        record_drain(_metrics(container), report)
+    return {"run": run_id, **{k: v for k, v in asdict(report).items() if k != "write_latencies"}}
 
 
 def reconcile() -> dict[str, Any]:

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     drain_batch_size: Annotated[int, Field(ge=1, le=100)] = 100
     reconcile_grace_seconds: Annotated[int, Field(ge=0)] = 120
     drain_claim_lease_seconds: Annotated[float, Field(gt=0, le=86_400)] = 900.0
+    # Company properties are kept in Redis this long between drains (forgotten at once when HubSpot says the company
+    # changed); 0 reads them from HubSpot in every drain.
+    company_cache_seconds: Annotated[int, Field(ge=0, le=7 * 86_400)] = 3600
     signal_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90  # processed signals (raw payloads) kept
     deleted_contact_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90  # HubSpot keeps deleted records 90 days
     admin_token: SecretStr | None = None  # bearer token for /metrics and other admin endpoints

@@ -35,6 +35,19 @@ end
 return taken
 """
 
+# Claim the given contacts (ARGV[3..]) unless another claim on them is still running; return those taken.
+CLAIM_IDS_SCRIPT = """
+local taken = {}
+for i = 3, #ARGV do
+  local lease = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if (not lease) or tonumber(lease) < tonumber(ARGV[1]) then
+    redis.call('ZADD', KEYS[1], ARGV[2], ARGV[i])
+    table.insert(taken, ARGV[i])
+  end
+end
+return taken
+"""
+
 REQUEUE_EXPIRED_SCRIPT = """
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])
 for _, id in ipairs(expired) do
@@ -59,6 +72,7 @@ class Worklist:
         self.pending_prefix = f"{prefix}:pending:"
         self.stats_key = f"{prefix}:stats:webhook"
         self._claim = redis.register_script(CLAIM_SCRIPT)
+        self._claim_ids = redis.register_script(CLAIM_IDS_SCRIPT)
         self._requeue_expired = redis.register_script(REQUEUE_EXPIRED_SCRIPT)
 
     def mark_dirty(self, contact_ids: Iterable[str], at: float) -> None:
@@ -104,6 +118,13 @@ class Worklist:
         """Move up to `limit` contacts dirty since `ready_before` (and not claimed) into the claimed set."""
         keys = [self.dirty_key, self.claimed_key]
         taken = self._claim(keys=keys, args=[now, ready_before, limit, lease_until])
+        return [_text(contact_id) for contact_id in taken]
+
+    def claim_ids(self, contact_ids: Sequence[str], now: float, lease_until: float) -> list[str]:
+        """Claim these contacts (a re-score page), leaving their dirty marks alone; skip any another drain holds."""
+        if not contact_ids:
+            return []
+        taken = self._claim_ids(keys=[self.claimed_key], args=[now, lease_until, *contact_ids])
         return [_text(contact_id) for contact_id in taken]
 
     def release(self, contact_ids: Sequence[str]) -> None:

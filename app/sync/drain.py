@@ -15,6 +15,7 @@ from datetime import datetime
 
 from app.ledger.store import Ledger
 from app.rules import ScoringModel
+from app.sync.company_cache import CompanyCache
 from app.sync.errors import DailyLimitReached
 from app.sync.gateway import HubSpotGateway
 from app.sync.handover import Handovers
@@ -37,6 +38,7 @@ class DrainContext:
     sleep: Callable[[float], None] = field(default=time.sleep)
     handovers: Handovers | None = None
     recheck_after_seconds: float = 300.0  # after an unanswered write, look at the contact again this much later
+    company_cache: CompanyCache | None = None  # company properties kept between drains (None: read every time)
 
 
 @dataclass(frozen=True)

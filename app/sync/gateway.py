@@ -23,8 +23,10 @@ API_OBJECT_TYPES = {
     "call": "calls",
     "email": "emails",
 }
+# The contact property in which HubSpot keeps the id of the contact's primary company (read-only, kept in step with
+# the primary contact→company association): read with the contact, it saves an association read per drain.
+PRIMARY_COMPANY_ID = "associatedcompanyid"
 # HubSpot's HUBSPOT_DEFINED association type ids; they are direction-specific (contact→task is 203, not 204).
-PRIMARY_CONTACT_TO_COMPANY = 1
 TASK_TO_CONTACT = 204
 TASK_TO_COMPANY = 192
 TASK_TO_DEAL = 216
@@ -85,6 +87,16 @@ class HubSpotGateway(Protocol):
 
     def list_ids(self, object_type: str, after: str | None) -> tuple[list[str], str | None]:
         """Return one page of object ids (up to 100) and the cursor of the next page."""
+        ...
+
+    def list_objects(
+        self, object_type: str, after: str | None, properties: Sequence[str]
+    ) -> tuple[dict[str, Properties], str | None]:
+        """Return one page of objects (up to 100) with these properties, by id, and the cursor of the next page."""
+        ...
+
+    def count(self, object_type: str) -> int:
+        """Return how many objects of the type the portal has (one search request)."""
         ...
 
     def properties(self, object_type: str) -> list[PropertyInfo]:

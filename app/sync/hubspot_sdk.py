@@ -30,6 +30,7 @@ from hubspot.crm.objects import (
     BatchInputSimplePublicObjectBatchInput,
     BatchInputSimplePublicObjectBatchInputUpsert,
     BatchReadInputSimplePublicObjectId,
+    PublicObjectSearchRequest,
     SimplePublicObjectBatchInput,
     SimplePublicObjectId,
 )
@@ -75,6 +76,7 @@ class SdkGateway:
         client = HubSpot(access_token=access_token, host=api_base)
         self._objects = client.crm.objects.batch_api
         self._pages = client.crm.objects.basic_api
+        self._search = client.crm.objects.search_api
         self._associations = client.crm.associations.v4.batch_api
         self._owners = client.crm.owners.owners_api
         self._properties = client.crm.properties.core_api
@@ -287,12 +289,26 @@ class SdkGateway:
 
     def list_ids(self, object_type: str, after: str | None) -> tuple[list[str], str | None]:
         """Return one page of up to 100 object ids and the next page's cursor."""
+        page, after = self.list_objects(object_type, after, ["hs_object_id"])
+        return list(page), after
+
+    def list_objects(
+        self, object_type: str, after: str | None, properties: Sequence[str]
+    ) -> tuple[dict[str, Properties], str | None]:
+        """Return one page of up to 100 objects with these properties, by id, and the next page's cursor."""
         api_type = API_OBJECT_TYPES[object_type]
-        kwargs: dict[str, Any] = {"limit": BATCH_LIMIT, "archived": False, "properties": ["hs_object_id"]}
+        kwargs: dict[str, Any] = {"limit": BATCH_LIMIT, "archived": False, "properties": list(properties)}
         if after:
             kwargs["after"] = after
         page = self._call(f"list {api_type}", self._pages.get_page_with_http_info, api_type, **kwargs)
-        return [obj.id for obj in page.results or []], next_cursor(page)
+        return {obj.id: dict(obj.properties or {}) for obj in page.results or []}, next_cursor(page)
+
+    def count(self, object_type: str) -> int:
+        """Return how many (unarchived) objects of the type the portal has: a search's total, one request."""
+        api_type = API_OBJECT_TYPES[object_type]
+        body = PublicObjectSearchRequest(filter_groups=[], properties=["hs_object_id"], limit=1)
+        response = self._call(f"search {api_type}", self._search.do_search_with_http_info, api_type, body)
+        return int(response.total or 0)
 
     def properties(self, object_type: str) -> list[PropertyInfo]:
         """Return every property definition of the object type."""

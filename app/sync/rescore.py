@@ -1,18 +1,187 @@
-"""Re-scoring: walk every contact of the portal, a page of 100 ids per HubSpot request."""
+"""Re-scoring the whole portal (`leadflow rescore --all`), streamed page by page at HubSpot's request floor.
+
+A run is a chain of jobs. Each lists one page of 100 objects *with* the properties Leadflow reads, so the
+listing is the read: no batch read follows it.
+
+1. When the model reads company properties and the portal has no more companies than contacts, the run first
+   lists every company into the company cache (one request per 100 companies, instead of one company read per
+   page of contacts).
+2. Then each job lists a page of contacts, enqueues the next page at once (so another worker lists and scores
+   it meanwhile), claims the page's contacts like a drain (one another drain holds is left to that drain and
+   marked dirty), scores them and writes what changed: one request per page for the listing, one for the write.
+
+Requests: ceil(contacts / 100) + ceil(companies / 100) + ceil(changed / 100), plus two searches to count.
+A job holds one page, so a worker's memory does not grow with the portal. The run's progress is kept in Redis.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
-from app.sync.gateway import HubSpotGateway
+from redis import Redis
+
+from app.ledger.store import Ledger
+from app.sync.company_cache import CompanyCache
+from app.sync.drain import DrainContext
+from app.sync.gateway import HubSpotGateway, Properties
+from app.sync.scoring import DrainReport, company_properties, contact_properties, score_contacts
+
+PROGRESS_TTL = 7 * 24 * 3600
+Enqueue = Callable[[str, str, "str | None"], None]  # job name ("rescore-companies", "rescore-contacts"), run, after
 
 
-def contact_id_pages(gateway: HubSpotGateway) -> Iterator[list[str]]:
-    """Yield the portal's contact ids, one page (up to 100) at a time."""
-    after: str | None = None
-    while True:
-        ids, after = gateway.list_ids("contact", after)
-        if ids:
-            yield ids
-        if after is None:
-            return
+@dataclass(frozen=True)
+class RescoreProgress:
+    run_id: str
+    contacts_total: int = 0
+    companies_total: int = 0
+    company_pages: int = 0
+    pages_listed: int = 0
+    pages_done: int = 0
+    pages_failed: int = 0
+    contacts: int = 0
+    written: int = 0
+    busy: int = 0  # contacts another drain held: left to it
+    listed_all: bool = False
+    started_at: float = 0.0
+    finished_at: float | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.listed_all and self.pages_done + self.pages_failed >= self.pages_listed
+
+
+class RescoreRuns:
+    """The progress of re-score runs, kept in Redis (a hash per run, for a week)."""
+
+    def __init__(self, redis: Redis, prefix: str) -> None:
+        self.redis = redis
+        self.prefix = prefix
+
+    def start(self, run_id: str, contacts: int, companies: int, now: float) -> None:
+        key = self._key(run_id)
+        self.redis.hset(key, mapping={"contacts_total": contacts, "companies_total": companies, "started_at": now})
+        self.redis.expire(key, PROGRESS_TTL)
+
+    def add(self, run_id: str, **counts: int) -> None:
+        pipeline = self.redis.pipeline(transaction=True)
+        for name, value in counts.items():
+            pipeline.hincrby(self._key(run_id), name, value)
+        pipeline.execute()
+
+    def listed_all(self, run_id: str) -> None:
+        self.redis.hset(self._key(run_id), "listed_all", 1)
+
+    def finish_if_done(self, run_id: str, now: float) -> None:
+        if self.progress(run_id).finished:
+            self.redis.hsetnx(self._key(run_id), "finished_at", now)
+
+    def progress(self, run_id: str) -> RescoreProgress:
+        raw = {_text(k): _text(v) for k, v in self.redis.hgetall(self._key(run_id)).items()}
+        ints = {name: int(raw.get(name, 0)) for name in _INT_FIELDS}
+        finished_at = float(raw["finished_at"]) if "finished_at" in raw else None
+        return RescoreProgress(
+            run_id,
+            **ints,
+            listed_all=raw.get("listed_all") == "1",
+            started_at=float(raw.get("started_at", 0.0)),
+            finished_at=finished_at,
+        )
+
+    def _key(self, run_id: str) -> str:
+        return f"{self.prefix}:rescore:{run_id}"
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+_INT_FIELDS = ("contacts_total", "companies_total", "company_pages", "pages_listed", "pages_done", "pages_failed",
+               "contacts", "written", "busy")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RescoreContext:
+    drain: DrainContext
+    runs: RescoreRuns
+    enqueue: Enqueue
+
+    @property
+    def gateway(self) -> HubSpotGateway:
+        return self.drain.gateway
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.drain.ledger
+
+    @property
+    def cache(self) -> CompanyCache | None:
+        return self.drain.company_cache
+
+    def now(self) -> float:
+        return self.drain.clock().timestamp()
+
+
+def start_rescore(ctx: RescoreContext, run_id: str) -> RescoreProgress:
+    """Count the portal, record the run and enqueue its first job; return its progress so far."""
+    contacts = ctx.gateway.count("contact")
+    wants_companies = bool(company_properties(ctx.drain)) and ctx.cache is not None
+    companies = ctx.gateway.count("company") if wants_companies else 0
+    ctx.runs.start(run_id, contacts, companies, ctx.now())
+    first = "rescore-companies" if wants_companies and 0 < companies <= contacts else "rescore-contacts"
+    ctx.enqueue(first, run_id, None)
+    return ctx.runs.progress(run_id)
+
+
+def cache_company_page(ctx: RescoreContext, run_id: str, after: str | None) -> int:
+    """List one page of companies into the company cache; enqueue the next page, or the contacts after the last."""
+    cache = ctx.cache
+    assert cache is not None, "a re-score lists companies only with the company cache on"
+    properties = company_properties(ctx.drain)
+    epoch = cache.epoch()
+    page, next_after = ctx.gateway.list_objects("company", after, properties)
+    ctx.enqueue("rescore-companies" if next_after else "rescore-contacts", run_id, next_after)
+    kept = cache.store_listed(page, properties, epoch)
+    ctx.runs.add(run_id, company_pages=1)
+    return kept
+
+
+def rescore_contact_page(ctx: RescoreContext, run_id: str, after: str | None) -> DrainReport:
+    """List one page of contacts with their properties, hand the next page on, and score this one."""
+    watermark = ctx.ledger.watermark()  # before the read: signals that arrive later stay for the drain
+    page, next_after = ctx.gateway.list_objects("contact", after, contact_properties(ctx.drain))
+    ctx.runs.add(run_id, pages_listed=1)
+    if next_after:
+        ctx.enqueue("rescore-contacts", run_id, next_after)
+    else:
+        ctx.runs.listed_all(run_id)
+    try:
+        report = _score_page(ctx, list(page), page, watermark)
+    except BaseException:
+        ctx.runs.add(run_id, pages_failed=1)
+        ctx.runs.finish_if_done(run_id, ctx.now())
+        raise
+    ctx.runs.add(run_id, pages_done=1, contacts=len(page), written=report.written, busy=len(page) - report.claimed)
+    ctx.runs.finish_if_done(run_id, ctx.now())
+    return report
+
+
+def _score_page(ctx: RescoreContext, ids: Sequence[str], page: Mapping[str, Properties], watermark: int) -> DrainReport:
+    drain, now = ctx.drain, ctx.now()
+    claimed = drain.worklist.claim_ids(ids, now, now + drain.claim_lease_seconds)
+    taken = set(claimed)
+    busy = [contact_id for contact_id in ids if contact_id not in taken]
+    if busy:  # another drain holds them: it (or the next one) scores them
+        drain.worklist.mark_dirty(busy, now)
+        drain.worklist.schedule("drain")
+    if not claimed:
+        return DrainReport()
+    try:
+        report = score_contacts(drain, claimed, read=page, watermark=watermark)
+    except BaseException:
+        drain.worklist.return_to_dirty(claimed, ctx.now())
+        drain.worklist.schedule("drain")
+        raise
+    drain.worklist.release(claimed)
+    return report

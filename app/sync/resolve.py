@@ -1,7 +1,8 @@
 """The resolver: find the contacts of company and engagement-object signals, then mark them dirty.
 
 A company change re-assesses every contact of the company (HubSpot's associations, plus the contacts the
-ledger last saw at it, so a deleted company's contacts are found too). A meeting or call counts as an
+ledger last saw at it, so a deleted company's contacts are found too), after dropping the company from the
+company cache. A meeting or call counts as an
 engagement of each contact it is associated with; one created a moment before its associations gets a
 grace period before it is closed with no contacts.
 """
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from app.ledger.records import PendingSignal, Resolution
 from app.ledger.store import Ledger
 from app.rules.signals import SignalRules
+from app.sync.company_cache import CompanyCache
 from app.sync.gateway import HubSpotGateway
 from app.worklist import Worklist
 
@@ -30,6 +32,7 @@ class ResolveContext:
     rules: SignalRules
     clock: Callable[[], datetime]
     batch_size: int = 1000
+    company_cache: CompanyCache | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,9 @@ def _resolve_page(ctx: ResolveContext, pending: Sequence[PendingSignal]) -> Reso
         for signal in pending
         if (resolution := _resolve(ctx.rules, signal, contacts_of[(signal.object_type, signal.object_id)], now))
     ]
+    changed_companies = {signal.object_id for signal in pending if signal.object_type == "company"}
+    if ctx.company_cache is not None and changed_companies:  # before the contacts are drained again
+        ctx.company_cache.forget(sorted(changed_companies))
     ctx.ledger.record_resolutions(resolutions, now)
     dirty = {contact for resolution in resolutions for contact in resolution.contact_ids}
     ctx.worklist.mark_dirty(dirty, now.timestamp())

@@ -1,9 +1,10 @@
 """Scoring a batch of claimed contacts: read them from HubSpot and the ledger, assess, hand over, write.
 
-HubSpot requests for 100 contacts: one batch read of the contacts, one association read for their primary
-companies and one batch read of those companies (both skipped when nothing reads a company property), and one
-batch update of the contacts whose values changed (skipped when none did) — four at most. Handovers add the
-owners (when routing), a deal upsert, a task upsert and the association creates, batched over the drain.
+HubSpot requests for 100 contacts: one batch read of the contacts (their primary company's id comes with them, as
+HubSpot's `associatedcompanyid`), one batch read of those companies the company cache does not hold (skipped
+when nothing reads a company property), and one batch update of the contacts whose values changed (skipped when
+none did) — three at most, the floor of the work. Handovers add the owners (when routing), a deal upsert, a task
+upsert and the association creates, batched over the drain.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from app.ledger.records import AssessedContact, Backlog, ContactStateRecord, Eng
 from app.logs import log_context
 from app.rules import Assessment, EngagementEvent, assess, render_reasons
 from app.rules.writes import SCORE_PROPERTIES, STAGE, plan_score_writes, score_values
-from app.sync.gateway import PRIMARY_CONTACT_TO_COMPANY, HubSpotGateway, Properties
+from app.sync.company_cache import read_companies
+from app.sync.gateway import PRIMARY_COMPANY_ID, Properties
 from app.sync.handover import Drained, HandoverWork, apply_feedback, hand_over
 
 if TYPE_CHECKING:
@@ -40,19 +42,44 @@ class DrainReport:
     write_latencies: tuple[float, ...] = ()  # per written contact: seconds from its oldest waiting signal's arrival
 
 
-def score_contacts(ctx: DrainContext, contact_ids: Sequence[str]) -> DrainReport:
-    """Re-assess these contacts, hand over those entering a stage, and write the properties that changed."""
+def score_contacts(
+    ctx: DrainContext,
+    contact_ids: Sequence[str],
+    read: Mapping[str, Properties] | None = None,
+    watermark: int | None = None,
+) -> DrainReport:
+    """Re-assess these contacts, hand over those entering a stage, and write the properties that changed.
+
+    `read`: the contacts' properties when the caller has just read them from HubSpot (a re-score reads them
+    with the page that lists them), with every property `contact_properties` names; else they are read here.
+    `watermark`: the ledger's watermark taken before that read (signals after it stay unprocessed).
+    """
     with log_context(contact_ids=contact_ids):
-        return _score_contacts(ctx, contact_ids)
+        return _score_contacts(ctx, contact_ids, read, watermark)
 
 
-def _score_contacts(ctx: DrainContext, contact_ids: Sequence[str]) -> DrainReport:
-    watermark = ctx.ledger.watermark()
+def contact_properties(ctx: DrainContext) -> list[str]:
+    """The contact properties a drain reads: what the model and the handovers use, and the primary company."""
+    return sorted(_properties(ctx)[0])
+
+
+def company_properties(ctx: DrainContext) -> list[str]:
+    """The company properties a drain reads (none: no company is read)."""
+    return sorted(_properties(ctx)[1])
+
+
+def _score_contacts(
+    ctx: DrainContext, contact_ids: Sequence[str], read: Mapping[str, Properties] | None, watermark: int | None
+) -> DrainReport:
+    if watermark is None:
+        watermark = ctx.ledger.watermark()
     backlog = ctx.ledger.backlog_of(contact_ids, watermark)
     contact_props, company_props = _properties(ctx)
-    contacts = ctx.gateway.read_objects("contact", contact_ids, sorted(contact_props))
+    if read is None:
+        read = ctx.gateway.read_objects("contact", contact_ids, sorted(contact_props))
+    contacts = {contact_id: read[contact_id] for contact_id in contact_ids if contact_id in read}
     missing = [contact_id for contact_id in contact_ids if contact_id not in contacts]
-    company_of, companies = _companies(ctx.gateway, list(contacts), sorted(company_props))
+    company_of, companies = _companies(ctx, contacts, sorted(company_props))
     drained = _drained(ctx, contacts, company_of, companies)
     engagements = ctx.ledger.engagements_of(list(contacts))
     types = ctx.ledger.property_types()
@@ -98,7 +125,7 @@ def _latencies(backlog: Mapping[str, Backlog], written: Sequence[str], written_a
 
 def _properties(ctx: DrainContext) -> tuple[set[str], set[str]]:
     contact, company = ctx.model.referenced_properties()
-    contact_props, company_props = {*contact, *SCORE_PROPERTIES}, set(company)
+    contact_props, company_props = {*contact, *SCORE_PROPERTIES, PRIMARY_COMPANY_ID}, set(company)
     if ctx.handovers:
         handover_contact, handover_company = ctx.handovers.properties()
         contact_props |= handover_contact
@@ -154,23 +181,14 @@ def _writes(
 
 
 def _companies(
-    gateway: HubSpotGateway, contact_ids: list[str], properties: list[str]
+    ctx: DrainContext, contacts: Mapping[str, Properties], properties: list[str]
 ) -> tuple[dict[str, str], dict[str, Properties]]:
-    """Return each contact's primary company id and those companies' properties."""
-    if not properties or not contact_ids:
-        return {}, {}
-    links = gateway.read_associations("contact", "company", contact_ids)
-    company_of = {cid: primary for cid, linked in links.items() if (primary := primary_company(linked))}
-    companies = gateway.read_objects("company", sorted(set(company_of.values())), properties)
-    return company_of, companies
-
-
-def primary_company(linked: Sequence[tuple[str, int]]) -> str | None:
-    """Return the primary company among a contact's company associations (else the first one)."""
-    for company_id, type_id in linked:
-        if type_id == PRIMARY_CONTACT_TO_COMPANY:
-            return company_id
-    return linked[0][0] if linked else None
+    """Return each contact's primary company id (HubSpot keeps it on the contact) and those companies' properties."""
+    company_of = {cid: company for cid, values in contacts.items() if (company := values.get(PRIMARY_COMPANY_ID))}
+    if not properties:
+        return company_of, {}
+    wanted = sorted(set(company_of.values()))
+    return company_of, read_companies(ctx.gateway, ctx.company_cache, wanted, properties)
 
 
 def _assess(

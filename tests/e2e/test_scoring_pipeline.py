@@ -121,7 +121,8 @@ def test_a_change_that_moves_no_score_writes_nothing(pipeline: Pipeline) -> None
     assert pipeline.contact(contact_id)["leadflow_scored_at"] == scored_at
 
 
-def test_draining_a_hundred_dirty_contacts_costs_four_hubspot_requests(pipeline: Pipeline) -> None:
+def test_draining_a_hundred_dirty_contacts_costs_three_hubspot_requests(pipeline: Pipeline) -> None:
+    """The floor: read the contacts (their primary company id comes with them), read the companies, write."""
     ids = [
         seed_contact(pipeline, {**DACH_MACHINERY, "name": f"Company {n}"}, email=f"c{n}@kessler{n}.de")
         for n in range(100)
@@ -133,11 +134,33 @@ def test_draining_a_hundred_dirty_contacts_costs_four_hubspot_requests(pipeline:
     counts = pipeline.twin.request_counts()
     assert counts == {
         "POST /crm/v3/objects/contacts/batch/read": 1,
-        "POST /crm/v4/associations/contacts/companies/batch/read": 1,
         "POST /crm/v3/objects/companies/batch/read": 1,
         "POST /crm/v3/objects/contacts/batch/update": 1,
     }
     assert all(pipeline.contact(cid)["leadflow_fit_score"] == "90" for cid in ids)
+
+
+def test_companies_read_once_are_served_from_the_cache_until_they_change(pipeline: Pipeline) -> None:
+    company = {**DACH_MACHINERY, "name": "Shared GmbH"}
+    first = seed_contact(pipeline, company, email="a@shared.de")
+    company_id = pipeline.twin.primary_company_id(first)
+    assert company_id is not None
+    second = pipeline.twin.create_object("contacts", {"email": "b@shared.de", "hs_buying_role": "DECISION_MAKER",
+                                                      "country": "Germany"})  # fmt: skip
+    pipeline.twin.associate("contacts", second, "companies", company_id, primary=True)
+    pipeline.post([pipeline.events.creation("contact", first)])
+    pipeline.work()
+    pipeline.twin.reset_request_counts()
+    pipeline.post([pipeline.events.creation("contact", second)])
+    pipeline.work()
+    assert "POST /crm/v3/objects/companies/batch/read" not in pipeline.twin.request_counts()
+    assert pipeline.contact(second)["leadflow_fit_score"] == "90"
+    # HubSpot says the company changed: the resolver forgets it, and its contacts are scored on the new values.
+    pipeline.twin.update_object("companies", company_id, {"numberofemployees": "5000"})
+    pipeline.post([pipeline.events.property_change("company", company_id, "numberofemployees", "5000")])
+    pipeline.work()
+    assert pipeline.twin.request_counts()["POST /crm/v3/objects/companies/batch/read"] == 1
+    assert pipeline.contact(first)["leadflow_fit_score"] == pipeline.contact(second)["leadflow_fit_score"] == "70"
 
 
 def test_a_booked_meeting_is_recorded_for_each_of_its_contacts(pipeline: Pipeline) -> None:

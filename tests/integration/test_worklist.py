@@ -111,3 +111,17 @@ def test_webhook_event_counts_add_up(redis_client: redis.Redis) -> None:
     work.count_events({"accepted:contact.creation": 2, "duplicate": 1})
     work.count_events({"accepted:contact.creation": 1})
     assert work.event_counts() == {"accepted:contact.creation": 3, "duplicate": 1}
+
+
+def test_a_rescore_page_claims_named_contacts_and_leaves_their_dirty_marks(redis_client: redis.Redis) -> None:
+    """claim_ids (a re-score page) takes what no live claim holds; a webhook's dirty mark waits for the release."""
+    work = worklist(redis_client)
+    work.mark_dirty(["1"], at=100.0)
+    assert work.claim_ids(["1", "2"], now=100.0, lease_until=200.0) == ["1", "2"]
+    assert work.claim_ids(["2", "3"], now=150.0, lease_until=250.0) == ["3"]
+    assert work.claim_ids(["2"], now=201.0, lease_until=300.0) == ["2"], "an expired claim can be taken"
+    assert work.claim_ids([], now=201.0, lease_until=300.0) == []
+    assert work.claim(100, ready_before=180.0, now=180.0, lease_until=900.0) == [], "claimed: no drain takes it"
+    work.release(["1", "2", "3"])
+    assert work.claimed_count() == 0 and work.dirty_count() == 1
+    assert work.claim(100, ready_before=250.0, now=250.0, lease_until=900.0) == ["1"]
