@@ -186,23 +186,49 @@ def setup() -> None:
 
 
 @main.command()
-@click.option("--all", "everyone", is_flag=True, help="Re-score every contact of the portal.")
+@click.option("--all", "everyone", is_flag=True, help="Re-score every contact of the portal, streamed page by page.")
+@click.option("--wait", is_flag=True, help="With --all: wait for the workers to finish the run, showing progress.")
 @click.argument("contact_ids", nargs=-1)
-def rescore(everyone: bool, contact_ids: tuple[str, ...]) -> None:
-    """Mark contacts dirty so the workers re-score them (all of them with --all)."""
-    from app.sync.rescore import contact_id_pages
-
-    if not everyone and not contact_ids:
+def rescore(everyone: bool, wait: bool, contact_ids: tuple[str, ...]) -> None:
+    """Re-score contacts: the named ones (marked dirty), or the whole portal with --all (after a model change)."""
+    if everyone == bool(contact_ids):
         raise click.UsageError("name contact ids, or pass --all")
     container = _container()
-    marked = 0
-    pages = contact_id_pages(container.gateway()) if everyone else iter([list(contact_ids)])
-    with click.progressbar(pages, label="Marking contacts dirty", show_pos=True) as bar:
-        for page in bar:
-            container.worklist.mark_dirty(page, container.clock().timestamp())
-            container.worklist.schedule("drain")
-            marked += len(page)
-    click.echo(f"{marked} contacts marked for re-scoring")
+    if contact_ids:
+        container.worklist.mark_dirty(contact_ids, container.clock().timestamp())
+        container.worklist.schedule("drain")
+        click.echo(f"{len(contact_ids)} contacts marked for re-scoring")
+        return
+    _rescore_all(container, wait)
+
+
+def _rescore_all(container: Container, wait: bool) -> None:
+    import time
+    import uuid
+
+    from app.sync.rescore import start_rescore
+
+    run_id = uuid.uuid4().hex[:12]
+    progress = start_rescore(container.rescore_context(), run_id)
+    click.echo(f"re-score {run_id}: {progress.contacts_total} contacts, {progress.companies_total} companies")
+    if not wait:
+        click.echo("the workers re-score them in the background")
+        return
+    runs = container.rescore_runs()
+    with click.progressbar(length=progress.contacts_total, label="Re-scoring", file=sys.stderr) as bar:
+        while not progress.finished:
+            time.sleep(0.5)
+            done_before = progress.contacts
+            progress = runs.progress(run_id)
+            bar.update(progress.contacts - done_before)
+    seconds = (progress.finished_at or progress.started_at) - progress.started_at
+    click.echo(
+        f"re-scored {progress.contacts} contacts in {seconds:.1f} s: {progress.written} written, "
+        f"{progress.busy} left to a running drain, {progress.pages_failed} pages failed "
+        f"({progress.company_pages} company pages cached)"
+    )
+    if progress.pages_failed:
+        raise click.ClickException(f"{progress.pages_failed} pages failed: see `leadflow failed`")
 
 
 @main.command()
@@ -284,6 +310,21 @@ def demo(contacts: int, days: int, seed: int) -> None:
     from app.demo import run_demo
 
     run_demo(contacts=contacts, days=days, seed=seed, echo=click.echo, progress=_progress)
+
+
+SECTIONS = ("core", "economy", "intake", "latency", "rescore")
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="Full sizes (a 100,000-contact re-score) instead of the quick ones.")
+@click.option("--only", "sections", multiple=True, type=click.Choice(SECTIONS), help="Run only this section.")
+@click.option("--json", "json_path", default="bench-results.json", show_default=True, type=click.Path(path_type=Path),
+              help="Where to write the figures as JSON.")  # fmt: skip
+def bench(full: bool, sections: tuple[str, ...], json_path: Path) -> None:
+    """Benchmark Leadflow against the twin with HubSpot's limits, real Redis and PostgreSQL; print the table."""
+    from bench.runner import run_bench
+
+    run_bench(sections or SECTIONS, quick=not full, json_path=json_path, echo=click.echo)
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""Running real commands in tests: one-shot commands, and services stopped by their own pid at teardown.
+"""Running real commands (tests and the benchmark): one-shot commands, and services stopped by their own pid.
 
 A `Service` writes its standard output and error to files (no pipes to drain or to leave open), fails fast
 with that output when it exits before it is ready, and is stopped with SIGTERM, then SIGKILL after a grace
