@@ -1,4 +1,4 @@
-"""The drain: claim up to 100 dirty contacts (after a short debounce), score them, and go on while any remain.
+"""The drain: claim up to 500 dirty contacts (after a short debounce), score them, and go on while any remain.
 
 When HubSpot's daily budget is spent (`DailyLimitReached`), the drain gives its contacts back to the dirty set
 and ends normally with `paused_until` (ISO 8601) in its report, instead of failing and burning RQ's retries:
@@ -32,7 +32,7 @@ class DrainContext:
     worklist: Worklist
     model: ScoringModel
     clock: Callable[[], datetime]
-    batch_size: int = 100
+    batch_size: int = 500
     debounce_seconds: float = 1.0
     claim_lease_seconds: float = 900.0
     sleep: Callable[[float], None] = field(default=time.sleep)

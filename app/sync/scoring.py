@@ -1,9 +1,9 @@
 """Scoring a batch of claimed contacts: read them from HubSpot and the ledger, assess, hand over, write.
 
-HubSpot requests for 100 contacts: one batch read of the contacts (their primary company's id comes with them, as
-HubSpot's `associatedcompanyid`), one batch read of those companies the company cache does not hold (skipped
-when nothing reads a company property), and one batch update of the contacts whose values changed (skipped when
-none did) — three at most, the floor of the work. Handovers add the owners (when routing), a deal upsert, a task
+HubSpot requests per 100 contacts: one batch read of the contacts (their primary company's id comes with them, as
+HubSpot's `associatedcompanyid`), one batch read per 100 of their companies the company cache does not hold
+(skipped when nothing reads a company property), and one batch update per 100 contacts whose values changed
+(skipped when none did) — the floor of the work. Handovers add the owners (when routing), a deal upsert, a task
 upsert and the association creates, batched over the drain.
 """
 

@@ -78,7 +78,7 @@ def test_development_and_demo_run_without_hubspot_credentials(env: str) -> None:
         ("hubspot_rate_limit", 10_001),
         ("hubspot_api_base", "not a url"),
         ("hubspot_api_base", "ftp://api.hubapi.com"),
-        ("drain_batch_size", 101),
+        ("drain_batch_size", 1001),
         ("drain_batch_size", 0),
         ("drain_debounce_seconds", -1),
         ("hubspot_read_timeout", 0),
@@ -94,7 +94,7 @@ def test_an_invalid_value_fails_naming_the_variable(name: str, value: object) ->
 
 
 def test_every_invalid_value_is_named_in_one_message() -> None:
-    message = str(settings_error({**DEVELOPMENT, "hubspot_rate_limit": 0, "drain_batch_size": 101}))
+    message = str(settings_error({**DEVELOPMENT, "hubspot_rate_limit": 0, "drain_batch_size": 1001}))
     assert "HUBSPOT_RATE_LIMIT" in message
     assert "DRAIN_BATCH_SIZE" in message
 
@@ -111,7 +111,7 @@ def test_missing_credentials_are_named_even_when_another_value_is_invalid() -> N
         {**DEVELOPMENT, "hubspot_access_token": TOKEN, "hubspot_client_secret": CLIENT_SECRET, "hubspot_rate_limit": 0},
         {**DEVELOPMENT, "hubspot_access_token": TOKEN, "hubspot_api_base": f"https://{TOKEN} bad"},
         {"hubspot_access_token": TOKEN, "hubspot_client_secret": CLIENT_SECRET},
-        {"hubspot_client_secret": CLIENT_SECRET, "hubspot_app_id": "4242", "drain_batch_size": 101},
+        {"hubspot_client_secret": CLIENT_SECRET, "hubspot_app_id": "4242", "drain_batch_size": 1001},
     ],
     ids=["next-to-a-bad-value", "inside-a-bad-value", "production-check", "production-and-bad-value"],
 )
