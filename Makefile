@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit integration e2e clean
+.PHONY: demo test bench bench-full lint typecheck unit integration e2e clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,13 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/leadflow demo
+
+# The benchmark against the twin with HubSpot's limits, real Redis and PostgreSQL (docs/performance.md).
+bench: $(STAMP)
+	$(BIN)/leadflow bench
+
+bench-full: $(STAMP)
+	$(BIN)/leadflow bench --full
 
 test: lint typecheck
 	$(BIN)/python -m pytest -q

@@ -1,0 +1,89 @@
+"""The benchmark's report: ratios to baselines, targets judged on the value or the ratio, the table, the JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import responses
+from click.testing import CliRunner
+
+from app.cli import SECTIONS, main
+from app.rules import load_scoring_model
+from bench.naive import NaiveScorer
+from bench.portal import synthetic_portal
+from bench.report import Figure, Report, Target, number, table
+from bench.runner import SECTIONS as RUNNER_SECTIONS
+from tests.conftest import CONFIG_DIR
+
+
+def test_a_ratio_target_is_judged_on_value_over_baseline() -> None:
+    figure = Figure("economy", "requests per 100 contacts", 2.4, "req", 2.3, "floor", Target("ratio", "<=", 1.1))
+    assert figure.ratio is not None and round(figure.ratio, 3) == 1.043
+    assert figure.met is True
+    worse = Figure("economy", "requests per 100 contacts", 3.0, "req", 2.3, "floor", Target("ratio", "<=", 1.1))
+    assert worse.met is False
+
+
+def test_a_value_target_ignores_the_baseline_and_a_figure_without_target_is_not_judged() -> None:
+    assert Figure("core", "assessments/s", 5667, "/s", target=Target("value", ">=", 5000)).met is True
+    assert Figure("core", "assessments/s", 4999, "/s", target=Target("value", ">=", 5000)).met is False
+    assert Figure("latency", "p95", 2.0, "s", target=Target("value", "<", 2.0)).met is False
+    assert Figure("x", "y", 1, "s").met is None
+    assert Figure("x", "y", 1, "s", baseline=0).ratio is None
+
+
+def test_the_table_shows_value_baseline_ratio_target_and_verdict() -> None:
+    text = table(
+        [
+            Figure("rescore", "wall time", 125.0, "s", 110.0, "rate-limit floor", Target("ratio", "<=", 1.15)),
+            Figure("core", "assessments per second", 4000, "/s", target=Target("value", ">=", 5000)),
+        ]
+    )
+    lines = text.splitlines()
+    assert lines[0].split() == ["section", "figure", "value", "baseline", "ratio", "target", "met"]
+    assert "125 s" in lines[2] and "110 s (rate-limit floor)" in lines[2] and "1.14×" in lines[2]
+    assert lines[2].rstrip().endswith("yes") and lines[3].rstrip().endswith("NO")
+    assert (number(12345.6), number(12.34), number(1.234), number(None)) == ("12,346", "12.3", "1.23", "—")
+
+
+def test_the_json_carries_the_figures_their_ratios_verdicts_and_the_machine(tmp_path: Path) -> None:
+    report = Report(mode="quick")
+    report.add(Figure("economy", "burst", 15, "req", 9, "floor"))
+    report.details["economy"] = {"events": 2000}
+    path = tmp_path / "bench.json"
+    report.write_json(path)
+    data = json.loads(path.read_text())
+    assert data["mode"] == "quick" and data["details"] == {"economy": {"events": 2000}}
+    assert data["figures"][0]["ratio"] == 15 / 9 and data["figures"][0]["met"] is None
+    assert data["machine"]["cores"] >= 1
+
+
+def test_the_cli_offers_every_section_the_runner_knows() -> None:
+    assert tuple(RUNNER_SECTIONS) == SECTIONS
+    result = CliRunner().invoke(main, ["bench", "--help"])
+    assert result.exit_code == 0 and "--full" in result.output and "--only" in result.output
+
+
+def test_a_synthetic_portal_is_the_same_for_the_same_seed() -> None:
+    first, second = synthetic_portal(200, 40, seed=3), synthetic_portal(200, 40, seed=3)
+    assert first == second
+    assert len({row["email"] for row in first.contacts}) == 200, "emails are unique (HubSpot's rule)"
+    assert all(at is None or 0 <= at < 40 for at in first.company_of)
+    assert 0.9 < sum(at is not None for at in first.company_of) / 200 <= 1.0
+
+
+def test_the_naive_strategy_spends_four_requests_per_event() -> None:
+    """Against a recording stand-in for HubSpot: contact, its company association, the company, the write."""
+    api = "https://api.example.test"
+    with responses.RequestsMock() as mock:
+        mock.get(f"{api}/crm/v3/objects/contacts/7", json={"id": "7", "properties": {"country": "Germany"}})
+        mock.get(f"{api}/crm/v4/objects/contacts/7/associations/companies", json={"results": [{"toObjectId": 9}]})
+        mock.get(f"{api}/crm/v3/objects/companies/9", json={"id": "9", "properties": {"industry": "MACHINERY"}})
+        mock.patch(f"{api}/crm/v3/objects/contacts/7", json={"id": "7"})
+        scorer = NaiveScorer(api, "token", load_scoring_model(CONFIG_DIR / "scoring.yaml"))
+        scorer.handle_all([("7", "whitepaper_download", datetime.now(UTC)), ("7", None, datetime.now(UTC))])
+        assert len(mock.calls) == 8
+        written = json.loads(mock.calls[3].request.body or b"{}")["properties"]
+        assert written["leadflow_engagement_score"] == "5" and "Target industry" in written["leadflow_score_reasons"]
