@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.rules.engagement import EngagementEvent, EventContribution, event_contributions, event_windows
-from app.rules.expressions import PropertyRecord
+from app.rules.expressions import PropertyRecord, RecordMemo
 from app.rules.model import GradeBand, ScoringModel
 from app.rules.values import as_utc, convert_properties
 
@@ -63,7 +63,7 @@ def assess(
     """Assess a contact, its primary company and its engagement events at `now`."""
     now = as_utc(now)
     types = {**(property_types or {}), **model.property_types}
-    records: dict[str, object] = {
+    records: dict[str, PropertyRecord] = {
         "contact": PropertyRecord(convert_properties(contact, "contact", types)),
         "company": PropertyRecord(convert_properties(company, "company", types)),
     }
@@ -130,8 +130,11 @@ def _in_utc(events: Iterable[EngagementEvent]) -> list[EngagementEvent]:
     ]
 
 
-def _fit(model: ScoringModel, records: Mapping[str, object]) -> tuple[int, list[Reason]]:
-    matched = [rule for rule in model.fit_rules if rule.condition.matches(records)]
+FIT_MEMO = RecordMemo()
+
+
+def _fit(model: ScoringModel, records: Mapping[str, PropertyRecord]) -> tuple[int, list[Reason]]:
+    matched = [rule for rule in model.fit_rules if FIT_MEMO.matches(rule.condition, records)]
     fit_raw = math.fsum(rule.points for rule in matched)
     reasons = [Reason(rule.id, rule.label, round_half_up(rule.points)) for rule in matched]
     return round_half_up(clamp(fit_raw, 0, model.fit_limit)), reasons

@@ -112,6 +112,59 @@ def read_names(condition: Condition) -> tuple[str, ...] | None:
     return tuple(names)
 
 
+def record_reads(condition: Condition) -> tuple[tuple[str, str], ...] | None:
+    """Return the (record, property) pairs the expression reads, when its result depends on nothing else: it
+    uses `contact` and `company` only to read properties by name, and no other name or built-in symbol."""
+    names = read_names(condition)
+    if names is None or not set(names) <= set(RECORD_NAMES):
+        return None
+    symbols = sum(isinstance(node, rule_ast.SymbolExpression) for node in _walk(condition.rule.statement))
+    references = list(condition.property_references())
+    return tuple(dict.fromkeys(references)) if symbols == len(references) else None
+
+
+class RecordMemo:
+    """Results of record-reading conditions remembered by the values they read: contacts share companies,
+    industries, countries and roles, so most fit rules need not run again for them. A condition whose values
+    rarely repeat (an email address) is no longer remembered after a trial; the memo is bounded, and forgotten
+    all at once when full."""
+
+    TYPES = (str, int, float, bool, type(None))
+    TRIAL = 1000  # lookups after which a condition that hit less than a tenth of the time is evaluated directly
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._reads: dict[Condition, tuple[tuple[str, str], ...] | None] = {}
+        self._tries: dict[Condition, list[int]] = {}  # lookups, hits
+        self._results: dict[tuple[Condition, tuple[object, ...]], bool] = {}
+
+    def matches(self, condition: Condition, records: Mapping[str, PropertyRecord]) -> bool:
+        if condition not in self._reads:
+            self._reads[condition] = record_reads(condition)
+            self._tries[condition] = [0, 0]
+        reads = self._reads[condition]
+        if reads is None:
+            return condition.matches(records)
+        values = tuple(records[record].values.get(name) for record, name in reads)
+        if not all(type(value) in self.TYPES for value in values):
+            return condition.matches(records)
+        key = (condition, tuple((type(value), value) for value in values))
+        known = self._results.get(key)
+        self._count(condition, hit=known is not None)
+        if known is None:
+            if len(self._results) >= self.size:
+                self._results.clear()
+            known = self._results[key] = condition.matches(records)
+        return known
+
+    def _count(self, condition: Condition, hit: bool) -> None:
+        tries = self._tries[condition]
+        tries[0] += 1
+        tries[1] += hit
+        if tries[0] == self.TRIAL and tries[1] * 10 < self.TRIAL:
+            self._reads[condition] = None
+
+
 def _is_plain_symbol(node: object) -> bool:
     return isinstance(node, rule_ast.SymbolExpression) and node.scope is None
 
