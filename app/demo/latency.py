@@ -42,17 +42,30 @@ class LatencyProbe:
             with self._lock:
                 self._writes[change.object_id].append(time.time())
 
-    def measure(self) -> Latency | None:
-        """Return the latency of every score write: from the first webhook about the contact acknowledged since
-        its previous write, to the write."""
-        acked = self._acknowledged()
-        with self._lock:
-            writes = {contact: sorted(times) for contact, times in self._writes.items()}
-        samples = [s for contact, times in writes.items() for s in _latencies(acked.get(contact, []), times)]
+    def measure(self, since: float = 0.0) -> Latency | None:
+        """Return the latency of every score write (made at or after `since`, epoch seconds): from the first
+        webhook about the contact acknowledged since its previous write, to the write."""
+        samples = self.samples(since)
         if not samples:
             return None
         ordered = sorted(samples)
         return Latency(len(ordered), statistics.median(ordered), _percentile(ordered, 95), _percentile(ordered, 99))
+
+    def samples(self, since: float = 0.0) -> list[float]:
+        """Return the seconds from acknowledged webhook to score write of every write made at or after `since`."""
+        return [written - acked for acked, written in self.pairs(since)]
+
+    def pairs(self, since: float = 0.0) -> list[tuple[float, float]]:
+        """Return (webhook acknowledged, score written), epoch seconds, for every write made at or after `since`."""
+        acked = self._acknowledged()
+        with self._lock:
+            writes = {contact: sorted(times) for contact, times in self._writes.items()}
+        return [pair for contact, times in writes.items() for pair in _pairs(acked.get(contact, []), times, since)]
+
+    def write_times(self, since: float = 0.0) -> list[float]:
+        """Return when (epoch seconds, in order) Leadflow wrote scores, at or after `since`."""
+        with self._lock:
+            return sorted(t for times in self._writes.values() for t in times if t >= since)
 
     def _acknowledged(self) -> dict[str, list[float]]:
         acked: dict[str, list[float]] = defaultdict(list)
@@ -72,12 +85,12 @@ def _contact_of(event: dict[str, object]) -> str | None:
     return None
 
 
-def _latencies(acks: list[float], writes: list[float]) -> list[float]:
+def _pairs(acks: list[float], writes: list[float], since: float) -> list[tuple[float, float]]:
     found, previous = [], 0.0
     for written in writes:
         start = bisect_right(acks, previous)
-        if start < len(acks) and acks[start] <= written:
-            found.append(written - acks[start])
+        if written >= since and start < len(acks) and acks[start] <= written:
+            found.append((acks[start], written))
         previous = written
     return found
 
