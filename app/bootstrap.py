@@ -121,7 +121,7 @@ class Container:
         if self.handover_config is None or self.routing_config is None:
             return None
         if self._team is None:
-            self._team = TeamCache(self.gateway)
+            self._team = TeamCache(self.gateway, shared=(self.redis, f"{self.settings.redis_prefix}:team"))
         return Handovers(self.handover_config, self.routing_config, self._notifier(), self._team, self._contact_url)
 
     def _notifier(self) -> Notifier:

@@ -1,10 +1,18 @@
-"""The sales team (HubSpot's owners), read once and kept for a while: HubSpot's advice for settings-like data."""
+"""The sales team (HubSpot's owners), read once and kept for a while: HubSpot's advice for settings-like data.
+
+The copy is kept in Redis when there is one, so every worker process (and every work horse RQ forks, which
+would lose a copy kept in its memory) shares one read per `ttl`.
+"""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import asdict
+
+from redis import Redis
 
 from app.rules.handover_types import Owner
 from app.sync.gateway import HubSpotGateway
@@ -20,8 +28,10 @@ class TeamCache:
         gateway: Callable[[], HubSpotGateway],
         ttl: float = TEAM_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        shared: tuple[Redis, str] | None = None,  # a Redis and the key to keep the copy under
     ) -> None:
         self._gateway = gateway
+        self._shared = shared
         self._ttl = ttl
         self._clock = clock
         self._lock = threading.Lock()
@@ -32,6 +42,23 @@ class TeamCache:
         """Return the owners, reading them from HubSpot when the copy is missing or old."""
         with self._lock:
             if self._read_at is None or self._clock() - self._read_at > self._ttl:
-                self._team = {owner.id: owner for owner in self._gateway().owners()}
+                self._team = {owner.id: owner for owner in self._read()}
                 self._read_at = self._clock()
             return self._team
+
+    def _read(self) -> list[Owner]:
+        if self._shared is None:
+            return self._gateway().owners()
+        redis, key = self._shared
+        kept = redis.get(key)
+        if isinstance(kept, bytes | str):
+            return [_owner(item) for item in json.loads(kept)]
+        owners = self._gateway().owners()
+        redis.set(key, json.dumps([asdict(owner) for owner in owners]), ex=max(1, int(self._ttl)))
+        return owners
+
+
+def _owner(item: dict[str, object]) -> Owner:
+    teams = item.get("teams") or []
+    assert isinstance(teams, list)
+    return Owner(str(item["id"]), str(item["email"]), str(item["name"]), tuple(map(str, teams)), item["active"] is True)
