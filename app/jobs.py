@@ -131,14 +131,14 @@ def resolve() -> dict[str, Any]:
 
 
 def rescore_companies(run_id: str, after: str | None) -> dict[str, Any]:
-    """List one page of companies into the company cache, for re-score run `run_id`."""
+    """List a few pages of companies into the company cache, for re-score run `run_id`."""
     with _running("rescore-companies") as container:
         kept = cache_company_page(container.rescore_context(), run_id, after)
     return {"run": run_id, "companies": kept}
 
 
 def rescore_contacts(run_id: str, after: str | None) -> dict[str, Any]:
-    """List and score one page of contacts, for re-score run `run_id`."""
+    """List and score a few pages of contacts, for re-score run `run_id`."""
     with _running("rescore-contacts") as container:
         report = rescore_contact_page(container.rescore_context(), run_id, after)
         record_drain(_metrics(container), report)

@@ -1,23 +1,26 @@
 """Re-scoring the whole portal (`leadflow rescore --all`), streamed page by page at HubSpot's request floor.
 
-A run is a chain of jobs. Each lists one page of 100 objects *with* the properties Leadflow reads, so the
+A run is a chain of jobs. Each lists a few pages of 100 objects *with* the properties Leadflow reads, so the
 listing is the read: no batch read follows it.
 
 1. When the model reads company properties and the portal has no more companies than contacts, the run first
    lists every company into the company cache (one request per 100 companies, instead of one company read per
    page of contacts).
-2. Then each job lists a page of contacts, enqueues the next page at once (so another worker lists and scores
-   it meanwhile), claims the page's contacts like a drain (one another drain holds is left to that drain and
-   marked dirty), scores them and writes what changed: one request per page for the listing, one for the write.
+2. Then each job lists a few pages of contacts, enqueues the next pages at once (so another worker lists and
+   scores them meanwhile), claims each page's contacts like a drain (one another drain holds is left to that
+   drain and marked dirty), scores them and writes what changed: one request per page for the listing, one for
+   the write. Several pages per job, because a job's own cost (RQ forks a work horse for it, which opens its own
+   connections) is about that of scoring a page.
 
 Requests: ceil(contacts / 100) + ceil(companies / 100) + ceil(changed / 100), plus two searches to count.
-A job holds one page, so a worker's memory does not grow with the portal. The run's progress is kept in Redis.
+A job holds at most CONTACT_PAGES_PER_JOB pages, so a worker's memory does not grow with the portal. The run's
+progress is kept in Redis.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from redis import Redis
 
@@ -28,6 +31,11 @@ from app.sync.gateway import HubSpotGateway, Properties
 from app.sync.scoring import DrainReport, company_properties, contact_properties, score_contacts
 
 PROGRESS_TTL = 7 * 24 * 3600
+# Pages per job: each job costs a fork, fresh connections and RQ's bookkeeping (about as much CPU as scoring a
+# page), so a job lists several pages. Companies are listed one after the other anyway (each page's cursor comes
+# with the one before); a contact job holds its pages in memory, so their number bounds a worker's memory.
+COMPANY_PAGES_PER_JOB = 20
+CONTACT_PAGES_PER_JOB = 5
 Enqueue = Callable[[str, str, "str | None"], None]  # job name ("rescore-companies", "rescore-contacts"), run, after
 
 
@@ -134,37 +142,93 @@ def start_rescore(ctx: RescoreContext, run_id: str) -> RescoreProgress:
     return ctx.runs.progress(run_id)
 
 
-def cache_company_page(ctx: RescoreContext, run_id: str, after: str | None) -> int:
-    """List one page of companies into the company cache; enqueue the next page, or the contacts after the last."""
+def cache_company_page(ctx: RescoreContext, run_id: str, after: str | None, pages: int = COMPANY_PAGES_PER_JOB) -> int:
+    """List up to `pages` pages of companies into the company cache, one after the other (each page's cursor comes
+    with the one before); enqueue the next job with the last page: more companies, or the contacts."""
     cache = ctx.cache
     assert cache is not None, "a re-score lists companies only with the company cache on"
     properties = company_properties(ctx.drain)
-    epoch = cache.epoch()
-    page, next_after = ctx.gateway.list_objects("company", after, properties)
-    ctx.enqueue("rescore-companies" if next_after else "rescore-contacts", run_id, next_after)
-    kept = cache.store_listed(page, properties, epoch)
-    ctx.runs.add(run_id, company_pages=1)
+    kept = 0
+    for number in range(1, pages + 1):
+        epoch = cache.epoch()
+        page, after = ctx.gateway.list_objects("company", after, properties)
+        if number == pages or not after:
+            ctx.enqueue("rescore-companies" if after else "rescore-contacts", run_id, after)
+        kept += cache.store_listed(page, properties, epoch)
+        ctx.runs.add(run_id, company_pages=1)
+        if not after:
+            break
     return kept
 
 
-def rescore_contact_page(ctx: RescoreContext, run_id: str, after: str | None) -> DrainReport:
-    """List one page of contacts with their properties, hand the next page on, and score this one."""
-    watermark = ctx.ledger.watermark()  # before the read: signals that arrive later stay for the drain
-    page, next_after = ctx.gateway.list_objects("contact", after, contact_properties(ctx.drain))
-    ctx.runs.add(run_id, pages_listed=1)
-    if next_after:
-        ctx.enqueue("rescore-contacts", run_id, next_after)
+def rescore_contact_page(
+    ctx: RescoreContext, run_id: str, after: str | None, pages: int = CONTACT_PAGES_PER_JOB
+) -> DrainReport:
+    """List up to `pages` pages of contacts with their properties, hand the next page on, and score them.
+
+    The pages are listed first and the next job is enqueued at once, so another worker lists and scores the pages
+    after them meanwhile; a job holds at most `pages` pages. A page that fails to score is counted failed (its
+    contacts go back to the drain) and the others are still scored; the job then fails with the first error.
+    """
+    watermark = ctx.ledger.watermark()  # before the reads: signals that arrive later stay for the drain
+    listed: list[Mapping[str, Properties]] = []
+    properties = contact_properties(ctx.drain)
+    while len(listed) < pages:
+        try:
+            page, after = ctx.gateway.list_objects("contact", after, properties)
+        except Exception:
+            if not listed:
+                raise
+            break  # score what was listed; the next job lists this page again
+        ctx.runs.add(run_id, pages_listed=1)
+        listed.append(page)
+        if not after:
+            break
+    if after:
+        ctx.enqueue("rescore-contacts", run_id, after)
     else:
         ctx.runs.listed_all(run_id)
-    try:
-        report = _score_page(ctx, list(page), page, watermark)
-    except BaseException:
-        ctx.runs.add(run_id, pages_failed=1)
-        ctx.runs.finish_if_done(run_id, ctx.now())
-        raise
-    ctx.runs.add(run_id, pages_done=1, contacts=len(page), written=report.written, busy=len(page) - report.claimed)
+    reports: list[DrainReport] = []
+    error: Exception | None = None
+    for index, contacts in enumerate(listed):
+        try:
+            report = _score_page(ctx, list(contacts), contacts, watermark)
+        except Exception as exc:  # this page's contacts went back to the drain; score the others
+            ctx.runs.add(run_id, pages_failed=1)
+            error = error or exc
+            continue
+        except BaseException:  # the job is stopped (its timeout): leave the pages not scored yet to the drain
+            _leave_to_drain(ctx, run_id, listed[index + 1 :])
+            ctx.runs.add(run_id, pages_failed=1)
+            ctx.runs.finish_if_done(run_id, ctx.now())
+            raise
+        reports.append(report)
+        done = {"pages_done": 1, "contacts": len(contacts), "written": report.written}
+        done["busy"] = len(contacts) - report.claimed
+        ctx.runs.add(run_id, **done)
     ctx.runs.finish_if_done(run_id, ctx.now())
-    return report
+    if error is not None:
+        raise error
+    return _combined(reports)
+
+
+def _leave_to_drain(ctx: RescoreContext, run_id: str, pages: Sequence[Mapping[str, Properties]]) -> None:
+    ids = [contact_id for page in pages for contact_id in page]
+    if ids:
+        ctx.drain.worklist.mark_dirty(ids, ctx.now())
+        ctx.drain.worklist.schedule("drain")
+    if pages:
+        ctx.runs.add(run_id, pages_failed=len(pages))
+
+
+def _combined(reports: Sequence[DrainReport]) -> DrainReport:
+    """One report of several pages' reports: counts added, latencies joined."""
+    if len(reports) == 1:
+        return reports[0]
+    names = [f.name for f in fields(DrainReport) if isinstance(getattr(reports[0], f.name), int)] if reports else []
+    counts = {name: sum(getattr(report, name) for report in reports) for name in names}
+    latencies = tuple(latency for report in reports for latency in report.write_latencies)
+    return DrainReport(**counts, write_latencies=latencies)
 
 
 def _score_page(ctx: RescoreContext, ids: Sequence[str], page: Mapping[str, Properties], watermark: int) -> DrainReport:
