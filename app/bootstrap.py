@@ -185,6 +185,7 @@ def sdk_gateway_factory(settings: Settings, redis: Redis) -> Callable[[], HubSpo
             per_ten_seconds=settings.hubspot_rate_limit,
             search_per_second=settings.hubspot_search_rate_limit,
             timezone=settings.hubspot_timezone,
+            margin=settings.hubspot_rate_limit_margin,
         )
         observer = HubSpotCallRecorder(Metrics(redis, settings.redis_prefix))
         return SdkGateway(settings.access_token(), settings.api_base, timeout, budget=budget, observer=observer)

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     hubspot_app_id: str | None = Field(default=None, validate_default=True)
     hubspot_api_base: AnyHttpUrl = AnyHttpUrl(HUBSPOT_PUBLIC_API)
     hubspot_rate_limit: Annotated[int, Field(gt=0, le=10_000)] = 190
+    # The share of that limit Leadflow's own window admits (the rest absorbs clock skew between hosts; the portal's
+    # rate-limit headers hold Leadflow back when its other apps use the budget).
+    hubspot_rate_limit_margin: Annotated[float, Field(gt=0.5, le=1.0)] = 0.97
     hubspot_search_rate_limit: Annotated[int, Field(gt=0, le=100)] = 5  # search requests per second
     hubspot_timezone: str = "UTC"  # the portal's time zone: HubSpot's daily limit resets at its midnight
     hubspot_connect_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0

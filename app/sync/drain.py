@@ -54,10 +54,7 @@ def drain_dirty_contacts(ctx: DrainContext) -> DrainOutcome:
     _wait_for_debounce(ctx)
     now = ctx.clock().timestamp()
     ids = ctx.worklist.claim(
-        ctx.batch_size,
-        ready_before=now - ctx.debounce_seconds,
-        now=now,
-        lease_until=now + ctx.claim_lease_seconds,
+        ctx.batch_size, ready_before=_ready_before(ctx, now), now=now, lease_until=now + ctx.claim_lease_seconds
     )
     report = DrainReport()
     if ids:
@@ -85,6 +82,14 @@ def _paused(ctx: DrainContext, ids: list[str], limit: DailyLimitReached) -> Drai
     resume_at = limit.resume_at.isoformat()
     logger.warning("hubspot.daily-limit-reached", extra={"contacts": len(ids), "resume_at": resume_at})
     return DrainOutcome(claimed=len(ids), remaining=ctx.worklist.dirty_count(), paused_until=resume_at)
+
+
+def _ready_before(ctx: DrainContext, now: float) -> float:
+    """Once the oldest dirty contact has waited the debounce, every dirty contact is ready: the debounce is a
+    batching window, so under a steady stream of webhooks a drain runs about once per debounce with all that
+    arrived, instead of back-to-back drains of a few contacts each (which spend requests, and so the budget)."""
+    oldest = ctx.worklist.oldest_dirty()
+    return now if oldest is not None and oldest + ctx.debounce_seconds <= now else now - ctx.debounce_seconds
 
 
 def _wait_for_debounce(ctx: DrainContext) -> None:

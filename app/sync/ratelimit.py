@@ -5,9 +5,10 @@ requests in a one-second window of their own (5); past either it answers 429. Ea
 own `HubSpotBudget` on the same Redis keys, so together they keep under the limit:
 
 - `acquire(kind)` runs one Lua script (atomic in Redis): it drops the requests older than the window from a
-  sorted set and admits the new one only while fewer than `limit` remain (the limit is `margin`, 90 %, of the
-  configured one); otherwise it answers when the oldest counted request leaves the window, and `acquire`
-  sleeps until then and tries again. Any `window_seconds` span therefore holds at most `limit` admissions.
+  sorted set and admits the new one only while fewer than `limit` remain (the limit is `margin`, by default
+  97 % (HUBSPOT_RATE_LIMIT_MARGIN), of the configured one); otherwise it answers when the oldest counted request
+  leaves the window, and `acquire` sleeps until then and tries again. Any `window_seconds` span therefore
+  holds at most `limit` admissions.
 - `finished(slot)` moves the request's time in the window to the moment its answer came (never earlier), so
   the window also covers the time the request spent travelling: HubSpot counts it when it arrives, which lies
   between the two. Admission times come from each process's `clock`, but never go back across processes (the
@@ -41,7 +42,7 @@ from redis import Redis
 from app.sync.errors import DailyLimitReached
 
 Kind = Literal["api", "search"]
-DEFAULT_MARGIN = 0.9
+DEFAULT_MARGIN = 0.97  # 184 of 190: the portal's headers report what its other apps use
 TEN_SECONDS = 10.0
 ONE_SECOND = 1.0
 MIN_SLEEP = 0.001  # never spin: a wake-up time rounded to the microsecond may lie a hair in the past

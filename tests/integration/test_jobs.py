@@ -381,3 +381,19 @@ def test_a_contact_dirty_for_longer_than_the_debounce_is_drained_without_waiting
 
     assert jobs.drain()["claimed"] == 1
     assert leadflow.clock.slept == []
+
+
+@pytest.mark.parametrize("setting_overrides", [{"drain_debounce_seconds": 5}])
+def test_once_the_oldest_has_waited_the_debounce_the_drain_takes_every_dirty_contact(leadflow: Leadflow) -> None:
+    """The debounce is a batching window: a contact that became dirty a moment ago goes with the rest, instead
+    of waiting for a drain of its own (back-to-back drains of a few contacts spend HubSpot's budget)."""
+    leadflow.setup()
+    old, new = (leadflow.twin.create_object("contacts", {"email": f"{n}@kessler.de"}) for n in ("anna", "ben"))
+    leadflow.worklist.mark_dirty([old], at=(leadflow.clock.now - timedelta(seconds=6)).timestamp())
+    leadflow.worklist.mark_dirty([new], at=leadflow.clock.now.timestamp())
+
+    report = jobs.drain()
+
+    assert (report["claimed"], report["written"], report["remaining"]) == (2, 2, 0)
+    assert leadflow.clock.slept == []
+    assert leadflow.dirty() == set()
