@@ -376,10 +376,12 @@ def run(report: Report, quick: bool) -> None:
         f"{PROFESSIONAL_LIMIT} at once and {PROFESSIONAL_LIMIT} more every 10 s: 10 × (ceil(requests / "
         f"{PROFESSIONAL_LIMIT}) − 1) s"
     )
+    if quick:  # seconds of start-up weigh against a 10-second floor; the target is the 100,000-contact run's
+        floor_note += "; the 1.15 target is judged on 100,000 contacts (make bench-full)"
     memory_note = f"RSS of a worker and its work horses, peak over 100 ms samples; baseline: {small_size:,} contacts"
     report.add(
         Figure(SECTION, "full re-score wall time", big.wall_seconds, "s", big.floor, "rate-limit floor",
-               Target("ratio", "<=", 1.15), floor_note),
+               None if quick else Target("ratio", "<=", 1.15), floor_note),
         Figure(SECTION, "requests used", big.total_requests, "req", big.minimum, "minimum",
                note=f"{big.too_many} answered 429"),
         Figure(SECTION, "contacts re-scored per second", big.contacts / big.wall_seconds, "/s", note=n),
