@@ -53,12 +53,14 @@ from tests.support.processes import Service
 BIN = ROOT / ".venv" / "bin"
 SETTLE_TIMEOUT = 180.0  # seconds a phase may take to converge (the HubSpot-fault run needs about 60)
 
-# Leadflow's settings in every run: no debounce, short claim leases, a reconciler with a short grace period.
+# Leadflow's settings in every run: no debounce, short claim leases, a reconciler with a short grace period, and
+# a contact whose write went unanswered looked at again after 3 s (not 300: the run would wait for it).
 BASE_SETTINGS: dict[str, Any] = {
     "drain_debounce_seconds": 0,
     "drain_claim_lease_seconds": 3,
     "reconcile_grace_seconds": 1,
     "drain_batch_size": 25,
+    "hubspot_recheck_seconds": 3,
 }
 
 
@@ -360,8 +362,9 @@ class Run:
         parts = [f"dispatcher: {self.dispatcher.stats()}"]
         try:
             worklist = self.container.worklist
-            parts.append(f"dirty {worklist.dirty_count()}, claimed {worklist.claimed_count()}, "
-                         f"queued {self.container.queue.count}, running {self.running_jobs()}")  # fmt: skip
+            parts.append(f"dirty {worklist.dirty_count()}, claimed {worklist.claimed_count()}, recheck "
+                         f"{worklist.recheck_count()}, queued {self.container.queue.count}, running "
+                         f"{self.running_jobs()}, HubSpot requests in flight {self.hubspot.in_flight}")  # fmt: skip
         except RedisError as exc:
             parts.append(f"redis: {exc}")
         try:
