@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,39 +123,57 @@ def record_reads(condition: Condition) -> tuple[tuple[str, str], ...] | None:
     return tuple(dict.fromkeys(references)) if symbols == len(references) else None
 
 
+MEMO_TYPES = (str, int, float, bool, type(None))  # values a result may be remembered by (hashable, plain)
+
+
+class BoundedMemo:
+    """Results remembered by key, forgotten all at once when `size` are held."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.results: dict[Hashable, bool] = {}
+
+    def recall(self, key: Hashable, evaluate: Callable[[], bool]) -> tuple[bool, bool]:
+        """Return the result for `key` (evaluated when not remembered) and whether it was remembered."""
+        known = self.results.get(key)
+        if known is not None:
+            return known, True
+        if len(self.results) >= self.size:
+            self.results.clear()
+        known = self.results[key] = evaluate()
+        return known, False
+
+
+def typed(values: tuple[object, ...]) -> tuple[object, ...] | None:
+    """Return the values with their types (so True and 1 stay apart), or None when one is not a plain value."""
+    if not all(type(value) in MEMO_TYPES for value in values):
+        return None
+    return tuple((type(value), value) for value in values)
+
+
 class RecordMemo:
     """Results of record-reading conditions remembered by the values they read: contacts share companies,
     industries, countries and roles, so most fit rules need not run again for them. A condition whose values
-    rarely repeat (an email address) is no longer remembered after a trial; the memo is bounded, and forgotten
-    all at once when full."""
+    rarely repeat (an email address) is no longer remembered after a trial."""
 
-    TYPES = (str, int, float, bool, type(None))
     TRIAL = 1000  # lookups after which a condition that hit less than a tenth of the time is evaluated directly
 
     def __init__(self, size: int = 20_000) -> None:
-        self.size = size
+        self.memo = BoundedMemo(size)
         self._reads: dict[Condition, tuple[tuple[str, str], ...] | None] = {}
         self._tries: dict[Condition, list[int]] = {}  # lookups, hits
-        self._results: dict[tuple[Condition, tuple[object, ...]], bool] = {}
 
     def matches(self, condition: Condition, records: Mapping[str, PropertyRecord]) -> bool:
         if condition not in self._reads:
             self._reads[condition] = record_reads(condition)
             self._tries[condition] = [0, 0]
         reads = self._reads[condition]
-        if reads is None:
+        values = None if reads is None else typed(tuple(records[r].values.get(name) for r, name in reads))
+        if values is None:
             return condition.matches(records)
-        values = tuple(records[record].values.get(name) for record, name in reads)
-        if not all(type(value) in self.TYPES for value in values):
-            return condition.matches(records)
-        key = (condition, tuple((type(value), value) for value in values))
-        known = self._results.get(key)
-        self._count(condition, hit=known is not None)
-        if known is None:
-            if len(self._results) >= self.size:
-                self._results.clear()
-            known = self._results[key] = condition.matches(records)
-        return known
+        result, remembered = self.memo.recall((condition, values), lambda: condition.matches(records))
+        self._count(condition, remembered)
+        return result
 
     def _count(self, condition: Condition, hit: bool) -> None:
         tries = self._tries[condition]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from app.rules.expressions import Condition, literal_values, read_names, required_literals
+from app.rules.expressions import BoundedMemo, Condition, literal_values, read_names, required_literals, typed
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,6 @@ class SignalRule:
 
 
 MEMO_SIZE = 10_000  # remembered (rule, values read) results; forgotten all at once when full
-MEMO_TYPES = (str, int, float, bool, type(None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +40,7 @@ class SignalRules:
     rules: tuple[SignalRule, ...]
     _by_subscription: Mapping[str, tuple[SignalRule, ...]] = field(init=False, repr=False, compare=False)
     _guarded: Mapping[str, tuple[GuardedRule, ...]] = field(init=False, repr=False, compare=False)
-    _memo: dict[tuple[int, tuple[object, ...]], bool] = field(init=False, repr=False, compare=False)
+    _memo: BoundedMemo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         index: dict[str, list[SignalRule]] = {}
@@ -51,7 +50,7 @@ class SignalRules:
             guarded.setdefault(rule.subscription, []).append(_guard(position, rule))
         object.__setattr__(self, "_by_subscription", {key: tuple(rules) for key, rules in index.items()})
         object.__setattr__(self, "_guarded", {key: tuple(rules) for key, rules in guarded.items()})
-        object.__setattr__(self, "_memo", {})
+        object.__setattr__(self, "_memo", BoundedMemo(MEMO_SIZE))
 
     @property
     def subscriptions(self) -> tuple[str, ...]:
@@ -83,16 +82,10 @@ class SignalRules:
     def _matches(self, guarded: GuardedRule, event: Mapping[str, object]) -> bool:
         """Evaluate the rule's condition, or recall its result for the same values of the names it reads (a
         portal's form names repeat: the same regular expressions need not run on them again and again)."""
-        values = None if guarded.reads is None else tuple(event.get(name) for name in guarded.reads)
-        if values is None or not all(type(value) in MEMO_TYPES for value in values):
+        values = None if guarded.reads is None else typed(tuple(event.get(name) for name in guarded.reads))
+        if values is None:
             return guarded.rule.condition.matches(event)
-        key = (guarded.position, tuple((type(value), value) for value in values))
-        known = self._memo.get(key)
-        if known is None:
-            if len(self._memo) >= MEMO_SIZE:
-                self._memo.clear()
-            known = self._memo[key] = guarded.rule.condition.matches(event)
-        return known
+        return self._memo.recall((guarded.position, values), lambda: guarded.rule.condition.matches(event))[0]
 
 
 def _guard(position: int, rule: SignalRule) -> GuardedRule:

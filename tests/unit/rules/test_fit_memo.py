@@ -37,7 +37,7 @@ def test_a_condition_whose_values_never_repeat_stops_being_remembered() -> None:
     for n in range(RecordMemo.TRIAL + 10):
         email = f"user{n}@gmail.com" if n % 2 else f"user{n}@kessler.de"
         assert memo.matches(condition, records({"email": email})) is bool(n % 2)
-    assert len(memo._results) == RecordMemo.TRIAL, "nothing kept after the trial"
+    assert len(memo.memo.results) == RecordMemo.TRIAL, "nothing kept after the trial"
 
 
 def test_the_memo_is_bounded() -> None:
@@ -45,7 +45,7 @@ def test_the_memo_is_bounded() -> None:
     condition = compile_condition("company.numberofemployees >= 50", FIT_NAMES)
     for n in range(120):
         assert memo.matches(condition, records({}, {"numberofemployees": float(n % 80)})) is (n % 80 >= 50)
-    assert len(memo._results) <= 50
+    assert len(memo.memo.results) <= 50
 
 
 values = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(-5, 5, allow_nan=False),
