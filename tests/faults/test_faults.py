@@ -113,7 +113,11 @@ def test_hubspot_answering_429s_500s_and_timeouts_ends_like_the_clean_run(
         # still writes them after Leadflow gave up and retried, and the upsert by handover key must not double them.
         late_upserts = tuple(FaultRule("slow", method="POST", path=f"/crm/v3/objects/{kind}/batch/upsert", first=1,
                                        delay=10) for kind in ("tasks", "deals"))  # fmt: skip
-        plan = FaultPlan(seed=31, rate_limit=0.25, server_error=0.05, slow=0.02, delay=10, rules=late_upserts)
+        # And every 7th contact batch call answers 5xx, so server errors happen whatever the random draws (a run of
+        # about a hundred requests may draw none at 5 %).
+        errors = FaultRule("server_error", method="POST", path="/crm/v3/objects/contacts/batch/*", every=7)
+        rules = (*late_upserts, errors)
+        plan = FaultPlan(seed=31, rate_limit=0.25, server_error=0.05, slow=0.02, delay=10, rules=rules)
         guard.set_faults(plan)
         run.play_all()
         faults = guard.stats()["faults"]
