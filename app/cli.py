@@ -228,7 +228,9 @@ def _rescore_all(container: Container, wait: bool) -> None:
         f"({progress.company_pages} company pages cached)"
     )
     if progress.pages_failed:
-        raise click.ClickException(f"{progress.pages_failed} pages failed: see `leadflow failed`")
+        raise click.ClickException(
+            f"{progress.pages_failed} pages failed; their contacts went back to the drain (`leadflow failed` says why)"
+        )
 
 
 @main.command()
