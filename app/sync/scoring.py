@@ -87,6 +87,7 @@ def _score_contacts(
     work = apply_feedback(ctx.handovers, ctx.ledger, drained, now) if ctx.handovers else HandoverWork()
     assessments = {d.contact_id: _assess(ctx, d, engagements.get(d.contact_id, []), now, types) for d in drained}
     if ctx.handovers:
+        _refresh_companies(ctx, [d for d in drained if _enters_stage(d, assessments[d.contact_id])], company_props)
         pairs = [(d, assessments[d.contact_id]) for d in drained]
         hand_over(ctx.handovers, ctx.ledger, ctx.gateway, pairs, now, work)
     writes = _writes(assessments, contacts, work, now)
@@ -131,6 +132,27 @@ def _properties(ctx: DrainContext) -> tuple[set[str], set[str]]:
         contact_props |= handover_contact
         company_props |= handover_company
     return contact_props, company_props
+
+
+def _enters_stage(drained: Drained, assessment: Assessment) -> bool:
+    """Return whether the contact is about to enter a stage (where a handover may route it)."""
+    return assessment.stage is not None and (drained.state is None or drained.state.stage != assessment.stage)
+
+
+def _refresh_companies(ctx: DrainContext, entering: Sequence[Drained], properties: set[str]) -> None:
+    """Read the companies of contacts entering a stage from HubSpot, not the cache: routing reads company
+    properties (the account owner, …) that Leadflow does not subscribe to, so the cache would not see them change."""
+    cache = ctx.company_cache
+    ids = sorted({d.company_id for d in entering if d.company_id})
+    if cache is None or not ids or not properties:
+        return
+    names = sorted(properties)
+    generations = cache.lookup(ids, names).generations
+    fresh = ctx.gateway.read_objects("company", ids, names)
+    cache.store(fresh, names, generations)
+    for d in entering:
+        if d.company_id:
+            d.company = fresh.get(d.company_id, {})
 
 
 def _drained(

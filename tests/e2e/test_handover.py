@@ -301,3 +301,21 @@ def test_leadflow_route_dry_run_prints_the_next_owners_of_each_territory(
         "Lena Schmidt",
         "Dana Fuchs",
     ]
+
+
+def test_routing_reads_the_account_owner_fresh_though_the_company_is_cached(portal: Portal) -> None:
+    """The company cache only hears of changes to properties Leadflow subscribes to; the account owner is not one:
+    a contact entering a stage has its company read again, so it goes to the owner the company has now."""
+    container = portal.container
+    pipeline = Pipeline(portal.twin, container, portal.webhook_url, portal.events)
+    contact_id = portal.contact("Germany", "anna.account@kessler.de", company_owner="dana.fuchs@example.com")
+    assert pipeline.post([portal.events.creation("contact", contact_id)]) == 204
+    pipeline.work()  # scored, no stage yet: the company is now in the cache, owned by Dana
+    company_id = portal.twin.primary_company_id(contact_id)
+    assert company_id is not None
+    new_owner = portal.owners["lena.schmidt@example.com"]
+    portal.twin.update_object("companies", company_id, {"hubspot_owner_id": new_owner})  # no webhook for this one
+    assert pipeline.post(portal.conversions(contact_id, MQL)) == 204
+    pipeline.work()
+    (handover,) = container.ledger.handovers_of([contact_id])[contact_id]
+    assert (handover.routing_strategy, handover.owner_id) == ("account-owner", new_owner)
