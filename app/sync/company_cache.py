@@ -136,17 +136,24 @@ def _field(properties: Sequence[str]) -> str:
 
 
 def read_companies(
-    gateway: HubSpotGateway, cache: CompanyCache | None, company_ids: Sequence[str], properties: Sequence[str]
+    gateway: HubSpotGateway,
+    cache: CompanyCache | None,
+    company_ids: Sequence[str],
+    properties: Sequence[str],
+    *,
+    fresh: bool = False,
 ) -> dict[str, Properties]:
-    """Return the companies' properties: from the cache where it has them, else one batch read from HubSpot."""
+    """Return the companies' properties: from the cache where it has them (unless `fresh`), else one batch read
+    from HubSpot, which the cache then keeps."""
     if not company_ids:
         return {}
     if cache is None:
         return gateway.read_objects("company", company_ids, properties)
     lookup = cache.lookup(company_ids, properties)
-    missing = [company_id for company_id in company_ids if company_id not in lookup.found]
+    kept = {} if fresh else lookup.found
+    missing = [company_id for company_id in company_ids if company_id not in kept]
     if not missing:
-        return lookup.found
+        return kept
     read = gateway.read_objects("company", missing, properties)
     cache.store(read, properties, lookup.generations)
-    return {**lookup.found, **read}
+    return {**kept, **read}

@@ -142,14 +142,10 @@ def _enters_stage(drained: Drained, assessment: Assessment) -> bool:
 def _refresh_companies(ctx: DrainContext, entering: Sequence[Drained], properties: set[str]) -> None:
     """Read the companies of contacts entering a stage from HubSpot, not the cache: routing reads company
     properties (the account owner, …) that Leadflow does not subscribe to, so the cache would not see them change."""
-    cache = ctx.company_cache
     ids = sorted({d.company_id for d in entering if d.company_id})
-    if cache is None or not ids or not properties:
+    if ctx.company_cache is None or not ids or not properties:
         return
-    names = sorted(properties)
-    generations = cache.lookup(ids, names).generations
-    fresh = ctx.gateway.read_objects("company", ids, names)
-    cache.store(fresh, names, generations)
+    fresh = read_companies(ctx.gateway, ctx.company_cache, ids, sorted(properties), fresh=True)
     for d in entering:
         if d.company_id:
             d.company = fresh.get(d.company_id, {})
