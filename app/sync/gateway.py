@@ -85,10 +85,6 @@ class HubSpotGateway(Protocol):
         """Return every owner of the portal, active and archived (`active=False`)."""
         ...
 
-    def list_ids(self, object_type: str, after: str | None) -> tuple[list[str], str | None]:
-        """Return one page of object ids (up to 100) and the cursor of the next page."""
-        ...
-
     def list_objects(
         self, object_type: str, after: str | None, properties: Sequence[str]
     ) -> tuple[dict[str, Properties], str | None]:

@@ -287,11 +287,6 @@ class SdkGateway:
             if after is None:
                 return
 
-    def list_ids(self, object_type: str, after: str | None) -> tuple[list[str], str | None]:
-        """Return one page of up to 100 object ids and the next page's cursor."""
-        page, after = self.list_objects(object_type, after, ["hs_object_id"])
-        return list(page), after
-
     def list_objects(
         self, object_type: str, after: str | None, properties: Sequence[str]
     ) -> tuple[dict[str, Properties], str | None]:

@@ -148,7 +148,7 @@ def test_listing_walks_every_page_of_contacts(hubspot: tuple[Twin, FaultyHubSpot
     seen: list[str] = []
     after: str | None = None
     while True:
-        page, after = gateway.list_ids("contact", after)
+        page, after = gateway.list_objects("contact", after, ["hs_object_id"])
         seen.extend(page)
         if after is None:
             break
