@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -26,7 +25,7 @@ from app.rules import load_scoring_model
 from bench.env import ACCESS_TOKEN, ROOT, Servers, stack
 from bench.live import LiveLeadflow, live_leadflow, run_setup
 from bench.naive import NaiveScorer
-from bench.portal import SyntheticPortal, synthetic_portal
+from bench.portal import SyntheticPortal, seed, seed_portal, synthetic_portal
 from bench.report import Figure, Report, Target
 from hubspot_twin.guard import GuardConfig
 from hubspot_twin.simulator.actions import apply_action
@@ -73,7 +72,7 @@ def scoring(report: Report, live: LiveLeadflow, count: int) -> dict[str, object]
     portal = synthetic_portal(count, max(1, count // 4), seed=21)
     for row in portal.contacts:
         row["hs_buying_role"] = "INFLUENCER"
-    contacts = _seed(twin, portal.companies, portal.contacts, portal.company_of)
+    contacts = seed_portal(twin, portal)
     twin.reset_request_counts()
     for contact_id in contacts:  # +30 fit for everyone: every contact is written
         twin.update_object("contacts", contact_id, {"hs_buying_role": "DECISION_MAKER"})
@@ -108,7 +107,7 @@ def handovers(report: Report, live: LiveLeadflow, count: int) -> dict[str, objec
     ]  # fmt: skip
     for row in contact_rows:
         row["hs_buying_role"] = "DECISION_MAKER"
-    contacts = _seed(twin, company_rows, contact_rows, [n % 20 for n in range(count)])
+    contacts = seed(twin, company_rows, contact_rows, [n % 20 for n in range(count)])
     rng, start = random.Random(5), datetime.now(UTC)
     rounds = ("whitepaper", "webinar", "newsletter_click", "newsletter_click", "pricing_view")  # 5+8+2+2+3: MQL
     for n, action in enumerate(rounds):
@@ -150,7 +149,7 @@ def burst_portal(contacts: int) -> SyntheticPortal:
 def burst(report: Report, live: LiveLeadflow, sizes: Sizes) -> tuple[dict[str, object], BurstEvents]:
     twin = live.stack.twin
     portal = burst_portal(sizes.burst_contacts)
-    contacts = _seed(twin, portal.companies, portal.contacts, portal.company_of)
+    contacts = seed_portal(twin, portal)
     rng, now = random.Random(9), datetime.now(UTC)
     plan = [(rng.randrange(len(contacts)), rng.choice(BURST_ACTIONS)) for _ in range(sizes.burst_events)]
     twin.reset_request_counts()
@@ -177,7 +176,7 @@ def naive(report: Report, sizes: Sizes, events: BurstEvents, leadflow_requests: 
     with stack(Servers(), limits=unlimited) as naive_stack:
         run_setup(naive_stack)
         portal = burst_portal(sizes.burst_contacts)
-        ids = _seed(naive_stack.twin, portal.companies, portal.contacts, portal.company_of)
+        ids = seed_portal(naive_stack.twin, portal)
         naive_stack.twin.reset_request_counts()
         scorer = NaiveScorer(naive_stack.twin_url, ACCESS_TOKEN, load_scoring_model(ROOT / "config" / "scoring.yaml"))
         started = time.monotonic()
@@ -191,21 +190,7 @@ def naive(report: Report, sizes: Sizes, events: BurstEvents, leadflow_requests: 
     return {"requests": used, "seconds": round(seconds, 1)}
 
 
-# Seeding ------------------------------------------------------------------------------------------------------
-
-
-def _seed(
-    twin: Twin,
-    companies: Sequence[dict[str, str]],
-    contacts: Sequence[dict[str, str]],
-    company_of: Sequence[int | None],
-) -> list[str]:
-    """Create the companies and contacts (no webhooks: they were there before) with their primary companies."""
-    company_ids = twin.bulk_create("companies", companies)
-    contact_ids = twin.bulk_create("contacts", contacts)
-    pairs = [(c, company_ids[at]) for c, at in zip(contact_ids, company_of, strict=True) if at is not None]
-    twin.bulk_associate_primary(pairs)
-    return contact_ids
+# Owners -------------------------------------------------------------------------------------------------------
 
 
 def _seed_owners(twin: Twin) -> None:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,22 @@ ACCESS_TOKEN = "bench-token"
 CLIENT_SECRET = "bench-client-secret"
 APP_ID = "424242"
 PROFESSIONAL_LIMIT = 190  # HubSpot's ten-second limit of a Professional portal, for all its apps together
+
+
+def request_times(twin: Twin, since: float = 0.0, until: float = float("inf")) -> list[float]:
+    """When (epoch seconds, in order) the twin served the requests in its log, between `since` and `until`."""
+    entries = twin.guard.log.entries() if twin.guard is not None else []
+    return sorted(t for t in (datetime.fromisoformat(e.time).timestamp() for e in entries) if since <= t <= until)
+
+
+def busiest_window(times: list[float], window: float = 10.0) -> int:
+    """The most of these (ordered) times that fall in any `window` seconds: HubSpot's rolling-window count."""
+    peak, start = 0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= window:
+            start += 1
+        peak = max(peak, end - start + 1)
+    return peak
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,10 @@ from rq.job import Job
 from rq.registry import FinishedJobRegistry
 
 from app.demo.latency import Latency
-from bench.env import Servers, stack
+from bench.env import Servers, busiest_window, request_times, stack
 from bench.live import LiveLeadflow, live_leadflow
-from bench.portal import synthetic_portal
-from bench.report import Figure, Report, Target
+from bench.portal import seed_portal, synthetic_portal
+from bench.report import Figure, Report, Target, quantile
 from hubspot_twin import Twin
 from hubspot_twin.guard import GuardConfig
 from hubspot_twin.simulator.actions import apply_action
@@ -102,16 +102,6 @@ class Phase:
         }
 
 
-def seed(twin: Twin, size: Size) -> list[str]:
-    """Create the portal's companies and contacts (each at its primary company) without publishing anything."""
-    portal = synthetic_portal(size.contacts, size.companies)
-    company_ids = twin.bulk_create("companies", portal.companies)
-    contact_ids = twin.bulk_create("contacts", portal.contacts)
-    pairs = [(contact_ids[i], company_ids[at]) for i, at in enumerate(portal.company_of) if at is not None]
-    twin.bulk_associate_primary(pairs)
-    return contact_ids
-
-
 def steady(live: LiveLeadflow, contacts: Sequence[str], seconds: float, rng: random.Random) -> Phase:
     """`RATE` actions a second for `seconds`, each on a contact not touched before in this phase."""
     twin, phase = live.stack.twin, Phase("steady")
@@ -167,28 +157,13 @@ def measured(live: LiveLeadflow, phase: Phase, make: Any, events: int) -> Phase:
     phase.rate_limited = {
         k: v - limited_before.get(k, 0) for k, v in limited_after.items() if v > limited_before.get(k, 0)
     }
-    phase.peak_requests_10s = _peak_requests(twin, phase.started, ended)
+    phase.peak_requests_10s = busiest_window(request_times(twin, phase.started, ended))
     phase.breakdown = breakdown(live, phase.started)
     return phase
 
 
 def _rate_limited(twin: Twin) -> dict[str, int]:
     return dict(twin.guard.stats()["rate_limited"]) if twin.guard else {}
-
-
-def _peak_requests(twin: Twin, since: float, until: float, window: float = 10.0) -> int:
-    """The most HubSpot requests the twin served in any `window` seconds between `since` and `until`."""
-    if twin.guard is None:
-        return 0
-    times = sorted(
-        t for t in (datetime.fromisoformat(e.time).timestamp() for e in twin.guard.log.entries()) if since <= t <= until
-    )
-    peak, start = 0, 0
-    for end, at in enumerate(times):
-        while at - times[start] > window:
-            start += 1
-        peak = max(peak, end - start + 1)
-    return peak
 
 
 @dataclass(frozen=True)
@@ -261,12 +236,8 @@ def breakdown(live: LiveLeadflow, since: float) -> dict[str, Any]:
 def _spread(values: Sequence[float]) -> dict[str, float]:
     if not values:
         return {}
-    ordered = sorted(values)
-
-    def pick(q: float) -> float:
-        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
-
-    return {"p50": round(pick(0.5), 3), "p95": round(pick(0.95), 3), "max": round(ordered[-1], 3)}
+    p50, p95 = quantile(values, 0.5), quantile(values, 0.95)
+    return {"p50": round(p50, 3), "p95": round(p95, 3), "max": round(max(values), 3)}
 
 
 def measure(
@@ -275,7 +246,7 @@ def measure(
     """Run both phases against a fresh stack (with these settings overridden, these twin limits); return them."""
     size, rng = Size.of(quick), random.Random(seed_value)
     with stack(Servers(), database="postgresql", limits=limits, settings=settings) as the_stack:
-        contacts = seed(the_stack.twin, size)
+        contacts = seed_portal(the_stack.twin, synthetic_portal(size.contacts, size.companies))
         with live_leadflow(the_stack, workers=2) as live:
             live.settle()
             steady_phase = steady(live, contacts, size.steady_seconds, rng)

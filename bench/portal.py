@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from app.rules import EngagementEvent
 from hubspot_twin.simulator.portal import COUNTRIES, FIRST, FREE_MAIL, LAST, OTHER_INDUSTRIES, TARGET_INDUSTRIES
+from hubspot_twin.twin import Twin
 
 ROLES = ("DECISION_MAKER", "BUDGET_HOLDER", "INFLUENCER", "END_USER", "CHAMPION", "BLOCKER", "")
 TITLES = ("Head of Operations", "CTO", "Plant Manager", "Procurement Lead", "Engineer", "Marketing Manager", "CEO")
@@ -74,3 +75,23 @@ def engagement_history(
     """A contact's engagement: a handful of events of the model's types over the last 180 days."""
     count = min(int(rng.expovariate(1 / mean_events)), 40)
     return [EngagementEvent(rng.choice(event_types), now - timedelta(days=rng.uniform(0, 180))) for _ in range(count)]
+
+
+def seed(
+    twin: Twin,
+    companies: Sequence[dict[str, str]],
+    contacts: Sequence[dict[str, str]],
+    company_of: Sequence[int | None],
+) -> list[str]:
+    """Create the companies and contacts in the twin with their primary companies, publishing nothing (a portal
+    as it was before Leadflow came); return the contacts' ids, in the order of `contacts`."""
+    company_ids = twin.bulk_create("companies", companies)
+    contact_ids = twin.bulk_create("contacts", contacts)
+    pairs = [(c, company_ids[at]) for c, at in zip(contact_ids, company_of, strict=True) if at is not None]
+    twin.bulk_associate_primary(pairs)
+    return contact_ids
+
+
+def seed_portal(twin: Twin, portal: SyntheticPortal) -> list[str]:
+    """Seed a synthetic portal; return its contacts' ids."""
+    return seed(twin, portal.companies, portal.contacts, portal.company_of)

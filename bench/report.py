@@ -7,6 +7,7 @@ or of the ratio (`Target("ratio", "<=", 1.1)`), and `met` is judged from it. The
 from __future__ import annotations
 
 import json
+import math
 import operator
 import platform
 from collections.abc import Callable, Sequence
@@ -108,6 +109,12 @@ def _cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def quantile(values: Sequence[float], q: float) -> float:
+    """The nearest-rank `q` quantile (0 < q ≤ 1) of some values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
 def number(value: float | None, unit: str = "") -> str:

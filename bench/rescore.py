@@ -36,10 +36,10 @@ from rq import Worker
 
 from app.rules.writes import SCORE
 from app.sync.ratelimit import DEFAULT_MARGIN, budget_limit
-from bench.env import BIN, PROFESSIONAL_LIMIT, Servers, Stack, stack
+from bench.env import BIN, PROFESSIONAL_LIMIT, Servers, Stack, busiest_window, request_times, stack
 from bench.live import run_setup
-from bench.portal import synthetic_portal
-from bench.report import Figure, Report, Target
+from bench.portal import seed_portal, synthetic_portal
+from bench.report import Figure, Report, Target, quantile
 from hubspot_twin.guard import GuardConfig
 
 SECTION = "rescore"
@@ -207,16 +207,6 @@ class Run:
         }
 
 
-def seed(the_stack: Stack, contacts: int, companies: int) -> None:
-    """Seed the twin with a synthetic portal: companies, contacts, and each contact's primary company."""
-    portal = synthetic_portal(contacts, companies)
-    twin = the_stack.twin
-    company_ids = twin.bulk_create("companies", portal.companies, publish=False)
-    contact_ids = twin.bulk_create("contacts", portal.contacts, publish=False)
-    pairs = [(contact_ids[n], company_ids[at]) for n, at in enumerate(portal.company_of) if at is not None]
-    twin.bulk_associate_primary(pairs)
-
-
 def wait_for_workers(the_stack: Stack, count: int, timeout: float = 60) -> None:
     container = the_stack.container()
     try:
@@ -261,17 +251,12 @@ def job_timings(the_stack: Stack) -> dict[str, Any]:
         name: {
             "jobs": len(seconds),
             "run_ms_median": round(1000 * statistics.median(seconds), 1),
-            "run_ms_p90": round(1000 * _quantile(seconds, 0.9), 1),
+            "run_ms_p90": round(1000 * quantile(seconds, 0.9), 1),
             "run_s_total": round(sum(seconds), 2),
             "queue_wait_ms_median": round(1000 * statistics.median(waits[name]), 1),
         }
         for name, seconds in sorted(runs.items())
     }
-
-
-def _quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def pacing(the_stack: Stack) -> dict[str, Any]:
@@ -281,12 +266,8 @@ def pacing(the_stack: Stack) -> dict[str, Any]:
     entries = guard.log.entries()
     if not entries:
         return {}
-    times = sorted(datetime.fromisoformat(entry.time).timestamp() for entry in entries)
-    busiest, start = 0, 0
-    for end, at in enumerate(times):
-        while at - times[start] >= WINDOW:
-            start += 1
-        busiest = max(busiest, end - start + 1)
+    times = request_times(the_stack.twin)
+    busiest = busiest_window(times, WINDOW)
     span = times[-1] - times[0]
     durations = [entry.duration_ms for entry in entries]
     return {
@@ -295,7 +276,7 @@ def pacing(the_stack: Stack) -> dict[str, Any]:
         "requests_per_s": round((len(times) - 1) / span, 2) if span else None,
         "busiest_10s": busiest,
         "twin_ms_median": round(statistics.median(durations), 1),
-        "twin_ms_p90": round(_quantile(durations, 0.9), 1),
+        "twin_ms_p90": round(quantile(durations, 0.9), 1),
         "twin_busy_s": round(sum(durations) / 1000, 2),
     }
 
@@ -305,7 +286,7 @@ def rescore_once(contacts: int, companies: int) -> Run:
     limits = GuardConfig(log_size=max(10_000, 4 * contacts // PAGE + 1000))
     with stack(Servers(), database="postgresql", limits=limits) as the_stack:
         started = time.perf_counter()
-        seed(the_stack, contacts, companies)
+        seed_portal(the_stack.twin, synthetic_portal(contacts, companies))
         run.seed_seconds = time.perf_counter() - started
         run_setup(the_stack)
         workers = [the_stack.start_worker(f"worker-{n}") for n in range(WORKERS)]

@@ -11,9 +11,10 @@ from click.testing import CliRunner
 
 from app.cli import SECTIONS, main
 from app.rules import load_scoring_model
+from bench.env import busiest_window
 from bench.naive import NaiveScorer
 from bench.portal import synthetic_portal
-from bench.report import Figure, Report, Target, number, table
+from bench.report import Figure, Report, Target, number, quantile, table
 from bench.runner import SECTIONS as RUNNER_SECTIONS
 from tests.conftest import CONFIG_DIR
 
@@ -87,3 +88,9 @@ def test_the_naive_strategy_spends_four_requests_per_event() -> None:
         assert len(mock.calls) == 8
         written = json.loads(mock.calls[3].request.body or b"{}")["properties"]
         assert written["leadflow_engagement_score"] == "5" and "Target industry" in written["leadflow_score_reasons"]
+
+
+def test_quantiles_are_nearest_rank_and_the_busiest_window_is_hubspots_rolling_count() -> None:
+    assert [quantile([3.0, 1.0, 2.0, 4.0], q) for q in (0.25, 0.5, 0.95, 1.0)] == [1.0, 2.0, 4.0, 4.0]
+    assert busiest_window([0.0, 1.0, 9.9, 10.0, 10.5], window=10.0) == 4  # 1.0 … 10.5; 0.0 has left at 10.0
+    assert busiest_window([]) == 0
