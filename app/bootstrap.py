@@ -6,8 +6,10 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from redis import Redis
 from redis.backoff import ExponentialBackoff
@@ -28,22 +30,28 @@ from app.rules import (
     load_routing,
     load_rules,
 )
-from app.settings import Settings, load_settings
-from app.sync.company_cache import CompanyCache
+from app.settings import Settings
 from app.sync.drain import DrainContext
-from app.sync.gateway import HubSpotGateway
-from app.sync.handover import Handovers
-from app.sync.hubspot_sdk import SdkGateway
-from app.sync.notify import Notifier, NullNotifier, WebhookNotifier
-from app.sync.ratelimit import HubSpotBudget
+from app.sync.handover.notify import Notifier, NullNotifier, WebhookNotifier
+from app.sync.handover.step import Handovers, HandoverStep
+from app.sync.handover.team import TeamCache
+from app.sync.hubspot.company_cache import CompanyCache
+from app.sync.hubspot.gateway import HubSpotGateway
+from app.sync.hubspot.ratelimit import HubSpotBudget
+from app.sync.hubspot.sdk import SdkGateway
+from app.sync.jobs import JobQueue
+from app.sync.pipeline import DrainStep, Pipeline
+from app.sync.reconcile import ReconcileContext
 from app.sync.rescore import RescoreContext, RescoreRuns
 from app.sync.resolve import ResolveContext
-from app.sync.team import TeamCache
+from app.sync.retention import RetentionContext
+from app.sync.scoring.step import ScoringStep
 from app.webhooks.intake import WebhookIntake
 from app.webhooks.translate import TranslationContext
 from app.worklist import Worklist
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -58,6 +66,7 @@ class Container:
     ledger: Ledger
     redis: Redis
     queue: Queue
+    jobs: JobQueue
     worklist: Worklist
     model: ScoringModel
     signal_rules: SignalRules
@@ -88,29 +97,31 @@ class Container:
             self._gateway = None
             self._pid = os.getpid()
 
-    def drain_context(self) -> DrainContext:
-        return DrainContext(
-            handovers=self.handovers,
-            ledger=self.ledger,
-            gateway=self.gateway(),
-            worklist=self.worklist,
-            model=self.model,
-            clock=self.clock,
-            batch_size=self.settings.drain_batch_size,
-            debounce_seconds=self.settings.drain_debounce_seconds,
-            claim_lease_seconds=self.settings.drain_claim_lease_seconds,
+    def provide(self, kind: type[T]) -> T:
+        """Return the context of type `kind` a job or a command needs, built from this container's adapters."""
+        build = PROVIDERS.get(kind)
+        if build is None:
+            raise LookupError(f"the composition root builds no {kind.__name__}")
+        built = build(self)
+        assert isinstance(built, kind)
+        return built
+
+    def pipeline(self) -> Pipeline:
+        """Return the drain's pipeline: scoring, then handover when config/handover.yaml exists."""
+        gateway, cache = self.gateway(), self.company_cache
+        steps: list[Callable[[], DrainStep]] = [partial(ScoringStep, self.model, self.ledger)]
+        handovers = self.handovers
+        if handovers is not None:
+            steps.append(partial(HandoverStep, handovers, self.ledger, gateway, cache))
+        return Pipeline(
+            self.ledger,
+            gateway,
+            tuple(steps),
+            self.clock,
+            company_cache=cache,
+            recheck_later=self.worklist.recheck_later,
             recheck_after_seconds=self.settings.hubspot_recheck_seconds,
-            sleep=self.sleep,
-            company_cache=self.company_cache,
         )
-
-    def rescore_context(self) -> RescoreContext:
-        from app.jobs import enqueue_job  # the jobs module reaches back here for the current container
-
-        def enqueue(job: str, run_id: str, after: str | None) -> None:
-            enqueue_job(self.queue, job, run_id, after)
-
-        return RescoreContext(self.drain_context(), self.rescore_runs(), enqueue)
 
     def rescore_runs(self) -> RescoreRuns:
         return RescoreRuns(self.redis, self.settings.redis_prefix)
@@ -133,11 +144,6 @@ class Container:
         base = str(self.settings.hubspot_app_base).rstrip("/")
         return f"{base}/contacts/{portal}/record/0-1/{contact_id}" if portal else None
 
-    def resolve_context(self) -> ResolveContext:
-        return ResolveContext(
-            self.ledger, self.gateway(), self.worklist, self.signal_rules, self.clock, company_cache=self.company_cache
-        )
-
     @property
     def company_cache(self) -> CompanyCache | None:
         """Return the company cache, or None when COMPANY_CACHE_SECONDS is 0."""
@@ -147,6 +153,56 @@ class Container:
     def webhook_intake(self) -> WebhookIntake:
         context = TranslationContext(app_id=self.settings.hubspot_app_id, rules=self.signal_rules)
         return WebhookIntake(self.ledger, self.worklist, context, self.clock)
+
+
+def drain_context(container: Container) -> DrainContext:
+    settings = container.settings
+    return DrainContext(
+        container.pipeline(),
+        container.worklist,
+        container.clock,
+        batch_size=settings.drain_batch_size,
+        debounce_seconds=settings.drain_debounce_seconds,
+        claim_lease_seconds=settings.drain_claim_lease_seconds,
+        sleep=container.sleep,
+    )
+
+
+def rescore_context(container: Container) -> RescoreContext:
+    return RescoreContext(drain_context(container), container.rescore_runs(), container.jobs.enqueue)
+
+
+def resolve_context(container: Container) -> ResolveContext:
+    return ResolveContext(
+        container.ledger,
+        container.gateway(),
+        container.worklist,
+        container.signal_rules,
+        container.clock,
+        company_cache=container.company_cache,
+    )
+
+
+def reconcile_context(container: Container) -> ReconcileContext:
+    grace = timedelta(seconds=container.settings.reconcile_grace_seconds)
+    return ReconcileContext(container.ledger, container.worklist, container.clock, grace)
+
+
+def retention_context(container: Container) -> RetentionContext:
+    settings = container.settings
+    return RetentionContext(
+        container.ledger, container.clock, settings.signal_retention_days, settings.deleted_contact_retention_days
+    )
+
+
+# What each job (app/sync/jobs.py) or command may ask the container for.
+PROVIDERS: dict[type, Callable[[Container], object]] = {
+    DrainContext: drain_context,
+    RescoreContext: rescore_context,
+    ResolveContext: resolve_context,
+    ReconcileContext: reconcile_context,
+    RetentionContext: retention_context,
+}
 
 
 def load_handover_rules(config_dir: Path, model: ScoringModel) -> tuple[HandoverConfig | None, RoutingConfig | None]:
@@ -201,20 +257,20 @@ def build_container(
     clock: Clock = utc_now,
 ) -> Container:
     """Build every adapter from `settings` (migrating the ledger to the newest schema)."""
-    from app.jobs import enqueue_job  # the jobs module reaches back here for the current container
-
     model, signal_rules = load_rules(settings.leadflow_config)
     handover_config, routing_config = load_handover_rules(settings.leadflow_config, model)
     engine = create_ledger_engine(settings.database_url)
     migrate(engine)
     redis = redis or connect_redis(settings.redis_url)
     queue = Queue(settings.queue_name, connection=redis, serializer=JSONSerializer)
+    jobs = JobQueue(queue)
     return Container(
         settings=settings,
         ledger=Ledger(engine),
         redis=redis,
         queue=queue,
-        worklist=Worklist(redis, lambda job: enqueue_job(queue, job), prefix=settings.redis_prefix),
+        jobs=jobs,
+        worklist=Worklist(redis, jobs.enqueue, settings.redis_prefix, jobs.enqueue_at),
         model=model,
         signal_rules=signal_rules,
         handover_config=handover_config,
@@ -222,20 +278,3 @@ def build_container(
         gateway_factory=gateway_factory or sdk_gateway_factory(settings, redis),
         clock=clock,
     )
-
-
-_current: Container | None = None
-
-
-def install(container: Container) -> None:
-    """Make `container` the one the jobs of this process use."""
-    global _current  # noqa: PLW0603 - one container per process, set by the entry point
-    _current = container
-
-
-def current() -> Container:
-    """Return this process's container, building it from the environment on first use."""
-    if _current is None:
-        install(build_container(load_settings()))
-    assert _current is not None
-    return _current

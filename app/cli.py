@@ -159,7 +159,7 @@ def _evaluation_time(at: str | None) -> datetime:
 @main.command()
 def setup() -> None:
     """Create the "Lead scoring (Leadflow)" property group and score properties in the portal (idempotent)."""
-    from app.sync.errors import HubSpotError
+    from app.sync.hubspot.errors import HubSpotError
     from app.sync.setup import SetupConflict, run_setup
 
     container = _container()
@@ -206,10 +206,10 @@ def _rescore_all(container: Container, wait: bool) -> None:
     import time
     import uuid
 
-    from app.sync.rescore import start_rescore
+    from app.sync.rescore import RescoreContext, start_rescore
 
     run_id = uuid.uuid4().hex[:12]
-    progress = start_rescore(container.rescore_context(), run_id)
+    progress = start_rescore(container.provide(RescoreContext), run_id)
     click.echo(f"re-score {run_id}: {progress.contacts_total} contacts, {progress.companies_total} companies")
     if not wait:
         click.echo("the workers re-score them in the background")

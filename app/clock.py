@@ -6,11 +6,17 @@ serializer; Leadflow's queue speaks JSON, so the periodic jobs here enqueue thro
 
 from __future__ import annotations
 
+from typing import Any
+
 from redis import Redis
 from rq import Queue
 from rq.cron import CronJob, CronScheduler
 from rq.job import Job
 from rq.serializers import JSONSerializer
+
+from app.sync.jobs import JobSpec, spec_of
+from app.sync.reconcile import reconcile
+from app.sync.retention import apply_retention
 
 RECONCILE_EVERY_SECONDS = 60
 RETENTION_CRON = "17 3 * * *"  # daily, 03:17 UTC (run the clock with TZ=UTC)
@@ -28,8 +34,12 @@ def build_cron(connection: Redis, queue_name: str) -> CronScheduler:
     """Return the cron scheduler with Leadflow's periodic jobs registered."""
     scheduler = CronScheduler(connection=connection)
     jobs = scheduler.get_jobs()
-    jobs.append(
-        JsonCronJob(queue_name, func_name="app.jobs.reconcile", interval=RECONCILE_EVERY_SECONDS, job_timeout=300)
-    )
-    jobs.append(JsonCronJob(queue_name, func_name="app.jobs.retention", cron=RETENTION_CRON, job_timeout=1800))
+    jobs.append(_cron_job(queue_name, spec_of(reconcile), interval=RECONCILE_EVERY_SECONDS))
+    jobs.append(_cron_job(queue_name, spec_of(apply_retention), cron=RETENTION_CRON))
     return scheduler
+
+
+def _cron_job(queue_name: str, spec: JobSpec, **when: Any) -> JsonCronJob:
+    return JsonCronJob(
+        queue_name, func_name=spec.function, job_timeout=spec.timeout, failure_ttl=spec.failure_ttl, **when
+    )

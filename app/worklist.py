@@ -14,6 +14,7 @@ Redis is a work queue, never the record: everything here can be rebuilt from the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from redis import Redis
@@ -57,15 +58,19 @@ end
 return #expired
 """
 
-Enqueue = Callable[[str], None]
+Enqueue = Callable[[str], None]  # enqueue the job of this name now
+EnqueueAt = Callable[[str, datetime], bool]  # … at this time; False when one is already scheduled then
 
 
 class Worklist:
     """Dirty contacts, drain claims and pending-job flags, kept in Redis."""
 
-    def __init__(self, redis: Redis, enqueue: Enqueue, prefix: str = "leadflow") -> None:
+    def __init__(
+        self, redis: Redis, enqueue: Enqueue, prefix: str = "leadflow", enqueue_at: EnqueueAt | None = None
+    ) -> None:
         self.redis = redis
         self._enqueue = enqueue
+        self._enqueue_at = enqueue_at
         self.dirty_key = f"{prefix}:dirty"
         self.claimed_key = f"{prefix}:claimed"
         self.recheck_key = f"{prefix}:recheck"
@@ -109,6 +114,12 @@ class Worklist:
             self.redis.delete(self.pending_prefix + job)
             raise
         return True
+
+    def schedule_at(self, job: str, when: datetime) -> bool:
+        """Have `job` run at `when` (once, however often it is asked for that time); return whether it was new."""
+        if self._enqueue_at is None:
+            raise RuntimeError("this worklist cannot schedule jobs for later (no enqueue_at was given)")
+        return self._enqueue_at(job, when)
 
     def started(self, job: str) -> None:
         """Note that the pending `job` has started, so new work schedules a fresh one."""

@@ -186,7 +186,7 @@ def drain_runs(live: LiveLeadflow, since: float) -> list[DrainRun]:
     for job in jobs:
         if (
             job is None
-            or job.func_name != "app.jobs.drain"
+            or job.func_name != "app.sync.drain.drain"
             or not (job.enqueued_at and job.started_at and job.ended_at)
         ):
             continue

@@ -14,18 +14,12 @@ from datetime import datetime
 from sqlalchemy import Connection, func, select, update
 
 from app.ledger.models import HANDOVERS, ROUTING_CURSORS, TRANSITIONS, Handover, RoutingCursor
-from app.ledger.records import (
-    Assignment,
-    HandoverDone,
-    HandoverRecord,
-    HandoverRequest,
-    RoutingSnapshot,
-    TransitionRecord,
-)
+from app.ledger.records import HandoverDone, HandoverRecord, HandoverRequest, TransitionRecord
 from app.ledger.upsert import insert_for
+from app.rules.handover_types import RoutingDecision, RoutingState
 
 LOCK_ROW = "__lock__"
-Decide = Callable[[HandoverRequest, RoutingSnapshot], tuple[Assignment, RoutingSnapshot]]
+Decide = Callable[[HandoverRequest, RoutingState], tuple[RoutingDecision, RoutingState]]
 _RECORD_FIELDS = [f.name for f in fields(HandoverRecord)]
 
 
@@ -42,34 +36,34 @@ def reserve(
     for request in requests:
         if request.key in existing:
             continue
-        assignment, snapshot = decide(request, snapshot)
-        connection.execute(HANDOVERS.insert().values(**_new_row(request, assignment, at)))
+        decision, snapshot = decide(request, snapshot)
+        connection.execute(HANDOVERS.insert().values(**_new_row(request, decision, at)))
         existing.add(request.key)
     _save_cursors(connection, before, snapshot.cursors)
     return list(by_keys(connection, [r.key for r in requests]).values())
 
 
-def _new_row(request: HandoverRequest, assignment: Assignment, at: datetime) -> dict[str, object]:
+def _new_row(request: HandoverRequest, decision: RoutingDecision, at: datetime) -> dict[str, object]:
     return {
         "key": request.key,
         "contact_id": request.contact_id,
         "stage": request.stage,
         "cycle": request.cycle,
         "status": "planned",
-        "owner_id": assignment.owner_id,
-        "routing_strategy": assignment.strategy,
-        "routing_reason": assignment.reason[:2000],
+        "owner_id": decision.owner_id,
+        "routing_strategy": decision.strategy,
+        "routing_reason": decision.reason[:2000],
         "assigned_at": at,
         "escalations": 0,
     }
 
 
-def snapshot(connection: Connection) -> RoutingSnapshot:
+def snapshot(connection: Connection) -> RoutingState:
     """Return routing's remembered state (for a dry run: no lock is taken)."""
     return _snapshot(connection)
 
 
-def _snapshot(connection: Connection) -> RoutingSnapshot:
+def _snapshot(connection: Connection) -> RoutingState:
     cursors = dict(connection.execute(select(RoutingCursor.pool, RoutingCursor.position)).all())
     cursors.pop(LOCK_ROW, None)
     open_counts = connection.execute(
@@ -77,7 +71,7 @@ def _snapshot(connection: Connection) -> RoutingSnapshot:
         .where(Handover.outcome.is_(None), Handover.owner_id.is_not(None))
         .group_by(Handover.owner_id)
     ).all()
-    return RoutingSnapshot(cursors, {owner: int(count) for owner, count in open_counts if owner})
+    return RoutingState(cursors, {owner: int(count) for owner, count in open_counts if owner})
 
 
 def _save_cursors(connection: Connection, before: Mapping[str, int], after: Mapping[str, int]) -> None:

@@ -146,23 +146,6 @@ class HandoverRequest:
 
 
 @dataclass(frozen=True)
-class RoutingSnapshot:
-    """Routing's remembered state: slots handed out per pool and open handovers per owner."""
-
-    cursors: Mapping[str, int]
-    open_handovers: Mapping[str, int]
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """The owner a routing decision gave a handover, and why."""
-
-    owner_id: str | None
-    strategy: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class HandoverRecord:
     key: str
     contact_id: str

@@ -6,6 +6,7 @@ Every method is one transaction. Callers pass and receive the plain records of `
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -26,9 +27,9 @@ from app.ledger.records import (
     LedgerCounts,
     PendingSignal,
     Resolution,
-    RoutingSnapshot,
     TransitionRecord,
 )
+from app.rules.handover_types import RoutingState
 
 
 class Ledger:
@@ -36,6 +37,10 @@ class Ledger:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """Return one transaction, for work recorded together (a drain's steps); committed when the block ends."""
+        return self.engine.begin()
 
     def record_intake(self, batch: Intake, received_at: datetime) -> IntakeResult:
         """Store a webhook request's signals (duplicates skipped), merges and privacy deletions."""
@@ -120,7 +125,7 @@ class Ledger:
         with self.engine.begin() as connection:
             return handovers.reserve(connection, requests, decide, at)
 
-    def routing_snapshot(self) -> RoutingSnapshot:
+    def routing_snapshot(self) -> RoutingState:
         """Return routing's remembered state: cursors per pool and open handovers per owner."""
         with self.engine.connect() as connection:
             return handovers.snapshot(connection)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from app.observability.catalog import (
     DRAINED_CONTACTS,
@@ -18,9 +17,8 @@ from app.observability.catalog import (
     WEBHOOK_TO_WRITE,
 )
 from app.observability.metrics import Metrics
-
-if TYPE_CHECKING:
-    from app.sync.scoring import DrainReport
+from app.sync.pipeline import DrainReport
+from app.sync.resolve import ResolveReport
 
 ACCEPTED = "accepted"
 POLICY_NAME = re.compile(r"[A-Z][A-Z0-9_]{0,39}")  # HubSpot's policy names: TEN_SECONDLY_ROLLING, DAILY, …
@@ -77,7 +75,7 @@ def record_drain(metrics: Metrics, report: DrainReport) -> None:
     outcomes["missing"] = report.missing
     metrics.send(
         *(metrics.count(DRAINED_CONTACTS, amount, outcome=outcome) for outcome, amount in outcomes.items()),
-        metrics.count(HANDOVERS, report.handovers),
+        metrics.count(HANDOVERS, report.effects.get("handovers", 0)),
         metrics.count(SIGNALS_PROCESSED, report.signals_processed, job="drain"),
         metrics.observation(WEBHOOK_TO_WRITE, report.write_latencies),
     )
@@ -86,3 +84,11 @@ def record_drain(metrics: Metrics, report: DrainReport) -> None:
 def record_resolve(metrics: Metrics, resolved: int) -> None:
     """Count the signals the resolver attached to their contacts."""
     metrics.add(SIGNALS_PROCESSED, resolved, job="resolve")
+
+
+def record_report(metrics: Metrics, report: object) -> None:
+    """Record what a job's report says, for the reports that have metrics of their own."""
+    if isinstance(report, DrainReport):
+        record_drain(metrics, report)
+    elif isinstance(report, ResolveReport):
+        record_resolve(metrics, report.resolved)

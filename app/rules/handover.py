@@ -29,7 +29,6 @@ from app.rules.handover_types import (
 from app.rules.properties import HANDOVER_BLOCKED, ROUTING_REASON
 from app.rules.routing import clip_reason
 from app.rules.templates import TemplateContext
-from app.rules.writes import STAGE
 
 OWNER = "hubspot_owner_id"
 LIFECYCLE_STAGE = "lifecyclestage"
@@ -91,11 +90,14 @@ def classify_feedback(config: HandoverConfig, lead_status: str | None) -> Feedba
 
 
 def plan_recycle(config: HandoverConfig, contact: RawProperties) -> tuple[dict[str, str], dict[str, str]]:
-    """Return the two writes that recycle a rejected lead: clear the lifecycle stage if going back, then set."""
+    """Return the two writes that recycle a rejected lead: clear the lifecycle stage if going back, then set.
+
+    `leadflow_stage` is not the recycle's to write: the lead is assessed again in the same drain (engagement
+    counted from the recycle when the configuration says so), and the scoring step writes the stage it has now."""
     target = config.recycle.lifecyclestage
     current = contact.get(LIFECYCLE_STAGE) or ""
     first = {LIFECYCLE_STAGE: ""} if current and current != target and not is_ahead(target, current) else {}
-    then = {LIFECYCLE_STAGE: target, STAGE: ""}
+    then = {LIFECYCLE_STAGE: target}
     if config.recycle.lead_status is not None:
         then[LEAD_STATUS] = config.recycle.lead_status
     return first, then

@@ -1,8 +1,9 @@
-"""The drain: claim up to 500 dirty contacts (after a short debounce), score them, and go on while any remain.
+"""The drain: claim up to 500 dirty contacts (after a short debounce), run them through the pipeline of steps
+(app/sync/pipeline.py), and go on while any remain.
 
 When HubSpot's daily budget is spent (`DailyLimitReached`), the drain gives its contacts back to the dirty set
 and ends normally with `paused_until` (ISO 8601) in its report, instead of failing and burning RQ's retries:
-the job that ran it schedules the next drain for that time.
+the drain job schedules the next drain for that time.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any
 
-from app.ledger.store import Ledger
-from app.rules import ScoringModel
-from app.sync.company_cache import CompanyCache
-from app.sync.errors import DailyLimitReached
-from app.sync.gateway import HubSpotGateway
-from app.sync.handover import Handovers
-from app.sync.scoring import DrainReport, score_contacts
+from rq import Retry
+
+from app.sync.hubspot.errors import DailyLimitReached
+from app.sync.jobs import job
+from app.sync.pipeline import DrainReport, Pipeline
 from app.worklist import Worklist
 
 logger = logging.getLogger(__name__)
@@ -27,18 +27,13 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DrainContext:
-    ledger: Ledger
-    gateway: HubSpotGateway
+    pipeline: Pipeline
     worklist: Worklist
-    model: ScoringModel
     clock: Callable[[], datetime]
     batch_size: int = 500
     debounce_seconds: float = 1.0
     claim_lease_seconds: float = 900.0
     sleep: Callable[[float], None] = field(default=time.sleep)
-    handovers: Handovers | None = None
-    recheck_after_seconds: float = 300.0  # after an unanswered write, look at the contact again this much later
-    company_cache: CompanyCache | None = None  # company properties kept between drains (None: read every time)
 
 
 @dataclass(frozen=True)
@@ -46,6 +41,15 @@ class DrainOutcome(DrainReport):
     """The drain's report; `paused_until` (ISO 8601) when HubSpot's daily budget stopped it until then."""
 
     paused_until: str | None = None
+
+
+@job("drain", needs=DrainContext, timeout=900, retry=Retry(max=3, interval=[5, 30, 120]))
+def drain(ctx: DrainContext) -> DrainOutcome:
+    """The drain job: drain a batch; when HubSpot's daily limit stopped it, drain again when the limit resets."""
+    outcome = drain_dirty_contacts(ctx)
+    if outcome.paused_until is not None:
+        ctx.worklist.schedule_at("drain", datetime.fromisoformat(outcome.paused_until))
+    return outcome
 
 
 def drain_dirty_contacts(ctx: DrainContext) -> DrainOutcome:
@@ -59,7 +63,7 @@ def drain_dirty_contacts(ctx: DrainContext) -> DrainOutcome:
     report = DrainReport()
     if ids:
         try:
-            report = score_contacts(ctx, ids)
+            report = ctx.pipeline.run(ids)
         except DailyLimitReached as exc:
             return _paused(ctx, ids, exc)
         except BaseException as exc:
@@ -72,8 +76,11 @@ def drain_dirty_contacts(ctx: DrainContext) -> DrainOutcome:
         # A drain that claimed nothing found every ready contact claimed by another drain, which schedules
         # the next one when it finishes; scheduling here too would spin while that drain works.
         ctx.worklist.schedule("drain")
-    counts = {f.name: getattr(report, f.name) for f in fields(report)}
-    return DrainOutcome(**{**counts, "remaining": remaining})
+    return DrainOutcome(**{**_fields(report), "remaining": remaining})
+
+
+def _fields(report: DrainReport) -> dict[str, Any]:
+    return {f.name: getattr(report, f.name) for f in fields(report)}
 
 
 def _paused(ctx: DrainContext, ids: list[str], limit: DailyLimitReached) -> DrainOutcome:

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.ledger.store import Ledger
+from app.sync.jobs import job
 from app.worklist import Worklist
+
+
+@dataclass(frozen=True)
+class ReconcileContext:
+    ledger: Ledger
+    worklist: Worklist
+    clock: Callable[[], datetime]
+    grace: timedelta  # signals unprocessed for longer are work Redis lost
 
 
 @dataclass(frozen=True)
@@ -23,9 +32,11 @@ class ReconcileReport:
     waiting_objects: int
 
 
-def reconcile(ledger: Ledger, worklist: Worklist, clock: Callable[[], datetime], grace: timedelta) -> ReconcileReport:
+@job("reconcile", needs=ReconcileContext, timeout=300)
+def reconcile(ctx: ReconcileContext) -> ReconcileReport:
     """Re-mark lost work from the ledger and schedule the jobs that will do it."""
-    now = clock()
+    ledger, worklist, grace = ctx.ledger, ctx.worklist, ctx.grace
+    now = ctx.clock()
     expired = worklist.requeue_expired_claims(now.timestamp())
     stale = ledger.contacts_with_pending_signals(received_before=now - grace)
     worklist.mark_dirty(stale, now.timestamp())

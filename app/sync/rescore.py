@@ -23,12 +23,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 
 from redis import Redis
+from rq import Retry
 
 from app.ledger.store import Ledger
-from app.sync.company_cache import CompanyCache
 from app.sync.drain import DrainContext
-from app.sync.gateway import HubSpotGateway, Properties
-from app.sync.scoring import DrainReport, company_properties, contact_properties, score_contacts
+from app.sync.hubspot.company_cache import CompanyCache
+from app.sync.hubspot.gateway import HubSpotGateway, Properties
+from app.sync.jobs import job
+from app.sync.pipeline import DrainReport
 
 PROGRESS_TTL = 7 * 24 * 3600
 # Pages per job: each job costs a fork, fresh connections and RQ's bookkeeping (about as much CPU as scoring a
@@ -117,24 +119,43 @@ class RescoreContext:
 
     @property
     def gateway(self) -> HubSpotGateway:
-        return self.drain.gateway
+        return self.drain.pipeline.gateway
 
     @property
     def ledger(self) -> Ledger:
-        return self.drain.ledger
+        return self.drain.pipeline.ledger
 
     @property
     def cache(self) -> CompanyCache | None:
-        return self.drain.company_cache
+        return self.drain.pipeline.company_cache
 
     def now(self) -> float:
         return self.drain.clock().timestamp()
 
 
+@dataclass(frozen=True)
+class CompanyPages:
+    run: str
+    companies: int  # companies listed into the cache
+
+
+@job("rescore-companies", needs=RescoreContext, timeout=600, retry=Retry(max=2, interval=[5, 30]))
+def rescore_companies(ctx: RescoreContext, run_id: str, after: str | None) -> CompanyPages:
+    """List a few pages of companies into the company cache, for re-score run `run_id`."""
+    return CompanyPages(run_id, cache_company_page(ctx, run_id, after))
+
+
+# No retries: a failed page's contacts go back to the dirty set (the drain retries them); the chain has moved on.
+@job("rescore-contacts", needs=RescoreContext, timeout=600)
+def rescore_contacts(ctx: RescoreContext, run_id: str, after: str | None) -> DrainReport:
+    """List and score a few pages of contacts, for re-score run `run_id`."""
+    return rescore_contact_page(ctx, run_id, after)
+
+
 def start_rescore(ctx: RescoreContext, run_id: str) -> RescoreProgress:
     """Count the portal, record the run and enqueue its first job; return its progress so far."""
     contacts = ctx.gateway.count("contact")
-    wants_companies = bool(company_properties(ctx.drain)) and ctx.cache is not None
+    wants_companies = bool(ctx.drain.pipeline.reads().company) and ctx.cache is not None
     companies = ctx.gateway.count("company") if wants_companies else 0
     ctx.runs.start(run_id, contacts, companies, ctx.now())
     first = "rescore-companies" if wants_companies and 0 < companies <= contacts else "rescore-contacts"
@@ -147,7 +168,7 @@ def cache_company_page(ctx: RescoreContext, run_id: str, after: str | None, page
     with the one before); enqueue the next job with the last page: more companies, or the contacts."""
     cache = ctx.cache
     assert cache is not None, "a re-score lists companies only with the company cache on"
-    properties = company_properties(ctx.drain)
+    properties = sorted(ctx.drain.pipeline.reads().company)
     kept = 0
     for number in range(1, pages + 1):
         epoch = cache.epoch()
@@ -172,7 +193,7 @@ def rescore_contact_page(
     """
     watermark = ctx.ledger.watermark()  # before the reads: signals that arrive later stay for the drain
     listed: list[Mapping[str, Properties]] = []
-    properties = contact_properties(ctx.drain)
+    properties = sorted(ctx.drain.pipeline.reads().contact)
     while len(listed) < pages:
         try:
             page, after = ctx.gateway.list_objects("contact", after, properties)
@@ -227,8 +248,12 @@ def _combined(reports: Sequence[DrainReport]) -> DrainReport:
         return reports[0]
     names = [f.name for f in fields(DrainReport) if isinstance(getattr(reports[0], f.name), int)] if reports else []
     counts = {name: sum(getattr(report, name) for report in reports) for name in names}
+    effects: dict[str, int] = {}
+    for report in reports:
+        for name, number in report.effects.items():
+            effects[name] = effects.get(name, 0) + number
     latencies = tuple(latency for report in reports for latency in report.write_latencies)
-    return DrainReport(**counts, write_latencies=latencies)
+    return DrainReport(**counts, effects=effects, write_latencies=latencies)
 
 
 def _score_page(ctx: RescoreContext, ids: Sequence[str], page: Mapping[str, Properties], watermark: int) -> DrainReport:
@@ -242,7 +267,7 @@ def _score_page(ctx: RescoreContext, ids: Sequence[str], page: Mapping[str, Prop
     if not claimed:
         return DrainReport()
     try:
-        report = score_contacts(drain, claimed, read=page, watermark=watermark)
+        report = drain.pipeline.run(claimed, read=page, watermark=watermark)
     except BaseException:
         drain.worklist.return_to_dirty(claimed, ctx.now())
         drain.worklist.schedule("drain")

@@ -14,11 +14,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from rq import Retry
+
 from app.ledger.records import PendingSignal, Resolution
 from app.ledger.store import Ledger
 from app.rules.signals import SignalRules
-from app.sync.company_cache import CompanyCache
-from app.sync.gateway import HubSpotGateway
+from app.sync.hubspot.company_cache import CompanyCache
+from app.sync.hubspot.errors import DailyLimitReached
+from app.sync.hubspot.gateway import HubSpotGateway
+from app.sync.jobs import job
 from app.worklist import Worklist
 
 ASSOCIATION_GRACE = timedelta(minutes=10)
@@ -40,6 +44,23 @@ class ResolveReport:
     resolved: int = 0
     waiting: int = 0
     contacts: int = 0
+
+
+@dataclass(frozen=True)
+class ResolvePaused:
+    """HubSpot's daily limit stopped the resolver until `paused_until` (ISO 8601); it runs again then."""
+
+    paused_until: str
+
+
+@job("resolve", needs=ResolveContext, timeout=900, retry=Retry(max=3, interval=[5, 30, 120]))
+def resolve(ctx: ResolveContext) -> ResolveReport | ResolvePaused:
+    """The resolver job; when HubSpot's daily limit stops it, it runs again when the limit resets."""
+    try:
+        return resolve_pending_signals(ctx)
+    except DailyLimitReached as exc:
+        ctx.worklist.schedule_at("resolve", exc.resume_at)
+        return ResolvePaused(exc.resume_at.isoformat())
 
 
 def resolve_pending_signals(ctx: ResolveContext) -> ResolveReport:

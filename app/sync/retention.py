@@ -8,9 +8,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from rq import Retry
+
 from app.ledger.store import Ledger
+from app.sync.jobs import job
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetentionContext:
+    ledger: Ledger
+    clock: Callable[[], datetime]
+    signal_days: int  # processed signals (raw payloads) are kept this long
+    deleted_contact_days: int  # contacts HubSpot deleted are erased this long after
 
 
 @dataclass(frozen=True)
@@ -19,11 +30,11 @@ class RetentionReport:
     contacts_erased: int
 
 
-def apply_retention(
-    ledger: Ledger, clock: Callable[[], datetime], signal_days: int, deleted_contact_days: int
-) -> RetentionReport:
+@job("retention", needs=RetentionContext, timeout=1800, retry=Retry(max=2, interval=[60, 600]))
+def apply_retention(ctx: RetentionContext) -> RetentionReport:
     """Prune processed signals older than `signal_days`; erase contacts deleted over `deleted_contact_days` ago."""
-    now = clock()
-    signals, contacts = ledger.prune(now - timedelta(days=signal_days), now - timedelta(days=deleted_contact_days), now)
+    now = ctx.clock()
+    deleted_before = now - timedelta(days=ctx.deleted_contact_days)
+    signals, contacts = ctx.ledger.prune(now - timedelta(days=ctx.signal_days), deleted_before, now)
     logger.info("retention.applied", extra={"signals_pruned": signals, "contacts_erased": contacts})
     return RetentionReport(signals, contacts)

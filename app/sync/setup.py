@@ -28,7 +28,7 @@ from app.rules.properties import (
     missing_options,
     score_properties,
 )
-from app.sync.gateway import HubSpotGateway
+from app.sync.hubspot.gateway import HubSpotGateway
 
 
 class SetupConflict(Exception):

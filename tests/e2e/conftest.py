@@ -8,12 +8,11 @@ from typing import Any
 
 import pytest
 import redis
-from rq.serializers import JSONSerializer
 
 from app import create_app
-from app.bootstrap import Container, install
-from app.sync.hubspot_sdk import SdkGateway
-from app.sync.retry import RetryPolicy
+from app.bootstrap import Container
+from app.sync.hubspot.retry import RetryPolicy
+from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import run_setup
 from app.workers import ThreadWorker
 from hubspot_twin import Twin, TwinServer
@@ -37,8 +36,7 @@ class Pipeline:
 
     def work(self) -> None:
         """Run the queue empty, as `leadflow worker --burst` does (in this thread, without forking)."""
-        install(self.container)
-        worker = ThreadWorker([self.container.queue], connection=self.container.redis, serializer=JSONSerializer)
+        worker = ThreadWorker(self.container)
         worker.work(burst=True, logging_level="WARNING")
 
     def contact(self, contact_id: str) -> dict[str, str]:

@@ -25,11 +25,10 @@ from rq.serializers import JSONSerializer
 
 from app import create_app
 from app.bootstrap import Container
-from app.jobs import enqueue_job
 from app.rules import business_due
 from app.rules.writes import format_datetime
-from app.sync.hubspot_sdk import SdkGateway
-from app.sync.retry import RetryPolicy
+from app.sync.hubspot.retry import RetryPolicy
+from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import run_setup
 from hubspot_twin import Twin, TwinServer
 from hubspot_twin.changes import ChangeSource
@@ -130,7 +129,7 @@ def run_two_workers(portal: Portal, ledger_url: str) -> None:
     worklist = portal.container.worklist
     for _round in range(6):
         for _ in range(3):
-            enqueue_job(portal.container.queue, "drain")  # several drains queued: both workers get one
+            portal.container.jobs.enqueue("drain")  # several drains queued: both workers get one
         workers = [subprocess.Popen([str(BIN / "leadflow"), "worker", "--burst"], env=env, stderr=subprocess.PIPE,
                                     stdout=subprocess.DEVNULL) for _ in range(2)]  # fmt: skip
         for worker in workers:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.sync.rescore import start_rescore
+from app.sync.rescore import RescoreContext, start_rescore
 from tests.e2e.conftest import Pipeline
 
 DACH_MACHINERY = {"industry": "MACHINERY", "numberofemployees": "250", "country": "Germany"}
@@ -26,7 +26,7 @@ def seed(pipeline: Pipeline, contacts: int, companies: int) -> list[str]:
 def test_a_full_rescore_lists_companies_then_contacts_and_writes_each_page_once(pipeline: Pipeline) -> None:
     ids = seed(pipeline, contacts=250, companies=40)
     pipeline.twin.reset_request_counts()
-    progress = start_rescore(pipeline.container.rescore_context(), "run-1")
+    progress = start_rescore(pipeline.container.provide(RescoreContext), "run-1")
     assert (progress.contacts_total, progress.companies_total, progress.finished) == (250, 40, False)
     pipeline.work()
     assert pipeline.twin.request_counts() == {
@@ -43,7 +43,7 @@ def test_a_full_rescore_lists_companies_then_contacts_and_writes_each_page_once(
     assert pipeline.container.worklist.claimed_count() == 0
 
     pipeline.twin.reset_request_counts()  # nothing changed since: the next run lists, and writes nothing
-    start_rescore(pipeline.container.rescore_context(), "run-2")
+    start_rescore(pipeline.container.provide(RescoreContext), "run-2")
     pipeline.work()
     assert "POST /crm/v3/objects/contacts/batch/update" not in pipeline.twin.request_counts()
     assert pipeline.container.rescore_runs().progress("run-2").written == 0
@@ -52,7 +52,7 @@ def test_a_full_rescore_lists_companies_then_contacts_and_writes_each_page_once(
 def test_with_more_companies_than_contacts_the_companies_are_read_per_page_instead(pipeline: Pipeline) -> None:
     seed(pipeline, contacts=30, companies=60)  # 30 of the companies have no contact
     pipeline.twin.reset_request_counts()
-    start_rescore(pipeline.container.rescore_context(), "run")
+    start_rescore(pipeline.container.provide(RescoreContext), "run")
     pipeline.work()
     counts = pipeline.twin.request_counts()
     assert "GET /crm/v3/objects/companies" not in counts
@@ -65,7 +65,7 @@ def test_a_contact_another_drain_holds_is_left_to_that_drain_and_scored_after_it
     worklist = pipeline.container.worklist
     now = pipeline.container.clock().timestamp()
     assert worklist.claim_ids([ids[0]], now, now + 900) == [ids[0]]  # a drain is working on it
-    start_rescore(pipeline.container.rescore_context(), "run")
+    start_rescore(pipeline.container.provide(RescoreContext), "run")
     pipeline.work()
     progress = pipeline.container.rescore_runs().progress("run")
     assert (progress.finished, progress.contacts, progress.written, progress.busy) == (True, 5, 4, 1)

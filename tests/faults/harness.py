@@ -33,12 +33,12 @@ from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import bootstrap, create_app
-from app import jobs as leadflow_jobs
-from app.bootstrap import Container, install
+from app import create_app
+from app.bootstrap import Container
 from app.rules.subscriptions import required_subscriptions
+from app.sync.reconcile import reconcile
 from app.sync.setup import run_setup
-from app.workers import ThreadWorker
+from app.workers import ThreadWorker, perform
 from hubspot_twin import Twin, TwinServer
 from hubspot_twin.dispatch import DispatchOptions
 from hubspot_twin.errors import PORTAL_ID
@@ -123,7 +123,6 @@ class ThreadWorkers:
         self._threads.append(threading.Thread(target=self._schedule, daemon=True))
 
     def start(self) -> ThreadWorkers:
-        install(self.container)
         for thread in self._threads:
             thread.start()
         return self
@@ -134,9 +133,8 @@ class ThreadWorkers:
             thread.join(timeout=30)
 
     def _new_worker(self, index: int) -> ThreadWorker:
-        queue = self.container.queue
         name = f"faults-thread-{index}-{uuid.uuid4().hex[:6]}"
-        return ThreadWorker([queue], connection=self.container.redis, serializer=JSONSerializer, name=name)
+        return ThreadWorker(self.container, name=name)
 
     def _work(self, index: int) -> None:
         worker = self._new_worker(index)
@@ -185,7 +183,6 @@ class Run:
 
     def _start(self) -> Run:
         knobs, target = self.knobs, self.target
-        self._stack.callback(setattr, bootstrap, "_current", bootstrap._current)  # leave the process as it was
         self.redis = redis.Redis.from_url(target.redis_url)
         self._stack.callback(self.redis.close)
         self.redis.flushdb()
@@ -207,7 +204,6 @@ class Run:
         self._stack.callback(self.container.ledger.engine.dispose)
         container = self.container
         run_setup(container.gateway(), container.ledger, container.model, container.clock)  # `leadflow setup`
-        install(container)
         web = self._stack.enter_context(TwinServer(create_app(container=container)).start())
         self.dispatcher = self.twin.start_webhooks(self._webhooks(f"{web.url}/webhooks/hubspot"), knobs.dispatch)
         self._stack.callback(self.dispatcher.stop, drain=False)
@@ -322,7 +318,7 @@ class Run:
     def reconcile(self) -> None:
         """Run the reconcile job (what `leadflow clock` enqueues every minute) and count what it recovered."""
         try:
-            report = leadflow_jobs.reconcile()
+            report = perform(self.container, reconcile)
         except (SQLAlchemyError, RedisError) as exc:
             self.stats.reconcile["failed"] += 1
             self.stats.notes["reconcile-error"] = type(exc).__name__
@@ -386,7 +382,7 @@ class Run:
         for job_id in registry.get_job_ids():
             with suppress(Exception):
                 job = Job.fetch(job_id, connection=self.redis, serializer=JSONSerializer)
-                if job.func_name == "app.jobs.drain":
+                if job.func_name == "app.sync.drain.drain":
                     names[job.worker_name or "?"] += 1
         return names
 

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from app.jobs import enqueue_job
 from app.ledger.database import create_ledger_engine
 from hubspot_twin.faults import FaultPlan, FaultRule
 from tests.faults.harness import Knobs, Run, Target, default_dispatch, target
@@ -249,7 +248,7 @@ def test_two_workers_draining_concurrently_end_like_the_clean_run(
 
         def during(run: Run, phase: str) -> None:
             for _ in range(3):  # several drains queued at once: both workers take one
-                enqueue_job(run.container.queue, "drain")
+                run.container.jobs.enqueue("drain")
 
         run.play_all(during=during)
         drains = run.drains_by_worker()

@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 import pytest
 import redis
 
-from app.sync.company_cache import CompanyCache, read_companies
-from app.sync.gateway import HubSpotGateway, Properties
+from app.sync.hubspot.company_cache import CompanyCache, read_companies
+from app.sync.hubspot.gateway import HubSpotGateway, Properties
 
 PROPS = ["industry", "numberofemployees"]
 

@@ -12,15 +12,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
-from rq import Queue, get_current_job
+from rq import Queue, SimpleWorker, get_current_job
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from app.bootstrap import Container, install
+from app.bootstrap import Container
 from app.failed_jobs import FailedJob, list_failed, requeue_failed, summarize
 from app.rules.writes import SCORE
-from app.sync.hubspot_sdk import SdkGateway
-from app.sync.retry import RetryPolicy
+from app.sync.hubspot.retry import RetryPolicy
+from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import run_setup
 from app.workers import ThreadWorker
 from hubspot_twin import Twin, TwinServer
@@ -29,24 +29,30 @@ from tests.support.faults import Fault, FaultyHubSpot
 
 FAST_RETRIES = RetryPolicy(attempts=2, max_seconds=5, initial_backoff=0.001, max_backoff=0.002)
 BATCH_READ = "/crm/v3/objects/contacts/batch/read"
-DRAIN_RETRIES = 3  # app.jobs.JOBS["drain"]: Retry(max=3, interval=[5, 30, 120])
+DRAIN_RETRIES = 3  # app.sync.jobs.JOBS["drain"]: Retry(max=3, interval=[5, 30, 120])
 BROKEN = "failed-jobs-test:broken"
 DOWN = "down for maintenance"
 SECRET = "pat-na1-11111111-2222-3333-4444-555555555555"
 
 
-def work(queue: Queue) -> None:
+def work(container: Container) -> None:
     """Run the queue empty in this thread, as `leadflow worker --burst` does."""
-    ThreadWorker([queue], connection=queue.connection, serializer=JSONSerializer).work(
+    ThreadWorker(container).work(burst=True, logging_level="CRITICAL")
+
+
+def work_plain(queue: Queue) -> None:
+    """Run a queue of plain (non-Leadflow) jobs empty in this thread."""
+    SimpleWorker([queue], connection=queue.connection, serializer=JSONSerializer).work(
         burst=True, logging_level="CRITICAL"
     )
 
 
-def make_retries_due(queue: Queue, job_id: str) -> None:
+def make_retries_due(container: Container, job_id: str) -> None:
     """Run every retry RQ scheduled for the job now, instead of after its interval."""
+    queue = container.queue
     while job_id in queue.scheduled_job_registry.get_job_ids():
         queue.scheduled_job_registry.requeue(job_id)
-        work(queue)
+        work(container)
 
 
 # The drain job, failing on HubSpot, all the way through RQ
@@ -70,7 +76,6 @@ def leadflow(ledger_url: str, redis_client: redis.Redis) -> Iterator[Leadflow]:
             gateway_factory=lambda: SdkGateway(ACCESS_TOKEN, server.url, (2.0, 5.0), FAST_RETRIES),
             settings={"hubspot_api_base": server.url},
         )
-        install(container)
         yield Leadflow(twin, faulty, container)
         container.ledger.engine.dispose()
 
@@ -85,18 +90,18 @@ def test_a_drain_that_keeps_failing_is_retried_then_listed_then_requeued_and_don
     assert container.worklist.schedule("drain")
     (job_id,) = queue.job_ids
 
-    work(queue)
+    work(container)
     assert list_failed(queue) == []  # a job RQ will retry is not failed yet
     assert queue.scheduled_job_registry.get_job_ids() == [job_id]
-    make_retries_due(queue, job_id)
+    make_retries_due(container, job_id)
 
     (failed,) = list_failed(queue)
     assert failed == FailedJob(
         id=job_id,
-        function="app.jobs.drain",
+        function="app.sync.drain.drain",
         enqueued_at=failed.enqueued_at,
         ended_at=failed.ended_at,
-        exc_summary=f"app.sync.errors.TransientHubSpotError: batch-read contacts: HubSpot answered 503: {DOWN}",
+        exc_summary=f"app.sync.hubspot.errors.TransientHubSpotError: batch-read contacts: HubSpot answered 503: {DOWN}",
         retries_left=0,
     )
     assert failed.enqueued_at is not None and failed.ended_at is not None
@@ -110,7 +115,7 @@ def test_a_drain_that_keeps_failing_is_retried_then_listed_then_requeued_and_don
     leadflow.faulty.faults.clear()  # HubSpot is back
     assert requeue_failed(queue) == 1
     assert list_failed(queue) == []
-    work(queue)
+    work(container)
 
     job = Job.fetch(job_id, connection=queue.connection, serializer=JSONSerializer)
     assert job.get_status() == JobStatus.FINISHED
@@ -142,7 +147,7 @@ def enqueue_broken(queue: Queue, *names: str) -> list[str]:
 
 def test_failed_jobs_are_listed_oldest_first_with_the_last_line_of_their_error_and_no_secret(queue: Queue) -> None:
     first, second = enqueue_broken(queue, "first", "second")
-    work(queue)
+    work_plain(queue)
 
     listed = list_failed(queue)
 
@@ -157,11 +162,11 @@ def test_failed_jobs_are_listed_oldest_first_with_the_last_line_of_their_error_a
 
 def test_only_the_given_failed_jobs_are_requeued(queue: Queue) -> None:
     first, second = enqueue_broken(queue, "first", "second")
-    work(queue)
+    work_plain(queue)
     queue.connection.srem(BROKEN, "first")
 
     assert requeue_failed(queue, [first, first, "no-such-job"]) == 1
-    work(queue)
+    work_plain(queue)
 
     assert Job.fetch(first, connection=queue.connection, serializer=JSONSerializer).return_value() == "first"
     assert [job.id for job in list_failed(queue)] == [second]
@@ -170,9 +175,9 @@ def test_only_the_given_failed_jobs_are_requeued(queue: Queue) -> None:
 
 def test_a_failed_job_that_fails_again_is_listed_again(queue: Queue) -> None:
     (job_id,) = enqueue_broken(queue, "stubborn")
-    work(queue)
+    work_plain(queue)
     assert requeue_failed(queue) == 1
-    work(queue)
+    work_plain(queue)
     assert [job.id for job in list_failed(queue)] == [job_id]
 
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.sync.errors import PermanentHubSpotError, RateLimited, TransientHubSpotError
-from app.sync.hubspot_sdk import SdkGateway
-from app.sync.retry import RetryPolicy
+from app.sync.hubspot.errors import PermanentHubSpotError, RateLimited, TransientHubSpotError
+from app.sync.hubspot.retry import RetryPolicy
+from app.sync.hubspot.sdk import SdkGateway
 from hubspot_twin import Twin, TwinServer
 from tests.support.faults import Fault, FaultyHubSpot, rate_limited
 

@@ -13,16 +13,16 @@ from typing import Any
 import pytest
 
 from app.rules.properties import GROUP_NAME, HANDOVER_GROUP_LABEL, HANDOVER_ID, handover_id_property
-from app.sync.errors import PermanentHubSpotError
-from app.sync.gateway import (
+from app.sync.hubspot.errors import PermanentHubSpotError
+from app.sync.hubspot.gateway import (
     DEAL_TO_COMPANY,
     DEAL_TO_CONTACT,
     TASK_TO_COMPANY,
     TASK_TO_CONTACT,
     TASK_TO_DEAL,
 )
-from app.sync.hubspot_sdk import SdkGateway
-from app.sync.retry import RetryPolicy
+from app.sync.hubspot.retry import RetryPolicy
+from app.sync.hubspot.sdk import SdkGateway
 from hubspot_twin import Twin, TwinServer
 from tests.support.faults import Fault, FaultyHubSpot, rate_limited
 

@@ -18,15 +18,16 @@ from rq.job import Job, JobStatus
 from rq.results import Result
 from rq.serializers import JSONSerializer
 
-from app import jobs
-from app.bootstrap import Container, install
+from app.bootstrap import Container
 from app.ledger.records import AssessedContact, Intake, NewSignal
 from app.rules.writes import SCORE
-from app.sync.hubspot_sdk import SdkGateway
-from app.sync.resolve import ASSOCIATION_GRACE, resolve_pending_signals
-from app.sync.retry import RetryPolicy
+from app.sync.drain import drain
+from app.sync.hubspot.retry import RetryPolicy
+from app.sync.hubspot.sdk import SdkGateway
+from app.sync.reconcile import reconcile
+from app.sync.resolve import ASSOCIATION_GRACE, ResolveContext, resolve, resolve_pending_signals
 from app.sync.setup import run_setup
-from app.workers import ThreadWorker
+from app.workers import ThreadWorker, perform
 from app.worklist import Worklist
 from hubspot_twin import Twin, TwinServer
 from tests.support.app import ACCESS_TOKEN, make_container
@@ -35,7 +36,7 @@ from tests.support.faults import Fault, FaultyHubSpot
 FAST_RETRIES = RetryPolicy(attempts=3, max_seconds=5, initial_backoff=0.001, max_backoff=0.002)
 BATCH_READ = "/crm/v3/objects/contacts/batch/read"
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-DRAIN_RETRIES = 3  # app.jobs.JOBS["drain"].retry
+DRAIN_RETRIES = 3  # app.sync.jobs.JOBS["drain"].retry
 
 
 @dataclass
@@ -86,7 +87,7 @@ class Leadflow:
 
     def work(self) -> None:
         """Run the queue empty in this thread, as `leadflow worker --burst` does."""
-        worker = ThreadWorker([self.container.queue], connection=self.container.redis, serializer=JSONSerializer)
+        worker = ThreadWorker(self.container)
         worker.work(burst=True, logging_level="WARNING")
 
     def job(self, job_id: str) -> Job:
@@ -112,7 +113,6 @@ def leadflow(ledger_url: str, redis_client: redis.Redis, setting_overrides: dict
             settings={"hubspot_api_base": server.url, **setting_overrides},
         )
         container = replace(container, clock=clock, sleep=clock.sleep)
-        install(container)
         yield Leadflow(twin, faulty, container, clock)
         container.ledger.engine.dispose()
 
@@ -147,6 +147,11 @@ def last_seen_at(leadflow: Leadflow, contact_id: str, company_id: str) -> None:
 # The resolver
 
 
+def reconciled(leadflow: Leadflow) -> dict[str, Any]:
+    """Run the reconcile job as a worker does; return its report."""
+    return perform(leadflow.container, reconcile)
+
+
 def test_a_company_change_resolves_to_its_contacts_in_hubspot_and_those_last_seen_there(leadflow: Leadflow) -> None:
     twin = leadflow.twin
     company = twin.create_object("companies", {"name": "Kessler Maschinenbau"})
@@ -158,10 +163,10 @@ def test_a_company_change_resolves_to_its_contacts_in_hubspot_and_those_last_see
     twin.create_object("contacts", {"email": "stranger@example.com"})
     leadflow.record(company_changed("c1", company, START))
 
-    assert jobs.resolve() == {"resolved": 1, "waiting": 0, "contacts": 3}
+    assert perform(leadflow.container, resolve) == {"resolved": 1, "waiting": 0, "contacts": 3}
     assert leadflow.dirty() == {*linked, moved_away}
     assert leadflow.container.ledger.pending_object_signals() == []
-    assert leadflow.queued() == ["app.jobs.drain"]
+    assert leadflow.queued() == ["app.sync.drain.drain"]
 
 
 def test_a_meeting_without_contacts_waits_out_the_grace_period_then_closes_with_none(leadflow: Leadflow) -> None:
@@ -169,11 +174,11 @@ def test_a_meeting_without_contacts_waits_out_the_grace_period_then_closes_with_
     leadflow.record(meeting_created("m1", meeting, START))
 
     leadflow.clock.advance(ASSOCIATION_GRACE - timedelta(seconds=1))
-    assert jobs.resolve() == {"resolved": 0, "waiting": 1, "contacts": 0}
+    assert perform(leadflow.container, resolve) == {"resolved": 0, "waiting": 1, "contacts": 0}
     assert [s.object_id for s in leadflow.container.ledger.pending_object_signals()] == [meeting]
 
     leadflow.clock.advance(timedelta(seconds=1))
-    assert jobs.resolve() == {"resolved": 1, "waiting": 0, "contacts": 0}
+    assert perform(leadflow.container, resolve) == {"resolved": 1, "waiting": 0, "contacts": 0}
     assert leadflow.container.ledger.pending_object_signals() == []
     assert leadflow.container.ledger.counts().engagements == 0
     assert leadflow.dirty() == set()
@@ -184,15 +189,15 @@ def test_a_meeting_associated_during_the_grace_period_becomes_its_contacts_engag
     contact = leadflow.twin.create_object("contacts", {"email": "anna@kessler.de"})
     meeting = leadflow.twin.create_object("meetings", {"hs_timestamp": "2026-11-26T09:00:00Z"})
     leadflow.record(meeting_created("m1", meeting, START))
-    assert jobs.resolve()["waiting"] == 1
+    assert perform(leadflow.container, resolve)["waiting"] == 1
 
     leadflow.twin.associate("meetings", meeting, "contacts", contact)
     leadflow.clock.advance(timedelta(minutes=2))
-    assert jobs.resolve() == {"resolved": 1, "waiting": 0, "contacts": 1}
+    assert perform(leadflow.container, resolve) == {"resolved": 1, "waiting": 0, "contacts": 1}
     engagements = leadflow.container.ledger.engagements_of([contact])[contact]
     assert [(e.type, e.occurred_at) for e in engagements] == [("meeting_booked", START)]
     assert leadflow.dirty() == {contact}
-    assert leadflow.queued() == ["app.jobs.drain"]
+    assert leadflow.queued() == ["app.sync.drain.drain"]
 
 
 def test_meetings_waiting_for_their_contacts_do_not_hold_up_the_signals_behind_them(leadflow: Leadflow) -> None:
@@ -202,13 +207,13 @@ def test_meetings_waiting_for_their_contacts_do_not_hold_up_the_signals_behind_t
     meetings = [leadflow.twin.create_object("meetings", {"hs_timestamp": "2026-11-26T09:00:00Z"}) for _ in range(2)]
     leadflow.record(meeting_created("m1", meetings[0], START), meeting_created("m2", meetings[1], START))
     leadflow.record(company_changed("c1", company, START))
-    context = replace(leadflow.container.resolve_context(), batch_size=2)
+    context = replace(leadflow.container.provide(ResolveContext), batch_size=2)
 
     report = resolve_pending_signals(context)
 
     assert leadflow.dirty() == {contact}
     assert report.waiting == 2
-    assert "app.jobs.resolve" not in leadflow.queued()
+    assert "app.sync.resolve.resolve" not in leadflow.queued()
 
 
 # The reconciler
@@ -221,24 +226,39 @@ def test_contacts_whose_signals_stay_unprocessed_past_the_grace_period_are_marke
     leadflow.record(contact_changed("s1", "101", START), contact_changed("s2", "102", START))  # Redis lost the marks
 
     leadflow.clock.advance(timedelta(seconds=59))
-    assert jobs.reconcile() == {"expired_claims": 0, "remarked": 0, "rechecked": 0, "waiting_objects": 0}
+    assert reconciled(leadflow) == {
+        "expired_claims": 0,
+        "remarked": 0,
+        "rechecked": 0,
+        "waiting_objects": 0,
+    }
     assert (leadflow.dirty(), leadflow.queued()) == (set(), [])
 
     leadflow.clock.advance(timedelta(seconds=2))
-    assert jobs.reconcile() == {"expired_claims": 0, "remarked": 2, "rechecked": 0, "waiting_objects": 0}
+    assert reconciled(leadflow) == {
+        "expired_claims": 0,
+        "remarked": 2,
+        "rechecked": 0,
+        "waiting_objects": 0,
+    }
     assert leadflow.dirty() == {"101", "102"}
-    assert leadflow.queued() == ["app.jobs.drain"]
+    assert leadflow.queued() == ["app.sync.drain.drain"]
     assert leadflow.worklist.oldest_dirty() == leadflow.clock.now.timestamp()
 
-    assert jobs.reconcile()["remarked"] == 2
-    assert leadflow.queued() == ["app.jobs.drain"]  # one pending drain is enough
+    assert reconciled(leadflow)["remarked"] == 2
+    assert leadflow.queued() == ["app.sync.drain.drain"]  # one pending drain is enough
 
 
 def test_a_processed_signal_is_not_marked_dirty_again(leadflow: Leadflow) -> None:
     leadflow.record(contact_changed("s1", "101", START))
     last_seen_at(leadflow, "101", "501")  # the drain recorded the contact: its signals are processed
     leadflow.clock.advance(timedelta(hours=1))
-    assert jobs.reconcile() == {"expired_claims": 0, "remarked": 0, "rechecked": 0, "waiting_objects": 0}
+    assert reconciled(leadflow) == {
+        "expired_claims": 0,
+        "remarked": 0,
+        "rechecked": 0,
+        "waiting_objects": 0,
+    }
     assert leadflow.queued() == []
 
 
@@ -248,14 +268,14 @@ def test_expired_claims_go_back_to_dirty(leadflow: Leadflow) -> None:
     assert sorted(leadflow.worklist.claim(10, ready_before=start, now=start, lease_until=start + 60)) == ["201", "202"]
 
     leadflow.clock.advance(timedelta(seconds=30))
-    assert jobs.reconcile()["expired_claims"] == 0
+    assert reconciled(leadflow)["expired_claims"] == 0
     assert (leadflow.worklist.claimed_count(), leadflow.dirty(), leadflow.queued()) == (2, set(), [])
 
     leadflow.clock.advance(timedelta(seconds=31))
-    assert jobs.reconcile()["expired_claims"] == 2
+    assert reconciled(leadflow)["expired_claims"] == 2
     assert leadflow.worklist.claimed_count() == 0
     assert leadflow.dirty() == {"201", "202"}
-    assert leadflow.queued() == ["app.jobs.drain"]
+    assert leadflow.queued() == ["app.sync.drain.drain"]
 
 
 def test_contacts_to_recheck_are_marked_dirty_once_their_recheck_is_due(leadflow: Leadflow) -> None:
@@ -265,20 +285,25 @@ def test_contacts_to_recheck_are_marked_dirty_once_their_recheck_is_due(leadflow
     leadflow.worklist.recheck_later(["302"], at=start + 10)
 
     leadflow.clock.advance(timedelta(seconds=30))
-    assert jobs.reconcile()["rechecked"] == 1
-    assert (leadflow.dirty(), leadflow.queued()) == ({"302"}, ["app.jobs.drain"])
+    assert reconciled(leadflow)["rechecked"] == 1
+    assert (leadflow.dirty(), leadflow.queued()) == ({"302"}, ["app.sync.drain.drain"])
 
     leadflow.clock.advance(timedelta(seconds=30))
-    assert jobs.reconcile()["rechecked"] == 1
+    assert reconciled(leadflow)["rechecked"] == 1
     assert leadflow.dirty() == {"301", "302"}
-    assert jobs.reconcile()["rechecked"] == 0  # taken once
+    assert reconciled(leadflow)["rechecked"] == 0  # taken once
 
 
 def test_company_and_meeting_signals_waiting_past_the_grace_period_schedule_the_resolver(leadflow: Leadflow) -> None:
     leadflow.record(company_changed("c1", "501", START), meeting_created("m1", "9001", START))
     leadflow.clock.advance(timedelta(seconds=leadflow.container.settings.reconcile_grace_seconds + 1))
-    assert jobs.reconcile() == {"expired_claims": 0, "remarked": 0, "rechecked": 0, "waiting_objects": 2}
-    assert leadflow.queued() == ["app.jobs.resolve"]
+    assert reconciled(leadflow) == {
+        "expired_claims": 0,
+        "remarked": 0,
+        "rechecked": 0,
+        "waiting_objects": 2,
+    }
+    assert leadflow.queued() == ["app.sync.resolve.resolve"]
 
 
 # A drain that fails
@@ -349,7 +374,7 @@ def test_a_contact_marked_dirty_just_now_is_not_claimed_before_the_debounce(lead
     leadflow.worklist.mark_dirty([contact], at=leadflow.clock.now.timestamp())
     leadflow.clock.sleeping_passes_time = False  # the sleep returns, but no time has passed
 
-    report = jobs.drain()
+    report = perform(leadflow.container, drain)
 
     assert leadflow.clock.slept == [5.0]
     assert (report["claimed"], report["written"], report["remaining"]) == (0, 0, 1)
@@ -364,7 +389,7 @@ def test_the_drain_waits_out_the_debounce_then_scores_the_contact(leadflow: Lead
     contact = leadflow.twin.create_object("contacts", {"email": "anna@kessler.de"})
     leadflow.worklist.mark_dirty([contact], at=(leadflow.clock.now - timedelta(seconds=2)).timestamp())
 
-    report = jobs.drain()
+    report = perform(leadflow.container, drain)
 
     assert leadflow.clock.slept == [3.0]  # only what is left of the five seconds
     assert (report["claimed"], report["written"], report["remaining"]) == (1, 1, 0)
@@ -379,7 +404,7 @@ def test_a_contact_dirty_for_longer_than_the_debounce_is_drained_without_waiting
     contact = leadflow.twin.create_object("contacts", {"email": "anna@kessler.de"})
     leadflow.worklist.mark_dirty([contact], at=(leadflow.clock.now - timedelta(seconds=6)).timestamp())
 
-    assert jobs.drain()["claimed"] == 1
+    assert perform(leadflow.container, drain)["claimed"] == 1
     assert leadflow.clock.slept == []
 
 
@@ -392,7 +417,7 @@ def test_once_the_oldest_has_waited_the_debounce_the_drain_takes_every_dirty_con
     leadflow.worklist.mark_dirty([old], at=(leadflow.clock.now - timedelta(seconds=6)).timestamp())
     leadflow.worklist.mark_dirty([new], at=leadflow.clock.now.timestamp())
 
-    report = jobs.drain()
+    report = perform(leadflow.container, drain)
 
     assert (report["claimed"], report["written"], report["remaining"]) == (2, 2, 0)
     assert leadflow.clock.slept == []

@@ -8,15 +8,14 @@ from datetime import UTC, datetime, timedelta
 from app.ledger.database import create_ledger_engine
 from app.ledger.records import (
     AssessedContact,
-    Assignment,
     HandoverDone,
     HandoverRequest,
     Intake,
     NewSignal,
-    RoutingSnapshot,
     TransitionRecord,
 )
 from app.ledger.store import Ledger
+from app.rules.handover_types import RoutingDecision, RoutingState
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 OWNERS = ("o1", "o2", "o3")
@@ -26,13 +25,13 @@ def request(contact: str, stage: str = "mql", cycle: int = 1) -> HandoverRequest
     return HandoverRequest(f"{contact}-{stage}-{cycle}", contact, stage, cycle)
 
 
-def round_robin(req: HandoverRequest, snapshot: RoutingSnapshot) -> tuple[Assignment, RoutingSnapshot]:
+def round_robin(req: HandoverRequest, snapshot: RoutingState) -> tuple[RoutingDecision, RoutingState]:
     """A tiny stand-in for the routing rules: the next owner of one pool, counted in the snapshot."""
     position = snapshot.cursors.get("pool", 0)
     owner = OWNERS[position % len(OWNERS)]
     cursors = {**snapshot.cursors, "pool": position + 1}
     counts = {**snapshot.open_handovers, owner: snapshot.open_handovers.get(owner, 0) + 1}
-    return Assignment(owner, "round-robin:pool", f"slot {position}"), RoutingSnapshot(cursors, counts)
+    return RoutingDecision(owner, "round-robin:pool", f"slot {position}"), RoutingState(cursors, counts)
 
 
 def test_a_handover_is_reserved_once_and_keeps_its_owner(ledger: Ledger) -> None:
@@ -44,9 +43,9 @@ def test_a_handover_is_reserved_once_and_keeps_its_owner(ledger: Ledger) -> None
 
 
 def test_open_handovers_per_owner_reach_the_routing_decision(ledger: Ledger) -> None:
-    seen: list[RoutingSnapshot] = []
+    seen: list[RoutingState] = []
 
-    def spy(req: HandoverRequest, snapshot: RoutingSnapshot) -> tuple[Assignment, RoutingSnapshot]:
+    def spy(req: HandoverRequest, snapshot: RoutingState) -> tuple[RoutingDecision, RoutingState]:
         seen.append(snapshot)
         return round_robin(req, snapshot)
 
@@ -63,7 +62,7 @@ def test_two_workers_reserving_at_once_never_share_a_slot(ledger_url: str) -> No
     slots: list[str] = []
     lock = threading.Lock()
 
-    def counting(req: HandoverRequest, snapshot: RoutingSnapshot) -> tuple[Assignment, RoutingSnapshot]:
+    def counting(req: HandoverRequest, snapshot: RoutingState) -> tuple[RoutingDecision, RoutingState]:
         assignment, after = round_robin(req, snapshot)
         with lock:
             slots.append(assignment.reason)

@@ -18,16 +18,15 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
-from rq.serializers import JSONSerializer
 
 from app import create_app
-from app.bootstrap import Container, build_container, install
+from app.bootstrap import Container, build_container
 from app.ledger.database import create_ledger_engine
 from app.ledger.store import Ledger
 from app.logs import JsonFormatter
 from app.observability.secrets import secret_values
-from app.sync.hubspot_sdk import SdkGateway
-from app.sync.retry import RetryPolicy
+from app.sync.hubspot.retry import RetryPolicy
+from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import run_setup
 from app.workers import ThreadWorker
 from hubspot_twin import Twin
@@ -107,8 +106,7 @@ class Leadflow:
         return self.request("POST", "/webhooks/hubspot", data=body, headers=signed_headers(secret, URI, body))
 
     def work(self) -> None:
-        install(self.container)
-        worker = ThreadWorker([self.container.queue], connection=self.container.redis, serializer=JSONSerializer)
+        worker = ThreadWorker(self.container)
         worker.work(burst=True, logging_level="DEBUG")
 
 

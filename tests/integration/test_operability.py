@@ -20,11 +20,10 @@ import pytest
 import redis
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
-from rq.serializers import JSONSerializer
 from sqlalchemy import create_engine, text
 
 from app import create_app
-from app.bootstrap import Container, connect_redis, install
+from app.bootstrap import Container, connect_redis
 from app.ledger.database import create_ledger_engine
 from app.ledger.store import Ledger
 from app.logs import JsonFormatter
@@ -33,8 +32,8 @@ from app.observability.collector import LeadflowCollector, ScrapeSources
 from app.observability.metrics import Metrics
 from app.observability.readiness import run_checks
 from app.observability.recorders import HubSpotCallRecorder
-from app.sync.hubspot_sdk import SdkGateway
-from app.sync.retry import RetryPolicy
+from app.sync.hubspot.retry import RetryPolicy
+from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import run_setup
 from app.workers import ThreadWorker
 from hubspot_twin import Twin, TwinServer
@@ -73,8 +72,7 @@ class Leadflow:
 
     def work(self) -> None:
         """Run the queue empty in this thread, as `leadflow worker --burst` does."""
-        install(self.container)
-        worker = ThreadWorker([self.container.queue], connection=self.container.redis, serializer=JSONSerializer)
+        worker = ThreadWorker(self.container)
         worker.work(burst=True, logging_level="WARNING")
 
     def scrape(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:

@@ -22,12 +22,12 @@ import redis
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from app.bootstrap import Container, install
-from app.sync.drain import drain_dirty_contacts
-from app.sync.errors import DailyLimitReached
-from app.sync.hubspot_sdk import SdkGateway
-from app.sync.ratelimit import HubSpotBudget
-from app.sync.retry import RetryPolicy
+from app.bootstrap import Container
+from app.sync.drain import DrainContext, drain_dirty_contacts
+from app.sync.hubspot.errors import DailyLimitReached
+from app.sync.hubspot.ratelimit import HubSpotBudget
+from app.sync.hubspot.retry import RetryPolicy
+from app.sync.hubspot.sdk import SdkGateway
 from app.workers import ThreadWorker
 from hubspot_twin import Twin, TwinServer
 from hubspot_twin.guard import GuardConfig, TwinGuard
@@ -318,7 +318,7 @@ def test_a_failing_observer_never_fails_the_call(
         raise RuntimeError("metrics are down")
 
     gateway = SdkGateway(TOKEN, url, (1.0, 1.0), POLICY, observer=broken)
-    with caplog.at_level(logging.ERROR, logger="app.sync.hubspot_sdk"):
+    with caplog.at_level(logging.ERROR, logger="app.sync.hubspot.sdk"):
         assert list(gateway.read_objects("contact", [contact], ["email"])) == [contact]
     assert [record.getMessage() for record in caplog.records] == ["hubspot.observer-failed"]
 
@@ -349,7 +349,6 @@ def paused(ledger_url: str, redis_client: redis.Redis, connections: Callable[[],
             gateway_factory=lambda: SdkGateway(ACCESS_TOKEN, server.url, (2.0, 5.0), POLICY, budget=budget()),
             settings={"hubspot_api_base": server.url},
         )
-        install(container)
         resume_at = budget().pause_for_the_day()
         yield Paused(container, budget(), twin, resume_at)
         container.ledger.engine.dispose()
@@ -363,7 +362,7 @@ def test_a_drain_meeting_the_daily_limit_gives_its_contacts_back_and_reports_the
     worklist.mark_dirty(contacts, at=time.time() - 5)
 
     with caplog.at_level(logging.INFO):
-        outcome = drain_dirty_contacts(paused.container.drain_context())
+        outcome = drain_dirty_contacts(paused.container.provide(DrainContext))
 
     assert (outcome.claimed, outcome.written, outcome.remaining) == (3, 0, 3)
     assert outcome.paused_until == paused.resume_at.isoformat()
@@ -384,13 +383,11 @@ def test_a_drain_job_paused_by_the_daily_limit_ends_successfully_without_burning
     (job_id,) = paused.container.queue.job_ids
 
     queue = paused.container.queue
-    ThreadWorker([queue], connection=queue.connection, serializer=JSONSerializer).work(
-        burst=True, logging_level="WARNING"
-    )
+    ThreadWorker(paused.container).work(burst=True, logging_level="WARNING")
 
     job = Job.fetch(job_id, connection=queue.connection, serializer=JSONSerializer)
     assert job.get_status() == JobStatus.FINISHED
-    assert job.retries_left == 3  # app.jobs.JOBS["drain"]: Retry(max=3, …), untouched
+    assert job.retries_left == 3  # app.sync.jobs.JOBS["drain"]: Retry(max=3, …), untouched
     assert job.return_value()["paused_until"] == paused.resume_at.isoformat()
     assert queue.failed_job_registry.count == 0
     assert worklist.dirty_count() == 2

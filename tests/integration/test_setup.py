@@ -23,8 +23,8 @@ from app.rules.properties import (
     ROUTING_REASON,
 )
 from app.rules.writes import GRADE, SCORE, SCORE_PROPERTIES, STAGE
-from app.sync.hubspot_sdk import SdkGateway
-from app.sync.retry import RetryPolicy
+from app.sync.hubspot.retry import RetryPolicy
+from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import SetupConflict, SetupReport, run_setup
 from hubspot_twin import Twin
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import redis
 
 from app.rules.handover_types import Owner
-from app.sync.gateway import HubSpotGateway
-from app.sync.team import TeamCache
+from app.sync.handover.team import TeamCache
+from app.sync.hubspot.gateway import HubSpotGateway
 
 TEAM = [Owner("1", "dana.fuchs@example.com", "Dana Fuchs", ("DACH",)), Owner("9", "x@example.com", "X", (), False)]
 

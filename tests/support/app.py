@@ -10,7 +10,7 @@ import redis
 
 from app.bootstrap import Container, build_container
 from app.settings import Settings, load_settings
-from app.sync.gateway import HubSpotGateway
+from app.sync.hubspot.gateway import HubSpotGateway
 
 CLIENT_SECRET = "test-client-secret-0123456789"
 APP_ID = "4242"

@@ -122,11 +122,11 @@ def test_configure_logging_writes_redacted_json_lines_for_leadflow_and_rq(
 ) -> None:
     configure_logging("INFO", secrets=["admin-token-0123456789"])
     with log_context(job_id="j-42"):
-        logging.getLogger("app.jobs").info("job.drain", extra={"token": "admin-token-0123456789"})
+        logging.getLogger("app.workers").info("job.drain", extra={"token": "admin-token-0123456789"})
         logging.getLogger("rq.worker").info("Job OK (j-42)")
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert [(line["logger"], line["event"], line["job_id"]) for line in lines] == [
-        ("app.jobs", "job.drain", "j-42"),
+        ("app.workers", "job.drain", "j-42"),
         ("rq.worker", "Job OK (j-42)", "j-42"),
     ]
     assert lines[0]["token"] == "***"

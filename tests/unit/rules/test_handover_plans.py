@@ -342,13 +342,13 @@ def test_recycling_clears_the_lifecycle_stage_first_only_when_going_back(
 ) -> None:
     clear, then = plan_recycle(config(), {"lifecyclestage": current})
     assert clear == first
-    assert then == {"lifecyclestage": "lead", "hs_lead_status": "", "leadflow_stage": ""}
+    assert then == {"lifecyclestage": "lead", "hs_lead_status": ""}
 
 
 def test_recycling_leaves_the_lead_status_alone_unless_configured() -> None:
     quiet = config(CONFIG.replace('  lead_status: ""\n  engagement', "  engagement"))
     _, then = plan_recycle(quiet, {"lifecyclestage": "salesqualifiedlead"})
-    assert then == {"lifecyclestage": "lead", "leadflow_stage": ""}
+    assert then == {"lifecyclestage": "lead"}
     assert quiet.recycle.engagement_from_recycle is True
 
 

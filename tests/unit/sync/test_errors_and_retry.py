@@ -13,7 +13,7 @@ from hubspot.crm.objects.exceptions import ApiException
 from urllib3._collections import HTTPHeaderDict
 from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutError
 
-from app.sync.errors import (
+from app.sync.hubspot.errors import (
     DEFAULT_RATE_LIMIT_WAIT,
     HubSpotError,
     PermanentHubSpotError,
@@ -21,7 +21,7 @@ from app.sync.errors import (
     TransientHubSpotError,
     classify,
 )
-from app.sync.retry import RetryPolicy, call_hubspot
+from app.sync.hubspot.retry import RetryPolicy, call_hubspot
 
 FAST = RetryPolicy(attempts=4, max_seconds=5.0, initial_backoff=0.001, max_backoff=0.002)
 TEN_SECONDLY = {"status": "error", "message": "You have reached your ten_secondly_rolling limit.",

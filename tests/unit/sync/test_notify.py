@@ -11,7 +11,7 @@ import pytest
 import requests
 import responses
 
-from app.sync.notify import NotificationResult, NullNotifier, WebhookNotifier
+from app.sync.handover.notify import NotificationResult, NullNotifier, WebhookNotifier
 
 SECRET_PATH = "/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX"
 URL = f"https://hooks.slack.example{SECRET_PATH}"
@@ -81,7 +81,7 @@ def test_the_secret_path_is_never_in_the_result_or_the_logs(
     assert (result.ok, result.status) == (False, None)
     assert result.error == "could not reach hooks.slack.example (ConnectionError)"
     assert len(mocked.calls) == 2
-    (record,) = [r for r in caplog.records if r.name == "app.sync.notify"]
+    (record,) = [r for r in caplog.records if r.name == "app.sync.handover.notify"]
     assert (record.getMessage(), record.__dict__["host"]) == ("notify.failed", "hooks.slack.example")
     logged = caplog.text + " ".join(str(value) for r in caplog.records for value in r.__dict__.values())
     assert SECRET_PATH not in logged

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import fakeredis
 import pytest
 
-from app.sync.errors import DailyLimitReached, RateLimited
-from app.sync.ratelimit import HubSpotBudget, budget_limit, resume_time
+from app.sync.hubspot.errors import DailyLimitReached, RateLimited
+from app.sync.hubspot.ratelimit import HubSpotBudget, budget_limit, resume_time
 
 
 @dataclass

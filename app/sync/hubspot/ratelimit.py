@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from redis import Redis
 
-from app.sync.errors import DailyLimitReached
+from app.sync.hubspot.errors import DailyLimitReached
 
 Kind = Literal["api", "search"]
 DEFAULT_MARGIN = 0.97  # 184 of 190: the portal's headers report what its other apps use

@@ -38,10 +38,12 @@ from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyGroupCre
 
 from app.rules.handover_types import Owner
 from app.rules.properties import PropertyInfo, PropertyOption
-from app.sync.errors import DailyLimitReached, HubSpotError, PermanentHubSpotError, RateLimited, classify
-from app.sync.gateway import API_OBJECT_TYPES, Properties, Upserted
-from app.sync.hubspot_owners import OWNER_PAGE_LIMIT, next_cursor, owner_of
-from app.sync.hubspot_writes import (
+from app.sync.hubspot.errors import DailyLimitReached, HubSpotError, PermanentHubSpotError, RateLimited, classify
+from app.sync.hubspot.gateway import API_OBJECT_TYPES, Properties, Upserted
+from app.sync.hubspot.owners import OWNER_PAGE_LIMIT, next_cursor, owner_of
+from app.sync.hubspot.ratelimit import HubSpotBudget, Kind, resume_time
+from app.sync.hubspot.retry import RetryPolicy, call_hubspot
+from app.sync.hubspot.writes import (
     BATCH_LIMIT,
     BatchWrite,
     association_inputs,
@@ -51,8 +53,6 @@ from app.sync.hubspot_writes import (
     upserted_key,
     write_all,
 )
-from app.sync.ratelimit import HubSpotBudget, Kind, resume_time
-from app.sync.retry import RetryPolicy, call_hubspot
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from redis import Redis
 
-from app.sync.gateway import HubSpotGateway, Properties
+from app.sync.hubspot.gateway import HubSpotGateway, Properties
 
 # KEYS: n value keys, then their n generation keys. ARGV: field, ttl, then per company its expected generation and
 # its properties as JSON. Store a company only if its generation is still the expected one.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from app.rules.handover_types import DealSpec, HandoverPlan, TaskSpec
 from app.rules.properties import HANDOVER_ID
 from app.rules.writes import format_datetime
-from app.sync.gateway import (
+from app.sync.hubspot.gateway import (
     DEAL_TO_COMPANY,
     DEAL_TO_CONTACT,
     TASK_TO_COMPANY,

@@ -10,7 +10,7 @@ from typing import TypeVar
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_before_delay
 from tenacity.wait import wait_exponential_jitter
 
-from app.sync.errors import HubSpotError, RateLimited, TransientHubSpotError, classify
+from app.sync.hubspot.errors import HubSpotError, RateLimited, TransientHubSpotError, classify
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from hubspot.crm.associations.v4 import AssociationSpec, PublicAssociationMultiPost, PublicObjectId
 from hubspot.crm.objects import SimplePublicObjectBatchInputUpsert
 
-from app.sync.retry import RetryPolicy
+from app.sync.hubspot.retry import RetryPolicy
 
 T = TypeVar("T")
 BATCH_LIMIT = 100  # HubSpot's CRM batch endpoints take at most 100 records

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from app.rules.handover_types import Owner
 from app.rules.properties import PropertyInfo, PropertyOption
-from app.sync.errors import PermanentHubSpotError
+from app.sync.hubspot.errors import PermanentHubSpotError
 
 Properties = dict[str, str | None]
 

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from redis import Redis
 
 from app.rules.handover_types import Owner
-from app.sync.gateway import HubSpotGateway
+from app.sync.hubspot.gateway import HubSpotGateway
 
 TEAM_TTL_SECONDS = 300.0
 

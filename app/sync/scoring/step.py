@@ -1,0 +1,85 @@
+"""The scoring step of the drain: assess every contact of the batch, write the scores that changed, record the
+assessments and every change of stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from app.ledger import handovers, state
+from app.ledger.records import AssessedContact, EngagementRecord, TransitionRecord
+from app.ledger.store import Ledger
+from app.rules import EngagementEvent, ScoringModel, assess, render_reasons
+from app.rules.writes import SCORE_PROPERTIES, plan_score_writes
+from app.sync.pipeline import Batch, Member, Reads
+
+
+@dataclass
+class ScoringStep:
+    """Fit and engagement by the scoring model; transitions between stages. One instance per batch."""
+
+    model: ScoringModel
+    ledger: Ledger
+    _engagements: dict[str, list[EngagementRecord]] = field(default_factory=dict, repr=False)
+    _types: dict[str, str] = field(default_factory=dict, repr=False)
+    _transitions: list[TransitionRecord] = field(default_factory=list, repr=False)
+
+    def reads(self) -> Reads:
+        contact, company = self.model.referenced_properties()
+        return Reads(frozenset({*contact, *SCORE_PROPERTIES}), frozenset(company))
+
+    def prepare(self, batch: Batch) -> None:
+        self._engagements = self.ledger.engagements_of(list(batch.members))
+        self._types = self.ledger.property_types()
+        self._transitions = []
+
+    def plan(self, batch: Batch) -> None:
+        for member in batch.members.values():
+            member.assessment = assess(
+                self.model, member.contact, member.company, self._events(member), batch.now, self._types
+            )
+            if member.previous_stage != member.assessment.stage:
+                self._transitions.append(
+                    TransitionRecord(
+                        member.contact_id,
+                        member.previous_stage,
+                        member.assessment.stage,
+                        batch.now,
+                        member.cycle,
+                        member.assessment.model,
+                    )
+                )
+            batch.write(member.contact_id, plan_score_writes(member.assessment, member.contact, batch.now))
+
+    def apply(self, batch: Batch) -> None:
+        """Nothing of its own: the score writes go out with the drain's one contact update."""
+
+    def record(self, batch: Batch, connection: Connection) -> None:
+        handovers.record_transitions(connection, self._transitions)
+        written = set(batch.written())
+        assessed = [_assessed(member, batch.now, member.contact_id in written) for member in batch.members.values()]
+        state.record_assessed(connection, assessed)
+
+    def _events(self, member: Member) -> list[EngagementEvent]:
+        since = member.counted_from
+        engagements = self._engagements.get(member.contact_id, [])
+        return [EngagementEvent(e.type, e.occurred_at) for e in engagements if since is None or e.occurred_at > since]
+
+
+def _assessed(member: Member, now: datetime, changed: bool) -> AssessedContact:
+    assessment = member.assessed()
+    return AssessedContact(
+        contact_id=member.contact_id,
+        company_id=member.company_id,
+        fit=assessment.fit,
+        engagement=assessment.engagement,
+        score=assessment.score,
+        grade=assessment.grade,
+        stage=assessment.stage,
+        reasons=render_reasons(assessment.reasons),
+        model=assessment.model,
+        assessed_at=now,
+        changed=changed,
+    )
