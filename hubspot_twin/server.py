@@ -1,9 +1,8 @@
-"""Serve a twin over HTTP: in a background thread (tests, demos) or in the foreground (``leadflow twin``)."""
+"""Serve a WSGI app (a twin's) over HTTP: in a background thread (tests, demos) or in the foreground."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -11,8 +10,6 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
-
-    from hubspot_twin.twin import Twin
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -71,15 +68,3 @@ class TwinServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.stop()
-
-
-def run(
-    port: int = 8765, host: str = "127.0.0.1", tokens: Iterable[str] | None = None, twin: Twin | None = None
-) -> None:
-    """Serve a twin (a fresh one unless given) in the foreground until interrupted (``leadflow twin``)."""
-    from hubspot_twin.twin import Twin
-
-    twin = twin or Twin(access_tokens=tokens)
-    server = TwinServer(twin.wsgi, host, port)
-    print(f"HubSpot twin serving on {server.url}", flush=True)
-    server.serve_forever()

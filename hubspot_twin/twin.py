@@ -1,4 +1,5 @@
-"""``Twin``: one in-memory HubSpot portal, its HTTP app, and a Python API to seed and inspect it.
+"""``Twin``: one in-memory HubSpot portal, its HTTP app, and a Python API to seed and inspect it; ``run`` serves
+one in the foreground (``python -m hubspot_twin``, ``leadflow twin``).
 
 The Python API validates exactly like the HTTP API and raises ``HubSpotError`` where HubSpot would answer an
 error; ``system=True`` writes as HubSpot's own processes do, so calculated (read-only) properties such as
@@ -255,3 +256,13 @@ class Twin:
         """Wipe every record, association, custom property, owner and custom pipeline (counts and the feed's
         listeners are kept)."""
         self.store.reset()
+
+
+def run(
+    port: int = 8765, host: str = "127.0.0.1", tokens: Iterable[str] | None = None, twin: Twin | None = None
+) -> None:
+    """Serve a twin (a fresh one unless given) in the foreground until interrupted (``leadflow twin``)."""
+    twin = twin or Twin(access_tokens=tokens)
+    server = TwinServer(twin.wsgi, host, port)
+    print(f"HubSpot twin serving on {server.url}", flush=True)
+    server.serve_forever()
