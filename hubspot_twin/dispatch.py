@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 
-from hubspot_twin.changes import Change, ChangeFeed
+from hubspot_twin.crm.changes import Change, ChangeFeed
 from hubspot_twin.delivery_log import DELIVERED, GAVE_UP, RETRYING, DeliveryAttempt, DispatchStats
 from hubspot_twin.events import Event, EventMapper
 from hubspot_twin.subscriptions import WebhookSettings

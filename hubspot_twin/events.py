@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hubspot_twin.catalog.association_types import ASSOCIATION_TYPES, PRIMARY
-from hubspot_twin.changes import Change
+from hubspot_twin.crm.changes import Change
 from hubspot_twin.subscriptions import CrmType, Subscription, WebhookSettings, crm_type
 
 Event = dict[str, Any]

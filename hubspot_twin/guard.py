@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from hubspot_twin.counters import endpoint_key
+from hubspot_twin.crm.timestamps import Clock, iso, utc_now
 from hubspot_twin.errors import HubSpotError
 from hubspot_twin.faults import (
     DROP,
@@ -44,7 +45,6 @@ from hubspot_twin.limits import (
     rate_limit_body,
 )
 from hubspot_twin.requestlog import LogEntry, RequestLog, token_label
-from hubspot_twin.timestamps import Clock, iso, utc_now
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from hubspot_twin.catalog import ObjectType
+from hubspot_twin.crm.owners import Owner
+from hubspot_twin.crm.pipelines import Pipeline, Stage
 from hubspot_twin.model import CrmObject, PropertyDef, PropertyGroup
-from hubspot_twin.owners import Owner
-from hubspot_twin.pipelines import Pipeline, Stage
 
 
 def object_json(

@@ -10,9 +10,9 @@ from typing import Any
 from flask import Blueprint, Response
 
 from hubspot_twin.api.http import batch_inputs, json_body, no_content, query_int, request_source, respond, store
-from hubspot_twin.association_input import kinds_of_specs, object_id
 from hubspot_twin.catalog import ObjectType, resolve
 from hubspot_twin.catalog.association_types import HUBSPOT_DEFINED, UNLABELED, by_kind, types_between
+from hubspot_twin.crm.association_input import kinds_of_specs, object_id
 from hubspot_twin.errors import HubSpotError, missing_attributes, standard_error
 from hubspot_twin.serialize import batch_json
 

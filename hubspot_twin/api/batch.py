@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from hubspot_twin import batches, upserts
 from hubspot_twin.api.http import batch_inputs, no_content, query_bool, request_source, respond, store
-from hubspot_twin.association_input import object_id
 from hubspot_twin.catalog import resolve
+from hubspot_twin.crm import batches, upserts
+from hubspot_twin.crm.association_input import object_id
 from hubspot_twin.errors import HubSpotError
 from hubspot_twin.serialize import batch_json, object_json, stored_json
 

@@ -18,8 +18,8 @@ from hubspot_twin.api.http import (
 )
 from hubspot_twin.catalog import ObjectType, resolve
 from hubspot_twin.catalog.association_types import by_kind
+from hubspot_twin.crm.graph import Node
 from hubspot_twin.errors import HubSpotError, missing_attributes
-from hubspot_twin.graph import Node
 from hubspot_twin.model import CrmObject
 from hubspot_twin.serialize import object_json, stored_json
 

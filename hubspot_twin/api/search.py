@@ -3,7 +3,7 @@
 Reads a ``PublicObjectSearchRequest`` (``filterGroups``, top-level ``filters``, ``sorts``, ``query``,
 ``properties``, ``limit``, ``after``) and answers a ``CollectionResponseWithTotalSimplePublicObjectForwardPaging``:
 ``total``, ``results`` and, when more results exist, ``paging.next.after`` (an offset, as HubSpot's). The
-search itself is ``hubspot_twin/search.py``; ``app.config["TWIN_SEARCH"]`` (a ``SearchSettings`` or a mapping of
+search itself is ``hubspot_twin/crm/search.py``; ``app.config["TWIN_SEARCH"]`` (a ``SearchSettings`` or a mapping of
 its fields) configures the index delay.
 """
 
@@ -16,13 +16,13 @@ from flask import Blueprint, Response, current_app
 
 from hubspot_twin.api.http import body_object, respond, store
 from hubspot_twin.catalog import ObjectType, resolve
+from hubspot_twin.crm.search import CONFIG_KEY, DEFAULT_LIMIT, SearchRequest, SearchSettings, Sort, narrowed, search
+from hubspot_twin.crm.search_filters import OPERATORS, Filter, Linked
+from hubspot_twin.crm.store import Store
+from hubspot_twin.crm.timestamps import parse_instant, utc_now
 from hubspot_twin.errors import invalid_input, missing_attributes
 from hubspot_twin.model import CrmObject, PropertyDef
-from hubspot_twin.search import CONFIG_KEY, DEFAULT_LIMIT, SearchRequest, SearchSettings, Sort, narrowed, search
-from hubspot_twin.search_filters import OPERATORS, Filter, Linked
 from hubspot_twin.serialize import object_json
-from hubspot_twin.store import Store
-from hubspot_twin.timestamps import parse_instant, utc_now
 
 blueprint = Blueprint("search", __name__, url_prefix="/crm/v3/objects")
 FILTER_CLASS = "com.hubspot.inbounddb.publicobject.core.v3.search.Filter"  # named in HubSpot's own error text

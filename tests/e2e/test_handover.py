@@ -32,7 +32,7 @@ from app.sync.hubspot_sdk import SdkGateway
 from app.sync.retry import RetryPolicy
 from app.sync.setup import run_setup
 from hubspot_twin import Twin, TwinServer
-from hubspot_twin.changes import ChangeSource
+from hubspot_twin.crm.changes import ChangeSource
 from hubspot_twin.faults import FaultPlan
 from hubspot_twin.guard import GuardConfig
 from hubspot_twin.simulator.portal import SALES_TEAM

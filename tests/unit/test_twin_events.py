@@ -12,7 +12,7 @@ import pytest
 from app.rules import load_signal_rules
 from app.webhooks.events import parse_events
 from app.webhooks.translate import TranslationContext, translate
-from hubspot_twin.changes import CRM_UI, Change, ChangeSource, integration
+from hubspot_twin.crm.changes import CRM_UI, Change, ChangeSource, integration
 from hubspot_twin.events import EventMapper
 from hubspot_twin.subscriptions import Subscription, WebhookSettings
 from hubspot_twin.webhooks import RetrySchedule

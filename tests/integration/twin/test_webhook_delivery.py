@@ -25,7 +25,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
 from hubspot_twin import Twin, TwinServer
-from hubspot_twin.changes import Change, ChangeFeed, integration
+from hubspot_twin.crm.changes import Change, ChangeFeed, integration
 from hubspot_twin.dispatch import DispatchOptions, WebhookDispatcher
 from hubspot_twin.subscriptions import Subscription, WebhookSettings
 from hubspot_twin.webhooks import RetrySchedule

@@ -20,12 +20,12 @@ from typing import Any
 
 from hubspot_twin.catalog import COMPANIES, ObjectType
 from hubspot_twin.catalog.association_types import PRIMARY, PRIMARY_PAIRS, UNLABELED
-from hubspot_twin.changes import ChangeSource
+from hubspot_twin.crm.changes import ChangeSource
+from hubspot_twin.crm.graph import Node
+from hubspot_twin.crm.store import NewObject, Store
+from hubspot_twin.crm.unique_values import Claims
 from hubspot_twin.errors import HubSpotError
-from hubspot_twin.graph import Node
 from hubspot_twin.model import CrmObject
-from hubspot_twin.store import NewObject, Store
-from hubspot_twin.unique_values import Claims
 
 LARGE_SEED = 10_000  # records or pairs: a seed this large ends with a full garbage collection
 

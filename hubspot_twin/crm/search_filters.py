@@ -17,9 +17,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from hubspot_twin.catalog import ObjectType, resolve
+from hubspot_twin.crm.timestamps import parse_date, parse_instant
 from hubspot_twin.errors import HubSpotError
 from hubspot_twin.model import CrmObject, PropertyDef
-from hubspot_twin.timestamps import parse_date, parse_instant
 
 OPERATORS = ("EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY", "NOT_HAS_PROPERTY",
              "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN")  # fmt: skip

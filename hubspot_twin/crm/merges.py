@@ -11,13 +11,13 @@ associations, and publishes one ``privacy_deleted`` change.
 from __future__ import annotations
 
 from hubspot_twin.catalog import CONTACTS, ObjectType
-from hubspot_twin.change_events import record_change
-from hubspot_twin.changes import ChangeSource
+from hubspot_twin.crm.change_events import record_change
+from hubspot_twin.crm.changes import ChangeSource
+from hubspot_twin.crm.links import touched
+from hubspot_twin.crm.store import Store, Values
+from hubspot_twin.crm.write_rules import LIFECYCLE_ORDER
 from hubspot_twin.errors import HubSpotError, not_found
-from hubspot_twin.links import touched
 from hubspot_twin.model import CrmObject
-from hubspot_twin.store import Store, Values
-from hubspot_twin.write_rules import LIFECYCLE_ORDER
 
 # HubSpot merges contacts, companies and deals (and tickets, which the twin does not serve).
 MERGEABLE = frozenset({"contacts", "companies", "deals"})

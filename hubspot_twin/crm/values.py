@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
+from hubspot_twin.crm.timestamps import iso, parse_date, parse_instant
 from hubspot_twin.errors import Issue, invalid_input, property_values_error
 from hubspot_twin.model import PropertyDef
-from hubspot_twin.timestamps import iso, parse_date, parse_instant
 
 Normalizer = Callable[[PropertyDef, str, str | None], "str | Issue"]
 

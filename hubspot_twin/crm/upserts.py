@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hubspot_twin.association_input import object_id
-from hubspot_twin.batches import Written, all_traced, missing_error, properties_of, trace_error, unique_ids
 from hubspot_twin.catalog import ObjectType
-from hubspot_twin.changes import ChangeSource
+from hubspot_twin.crm.association_input import object_id
+from hubspot_twin.crm.batches import Written, all_traced, missing_error, properties_of, trace_error, unique_ids
+from hubspot_twin.crm.changes import ChangeSource
+from hubspot_twin.crm.store import NewObject, Store, Values
+from hubspot_twin.crm.unique_values import Claims
 from hubspot_twin.errors import HubSpotError, invalid_input
 from hubspot_twin.model import CrmObject
-from hubspot_twin.store import NewObject, Store, Values
-from hubspot_twin.unique_values import Claims
 
 INPUT = "SimplePublicObjectBatchInputUpsert"
 

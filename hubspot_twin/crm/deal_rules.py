@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from hubspot_twin.catalog.deals import DEFAULT_PIPELINE_ID
+from hubspot_twin.crm.pipelines import Pipeline, Pipelines, Stage
 from hubspot_twin.errors import Issue
-from hubspot_twin.pipelines import Pipeline, Pipelines, Stage
 
 Values = dict[str, str | None]
 COMPLETED = "COMPLETED"

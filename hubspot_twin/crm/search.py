@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from hubspot_twin.catalog import ObjectType
+from hubspot_twin.crm.search_filters import Filter, Kind, Linked, Values, compile_filter, kind_of, unknown_property
+from hubspot_twin.crm.timestamps import iso
 from hubspot_twin.errors import HubSpotError
 from hubspot_twin.model import CrmObject, PropertyDef
-from hubspot_twin.search_filters import Filter, Kind, Linked, Values, compile_filter, kind_of, unknown_property
-from hubspot_twin.timestamps import iso
 
 Lookup = Callable[[str, str], list[CrmObject]]  # (property, value) → the records whose value casefolds alike
 CONFIG_KEY = "TWIN_SEARCH"

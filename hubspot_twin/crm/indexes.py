@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from hubspot_twin.crm.sorted_ids import SortedIds
 from hubspot_twin.model import CrmObject
-from hubspot_twin.sorted_ids import SortedIds
 
 Holders = dict[str, set[str]]  # a value → the ids of the records holding it
 IndexKey = tuple[str, bool]  # a property's name, and whether its values are indexed case-folded

@@ -11,15 +11,15 @@ from collections.abc import Mapping
 
 from hubspot_twin.catalog import DEALS, MEETINGS, TASKS, ObjectType, resolve
 from hubspot_twin.catalog.contacts import LIFECYCLE_STAGES
-from hubspot_twin.deal_rules import deal_values, task_values
+from hubspot_twin.crm.deal_rules import deal_values, task_values
+from hubspot_twin.crm.indexes import ValueIndex
+from hubspot_twin.crm.owners import Owners
+from hubspot_twin.crm.pipelines import Pipelines
+from hubspot_twin.crm.schema import Schema
+from hubspot_twin.crm.unique_values import Claims, check_unique
+from hubspot_twin.crm.values import check_writes
 from hubspot_twin.errors import Issue, property_values_error
-from hubspot_twin.indexes import ValueIndex
 from hubspot_twin.model import CrmObject
-from hubspot_twin.owners import Owners
-from hubspot_twin.pipelines import Pipelines
-from hubspot_twin.schema import Schema
-from hubspot_twin.unique_values import Claims, check_unique
-from hubspot_twin.values import check_writes
 
 Values = dict[str, str | None]
 LIFECYCLE_ORDER = tuple(value for value, _ in LIFECYCLE_STAGES)

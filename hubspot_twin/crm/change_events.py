@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from hubspot_twin.catalog.association_types import PRIMARY, by_kind
-from hubspot_twin.changes import Change, ChangeKind, ChangeSource
-from hubspot_twin.links import PairChange
+from hubspot_twin.crm.changes import Change, ChangeKind, ChangeSource
+from hubspot_twin.crm.links import PairChange
 
 
 def record_change(

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hubspot_twin.association_input import object_id
 from hubspot_twin.catalog import ObjectType
-from hubspot_twin.changes import ChangeSource
+from hubspot_twin.crm.association_input import object_id
+from hubspot_twin.crm.changes import ChangeSource
+from hubspot_twin.crm.store import NewObject, Store
+from hubspot_twin.crm.unique_values import Claims
 from hubspot_twin.errors import HubSpotError, invalid_input, missing_attributes, standard_error
 from hubspot_twin.model import CrmObject
-from hubspot_twin.store import NewObject, Store
-from hubspot_twin.unique_values import Claims
 
 
 @dataclass(frozen=True)

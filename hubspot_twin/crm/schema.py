@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from hubspot_twin import property_input as pi
 from hubspot_twin.catalog import DEFAULT_GROUPS, DEFAULT_PROPERTIES, ObjectType
+from hubspot_twin.crm import property_input as pi
 from hubspot_twin.errors import HubSpotError, not_found
 from hubspot_twin.model import OptionDef, PropertyDef, PropertyGroup
 
 if TYPE_CHECKING:
-    from hubspot_twin.pipelines import Pipeline
+    from hubspot_twin.crm.pipelines import Pipeline
 
 # HubSpot allows at most 10 unique-value properties per object type.
 MAX_UNIQUE_PROPERTIES = 10

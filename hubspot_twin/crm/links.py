@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from hubspot_twin.catalog import resolve
 from hubspot_twin.catalog.association_types import PRIMARY, PRIMARY_PAIRS, UNLABELED
+from hubspot_twin.crm.graph import AssociationGraph, Node
 from hubspot_twin.errors import HubSpotError
-from hubspot_twin.graph import AssociationGraph, Node
 from hubspot_twin.model import CrmObject
 
 

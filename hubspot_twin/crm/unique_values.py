@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from hubspot_twin.catalog import CONTACTS, ObjectType
+from hubspot_twin.crm.indexes import ValueIndex
 from hubspot_twin.errors import PORTAL_ID, HubSpotError
-from hubspot_twin.indexes import ValueIndex
 from hubspot_twin.model import CrmObject, PropertyDef
 
 Claims = set[tuple[str, str]]

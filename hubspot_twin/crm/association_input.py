@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from hubspot_twin.catalog import ObjectType, resolve
 from hubspot_twin.catalog.association_types import from_create_input, kind_of
+from hubspot_twin.crm.graph import Node
 from hubspot_twin.errors import HubSpotError, invalid_input, missing_attributes
-from hubspot_twin.graph import Node
 
 
 def object_id(value: object, input_class: str = "PublicObjectId") -> str:

@@ -15,21 +15,21 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hubspot_twin.association_input import inline_links
 from hubspot_twin.catalog import OBJECT_TYPES, ObjectType, resolve
-from hubspot_twin.change_events import pair_change, record_change
-from hubspot_twin.changes import Change, ChangeFeed, ChangeSource
+from hubspot_twin.crm.association_input import inline_links
+from hubspot_twin.crm.change_events import pair_change, record_change
+from hubspot_twin.crm.changes import Change, ChangeFeed, ChangeSource
+from hubspot_twin.crm.graph import Node
+from hubspot_twin.crm.indexes import RecordIds, ValueIndex
+from hubspot_twin.crm.links import Links, PairChange, touched
+from hubspot_twin.crm.owners import Owners
+from hubspot_twin.crm.pipelines import Pipelines
+from hubspot_twin.crm.schema import Schema
+from hubspot_twin.crm.timestamps import Clock, iso, utc_now
+from hubspot_twin.crm.unique_values import Claims, find_by_value
+from hubspot_twin.crm.write_rules import WriteRules
 from hubspot_twin.errors import HubSpotError, not_found
-from hubspot_twin.graph import Node
-from hubspot_twin.indexes import RecordIds, ValueIndex
-from hubspot_twin.links import Links, PairChange, touched
 from hubspot_twin.model import CrmObject
-from hubspot_twin.owners import Owners
-from hubspot_twin.pipelines import Pipelines
-from hubspot_twin.schema import Schema
-from hubspot_twin.timestamps import Clock, iso, utc_now
-from hubspot_twin.unique_values import Claims, find_by_value
-from hubspot_twin.write_rules import WriteRules
 
 FIRST_ID = 1001
 MAX_PAGE_SIZE = 100
