@@ -14,11 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
-from hubspot_twin.api.http import TwinContext
-from hubspot_twin.app import create_app
 from hubspot_twin.catalog import CONTACTS, resolve
 from hubspot_twin.catalog.association_types import PRIMARY, UNLABELED, types_between
-from hubspot_twin.counters import RequestCounter
 from hubspot_twin.crm import merges, seeding
 from hubspot_twin.crm.changes import CRM_UI, ChangeFeed, ChangeSource
 from hubspot_twin.crm.pipelines import StageSpec
@@ -26,9 +23,12 @@ from hubspot_twin.crm.store import Store
 from hubspot_twin.crm.timestamps import Clock, utc_now
 from hubspot_twin.dispatch import DispatchOptions, WebhookDispatcher
 from hubspot_twin.errors import HubSpotError, not_found
-from hubspot_twin.guard import GuardConfig, TwinGuard
-from hubspot_twin.serialize import owner_json, pipeline_json
-from hubspot_twin.server import TwinServer
+from hubspot_twin.http.api.plumbing import TwinContext
+from hubspot_twin.http.api.serialize import owner_json, pipeline_json
+from hubspot_twin.http.app import create_app
+from hubspot_twin.http.counters import RequestCounter
+from hubspot_twin.http.guard import GuardConfig, TwinGuard
+from hubspot_twin.http.server import TwinServer
 from hubspot_twin.subscriptions import WebhookSettings
 
 if TYPE_CHECKING:

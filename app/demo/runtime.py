@@ -26,7 +26,7 @@ from app.workers import EmbeddedWorker
 from hubspot_twin import Twin, TwinServer
 from hubspot_twin.dispatch import DispatchOptions, WebhookDispatcher
 from hubspot_twin.errors import PORTAL_ID
-from hubspot_twin.guard import GuardConfig
+from hubspot_twin.http.guard import GuardConfig
 from hubspot_twin.simulator.gate import ChangeGate
 from hubspot_twin.subscriptions import Subscription, WebhookSettings
 from hubspot_twin.webhooks import RetrySchedule

@@ -1,6 +1,6 @@
 """HubSpot's CRM search over the twin's records: filter groups, free-text ``query``, one sort, offset paging.
 
-Pure: ``search`` reads records and property definitions and returns one page; the blueprint (``api/search.py``)
+Pure: ``search`` reads records and property definitions and returns one page; the blueprint (``http/api/search.py``)
 parses the body and serialises the page, ``search_filters.py`` holds the operators. Filter groups are ORed, the
 filters of a group ANDed; archived records never match; the default order is oldest first. ``SearchSettings``
 can make the index lag behind writes, as HubSpot's does. ``narrowed`` picks, from EQ filters on text properties,

@@ -33,8 +33,8 @@ from app.sync.retry import RetryPolicy
 from app.sync.setup import run_setup
 from hubspot_twin import Twin, TwinServer
 from hubspot_twin.crm.changes import ChangeSource
-from hubspot_twin.faults import FaultPlan
-from hubspot_twin.guard import GuardConfig
+from hubspot_twin.http.faults import FaultPlan
+from hubspot_twin.http.guard import GuardConfig
 from hubspot_twin.simulator.portal import SALES_TEAM
 from hubspot_twin.webhooks import EventFactory, deliver
 from tests.conftest import REDIS_URL, ROOT

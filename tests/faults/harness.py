@@ -42,7 +42,7 @@ from app.workers import ThreadWorker
 from hubspot_twin import Twin, TwinServer
 from hubspot_twin.dispatch import DispatchOptions
 from hubspot_twin.errors import PORTAL_ID
-from hubspot_twin.guard import GuardConfig
+from hubspot_twin.http.guard import GuardConfig
 from hubspot_twin.subscriptions import Subscription, WebhookSettings
 from hubspot_twin.webhooks import RetrySchedule
 from tests.conftest import REDIS_URL, ROOT, empty_redis_db, migrate_url, postgres_schema

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from app.jobs import enqueue_job
 from app.ledger.database import create_ledger_engine
-from hubspot_twin.faults import FaultPlan, FaultRule
+from hubspot_twin.http.faults import FaultPlan, FaultRule
 from tests.faults.harness import Knobs, Run, Target, default_dispatch, target
 from tests.faults.outcome import Outcome, ReportRow, compare, snapshot, verdict
 from tests.faults.scenario import convert

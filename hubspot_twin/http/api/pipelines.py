@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from hubspot_twin.api.http import respond, store
 from hubspot_twin.catalog import DEALS, resolve
 from hubspot_twin.crm.pipelines import Pipeline
 from hubspot_twin.errors import HubSpotError, not_found
-from hubspot_twin.serialize import pipeline_json, stage_json
+from hubspot_twin.http.api.plumbing import respond, store
+from hubspot_twin.http.api.serialize import pipeline_json, stage_json
 
 blueprint = Blueprint("pipelines", __name__, url_prefix="/crm/v3/pipelines/<object_type>")
 

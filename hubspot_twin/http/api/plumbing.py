@@ -9,10 +9,10 @@ from typing import Any
 
 from flask import Response, current_app, request
 
-from hubspot_twin.counters import RequestCounter
 from hubspot_twin.crm.changes import ChangeSource, integration
 from hubspot_twin.crm.store import Store
 from hubspot_twin.errors import HubSpotError, invalid_input, missing_attributes, too_many_inputs
+from hubspot_twin.http.counters import RequestCounter
 
 CONTENT_TYPE = "application/json;charset=utf-8"
 EXTENSION = "hubspot_twin"

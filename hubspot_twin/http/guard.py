@@ -18,10 +18,10 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from hubspot_twin.counters import endpoint_key
 from hubspot_twin.crm.timestamps import Clock, iso, utc_now
 from hubspot_twin.errors import HubSpotError
-from hubspot_twin.faults import (
+from hubspot_twin.http.counters import endpoint_key
+from hubspot_twin.http.faults import (
     DROP,
     RATE_LIMIT,
     SERVER_ERROR,
@@ -34,7 +34,7 @@ from hubspot_twin.faults import (
     serve_silently,
     server_error_body,
 )
-from hubspot_twin.limits import (
+from hubspot_twin.http.limits import (
     SECONDLY,
     TEN_SECONDLY,
     Headers,
@@ -44,7 +44,7 @@ from hubspot_twin.limits import (
     is_search,
     rate_limit_body,
 )
-from hubspot_twin.requestlog import LogEntry, RequestLog, token_label
+from hubspot_twin.http.requestlog import LogEntry, RequestLog, token_label
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo

@@ -14,15 +14,15 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app
 
-from hubspot_twin.api.http import body_object, respond, store
 from hubspot_twin.catalog import ObjectType, resolve
 from hubspot_twin.crm.search import CONFIG_KEY, DEFAULT_LIMIT, SearchRequest, SearchSettings, Sort, narrowed, search
 from hubspot_twin.crm.search_filters import OPERATORS, Filter, Linked
 from hubspot_twin.crm.store import Store
 from hubspot_twin.crm.timestamps import parse_instant, utc_now
 from hubspot_twin.errors import invalid_input, missing_attributes
+from hubspot_twin.http.api.plumbing import body_object, respond, store
+from hubspot_twin.http.api.serialize import object_json
 from hubspot_twin.model import CrmObject, PropertyDef
-from hubspot_twin.serialize import object_json
 
 blueprint = Blueprint("search", __name__, url_prefix="/crm/v3/objects")
 FILTER_CLASS = "com.hubspot.inbounddb.publicobject.core.v3.search.Filter"  # named in HubSpot's own error text

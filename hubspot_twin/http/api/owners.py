@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from hubspot_twin.api.http import query_bool, query_int, respond, store
 from hubspot_twin.errors import HubSpotError, not_found
-from hubspot_twin.serialize import owner_json
+from hubspot_twin.http.api.plumbing import query_bool, query_int, respond, store
+from hubspot_twin.http.api.serialize import owner_json
 
 blueprint = Blueprint("owners", __name__, url_prefix="/crm/v3/owners")
 # HubSpot: 100 owners per page unless `limit` says otherwise, at most 500.

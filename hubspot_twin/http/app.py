@@ -7,10 +7,10 @@ import logging
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from hubspot_twin.api import associations, batch, control, merges, objects, owners, pipelines, properties, search
-from hubspot_twin.api.http import EXTENSION, TwinContext, context, respond
-from hubspot_twin.counters import endpoint_key
 from hubspot_twin.errors import HubSpotError, unauthorized
+from hubspot_twin.http.api import associations, batch, control, merges, objects, owners, pipelines, properties, search
+from hubspot_twin.http.api.plumbing import EXTENSION, TwinContext, context, respond
+from hubspot_twin.http.counters import endpoint_key
 
 logger = logging.getLogger(__name__)
 CONTROL_PREFIX = "/_twin/"

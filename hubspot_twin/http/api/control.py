@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from hubspot_twin.api.http import context, respond
+from hubspot_twin.http.api.plumbing import context, respond
 
 blueprint = Blueprint("control", __name__, url_prefix="/_twin")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from hubspot_twin.api.http import body_object, no_content, request_source, respond, store
 from hubspot_twin.catalog import CONTACTS, resolve
 from hubspot_twin.crm import merges
 from hubspot_twin.errors import missing_attributes, not_found
-from hubspot_twin.serialize import stored_json
+from hubspot_twin.http.api.plumbing import body_object, no_content, request_source, respond, store
+from hubspot_twin.http.api.serialize import stored_json
 
 blueprint = Blueprint("merges", __name__, url_prefix="/crm/v3/objects")
 

@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from hubspot_twin.api.http import batch_inputs, no_content, query_bool, request_source, respond, store
 from hubspot_twin.catalog import resolve
 from hubspot_twin.crm import batches, upserts
 from hubspot_twin.crm.association_input import object_id
 from hubspot_twin.errors import HubSpotError
-from hubspot_twin.serialize import batch_json, object_json, stored_json
+from hubspot_twin.http.api.plumbing import batch_inputs, no_content, query_bool, request_source, respond, store
+from hubspot_twin.http.api.serialize import batch_json, object_json, stored_json
 
 blueprint = Blueprint("batch", __name__, url_prefix="/crm/v3/objects/<object_type>/batch")
 # HubSpot: at most 100 inputs per object batch, 50 when property histories are read.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from hubspot_twin.api.http import body_object, query_bool, respond, store
 from hubspot_twin.catalog import resolve
-from hubspot_twin.serialize import group_json, property_json
+from hubspot_twin.http.api.plumbing import body_object, query_bool, respond, store
+from hubspot_twin.http.api.serialize import group_json, property_json
 
 blueprint = Blueprint("properties", __name__, url_prefix="/crm/v3/properties/<object_type>")
 

@@ -6,7 +6,11 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from hubspot_twin.api.http import (
+from hubspot_twin.catalog import ObjectType, resolve
+from hubspot_twin.catalog.association_types import by_kind
+from hubspot_twin.crm.graph import Node
+from hubspot_twin.errors import HubSpotError, missing_attributes
+from hubspot_twin.http.api.plumbing import (
     body_object,
     no_content,
     query_bool,
@@ -16,12 +20,8 @@ from hubspot_twin.api.http import (
     respond,
     store,
 )
-from hubspot_twin.catalog import ObjectType, resolve
-from hubspot_twin.catalog.association_types import by_kind
-from hubspot_twin.crm.graph import Node
-from hubspot_twin.errors import HubSpotError, missing_attributes
+from hubspot_twin.http.api.serialize import object_json, stored_json
 from hubspot_twin.model import CrmObject
-from hubspot_twin.serialize import object_json, stored_json
 
 blueprint = Blueprint("objects", __name__, url_prefix="/crm/v3/objects")
 DEFAULT_PAGE_SIZE = 10

@@ -9,12 +9,20 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from hubspot_twin.api.http import batch_inputs, json_body, no_content, query_int, request_source, respond, store
 from hubspot_twin.catalog import ObjectType, resolve
 from hubspot_twin.catalog.association_types import HUBSPOT_DEFINED, UNLABELED, by_kind, types_between
 from hubspot_twin.crm.association_input import kinds_of_specs, object_id
 from hubspot_twin.errors import HubSpotError, missing_attributes, standard_error
-from hubspot_twin.serialize import batch_json
+from hubspot_twin.http.api.plumbing import (
+    batch_inputs,
+    json_body,
+    no_content,
+    query_int,
+    request_source,
+    respond,
+    store,
+)
+from hubspot_twin.http.api.serialize import batch_json
 
 blueprint = Blueprint("associations", __name__, url_prefix="/crm/v4")
 # HubSpot reads associations of at most 1,000 records per batch (since 2025-02-10).
