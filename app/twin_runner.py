@@ -12,7 +12,7 @@ from hubspot_twin.errors import PORTAL_ID
 from hubspot_twin.http.faults import FaultPlan
 from hubspot_twin.http.guard import GuardConfig
 from hubspot_twin.simulator import seed_portal
-from hubspot_twin.subscriptions import Subscription, WebhookSettings
+from hubspot_twin.webhooks.subscriptions import Subscription, WebhookSettings
 
 
 def build_twin(options: TwinOptions) -> Twin:

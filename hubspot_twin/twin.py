@@ -21,7 +21,6 @@ from hubspot_twin.crm.changes import CRM_UI, ChangeFeed, ChangeSource
 from hubspot_twin.crm.pipelines import StageSpec
 from hubspot_twin.crm.store import Store
 from hubspot_twin.crm.timestamps import Clock, utc_now
-from hubspot_twin.dispatch import DispatchOptions, WebhookDispatcher
 from hubspot_twin.errors import HubSpotError, not_found
 from hubspot_twin.http.api.plumbing import TwinContext
 from hubspot_twin.http.api.serialize import owner_json, pipeline_json
@@ -29,7 +28,8 @@ from hubspot_twin.http.app import create_app
 from hubspot_twin.http.counters import RequestCounter
 from hubspot_twin.http.guard import GuardConfig, TwinGuard
 from hubspot_twin.http.server import TwinServer
-from hubspot_twin.subscriptions import WebhookSettings
+from hubspot_twin.webhooks.dispatch import DispatchOptions, WebhookDispatcher
+from hubspot_twin.webhooks.subscriptions import WebhookSettings
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from hubspot_twin.crm.changes import INTEGRATION, Change, ChangeFeed
-from hubspot_twin.dispatch import WebhookDispatcher
+from hubspot_twin.webhooks.dispatch import WebhookDispatcher
 
 SCORE_PREFIX = "leadflow_"
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from hubspot_twin.catalog.association_types import ASSOCIATION_TYPES, PRIMARY
 from hubspot_twin.crm.changes import Change
-from hubspot_twin.subscriptions import CrmType, Subscription, WebhookSettings, crm_type
+from hubspot_twin.webhooks.subscriptions import CrmType, Subscription, WebhookSettings, crm_type
 
 Event = dict[str, Any]
 HUBSPOT_DEFINED = "HUBSPOT_DEFINED"

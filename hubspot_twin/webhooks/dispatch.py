@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from types import TracebackType
 
 from hubspot_twin.crm.changes import Change, ChangeFeed
-from hubspot_twin.delivery_log import DELIVERED, GAVE_UP, RETRYING, DeliveryAttempt, DispatchStats
-from hubspot_twin.events import Event, EventMapper
-from hubspot_twin.subscriptions import WebhookSettings
-from hubspot_twin.webhooks import Answer, RetrySchedule, post_signed
+from hubspot_twin.webhooks.delivery import Answer, RetrySchedule, post_signed
+from hubspot_twin.webhooks.delivery_log import DELIVERED, GAVE_UP, RETRYING, DeliveryAttempt, DispatchStats
+from hubspot_twin.webhooks.events import Event, EventMapper
+from hubspot_twin.webhooks.subscriptions import WebhookSettings
 
 Transport = Callable[[str, str, str, float], Answer]  # (url, body, client secret, timeout) -> answer
 MAX_BATCH = 100  # HubSpot sends at most 100 events per request

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from hubspot_twin.webhooks import Answer
+from hubspot_twin.webhooks.delivery import Answer
 
 DELIVERED, RETRYING, GAVE_UP = "delivered", "retrying", "gave-up"
 

@@ -2,7 +2,7 @@
 
 Used by the demo and the tests to play HubSpot; the official SDK's `Signature.is_valid` accepts these
 signatures. `post_signed` is one delivery attempt as HubSpot makes it and `RetrySchedule` HubSpot's retry rule;
-`hubspot_twin.dispatch.WebhookDispatcher` delivers the twin's changes with them.
+`hubspot_twin.webhooks.dispatch.WebhookDispatcher` delivers the twin's changes with them.
 """
 
 from __future__ import annotations
