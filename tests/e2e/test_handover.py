@@ -36,7 +36,7 @@ from hubspot_twin.crm.changes import ChangeSource
 from hubspot_twin.http.faults import FaultPlan
 from hubspot_twin.http.guard import GuardConfig
 from hubspot_twin.simulator.portal import SALES_TEAM
-from hubspot_twin.webhooks.delivery import EventFactory, deliver
+from hubspot_twin.webhooks.handmade import EventFactory, deliver
 from tests.conftest import REDIS_URL, ROOT
 from tests.e2e.conftest import Pipeline
 from tests.support.app import ACCESS_TOKEN, APP_ID, CLIENT_SECRET, make_container
