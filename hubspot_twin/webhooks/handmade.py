@@ -1,6 +1,6 @@
 """Webhooks made by hand: `EventFactory` builds events shaped like HubSpot's, `deliver` POSTs one signed batch.
 
-Used by the demo, the benchmarks and the tests to play HubSpot without the twin's dispatcher.
+Used by the benchmarks and the tests to play HubSpot without the twin's dispatcher.
 """
 
 from __future__ import annotations
