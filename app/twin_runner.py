@@ -7,13 +7,12 @@ from collections.abc import Callable
 from app.rules import load_rules
 from app.rules.subscriptions import required_subscriptions
 from app.twin_options import TwinOptions
-from hubspot_twin import Twin
+from hubspot_twin import Twin, run
 from hubspot_twin.errors import PORTAL_ID
-from hubspot_twin.faults import FaultPlan
-from hubspot_twin.guard import GuardConfig
-from hubspot_twin.server import run
+from hubspot_twin.http.faults import FaultPlan
+from hubspot_twin.http.guard import GuardConfig
 from hubspot_twin.simulator import seed_portal
-from hubspot_twin.subscriptions import Subscription, WebhookSettings
+from hubspot_twin.webhooks.subscriptions import Subscription, WebhookSettings
 
 
 def build_twin(options: TwinOptions) -> Twin:

@@ -27,7 +27,7 @@ from bench.live import LiveLeadflow, live_leadflow, run_setup
 from bench.naive import NaiveScorer
 from bench.portal import SyntheticPortal, seed, seed_portal, synthetic_portal
 from bench.report import Figure, Report, Target
-from hubspot_twin.guard import GuardConfig
+from hubspot_twin.http.guard import GuardConfig
 from hubspot_twin.simulator.actions import apply_action
 from hubspot_twin.simulator.portal import SALES_TEAM
 from hubspot_twin.twin import Twin

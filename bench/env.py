@@ -25,7 +25,7 @@ from app.bootstrap import Container, build_container
 from app.settings import Settings, load_settings
 from bench.processes import Service, free_port
 from hubspot_twin import Twin
-from hubspot_twin.guard import GuardConfig
+from hubspot_twin.http.guard import GuardConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

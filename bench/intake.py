@@ -30,7 +30,8 @@ from app.settings import Settings
 from app.webhooks.events import parse_events
 from bench.env import CLIENT_SECRET, Servers, Stack, stack
 from bench.report import Figure, Report, Target
-from hubspot_twin.webhooks import EventFactory, signed_headers
+from hubspot_twin.webhooks.handmade import EventFactory
+from hubspot_twin.webhooks.signing import signed_headers
 
 SECTION = "intake"
 BATCH = 100  # HubSpot sends at most 100 events per request

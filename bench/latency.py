@@ -34,7 +34,7 @@ from bench.live import LiveLeadflow, live_leadflow
 from bench.portal import seed_portal, synthetic_portal
 from bench.report import Figure, Report, Target, quantile
 from hubspot_twin import Twin
-from hubspot_twin.guard import GuardConfig
+from hubspot_twin.http.guard import GuardConfig
 from hubspot_twin.simulator.actions import apply_action
 
 SECTION = "latency"

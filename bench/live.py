@@ -19,9 +19,9 @@ from app.demo.latency import LatencyProbe
 from app.rules.subscriptions import required_subscriptions
 from bench.env import APP_ID, BIN, CLIENT_SECRET, Stack
 from bench.processes import describe, run_command
-from hubspot_twin.dispatch import DispatchOptions, WebhookDispatcher
 from hubspot_twin.errors import PORTAL_ID
-from hubspot_twin.subscriptions import Subscription, WebhookSettings
+from hubspot_twin.webhooks.dispatch import DispatchOptions, WebhookDispatcher
+from hubspot_twin.webhooks.subscriptions import Subscription, WebhookSettings
 
 
 @dataclass

@@ -40,7 +40,7 @@ from bench.env import BIN, PROFESSIONAL_LIMIT, Servers, Stack, busiest_window, r
 from bench.live import run_setup
 from bench.portal import seed_portal, synthetic_portal
 from bench.report import Figure, Report, Target, quantile
-from hubspot_twin.guard import GuardConfig
+from hubspot_twin.http.guard import GuardConfig
 
 SECTION = "rescore"
 PAGE = 100  # objects per listing page and per batch update

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hubspot_twin.errors import HubSpotError
-from hubspot_twin.server import TwinServer, run
-from hubspot_twin.twin import Twin
+from hubspot_twin.http.server import TwinServer
+from hubspot_twin.twin import Twin, run
 
 __all__ = ["HubSpotError", "Twin", "TwinServer", "run"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hubspot_twin.server import run
+from hubspot_twin.twin import run
 
 
 def main(argv: list[str] | None = None) -> None:

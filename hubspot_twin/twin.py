@@ -1,4 +1,5 @@
-"""``Twin``: one in-memory HubSpot portal, its HTTP app, and a Python API to seed and inspect it.
+"""``Twin``: one in-memory HubSpot portal, its HTTP app, and a Python API to seed and inspect it; ``run`` serves
+one in the foreground (``python -m hubspot_twin``, ``leadflow twin``).
 
 The Python API validates exactly like the HTTP API and raises ``HubSpotError`` where HubSpot would answer an
 error; ``system=True`` writes as HubSpot's own processes do, so calculated (read-only) properties such as
@@ -13,22 +14,22 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
-from hubspot_twin import merges, seeding
-from hubspot_twin.api.http import TwinContext
-from hubspot_twin.app import create_app
 from hubspot_twin.catalog import CONTACTS, resolve
 from hubspot_twin.catalog.association_types import PRIMARY, UNLABELED, types_between
-from hubspot_twin.changes import CRM_UI, ChangeFeed, ChangeSource
-from hubspot_twin.counters import RequestCounter
-from hubspot_twin.dispatch import DispatchOptions, WebhookDispatcher
+from hubspot_twin.crm import merges, seeding
+from hubspot_twin.crm.changes import CRM_UI, ChangeFeed, ChangeSource
+from hubspot_twin.crm.pipelines import StageSpec
+from hubspot_twin.crm.store import Store
+from hubspot_twin.crm.timestamps import Clock, utc_now
 from hubspot_twin.errors import HubSpotError, not_found
-from hubspot_twin.guard import GuardConfig, TwinGuard
-from hubspot_twin.pipelines import StageSpec
-from hubspot_twin.serialize import owner_json, pipeline_json
-from hubspot_twin.server import TwinServer
-from hubspot_twin.store import Store
-from hubspot_twin.subscriptions import WebhookSettings
-from hubspot_twin.timestamps import Clock, utc_now
+from hubspot_twin.http.api.plumbing import TwinContext
+from hubspot_twin.http.api.serialize import owner_json, pipeline_json
+from hubspot_twin.http.app import create_app
+from hubspot_twin.http.counters import RequestCounter
+from hubspot_twin.http.guard import GuardConfig, TwinGuard
+from hubspot_twin.http.server import TwinServer
+from hubspot_twin.webhooks.dispatch import DispatchOptions, WebhookDispatcher
+from hubspot_twin.webhooks.subscriptions import WebhookSettings
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -255,3 +256,13 @@ class Twin:
         """Wipe every record, association, custom property, owner and custom pipeline (counts and the feed's
         listeners are kept)."""
         self.store.reset()
+
+
+def run(
+    port: int = 8765, host: str = "127.0.0.1", tokens: Iterable[str] | None = None, twin: Twin | None = None
+) -> None:
+    """Serve a twin (a fresh one unless given) in the foreground until interrupted (``leadflow twin``)."""
+    twin = twin or Twin(access_tokens=tokens)
+    server = TwinServer(twin.wsgi, host, port)
+    print(f"HubSpot twin serving on {server.url}", flush=True)
+    server.serve_forever()

@@ -9,8 +9,8 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 
-from hubspot_twin.changes import INTEGRATION, Change, ChangeFeed
-from hubspot_twin.dispatch import WebhookDispatcher
+from hubspot_twin.crm.changes import INTEGRATION, Change, ChangeFeed
+from hubspot_twin.webhooks.dispatch import WebhookDispatcher
 
 SCORE_PREFIX = "leadflow_"
 

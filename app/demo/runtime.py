@@ -24,12 +24,12 @@ from app.rules.subscriptions import required_subscriptions
 from app.settings import load_settings
 from app.workers import EmbeddedWorker
 from hubspot_twin import Twin, TwinServer
-from hubspot_twin.dispatch import DispatchOptions, WebhookDispatcher
 from hubspot_twin.errors import PORTAL_ID
-from hubspot_twin.guard import GuardConfig
+from hubspot_twin.http.guard import GuardConfig
 from hubspot_twin.simulator.gate import ChangeGate
-from hubspot_twin.subscriptions import Subscription, WebhookSettings
-from hubspot_twin.webhooks import RetrySchedule
+from hubspot_twin.webhooks.delivery import RetrySchedule
+from hubspot_twin.webhooks.dispatch import DispatchOptions, WebhookDispatcher
+from hubspot_twin.webhooks.subscriptions import Subscription, WebhookSettings
 
 ACCESS_TOKEN = "demo-access-token"
 CLIENT_SECRET = "demo-client-secret"

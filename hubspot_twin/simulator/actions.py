@@ -6,7 +6,7 @@ import random
 from collections.abc import Mapping
 from datetime import datetime
 
-from hubspot_twin.changes import ChangeSource
+from hubspot_twin.crm.changes import ChangeSource
 from hubspot_twin.twin import Twin
 
 FORM = ChangeSource("FORM", "form-submission")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from hubspot_twin.changes import Change, ChangeFeed
+from hubspot_twin.crm.changes import Change, ChangeFeed
 
 
 class ChangeGate:

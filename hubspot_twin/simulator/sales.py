@@ -10,9 +10,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from hubspot_twin.changes import ChangeSource
+from hubspot_twin.crm.changes import ChangeSource
+from hubspot_twin.crm.timestamps import parse_instant
 from hubspot_twin.simulator.portal import SeededPortal
-from hubspot_twin.timestamps import parse_instant
 from hubspot_twin.twin import Twin
 
 ACCEPTED = ("CONNECTED", "ATTEMPTED_TO_CONTACT")

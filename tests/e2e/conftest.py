@@ -16,7 +16,7 @@ from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import run_setup
 from app.workers import ThreadWorker
 from hubspot_twin import Twin, TwinServer
-from hubspot_twin.webhooks import EventFactory, deliver
+from hubspot_twin.webhooks.handmade import EventFactory, deliver
 from tests.support.app import ACCESS_TOKEN, CLIENT_SECRET, make_container
 
 FAST_RETRIES = RetryPolicy(attempts=4, max_seconds=10, initial_backoff=0.01, max_backoff=0.05)

@@ -27,7 +27,7 @@ from hubspot.crm.associations.v4 import AssociationSpec
 from hubspot.crm.companies import SimplePublicObjectInputForCreate as CompanyInput
 from hubspot.crm.contacts import SimplePublicObjectInputForCreate as ContactInput
 
-from hubspot_twin.webhooks import EventFactory, deliver
+from hubspot_twin.webhooks.handmade import EventFactory, deliver
 from tests.conftest import empty_redis_db
 from tests.support.processes import Service, describe, free_port, run_command
 

@@ -31,11 +31,11 @@ from app.sync.hubspot.retry import RetryPolicy
 from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import run_setup
 from hubspot_twin import Twin, TwinServer
-from hubspot_twin.changes import ChangeSource
-from hubspot_twin.faults import FaultPlan
-from hubspot_twin.guard import GuardConfig
+from hubspot_twin.crm.changes import ChangeSource
+from hubspot_twin.http.faults import FaultPlan
+from hubspot_twin.http.guard import GuardConfig
 from hubspot_twin.simulator.portal import SALES_TEAM
-from hubspot_twin.webhooks import EventFactory, deliver
+from hubspot_twin.webhooks.handmade import EventFactory, deliver
 from tests.conftest import REDIS_URL, ROOT
 from tests.e2e.conftest import Pipeline
 from tests.support.app import ACCESS_TOKEN, APP_ID, CLIENT_SECRET, make_container

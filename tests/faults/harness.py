@@ -40,11 +40,11 @@ from app.sync.reconcile import reconcile
 from app.sync.setup import run_setup
 from app.workers import ThreadWorker, perform
 from hubspot_twin import Twin, TwinServer
-from hubspot_twin.dispatch import DispatchOptions
 from hubspot_twin.errors import PORTAL_ID
-from hubspot_twin.guard import GuardConfig
-from hubspot_twin.subscriptions import Subscription, WebhookSettings
-from hubspot_twin.webhooks import RetrySchedule
+from hubspot_twin.http.guard import GuardConfig
+from hubspot_twin.webhooks.delivery import RetrySchedule
+from hubspot_twin.webhooks.dispatch import DispatchOptions
+from hubspot_twin.webhooks.subscriptions import Subscription, WebhookSettings
 from tests.conftest import REDIS_URL, ROOT, empty_redis_db, migrate_url, postgres_schema
 from tests.faults.scenario import PHASES, Portal, design, phase_changes, seed_portal
 from tests.support.app import ACCESS_TOKEN, APP_ID, CLIENT_SECRET, make_container

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from hubspot_twin import Twin
-from hubspot_twin.changes import ChangeSource
+from hubspot_twin.crm.changes import ChangeSource
 from hubspot_twin.simulator.portal import SALES_TEAM
 
 SEED = 20261

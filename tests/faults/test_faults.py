@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from app.ledger.database import create_ledger_engine
-from hubspot_twin.faults import FaultPlan, FaultRule
+from hubspot_twin.http.faults import FaultPlan, FaultRule
 from tests.faults.harness import Knobs, Run, Target, default_dispatch, target
 from tests.faults.outcome import Outcome, ReportRow, compare, snapshot, verdict
 from tests.faults.scenario import convert

@@ -30,7 +30,8 @@ from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import run_setup
 from app.workers import ThreadWorker
 from hubspot_twin import Twin
-from hubspot_twin.webhooks import EventFactory, signed_headers
+from hubspot_twin.webhooks.handmade import EventFactory
+from hubspot_twin.webhooks.signing import signed_headers
 from tests.support.app import make_settings
 
 ACCESS_TOKEN = "pat-na1-ACCESS-0f3c9e1b-secret"

@@ -37,7 +37,8 @@ from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import run_setup
 from app.workers import ThreadWorker
 from hubspot_twin import Twin, TwinServer
-from hubspot_twin.webhooks import EventFactory, signed_headers
+from hubspot_twin.webhooks.handmade import EventFactory
+from hubspot_twin.webhooks.signing import signed_headers
 from tests.conftest import POSTGRES_URL, REDIS_URL
 from tests.support.app import ACCESS_TOKEN, CLIENT_SECRET, make_container
 from tests.support.faults import Fault, FaultyHubSpot

@@ -30,7 +30,7 @@ from app.sync.hubspot.retry import RetryPolicy
 from app.sync.hubspot.sdk import SdkGateway
 from app.workers import ThreadWorker
 from hubspot_twin import Twin, TwinServer
-from hubspot_twin.guard import GuardConfig, TwinGuard
+from hubspot_twin.http.guard import GuardConfig, TwinGuard
 from tests.conftest import REDIS_URL
 from tests.support.app import ACCESS_TOKEN, make_container
 from tests.support.faults import Fault, FaultyHubSpot, rate_limited

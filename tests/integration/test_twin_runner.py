@@ -21,8 +21,8 @@ from app.rules.subscriptions import required_subscriptions
 from app.twin_options import TwinOptions
 from app.twin_runner import PORTAL_ID, build_twin, webhook_settings
 from hubspot_twin import Twin, TwinServer
-from hubspot_twin.changes import Change, integration
-from hubspot_twin.faults import FaultPlan
+from hubspot_twin.crm.changes import Change, integration
+from hubspot_twin.http.faults import FaultPlan
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

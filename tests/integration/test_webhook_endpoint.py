@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.bootstrap import Container, connect_redis
-from hubspot_twin.webhooks import EventFactory, signed_headers
+from hubspot_twin.webhooks.handmade import EventFactory
+from hubspot_twin.webhooks.signing import signed_headers
 from tests.support.app import CLIENT_SECRET, make_container
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "hubspot"

@@ -12,10 +12,10 @@ import pytest
 from app.rules import load_signal_rules
 from app.webhooks.events import parse_events
 from app.webhooks.translate import TranslationContext, translate
-from hubspot_twin.changes import CRM_UI, Change, ChangeSource, integration
-from hubspot_twin.events import EventMapper
-from hubspot_twin.subscriptions import Subscription, WebhookSettings
-from hubspot_twin.webhooks import RetrySchedule
+from hubspot_twin.crm.changes import CRM_UI, Change, ChangeSource, integration
+from hubspot_twin.webhooks.delivery import RetrySchedule
+from hubspot_twin.webhooks.events import EventMapper
+from hubspot_twin.webhooks.subscriptions import Subscription, WebhookSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = 4242

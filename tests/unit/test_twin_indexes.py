@@ -9,8 +9,8 @@ import pytest
 
 from hubspot_twin import HubSpotError, Twin
 from hubspot_twin.catalog import COMPANIES, CONTACTS, DEALS, ObjectType
+from hubspot_twin.crm.sorted_ids import BUCKET, SortedIds
 from hubspot_twin.model import CrmObject
-from hubspot_twin.sorted_ids import BUCKET, SortedIds
 
 
 def scanned_page(twin: Twin, otype: ObjectType, after: int, size: int, archived: bool) -> list[str]:

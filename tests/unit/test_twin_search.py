@@ -9,11 +9,11 @@ import pytest
 
 from hubspot_twin import Twin
 from hubspot_twin.catalog import COMPANIES, CONTACTS
+from hubspot_twin.crm.schema import Schema
+from hubspot_twin.crm.search import CAP_MESSAGE, MAX_RESULTS, SearchRequest, Sort, check_window, narrowed, search
+from hubspot_twin.crm.search_filters import Filter
 from hubspot_twin.errors import HubSpotError
 from hubspot_twin.model import CrmObject
-from hubspot_twin.schema import Schema
-from hubspot_twin.search import CAP_MESSAGE, MAX_RESULTS, SearchRequest, Sort, check_window, narrowed, search
-from hubspot_twin.search_filters import Filter
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 CREATED = "2024-12-31T00:00:00.000Z"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from hubspot_twin import HubSpotError, Twin
-from hubspot_twin.changes import Change, integration
+from hubspot_twin.crm.changes import Change, integration
 
 
 @pytest.fixture

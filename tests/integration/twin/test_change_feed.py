@@ -25,7 +25,7 @@ from hubspot.crm.contacts import (
 )
 
 from hubspot_twin import Twin, TwinServer
-from hubspot_twin.changes import CRM_UI, Change, ChangeSource, integration
+from hubspot_twin.crm.changes import CRM_UI, Change, ChangeSource, integration
 from tests.integration.twin.support import TIMEOUT, TOKEN, call
 
 APP_ID = "777001"

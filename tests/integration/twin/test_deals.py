@@ -22,7 +22,7 @@ from hubspot.crm.deals import (
 from hubspot.crm.objects import SimplePublicObjectInputForCreate as ObjectInput
 
 from hubspot_twin import Twin
-from hubspot_twin.pipelines import StageSpec
+from hubspot_twin.crm.pipelines import StageSpec
 from tests.integration.twin.support import TIMEOUT, api_error
 
 DEFAULT_STAGES = (

@@ -13,8 +13,8 @@ from hubspot import HubSpot
 from hubspot.crm.contacts import SimplePublicObjectInputForCreate
 
 from hubspot_twin import Twin, TwinServer
-from hubspot_twin.faults import FaultPlan, FaultRule
-from hubspot_twin.guard import GuardConfig, TwinGuard
+from hubspot_twin.http.faults import FaultPlan, FaultRule
+from hubspot_twin.http.guard import GuardConfig, TwinGuard
 from tests.integration.twin.support import TOKEN
 from tests.integration.twin.test_limits import PAGE, Answer, FakeClock, Guarded, fetch, sdk_error
 

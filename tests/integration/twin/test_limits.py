@@ -20,7 +20,7 @@ from hubspot import HubSpot
 from hubspot.crm.contacts import PublicObjectSearchRequest, SimplePublicObjectInputForCreate
 
 from hubspot_twin import Twin, TwinServer
-from hubspot_twin.guard import GuardConfig, TwinGuard
+from hubspot_twin.http.guard import GuardConfig, TwinGuard
 from tests.integration.twin.support import TOKEN
 
 RATE_HEADERS = (

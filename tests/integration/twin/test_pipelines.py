@@ -5,7 +5,7 @@ from __future__ import annotations
 from hubspot import HubSpot
 
 from hubspot_twin import Twin
-from hubspot_twin.pipelines import StageSpec
+from hubspot_twin.crm.pipelines import StageSpec
 from tests.integration.twin.support import TIMEOUT, api_error
 
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from hubspot_twin import Twin, TwinServer
-from hubspot_twin.faults import FaultPlan, FaultRule
-from hubspot_twin.guard import GuardConfig, TwinGuard
-from hubspot_twin.requestlog import token_label
+from hubspot_twin.http.faults import FaultPlan, FaultRule
+from hubspot_twin.http.guard import GuardConfig, TwinGuard
+from hubspot_twin.http.requestlog import token_label
 from tests.integration.twin.support import TOKEN
 from tests.integration.twin.test_limits import PAGE, FakeClock, FakeWallClock, Guarded, fetch
 

@@ -13,7 +13,7 @@ from hubspot.crm.contacts import CollectionResponseWithTotalSimplePublicObjectFo
 
 from hubspot_twin import Twin
 from hubspot_twin.catalog import OBJECT_TYPES
-from hubspot_twin.search import CAP_MESSAGE, SearchSettings
+from hubspot_twin.crm.search import CAP_MESSAGE, SearchSettings
 from tests.integration.twin.search_support import (
     companies,
     contacts,

@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 
 from hubspot_twin import Twin
-from hubspot_twin.changes import CRM_UI, Change, ChangeFeed, ChangeSource
-from hubspot_twin.pipelines import StageSpec
+from hubspot_twin.crm.changes import CRM_UI, Change, ChangeFeed, ChangeSource
+from hubspot_twin.crm.pipelines import StageSpec
+from hubspot_twin.crm.timestamps import iso
 from hubspot_twin.simulator import SeededPortal, SimClock, Simulation, seed_portal
 from hubspot_twin.simulator.actions import ANALYTICS, EMAIL, FORM, FORMS, PRICING_URLS, TITLES, apply_action
 from hubspot_twin.simulator.gate import ChangeGate
 from hubspot_twin.simulator.personas import Persona
 from hubspot_twin.simulator.portal import FREE_MAIL, SimContact
 from hubspot_twin.simulator.sales import ACCEPTED, LOST_REASONS, REJECTED, SalesActivity, SalesTeam
-from hubspot_twin.timestamps import iso
 
 START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 SEED = 5

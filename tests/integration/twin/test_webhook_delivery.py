@@ -25,10 +25,10 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
 from hubspot_twin import Twin, TwinServer
-from hubspot_twin.changes import Change, ChangeFeed, integration
-from hubspot_twin.dispatch import DispatchOptions, WebhookDispatcher
-from hubspot_twin.subscriptions import Subscription, WebhookSettings
-from hubspot_twin.webhooks import RetrySchedule
+from hubspot_twin.crm.changes import Change, ChangeFeed, integration
+from hubspot_twin.webhooks.delivery import RetrySchedule
+from hubspot_twin.webhooks.dispatch import DispatchOptions, WebhookDispatcher
+from hubspot_twin.webhooks.subscriptions import Subscription, WebhookSettings
 from tests.support.app import APP_ID, CLIENT_SECRET, make_container
 
 AT = 1764150000000

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from app import create_app
 from app.bootstrap import Container
-from hubspot_twin.webhooks import sign_v3
+from hubspot_twin.webhooks.signing import sign_v3
 from tests.conftest import migrate_url, postgres_schema
 from tests.support.app import CLIENT_SECRET, make_container
 

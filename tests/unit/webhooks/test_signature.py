@@ -8,7 +8,7 @@ import pytest
 from hubspot.utils.signature import Signature
 
 from app.webhooks.signature import SignatureRejected, decode_v3_uri, verify_v3
-from hubspot_twin.webhooks import sign_v3
+from hubspot_twin.webhooks.signing import sign_v3
 
 SECRET = "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy"
 URI = "https://leadflow.example.com/webhooks/hubspot"
