@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from pathlib import Path
 from typing import TypeVar
 
 from redis import Redis
@@ -21,15 +20,7 @@ from app.ledger.database import create_ledger_engine, migrate
 from app.ledger.store import Ledger
 from app.observability.metrics import Metrics
 from app.observability.recorders import HubSpotCallRecorder
-from app.rules import (
-    HandoverConfig,
-    RoutingConfig,
-    ScoringModel,
-    SignalRules,
-    load_handover,
-    load_routing,
-    load_rules,
-)
+from app.rules import HandoverConfig, RoutingConfig, ScoringModel, SignalRules, load_configuration
 from app.settings import Settings
 from app.sync.drain import DrainContext
 from app.sync.handover.notify import Notifier, NullNotifier, WebhookNotifier
@@ -205,16 +196,6 @@ PROVIDERS: dict[type, Callable[[Container], object]] = {
 }
 
 
-def load_handover_rules(config_dir: Path, model: ScoringModel) -> tuple[HandoverConfig | None, RoutingConfig | None]:
-    """Load handover.yaml and routing.yaml when the configuration has them (handovers are optional)."""
-    handover_file, routing_file = config_dir / "handover.yaml", config_dir / "routing.yaml"
-    if not handover_file.exists():
-        return None, None
-    labels = {stage.id: stage.label for stage in model.stages}
-    handover = load_handover(handover_file, model.stage_ids, labels)
-    return handover, load_routing(routing_file)
-
-
 def connect_redis(url: str) -> Redis:
     """Connect to Redis with short timeouts and one quick retry, so an outage costs milliseconds, not seconds.
 
@@ -257,8 +238,7 @@ def build_container(
     clock: Clock = utc_now,
 ) -> Container:
     """Build every adapter from `settings` (migrating the ledger to the newest schema)."""
-    model, signal_rules = load_rules(settings.leadflow_config)
-    handover_config, routing_config = load_handover_rules(settings.leadflow_config, model)
+    config = load_configuration(settings.leadflow_config)
     engine = create_ledger_engine(settings.database_url)
     migrate(engine)
     redis = redis or connect_redis(settings.redis_url)
@@ -271,10 +251,10 @@ def build_container(
         queue=queue,
         jobs=jobs,
         worklist=Worklist(redis, jobs.enqueue, settings.redis_prefix, jobs.enqueue_at),
-        model=model,
-        signal_rules=signal_rules,
-        handover_config=handover_config,
-        routing_config=routing_config,
+        model=config.model,
+        signal_rules=config.signals,
+        handover_config=config.handover,
+        routing_config=config.routing,
         gateway_factory=gateway_factory or sdk_gateway_factory(settings, redis),
         clock=clock,
     )

@@ -13,7 +13,7 @@ import click
 
 from app.rules import ConfigError, load_scoring_model, run_assess
 from app.rules.subscriptions import required_subscriptions
-from app.settings import SettingsError, load_settings
+from app.settings import SettingsError, config_directory, load_settings
 from app.twin_options import TwinOptions
 
 if TYPE_CHECKING:
@@ -106,8 +106,9 @@ def clock() -> None:
 @click.option("--fault-drop", default=0.0, type=click.FloatRange(0, 1), help="Share of connections dropped.")
 @click.option("--webhook-url", default=None, help="Deliver HubSpot's webhooks there (Leadflow's subscriptions).")
 @click.option("--client-secret", default="twin-client-secret", show_default=True, help="Signs the webhooks.")
-@click.option("--config", "config_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("config"),
-              show_default=True, help="Leadflow's config, for the webhook subscriptions it needs.")  # fmt: skip
+@click.option("--config", "config_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Leadflow's config, for the webhook subscriptions it needs (default: LEADFLOW_CONFIG, else the "
+                   "configuration shipped with Leadflow).")  # fmt: skip
 def twin(**options: Any) -> None:
     """Run the HubSpot twin: a local, stateful stand-in for HubSpot's API, its limits, faults and webhooks."""
     from app.twin_runner import run_twin
@@ -116,20 +117,22 @@ def twin(**options: Any) -> None:
     if shares > 1:
         raise click.BadParameter(f"the fault shares add up to {shares:g}; at most 1", param_hint="--fault-*")
     try:
-        run_twin(TwinOptions(**{**options, "app_id": str(options["app_id"])}), click.echo)
+        config_dir = options.pop("config_dir") or config_directory()
+        run_twin(TwinOptions(**{**options, "app_id": str(options["app_id"]), "config_dir": config_dir}), click.echo)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 
 
 @main.command()
-@click.option("--config", "config_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("config"),
-              show_default=True, help="Directory holding scoring.yaml.")  # fmt: skip
+@click.option("--config", "config_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Directory holding scoring.yaml (default: LEADFLOW_CONFIG, else the configuration shipped with "
+                   "Leadflow).")  # fmt: skip
 @click.option("--at", "at", default=None, help="Evaluation time, ISO 8601 (default: now).")
 @click.argument("source", type=click.File("r"), default="-")
-def assess(config_dir: Path, at: str | None, source: TextIO) -> None:
+def assess(config_dir: Path | None, at: str | None, source: TextIO) -> None:
     """Assess contacts from JSON Lines (a file or standard input); one JSON line out per line in."""
     try:
-        model = load_scoring_model(config_dir / "scoring.yaml")
+        model = load_scoring_model((config_dir or config_directory()) / "scoring.yaml")
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     failed = False
@@ -240,7 +243,7 @@ def _rescore_all(container: Container, wait: bool) -> None:
 def route(dry_run: bool, count: int) -> None:
     """Show who would receive the next leads of each territory, and why (routing.yaml, the ledger's state)."""
     from app.rules import preview
-    from app.rules.handover_types import RoutingState
+    from app.rules.handover.types import RoutingState
 
     container = _container()
     if container.routing_config is None:

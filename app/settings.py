@@ -16,6 +16,9 @@ from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, ValidationIn
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 HUBSPOT_PUBLIC_API = "https://api.hubapi.com"
+# The default configuration ships inside the package (app/defaults is the repository's config/), so every command
+# works from any directory; LEADFLOW_CONFIG names another directory.
+DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent / "defaults"
 
 
 class Environment(StrEnum):
@@ -52,7 +55,7 @@ class Settings(BaseSettings):
     hubspot_recheck_seconds: Annotated[float, Field(gt=0, le=86_400)] = 300.0
     database_url: str = Field(default="sqlite:///leadflow.db", repr=False)  # may carry a password
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", repr=False)
-    leadflow_config: Path = Path("config")
+    leadflow_config: Path = DEFAULT_CONFIG_DIR
     public_url: AnyHttpUrl | None = None
     hubspot_portal_id: str | None = None
     handover_webhook_url: SecretStr | None = None  # Slack-compatible incoming webhook; its path is a secret
@@ -93,6 +96,19 @@ class Settings(BaseSettings):
         if self.hubspot_access_token is None:
             raise SettingsError("HUBSPOT_ACCESS_TOKEN is not set: Leadflow cannot call HubSpot without it.")
         return self.hubspot_access_token.get_secret_value()
+
+
+class ConfigLocation(BaseSettings):
+    """Only where the configuration is (LEADFLOW_CONFIG): for commands that need no other setting."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+
+    leadflow_config: Path = DEFAULT_CONFIG_DIR
+
+
+def config_directory() -> Path:
+    """Return the configuration directory: LEADFLOW_CONFIG, else the configuration shipped with Leadflow."""
+    return ConfigLocation().leadflow_config
 
 
 def _present(value: object) -> bool:

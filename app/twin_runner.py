@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.rules import load_rules
+from app.rules import load_configuration
 from app.rules.subscriptions import required_subscriptions
 from app.twin_options import TwinOptions
 from hubspot_twin import Twin, run
@@ -36,8 +36,8 @@ def build_twin(options: TwinOptions) -> Twin:
 
 def webhook_settings(options: TwinOptions, url: str) -> WebhookSettings:
     """Subscribe the twin's app to what Leadflow's configuration needs (as `leadflow setup` lists it)."""
-    model, signals = load_rules(options.config_dir)
-    wanted = required_subscriptions(model, signals, (options.config_dir / "handover.yaml").exists())
+    config = load_configuration(options.config_dir)
+    wanted = required_subscriptions(config.model, config.signals, config.handover is not None)
     subscriptions = tuple(Subscription(s.subscription_type, s.property_name, s.object_type_id) for s in wanted)
     return WebhookSettings(url, options.client_secret, int(options.app_id), PORTAL_ID, subscriptions=subscriptions)
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import requests
 
 from app.rules import EngagementEvent, ScoringModel, assess
-from app.rules.writes import score_values
+from app.rules.scoring.writes import score_values
 
 
 class NaiveScorer:

@@ -34,7 +34,7 @@ from typing import Any
 
 from rq import Worker
 
-from app.rules.writes import SCORE
+from app.rules.scoring.writes import SCORE
 from app.sync.hubspot.ratelimit import DEFAULT_MARGIN, budget_limit
 from bench.env import BIN, PROFESSIONAL_LIMIT, Servers, Stack, busiest_window, request_times, stack
 from bench.live import run_setup

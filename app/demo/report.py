@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from app.demo.runtime import Runtime
-from app.rules.writes import GRADE, REASONS, SCORE, STAGE
+from app.rules.scoring.writes import GRADE, REASONS, SCORE, STAGE
 from hubspot_twin.simulator import SeededPortal, SimulationReport
 from hubspot_twin.simulator.portal import SimContact
 

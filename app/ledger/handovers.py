@@ -16,7 +16,7 @@ from sqlalchemy import Connection, func, select, update
 from app.ledger.models import HANDOVERS, ROUTING_CURSORS, TRANSITIONS, Handover, RoutingCursor
 from app.ledger.records import HandoverDone, HandoverRecord, HandoverRequest, TransitionRecord
 from app.ledger.upsert import insert_for
-from app.rules.handover_types import RoutingDecision, RoutingState
+from app.rules.handover.types import RoutingDecision, RoutingState
 
 LOCK_ROW = "__lock__"
 Decide = Callable[[HandoverRequest, RoutingState], tuple[RoutingDecision, RoutingState]]

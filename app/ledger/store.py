@@ -29,7 +29,7 @@ from app.ledger.records import (
     Resolution,
     TransitionRecord,
 )
-from app.rules.handover_types import RoutingState
+from app.rules.handover.types import RoutingState
 
 
 class Ledger:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.rules import writes
+from app.rules.scoring import writes
 
 GROUP_NAME = "leadflow"
 GROUP_LABEL = "Lead scoring (Leadflow)"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.rules.model import ScoringModel
-from app.rules.signals import SignalRules
+from app.rules.scoring.model import ScoringModel
+from app.rules.scoring.signals import SignalRules
 
 CONTACT_EVENTS = (
     "contact.creation", "contact.deletion", "contact.restore", "contact.merge", "contact.privacyDeletion",

@@ -34,7 +34,7 @@ from app.ledger import state
 from app.ledger.records import Backlog, ContactStateRecord
 from app.ledger.store import Ledger
 from app.logs import log_context
-from app.rules.assessment import Assessment
+from app.rules.scoring.assessment import Assessment
 from app.sync.hubspot.company_cache import CompanyCache, read_companies
 from app.sync.hubspot.gateway import PRIMARY_COMPANY_ID, HubSpotGateway, Properties
 

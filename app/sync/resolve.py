@@ -18,7 +18,7 @@ from rq import Retry
 
 from app.ledger.records import PendingSignal, Resolution
 from app.ledger.store import Ledger
-from app.rules.signals import SignalRules
+from app.rules.scoring.signals import SignalRules
 from app.sync.hubspot.company_cache import CompanyCache
 from app.sync.hubspot.errors import DailyLimitReached
 from app.sync.hubspot.gateway import HubSpotGateway

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.ledger.store import Ledger
-from app.rules.model import ScoringModel
 from app.rules.properties import (
     GROUP_LABEL,
     GROUP_NAME,
@@ -28,6 +27,7 @@ from app.rules.properties import (
     missing_options,
     score_properties,
 )
+from app.rules.scoring.model import ScoringModel
 from app.sync.hubspot.gateway import HubSpotGateway
 
 

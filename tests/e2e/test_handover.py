@@ -26,7 +26,7 @@ from rq.serializers import JSONSerializer
 from app import create_app
 from app.bootstrap import Container
 from app.rules import business_due
-from app.rules.writes import format_datetime
+from app.rules.scoring.writes import format_datetime
 from app.sync.hubspot.retry import RetryPolicy
 from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import run_setup
@@ -205,7 +205,7 @@ def test_exactly_one_owner_task_and_deal_per_handover_despite_duplicates_faults_
 
 def test_the_dry_run_agrees_with_what_then_happens(portal: Portal) -> None:
     from app.rules import preview
-    from app.rules.handover_types import RoutingState
+    from app.rules.handover.types import RoutingState
 
     container = portal.container
     routing = container.routing_config

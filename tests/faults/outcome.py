@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from app.ledger.models import ENGAGEMENTS, SIGNALS, TRANSITIONS
 from app.rules import business_due
-from app.rules.writes import SCORED_AT, format_datetime
+from app.rules.scoring.writes import SCORED_AT, format_datetime
 from tests.faults.harness import Run
 
 CONTACT_PROPERTIES = ("hubspot_owner_id", "lifecyclestage", "hs_lead_status")

@@ -18,7 +18,7 @@ from rq.serializers import JSONSerializer
 
 from app.bootstrap import Container
 from app.failed_jobs import FailedJob, list_failed, requeue_failed, summarize
-from app.rules.writes import SCORE
+from app.rules.scoring.writes import SCORE
 from app.sync.hubspot.retry import RetryPolicy
 from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import run_setup

@@ -20,7 +20,7 @@ from rq.serializers import JSONSerializer
 
 from app.bootstrap import Container
 from app.ledger.records import AssessedContact, Intake, NewSignal
-from app.rules.writes import SCORE
+from app.rules.scoring.writes import SCORE
 from app.sync.drain import drain
 from app.sync.hubspot.retry import RetryPolicy
 from app.sync.hubspot.sdk import SdkGateway

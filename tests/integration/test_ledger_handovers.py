@@ -15,7 +15,7 @@ from app.ledger.records import (
     TransitionRecord,
 )
 from app.ledger.store import Ledger
-from app.rules.handover_types import RoutingDecision, RoutingState
+from app.rules.handover.types import RoutingDecision, RoutingState
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 OWNERS = ("o1", "o2", "o3")

@@ -22,7 +22,7 @@ from app.rules.properties import (
     HANDOVER_ID,
     ROUTING_REASON,
 )
-from app.rules.writes import GRADE, SCORE, SCORE_PROPERTIES, STAGE
+from app.rules.scoring.writes import GRADE, SCORE, SCORE_PROPERTIES, STAGE
 from app.sync.hubspot.retry import RetryPolicy
 from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import SetupConflict, SetupReport, run_setup

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import redis
 
-from app.rules.handover_types import Owner
+from app.rules.handover.types import Owner
 from app.sync.handover.team import TeamCache
 from app.sync.hubspot.gateway import HubSpotGateway
 

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from hubspot.utils.signature import Signature
 
-from app.bootstrap import load_rules
-from app.rules import ConfigError
+from app.rules import ConfigError, load_configuration
 from app.rules.subscriptions import required_subscriptions
 from app.twin_options import TwinOptions
 from app.twin_runner import PORTAL_ID, build_twin, webhook_settings
@@ -198,7 +197,8 @@ def test_without_contacts_the_portal_is_empty() -> None:
 
 def test_the_webhooks_subscribe_to_exactly_what_leadflows_config_needs() -> None:
     settings = webhook_settings(OPTIONS, "http://127.0.0.1:9/webhooks/hubspot")
-    wanted = required_subscriptions(*load_rules(CONFIG_DIR), handover=True)
+    config = load_configuration(CONFIG_DIR)
+    wanted = required_subscriptions(config.model, config.signals, handover=True)
     subscribed = [(s.subscription_type, s.property_name, s.object_type_id) for s in settings.subscriptions]
     assert subscribed == [(s.subscription_type, s.property_name, s.object_type_id) for s in wanted]
     assert all(s.active for s in settings.subscriptions)

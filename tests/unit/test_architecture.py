@@ -19,14 +19,22 @@ IO_MODULES = frozenset(
     {"os", "sqlalchemy", "redis", "rq", "flask", "hubspot", "requests", "urllib", "urllib3", "socket",
      "subprocess", "pathlib"}
 )  # fmt: skip
-# The only I/O imports app/rules makes: the YAML loader reads its files through pathlib; config_files reads none.
-RULES_IO_EXCEPTIONS = {"app/rules/loading.py": frozenset({"pathlib"}), "app/rules/config_files.py": frozenset()}
+# The only I/O imports app/rules makes: the one configuration loader reads its files through pathlib, and a whole
+# configuration directory is named by a path.
+RULES_IO_EXCEPTIONS = {
+    "app/rules/config.py": frozenset({"pathlib"}),
+    "app/rules/configuration.py": frozenset({"pathlib"}),
+    "app/rules/scoring/config.py": frozenset({"pathlib"}),
+}
 # app.logs (the log context every layer logs with) is a leaf like app.worklist: it imports nothing of the project.
 ALLOWED_PROJECT_IMPORTS = {
     "app/rules/": frozenset({"app.rules"}),
     "app/ledger/": frozenset({"app.ledger", "app.rules"}),
     "app/webhooks/": frozenset({"app.ledger", "app.rules", "app.worklist", "app.webhooks", "app.logs"}),
     "app/sync/": frozenset({"app.rules", "app.ledger", "app.worklist", "app.sync", "app.logs"}),
+    "app/observability/": frozenset(
+        {"app.observability", "app.sync", "app.ledger", "app.worklist", "app.rules", "app.logs", "app.settings"}
+    ),
     "app/worklist.py": frozenset(),
     "app/logs.py": frozenset(),
 }
@@ -144,11 +152,103 @@ def _builds_adapter(name: str) -> bool:
     return any(name == wanted or name.endswith(f".{wanted}") for wanted in ADAPTER_CONSTRUCTORS)
 
 
+# Capabilities: one folder inside each layer that needs it. A capability may use what it builds on, never the
+# other way round. The drain itself (the pipeline) knows no capability's step: the composition root registers them;
+# it knows only the scoring rules' Assessment, which every step after scoring reads from the batch.
+CAPABILITIES = {
+    "scoring": frozenset(),
+    "handover": frozenset({"scoring"}),
+    "sla": frozenset({"scoring", "handover"}),
+    "nurture": frozenset({"scoring"}),
+    "kpis": frozenset({"scoring", "handover", "sla", "nurture"}),
+    "calibration": frozenset({"scoring"}),
+}
+LAYERS = ("app/rules/", "app/sync/", "app/ledger/", "app/webhooks/")
+CAPABILITY_BLIND = ("app/sync/pipeline.py", "app/sync/drain.py", "app/sync/jobs.py", "app/rules/config.py")
+
+
+def capability_of(module_or_path: str) -> str | None:
+    """Return the capability a module (`app.sync.handover.step`) or file (`app/rules/scoring/model.py`) is in."""
+    parts = module_or_path.replace("/", ".").split(".")
+    return parts[2] if len(parts) > 3 and parts[0] == "app" and parts[2] in CAPABILITIES else None
+
+
+def capability_violations(root: Path) -> list[str]:
+    found = []
+    for path in sources(root):
+        for imp in imports_of(path, root):
+            used = capability_of(imp.module)
+            if used is None:
+                continue
+            if under(imp.path, CAPABILITY_BLIND):
+                if imp.path.startswith("app/sync/pipeline.py") and imp.module == "app.rules.scoring.assessment":
+                    continue
+                found.append(f"{imp.path}:{imp.line}: imports {imp.module}, but {imp.path} knows no capability")
+                continue
+            user = capability_of(imp.path) if under(imp.path, LAYERS) else None
+            if user is not None and used != user and used not in CAPABILITIES[user]:
+                found.append(f"{imp.path}:{imp.line}: {user} imports {imp.module}; {user} may use only "
+                             f"{', '.join(sorted(CAPABILITIES[user])) or 'no other capability'}")  # fmt: skip
+    return found
+
+
+def import_cycles(root: Path) -> list[str]:
+    """Return every cycle of modules importing each other in app/ and worker.py (any import, anywhere)."""
+    graph: dict[str, set[str]] = {}
+    for path in sources(root):
+        module = ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+        graph[module] = {imp.module for imp in imports_of(path, root) if project_package(imp.module) is not None}
+    return [" -> ".join([*cycle, cycle[0]]) for cycle in _strongly_connected(graph) if len(cycle) > 1]
+
+
+def _strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's algorithm, iteratively: the strongly connected components of `graph`."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph.get(start, ()))))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, edges = work[-1]
+            target = next(edges, None)
+            if target is not None:
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(sorted(graph.get(target, ())))))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(sorted(component))
+    return components
+
+
 CHECKS = {
     "app/rules imports I/O modules": rules_io_violations,
     "imports cross the layers the wrong way": layer_violations,
     "modules outside the composition root import app.bootstrap": bootstrap_import_violations,
     "modules outside the composition root build adapters": adapter_construction_violations,
+    "a capability uses one it may not, or the drain names a capability": capability_violations,
+    "modules import each other (an import cycle)": import_cycles,
 }
 
 
@@ -169,12 +269,17 @@ def test_the_source_follows_the_dependency_rule(title: str) -> None:
 def repo(tmp_path: Path) -> Path:
     """A fake repository with the package layout of app/ (empty modules)."""
     for module in ("app/__init__.py", "app/bootstrap.py", "app/worklist.py", "app/rules/__init__.py",
-                   "app/rules/model.py", "app/rules/loading.py", "app/rules/config_files.py", "app/ledger/__init__.py",
+                   "app/rules/model.py", "app/rules/config.py", "app/rules/configuration.py",
+                   "app/rules/scoring/__init__.py", "app/rules/scoring/config.py", "app/rules/scoring/model.py",
+                   "app/rules/handover/__init__.py", "app/rules/handover/plan.py", "app/ledger/__init__.py",
+                   "app/sync/pipeline.py", "app/sync/scoring/__init__.py", "app/sync/scoring/step.py",
+                   "app/sync/handover/__init__.py", "app/sync/handover/step.py",
                    "app/ledger/store.py", "app/sync/__init__.py", "app/sync/drain.py", "app/webhooks/__init__.py",
                    "app/webhooks/translate.py", "app/demo/__init__.py", "app/demo/runtime.py", "app/cli.py",
                    "app/settings.py", "worker.py"):  # fmt: skip
         write(tmp_path, module, "")
-    write(tmp_path, "app/rules/loading.py", "from pathlib import Path\n")
+    for module in RULES_IO_EXCEPTIONS:
+        write(tmp_path, module, "from pathlib import Path\n")
     return tmp_path
 
 
@@ -185,7 +290,7 @@ def write(root: Path, relative: str, text: str) -> None:
 
 
 def test_the_fake_repository_itself_has_no_violation(repo: Path) -> None:
-    assert [check(repo) for check in CHECKS.values()] == [[], [], [], []]
+    assert [check(repo) for check in CHECKS.values()] == [[] for _ in CHECKS]
 
 
 @pytest.mark.parametrize(
@@ -195,8 +300,8 @@ def test_the_fake_repository_itself_has_no_violation(repo: Path) -> None:
         ("app/rules/model.py", "import re\nfrom pathlib import Path\n", 2),
         ("app/rules/model.py", "def load():\n    from sqlalchemy import select\n", 2),
         ("app/rules/model.py", "import urllib.request\n", 1),
-        ("app/rules/config_files.py", "import yaml\nfrom pathlib import Path\n", 2),
-        ("app/rules/loading.py", "from pathlib import Path\nimport os\n", 2),
+        ("app/rules/scoring/model.py", "import yaml\nfrom pathlib import Path\n", 2),
+        ("app/rules/config.py", "from pathlib import Path\nimport os\n", 2),
     ],
 )
 def test_an_io_import_in_the_rules_is_reported_with_file_and_line(
@@ -208,9 +313,9 @@ def test_an_io_import_in_the_rules_is_reported_with_file_and_line(
 
 
 def test_an_unused_exception_for_the_rules_is_reported(repo: Path) -> None:
-    write(repo, "app/rules/loading.py", "import re\n")
+    write(repo, "app/rules/configuration.py", "import re\n")
     assert rules_io_violations(repo) == [
-        "app/rules/loading.py: allowed to import pathlib but does not; drop the exception"
+        "app/rules/configuration.py: allowed to import pathlib but does not; drop the exception"
     ]
 
 
@@ -226,7 +331,7 @@ def test_an_unused_exception_for_the_rules_is_reported(repo: Path) -> None:
         ("app/sync/drain.py", "from app.webhooks.translate import translate\n", "app.webhooks.translate"),
         ("app/sync/drain.py", "from .. import bootstrap\n", "app.bootstrap"),
         ("app/sync/drain.py", "import app.settings\n", "app.settings"),
-        ("app/worklist.py", "from app.rules.model import ScoringModel\n", "app.rules.model"),
+        ("app/worklist.py", "from app.rules.scoring.model import ScoringModel\n", "app.rules.scoring.model"),
     ],
 )
 def test_an_import_against_the_layering_is_reported(repo: Path, module: str, text: str, imported: str) -> None:
@@ -292,3 +397,33 @@ def test_every_violation_is_listed_in_one_readable_failure(repo: Path) -> None:
         "app.ledger, app.logs, app.rules, app.sync, app.worklist",
         "  app/worklist.py:3: imports app.ledger.store, but app/worklist.py may import nothing of the project",
     ]
+
+
+@pytest.mark.parametrize(
+    ("module", "text", "expected"),
+    [
+        ("app/rules/scoring/model.py", "from app.rules.handover.plan import x\n", "scoring imports app.rules.handover"),
+        ("app/sync/scoring/step.py", "from app.sync.handover.step import x\n", "scoring imports app.sync.handover"),
+        ("app/sync/pipeline.py", "from app.sync.scoring.step import x\n", "app/sync/pipeline.py knows no capability"),
+        ("app/rules/config.py", "from app.rules.scoring.model import x\n", "app/rules/config.py knows no capability"),
+    ],
+)
+def test_a_capability_that_reaches_where_it_may_not_is_reported(
+    repo: Path, module: str, text: str, expected: str
+) -> None:
+    write(repo, module, text)
+    (violation,) = capability_violations(repo)
+    assert violation.startswith(f"{module}:1: ") and expected in violation
+
+
+def test_a_capability_may_use_what_it_builds_on(repo: Path) -> None:
+    write(repo, "app/rules/handover/plan.py", "from app.rules.scoring.model import x\n")
+    write(repo, "app/sync/handover/step.py", "from app.sync.scoring import step\nfrom app.rules.handover import plan\n")
+    write(repo, "app/rules/configuration.py", "from pathlib import Path\nfrom app.rules.handover.plan import x\n")
+    assert capability_violations(repo) == []
+
+
+def test_an_import_cycle_is_reported_with_its_modules(repo: Path) -> None:
+    write(repo, "app/sync/drain.py", "from app.sync import pipeline\n")
+    write(repo, "app/sync/pipeline.py", "def later():\n    from app.sync.drain import drain\n")
+    assert import_cycles(repo) == ["app.sync.drain -> app.sync.pipeline -> app.sync.drain"]

@@ -10,9 +10,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from app.rules.handover_types import DealSpec, HandoverPlan, TaskSpec
+from app.rules.handover.types import DealSpec, HandoverPlan, TaskSpec
 from app.rules.properties import HANDOVER_ID
-from app.rules.writes import format_datetime
+from app.rules.scoring.writes import format_datetime
 from app.sync.hubspot.gateway import (
     DEAL_TO_COMPANY,
     DEAL_TO_CONTACT,

@@ -30,7 +30,7 @@ class NotificationResult:
     error: str | None = None
 
 
-Payload = Mapping[str, Any]  # Slack-compatible JSON, built by the rules (app.rules.notification)
+Payload = Mapping[str, Any]  # Slack-compatible JSON, built by the rules (app.rules.handover.notification)
 
 
 class Notifier(Protocol):

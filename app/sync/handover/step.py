@@ -25,11 +25,11 @@ from app.ledger import handovers as handover_rows
 from app.ledger.records import HandoverDone, HandoverRecord, HandoverRequest
 from app.ledger.store import Ledger
 from app.rules import classify_feedback, plan_blocked, plan_handover, plan_recycle, plan_unblocked, route
-from app.rules.handover_config import HandoverConfig
-from app.rules.handover_types import HandoverPlan, Lead, Owner, RoutingDecision, RoutingState, handover_key
-from app.rules.notification import notification
+from app.rules.handover.config import HandoverConfig
+from app.rules.handover.notification import notification
+from app.rules.handover.routing_config import RoutingConfig
+from app.rules.handover.types import HandoverPlan, Lead, Owner, RoutingDecision, RoutingState, handover_key
 from app.rules.properties import HANDOVER_BLOCKED
-from app.rules.routing_config import RoutingConfig
 from app.sync.handover.effects import TaskWork, create_effects
 from app.sync.handover.notify import Notifier
 from app.sync.hubspot.company_cache import CompanyCache, read_companies

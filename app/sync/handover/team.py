@@ -14,7 +14,7 @@ from dataclasses import asdict
 
 from redis import Redis
 
-from app.rules.handover_types import Owner
+from app.rules.handover.types import Owner
 from app.sync.hubspot.gateway import HubSpotGateway
 
 TEAM_TTL_SECONDS = 300.0

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.rules.handover_types import Owner
+from app.rules.handover.types import Owner
 from app.rules.properties import PropertyInfo, PropertyOption
 from app.sync.hubspot.errors import PermanentHubSpotError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.rules.handover_types import Owner
+from app.rules.handover.types import Owner
 
 OWNER_PAGE_LIMIT = 500  # the owners API's largest page
 

@@ -36,7 +36,7 @@ from hubspot.crm.objects import (
 )
 from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyGroupCreate, PropertyUpdate
 
-from app.rules.handover_types import Owner
+from app.rules.handover.types import Owner
 from app.rules.properties import PropertyInfo, PropertyOption
 from app.sync.hubspot.errors import DailyLimitReached, HubSpotError, PermanentHubSpotError, RateLimited, classify
 from app.sync.hubspot.gateway import API_OBJECT_TYPES, Properties, Upserted

@@ -12,7 +12,7 @@ from app.ledger import handovers, state
 from app.ledger.records import AssessedContact, EngagementRecord, TransitionRecord
 from app.ledger.store import Ledger
 from app.rules import EngagementEvent, ScoringModel, assess, render_reasons
-from app.rules.writes import SCORE_PROPERTIES, plan_score_writes
+from app.rules.scoring.writes import SCORE_PROPERTIES, plan_score_writes
 from app.sync.pipeline import Batch, Member, Reads
 
 

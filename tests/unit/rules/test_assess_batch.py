@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.rules import ScoringModel, assess_line, assessment_to_json, parse_scoring_model, run_assess
-from app.rules.assessment import Assessment, Blocked, Reason
+from app.rules.scoring.assessment import Assessment, Blocked, Reason
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 EXAMPLE = (

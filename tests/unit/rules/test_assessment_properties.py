@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from app.rules import EngagementEvent, ScoringModel, assess
 from app.rules.expressions import FIT_NAMES, STAGE_NAMES, compile_condition
-from app.rules.model import EventWeight, FitRule, GradeBand, Stage
+from app.rules.scoring.model import EventWeight, FitRule, GradeBand, Stage
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 RULE_COUNT = 5

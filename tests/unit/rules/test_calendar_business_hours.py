@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.rules import BusinessCalendar, business_due
-from app.rules.business_calendar import parse_hours, weekday_number
+from app.rules.handover.calendar import parse_hours, weekday_number
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WEEKDAYS = frozenset(range(5))

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from app.rules import ConfigError, ScoringModel, load_handover, parse_handover
+from app.rules import ConfigError, ScoringModel, parse_handover
+from app.rules.config import load_config
+from app.rules.handover.config import handover_file
 
 FILE = "config/handover.yaml"
 STAGES = ("sql", "mql")
@@ -59,7 +61,7 @@ def test_the_shipped_handover_file_loads_against_the_shipped_scoring_model(
     config_dir: Path, default_model: ScoringModel
 ) -> None:
     labels = {stage.id: stage.label for stage in default_model.stages}
-    config = load_handover(config_dir / "handover.yaml", default_model.stage_ids, labels)
+    config = load_config(handover_file(default_model.stage_ids, labels), config_dir)
     assert set(config.stages) == {"mql", "sql"}
     assert config.stages["sql"].deal is not None
     assert config.stages["mql"].task is not None

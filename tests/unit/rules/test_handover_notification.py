@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.rules import notification
-from app.rules.assessment import Assessment, Reason
-from app.rules.handover_types import HandoverPlan, Lead, Owner, RoutingDecision, TaskSpec
+from app.rules.handover.types import HandoverPlan, Lead, Owner, RoutingDecision, TaskSpec
+from app.rules.scoring.assessment import Assessment, Reason
 
 DUE = datetime(2026, 11, 30, 11, 0, tzinfo=UTC)
 REASONS = tuple(Reason(f"r{n}", f"Reason {n}", 40 - n) for n in range(5))

@@ -17,9 +17,9 @@ from app.rules import (
     plan_recycle,
     plan_unblocked,
 )
-from app.rules.assessment import Assessment, Blocked, Reason
-from app.rules.handover import format_amount, is_ahead
-from app.rules.handover_types import Feedback, Lead, Owner, RoutingDecision, handover_key
+from app.rules.handover.plan import format_amount, is_ahead
+from app.rules.handover.types import Feedback, Lead, Owner, RoutingDecision, handover_key
+from app.rules.scoring.assessment import Assessment, Blocked, Reason
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # Tuesday, 10:00 in Berlin
 STAGES = ("sql", "mql")

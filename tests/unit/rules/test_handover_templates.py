@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.rules.templates import HANDOVER_PLACEHOLDERS, TemplateContext, TemplateError, compile_template
+from app.rules.handover.templates import HANDOVER_PLACEHOLDERS, TemplateContext, TemplateError, compile_template
 
 CONTEXT = TemplateContext({"firstname": "Jane", "bio": "line one\n\nline two"}, {"name": "Acme"}, {"grade": "B2"})
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from app.rules import ConfigError, load_routing, parse_routing, preview
-from app.rules.handover_types import Owner, RoutingState
+from app.rules import ConfigError, parse_routing, preview
+from app.rules.config import load_config
+from app.rules.handover.routing_config import ROUTING
+from app.rules.handover.types import Owner, RoutingState
 
 FILE = "config/routing.yaml"
 
@@ -48,7 +50,7 @@ def with_replaced(old: str, new: str) -> str:
 
 
 def test_the_shipped_routing_file_is_a_team_of_six_in_two_territories(config_dir: Path) -> None:
-    config = load_routing(config_dir / "routing.yaml")
+    config = load_config(ROUTING, config_dir)
     assert config.strategies == ("keep-owner", "account-owner", "territories", "fallback")
     assert [territory.id for territory in config.territories] == ["dach", "international"]
     members = [member.email for pool in config.pools.values() for member in pool.members]
@@ -60,7 +62,7 @@ def test_the_shipped_routing_file_is_a_team_of_six_in_two_territories(config_dir
 
 
 def test_the_shipped_file_routes_dach_and_international_leads(config_dir: Path) -> None:
-    config = load_routing(config_dir / "routing.yaml")
+    config = load_config(ROUTING, config_dir)
     emails = [m.email for pool in config.pools.values() for m in pool.members] + ["olaf.otto@example.com"]
     team = {str(n): Owner(str(n), email, email.split("@")[0]) for n, email in enumerate(emails)}
     decisions = preview(config, [], team, RoutingState(), datetime(2026, 11, 27, 9, tzinfo=UTC), per_territory=4)
@@ -195,7 +197,7 @@ def test_an_unknown_property_type_is_an_error() -> None:
 
 def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the file"):
-        load_routing(tmp_path / "routing.yaml")
+        load_config(ROUTING, tmp_path)
 
 
 def test_an_impossible_date_is_an_error_not_a_crash() -> None:

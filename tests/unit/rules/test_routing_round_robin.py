@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.rules import RoutingConfig, parse_routing, route
-from app.rules.assessment import Assessment
-from app.rules.handover_types import Lead, Owner, RoutingState
-from app.rules.routing_pools import smooth_cycle
+from app.rules.handover.pools import smooth_cycle
+from app.rules.handover.types import Lead, Owner, RoutingState
+from app.rules.scoring.assessment import Assessment
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 LEAD = Lead("1", {"country": "Germany"}, None, {}, Assessment(60, 30, 90, "B2", "mql", (), "m", ()))

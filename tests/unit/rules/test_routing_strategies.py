@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from app.rules import RoutingConfig, parse_routing, preview, route
-from app.rules.assessment import Assessment
-from app.rules.handover_types import Lead, Owner, RoutingState
-from app.rules.routing import MAX_REASON_LENGTH
+from app.rules.handover.routing import MAX_REASON_LENGTH
+from app.rules.handover.types import Lead, Owner, RoutingState
+from app.rules.scoring.assessment import Assessment
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 ASSESSMENT = Assessment(60, 30, 90, "B2", "mql", (), "m-1", ())

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from app.rules import Assessment, Reason, ScoringModel, load_scoring_model
 from app.rules.properties import GROUP_NAME, PropertyOption, missing_options, score_properties
-from app.rules.writes import (
+from app.rules.scoring.writes import (
     ENGAGEMENT_SCORE,
     FIT_SCORE,
     GRADE,

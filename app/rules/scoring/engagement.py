@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.rules.model import EventWeight, ScoringModel
+from app.rules.scoring.model import EventWeight, ScoringModel
 
 SECONDS_PER_DAY = 86_400
 EVENT_WINDOWS = {"events_last_7d": 7, "events_last_30d": 30, "events_last_90d": 90}

@@ -6,11 +6,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.rules.business_calendar import DEFAULT_CALENDAR, BusinessCalendar, parse_hours, weekday_number
-from app.rules.checks import reject_duplicates
-from app.rules.config_files import Anchor
+from app.rules.config import ConfigFile, parse_config, reject_duplicates
 from app.rules.errors import ConfigError
-from app.rules.handover_schema import (
+from app.rules.handover.calendar import DEFAULT_CALENDAR, BusinessCalendar, parse_hours, weekday_number
+from app.rules.handover.schema import (
     CalendarSpec,
     DataTaskSpec,
     DealTemplateSpec,
@@ -20,8 +19,7 @@ from app.rules.handover_schema import (
     StageHandoverSpec,
     TaskTemplateSpec,
 )
-from app.rules.routing_config import validate_spec
-from app.rules.templates import (
+from app.rules.handover.templates import (
     DATA_TASK_PLACEHOLDERS,
     HANDOVER_PLACEHOLDERS,
     Template,
@@ -29,8 +27,6 @@ from app.rules.templates import (
     check_placeholder,
     compile_template,
 )
-
-HANDOVER_ANCHORS: tuple[Anchor, ...] = ((("stages",), "stage"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,11 +149,27 @@ class HandoverConfig:
         return templates
 
 
+def handover_file(
+    stage_ids: Sequence[str], stage_labels: Mapping[str, str] | None = None
+) -> ConfigFile[HandoverSpec, HandoverConfig]:
+    """config/handover.yaml, for a scoring model with these stages (its sections name them)."""
+
+    def compile_handover(spec: HandoverSpec, file: str) -> HandoverConfig:
+        return _compile(spec, file, stage_ids, stage_labels)
+
+    return ConfigFile("handover.yaml", HandoverSpec, compile_handover, ((("stages",), "stage"),))
+
+
 def parse_handover(
     text: str, stage_ids: Sequence[str], file: str = "<handover>", stage_labels: Mapping[str, str] | None = None
 ) -> HandoverConfig:
-    """Validate the text of a handover file; `file` names it in errors."""
-    spec = validate_spec(HandoverSpec, text, file, HANDOVER_ANCHORS)
+    """Validate and compile the text of a handover file; `file` names it in errors."""
+    return parse_config(handover_file(stage_ids, stage_labels), text, file)
+
+
+def _compile(
+    spec: HandoverSpec, file: str, stage_ids: Sequence[str], stage_labels: Mapping[str, str] | None
+) -> HandoverConfig:
     reject_duplicates(file, "stage", (stage.id for stage in spec.stages))
     return HandoverConfig(
         stages={stage.id: _stage(file, stage, stage_ids) for stage in spec.stages},

@@ -1,16 +1,27 @@
-"""Configuration documents: strict YAML parsing and problems reported with file, rule and location."""
+"""The one way a configuration file becomes rules: strict YAML, a pydantic schema, a compile step.
+
+A configuration file is declared as a `ConfigFile`: its name in the configuration directory, its schema, the
+lists whose items are rules (so a problem names the rule), and a compile function that checks what a schema
+cannot (unique ids, conditions, templates, time zones) and freezes the result. `parse_config` runs the three
+steps on a text; `load_config` reads the file. Every problem is a `ConfigError` naming the file, the rule and
+the problem. A new configuration file is a schema plus a compile function.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from app.rules.errors import ConfigError
+from app.rules.expressions import FIT_NAMES, Condition, ExpressionError, compile_condition
+from app.rules.values import PROPERTY_TYPES
 
 Anchor = tuple[tuple[str, ...], str]
 """A list in a document whose items are rules: (path to the list, subject such as 'rule' or 'stage')."""
@@ -120,3 +131,87 @@ def _kind(value: object) -> str:
     if isinstance(value, list):
         return "a list"
     return "a string" if isinstance(value, str) else f"a {type(value).__name__}"
+
+
+SpecT = TypeVar("SpecT", bound=BaseModel)
+OBJECT_NAMES = ("contact", "company")
+PROPERTY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+
+
+def validate_document(spec: type[SpecT], text: str, file: str, anchors: tuple[Anchor, ...]) -> SpecT:
+    """Parse a configuration document and validate it against its schema; problems name the file and rule."""
+    try:
+        document = parse_document(text, file)
+    except ValueError as error:  # PyYAML's timestamp constructor raises a bare ValueError (`2026-02-30`)
+        raise ConfigError(file, None, f"invalid date or time: {error}") from None
+    try:
+        return spec.model_validate(document)
+    except ValidationError as error:
+        raise validation_problem(file, error, document, anchors) from None
+
+
+def reject_duplicates(file: str, subject: str, ids: Iterable[str]) -> None:
+    seen: set[str] = set()
+    for rule_id in ids:
+        if rule_id in seen:
+            raise ConfigError(file, rule_id, f"duplicate {subject} id", subject=subject)
+        seen.add(rule_id)
+
+
+def compile_rule(
+    file: str, subject: str, rule_id: str, text: str, names: Mapping[str, Any] | None = FIT_NAMES
+) -> Condition:
+    try:
+        return compile_condition(text, names)
+    except ExpressionError as error:
+        raise ConfigError(file, rule_id, str(error), subject=subject) from None
+
+
+def declared_property_types(file: str, declared: Mapping[str, str]) -> dict[str, str]:
+    for key, property_type in declared.items():
+        object_name, dot, name = key.partition(".")
+        if not dot or object_name not in OBJECT_NAMES or not PROPERTY_NAME.fullmatch(name):
+            raise ConfigError(file, f"properties.{key}", "must be named contact.<name> or company.<name>", subject="")
+        if property_type not in PROPERTY_TYPES:
+            expected = ", ".join(sorted(PROPERTY_TYPES))
+            problem = f"unknown property type {property_type!r} (expected one of: {expected})"
+            raise ConfigError(file, f"properties.{key}", problem, subject="")
+    return dict(declared)
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ConfigFile(Generic[SpecT, T]):
+    """A configuration file: where it lives, its schema, its rule lists, and how it compiles into rules."""
+
+    name: str  # in the configuration directory, e.g. "scoring.yaml"
+    schema: type[SpecT]
+    compile: Callable[[SpecT, str], T]  # the validated document and the file's name (for errors) → frozen rules
+    anchors: tuple[Anchor, ...] = ()
+
+
+def parse_config(kind: ConfigFile[SpecT, T], text: str, file: str | None = None) -> T:
+    """Validate and compile the text of a configuration file; `file` names it in errors."""
+    file = file or kind.name
+    return kind.compile(validate_document(kind.schema, text, file, kind.anchors), file)
+
+
+def load_config(kind: ConfigFile[SpecT, T], directory: Path) -> T:
+    """Read, validate and compile `kind`'s file in a configuration directory."""
+    path = directory / kind.name
+    return parse_config(kind, read_config_text(path), str(path))
+
+
+def read_config_text(path: Path) -> str:
+    """Return a configuration file's text, or a ConfigError naming it when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(str(path), None, f"cannot read the file: {error}") from None
+
+
+def load_optional_config(kind: ConfigFile[SpecT, T], directory: Path) -> T | None:
+    """Like `load_config`, for a file the configuration may leave out (None when it does)."""
+    return load_config(kind, directory) if (directory / kind.name).exists() else None

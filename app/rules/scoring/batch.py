@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.rules.assessment import Assessment, assess
-from app.rules.engagement import EngagementEvent
-from app.rules.model import ScoringModel
+from app.rules.scoring.assessment import Assessment, assess
+from app.rules.scoring.engagement import EngagementEvent
+from app.rules.scoring.model import ScoringModel
 from app.rules.values import to_timestamp
 
 

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.rules.engagement import EngagementEvent, EventContribution, event_contributions, event_windows
 from app.rules.expressions import PropertyRecord, RecordMemo
-from app.rules.model import GradeBand, ScoringModel
+from app.rules.scoring.engagement import EngagementEvent, EventContribution, event_contributions, event_windows
+from app.rules.scoring.model import GradeBand, ScoringModel
 from app.rules.values import as_utc, convert_properties
 
 SEPARATOR = " · "

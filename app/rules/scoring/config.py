@@ -1,44 +1,28 @@
-"""Loading config/scoring.yaml and config/signals.yaml: validate, compile every `when` once, freeze."""
+"""config/scoring.yaml and config/signals.yaml: their compile steps (every `when` compiled once, frozen)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from app.rules.checks import (
+from app.rules.config import (
     OBJECT_NAMES,
     PROPERTY_NAME,
+    ConfigFile,
     compile_rule,
     declared_property_types,
+    parse_config,
+    read_config_text,
     reject_duplicates,
-    validate_spec_document,
 )
-from app.rules.config_files import Anchor
 from app.rules.errors import ConfigError
 from app.rules.expressions import STAGE_NAMES
-from app.rules.handover_config import HandoverConfig, parse_handover
-from app.rules.model import EventWeight, FitRule, GradeBand, PropertyRef, ScoringModel, Stage
-from app.rules.routing_config import RoutingConfig, parse_routing
-from app.rules.schema import GradeSpec, ScoringSpec, SignalsSpec, StageSpec
-from app.rules.signals import SignalRule, SignalRules
-
-SCORING_ANCHORS: tuple[Anchor, ...] = ((("fit", "rules"), "rule"), (("stages",), "stage"))
-SIGNAL_ANCHORS: tuple[Anchor, ...] = ((("rules",), "rule"),)
+from app.rules.scoring.model import EventWeight, FitRule, GradeBand, PropertyRef, ScoringModel, Stage
+from app.rules.scoring.schema import GradeSpec, ScoringSpec, SignalsSpec, StageSpec
+from app.rules.scoring.signals import SignalRule, SignalRules
 
 
-def load_scoring_model(path: Path) -> ScoringModel:
-    """Load and validate a scoring model file."""
-    return parse_scoring_model(_read(path), str(path))
-
-
-def load_signal_rules(path: Path) -> SignalRules:
-    """Load and validate a signal rules file."""
-    return parse_signal_rules(_read(path), str(path))
-
-
-def parse_scoring_model(text: str, file: str = "<scoring model>") -> ScoringModel:
-    """Validate the text of a scoring model file; `file` names it in errors."""
-    spec = validate_spec_document(ScoringSpec, text, file, SCORING_ANCHORS)
+def compile_scoring_model(spec: ScoringSpec, file: str) -> ScoringModel:
+    """Check what the schema cannot (unique ids, conditions, property names) and freeze the model."""
     reject_duplicates(file, "rule", (rule.id for rule in spec.fit.rules))
     reject_duplicates(file, "stage", (stage.id for stage in spec.stages))
     return ScoringModel(
@@ -61,9 +45,8 @@ def parse_scoring_model(text: str, file: str = "<scoring model>") -> ScoringMode
     )
 
 
-def parse_signal_rules(text: str, file: str = "<signal rules>") -> SignalRules:
-    """Validate the text of a signal rules file; `file` names it in errors."""
-    spec = validate_spec_document(SignalsSpec, text, file, SIGNAL_ANCHORS)
+def compile_signal_rules(spec: SignalsSpec, file: str) -> SignalRules:
+    """Check the rules' ids and conditions; freeze them."""
     reject_duplicates(file, "rule", (rule.id for rule in spec.rules))
     return SignalRules(
         tuple(
@@ -78,13 +61,6 @@ def parse_signal_rules(text: str, file: str = "<signal rules>") -> SignalRules:
             for rule in spec.rules
         )
     )
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(str(path), None, f"cannot read the file: {error}") from None
 
 
 def _stage(file: str, stage: StageSpec) -> Stage:
@@ -110,18 +86,27 @@ def _property_ref(file: str, stage_id: str, text: str) -> PropertyRef:
     return PropertyRef(object_name, name, text)
 
 
-def load_rules(config_dir: Path) -> tuple[ScoringModel, SignalRules]:
-    """Load and validate `scoring.yaml` and `signals.yaml` of a configuration directory."""
-    return load_scoring_model(config_dir / "scoring.yaml"), load_signal_rules(config_dir / "signals.yaml")
+SCORING = ConfigFile(
+    "scoring.yaml", ScoringSpec, compile_scoring_model, ((("fit", "rules"), "rule"), (("stages",), "stage"))
+)
+SIGNALS = ConfigFile("signals.yaml", SignalsSpec, compile_signal_rules, ((("rules",), "rule"),))
 
 
-def load_routing(path: Path) -> RoutingConfig:
-    """Load and validate a routing file."""
-    return parse_routing(_read(path), str(path))
+def parse_scoring_model(text: str, file: str = "<scoring model>") -> ScoringModel:
+    """Validate and compile the text of a scoring model file; `file` names it in errors."""
+    return parse_config(SCORING, text, file)
 
 
-def load_handover(
-    path: Path, stage_ids: Sequence[str], stage_labels: Mapping[str, str] | None = None
-) -> HandoverConfig:
-    """Load and validate a handover file for a scoring model with these stages."""
-    return parse_handover(_read(path), stage_ids, str(path), stage_labels)
+def parse_signal_rules(text: str, file: str = "<signal rules>") -> SignalRules:
+    """Validate and compile the text of a signal rules file; `file` names it in errors."""
+    return parse_config(SIGNALS, text, file)
+
+
+def load_scoring_model(path: Path) -> ScoringModel:
+    """Load a scoring model file (any name: `leadflow assess` takes one)."""
+    return parse_scoring_model(read_config_text(path), str(path))
+
+
+def load_signal_rules(path: Path) -> SignalRules:
+    """Load a signal rules file."""
+    return parse_signal_rules(read_config_text(path), str(path))

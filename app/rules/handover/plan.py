@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from app.rules.assessment import Blocked, render_reason
-from app.rules.business_calendar import business_due
-from app.rules.handover_config import DataTaskTemplate, DealTemplate, HandoverConfig, StageHandover, TaskTemplate
-from app.rules.handover_schema import LIFECYCLE_STAGES
-from app.rules.handover_types import (
+from app.rules.handover.calendar import business_due
+from app.rules.handover.config import DataTaskTemplate, DealTemplate, HandoverConfig, StageHandover, TaskTemplate
+from app.rules.handover.routing import clip_reason
+from app.rules.handover.schema import LIFECYCLE_STAGES
+from app.rules.handover.templates import TemplateContext
+from app.rules.handover.types import (
     BlockedPlan,
     DealSpec,
     Feedback,
@@ -27,8 +28,7 @@ from app.rules.handover_types import (
     handover_key,
 )
 from app.rules.properties import HANDOVER_BLOCKED, ROUTING_REASON
-from app.rules.routing import clip_reason
-from app.rules.templates import TemplateContext
+from app.rules.scoring.assessment import Blocked, render_reason
 
 OWNER = "hubspot_owner_id"
 LIFECYCLE_STAGE = "lifecyclestage"

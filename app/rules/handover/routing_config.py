@@ -5,19 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel
-
-from app.rules.checks import compile_rule, declared_property_types, reject_duplicates, validate_spec_document
-from app.rules.config_files import Anchor
+from app.rules.config import ConfigFile, compile_rule, declared_property_types, parse_config, reject_duplicates
 from app.rules.errors import ConfigError
 from app.rules.expressions import FIT_NAMES, Condition
-from app.rules.routing_schema import AbsenceSpec, OwnerSpec, PoolSpec, RoutingSpec, TerritorySpec
-
-ROUTING_ANCHORS: tuple[Anchor, ...] = ((("pools",), "pool"), (("territories",), "territory"))
-SpecT = TypeVar("SpecT", bound=BaseModel)
+from app.rules.handover.routing_schema import AbsenceSpec, OwnerSpec, PoolSpec, RoutingSpec, TerritorySpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +87,8 @@ class RoutingConfig:
         return frozenset(found["contact"]), frozenset(found["company"])
 
 
-def parse_routing(text: str, file: str = "<routing>") -> RoutingConfig:
-    """Validate the text of a routing file; `file` names it in errors."""
-    spec = validate_spec(RoutingSpec, text, file, ROUTING_ANCHORS)
+def compile_routing(spec: RoutingSpec, file: str) -> RoutingConfig:
+    """Check the pools, territories, strategies and owners; compile the territory conditions; freeze."""
     reject_duplicates(file, "pool", (pool.id for pool in spec.pools))
     reject_duplicates(file, "territory", (territory.id for territory in spec.territories))
     _reject_repeated(file, "strategy", spec.strategies)
@@ -112,14 +104,6 @@ def parse_routing(text: str, file: str = "<routing>") -> RoutingConfig:
         fallback=spec.fallback,
         property_types=declared_property_types(file, spec.properties),
     )
-
-
-def validate_spec(spec: type[SpecT], text: str, file: str, anchors: tuple[Anchor, ...]) -> SpecT:
-    """Parse and validate a configuration document, also when YAML itself rejects a date (`2026-02-30`)."""
-    try:
-        return validate_spec_document(spec, text, file, anchors)
-    except ValueError as error:  # PyYAML's timestamp constructor raises a bare ValueError
-        raise ConfigError(file, None, f"invalid date or time: {error}") from None
 
 
 def _check_strategies(file: str, spec: RoutingSpec) -> None:
@@ -190,3 +174,13 @@ def _until(moment: date | datetime, zone: ZoneInfo) -> str:
         return moment.isoformat()
     local = moment.astimezone(zone) if moment.tzinfo else moment
     return f"{local:%Y-%m-%d %H:%M} {zone.key}"
+
+
+ROUTING = ConfigFile(
+    "routing.yaml", RoutingSpec, compile_routing, ((("pools",), "pool"), (("territories",), "territory"))
+)
+
+
+def parse_routing(text: str, file: str = "<routing>") -> RoutingConfig:
+    """Validate and compile the text of a routing file; `file` names it in errors."""
+    return parse_config(ROUTING, text, file)

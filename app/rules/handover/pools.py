@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from app.rules.handover_types import Owner, RoutingState
-from app.rules.routing_config import Pool, RoutingConfig
+from app.rules.handover.routing_config import Pool, RoutingConfig
+from app.rules.handover.types import Owner, RoutingState
 
 
 @dataclass(frozen=True, slots=True)

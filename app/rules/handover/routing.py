@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.rules.expressions import PropertyRecord
-from app.rules.handover_types import Lead, Owner, RoutingDecision, RoutingState
-from app.rules.routing_config import RoutingConfig, Territory
-from app.rules.routing_pools import Candidate, Pick, Roster, candidates, display_name, pick, unavailable
+from app.rules.handover.pools import Candidate, Pick, Roster, candidates, display_name, pick, unavailable
+from app.rules.handover.routing_config import RoutingConfig, Territory
+from app.rules.handover.types import Lead, Owner, RoutingDecision, RoutingState
 from app.rules.values import as_utc, convert_properties
 
 MAX_REASON_LENGTH = 500

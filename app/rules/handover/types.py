@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.rules.assessment import Assessment
+from app.rules.scoring.assessment import Assessment
 
 RawProperties = Mapping[str, str | None]
 

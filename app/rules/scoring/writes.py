@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from app.rules.assessment import Assessment, render_reasons
+from app.rules.scoring.assessment import Assessment, render_reasons
 
 FIT_SCORE = "leadflow_fit_score"
 ENGAGEMENT_SCORE = "leadflow_engagement_score"

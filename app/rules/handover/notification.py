@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from app.rules.assessment import render_reason
-from app.rules.handover_types import HandoverPlan, Lead, Owner
+from app.rules.handover.types import HandoverPlan, Lead, Owner
+from app.rules.scoring.assessment import render_reason
 from app.rules.values import as_utc
 
 TOP_REASONS = 3

@@ -8,8 +8,8 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
-from app.rules.routing_schema import Email
-from app.rules.schema import Label, Slug, Text, _empty_as_default, _none_as_list
+from app.rules.handover.routing_schema import Email
+from app.rules.scoring.schema import Label, Slug, Text, _empty_as_default, _none_as_list
 
 MAX_HOURS = 8760
 

@@ -11,7 +11,7 @@ import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from app.rules.handover_types import RawProperties
+from app.rules.handover.types import RawProperties
 
 HANDOVER_PLACEHOLDERS = frozenset(
     {"stage", "stage_label", "score", "fit", "engagement", "grade", "reasons", "due_at", "owner.name", "owner.email"}

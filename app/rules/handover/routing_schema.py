@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
-from app.rules.schema import Slug, Text, _empty_as_default, _none_as_list
+from app.rules.scoring.schema import Slug, Text, _empty_as_default, _none_as_list
 
 STRATEGIES = ("keep-owner", "account-owner", "territories", "fallback")
 MAX_WEIGHT = 1000
