@@ -11,11 +11,14 @@ from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 HUBSPOT_PUBLIC_API = "https://api.hubapi.com"
+# The ledger runs on SQLite or PostgreSQL (psycopg 3), as SQLAlchemy names them in a URL's scheme.
+LEDGER_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg"})
 
 
 class Environment(StrEnum):
@@ -83,16 +86,70 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("hubspot_app_id")
+    @classmethod
+    def _app_id_is_a_number(cls, value: str | None) -> str | None:
+        if not value:
+            return value
+        if not (value.isascii() and value.isdigit() and int(value) > 0):
+            raise ValueError(f"must be the private app's id, a positive whole number (not {value!r})")
+        return value
+
+    @field_validator("hubspot_timezone")
+    @classmethod
+    def _a_real_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"must be an IANA time zone such as Europe/Berlin (not {value!r})") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_ledger_url(cls, value: str) -> str:
+        # Never quote the value in the message: it may carry a password.
+        if _ledger_driver(value) not in LEDGER_DRIVERS:
+            raise ValueError("must be a ledger database URL: sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _a_redis_url(cls, value: str) -> str:
+        from redis.connection import parse_url
+
+        try:
+            parse_url(value)  # type: ignore[no-untyped-call]  # what Redis.from_url parses with
+        except ValueError:
+            raise ValueError(
+                "must be a Redis URL: redis://[:PASSWORD@]HOST[:PORT][/DB], rediss://… or unix://PATH"
+            ) from None
+        return value
+
     @property
     def api_base(self) -> str:
         """Return the HubSpot API base URL without a trailing slash."""
         return str(self.hubspot_api_base).rstrip("/")
+
+    def redis_url_if_set(self) -> str | None:
+        """Return REDIS_URL when the environment sets it, None when it is left to its default (the demo's choice)."""
+        return self.redis_url if "redis_url" in self.model_fields_set else None
 
     def access_token(self) -> str:
         """Return the HubSpot access token, or fail with a clear message when it is not set."""
         if self.hubspot_access_token is None:
             raise SettingsError("HUBSPOT_ACCESS_TOKEN is not set: Leadflow cannot call HubSpot without it.")
         return self.hubspot_access_token.get_secret_value()
+
+
+def _ledger_driver(url: str) -> str | None:
+    """Return the SQLAlchemy driver name of `url` (`postgresql`, `sqlite`, …), or None when it does not parse."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).drivername
+    except (ArgumentError, ValueError):  # a port that is no number raises ValueError
+        return None
 
 
 def _present(value: object) -> bool:
