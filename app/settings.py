@@ -109,7 +109,9 @@ class Settings(BaseSettings):
     def _a_ledger_url(cls, value: str) -> str:
         # Never quote the value in the message: it may carry a password.
         if _ledger_driver(value) not in LEDGER_DRIVERS:
-            raise ValueError("must be a ledger database URL: sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB")
+            raise ValueError(
+                "must be a ledger database URL such as sqlite:///leadflow.db or postgresql://USER@HOST:5432/DB"
+            )
         return value
 
     @field_validator("redis_url")
@@ -120,9 +122,7 @@ class Settings(BaseSettings):
         try:
             parse_url(value)  # type: ignore[no-untyped-call]  # what Redis.from_url parses with
         except ValueError:
-            raise ValueError(
-                "must be a Redis URL: redis://[:PASSWORD@]HOST[:PORT][/DB], rediss://… or unix://PATH"
-            ) from None
+            raise ValueError("must be a Redis URL such as redis://HOST:6379/0 (rediss:// and unix:// too)") from None
         return value
 
     @property
