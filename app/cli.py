@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from app.bench_sections import BENCH_SECTIONS
 from app.cli_errors import explain
 from app.rules import load_scoring_model, run_assess
 from app.rules.subscriptions import required_subscriptions
@@ -330,19 +331,16 @@ def demo(contacts: int, days: int, seed: int) -> None:
     run_demo(contacts=contacts, days=days, seed=seed, echo=click.echo, progress=_progress, redis_url=redis_url)
 
 
-SECTIONS = ("core", "economy", "intake", "latency", "rescore")
-
-
 @main.command()
 @click.option("--full", is_flag=True, help="Full sizes (a 100,000-contact re-score) instead of the quick ones.")
-@click.option("--only", "sections", multiple=True, type=click.Choice(SECTIONS), help="Run only this section.")
+@click.option("--only", "sections", multiple=True, type=click.Choice(BENCH_SECTIONS), help="Run only this section.")
 @click.option("--json", "json_path", default="bench-results.json", show_default=True, type=click.Path(path_type=Path),
               help="Where to write the figures as JSON.")  # fmt: skip
 def bench(full: bool, sections: tuple[str, ...], json_path: Path) -> None:
     """Benchmark Leadflow against the twin with HubSpot's limits, real Redis and PostgreSQL; print the table."""
     from bench.runner import run_bench
 
-    run_bench(sections or SECTIONS, quick=not full, json_path=json_path, echo=click.echo)
+    run_bench(sections or BENCH_SECTIONS, quick=not full, json_path=json_path, echo=click.echo)
 
 
 @contextmanager
