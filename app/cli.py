@@ -11,13 +11,37 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from app.rules import ConfigError, load_scoring_model, run_assess
+from app.bench_sections import BENCH_SECTIONS
+from app.cli_errors import explain
+from app.rules import load_scoring_model, run_assess
 from app.rules.subscriptions import required_subscriptions
-from app.settings import SettingsError, config_directory, load_settings
+from app.settings import Settings, config_directory, load_settings
 from app.twin_options import TwinOptions
 
 if TYPE_CHECKING:
     from app.bootstrap import Container
+
+SETTINGS = "leadflow.settings"  # where the command's settings wait in click's context, for `explain`
+
+
+class LeadflowCommands(click.Group):
+    """Leadflow's commands: one that fails for a reason the user can fix ends with one line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            line = explain(exc, ctx.meta.get(SETTINGS))
+            if line is None:
+                raise
+            raise click.ClickException(line) from None
+
+
+def _settings(**overrides: Any) -> Settings:
+    """Load the settings from the environment, kept for the message of a failure that names them."""
+    settings = load_settings(overrides)
+    click.get_current_context().meta[SETTINGS] = settings
+    return settings
 
 
 def _container(log: bool = False) -> Container:
@@ -27,18 +51,15 @@ def _container(log: bool = False) -> Container:
     from app.logs import configure_logging
     from app.observability.secrets import secret_values
 
-    try:
-        settings = load_settings()
-        if log:
-            configure_logging(secrets=secret_values(settings))
-        container = build_container(settings)
-    except (SettingsError, ConfigError) as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = _settings()
+    if log:
+        configure_logging(secrets=secret_values(settings))
+    container = build_container(settings)
     click.get_current_context().call_on_close(container.close)
     return container
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LeadflowCommands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Leadflow: qualifies B2B leads inside HubSpot (fit and engagement scores, stages, reasons)."""
 
@@ -116,11 +137,8 @@ def twin(**options: Any) -> None:
     shares = sum(options[name] for name in ("fault_429", "fault_5xx", "fault_slow", "fault_drop"))
     if shares > 1:
         raise click.BadParameter(f"the fault shares add up to {shares:g}; at most 1", param_hint="--fault-*")
-    try:
-        config_dir = options.pop("config_dir") or config_directory()
-        run_twin(TwinOptions(**{**options, "app_id": str(options["app_id"]), "config_dir": config_dir}), click.echo)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+    config_dir = options.pop("config_dir") or config_directory()
+    run_twin(TwinOptions(**{**options, "app_id": str(options["app_id"]), "config_dir": config_dir}), click.echo)
 
 
 @main.command()
@@ -131,10 +149,7 @@ def twin(**options: Any) -> None:
 @click.argument("source", type=click.File("r"), default="-")
 def assess(config_dir: Path | None, at: str | None, source: TextIO) -> None:
     """Assess contacts from JSON Lines (a file or standard input); one JSON line out per line in."""
-    try:
-        model = load_scoring_model((config_dir or config_directory()) / "scoring.yaml")
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+    model = load_scoring_model((config_dir or config_directory()) / "scoring.yaml")
     failed = False
     for output, ok in run_assess(model, _lines(source), _evaluation_time(at)):
         click.echo(output)
@@ -162,13 +177,12 @@ def _evaluation_time(at: str | None) -> datetime:
 @main.command()
 def setup() -> None:
     """Create the "Lead scoring (Leadflow)" property group and score properties in the portal (idempotent)."""
-    from app.sync.hubspot.errors import HubSpotError
     from app.sync.setup import SetupConflict, run_setup
 
     container = _container()
     try:
         report = run_setup(container.gateway(), container.ledger, container.model, container.clock)
-    except (SetupConflict, HubSpotError) as exc:
+    except SetupConflict as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"property group: {'created' if report.group_created else 'present'}")
     for name in report.created:
@@ -196,6 +210,8 @@ def rescore(everyone: bool, wait: bool, contact_ids: tuple[str, ...]) -> None:
     """Re-score contacts: the named ones (marked dirty), or the whole portal with --all (after a model change)."""
     if everyone == bool(contact_ids):
         raise click.UsageError("name contact ids, or pass --all")
+    if wait and not everyone:
+        raise click.UsageError("--wait goes with --all")
     container = _container()
     if contact_ids:
         container.worklist.mark_dirty(contact_ids, container.clock().timestamp())
@@ -314,22 +330,20 @@ def demo(contacts: int, days: int, seed: int) -> None:
     """Simulate a portal's buyers for weeks against the twin, scored by Leadflow in one process; print the funnel."""
     from app.demo import run_demo
 
-    run_demo(contacts=contacts, days=days, seed=seed, echo=click.echo, progress=_progress)
-
-
-SECTIONS = ("core", "economy", "intake", "latency", "rescore")
+    redis_url = _settings(leadflow_env="demo").redis_url_if_set()
+    run_demo(contacts=contacts, days=days, seed=seed, echo=click.echo, progress=_progress, redis_url=redis_url)
 
 
 @main.command()
 @click.option("--full", is_flag=True, help="Full sizes (a 100,000-contact re-score) instead of the quick ones.")
-@click.option("--only", "sections", multiple=True, type=click.Choice(SECTIONS), help="Run only this section.")
+@click.option("--only", "sections", multiple=True, type=click.Choice(BENCH_SECTIONS), help="Run only this section.")
 @click.option("--json", "json_path", default="bench-results.json", show_default=True, type=click.Path(path_type=Path),
               help="Where to write the figures as JSON.")  # fmt: skip
 def bench(full: bool, sections: tuple[str, ...], json_path: Path) -> None:
     """Benchmark Leadflow against the twin with HubSpot's limits, real Redis and PostgreSQL; print the table."""
     from bench.runner import run_bench
 
-    run_bench(sections or SECTIONS, quick=not full, json_path=json_path, echo=click.echo)
+    run_bench(sections or BENCH_SECTIONS, quick=not full, json_path=json_path, echo=click.echo)
 
 
 @contextmanager

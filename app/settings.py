@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,8 @@ HUBSPOT_PUBLIC_API = "https://api.hubapi.com"
 # The default configuration ships inside the package (app/defaults is the repository's config/), so every command
 # works from any directory; LEADFLOW_CONFIG names another directory.
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent / "defaults"
+# The ledger runs on SQLite or PostgreSQL (psycopg 3), as SQLAlchemy names them in a URL's scheme.
+LEDGER_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg"})
 
 
 class Environment(StrEnum):
@@ -86,10 +89,53 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("hubspot_app_id")
+    @classmethod
+    def _app_id_is_a_number(cls, value: str | None) -> str | None:
+        if not value:
+            return value
+        if not (value.isascii() and value.isdigit() and int(value) > 0):
+            raise ValueError(f"must be the private app's id, a positive whole number (not {value!r})")
+        return value
+
+    @field_validator("hubspot_timezone")
+    @classmethod
+    def _a_real_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"must be an IANA time zone such as Europe/Berlin (not {value!r})") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_ledger_url(cls, value: str) -> str:
+        # Never quote the value in the message: it may carry a password.
+        if _ledger_driver(value) not in LEDGER_DRIVERS:
+            raise ValueError(
+                "must be a ledger database URL such as sqlite:///leadflow.db or postgresql://USER@HOST:5432/DB"
+            )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _a_redis_url(cls, value: str) -> str:
+        from redis.connection import parse_url
+
+        try:
+            parse_url(value)  # type: ignore[no-untyped-call]  # what Redis.from_url parses with
+        except ValueError:
+            raise ValueError("must be a Redis URL such as redis://HOST:6379/0 (rediss:// and unix:// too)") from None
+        return value
+
     @property
     def api_base(self) -> str:
         """Return the HubSpot API base URL without a trailing slash."""
         return str(self.hubspot_api_base).rstrip("/")
+
+    def redis_url_if_set(self) -> str | None:
+        """Return REDIS_URL when the environment sets it, None when it is left to its default (the demo's choice)."""
+        return self.redis_url if "redis_url" in self.model_fields_set else None
 
     def access_token(self) -> str:
         """Return the HubSpot access token, or fail with a clear message when it is not set."""
@@ -109,6 +155,17 @@ class ConfigLocation(BaseSettings):
 def config_directory() -> Path:
     """Return the configuration directory: LEADFLOW_CONFIG, else the configuration shipped with Leadflow."""
     return ConfigLocation().leadflow_config
+
+
+def _ledger_driver(url: str) -> str | None:
+    """Return the SQLAlchemy driver name of `url` (`postgresql`, `sqlite`, …), or None when it does not parse."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).drivername
+    except (ArgumentError, ValueError):  # a port that is no number raises ValueError
+        return None
 
 
 def _present(value: object) -> bool:

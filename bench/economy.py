@@ -25,7 +25,7 @@ from app.rules import load_scoring_model
 from bench.env import ACCESS_TOKEN, ROOT, Servers, stack
 from bench.live import LiveLeadflow, live_leadflow, run_setup
 from bench.naive import NaiveScorer
-from bench.portal import SyntheticPortal, seed, seed_portal, synthetic_portal
+from bench.portal import SyntheticPortal, scoring_floor, seed, seed_portal, synthetic_portal
 from bench.report import Figure, Report, Target
 from hubspot_twin.http.guard import GuardConfig
 from hubspot_twin.simulator.actions import apply_action
@@ -79,7 +79,7 @@ def scoring(report: Report, live: LiveLeadflow, count: int) -> dict[str, object]
     seconds = live.settle()
     used = twin.total_requests()
     companies = len({at for at in portal.company_of if at is not None})
-    floor = _scoring_floor(count, companies, count)
+    floor = scoring_floor(count, companies, count)
     per_100, floor_per_100 = used / count * 100, floor / count * 100
     report.add(
         Figure(SECTION, "requests per 100 contacts scored", per_100, "req", floor_per_100, "floor",
@@ -87,10 +87,6 @@ def scoring(report: Report, live: LiveLeadflow, count: int) -> dict[str, object]
     )  # fmt: skip
     return {"contacts": count, "companies": companies, "requests": used, "floor": floor, "seconds": round(seconds, 1),
             "by_endpoint": twin.request_counts()}  # fmt: skip
-
-
-def _scoring_floor(contacts: int, companies: int, written: int) -> int:
-    return math.ceil(contacts / 100) + math.ceil(companies / 100) + math.ceil(written / 100)
 
 
 # Handovers ----------------------------------------------------------------------------------------------------
@@ -160,7 +156,7 @@ def burst(report: Report, live: LiveLeadflow, sizes: Sizes) -> tuple[dict[str, o
     used = twin.total_requests()
     touched = {row for row, _ in plan}
     companies = {portal.company_of[row] for row in touched} - {None}
-    floor = _scoring_floor(len(touched), len(companies), len(touched))
+    floor = scoring_floor(len(touched), len(companies), len(touched))
     report.add(
         Figure(SECTION, f"requests for a burst of {sizes.burst_events:,} events", used, "req", floor, "floor",
                note=f"on {len(touched):,} contacts, settled in {seconds:.0f} s"),

@@ -3,6 +3,7 @@ buying roles), generated fast and the same for the same seed, and engagement his
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,12 @@ class SyntheticPortal:
     companies: list[dict[str, str]]
     contacts: list[dict[str, str]]
     company_of: list[int | None]  # per contact: the index of its primary company, or None
+
+
+def scoring_floor(contacts: int, companies: int, written: int) -> int:
+    """The fewest HubSpot requests scoring can take: HubSpot's batch endpoints take 100 records, so one request per
+    100 contacts read, per 100 of their distinct companies and per 100 contacts written."""
+    return math.ceil(contacts / 100) + math.ceil(companies / 100) + math.ceil(written / 100)
 
 
 def companies(count: int, rng: random.Random) -> Iterator[dict[str, str]]:

@@ -7,16 +7,11 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from app.bench_sections import BENCH_SECTIONS
 from bench.report import Report, machine, table
 
 # Section name → module (each has `run(report, quick)`), in the order they run: cheap and CPU-bound first.
-SECTIONS = {
-    "core": "bench.core",
-    "economy": "bench.economy",
-    "intake": "bench.intake",
-    "latency": "bench.latency",
-    "rescore": "bench.rescore",
-}
+SECTIONS = {name: f"bench.{name}" for name in BENCH_SECTIONS}
 
 
 def run_bench(sections: Sequence[str], quick: bool, json_path: Path, echo: Callable[[str], None] = print) -> Report:

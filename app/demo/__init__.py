@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -19,9 +18,18 @@ START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 Progress = Callable[[int, str], AbstractContextManager[Callable[[int], None]]]
 
 
-def run_demo(contacts: int, days: int, seed: int, echo: Callable[[str], None], progress: Progress) -> None:
-    """Simulate `days` of a `contacts`-strong portal against the twin, with Leadflow scoring it, and report."""
-    redis_url = os.environ.get("REDIS_URL")
+def run_demo(
+    contacts: int,
+    days: int,
+    seed: int,
+    echo: Callable[[str], None],
+    progress: Progress,
+    redis_url: str | None = None,
+) -> None:
+    """Simulate `days` of a `contacts`-strong portal against the twin, with Leadflow scoring it, and report.
+
+    Leadflow's queue and worklist live in the Redis at `redis_url`, or in an in-process one when it is None.
+    """
     clock = SimClock(START)
     with (
         _quiet({"rq": logging.WARNING, "app": logging.ERROR}),  # retries show in the report as 429s

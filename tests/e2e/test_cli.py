@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.prefix) / "bin"
 LEADFLOW = str(BIN / "leadflow")
 GUNICORN = str(BIN / "gunicorn")
-REDIS_URL = "redis://127.0.0.1:6379/13"
+# The commands' own Redis database, emptied before and after each test; parallel runs set each their own.
+REDIS_URL = os.environ.get("LEADFLOW_TEST_CLI_REDIS_URL", "redis://127.0.0.1:6379/13")
 ACCESS_TOKEN = "cli-e2e-access-token"
 CLIENT_SECRET = "cli-e2e-client-secret-0123456789"
 APP_ID = "4242"
@@ -110,7 +111,7 @@ def base_env(home: Path) -> dict[str, str]:
 
 @pytest.fixture
 def redis_db() -> Iterator[redis.Redis]:
-    """Redis database 13, the one the commands of these tests use, emptied before and after."""
+    """The Redis database the commands of these tests use (LEADFLOW_TEST_CLI_REDIS_URL), emptied before and after."""
     with empty_redis_db(REDIS_URL) as client:
         yield client
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import pytest
-
 from app.demo import run_demo
 
 
@@ -24,11 +22,6 @@ def demo_output(seed: int) -> list[str]:
 def reproducible_part(lines: list[str]) -> list[str]:
     end = next(index for index, line in enumerate(lines) if line.startswith("\nThis run"))
     return lines[1:end]  # the first line names the run's Redis, the last part depends on timing
-
-
-@pytest.fixture(autouse=True)
-def in_process_redis(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("REDIS_URL", raising=False)
 
 
 def test_the_demo_scores_a_simulated_portal_and_prints_its_funnel() -> None:

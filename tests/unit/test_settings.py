@@ -85,12 +85,68 @@ def test_development_and_demo_run_without_hubspot_credentials(env: str) -> None:
         ("webhook_max_body_bytes", 10),
         ("public_url", "leadflow.example.com/webhooks"),
         ("leadflow_env", "staging"),
+        ("hubspot_timezone", "Mars/Olympus"),
+        ("hubspot_timezone", "europe/berlin"),
+        ("hubspot_timezone", ""),
+        ("hubspot_app_id", "abc"),
+        ("hubspot_app_id", "0"),
+        ("hubspot_app_id", "-4242"),
+        ("hubspot_app_id", "42.5"),
+        ("database_url", "nonsense"),
+        ("database_url", "mysql://leadflow@db.internal/leadflow"),
+        ("database_url", "postgresql://leadflow@db.internal:port/leadflow"),
+        ("redis_url", "nonsense"),
+        ("redis_url", "http://cache.internal:6379/0"),
+        ("redis_url", "redis://cache.internal:port/0"),
     ],
 )
 def test_an_invalid_value_fails_naming_the_variable(name: str, value: object) -> None:
     message = str(settings_error({**DEVELOPMENT, name: value}))
     assert message.startswith("Invalid settings: ")
     assert f"{name.upper()}:" in message
+
+
+def test_a_time_zone_or_app_id_is_named_with_the_value_given() -> None:
+    message = str(settings_error({**DEVELOPMENT, "hubspot_timezone": "Mars/Olympus", "hubspot_app_id": "abc"}))
+    assert "HUBSPOT_TIMEZONE: must be an IANA time zone such as Europe/Berlin (not 'Mars/Olympus')" in message
+    assert "HUBSPOT_APP_ID: must be the private app's id, a positive whole number (not 'abc')" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("database_url", f"mysql://leadflow:{DB_PASSWORD}@db.internal/leadflow"),
+        ("database_url", f"postgresql://leadflow:{DB_PASSWORD}@db.internal:port/leadflow"),
+        ("redis_url", f"http://:{DB_PASSWORD}@cache.internal:6379/0"),
+        ("redis_url", f"redis://:{DB_PASSWORD}@cache.internal:port/0"),
+    ],
+)
+def test_an_invalid_connection_url_is_named_without_its_password(name: str, value: str) -> None:
+    error = settings_error({**DEVELOPMENT, name: value})
+    assert f"{name.upper()}: must be a " in str(error)
+    assert DB_PASSWORD not in everything_shown(error)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("hubspot_timezone", "Europe/Berlin"),
+        ("hubspot_app_id", "4242"),
+        ("database_url", "sqlite:///leadflow.db"),
+        ("database_url", "postgres://leadflow@db.internal/leadflow"),
+        ("database_url", "postgresql+psycopg://leadflow@db.internal/leadflow?options=-csearch_path%3Dx"),
+        ("redis_url", "rediss://:password@cache.internal:6380/2"),
+        ("redis_url", "unix:///var/run/redis.sock"),
+    ],
+)
+def test_a_valid_value_loads_as_given(name: str, value: str) -> None:
+    assert getattr(load_settings({**DEVELOPMENT, name: value}), name) == value
+
+
+def test_the_redis_url_counts_as_set_only_when_the_environment_sets_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings(DEVELOPMENT).redis_url_if_set() is None
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/3")
+    assert load_settings(DEVELOPMENT).redis_url_if_set() == "redis://cache.internal:6379/3"
 
 
 def test_every_invalid_value_is_named_in_one_message() -> None:
