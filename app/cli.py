@@ -265,7 +265,7 @@ def route(dry_run: bool, count: int) -> None:
     if container.routing_config is None:
         raise click.ClickException("routing needs config/handover.yaml and config/routing.yaml")
     team = {owner.id: owner for owner in container.gateway().owners()}
-    snapshot = container.ledger.routing_snapshot()
+    snapshot = container.ledger.handovers.routing_state()
     state = RoutingState(snapshot.cursors, snapshot.open_handovers)
     decisions = preview(container.routing_config, [], team, state, container.clock(), per_territory=count)
     territories = [t.id for t in container.routing_config.territories for _ in range(count)]
@@ -299,7 +299,7 @@ def failed(requeue: bool, job_ids: tuple[str, ...]) -> None:
 def forget(contact_ids: tuple[str, ...]) -> None:
     """Erase everything Leadflow holds about these contacts, as HubSpot's privacy deletion does (not in HubSpot)."""
     container = _container()
-    rows = container.ledger.forget(list(contact_ids), "forget", container.clock())
+    rows = container.ledger.privacy.forget(list(contact_ids), "forget", container.clock())
     container.worklist.forget(list(contact_ids))
     click.echo(f"erased {rows} ledger rows of {len(set(contact_ids))} contact(s); a count-level record remains")
 

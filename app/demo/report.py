@@ -85,7 +85,7 @@ def _histories(runtime: Runtime, contacts: list[SimContact], scored: dict[str, d
 
 def _handovers(runtime: Runtime) -> str:
     contacts = [cid for cid, _created, _props in runtime.twin.live_objects("contacts")]
-    records = [h for found in runtime.container.ledger.handovers_of(contacts).values() for h in found]
+    records = [h for found in runtime.container.ledger.handovers.of_contacts(contacts).values() for h in found]
     stages = Counter(h.stage for h in records)
     owners = Counter(h.owner_id for h in records if h.owner_id)
     return (f"{len(records)} ({', '.join(f'{n} {stage}' for stage, n in sorted(stages.items()))}) to "

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from app.rules.scoring.assessment import Assessment
+
 
 @dataclass(frozen=True)
 class NewSignal:
@@ -86,13 +88,7 @@ class AssessedContact:
 
     contact_id: str
     company_id: str | None
-    fit: int
-    engagement: int
-    score: int
-    grade: str
-    stage: str | None
-    reasons: str
-    model: str
+    assessment: Assessment
     assessed_at: datetime
     changed: bool
 

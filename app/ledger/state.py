@@ -11,6 +11,7 @@ from sqlalchemy import Connection, select, update
 from app.ledger.models import CONTACT_STATE, PROPERTY_TYPES, ContactState, Engagement, PropertyType, Signal
 from app.ledger.records import AssessedContact, ContactStateRecord, EngagementRecord
 from app.ledger.upsert import insert_for
+from app.rules.scoring.assessment import render_reasons
 
 STATE = CONTACT_STATE
 
@@ -47,16 +48,17 @@ _ASSESSED_COLUMNS = [
 
 
 def _state_row(contact: AssessedContact) -> dict[str, object]:
+    assessment = contact.assessment
     return {
         "contact_id": contact.contact_id,
         "company_id": contact.company_id,
-        "fit": contact.fit,
-        "engagement": contact.engagement,
-        "score": contact.score,
-        "grade": contact.grade,
-        "stage": contact.stage,
-        "reasons": contact.reasons,
-        "model": contact.model,
+        "fit": assessment.fit,
+        "engagement": assessment.engagement,
+        "score": assessment.score,
+        "grade": assessment.grade,
+        "stage": assessment.stage,
+        "reasons": render_reasons(assessment.reasons),
+        "model": assessment.model,
         "qualification_cycle": 1,
         "assessed_at": contact.assessed_at,
         "changed_at": contact.assessed_at,

@@ -1,6 +1,10 @@
-"""The ledger: the durable record behind Leadflow, on SQLite or PostgreSQL.
+"""The ledger: the durable record behind Leadflow, on SQLite or PostgreSQL, as one small store per concern.
 
-Every method is one transaction. Callers pass and receive the plain records of `app.ledger.records`.
+`Ledger` holds the engine, opens transactions for work recorded together (a drain's steps record through the
+query modules inside one), and gives each concern its store: `signals` (webhook intake and the work it leaves),
+`contacts` (assessed state and engagements), `handovers` (handovers, routing, transitions), `privacy` (erasure
+and retention). Every store method is one transaction; callers pass and receive the plain records of
+`app.ledger.records` and the rules' own types.
 """
 
 from __future__ import annotations
@@ -32,15 +36,13 @@ from app.ledger.records import (
 from app.rules.handover.types import RoutingState
 
 
-class Ledger:
-    """Signals, engagements and contact state, stored in one SQL database."""
-
+class _Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def transaction(self) -> AbstractContextManager[Connection]:
-        """Return one transaction, for work recorded together (a drain's steps); committed when the block ends."""
-        return self.engine.begin()
+
+class SignalStore(_Store):
+    """Received webhook events, and the work they leave: unprocessed signals, unresolved objects."""
 
     def record_intake(self, batch: Intake, received_at: datetime) -> IntakeResult:
         """Store a webhook request's signals (duplicates skipped), merges and privacy deletions."""
@@ -56,40 +58,6 @@ class Ledger:
         """Return the unprocessed signals of these contacts up to `watermark` (count, oldest arrival), by contact."""
         with self.engine.connect() as connection:
             return pending.backlog_of(connection, contact_ids, watermark)
-
-    def engagements_of(self, contact_ids: Sequence[str]) -> dict[str, list[EngagementRecord]]:
-        """Return the engagements of these contacts, by contact id."""
-        with self.engine.connect() as connection:
-            return state.engagements_of(connection, contact_ids)
-
-    def record_drain(
-        self,
-        assessed: Sequence[AssessedContact],
-        missing: Sequence[str],
-        errors: Mapping[str, str],
-        watermark: int,
-        at: datetime,
-        done: Sequence[HandoverDone] = (),
-        transitions: Sequence[TransitionRecord] = (),
-    ) -> None:
-        """Record everything a drain did in one transaction: handovers done, transitions, state, processed signals.
-
-        One transaction, so a drain killed half-way records nothing and its re-run records everything once.
-        Signals of refused contacts count as processed too: the refusal is recorded on the contact, and
-        retrying it on every reconcile could not succeed until something about the contact changes.
-        """
-        with self.engine.begin() as connection:
-            handovers.complete(connection, done, at)
-            handovers.record_transitions(connection, transitions)
-            state.record_assessed(connection, assessed)
-            state.mark_deleted(connection, missing, at)
-            state.record_error(connection, errors)
-            state.mark_processed(connection, [*(c.contact_id for c in assessed), *missing], watermark, at)
-
-    def states_of(self, contact_ids: Sequence[str]) -> dict[str, ContactStateRecord]:
-        """Return the recorded state of these contacts."""
-        with self.engine.connect() as connection:
-            return state.states_of(connection, contact_ids)
 
     def pending_object_signals(self, limit: int = 1000, after_id: int = 0) -> list[PendingSignal]:
         """Return unprocessed signals after `after_id` whose contacts are not yet known (companies, meetings)."""
@@ -111,12 +79,45 @@ class Ledger:
         with self.engine.connect() as connection:
             return pending.count_pending_object_signals(connection, received_before)
 
+
+class ContactStore(_Store):
+    """What Leadflow last assessed per contact, their engagements, and HubSpot's property types."""
+
+    def states_of(self, contact_ids: Sequence[str]) -> dict[str, ContactStateRecord]:
+        """Return the recorded state of these contacts."""
+        with self.engine.connect() as connection:
+            return state.states_of(connection, contact_ids)
+
+    def engagements_of(self, contact_ids: Sequence[str]) -> dict[str, list[EngagementRecord]]:
+        """Return the engagements of these contacts, by contact id."""
+        with self.engine.connect() as connection:
+            return state.engagements_of(connection, contact_ids)
+
+    def record_assessed(self, assessed: Sequence[AssessedContact]) -> None:
+        """Record assessments (outside a drain: a drain records through its steps in its own transaction)."""
+        with self.engine.begin() as connection:
+            state.record_assessed(connection, assessed)
+
     def contacts_at_companies(self, company_ids: Sequence[str]) -> dict[str, list[str]]:
         """Return the contacts last seen at these companies, by company id."""
         with self.engine.connect() as connection:
             return state.contacts_at_companies(connection, company_ids)
 
-    def reserve_handovers(
+    def property_types(self) -> dict[str, str]:
+        """Return HubSpot's recorded property types (`contact.name` → type)."""
+        with self.engine.connect() as connection:
+            return state.property_types(connection)
+
+    def save_property_types(self, types: Mapping[str, str], at: datetime) -> None:
+        """Replace the recorded HubSpot property types."""
+        with self.engine.begin() as connection:
+            state.save_property_types(connection, types, at)
+
+
+class HandoverStore(_Store):
+    """Handovers per (contact, stage, cycle), routing's remembered state, and every change of stage."""
+
+    def reserve(
         self, requests: Sequence[HandoverRequest], decide: handovers.Decide, at: datetime
     ) -> list[HandoverRecord]:
         """Return the handovers of `requests`; route (under the routing lock) and insert the new ones."""
@@ -125,21 +126,20 @@ class Ledger:
         with self.engine.begin() as connection:
             return handovers.reserve(connection, requests, decide, at)
 
-    def routing_snapshot(self) -> RoutingState:
+    def routing_state(self) -> RoutingState:
         """Return routing's remembered state: cursors per pool and open handovers per owner."""
         with self.engine.connect() as connection:
             return handovers.snapshot(connection)
 
-    def complete_handovers(self, done: Sequence[HandoverDone], at: datetime) -> None:
-        """Record what the handovers created in HubSpot."""
-        if done:
-            with self.engine.begin() as connection:
-                handovers.complete(connection, done, at)
-
-    def handovers_of(self, contact_ids: Sequence[str]) -> dict[str, list[HandoverRecord]]:
+    def of_contacts(self, contact_ids: Sequence[str]) -> dict[str, list[HandoverRecord]]:
         """Return every handover of these contacts, oldest first."""
         with self.engine.connect() as connection:
             return handovers.of_contacts(connection, contact_ids)
+
+    def complete(self, done: Sequence[HandoverDone], at: datetime) -> None:
+        """Record what handovers created in HubSpot."""
+        with self.engine.begin() as connection:
+            handovers.complete(connection, done, at)
 
     def record_feedback(self, key: str, outcome: str, reason: str | None, at: datetime) -> None:
         """Record sales' first answer to a handover."""
@@ -154,23 +154,26 @@ class Ledger:
 
     def record_transitions(self, transitions: Sequence[TransitionRecord]) -> None:
         """Store stage changes."""
-        if transitions:
-            with self.engine.begin() as connection:
-                handovers.record_transitions(connection, transitions)
+        with self.engine.begin() as connection:
+            handovers.record_transitions(connection, transitions)
 
     def transitions_of(self, contact_id: str) -> list[TransitionRecord]:
         """Return a contact's stage changes, oldest first."""
         with self.engine.connect() as connection:
             return handovers.transitions_of(connection, contact_id)
 
+
+class PrivacyStore(_Store):
+    """Erasure (privacy deletion, `leadflow forget`) and retention; only count-level records remain."""
+
     def forget(self, contact_ids: Sequence[str], reason: str, at: datetime) -> int:
-        """Erase every row of these contacts (privacy deletion, `leadflow forget`); return the rows deleted."""
+        """Erase every row of these contacts; return the rows deleted."""
         with self.engine.begin() as connection:
             return erasure.erase_contacts(connection, contact_ids, reason, at)
 
     def prune(self, signals_before: datetime, deleted_before: datetime, at: datetime) -> tuple[int, int]:
-        """Apply retention: drop processed signals older than `signals_before` and erase contacts HubSpot
-        deleted before `deleted_before`; return (signals pruned, contacts erased)."""
+        """Drop processed signals older than `signals_before` and erase contacts HubSpot deleted before
+        `deleted_before`; return (signals pruned, contacts erased)."""
         with self.engine.begin() as connection:
             signals = erasure.prune_signals(connection, signals_before)
             gone = erasure.contacts_deleted_before(connection, deleted_before)
@@ -183,15 +186,20 @@ class Ledger:
             rows = connection.execute(select(ERASURES.c.at, ERASURES.c.reason, ERASURES.c.contacts, ERASURES.c.rows))
             return [(at, reason, contacts, count) for at, reason, contacts, count in rows]
 
-    def property_types(self) -> dict[str, str]:
-        """Return HubSpot's recorded property types (`contact.name` → type)."""
-        with self.engine.connect() as connection:
-            return state.property_types(connection)
 
-    def save_property_types(self, types: Mapping[str, str], at: datetime) -> None:
-        """Replace the recorded HubSpot property types."""
-        with self.engine.begin() as connection:
-            state.save_property_types(connection, types, at)
+class Ledger:
+    """The ledger's engine and its stores."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.signals = SignalStore(engine)
+        self.contacts = ContactStore(engine)
+        self.handovers = HandoverStore(engine)
+        self.privacy = PrivacyStore(engine)
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """Return one transaction, for work recorded together (a drain's steps); committed when the block ends."""
+        return self.engine.begin()
 
     def counts(self) -> LedgerCounts:
         """Return row counts for status reports."""

@@ -180,8 +180,8 @@ class Pipeline:
         """
         with log_context(contact_ids=contact_ids):
             if watermark is None:
-                watermark = self.ledger.watermark()
-            backlog = self.ledger.backlog_of(contact_ids, watermark)
+                watermark = self.ledger.signals.watermark()
+            backlog = self.ledger.signals.backlog_of(contact_ids, watermark)
             steps = [make() for make in self.steps]
             batch = self._read(contact_ids, read, _reads(steps))
             for step in steps:
@@ -203,7 +203,7 @@ class Pipeline:
         if reads.company:
             wanted = sorted(set(company_of.values()))
             companies = read_companies(self.gateway, self.company_cache, wanted, sorted(reads.company))
-        states = self.ledger.states_of(list(contacts))
+        states = self.ledger.contacts.states_of(list(contacts))
         members = {}
         for contact_id, properties in contacts.items():
             state, company_id = states.get(contact_id), company_of.get(contact_id)

@@ -38,11 +38,11 @@ def reconcile(ctx: ReconcileContext) -> ReconcileReport:
     ledger, worklist, grace = ctx.ledger, ctx.worklist, ctx.grace
     now = ctx.clock()
     expired = worklist.requeue_expired_claims(now.timestamp())
-    stale = ledger.contacts_with_pending_signals(received_before=now - grace)
+    stale = ledger.signals.contacts_with_pending_signals(received_before=now - grace)
     worklist.mark_dirty(stale, now.timestamp())
     rechecks = worklist.take_due_rechecks(now.timestamp())
     worklist.mark_dirty(rechecks, now.timestamp())
-    waiting = ledger.count_pending_object_signals(received_before=now - grace)
+    waiting = ledger.signals.count_pending_object_signals(received_before=now - grace)
     if expired or stale or rechecks or worklist.dirty_count():
         worklist.schedule("drain")
     if waiting:

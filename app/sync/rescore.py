@@ -191,7 +191,7 @@ def rescore_contact_page(
     after them meanwhile; a job holds at most `pages` pages. A page that fails to score is counted failed (its
     contacts go back to the drain) and the others are still scored; the job then fails with the first error.
     """
-    watermark = ctx.ledger.watermark()  # before the reads: signals that arrive later stay for the drain
+    watermark = ctx.ledger.signals.watermark()  # before the reads: signals that arrive later stay for the drain
     listed: list[Mapping[str, Properties]] = []
     properties = sorted(ctx.drain.pipeline.reads().contact)
     while len(listed) < pages:

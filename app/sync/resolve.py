@@ -71,7 +71,7 @@ def resolve_pending_signals(ctx: ResolveContext) -> ResolveReport:
     """
     ctx.worklist.started("resolve")
     report, after_id = ResolveReport(), 0
-    while pending := ctx.ledger.pending_object_signals(ctx.batch_size, after_id):
+    while pending := ctx.ledger.signals.pending_object_signals(ctx.batch_size, after_id):
         report = _add(report, _resolve_page(ctx, pending))
         after_id = pending[-1].id
         if len(pending) < ctx.batch_size:
@@ -90,7 +90,7 @@ def _resolve_page(ctx: ResolveContext, pending: Sequence[PendingSignal]) -> Reso
     changed_companies = {signal.object_id for signal in pending if signal.object_type == "company"}
     if ctx.company_cache is not None and changed_companies:  # before the contacts are drained again
         ctx.company_cache.forget(sorted(changed_companies))
-    ctx.ledger.record_resolutions(resolutions, now)
+    ctx.ledger.signals.record_resolutions(resolutions, now)
     dirty = {contact for resolution in resolutions for contact in resolution.contact_ids}
     ctx.worklist.mark_dirty(dirty, now.timestamp())
     if dirty:
@@ -109,7 +109,7 @@ def _contacts_by_object(ctx: ResolveContext, pending: Sequence[PendingSignal]) -
     found: dict[tuple[str, str], list[str]] = {}
     for object_type, ids in ids_by_type.items():
         links = ctx.gateway.read_associations(object_type, "contact", sorted(ids))
-        known = ctx.ledger.contacts_at_companies(sorted(ids)) if object_type == "company" else {}
+        known = ctx.ledger.contacts.contacts_at_companies(sorted(ids)) if object_type == "company" else {}
         for object_id in ids:
             linked = [contact for contact, _type in links.get(object_id, [])]
             found[(object_type, object_id)] = sorted({*linked, *known.get(object_id, [])})

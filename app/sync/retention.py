@@ -35,6 +35,6 @@ def apply_retention(ctx: RetentionContext) -> RetentionReport:
     """Prune processed signals older than `signal_days`; erase contacts deleted over `deleted_contact_days` ago."""
     now = ctx.clock()
     deleted_before = now - timedelta(days=ctx.deleted_contact_days)
-    signals, contacts = ctx.ledger.prune(now - timedelta(days=ctx.signal_days), deleted_before, now)
+    signals, contacts = ctx.ledger.privacy.prune(now - timedelta(days=ctx.signal_days), deleted_before, now)
     logger.info("retention.applied", extra={"signals_pruned": signals, "contacts_erased": contacts})
     return RetentionReport(signals, contacts)

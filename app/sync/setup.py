@@ -81,7 +81,7 @@ def run_setup(
     _ensure_handover_ids(gateway, report)
     company_props = {prop.name: prop for prop in gateway.properties("company")}
     report.property_types = _model_property_types(model, existing, company_props, report.warnings)
-    ledger.save_property_types(report.property_types, clock())
+    ledger.contacts.save_property_types(report.property_types, clock())
     return report
 
 

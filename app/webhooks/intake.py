@@ -67,7 +67,7 @@ class WebhookIntake:
     def record(self, batch: TranslatedBatch) -> IntakeReport:
         """Commit a translated batch to the ledger, then update the worklist and the event counts."""
         now = self.clock()
-        result = self.ledger.record_intake(batch.intake, received_at=now)
+        result = self.ledger.signals.record_intake(batch.intake, received_at=now)
         outcomes = _outcomes(batch.outcomes, result)
         self._update_worklist(result, outcomes, now)
         return IntakeReport(result, outcomes)

@@ -157,7 +157,7 @@ def test_exactly_one_owner_task_and_deal_per_handover_despite_duplicates_faults_
     run_two_workers(portal, ledger_url)
 
     ledger = portal.container.ledger
-    handovers = {cid: ledger.handovers_of([cid]).get(cid, []) for cid in [*mqls, *sqls, account]}
+    handovers = {cid: ledger.handovers.of_contacts([cid]).get(cid, []) for cid in [*mqls, *sqls, account]}
     assert all(len(found) == 1 for found in handovers.values()), handovers
     config = portal.container.handover_config
     assert config is not None
@@ -211,7 +211,7 @@ def test_the_dry_run_agrees_with_what_then_happens(portal: Portal) -> None:
     routing = container.routing_config
     assert routing is not None
     team = {owner.id: owner for owner in container.gateway().owners()}
-    snapshot = container.ledger.routing_snapshot()
+    snapshot = container.ledger.handovers.routing_state()
     planned = preview(routing, [], team, RoutingState(snapshot.cursors, snapshot.open_handovers), container.clock(), 4)
     dach_preview = [d.owner_id for d, territory in zip(planned, [t.id for t in routing.territories for _ in range(4)],
                                                         strict=True) if territory == "dach"]  # fmt: skip
@@ -220,7 +220,7 @@ def test_the_dry_run_agrees_with_what_then_happens(portal: Portal) -> None:
     for contact_id in contacts:  # one at a time, so they are routed in this order
         assert pipeline.post(portal.conversions(contact_id, MQL)) == 204
         pipeline.work()
-    actual = [container.ledger.handovers_of([c])[c][0].owner_id for c in contacts]
+    actual = [container.ledger.handovers.of_contacts([c])[c][0].owner_id for c in contacts]
     assert actual == dach_preview
 
 
@@ -230,7 +230,7 @@ def test_a_rejected_lead_is_recycled_and_handed_over_again_in_its_next_cycle(por
     contact_id = portal.contact("Germany", "anna.recycle@kessler.de")
     assert pipeline.post(portal.conversions(contact_id, MQL)) == 204
     pipeline.work()
-    (first,) = container.ledger.handovers_of([contact_id])[contact_id]
+    (first,) = container.ledger.handovers.of_contacts([contact_id])[contact_id]
     owner = portal.twin.get_object("contacts", contact_id)["hubspot_owner_id"]
 
     rep = ChangeSource("CRM_UI", "userId:1")
@@ -241,12 +241,12 @@ def test_a_rejected_lead_is_recycled_and_handed_over_again_in_its_next_cycle(por
     assert recycled["lifecyclestage"] == "lead"
     assert recycled.get("leadflow_stage") is None  # engagement counts from the recycle: no stage any more
     assert recycled.get("hs_lead_status") is None
-    state = container.ledger.states_of([contact_id])[contact_id]
+    state = container.ledger.contacts.states_of([contact_id])[contact_id]
     assert state.qualification_cycle == 2
 
     assert pipeline.post(portal.conversions(contact_id, MQL)) == 204
     pipeline.work()
-    cycles = container.ledger.handovers_of([contact_id])[contact_id]
+    cycles = container.ledger.handovers.of_contacts([contact_id])[contact_id]
     assert [(h.cycle, h.status, h.outcome, h.outcome_reason) for h in cycles] == [
         (1, "recycled", "rejected", "bad timing"),
         (2, "done", None, None),
@@ -254,7 +254,7 @@ def test_a_rejected_lead_is_recycled_and_handed_over_again_in_its_next_cycle(por
     assert first.owner_id == owner
     assert len(portal.tasks_of(contact_id)) == 2
     assert portal.twin.get_object("contacts", contact_id)["lifecyclestage"] == "marketingqualifiedlead"
-    transitions = [(t.from_stage, t.to_stage, t.cycle) for t in container.ledger.transitions_of(contact_id)]
+    transitions = [(t.from_stage, t.to_stage, t.cycle) for t in container.ledger.handovers.transitions_of(contact_id)]
     assert transitions == [(None, "mql", 1), ("mql", None, 2), (None, "mql", 2)]
 
 
@@ -271,10 +271,10 @@ def test_an_accepted_lead_keeps_its_handover_and_the_answer_is_recorded(portal: 
     pipeline.post([portal.events.event("object.propertyChange", objectTypeId="0-27", objectId=int(task_id),
                                        propertyName="hs_task_status", propertyValue="COMPLETED")])  # fmt: skip
     pipeline.work()
-    (handover,) = container.ledger.handovers_of([contact_id])[contact_id]
+    (handover,) = container.ledger.handovers.of_contacts([contact_id])[contact_id]
     assert (handover.outcome, handover.status) == ("accepted", "done")
     assert handover.first_response_at is not None and handover.task_completed_at is not None
-    assert Counter(h.cycle for h in container.ledger.handovers_of([contact_id])[contact_id]) == {1: 1}
+    assert Counter(h.cycle for h in container.ledger.handovers.of_contacts([contact_id])[contact_id]) == {1: 1}
 
 
 def test_leadflow_route_dry_run_prints_the_next_owners_of_each_territory(
@@ -316,5 +316,5 @@ def test_routing_reads_the_account_owner_fresh_though_the_company_is_cached(port
     portal.twin.update_object("companies", company_id, {"hubspot_owner_id": new_owner})  # no webhook for this one
     assert pipeline.post(portal.conversions(contact_id, MQL)) == 204
     pipeline.work()
-    (handover,) = container.ledger.handovers_of([contact_id])[contact_id]
+    (handover,) = container.ledger.handovers.of_contacts([contact_id])[contact_id]
     assert (handover.routing_strategy, handover.owner_id) == ("account-owner", new_owner)

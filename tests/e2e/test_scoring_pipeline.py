@@ -174,7 +174,7 @@ def test_a_booked_meeting_is_recorded_for_each_of_its_contacts(pipeline: Pipelin
     )
     pipeline.post([pipeline.events.object_creation("0-47", meeting)])
     pipeline.work()
-    engagements = pipeline.container.ledger.engagements_of([contact_id])
+    engagements = pipeline.container.ledger.contacts.engagements_of([contact_id])
     assert [e.type for e in engagements[contact_id]] == ["meeting_booked"]
     assert pipeline.contact(contact_id)["leadflow_fit_score"] == "90"
 
@@ -186,7 +186,7 @@ def test_a_deleted_contact_is_recorded_as_gone_and_its_signals_closed(pipeline: 
     pipeline.twin.archive_object("contacts", contact_id)
     pipeline.post([pipeline.events.event("contact.deletion", objectId=int(contact_id), changeFlag="DELETED")])
     pipeline.work()
-    assert pipeline.container.ledger.states_of([contact_id])[contact_id].deleted_at is not None
+    assert pipeline.container.ledger.contacts.states_of([contact_id])[contact_id].deleted_at is not None
     assert pipeline.container.ledger.counts().pending_signals == 0
 
 

@@ -72,7 +72,7 @@ def snapshot(run: Run) -> Outcome:
             kept["leadflow_routing_reason"] = OPEN_COUNT.sub("# open", kept["leadflow_routing_reason"])
         outcome.contacts[label] = kept
 
-    handovers = run.container.ledger.handovers_of(list(portal.contacts.values()))
+    handovers = run.container.ledger.handovers.of_contacts(list(portal.contacts.values()))
     by_key = {h.key: h for found in handovers.values() for h in found}
     config = run.container.handover_config
     assert config is not None

@@ -275,12 +275,14 @@ def test_a_contact_write_hubspot_applies_after_its_timeout_does_not_outlive_a_ne
             guard.set_faults(FaultPlan(rules=(slow_once,)))  # the MQL write times out, is retried, lands 8 s later
             for form in ("Whitepaper: OEE in practice", "Request a demo"):
                 convert(run.portal, label, form)
-            wait_for(lambda: getattr(ledger.states_of([contact_id]).get(contact_id), "stage", None) == "mql", "MQL")
+            wait_for(
+                lambda: getattr(ledger.contacts.states_of([contact_id]).get(contact_id), "stage", None) == "mql", "MQL"
+            )
             for form in ("Whitepaper: Predictive maintenance", "Whitepaper: Retrofit guide", "Webinar: Smart factory"):
                 convert(run.portal, label, form)  # the SQL write goes out while the MQL write is still pending
             run.settle("sql")  # also waits until the late MQL write has landed
             assert guard.stats()["faults"] == {"slow": 1}
-            state = ledger.states_of([contact_id])[contact_id]
+            state = ledger.contacts.states_of([contact_id])[contact_id]
             assert state.stage == "sql"
             stages = [value for _at, value in run.twin.history("contacts", contact_id, "leadflow_stage")]
             assert "mql" in stages[stages.index("sql") :], f"the late MQL write landed before the SQL one: {stages}"

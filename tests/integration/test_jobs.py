@@ -32,6 +32,7 @@ from app.worklist import Worklist
 from hubspot_twin import Twin, TwinServer
 from tests.support.app import ACCESS_TOKEN, make_container
 from tests.support.faults import Fault, FaultyHubSpot
+from tests.support.ledger import assessment, record_drain
 
 FAST_RETRIES = RetryPolicy(attempts=3, max_seconds=5, initial_backoff=0.001, max_backoff=0.002)
 BATCH_READ = "/crm/v3/objects/contacts/batch/read"
@@ -77,7 +78,7 @@ class Leadflow:
 
     def record(self, *signals: NewSignal) -> None:
         """Store signals as the webhook intake does, received now, without marking anything in Redis."""
-        self.container.ledger.record_intake(Intake(signals=signals), self.clock.now)
+        self.container.ledger.signals.record_intake(Intake(signals=signals), self.clock.now)
 
     def dirty(self) -> set[str]:
         return {member.decode() for member in self.container.redis.zrange(self.worklist.dirty_key, 0, -1)}
@@ -140,8 +141,9 @@ def contact_changed(key: str, contact_id: str, at: datetime) -> NewSignal:
 
 def last_seen_at(leadflow: Leadflow, contact_id: str, company_id: str) -> None:
     """Record in the ledger that the contact's last assessment found it at the company."""
-    seen = AssessedContact(contact_id, company_id, 40, 0, 40, "B4", None, "", "m", leadflow.clock.now, True)
-    leadflow.container.ledger.record_drain([seen], [], {}, leadflow.container.ledger.watermark(), leadflow.clock.now)
+    seen = AssessedContact(contact_id, company_id, assessment(40, 0, "B4", None, ()), leadflow.clock.now, True)
+    ledger = leadflow.container.ledger
+    record_drain(ledger, [seen], [], {}, ledger.signals.watermark(), leadflow.clock.now)
 
 
 # The resolver
@@ -165,7 +167,7 @@ def test_a_company_change_resolves_to_its_contacts_in_hubspot_and_those_last_see
 
     assert perform(leadflow.container, resolve) == {"resolved": 1, "waiting": 0, "contacts": 3}
     assert leadflow.dirty() == {*linked, moved_away}
-    assert leadflow.container.ledger.pending_object_signals() == []
+    assert leadflow.container.ledger.signals.pending_object_signals() == []
     assert leadflow.queued() == ["app.sync.drain.drain"]
 
 
@@ -175,11 +177,11 @@ def test_a_meeting_without_contacts_waits_out_the_grace_period_then_closes_with_
 
     leadflow.clock.advance(ASSOCIATION_GRACE - timedelta(seconds=1))
     assert perform(leadflow.container, resolve) == {"resolved": 0, "waiting": 1, "contacts": 0}
-    assert [s.object_id for s in leadflow.container.ledger.pending_object_signals()] == [meeting]
+    assert [s.object_id for s in leadflow.container.ledger.signals.pending_object_signals()] == [meeting]
 
     leadflow.clock.advance(timedelta(seconds=1))
     assert perform(leadflow.container, resolve) == {"resolved": 1, "waiting": 0, "contacts": 0}
-    assert leadflow.container.ledger.pending_object_signals() == []
+    assert leadflow.container.ledger.signals.pending_object_signals() == []
     assert leadflow.container.ledger.counts().engagements == 0
     assert leadflow.dirty() == set()
     assert leadflow.queued() == []
@@ -194,7 +196,7 @@ def test_a_meeting_associated_during_the_grace_period_becomes_its_contacts_engag
     leadflow.twin.associate("meetings", meeting, "contacts", contact)
     leadflow.clock.advance(timedelta(minutes=2))
     assert perform(leadflow.container, resolve) == {"resolved": 1, "waiting": 0, "contacts": 1}
-    engagements = leadflow.container.ledger.engagements_of([contact])[contact]
+    engagements = leadflow.container.ledger.contacts.engagements_of([contact])[contact]
     assert [(e.type, e.occurred_at) for e in engagements] == [("meeting_booked", START)]
     assert leadflow.dirty() == {contact}
     assert leadflow.queued() == ["app.sync.drain.drain"]

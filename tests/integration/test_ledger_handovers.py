@@ -16,6 +16,7 @@ from app.ledger.records import (
 )
 from app.ledger.store import Ledger
 from app.rules.handover.types import RoutingDecision, RoutingState
+from tests.support.ledger import assessment, record_drain
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 OWNERS = ("o1", "o2", "o3")
@@ -35,8 +36,8 @@ def round_robin(req: HandoverRequest, snapshot: RoutingState) -> tuple[RoutingDe
 
 
 def test_a_handover_is_reserved_once_and_keeps_its_owner(ledger: Ledger) -> None:
-    first = ledger.reserve_handovers([request("101"), request("102")], round_robin, NOW)
-    again = ledger.reserve_handovers([request("101"), request("103")], round_robin, NOW)
+    first = ledger.handovers.reserve([request("101"), request("102")], round_robin, NOW)
+    again = ledger.handovers.reserve([request("101"), request("103")], round_robin, NOW)
     owners = {h.key: h.owner_id for h in [*first, *again]}
     assert owners == {"101-mql-1": "o1", "102-mql-1": "o2", "103-mql-1": "o3"}
     assert all(h.status == "planned" for h in again)
@@ -49,9 +50,9 @@ def test_open_handovers_per_owner_reach_the_routing_decision(ledger: Ledger) -> 
         seen.append(snapshot)
         return round_robin(req, snapshot)
 
-    ledger.reserve_handovers([request("101"), request("102")], spy, NOW)
-    ledger.record_feedback("101-mql-1", "accepted", None, NOW)
-    ledger.reserve_handovers([request("103")], spy, NOW)
+    ledger.handovers.reserve([request("101"), request("102")], spy, NOW)
+    ledger.handovers.record_feedback("101-mql-1", "accepted", None, NOW)
+    ledger.handovers.reserve([request("103")], spy, NOW)
     assert seen[-1].open_handovers == {"o2": 1}
     assert seen[-1].cursors == {"pool": 2}
 
@@ -70,7 +71,7 @@ def test_two_workers_reserving_at_once_never_share_a_slot(ledger_url: str) -> No
 
     def work(worker: int) -> None:
         for n in range(20):
-            ledgers[worker].reserve_handovers([request(f"{worker}{n:03d}")], counting, NOW)
+            ledgers[worker].handovers.reserve([request(f"{worker}{n:03d}")], counting, NOW)
 
     threads = [threading.Thread(target=work, args=(w,)) for w in range(2)]
     for thread in threads:
@@ -83,42 +84,45 @@ def test_two_workers_reserving_at_once_never_share_a_slot(ledger_url: str) -> No
 
 
 def test_completing_a_handover_records_its_task_and_deal(ledger: Ledger) -> None:
-    ledger.reserve_handovers([request("101", "sql")], round_robin, NOW)
+    ledger.handovers.reserve([request("101", "sql")], round_robin, NOW)
     due = NOW + timedelta(hours=4)
-    ledger.complete_handovers([HandoverDone("101-sql-1", "9001", "7001", due, notified=True)], NOW)
-    (handover,) = ledger.handovers_of(["101"])["101"]
+    ledger.handovers.complete([HandoverDone("101-sql-1", "9001", "7001", due, notified=True)], NOW)
+    (handover,) = ledger.handovers.of_contacts(["101"])["101"]
     assert (handover.status, handover.task_id, handover.deal_id, handover.due_at) == ("done", "9001", "7001", due)
     assert handover.notified_at == NOW
 
 
 def test_only_the_first_answer_of_sales_is_recorded(ledger: Ledger) -> None:
-    ledger.reserve_handovers([request("101")], round_robin, NOW)
-    ledger.record_feedback("101-mql-1", "accepted", None, NOW)
-    ledger.record_feedback("101-mql-1", "rejected", "bad timing", NOW + timedelta(days=1))
-    (handover,) = ledger.handovers_of(["101"])["101"]
+    ledger.handovers.reserve([request("101")], round_robin, NOW)
+    ledger.handovers.record_feedback("101-mql-1", "accepted", None, NOW)
+    ledger.handovers.record_feedback("101-mql-1", "rejected", "bad timing", NOW + timedelta(days=1))
+    (handover,) = ledger.handovers.of_contacts(["101"])["101"]
     assert (handover.outcome, handover.outcome_reason, handover.first_response_at) == ("accepted", None, NOW)
 
 
 def test_recycling_starts_the_next_cycle_and_both_cycles_stay(ledger: Ledger) -> None:
-    ledger.record_drain([AssessedContact("101", None, 60, 30, 90, "B2", "mql", "", "m", NOW, True)], [], {}, 0, NOW)
-    ledger.reserve_handovers([request("101")], round_robin, NOW)
-    ledger.record_feedback("101-mql-1", "rejected", "bad timing", NOW)
-    assert ledger.recycle("101-mql-1", "101", NOW) == 2
-    ledger.reserve_handovers([request("101", cycle=2)], round_robin, NOW + timedelta(days=30))
-    cycles = [(h.cycle, h.status, h.outcome) for h in ledger.handovers_of(["101"])["101"]]
+    record_drain(ledger, [AssessedContact("101", None, assessment(60, 30, "B2", "mql", ()), NOW, True)], [], {}, 0, NOW)
+    ledger.handovers.reserve([request("101")], round_robin, NOW)
+    ledger.handovers.record_feedback("101-mql-1", "rejected", "bad timing", NOW)
+    assert ledger.handovers.recycle("101-mql-1", "101", NOW) == 2
+    ledger.handovers.reserve([request("101", cycle=2)], round_robin, NOW + timedelta(days=30))
+    cycles = [(h.cycle, h.status, h.outcome) for h in ledger.handovers.of_contacts(["101"])["101"]]
     assert cycles == [(1, "recycled", "rejected"), (2, "planned", None)]
-    state = ledger.states_of(["101"])["101"]
+    state = ledger.contacts.states_of(["101"])["101"]
     assert (state.qualification_cycle, state.recycled_at) == (2, NOW)
 
 
 def test_transitions_are_kept_in_order(ledger: Ledger) -> None:
-    ledger.record_transitions(
+    ledger.handovers.record_transitions(
         [
             TransitionRecord("101", None, "mql", NOW, 1, "m"),
             TransitionRecord("101", "mql", "sql", NOW + timedelta(days=2), 1, "m"),
         ]
     )
-    assert [(t.from_stage, t.to_stage) for t in ledger.transitions_of("101")] == [(None, "mql"), ("mql", "sql")]
+    assert [(t.from_stage, t.to_stage) for t in ledger.handovers.transitions_of("101")] == [
+        (None, "mql"),
+        ("mql", "sql"),
+    ]
 
 
 def feedback_signal(key: str, kind: str, object_type: str, object_id: str) -> NewSignal:
@@ -126,15 +130,15 @@ def feedback_signal(key: str, kind: str, object_type: str, object_id: str) -> Ne
 
 
 def test_task_completion_and_deal_outcomes_arrive_on_the_handover(ledger: Ledger) -> None:
-    ledger.reserve_handovers([request("101", "sql")], round_robin, NOW)
-    ledger.complete_handovers([HandoverDone("101-sql-1", "9001", "7001", None, notified=False)], NOW)
+    ledger.handovers.reserve([request("101", "sql")], round_robin, NOW)
+    ledger.handovers.complete([HandoverDone("101-sql-1", "9001", "7001", None, notified=False)], NOW)
     signals = (
         feedback_signal("a", "handover.task-completed", "task", "9001"),
         feedback_signal("b", "handover.deal-won", "deal", "7001"),
         feedback_signal("c", "handover.deal-lost", "deal", "5555"),  # not a deal Leadflow created
     )
-    result = ledger.record_intake(Intake(signals=signals), NOW)
+    result = ledger.signals.record_intake(Intake(signals=signals), NOW)
     assert (result.pending_objects, result.dirty_contacts) == (0, frozenset())
-    (handover,) = ledger.handovers_of(["101"])["101"]
+    (handover,) = ledger.handovers.of_contacts(["101"])["101"]
     assert (handover.task_completed_at, handover.deal_outcome) == (NOW, "won")
     assert ledger.counts().pending_signals == 0

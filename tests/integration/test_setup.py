@@ -198,7 +198,7 @@ def test_the_types_of_the_properties_the_model_reads_are_recorded_in_the_ledger(
     contact_names, company_names = default_model.referenced_properties()
     expected_keys = {f"contact.{n}" for n in contact_names} | {f"company.{n}" for n in company_names}
     assert set(report.property_types) == expected_keys
-    assert ledger.property_types() == report.property_types
+    assert ledger.contacts.property_types() == report.property_types
     known = {
         "company.industry": "enumeration",
         "company.numberofemployees": "number",
@@ -223,7 +223,7 @@ def test_a_property_the_portal_lacks_is_a_warning_and_not_recorded(
         "the model reads company.partner_tier, which this portal does not have",
         "the model reads contact.favourite_colour, which this portal does not have",
     ]
-    recorded = ledger.property_types()
+    recorded = ledger.contacts.property_types()
     assert "contact.favourite_colour" not in recorded
     assert "company.partner_tier" not in recorded
     assert "company.annualrevenue" not in recorded  # the newest run replaced what the old model needed

@@ -14,7 +14,6 @@ Order within a drain, for the contacts it drains:
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,7 +35,6 @@ from app.sync.hubspot.company_cache import CompanyCache, read_companies
 from app.sync.hubspot.gateway import HubSpotGateway
 from app.sync.pipeline import Batch, Member, Reads
 
-logger = logging.getLogger(__name__)
 LEAD_STATUS = "hs_lead_status"
 CONTACT_PROPERTIES = frozenset({"hubspot_owner_id", "lifecyclestage", LEAD_STATUS, HANDOVER_BLOCKED, "email"})
 COMPANY_PROPERTIES = frozenset({"name", "hubspot_owner_id"})
@@ -84,7 +82,7 @@ class HandoverStep:
 
     def prepare(self, batch: Batch) -> None:
         """Record sales' answers to open handovers; recycle the rejected leads (their next cycle starts now)."""
-        self._records = self.ledger.handovers_of(list(batch.members))
+        self._records = self.ledger.handovers.of_contacts(list(batch.members))
         for member in batch.members.values():
             recycled_at = self._feedback(batch, member)
             if self.config.recycle.engagement_from_recycle:
@@ -100,7 +98,7 @@ class HandoverStep:
             requests.extend(self._requests(member))
             self._blocked(batch, member, lead)
         self._team = self.handovers.team() if requests else {}
-        self._reserved = self.ledger.reserve_handovers(requests, self._decide(batch), batch.now)
+        self._reserved = self.ledger.handovers.reserve(requests, self._decide(batch), batch.now)
         self._plans = [
             plan
             for record in self._reserved
@@ -138,10 +136,10 @@ class HandoverStep:
         if feedback is None or not open_now:
             return None
         for handover in open_now:
-            self.ledger.record_feedback(handover.key, feedback.outcome, feedback.reason, batch.now)
+            self.ledger.handovers.record_feedback(handover.key, feedback.outcome, feedback.reason, batch.now)
         if feedback.outcome != "rejected":
             return None
-        member.cycle = self.ledger.recycle(open_now[-1].key, member.contact_id, batch.now)
+        member.cycle = self.ledger.handovers.recycle(open_now[-1].key, member.contact_id, batch.now)
         first, then = plan_recycle(self.config, member.contact)
         batch.write_first(member.contact_id, first)
         batch.write(member.contact_id, then)

@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from app.ledger import handovers, state
 from app.ledger.records import AssessedContact, EngagementRecord, TransitionRecord
 from app.ledger.store import Ledger
-from app.rules import EngagementEvent, ScoringModel, assess, render_reasons
+from app.rules import EngagementEvent, ScoringModel, assess
 from app.rules.scoring.writes import SCORE_PROPERTIES, plan_score_writes
 from app.sync.pipeline import Batch, Member, Reads
 
@@ -31,8 +31,8 @@ class ScoringStep:
         return Reads(frozenset({*contact, *SCORE_PROPERTIES}), frozenset(company))
 
     def prepare(self, batch: Batch) -> None:
-        self._engagements = self.ledger.engagements_of(list(batch.members))
-        self._types = self.ledger.property_types()
+        self._engagements = self.ledger.contacts.engagements_of(list(batch.members))
+        self._types = self.ledger.contacts.property_types()
         self._transitions = []
 
     def plan(self, batch: Batch) -> None:
@@ -69,17 +69,4 @@ class ScoringStep:
 
 
 def _assessed(member: Member, now: datetime, changed: bool) -> AssessedContact:
-    assessment = member.assessed()
-    return AssessedContact(
-        contact_id=member.contact_id,
-        company_id=member.company_id,
-        fit=assessment.fit,
-        engagement=assessment.engagement,
-        score=assessment.score,
-        grade=assessment.grade,
-        stage=assessment.stage,
-        reasons=render_reasons(assessment.reasons),
-        model=assessment.model,
-        assessed_at=now,
-        changed=changed,
-    )
+    return AssessedContact(member.contact_id, member.company_id, member.assessed(), now, changed)
