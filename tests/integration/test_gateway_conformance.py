@@ -75,7 +75,7 @@ class TwinPortal:
 def memory_portal() -> MemoryPortal:
     fake = InMemoryHubSpot()
     # The standard properties the checks use, which every HubSpot portal defines.
-    fake.define("contact", "email", "firstname", "lastname", "country")
+    fake.define("contact", "email", "firstname", "lastname", "country", "lifecyclestage")
     fake.define("task", "hs_timestamp", "hs_task_subject")
     return MemoryPortal(fake)
 
@@ -111,6 +111,18 @@ def test_an_update_reads_back_an_empty_value_clears_and_an_unknown_id_is_refused
     assert portal.gateway.update_objects("contact", {contact_id: {"country": ""}}) == {}
     values = portal.gateway.read_objects("contact", [contact_id], ["firstname", "country"])[contact_id]
     assert (values["firstname"], values["country"]) == ("Ada", None)
+
+
+def test_the_lifecycle_stage_only_moves_forward_unless_it_is_cleared_first(portal: Portal) -> None:
+    (contact_id,) = contacts(portal, 1)
+
+    def stage_after(*writes: str) -> str | None:
+        for value in writes:
+            assert portal.gateway.update_objects("contact", {contact_id: {"lifecyclestage": value}}) == {}
+        return portal.gateway.read_objects("contact", [contact_id], ["lifecyclestage"])[contact_id]["lifecyclestage"]
+
+    assert stage_after("marketingqualifiedlead", "lead") == "marketingqualifiedlead"  # ignored, answered 200
+    assert stage_after("", "lead") == "lead"
 
 
 @pytest.mark.parametrize("name", ["no_such_property", PRIMARY_COMPANY_ID])
