@@ -1,8 +1,11 @@
-"""Leadflow's shell on the in-memory HubSpot: the real ledger (SQLite, PostgreSQL) and Redis, no HTTP.
+"""Leadflow's shell on the in-memory HubSpot: a real ledger and a real Redis, no HTTP.
 
 `Portal` seeds the fake as a user in HubSpot would, delivers webhook events to the intake as HubSpot would (the
 ledger records them, the worklist marks their contacts dirty) and runs the drain; the clock stands still until
 a test moves it.
+
+The ledger is SQLite only: these tests are about the shell, not the store (the ledger's own tests and the e2e
+tests run on SQLite and PostgreSQL), and a PostgreSQL schema per test would double their time.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import count
+from pathlib import Path
 
 import pytest
 import redis
@@ -19,6 +23,7 @@ from app.bootstrap import Container, build_container
 from app.sync.drain import DrainContext, DrainOutcome, drain_dirty_contacts
 from app.sync.hubspot.fake import InMemoryHubSpot
 from app.webhooks.events import HubSpotEvent
+from tests.conftest import migrate_url
 from tests.support.app import make_settings
 
 # config/routing.yaml's team and handover.yaml's marketing-ops owner, as HubSpot's owners.
@@ -99,6 +104,14 @@ class Portal:
 
     def contact(self, contact_id: str) -> dict[str, str]:
         return self.hubspot.get("contact", contact_id)
+
+
+@pytest.fixture
+def ledger_url(tmp_path: Path) -> str:
+    """The URL of an empty, migrated SQLite ledger (this folder's tests do not run on PostgreSQL: see above)."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    migrate_url(url)
+    return url
 
 
 @pytest.fixture
