@@ -20,21 +20,19 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
 from app.rules.handover_types import Owner
 from app.rules.properties import PropertyInfo, PropertyOption
+from app.sync.hubspot import fake_rules
 from app.sync.hubspot.errors import HubSpotError, PermanentHubSpotError
-from app.sync.hubspot.fake_links import PRIMARY, UNLABELED, Links, Node
+from app.sync.hubspot.fake_rules import Links, Node
 from app.sync.hubspot.gateway import API_OBJECT_TYPES, PRIMARY_COMPANY_ID, Properties, Upserted
 
 BATCH_LIMIT = 100  # records per batch request (and per listed page)
 ASSOCIATION_READ_LIMIT = 1000  # ids per v4 association batch read
 OWNER_PAGE_LIMIT = 500
-READ_ONLY = frozenset({"hs_object_id", PRIMARY_COMPANY_ID})
-LIFECYCLE_ORDER = ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer",
-                   "evangelist", "other")  # fmt: skip
+NOT_FOUND = "OBJECT_NOT_FOUND: Could not get some {} objects, they may be deleted or not exist."
 
 
 class Request(NamedTuple):
@@ -79,7 +77,7 @@ class InMemoryHubSpot:
 
     def associate(self, from_type: str, from_id: str, to_type: str, to_id: str, *, primary: bool = False) -> None:
         """Associate two records (`primary`: the company becomes the contact's or deal's primary one)."""
-        type_id = PRIMARY[from_type] if primary else UNLABELED[(from_type, to_type)]
+        type_id = fake_rules.PRIMARY[from_type] if primary else fake_rules.UNLABELED[(from_type, to_type)]
         self._associate(from_type, to_type, [(from_id, to_id, type_id)])
 
     def add_owner(self, email: str, name: str = "", teams: Sequence[str] = (), active: bool = True) -> str:
@@ -124,16 +122,15 @@ class InMemoryHubSpot:
 
     def update_objects(self, object_type: str, updates: Mapping[str, Mapping[str, str | None]]) -> dict[str, str]:
         self._send("update_objects", object_type, len(updates))
-        invalid = self._invalid(object_type, {name for values in updates.values() for name in values})
+        names = {name for values in updates.values() for name in values}
+        invalid = fake_rules.write_problem(self.definitions.get(object_type), names)
         if invalid:
             raise PermanentHubSpotError(f"batch-update {object_type}: HubSpot answered 400: {invalid}", 400)
         refused: dict[str, str] = {}
         for object_id, values in updates.items():
             reason = self.refusals.get((object_type, object_id))
             if reason is None and object_id not in self.records[object_type]:
-                reason = (
-                    f"OBJECT_NOT_FOUND: Could not get some {object_type} objects, they may be deleted or not exist."
-                )
+                reason = NOT_FOUND.format(object_type)
             if reason is None:
                 self._write(object_type, object_id, values)
             else:
@@ -147,9 +144,11 @@ class InMemoryHubSpot:
         self._send("upsert_objects", object_type, len(records))
         ids: dict[str, str] = {}
         refused: dict[str, str] = {}
+        known = self.definitions.get(object_type)
+        not_unique = fake_rules.identifier_problem(known, object_type, id_property)
         for key, values in records.items():
-            reason = self.refusals.get((object_type, key)) or self._not_unique(object_type, id_property)
-            reason = reason or self._invalid(object_type, {*values, id_property})
+            reason = self.refusals.get((object_type, key)) or not_unique
+            reason = reason or fake_rules.write_problem(known, {*values, id_property})
             if reason is not None:
                 refused[key] = reason
                 continue
@@ -231,28 +230,13 @@ class InMemoryHubSpot:
     def _view(self, object_type: str, record: Mapping[str, str], properties: Iterable[str]) -> Properties:
         """Return the asked-for properties of a record (unset: None; undefined in a defined type: left out)."""
         known = self.definitions.get(object_type)
-        names = [name for name in properties if not known or name in known or name in READ_ONLY]
+        names = [name for name in properties if not known or name in known or name in fake_rules.READ_ONLY]
         return {"hs_object_id": record["hs_object_id"], **{name: record.get(name) for name in names}}
-
-    def _invalid(self, object_type: str, names: AbstractSet[str]) -> str | None:
-        """Return HubSpot's reason to refuse writing these properties, or None."""
-        known = self.definitions.get(object_type)
-        problems = [f'"{name}" is a calculated property; its value cannot be set.' for name in sorted(READ_ONLY)
-                    if name in names]  # fmt: skip
-        problems += [f'Property "{name}" does not exist' for name in sorted(names) if known and name not in known]
-        return f"VALIDATION_ERROR: Property values were not valid: {'; '.join(problems)}" if problems else None
-
-    def _not_unique(self, object_type: str, name: str) -> str | None:
-        known = self.definitions.get(object_type)
-        unique = (
-            not known or (name in known and known[name].has_unique_value) or (object_type, name) == ("contact", "email")
-        )
-        return None if unique else f"VALIDATION_ERROR: {name} is not a unique identifier property of {object_type}"
 
     def _write(self, object_type: str, object_id: str, values: Mapping[str, str | None]) -> None:
         record = self.records[object_type][object_id]
         for name, value in values.items():
-            if value is None or (name == "lifecyclestage" and _backward(record.get(name), value)):
+            if value is None or (name == "lifecyclestage" and fake_rules.moves_backward(record.get(name), value)):
                 continue  # HubSpot ignores a lifecycle stage that would move backward (and answers 200)
             if value == "":
                 record.pop(name, None)
@@ -277,11 +261,3 @@ class InMemoryHubSpot:
             if record is not None:
                 primary = self.links.primary_company((object_type, object_id))
                 self._write(object_type, object_id, {PRIMARY_COMPANY_ID: primary or ""})
-
-
-def _backward(current: str | None, new: str) -> bool:
-    return (
-        current in LIFECYCLE_ORDER
-        and new in LIFECYCLE_ORDER
-        and LIFECYCLE_ORDER.index(new) < LIFECYCLE_ORDER.index(current)
-    )

@@ -1,9 +1,15 @@
-"""Associations for the in-memory HubSpot (`fake.py`): HubSpot's direction-specific type ids, and at most one
-primary company per contact or deal (a new one demotes the old to unlabeled, as HubSpot does)."""
+"""HubSpot's rules that the in-memory HubSpot (`fake.py`) keeps: direction-specific association type ids and at
+most one primary company per contact or deal (a new one demotes the old to unlabeled); which properties a write
+may set; `lifecyclestage` only moving forward."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
+
+from app.rules.properties import PropertyInfo
 from app.sync.hubspot.errors import PermanentHubSpotError
+from app.sync.hubspot.gateway import PRIMARY_COMPANY_ID
 
 Node = tuple[str, str]  # (object type, id)
 
@@ -26,6 +32,32 @@ INVERSE = {(a, b, ab): ba for a, b, ab, ba in TYPE_IDS} | {(b, a, ba): ab for a,
 PRIMARY = {"contact": 1, "deal": 5}  # the holder → company type id of a primary company association
 _PLAIN = [(a, b, ab, ba) for a, b, ab, ba in TYPE_IDS if ab not in PRIMARY.values()]
 UNLABELED = {(a, b): ab for a, b, ab, _ in _PLAIN} | {(b, a): ba for a, b, _, ba in _PLAIN}
+
+READ_ONLY = frozenset({"hs_object_id", PRIMARY_COMPANY_ID})
+LIFECYCLE_ORDER = ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer",
+                   "evangelist", "other")  # fmt: skip
+
+
+def write_problem(known: Mapping[str, PropertyInfo] | None, names: AbstractSet[str]) -> str | None:
+    """Return why HubSpot refuses to write these properties (read-only, or not defined where `known`), or None."""
+    problems = [f'"{name}" is a calculated property; its value cannot be set.' for name in sorted(READ_ONLY & names)]
+    problems += [
+        f'Property "{name}" does not exist' for name in sorted(names - READ_ONLY) if known and name not in known
+    ]
+    return f"VALIDATION_ERROR: Property values were not valid: {'; '.join(problems)}" if problems else None
+
+
+def identifier_problem(known: Mapping[str, PropertyInfo] | None, object_type: str, name: str) -> str | None:
+    """Return why a property cannot name records in an upsert (`idProperty`), or None."""
+    if not known or (name in known and known[name].has_unique_value) or (object_type, name) == ("contact", "email"):
+        return None
+    return f"VALIDATION_ERROR: {name} is not a unique identifier property of {object_type}"
+
+
+def moves_backward(current: str | None, new: str) -> bool:
+    """Return whether a lifecycle stage write would move the stage backward (HubSpot ignores it, answering 200)."""
+    order = LIFECYCLE_ORDER
+    return current in order and new in order and order.index(new) < order.index(current)
 
 
 class Links:
