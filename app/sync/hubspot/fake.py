@@ -66,6 +66,10 @@ class InMemoryHubSpot:
         self._write(object_type, object_id, properties or {})
         return object_id
 
+    def change(self, object_type: str, object_id: str, properties: Mapping[str, str]) -> None:
+        """Change a record's values, as someone in HubSpot would (`""` clears one)."""
+        self._write(object_type, object_id, properties)
+
     def get(self, object_type: str, object_id: str) -> dict[str, str]:
         """Return every value a record holds."""
         return dict(self.records[object_type][object_id])

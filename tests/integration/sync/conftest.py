@@ -87,7 +87,7 @@ class Portal:
     def changed(self, contact_id: str, **values: str) -> None:
         """Change contact properties in HubSpot and deliver the events HubSpot sends about it."""
         for name, value in values.items():
-            self.hubspot.records["contact"][contact_id][name] = value
+            self.hubspot.change("contact", contact_id, {name: value})
             self.deliver(self.event("contact.propertyChange", contact_id, propertyName=name, propertyValue=value))
 
     def converts(self, contact_id: str, *forms: str) -> None:
