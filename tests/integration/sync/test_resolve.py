@@ -1,0 +1,91 @@
+"""The resolver on the in-memory HubSpot: company changes re-assess the company's contacts (and drop it from the
+company cache); a meeting becomes an engagement of each contact it is associated with."""
+
+from __future__ import annotations
+
+from app.sync.hubspot.company_cache import CompanyCache
+from app.sync.resolve import ResolveContext, resolve_pending_signals
+from tests.integration.sync.conftest import Portal
+
+
+def cached(portal: Portal, company_id: str) -> bool:
+    cache = portal.container.company_cache
+    assert isinstance(cache, CompanyCache)
+    properties = sorted(portal.container.pipeline().reads().company)
+    return company_id in cache.lookup([company_id], properties).found
+
+
+def dirty(portal: Portal) -> list[str]:
+    worklist = portal.container.worklist
+    return sorted(member.decode() for member in worklist.redis.zrange(worklist.dirty_key, 0, -1))
+
+
+def test_a_company_change_marks_its_contacts_dirty_and_drops_it_from_the_company_cache(portal: Portal) -> None:
+    anna, other = portal.lead("anna.keller@kessler.de"), portal.lead("otto.other@other.de")
+    company_id, other_company = (portal.contact(c)["associatedcompanyid"] for c in (anna, other))
+    ben = portal.hubspot.create("contact", {"email": "ben@kessler.de", "country": "Germany"})
+    portal.hubspot.associate("contact", ben, "company", company_id)  # not his primary company
+    portal.created(anna, other)
+    portal.drain()
+    assert cached(portal, company_id) and cached(portal, other_company)
+
+    portal.hubspot.calls.clear()
+    portal.deliver(portal.event("company.propertyChange", company_id, propertyName="industry", propertyValue="X"))
+    report = resolve_pending_signals(portal.container.provide(ResolveContext))
+    assert (report.resolved, report.waiting, report.contacts) == (1, 0, 2)
+    assert dirty(portal) == sorted([anna, ben])
+    assert not cached(portal, company_id) and cached(portal, other_company)
+    assert portal.hubspot.request_counts() == {("read_associations", "company→contact"): 1}
+    assert portal.container.ledger.counts().pending_signals == 0
+
+
+def test_a_deleted_companys_contacts_are_found_where_the_ledger_last_saw_them(portal: Portal) -> None:
+    contact_id = portal.lead("anna.keller@kessler.de")
+    company_id = portal.contact(contact_id)["associatedcompanyid"]
+    portal.created(contact_id)
+    portal.drain()
+    portal.hubspot.delete("company", company_id)  # its associations go with it
+    portal.deliver(portal.event("company.deletion", company_id))
+    assert resolve_pending_signals(portal.container.provide(ResolveContext)).contacts == 1
+    assert dirty(portal) == [contact_id]
+    portal.drain()
+    state = portal.container.ledger.contacts.states_of([contact_id])[contact_id]
+    assert (state.company_id, state.fit) == (None, 45)  # decision maker, DACH: no company to score
+
+
+def test_a_meeting_is_an_engagement_of_each_of_its_contacts(portal: Portal) -> None:
+    attendees = [portal.lead("anna.keller@kessler.de"), portal.lead("ben.bauer@bauer.de")]
+    bystander = portal.lead("carl.other@other.de")
+    meeting = portal.hubspot.create("meeting", {"hs_meeting_title": "Discovery"})
+    for contact_id in attendees:
+        portal.hubspot.associate("meeting", meeting, "contact", contact_id)
+    portal.deliver(portal.event("object.creation", meeting, objectTypeId="0-47"))
+    report = resolve_pending_signals(portal.container.provide(ResolveContext))
+    assert (report.resolved, report.contacts) == (1, 2)
+    engagements = portal.container.ledger.contacts.engagements_of([*attendees, bystander])
+    assert {c: [(e.type, e.occurred_at) for e in found] for c, found in engagements.items()} == {
+        c: [("meeting_booked", portal.clock.now)] for c in attendees
+    }
+    assert portal.drain().claimed == 2
+    assert portal.hubspot.request_counts()[("read_associations", "meeting→contact")] == 1
+
+
+def test_a_meeting_without_contacts_waits_for_its_associations_then_is_closed_with_none(portal: Portal) -> None:
+    meeting = portal.hubspot.create("meeting", {"hs_meeting_title": "Booked, not yet linked"})
+    portal.deliver(portal.event("object.creation", meeting, objectTypeId="0-47"))
+    context = portal.container.provide(ResolveContext)
+    assert resolve_pending_signals(context).waiting == 1
+    portal.clock.advance(minutes=5)
+    contact_id = portal.lead("late.link@a.de")
+    portal.hubspot.associate("contact", contact_id, "meeting", meeting)  # HubSpot links it a moment later
+    assert resolve_pending_signals(context).contacts == 1
+    assert [e.type for e in portal.container.ledger.contacts.engagements_of([contact_id])[contact_id]] == [
+        "meeting_booked"
+    ]
+
+    lonely = portal.hubspot.create("meeting", {"hs_meeting_title": "Never linked"})
+    portal.deliver(portal.event("object.creation", lonely, objectTypeId="0-47"))
+    portal.clock.advance(minutes=11)
+    report = resolve_pending_signals(context)
+    assert (report.resolved, report.waiting, report.contacts) == (1, 0, 0)
+    assert portal.container.ledger.counts().pending_signals == 0
