@@ -221,7 +221,11 @@ class Pipeline:
     def _write(self, batch: Batch) -> datetime:
         """Write the queued contact properties; note what HubSpot refused or left unanswered; return when."""
         if batch.first_writes:
-            self.gateway.update_objects("contact", batch.first_writes)
+            for contact_id, reason in self.gateway.update_objects("contact", batch.first_writes).items():
+                # Without the clear, HubSpot ignores the second write's value (a backward move): never silently.
+                names = ", ".join(sorted(batch.first_writes[contact_id]))
+                batch.errors[contact_id] = f"HubSpot refused clearing {names}: {reason}"
+                logger.error("drain.write-refused", extra={"contact_id": contact_id, "reason": reason})
         batch.refused = self.gateway.update_objects("contact", batch.writes) if batch.writes else {}
         written_at = self.clock()
         for contact_id, reason in batch.refused.items():

@@ -90,8 +90,11 @@ def _resolve_page(ctx: ResolveContext, pending: Sequence[PendingSignal]) -> Reso
     changed_companies = {signal.object_id for signal in pending if signal.object_type == "company"}
     if ctx.company_cache is not None and changed_companies:  # before the contacts are drained again
         ctx.company_cache.forget(sorted(changed_companies))
-    ctx.ledger.signals.record_resolutions(resolutions, now)
     dirty = {contact for resolution in resolutions for contact in resolution.contact_ids}
+    # Marked before the ledger closes the signals: once they are closed, nothing else would re-mark the contacts if
+    # Redis failed now. Marked again after, so a drain that took them in between sees the new engagements too.
+    ctx.worklist.mark_dirty(dirty, now.timestamp())
+    ctx.ledger.signals.record_resolutions(resolutions, now)
     ctx.worklist.mark_dirty(dirty, now.timestamp())
     if dirty:
         ctx.worklist.schedule("drain")

@@ -55,6 +55,7 @@ class InMemoryHubSpot:
         self.calls: list[Request] = []
         self.uncertain: dict[str, set[str]] = {}  # seed it to have `uncertain_writes` report records
         self.refusals: dict[tuple[str, str], str] = {}  # (object type, id or unique value) → reason
+        self._refusals_left: dict[tuple[str, str], int] = {}  # refusals that end after this many writes
         self._faults: dict[str, list[HubSpotError]] = {}
         self._unanswered = 0
         self._next_id = 1
@@ -104,9 +105,21 @@ class InMemoryHubSpot:
         """Let the next `times` updates land without an answer (their records become `uncertain_writes`)."""
         self._unanswered += times
 
-    def refuse(self, object_type: str, key: str, reason: str) -> None:
-        """Refuse for good every write of a record (by id, or by an upsert's unique value)."""
+    def refuse(self, object_type: str, key: str, reason: str, times: int | None = None) -> None:
+        """Refuse every write of a record (by id, or by an upsert's unique value): for good, or `times` writes."""
         self.refusals[(object_type, key)] = reason
+        if times is not None:
+            self._refusals_left[(object_type, key)] = times
+
+    def _refusal(self, object_type: str, key: str) -> str | None:
+        """Return why a write of the record is refused (counting down a refusal of a few writes), or None."""
+        reason = self.refusals.get((object_type, key))
+        left = self._refusals_left.get((object_type, key))
+        if reason is not None and left is not None:
+            self._refusals_left[(object_type, key)] = left - 1
+            if left <= 1:
+                del self.refusals[(object_type, key)], self._refusals_left[(object_type, key)]
+        return reason
 
     def request_counts(self) -> Counter[tuple[str, str]]:
         """Return the requests sent so far by (operation, object type)."""
@@ -132,7 +145,7 @@ class InMemoryHubSpot:
             raise PermanentHubSpotError(f"batch-update {object_type}: HubSpot answered 400: {invalid}", 400)
         refused: dict[str, str] = {}
         for object_id, values in updates.items():
-            reason = self.refusals.get((object_type, object_id))
+            reason = self._refusal(object_type, object_id)
             if reason is None and object_id not in self.records[object_type]:
                 reason = NOT_FOUND.format(object_type)
             if reason is None:
@@ -151,7 +164,7 @@ class InMemoryHubSpot:
         known = self.definitions.get(object_type)
         not_unique = fake_rules.identifier_problem(known, object_type, id_property)
         for key, values in records.items():
-            reason = self.refusals.get((object_type, key)) or not_unique
+            reason = self._refusal(object_type, key) or not_unique
             reason = reason or fake_rules.write_problem(known, {*values, id_property})
             if reason is not None:
                 refused[key] = reason

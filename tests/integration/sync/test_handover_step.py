@@ -149,3 +149,16 @@ def test_a_rejection_recycles_the_lead_into_its_next_cycle_and_it_is_handed_over
     ]
     assert len(portal.hubspot.records["task"]) == 2
     assert portal.contact(contact_id)["lifecyclestage"] == "marketingqualifiedlead"
+
+
+def test_a_refused_clearing_write_is_recorded_as_the_contacts_error(portal: Portal) -> None:
+    contact_id = portal.lead("anna.keller@kessler.de")
+    portal.converts(contact_id, *MQL)
+    portal.drain()
+    portal.clock.advance(hours=1)
+    portal.changed(contact_id, hs_lead_status="BAD_TIMING")
+    portal.hubspot.refuse("contact", contact_id, "VALIDATION_ERROR: locked by a workflow", times=1)
+    portal.drain()
+    state = portal.container.ledger.contacts.states_of([contact_id])[contact_id]
+    assert state.last_error == "HubSpot refused clearing lifecyclestage: VALIDATION_ERROR: locked by a workflow"
+    assert portal.contact(contact_id)["lifecyclestage"] == "marketingqualifiedlead"  # HubSpot kept it: said so

@@ -3,8 +3,15 @@ company cache); a meeting becomes an engagement of each contact it is associated
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
+
+import pytest
+import redis
+
 from app.sync.hubspot.company_cache import CompanyCache
 from app.sync.resolve import ResolveContext, resolve_pending_signals
+from app.worklist import Worklist
 from tests.integration.sync.conftest import Portal
 
 
@@ -88,4 +95,31 @@ def test_a_meeting_without_contacts_waits_for_its_associations_then_is_closed_wi
     portal.clock.advance(minutes=11)
     report = resolve_pending_signals(context)
     assert (report.resolved, report.waiting, report.contacts) == (1, 0, 0)
+    assert portal.container.ledger.counts().pending_signals == 0
+
+
+class RedisFailsAfterFirstMark(Worklist):
+    """A worklist whose Redis goes away right after the first contacts are marked dirty."""
+
+    def mark_dirty(self, contact_ids: Iterable[str], at: float) -> None:
+        if getattr(self, "marked", False):
+            raise redis.ConnectionError("Redis went away")
+        super().mark_dirty(contact_ids, at)
+        self.marked = True
+
+
+def test_a_company_change_is_not_lost_when_redis_fails_after_the_ledger_recorded_it(portal: Portal) -> None:
+    anna = portal.lead("anna.keller@kessler.de")
+    company_id = portal.contact(anna)["associatedcompanyid"]
+    portal.created(anna)
+    portal.drain()
+    portal.deliver(portal.event("company.propertyChange", company_id, propertyName="industry", propertyValue="X"))
+    worklist = portal.container.worklist
+    flaky = RedisFailsAfterFirstMark(worklist.redis, lambda _job: None, worklist.dirty_key.removesuffix(":dirty"))
+    context = replace(portal.container.provide(ResolveContext), worklist=flaky)
+
+    with pytest.raises(redis.ConnectionError):
+        resolve_pending_signals(context)
+
+    assert dirty(portal) == [anna]  # marked before the ledger closed the signal: the drain re-assesses her
     assert portal.container.ledger.counts().pending_signals == 0
