@@ -53,12 +53,6 @@ class IntakeResult:
 
 
 @dataclass(frozen=True)
-class EngagementRecord:
-    type: str
-    occurred_at: datetime
-
-
-@dataclass(frozen=True)
 class PendingSignal:
     """A stored signal about a company or an engagement object whose contacts are not yet known."""
 

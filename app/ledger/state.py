@@ -9,21 +9,22 @@ from datetime import datetime
 from sqlalchemy import Connection, select, update
 
 from app.ledger.models import CONTACT_STATE, PROPERTY_TYPES, ContactState, Engagement, PropertyType, Signal
-from app.ledger.records import AssessedContact, ContactStateRecord, EngagementRecord
+from app.ledger.records import AssessedContact, ContactStateRecord
 from app.ledger.upsert import insert_for
 from app.rules.scoring.assessment import render_reasons
+from app.rules.scoring.engagement import EngagementEvent
 
 STATE = CONTACT_STATE
 
 
-def engagements_of(connection: Connection, contact_ids: Sequence[str]) -> dict[str, list[EngagementRecord]]:
+def engagements_of(connection: Connection, contact_ids: Sequence[str]) -> dict[str, list[EngagementEvent]]:
     """Return every recorded engagement of these contacts, by contact id."""
-    found: dict[str, list[EngagementRecord]] = defaultdict(list)
+    found: dict[str, list[EngagementEvent]] = defaultdict(list)
     statement = select(Engagement.contact_id, Engagement.type, Engagement.occurred_at).where(
         Engagement.contact_id.in_(list(contact_ids))
     )
     for contact_id, engagement_type, occurred_at in connection.execute(statement):
-        found[contact_id].append(EngagementRecord(engagement_type, occurred_at))
+        found[contact_id].append(EngagementEvent(engagement_type, occurred_at))
     return dict(found)
 
 

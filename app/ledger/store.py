@@ -22,7 +22,6 @@ from app.ledger.records import (
     AssessedContact,
     Backlog,
     ContactStateRecord,
-    EngagementRecord,
     HandoverDone,
     HandoverRecord,
     HandoverRequest,
@@ -34,6 +33,7 @@ from app.ledger.records import (
     TransitionRecord,
 )
 from app.rules.handover.types import RoutingState
+from app.rules.scoring.engagement import EngagementEvent
 
 
 class _Store:
@@ -88,7 +88,7 @@ class ContactStore(_Store):
         with self.engine.connect() as connection:
             return state.states_of(connection, contact_ids)
 
-    def engagements_of(self, contact_ids: Sequence[str]) -> dict[str, list[EngagementRecord]]:
+    def engagements_of(self, contact_ids: Sequence[str]) -> dict[str, list[EngagementEvent]]:
         """Return the engagements of these contacts, by contact id."""
         with self.engine.connect() as connection:
             return state.engagements_of(connection, contact_ids)

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from app.ledger import handovers, state
-from app.ledger.records import AssessedContact, EngagementRecord, TransitionRecord
+from app.ledger.records import AssessedContact, TransitionRecord
 from app.ledger.store import Ledger
 from app.rules import EngagementEvent, ScoringModel, assess
 from app.rules.scoring.writes import SCORE_PROPERTIES, plan_score_writes
@@ -22,7 +22,7 @@ class ScoringStep:
 
     model: ScoringModel
     ledger: Ledger
-    _engagements: dict[str, list[EngagementRecord]] = field(default_factory=dict, repr=False)
+    _engagements: dict[str, list[EngagementEvent]] = field(default_factory=dict, repr=False)
     _types: dict[str, str] = field(default_factory=dict, repr=False)
     _transitions: list[TransitionRecord] = field(default_factory=list, repr=False)
 
@@ -65,7 +65,7 @@ class ScoringStep:
     def _events(self, member: Member) -> list[EngagementEvent]:
         since = member.counted_from
         engagements = self._engagements.get(member.contact_id, [])
-        return [EngagementEvent(e.type, e.occurred_at) for e in engagements if since is None or e.occurred_at > since]
+        return [event for event in engagements if since is None or event.occurred_at > since]
 
 
 def _assessed(member: Member, now: datetime, changed: bool) -> AssessedContact:
