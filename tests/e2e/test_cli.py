@@ -368,3 +368,15 @@ def test_assess_answers_each_line_in_order_and_refuses_an_invalid_model_before_r
     assert refused.stdout == "", describe(refused)
     assert str(broken / "scoring.yaml") in refused.stderr, describe(refused)
     assert "target-industry" in refused.stderr, describe(refused)
+
+
+def test_assess_reports_a_line_of_an_unknown_shape_and_exits_non_zero_after_the_others(tmp_path: Path) -> None:
+    lines = '{"id": "hubspot-shape", "properties": {"country": "Germany"}}\n{"id": "ok", "contact": {}}\n'
+    result = run_command(
+        [LEADFLOW, "assess", "--at", "2026-11-20T10:00:00Z"], base_env(tmp_path / "home"), ROOT, timeout=30, input=lines
+    )
+    assert result.returncode == 1, describe(result)
+    first, second = [json.loads(line) for line in result.stdout.splitlines()]
+    assert first["id"] == "hubspot-shape" and "unknown keys 'properties'" in first["error"], describe(result)
+    assert (second["id"], second["fit"], "error" in second) == ("ok", 0, False), describe(result)
+    assert "Traceback" not in result.stderr, describe(result)

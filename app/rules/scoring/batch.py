@@ -13,6 +13,9 @@ from app.rules.scoring.engagement import EngagementEvent
 from app.rules.scoring.model import ScoringModel
 from app.rules.values import to_timestamp
 
+LINE_KEYS = ("id", "contact", "company", "events")  # the documented shape of an input line
+EVENT_KEYS = ("type", "occurred_at")
+
 
 @dataclass(frozen=True, slots=True)
 class AssessRequest:
@@ -90,6 +93,7 @@ def parse_request(line: str) -> AssessRequest:
     if record_id is not None and (isinstance(record_id, bool) or not isinstance(record_id, str | int)):
         raise MalformedLineError("'id' must be a string or an integer")
     try:
+        _only_known_keys(document, LINE_KEYS, "the line")
         return AssessRequest(
             record_id,
             _properties(document, "contact"),
@@ -98,6 +102,14 @@ def parse_request(line: str) -> AssessRequest:
         )
     except MalformedLineError as error:
         raise MalformedLineError(str(error), record_id) from None
+
+
+def _only_known_keys(document: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
+    """Refuse keys outside the documented shape: a misspelt key would otherwise score as absent, silently."""
+    unknown = [key for key in document if key not in known]
+    if unknown:
+        names = ", ".join(repr(key) for key in unknown)
+        raise MalformedLineError(f"{where} has unknown keys {names}; expected only {', '.join(map(repr, known))}")
 
 
 def _properties(document: Mapping[str, Any], key: str) -> Mapping[str, object]:
@@ -124,6 +136,7 @@ def _event(index: int, event: object) -> EngagementEvent:
     where = f"events[{index}]"
     if not isinstance(event, dict):
         raise MalformedLineError(f"{where} must be an object with 'type' and 'occurred_at'")
+    _only_known_keys(event, EVENT_KEYS, where)
     event_type = event.get("type")
     if not isinstance(event_type, str) or not event_type:
         raise MalformedLineError(f"{where} has no 'type' (a non-empty string)")

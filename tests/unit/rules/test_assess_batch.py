@@ -100,6 +100,13 @@ def test_occurred_at_may_be_epoch_milliseconds(default_model: ScoringModel) -> N
         ('{"id": 8, "events": [{"type": "demo_request"}]}', 8, "events[0]: 'occurred_at' must be"),
         ('{"id": 9, "events": [{"type": "x", "occurred_at": "last week"}]}', 9, "got 'last week'"),
         ('{"id": 10, "events": [{"type": "x", "occurred_at": true}]}', 10, "'occurred_at' must be"),
+        ('{"id": 11, "properties": {"country": "Germany"}}', 11, "the line has unknown keys 'properties'"),
+        ('{"contacts": {}, "company": {}}', None, "unknown keys 'contacts'; expected only 'id', 'contact'"),
+        (
+            '{"id": 12, "events": [{"type": "x", "occurred_at": 1, "points": 5}]}',
+            12,
+            "events[0] has unknown keys 'points'",
+        ),
     ],
 )
 def test_a_malformed_line_gives_its_id_and_what_is_wrong(
@@ -136,3 +143,14 @@ def test_output_lines_keep_non_ascii_labels_readable() -> None:
     [(text, _)] = run_assess(model, ['{"id": "ü-1"}'], NOW)
     assert '"label": "Geschäftsführer"' in text
     assert '"id": "ü-1"' in text
+
+
+def test_a_line_of_another_shape_is_an_error_not_a_zero_score(default_model: ScoringModel) -> None:
+    """HubSpot's own export shape (`properties`) must not silently score zeros."""
+    line = '{"id": "c-1", "properties": {"country": "Germany", "email": "a@b.de"}}'
+    [(text, ok)] = run_assess(default_model, [line], NOW)
+    assert not ok
+    assert json.loads(text) == {
+        "id": "c-1",
+        "error": "the line has unknown keys 'properties'; expected only 'id', 'contact', 'company', 'events'",
+    }
