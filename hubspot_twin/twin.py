@@ -1,5 +1,5 @@
 """``Twin``: one in-memory HubSpot portal, its HTTP app, and a Python API to seed and inspect it; ``run`` serves
-one in the foreground (``python -m hubspot_twin``, ``leadflow twin``).
+one in the foreground (``leadflow twin``).
 
 The Python API validates exactly like the HTTP API and raises ``HubSpotError`` where HubSpot would answer an
 error; ``system=True`` writes as HubSpot's own processes do, so calculated (read-only) properties such as
