@@ -24,6 +24,21 @@ if TYPE_CHECKING:
 SETTINGS = "leadflow.settings"  # where the command's settings wait in click's context, for `explain`
 
 
+class ContactId(click.ParamType):
+    """A HubSpot contact id: digits only (a typo or an email address is a usage error, not a silent no-op)."""
+
+    name = "CONTACT_ID"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        if text.isascii() and text.isdigit():
+            return text
+        self.fail(f"{text!r} is not a HubSpot contact id (HubSpot's ids are digits)", param, ctx)
+
+
+CONTACT_ID = ContactId()
+
+
 class LeadflowCommands(click.Group):
     """Leadflow's commands: one that fails for a reason the user can fix ends with one line, never a traceback."""
 
@@ -60,15 +75,19 @@ def _container(log: bool = False) -> Container:
 
 
 @click.group(cls=LeadflowCommands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="leadflow", prog_name="leadflow")
 def main() -> None:
     """Leadflow: qualifies B2B leads inside HubSpot (fit and engagement scores, stages, reasons)."""
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 def web(host: str, port: int) -> None:
-    """Run the webhook receiver on Flask's development server (production: gunicorn 'app:create_app()')."""
+    """Serve the webhook receiver on Flask's development server.
+
+    In production, run gunicorn 'app:create_app()' as the Procfile does.
+    """
     from app import create_app
 
     create_app(container=_container(log=True)).run(host=host, port=port)
@@ -77,7 +96,10 @@ def web(host: str, port: int) -> None:
 @main.command()
 @click.option("--burst", is_flag=True, help="Work until the queue is empty, then exit.")
 def worker(burst: bool) -> None:
-    """Run an RQ worker (with the scheduler) that drains dirty contacts."""
+    """Run an RQ worker that drains dirty contacts.
+
+    The worker runs RQ's scheduler too, for retries and debounced drains.
+    """
     from app.workers import run_worker
 
     run_worker(_container(log=True), burst=burst)
@@ -85,7 +107,10 @@ def worker(burst: bool) -> None:
 
 @main.command()
 def clock() -> None:
-    """Run the one periodic-job process (RQ's cron scheduler); run exactly one, with TZ=UTC."""
+    """Run the periodic jobs: the reconciler and the retention job.
+
+    RQ's cron scheduler; run exactly one clock process, with TZ=UTC.
+    """
     from app.clock import build_cron
 
     container = _container(log=True)
@@ -93,8 +118,8 @@ def clock() -> None:
 
 
 @main.command()
-@click.option("--port", default=8765, show_default=True, type=int)
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True, type=int, help="Port to serve the twin's API on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--token",
     "tokens",
@@ -131,7 +156,10 @@ def clock() -> None:
               help="Leadflow's config, for the webhook subscriptions it needs (default: LEADFLOW_CONFIG, else the "
                    "configuration shipped with Leadflow).")  # fmt: skip
 def twin(**options: Any) -> None:
-    """Run the HubSpot twin: a local, stateful stand-in for HubSpot's API, its limits, faults and webhooks."""
+    """Serve the HubSpot twin, a local stand-in for HubSpot's API.
+
+    A stateful portal with HubSpot's limits, optional faults and signed webhooks (hubspot_twin/README.md).
+    """
     from app.twin_runner import run_twin
 
     shares = sum(options[name] for name in ("fault_429", "fault_5xx", "fault_slow", "fault_drop"))
@@ -148,7 +176,11 @@ def twin(**options: Any) -> None:
 @click.option("--at", "at", default=None, help="Evaluation time, ISO 8601 (default: now).")
 @click.argument("source", type=click.File("r"), default="-")
 def assess(config_dir: Path | None, at: str | None, source: TextIO) -> None:
-    """Assess contacts from JSON Lines (a file or standard input); one JSON line out per line in."""
+    """Score contacts from JSON Lines, offline.
+
+    Reads a file or standard input and writes one JSON line per line in (docs/scoring-model.md); a malformed line
+    gets an error line and the exit status is 1 at the end.
+    """
     model = load_scoring_model((config_dir or config_directory()) / "scoring.yaml")
     failed = False
     for output, ok in run_assess(model, _lines(source), _evaluation_time(at)):
@@ -176,7 +208,11 @@ def _evaluation_time(at: str | None) -> datetime:
 
 @main.command()
 def setup() -> None:
-    """Create the "Lead scoring (Leadflow)" property group and score properties in the portal (idempotent)."""
+    """Create the score properties in the portal (idempotent).
+
+    Creates or completes the "Lead scoring (Leadflow)" property group and its properties, then prints the webhook
+    subscriptions to create.
+    """
     from app.sync.setup import SetupConflict, run_setup
 
     container = _container()
@@ -205,10 +241,15 @@ def setup() -> None:
 @main.command()
 @click.option("--all", "everyone", is_flag=True, help="Re-score every contact of the portal, streamed page by page.")
 @click.option("--wait", is_flag=True, help="With --all: wait for the workers to finish the run, showing progress.")
-@click.argument("contact_ids", nargs=-1)
+@click.argument("contact_ids", nargs=-1, type=CONTACT_ID)
 def rescore(everyone: bool, wait: bool, contact_ids: tuple[str, ...]) -> None:
-    """Re-score contacts: the named ones (marked dirty), or the whole portal with --all (after a model change)."""
-    if everyone == bool(contact_ids):
+    """Re-score the named contacts, or the whole portal with --all.
+
+    Named contacts are marked dirty for the workers; --all re-scores every contact (after a model change).
+    """
+    if everyone and contact_ids:
+        raise click.UsageError("--all and contact ids cannot be combined: pass --all, or name contact ids")
+    if not everyone and not contact_ids:
         raise click.UsageError("name contact ids, or pass --all")
     if wait and not everyone:
         raise click.UsageError("--wait goes with --all")
@@ -253,11 +294,14 @@ def _rescore_all(container: Container, wait: bool) -> None:
 
 
 @main.command()
-@click.option("--dry-run", is_flag=True, required=True, help="Only show the decisions; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Accepted for scripts: route only ever previews, it changes nothing.")
 @click.option("--next", "count", default=3, show_default=True, type=click.IntRange(1, 100),
               help="How many next leads to show per territory.")  # fmt: skip
 def route(dry_run: bool, count: int) -> None:
-    """Show who would receive the next leads of each territory, and why (routing.yaml, the ledger's state)."""
+    """Preview who would receive the next leads, and why.
+
+    Per territory of routing.yaml, from the ledger's routing state; it changes nothing.
+    """
     from app.rules import preview
     from app.rules.handover.types import RoutingState
 
@@ -279,7 +323,7 @@ def route(dry_run: bool, count: int) -> None:
 @click.option("--requeue", is_flag=True, help="Put the failed jobs (all, or JOB_IDS) back on the queue.")
 @click.argument("job_ids", nargs=-1)
 def failed(requeue: bool, job_ids: tuple[str, ...]) -> None:
-    """List the jobs that failed after RQ's retries, with why; or requeue them."""
+    """List the jobs that failed after RQ's retries, or requeue them."""
     from app.failed_jobs import list_failed, requeue_failed
 
     queue = _container().queue
@@ -295,9 +339,12 @@ def failed(requeue: bool, job_ids: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.argument("contact_ids", nargs=-1, required=True)
+@click.argument("contact_ids", nargs=-1, required=True, type=CONTACT_ID)
 def forget(contact_ids: tuple[str, ...]) -> None:
-    """Erase everything Leadflow holds about these contacts, as HubSpot's privacy deletion does (not in HubSpot)."""
+    """Erase what Leadflow holds about contacts (privacy).
+
+    As HubSpot's privacy deletion does, in Leadflow's ledger and worklist; HubSpot itself is not changed.
+    """
     container = _container()
     rows = container.ledger.privacy.forget(list(contact_ids), "forget", container.clock())
     container.worklist.forget(list(contact_ids))
@@ -327,7 +374,10 @@ def status() -> None:
 @click.option("--days", default=60, show_default=True, type=click.IntRange(1, 365), help="Simulated days.")
 @click.option("--seed", default=7, show_default=True, type=int, help="The same seed gives the same funnel.")
 def demo(contacts: int, days: int, seed: int) -> None:
-    """Simulate a portal's buyers for weeks against the twin, scored by Leadflow in one process; print the funnel."""
+    """Simulate a portal's buyers against the twin; print the funnel.
+
+    Weeks of buyers, scored and handed over by Leadflow in one process (what `make demo` runs).
+    """
     from app.demo import run_demo
 
     redis_url = _settings(leadflow_env="demo").redis_url_if_set()
@@ -340,7 +390,10 @@ def demo(contacts: int, days: int, seed: int) -> None:
 @click.option("--json", "json_path", default="bench-results.json", show_default=True, type=click.Path(path_type=Path),
               help="Where to write the figures as JSON.")  # fmt: skip
 def bench(full: bool, sections: tuple[str, ...], json_path: Path) -> None:
-    """Benchmark Leadflow against the twin with HubSpot's limits, real Redis and PostgreSQL; print the table."""
+    """Benchmark Leadflow against the twin with HubSpot's limits.
+
+    Uses real Redis and PostgreSQL and prints the table (docs/performance.md).
+    """
     from bench.runner import run_bench
 
     run_bench(sections or BENCH_SECTIONS, quick=not full, json_path=json_path, echo=click.echo)

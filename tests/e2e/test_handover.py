@@ -277,7 +277,7 @@ def test_an_accepted_lead_keeps_its_handover_and_the_answer_is_recorded(portal: 
     assert Counter(h.cycle for h in container.ledger.handovers.of_contacts([contact_id])[contact_id]) == {1: 1}
 
 
-def test_leadflow_route_dry_run_prints_the_next_owners_of_each_territory(
+def test_leadflow_route_previews_the_next_owners_of_each_territory(
     portal: Portal, ledger_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from click.testing import CliRunner
@@ -290,8 +290,9 @@ def test_leadflow_route_dry_run_prints_the_next_owners_of_each_territory(
     }  # fmt: skip
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    result = CliRunner().invoke(main, ["route", "--dry-run", "--next", "4"])
+    result = CliRunner().invoke(main, ["route", "--next", "4"])  # a preview without --dry-run
     assert result.exit_code == 0, result.output
+    assert CliRunner().invoke(main, ["route", "--dry-run", "--next", "4"]).output == result.output
     lines = result.output.splitlines()
     assert [line.split()[0] for line in lines] == ["dach"] * 4 + ["international"] * 4
     assert [" ".join(line.split()[1:3]) for line in lines[:4]] == [
