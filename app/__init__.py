@@ -27,14 +27,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     from app.observability.secrets import secret_values
     from app.observability.web import install_operability
     from app.rules import ConfigError
-    from app.settings import SettingsError, load_settings
+    from app.settings import LogFormat, SettingsError, load_settings
     from app.webhooks.views import create_blueprint
 
     try:
         settings = settings or (container.settings if container else load_settings())
         if container is None:
             # the production path (gunicorn 'app:create_app()'): JSON lines on stderr, secrets masked
-            configure_logging(secrets=secret_values(settings))
+            configure_logging(settings.log_level, secret_values(settings), settings.log_format_or(LogFormat.JSON))
         container = container or build_container(settings)
     except (SettingsError, ConfigError) as exc:
         raise SystemExit(f"leadflow: {exc}") from None

@@ -24,19 +24,12 @@ if TYPE_CHECKING:
 SETTINGS = "leadflow.settings"  # where the command's settings wait in click's context, for `explain`
 
 
-class ContactId(click.ParamType):
-    """A HubSpot contact id: digits only (a typo or an email address is a usage error, not a silent no-op)."""
-
-    name = "CONTACT_ID"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        text = str(value)
-        if text.isascii() and text.isdigit():
-            return text
-        self.fail(f"{text!r} is not a HubSpot contact id (HubSpot's ids are digits)", param, ctx)
-
-
-CONTACT_ID = ContactId()
+def _contact_ids(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Refuse an id that is not HubSpot's (digits only): a typo or an email address would otherwise do nothing."""
+    for value in values:
+        if not (value.isascii() and value.isdigit()):
+            raise click.BadParameter(f"{value!r} is not a HubSpot contact id (HubSpot's ids are digits)")
+    return values
 
 
 class LeadflowCommands(click.Group):
@@ -59,16 +52,17 @@ def _settings(**overrides: Any) -> Settings:
     return settings
 
 
-def _container(log: bool = False) -> Container:
-    """Build the container from the environment (with JSON logs that mask its secrets when `log`); it is closed
-    when the command ends."""
+def _container(process: bool = False) -> Container:
+    """Build the container from the environment, with logs that mask its secrets (JSON lines for a `process`,
+    web, worker or clock; text for a command a person runs, unless LOG_FORMAT says); closed when the command ends."""
     from app.bootstrap import build_container
     from app.logs import configure_logging
     from app.observability.secrets import secret_values
+    from app.settings import LogFormat
 
     settings = _settings()
-    if log:
-        configure_logging(secrets=secret_values(settings))
+    default = LogFormat.JSON if process else LogFormat.TEXT
+    configure_logging(settings.log_level, secret_values(settings), settings.log_format_or(default))
     container = build_container(settings)
     click.get_current_context().call_on_close(container.close)
     return container
@@ -90,7 +84,7 @@ def web(host: str, port: int) -> None:
     """
     from app import create_app
 
-    create_app(container=_container(log=True)).run(host=host, port=port)
+    create_app(container=_container(process=True)).run(host=host, port=port)
 
 
 @main.command()
@@ -102,7 +96,7 @@ def worker(burst: bool) -> None:
     """
     from app.workers import run_worker
 
-    run_worker(_container(log=True), burst=burst)
+    run_worker(_container(process=True), burst=burst)
 
 
 @main.command()
@@ -113,7 +107,7 @@ def clock() -> None:
     """
     from app.clock import build_cron
 
-    container = _container(log=True)
+    container = _container(process=True)
     build_cron(container.redis, container.settings.queue_name).start()
 
 
@@ -241,7 +235,7 @@ def setup() -> None:
 @main.command()
 @click.option("--all", "everyone", is_flag=True, help="Re-score every contact of the portal, streamed page by page.")
 @click.option("--wait", is_flag=True, help="With --all: wait for the workers to finish the run, showing progress.")
-@click.argument("contact_ids", nargs=-1, type=CONTACT_ID)
+@click.argument("contact_ids", nargs=-1, callback=_contact_ids)
 def rescore(everyone: bool, wait: bool, contact_ids: tuple[str, ...]) -> None:
     """Re-score the named contacts, or the whole portal with --all.
 
@@ -339,7 +333,7 @@ def failed(requeue: bool, job_ids: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.argument("contact_ids", nargs=-1, required=True, type=CONTACT_ID)
+@click.argument("contact_ids", nargs=-1, required=True, callback=_contact_ids)
 def forget(contact_ids: tuple[str, ...]) -> None:
     """Erase what Leadflow holds about contacts (privacy).
 

@@ -1,5 +1,8 @@
 """Structured logs: one JSON object per line, with the dotted event name, the log context and the extra fields.
 
+`configure_logging(format="text")` writes the same records for a person at a terminal instead (the interactive
+commands' default): `time level event key=value …`.
+
 `log_context(job_id=..., contact_ids=...)` adds fields to every record logged inside it (in this thread or task:
 the context lives in a `ContextVar`); lists are logged as their first `LISTED_IDS` items plus a count. The
 formatter masks secrets as a last line of defence: `Bearer …`, credentials in URLs (`scheme://user:password@`),
@@ -104,10 +107,50 @@ class JsonFormatter(logging.Formatter):
         return self.redact(json.dumps(entry, default=str))
 
 
-def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
-    """Send Leadflow's and RQ's logs, as JSON lines with `secrets` masked, to standard error."""
+class TextFormatter(logging.Formatter):
+    """Format a record for a terminal: time, level, event, then the log context and `extra` fields as key=value."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.redact = Redactor(secrets)
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = {**_CONTEXT.get(), **{k: v for k, v in record.__dict__.items() if k not in _STANDARD}}
+        moment = datetime.fromtimestamp(record.created).astimezone().strftime("%H:%M:%S")
+        parts = [moment, f"{record.levelname.lower():<7}", record.getMessage()]
+        parts += [f"{key}={_text_value(value)}" for key, value in fields.items()]
+        text = " ".join(parts)
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return self.redact(text)
+
+
+def _text_value(value: Any) -> str:
+    """Return a field's value as one token: quoted when it holds spaces or quotes."""
+    if isinstance(value, list | tuple):
+        value = ",".join(map(str, value))
+    text = str(value)
+    return json.dumps(text, ensure_ascii=False) if not text or any(c in text for c in ' "=\n') else text
+
+
+# At a terminal these libraries' own chatter says less than Leadflow's records: urllib3 logs each connection retry
+# inside one HubSpot call (`hubspot.retry` reports the call's), Alembic each migration step. LOG_LEVEL=DEBUG shows them.
+QUIET_AT_A_TERMINAL: Mapping[str, int] = {"urllib3": logging.ERROR, "alembic": logging.WARNING}
+
+
+def _quiet_at_a_terminal(record: logging.LogRecord) -> bool:
+    """Drop the chatter of QUIET_AT_A_TERMINAL (a handler's filter: the HubSpot SDK resets urllib3's level)."""
+    library = record.name.partition(".")[0]
+    return record.levelno >= QUIET_AT_A_TERMINAL.get(library, logging.NOTSET)
+
+
+LOG_FORMATTERS: Mapping[str, type[JsonFormatter | TextFormatter]] = {"json": JsonFormatter, "text": TextFormatter}
+
+
+def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), format: str = "json") -> None:
+    """Send Leadflow's and RQ's logs, as JSON lines (or `format="text"`) with `secrets` masked, to standard error."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter(secrets))
+    handler.setFormatter(LOG_FORMATTERS[format](secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -116,3 +159,5 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
         rq_logger.handlers[:] = [handler]  # rq's loggers do not propagate to the root logger
         rq_logger.propagate = False
         rq_logger.setLevel(level)
+    if format == "text" and level != "DEBUG":
+        handler.addFilter(_quiet_at_a_terminal)

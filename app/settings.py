@@ -30,6 +30,18 @@ class Environment(StrEnum):
     DEMO = "demo"
 
 
+class LogFormat(StrEnum):
+    JSON = "json"  # one JSON object per line: for log collectors
+    TEXT = "text"  # time, level, event, key=value: for a person at a terminal
+
+
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
 class SettingsError(Exception):
     """The environment does not describe a runnable Leadflow; the message says what to fix."""
 
@@ -78,6 +90,19 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = None  # bearer token for /metrics and other admin endpoints
     queue_name: str = "leadflow"
     redis_prefix: str = "leadflow"
+    log_level: LogLevel = LogLevel.INFO
+    # None: each process chooses (JSON for web, worker and clock; text for the commands a person runs).
+    log_format: LogFormat | None = None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_in_any_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("hubspot_access_token", "hubspot_client_secret", "hubspot_app_id")
     @classmethod
@@ -136,6 +161,10 @@ class Settings(BaseSettings):
     def redis_url_if_set(self) -> str | None:
         """Return REDIS_URL when the environment sets it, None when it is left to its default (the demo's choice)."""
         return self.redis_url if "redis_url" in self.model_fields_set else None
+
+    def log_format_or(self, default: LogFormat) -> LogFormat:
+        """Return LOG_FORMAT when set, else the process's own default."""
+        return self.log_format or default
 
     def access_token(self) -> str:
         """Return the HubSpot access token, or fail with a clear message when it is not set."""

@@ -6,6 +6,7 @@ are on port 1 of this host, which refuses at once, so no case waits for a timeou
 
 from __future__ import annotations
 
+import json
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -204,3 +205,32 @@ def test_a_bad_argument_is_named(
 ) -> None:
     line = the_error_line(leadflow(leadflow_env, tmp_path, *command))
     assert line.startswith(expected), line
+
+
+@pytest.mark.parametrize(("log_format", "json_lines"), [(None, False), ("json", True)], ids=["default", "json"])
+def test_an_interactive_command_logs_retries_as_readable_text_unless_log_format_says_json(
+    leadflow_env: dict[str, str], tmp_path: Path, log_format: str | None, json_lines: bool
+) -> None:
+    """`setup` against a HubSpot that does not answer: the first retry line names the operation and the wait."""
+    env = {**leadflow_env, "HUBSPOT_API_BASE": "http://127.0.0.1:1", "HUBSPOT_ACCESS_TOKEN": "t"}
+    if log_format:
+        env["LOG_FORMAT"] = log_format
+    command = [LEADFLOW, "setup"]
+    with subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as process:
+        assert process.stderr is not None
+        lines: list[str] = []
+        try:  # the whole run retries for ~20 s; its first retry line is enough
+            while not lines or ("hubspot.retry" not in lines[-1] and lines[-1]):
+                lines.append(process.stderr.readline().decode())
+        finally:
+            process.kill()
+    first = lines[-1]
+    assert "hubspot.retry" in first, lines
+    assert all(line.startswith("{") == json_lines for line in lines), lines
+    if json_lines:
+        entry = json.loads(first)
+        assert (entry["operation"], entry["attempt"]) == ("read property group leadflow", 1), first
+        assert entry["wait_seconds"] > 0
+    else:
+        assert ' warning hubspot.retry operation="read property group leadflow" attempt=1 attempts=6 ' in first
+        assert "wait_seconds=" in first and "no answer from HubSpot" in first

@@ -130,3 +130,30 @@ def test_configure_logging_writes_redacted_json_lines_for_leadflow_and_rq(
         ("rq.worker", "Job OK (j-42)", "j-42"),
     ]
     assert lines[0]["token"] == "***"
+
+
+def test_text_logs_read_as_a_line_with_key_values_and_mask_secrets(
+    restored_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("INFO", secrets=["admin-token-0123456789"], format="text")
+    with log_context(job_id="j-42"):
+        logging.getLogger("app.sync.hubspot.retry").warning(
+            "hubspot.retry",
+            extra={"operation": "read contacts", "wait_seconds": 1.5, "token": "admin-token-0123456789"},
+        )
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.endswith(' warning hubspot.retry job_id=j-42 operation="read contacts" wait_seconds=1.5 token=***')
+    assert not line.startswith("{")
+
+
+def test_text_logs_leave_out_urllib3s_and_alembics_chatter_unless_debugging(
+    restored_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("INFO", format="text")
+    logging.getLogger("urllib3.connectionpool").warning("Retrying (Retry(total=2))")
+    logging.getLogger("alembic.runtime.migration").info("Running upgrade")
+    logging.getLogger("app.sync").warning("drain.write-refused")
+    assert [line.split()[-1] for line in capsys.readouterr().err.splitlines()] == ["drain.write-refused"]
+    configure_logging("DEBUG", format="text")
+    logging.getLogger("urllib3.connectionpool").warning("Retrying (Retry(total=2))")
+    assert "Retrying" in capsys.readouterr().err

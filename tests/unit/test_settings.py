@@ -227,3 +227,18 @@ def test_settings_cannot_be_changed_after_loading() -> None:
     settings = load_settings(DEVELOPMENT)
     with pytest.raises(ValueError, match="frozen"):
         settings.hubspot_rate_limit = 5  # type: ignore[misc]
+
+
+def test_log_level_and_format_are_read_in_any_case_and_the_format_defaults_per_process() -> None:
+    from app.settings import LogFormat, LogLevel
+
+    settings = load_settings({**DEVELOPMENT, "log_level": "debug", "log_format": "TEXT"})
+    assert (settings.log_level, settings.log_format) == (LogLevel.DEBUG, LogFormat.TEXT)
+    unset = load_settings(DEVELOPMENT)
+    assert (unset.log_level, unset.log_format) == (LogLevel.INFO, None)
+    assert unset.log_format_or(LogFormat.JSON) is LogFormat.JSON
+    assert settings.log_format_or(LogFormat.JSON) is LogFormat.TEXT
+
+
+def test_an_unknown_log_format_is_named() -> None:
+    assert "LOG_FORMAT" in str(settings_error({**DEVELOPMENT, "log_format": "xml"}))

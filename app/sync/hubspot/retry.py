@@ -39,7 +39,7 @@ def call_hubspot(operation: str, request: Callable[[], T], policy: RetryPolicy) 
         wait=wait,
         # stop_before_delay: a wait (e.g. a long Retry-After) that would overrun the budget is not started
         stop=stop_after_attempt(policy.attempts) | stop_before_delay(policy.max_seconds),
-        before_sleep=_log_retry(operation),
+        before_sleep=_log_retry(operation, policy),
         reraise=True,
     )
     result: T = retrying(_translated, operation, request)
@@ -64,12 +64,21 @@ def _worth_retrying(exc: BaseException) -> bool:
     return isinstance(exc, TransientHubSpotError)
 
 
-def _log_retry(operation: str) -> Callable[[RetryCallState], None]:
+def _log_retry(operation: str, policy: RetryPolicy) -> Callable[[RetryCallState], None]:
+    """Log each retry with what failed, the operation retried and how long it waits before the next attempt."""
+
     def log(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
+        wait_seconds = state.next_action.sleep if state.next_action else 0.0
         logger.warning(
             "hubspot.retry",
-            extra={"operation": operation, "attempt": state.attempt_number, "error": str(error)},
+            extra={
+                "operation": operation,
+                "attempt": state.attempt_number,
+                "attempts": policy.attempts,
+                "wait_seconds": round(wait_seconds, 1),
+                "error": str(error).removeprefix(f"{operation}: "),
+            },
         )
 
     return log

@@ -243,3 +243,14 @@ def test_a_retry_after_beyond_the_time_budget_gives_up_instead_of_sleeping_past_
     with pytest.raises(RateLimited):
         call_hubspot("op", request, budget)
     assert time.monotonic() - started < 0.2
+
+
+def test_a_retry_is_logged_with_the_operation_the_attempt_and_the_wait(caplog: pytest.LogCaptureFixture) -> None:
+    limited = api_error(429, TEN_SECONDLY, Retry_After="0.05")
+    with caplog.at_level("WARNING", logger="app.sync.hubspot.retry"):
+        assert call_hubspot("read contacts", Request(limited), FAST) == "answer"
+    (record,) = caplog.records
+    assert record.getMessage() == "hubspot.retry"
+    fields = {name: getattr(record, name) for name in ("operation", "attempt", "attempts", "wait_seconds")}
+    assert fields == {"operation": "read contacts", "attempt": 1, "attempts": FAST.attempts, "wait_seconds": 0.1}
+    assert not record.error.startswith("read contacts")  # type: ignore[attr-defined]  # said once, as the operation
