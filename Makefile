@@ -7,12 +7,15 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test bench bench-full lint typecheck unit integration e2e clean
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "==> Creating $(VENV) and installing Leadflow with its dependencies (once; about a minute, more on a slow network)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+	@echo "==> Installed."
 
 demo: $(STAMP)
+	@echo "==> Running the demo: HubSpot twin, Leadflow's setup, seeding, then the simulated weeks"
 	$(BIN)/leadflow demo
 
 # The benchmark against the twin with HubSpot's limits, real Redis and PostgreSQL (docs/performance.md).

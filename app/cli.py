@@ -393,6 +393,18 @@ def bench(full: bool, sections: tuple[str, ...], json_path: Path) -> None:
     run_bench(sections or BENCH_SECTIONS, quick=not full, json_path=json_path, echo=click.echo)
 
 
+@main.command()
+def env() -> None:
+    """Print a .env for running Leadflow against the twin.
+
+    The settings `leadflow twin` expects (`leadflow env > .env`, then `set -a; . ./.env; set +a`); the repository's
+    .env.example holds the same text.
+    """
+    from app.env_example import ENV_EXAMPLE
+
+    click.echo(ENV_EXAMPLE, nl=False)
+
+
 @contextmanager
 def _progress(length: int, label: str) -> Iterator[Callable[[int], None]]:
     with click.progressbar(length=length, label=label, file=sys.stderr) as bar:

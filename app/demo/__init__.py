@@ -31,6 +31,7 @@ def run_demo(
     Leadflow's queue and worklist live in the Redis at `redis_url`, or in an in-process one when it is None.
     """
     clock = SimClock(START)
+    echo("Starting the HubSpot twin, a SQLite ledger and Leadflow…")
     with (
         _quiet({"rq": logging.WARNING, "app": logging.ERROR}),  # retries show in the report as 429s
         tempfile.TemporaryDirectory(prefix="leadflow-demo-") as workdir,
@@ -41,6 +42,7 @@ def run_demo(
         container = runtime.container
         setup = run_setup(container.gateway(), container.ledger, container.model, container.clock)
         echo(f"leadflow setup: {len(setup.created)} properties created in 'Lead scoring (Leadflow)'")
+        echo(f"Seeding the portal: {contacts} contacts with their companies and a sales team…")
         portal = seed_portal(runtime.twin, contacts, seed)
         runtime.settle_and_hold()
         echo(f"Portal: {len(portal.contacts)} contacts at {len(portal.companies)} companies, "

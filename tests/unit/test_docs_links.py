@@ -38,3 +38,14 @@ def test_the_readme_has_relative_links_to_check() -> None:
 )
 def test_no_document_or_config_refers_to_a_file_outside_the_repository(document: Path) -> None:
     assert OUTSIDE.findall(document.read_text()) == [], document
+
+
+def test_the_readmes_webhook_subscriptions_are_what_setup_prints_for_the_shipped_config() -> None:
+    from app.rules.configuration import load_configuration
+    from app.rules.subscriptions import required_subscriptions
+
+    config = load_configuration(ROOT / "config")
+    printed = [s.describe() for s in required_subscriptions(config.model, config.signals, config.handover is not None)]
+    text = (ROOT / "README.md").read_text()
+    block = text.split("<!-- leadflow setup: webhook subscriptions -->", 1)[1].split("```text\n", 1)[1]
+    assert [line.strip() for line in block.split("```", 1)[0].splitlines() if line.strip()] == printed
