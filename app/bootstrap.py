@@ -26,6 +26,7 @@ from app.sync.drain import DrainContext
 from app.sync.handover.notify import Notifier, NullNotifier, WebhookNotifier
 from app.sync.handover.step import Handovers, HandoverStep
 from app.sync.handover.team import TeamCache
+from app.sync.holders import RqHolders
 from app.sync.hubspot.company_cache import CompanyCache
 from app.sync.hubspot.gateway import HubSpotGateway
 from app.sync.hubspot.ratelimit import HubSpotBudget
@@ -176,7 +177,8 @@ def resolve_context(container: Container) -> ResolveContext:
 
 def reconcile_context(container: Container) -> ReconcileContext:
     grace = timedelta(seconds=container.settings.reconcile_grace_seconds)
-    return ReconcileContext(container.ledger, container.worklist, container.clock, grace)
+    holders = RqHolders(container.redis)
+    return ReconcileContext(container.ledger, container.worklist, container.clock, grace, holders.dead)
 
 
 def retention_context(container: Container) -> RetentionContext:

@@ -17,6 +17,7 @@ from typing import Any
 
 from rq import Retry
 
+from app.sync.holders import current_holder
 from app.sync.hubspot.errors import DailyLimitReached
 from app.sync.jobs import job
 from app.sync.pipeline import DrainReport, Pipeline
@@ -34,6 +35,7 @@ class DrainContext:
     debounce_seconds: float = 1.0
     claim_lease_seconds: float = 900.0
     sleep: Callable[[float], None] = field(default=time.sleep)
+    holder: Callable[[], str | None] = field(default=current_holder)  # who claims (app/sync/holders.py)
 
 
 @dataclass(frozen=True)
@@ -56,21 +58,20 @@ def drain_dirty_contacts(ctx: DrainContext) -> DrainOutcome:
     """Drain one batch of dirty contacts (after the debounce); schedule the next drain while any remain."""
     ctx.worklist.started("drain")
     _wait_for_debounce(ctx)
-    now = ctx.clock().timestamp()
-    ids = ctx.worklist.claim(
-        ctx.batch_size, ready_before=_ready_before(ctx, now), now=now, lease_until=now + ctx.claim_lease_seconds
-    )
+    now, holder = ctx.clock().timestamp(), ctx.holder()
+    lease_until = now + ctx.claim_lease_seconds
+    ids = ctx.worklist.claim(ctx.batch_size, _ready_before(ctx, now), now, lease_until, holder=holder)
     report = DrainReport()
     if ids:
         try:
             report = ctx.pipeline.run(ids)
         except DailyLimitReached as exc:
-            return _paused(ctx, ids, exc)
+            return _paused(ctx, ids, holder, exc)
         except BaseException as exc:
-            ctx.worklist.return_to_dirty(ids, ctx.clock().timestamp())
+            ctx.worklist.return_to_dirty(ids, ctx.clock().timestamp(), holder=holder)
             logger.error("drain.failed", extra={"contacts": len(ids), "error": f"{type(exc).__name__}: {exc}"})
             raise
-        ctx.worklist.release(ids)
+        ctx.worklist.release(ids, holder=holder)
     remaining = ctx.worklist.dirty_count()
     if remaining and ids:
         # A drain that claimed nothing found every ready contact claimed by another drain, which schedules
@@ -83,9 +84,9 @@ def _fields(report: DrainReport) -> dict[str, Any]:
     return {f.name: getattr(report, f.name) for f in fields(report)}
 
 
-def _paused(ctx: DrainContext, ids: list[str], limit: DailyLimitReached) -> DrainOutcome:
+def _paused(ctx: DrainContext, ids: list[str], holder: str | None, limit: DailyLimitReached) -> DrainOutcome:
     """Give the contacts back untouched and report until when HubSpot refuses every call."""
-    ctx.worklist.return_to_dirty(ids, ctx.clock().timestamp())
+    ctx.worklist.return_to_dirty(ids, ctx.clock().timestamp(), holder=holder)
     resume_at = limit.resume_at.isoformat()
     logger.warning("hubspot.daily-limit-reached", extra={"contacts": len(ids), "resume_at": resume_at})
     return DrainOutcome(claimed=len(ids), remaining=ctx.worklist.dirty_count(), paused_until=resume_at)

@@ -257,8 +257,8 @@ def _combined(reports: Sequence[DrainReport]) -> DrainReport:
 
 
 def _score_page(ctx: RescoreContext, ids: Sequence[str], page: Mapping[str, Properties], watermark: int) -> DrainReport:
-    drain, now = ctx.drain, ctx.now()
-    claimed = drain.worklist.claim_ids(ids, now, now + drain.claim_lease_seconds)
+    drain, now, holder = ctx.drain, ctx.now(), ctx.drain.holder()
+    claimed = drain.worklist.claim_ids(ids, now, now + drain.claim_lease_seconds, holder=holder)
     taken = set(claimed)
     busy = [contact_id for contact_id in ids if contact_id not in taken]
     if busy:  # another drain holds them: it (or the next one) scores them
@@ -269,8 +269,8 @@ def _score_page(ctx: RescoreContext, ids: Sequence[str], page: Mapping[str, Prop
     try:
         report = drain.pipeline.run(claimed, read=page, watermark=watermark)
     except BaseException:
-        drain.worklist.return_to_dirty(claimed, ctx.now())
+        drain.worklist.return_to_dirty(claimed, ctx.now(), holder=holder)
         drain.worklist.schedule("drain")
         raise
-    drain.worklist.release(claimed)
+    drain.worklist.release(claimed, holder=holder)
     return report

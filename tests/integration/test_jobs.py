@@ -229,6 +229,7 @@ def test_contacts_whose_signals_stay_unprocessed_past_the_grace_period_are_marke
 
     leadflow.clock.advance(timedelta(seconds=59))
     assert reconciled(leadflow) == {
+        "released_claims": 0,
         "expired_claims": 0,
         "remarked": 0,
         "rechecked": 0,
@@ -238,6 +239,7 @@ def test_contacts_whose_signals_stay_unprocessed_past_the_grace_period_are_marke
 
     leadflow.clock.advance(timedelta(seconds=2))
     assert reconciled(leadflow) == {
+        "released_claims": 0,
         "expired_claims": 0,
         "remarked": 2,
         "rechecked": 0,
@@ -256,6 +258,7 @@ def test_a_processed_signal_is_not_marked_dirty_again(leadflow: Leadflow) -> Non
     last_seen_at(leadflow, "101", "501")  # the drain recorded the contact: its signals are processed
     leadflow.clock.advance(timedelta(hours=1))
     assert reconciled(leadflow) == {
+        "released_claims": 0,
         "expired_claims": 0,
         "remarked": 0,
         "rechecked": 0,
@@ -300,6 +303,7 @@ def test_company_and_meeting_signals_waiting_past_the_grace_period_schedule_the_
     leadflow.record(company_changed("c1", "501", START), meeting_created("m1", "9001", START))
     leadflow.clock.advance(timedelta(seconds=leadflow.container.settings.reconcile_grace_seconds + 1))
     assert reconciled(leadflow) == {
+        "released_claims": 0,
         "expired_claims": 0,
         "remarked": 0,
         "rechecked": 0,

@@ -77,6 +77,44 @@ def test_a_failed_drain_returns_its_contacts_to_the_dirty_set(redis_client: redi
     assert (work.dirty_count(), work.claimed_count()) == (1, 0)
 
 
+def test_a_claim_names_its_holder_until_it_is_released_expires_or_forgotten(redis_client: redis.Redis) -> None:
+    work = worklist(redis_client)
+    work.mark_dirty(["1", "2", "3"], at=1.0)
+    assert sorted(work.claim(100, ready_before=10.0, now=10.0, lease_until=20.0, holder="j1@w1")) == ["1", "2", "3"]
+    assert work.claim_ids(["4"], now=10.0, lease_until=20.0, holder="j2@w2") == ["4"]
+    assert {holder: sorted(ids) for holder, ids in work.claims_by_holder().items()} == {
+        "j1@w1": ["1", "2", "3"],
+        "j2@w2": ["4"],
+    }
+    work.release(["1"], holder="j1@w1")
+    work.forget(["2"])
+    assert work.requeue_expired_claims(now=25.0) == 2
+    assert work.claims_by_holder() == {}
+
+
+def test_only_the_holder_of_a_claim_releases_it(redis_client: redis.Redis) -> None:
+    work = worklist(redis_client)
+    work.mark_dirty(["1"], at=1.0)
+    work.claim(100, ready_before=10.0, now=10.0, lease_until=1000.0, holder="j2@w2")
+    work.release(["1"], holder="j1@w1")
+    work.release(["1"])
+    assert work.return_to_dirty(["1"], at=11.0, holder="j1@w1") == 0
+    assert (work.claimed_count(), work.dirty_count()) == (1, 0)
+    assert work.return_to_dirty(["1"], at=11.0, holder="j2@w2") == 1
+    assert (work.claimed_count(), work.dirty_count(), work.claims_by_holder()) == (0, 1, {})
+
+
+def test_a_claim_taken_over_after_its_lease_belongs_to_the_new_drain(redis_client: redis.Redis) -> None:
+    work = worklist(redis_client)
+    work.mark_dirty(["1"], at=1.0)
+    work.claim(100, ready_before=10.0, now=10.0, lease_until=20.0, holder="j1@w1")
+    work.mark_dirty(["1"], at=21.0)
+    assert work.claim(100, ready_before=30.0, now=30.0, lease_until=90.0) == ["1"]  # a drain outside a worker
+    assert work.claims_by_holder() == {}
+    work.release(["1"], holder="j1@w1")  # the first drain finishes late
+    assert work.claimed_count() == 1
+
+
 def test_at_most_one_job_of_a_kind_is_pending(redis_client: redis.Redis) -> None:
     enqueued: list[str] = []
     work = worklist(redis_client, enqueued)
