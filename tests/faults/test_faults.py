@@ -138,8 +138,11 @@ def test_a_worker_killed_in_the_middle_of_a_drain_and_replaced_ends_like_the_cle
     clean_run: tuple[Outcome, Run], where: Target, report: list[ReportRow]
 ) -> None:
     killed: dict[str, object] = {}
-    # The production lease: only the reconciler finding the drain dead can bring its contacts back within minutes.
-    knobs = Knobs(thread_workers=0, reconcile_every=1.0, settings={"drain_claim_lease_seconds": 900})
+    # On SQLite, the production lease: only the reconciler finding the drain dead can bring its contacts back within
+    # minutes (RQ needs about 90 s to see the death). How the claims come back does not depend on the ledger, so on
+    # PostgreSQL a 20 s lease ends the wait sooner and the run checks what the ledger must hold: nothing doubled.
+    lease = 900 if where.database == "sqlite" else 20
+    knobs = Knobs(thread_workers=0, reconcile_every=1.0, settings={"drain_claim_lease_seconds": lease})
     with Run("kill", where, knobs) as run:
         guard = run.twin.guard
         assert guard is not None
@@ -170,10 +173,11 @@ def test_a_worker_killed_in_the_middle_of_a_drain_and_replaced_ends_like_the_cle
                     f"{killed['claims']} claims, {killed['tasks']} tasks created; a new worker started; "
                     f"{released} claims of the dead drain released by the reconciler ({run.stats.reconcile['runs']} "
                     f"runs), {expired} expired; every contact scored {recovery:.0f} s after the kill "
-                    f"(lease 900 s)")  # fmt: skip
+                    f"(lease {lease} s)")  # fmt: skip
         run.stats.notes["killed-worker-recovery-seconds"] = recovery
         assert isinstance(killed["claims"], int) and killed["claims"] >= 1
-        assert (released, expired) == (killed["claims"], 0), "the dead drain's claims come back by its death"
+        if lease == 900:
+            assert (released, expired) == (killed["claims"], 0), "the dead drain's claims come back by its death"
         assert run.container.worklist.claimed_count() == 0
         count = f"1 kill ({killed['claims']} claims held)"
         check(run, clean_run, "worker SIGKILLed mid-drain", count, injected, report)
