@@ -201,7 +201,8 @@ def test_retention_prunes_old_processed_signals_and_contacts_deleted_long_ago(le
     record_drain(ledger, [assessed("101"), assessed("202")], [], {}, ledger.signals.watermark(), old)
     record_drain(ledger, [], ["202"], {}, ledger.signals.watermark(), old)  # HubSpot deleted 202 long ago
     ledger.signals.record_intake(Intake(signals=(signal("c", "303"),)), NOW)  # recent and unprocessed: kept
-    signals, contacts = ledger.privacy.prune(NOW - timedelta(days=90), NOW - timedelta(days=90), NOW)
+    pruned = ledger.privacy.prune(NOW - timedelta(days=90), NOW - timedelta(days=90), NOW)
+    signals, contacts = pruned.signals, pruned.contacts
     assert (signals, contacts) == (2, 1)  # both old processed signals; then 202, deleted long ago
     assert [e.type for e in ledger.contacts.engagements_of(["101"])["101"]] == ["demo_request"]  # engagements stay
     assert ledger.contacts.states_of(["202"]) == {}
