@@ -226,3 +226,29 @@ def test_a_privacy_deletion_erases_the_contacts_quarantined_events(client: Flask
     assert container.ledger.counts().quarantined == 2
     assert post(client, json.dumps([deletion])).status_code == 204
     assert [entry.object_id for entry in container.ledger.quarantine.entries()] == [str(other["objectId"])]
+
+
+def test_leadflow_quarantine_lists_replays_and_drops_and_status_counts_them(
+    client: FlaskClient, container: Container, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from app.cli import main
+    from tests.conftest import REDIS_URL
+
+    good = json.loads(fixture_body("contact.creation__from_ui"))[0]
+    post(client, json.dumps([{**good, "eventId": "x"}]))
+    container.ledger.signals.record_intake(Intake(quarantined=(quarantined(good, "was refused"),)), NOW)
+    for name, value in {"LEADFLOW_ENV": "development", "HUBSPOT_ACCESS_TOKEN": "pat-test", "DATABASE_URL": ledger_url,
+                        "REDIS_URL": REDIS_URL}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    ids = {entry.reason: entry.id for entry in container.ledger.quarantine.entries()}
+    listed = CliRunner().invoke(main, ["quarantine"])
+    assert listed.exit_code == 0, listed.output
+    assert f"{ids['was refused']}  " in listed.output and "eventId: Input should be a valid integer" in listed.output
+    assert "quarantined events  2" in CliRunner().invoke(main, ["status"]).output
+    replayed = CliRunner().invoke(main, ["quarantine", "--replay", *map(str, ids.values())])
+    assert "replayed 1 event(s); 1 still refused" in replayed.output, replayed.output
+    assert container.ledger.counts().signals == 1
+    dropped = CliRunner().invoke(main, ["quarantine", "--drop", *map(str, ids.values())])
+    assert "dropped 2 quarantined event(s)" in dropped.output
