@@ -62,9 +62,13 @@ class WebhookIntake:
         self.context = context
         self.clock = clock
 
-    def accept(self, batch: ParsedBatch) -> IntakeReport:
-        """Store the events' signals and quarantine the malformed ones (the durable step), then mark their contacts
-        dirty (best effort)."""
+    def accept(self, events: Sequence[HubSpotEvent]) -> IntakeReport:
+        """Store the events' signals (the durable step), then mark their contacts dirty (best effort); an event
+        malformed for its type is quarantined."""
+        return self.record(self.translate(events))
+
+    def accept_batch(self, batch: ParsedBatch) -> IntakeReport:
+        """Accept a parsed webhook body: its well-formed events as `accept` does, its rejected ones quarantined."""
         return self.record(self.translate(batch.events, batch.rejected, batch.sources))
 
     def translate(

@@ -109,7 +109,7 @@ def _verify(endpoint: WebhookEndpoint, req: Request, body: bytes) -> Refusal | N
 
 def _store(endpoint: WebhookEndpoint, batch: ParsedBatch) -> Refusal | None:
     try:
-        report = endpoint.intake.accept(batch)
+        report = endpoint.intake.accept_batch(batch)
     except SQLAlchemyError as exc:
         logger.error("webhook.ledger-unavailable", extra={"error": type(exc).__name__})
         return Refusal(503, "webhook.ledger-unavailable", "the ledger is unavailable; retry later", "ledger")
