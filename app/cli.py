@@ -346,6 +346,53 @@ def forget(contact_ids: tuple[str, ...]) -> None:
 
 
 @main.command()
+@click.option("--replay", is_flag=True, help="Re-validate the events IDS; store those now acceptable.")
+@click.option("--drop", is_flag=True, help="Delete the events IDS.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000), help="Events to list.")
+@click.argument("ids", nargs=-1, type=int)
+def quarantine(replay: bool, drop: bool, limit: int, ids: tuple[int, ...]) -> None:
+    """Show, replay or drop the webhook events set aside for their shape.
+
+    Lists them newest first; --replay stores those now acceptable, --drop deletes them.
+    """
+    if replay and drop:
+        raise click.UsageError("--replay and --drop exclude each other")
+    if (replay or drop) and not ids:
+        raise click.UsageError("name the quarantined events by id")
+    container = _container()
+    if drop:
+        click.echo(f"dropped {container.ledger.quarantine.drop(list(ids))} quarantined event(s)")
+    elif replay:
+        _replay_quarantined(container, list(ids))
+    else:
+        _list_quarantined(container, limit)
+
+
+def _replay_quarantined(container: Container, ids: list[int]) -> None:
+    report = container.webhook_intake().replay(ids)
+    for event_id, reason in sorted(report.refused.items()):
+        click.echo(f"{event_id}  still refused: {reason}")
+    unknown = sorted(set(ids) - set(report.replayed) - set(report.refused))
+    if unknown:
+        click.echo(f"not quarantined: {' '.join(map(str, unknown))}")
+    click.echo(f"replayed {len(report.replayed)} event(s); {len(report.refused)} still refused")
+
+
+def _list_quarantined(container: Container, limit: int) -> None:
+    entries = container.ledger.quarantine.entries(limit)
+    for entry in entries:
+        received = entry.received_at.isoformat(timespec="seconds")
+        replayed = f"  replayed {entry.replayed_at.isoformat(timespec='seconds')}" if entry.replayed_at else ""
+        click.echo(f"{entry.id}  {received}  {entry.reason}{replayed}")
+        click.echo(f"    {_shortened(entry.event, 100)}")
+    click.echo(f"{len(entries)} quarantined event(s) shown")
+
+
+def _shortened(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@main.command()
 def status() -> None:
     """Show the worklist, the queue and the ledger at a glance."""
     container = _container()
@@ -359,6 +406,7 @@ def status() -> None:
         click.echo(f"  {kind:<18}{count}")
     click.echo(f"engagements         {counts.engagements}")
     click.echo(f"contacts assessed   {counts.contacts}")
+    click.echo(f"quarantined events  {counts.quarantined} (leadflow quarantine)")
     for name, value in sorted(container.worklist.event_counts().items()):
         click.echo(f"webhook {name:<28} {value}")
 

@@ -1,4 +1,5 @@
-"""Erasing contacts from the ledger (privacy deletion, `leadflow forget`, retention) and pruning old signals.
+"""Erasing contacts from the ledger (privacy deletion, `leadflow forget`, retention) and pruning old signals and
+quarantined events.
 
 What is erased leaves only a count-level record in `erasures`: when, why, how many contacts and rows — never
 whose. See docs/data-protection.md.
@@ -11,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete, insert, or_, select
 
-from app.ledger.models import ERASURES, ContactState, Engagement, Handover, Signal, Transition
+from app.ledger.models import ERASURES, ContactState, Engagement, Handover, QuarantinedEventRow, Signal, Transition
 
 
 def erase_contacts(connection: Connection, contact_ids: Sequence[str], reason: str, at: datetime) -> int:
@@ -26,6 +27,7 @@ def erase_contacts(connection: Connection, contact_ids: Sequence[str], reason: s
         delete(Handover).where(Handover.contact_id.in_(ids)),
         delete(Transition).where(Transition.contact_id.in_(ids)),
         delete(ContactState).where(ContactState.contact_id.in_(ids)),
+        delete(QuarantinedEventRow).where(QuarantinedEventRow.object_id.in_(ids)),
     ]
     rows = sum(connection.execute(statement).rowcount or 0 for statement in statements)
     connection.execute(insert(ERASURES).values(at=at, reason=reason, contacts=len(ids), rows=rows))
@@ -41,4 +43,10 @@ def contacts_deleted_before(connection: Connection, before: datetime) -> list[st
 def prune_signals(connection: Connection, processed_before: datetime) -> int:
     """Delete processed signals (raw webhook payloads) older than `before`; their engagements stay."""
     statement = delete(Signal).where(Signal.processed_at.is_not(None), Signal.processed_at < processed_before)
+    return connection.execute(statement).rowcount or 0
+
+
+def prune_quarantine(connection: Connection, received_before: datetime) -> int:
+    """Delete quarantined events received before `received_before`, replayed or not."""
+    statement = delete(QuarantinedEventRow).where(QuarantinedEventRow.received_at < received_before)
     return connection.execute(statement).rowcount or 0

@@ -12,8 +12,18 @@ from sqlalchemy.orm import aliased
 
 from app.ledger import handovers
 from app.ledger.erasure import erase_contacts
-from app.ledger.models import ENGAGEMENTS, SIGNALS, ContactState, Engagement, Handover, Signal, Transition
-from app.ledger.records import Intake, IntakeResult, Merge, NewSignal
+from app.ledger.models import (
+    ENGAGEMENTS,
+    QUARANTINE,
+    SIGNALS,
+    ContactState,
+    Engagement,
+    Handover,
+    QuarantinedEventRow,
+    Signal,
+    Transition,
+)
+from app.ledger.records import Intake, IntakeResult, Merge, NewSignal, QuarantinedEvent
 from app.ledger.upsert import insert_for
 
 SIGNAL_COLUMNS = (
@@ -24,7 +34,8 @@ FEEDBACK_KINDS = frozenset({"handover.task-completed", "handover.deal-won", "han
 
 
 def record_intake(connection: Connection, intake: Intake, received_at: datetime) -> IntakeResult:
-    """Store new signals and their engagements, apply merges and privacy deletions; skip duplicates."""
+    """Store new signals and their engagements, quarantine the malformed events, mark replayed ones, apply merges
+    and privacy deletions; skip duplicates."""
     unique = list({signal.dedupe_key: signal for signal in reversed(intake.signals)}.values())[::-1]
     new_ids = _insert_signals(connection, unique, received_at)
     new_signals = [signal for signal in unique if signal.dedupe_key in new_ids]
@@ -34,6 +45,8 @@ def record_intake(connection: Connection, intake: Intake, received_at: datetime)
         _apply_feedback(connection, new_ids[signal.dedupe_key], signal, received_at)
     for merge in intake.merges:
         move_contact_rows(connection, merge)
+    quarantined = _quarantine(connection, intake.quarantined, received_at)
+    _mark_replayed(connection, intake.replayed, received_at)
     erase_contacts(connection, intake.forgotten, "privacy-deletion", received_at)
     forgotten = frozenset(intake.forgotten)
     dirty = {s.contact_id for s in new_signals if s.contact_id is not None}
@@ -43,7 +56,38 @@ def record_intake(connection: Connection, intake: Intake, received_at: datetime)
         dirty_contacts=frozenset(dirty - forgotten),
         pending_objects=sum(1 for s in new_signals if s.contact_id is None and s.kind not in FEEDBACK_KINDS),
         forgotten=forgotten,
+        quarantined=quarantined,
     )
+
+
+def _quarantine(connection: Connection, events: Sequence[QuarantinedEvent], received_at: datetime) -> int:
+    """Set the malformed events aside (one row per event, however often it is delivered); return the new rows."""
+    if not events:
+        return 0
+    rows = [
+        {
+            "fingerprint": event.fingerprint,
+            "received_at": received_at,
+            "portal_id": event.portal_id,
+            "subscription_type": event.subscription_type,
+            "object_id": event.object_id,
+            "reason": event.reason,
+            "event": event.event,
+        }
+        for event in {event.fingerprint: event for event in events}.values()
+    ]
+    statement = (
+        insert_for(connection, QUARANTINE)
+        .on_conflict_do_nothing(index_elements=["fingerprint"])
+        .returning(QUARANTINE.c.id)
+    )
+    return len(connection.execute(statement, rows).all())
+
+
+def _mark_replayed(connection: Connection, ids: Sequence[int], at: datetime) -> None:
+    if ids:
+        statement = update(QuarantinedEventRow).where(QuarantinedEventRow.id.in_(ids)).values(replayed_at=at)
+        connection.execute(statement)
 
 
 def _apply_feedback(connection: Connection, signal_id: int, signal: NewSignal, at: datetime) -> None:

@@ -181,3 +181,22 @@ class Erasure(Base):
 
 
 ERASURES = cast(Table, Erasure.__table__)
+
+
+class QuarantinedEventRow(Base):
+    """An event of an accepted batch that had the wrong shape: kept with its reason until replayed or dropped."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(Identity64, primary_key=True, autoincrement=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    portal_id: Mapped[str | None] = mapped_column(String(32))
+    subscription_type: Mapped[str | None] = mapped_column(String(128))
+    object_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    event: Mapped[str] = mapped_column(Text)
+    replayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+QUARANTINE = cast(Table, QuarantinedEventRow.__table__)

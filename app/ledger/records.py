@@ -35,12 +35,41 @@ class Merge:
 
 
 @dataclass(frozen=True)
+class QuarantinedEvent:
+    """An event of a batch that could not be accepted, set aside with why; what of it is readable is kept apart.
+
+    `event` is its JSON text, cut at the ledger's bound; `fingerprint` identifies it across deliveries."""
+
+    event: str
+    reason: str
+    fingerprint: str
+    portal_id: str | None = None
+    subscription_type: str | None = None
+    object_id: str | None = None
+
+
+@dataclass(frozen=True)
+class QuarantineRecord:
+    id: int
+    received_at: datetime
+    event: str
+    reason: str
+    portal_id: str | None
+    subscription_type: str | None
+    object_id: str | None
+    replayed_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Intake:
-    """Everything one webhook request asks the ledger to record, applied in one transaction."""
+    """Everything one webhook request asks the ledger to record, applied in one transaction; `replayed` names
+    quarantined events whose signals this intake carries (a replay)."""
 
     signals: tuple[NewSignal, ...] = ()
     merges: tuple[Merge, ...] = ()
     forgotten: tuple[str, ...] = ()
+    quarantined: tuple[QuarantinedEvent, ...] = ()
+    replayed: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +79,7 @@ class IntakeResult:
     dirty_contacts: frozenset[str]
     pending_objects: int
     forgotten: frozenset[str] = frozenset()
+    quarantined: int = 0
 
 
 @dataclass(frozen=True)
@@ -113,6 +143,7 @@ class LedgerCounts:
     engagements: int
     contacts: int
     by_kind: Mapping[str, int] = field(default_factory=dict)
+    quarantined: int = 0  # quarantined events not replayed
 
 
 @dataclass(frozen=True)
@@ -178,3 +209,12 @@ class Backlog:
 
     signals: int
     oldest_received_at: datetime
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What one retention pass removed."""
+
+    signals: int
+    contacts: int
+    quarantined: int

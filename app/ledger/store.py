@@ -2,9 +2,9 @@
 
 `Ledger` holds the engine, opens transactions for work recorded together (a drain's steps record through the
 query modules inside one), and gives each concern its store: `signals` (webhook intake and the work it leaves),
-`contacts` (assessed state and engagements), `handovers` (handovers, routing, transitions), `privacy` (erasure
-and retention). Every store method is one transaction; callers pass and receive the plain records of
-`app.ledger.records` and the rules' own types.
+`contacts` (assessed state and engagements), `handovers` (handovers, routing, transitions), `quarantine` (events
+set aside for their shape), `privacy` (erasure and retention). Every store method is one transaction; callers
+pass and receive the plain records of `app.ledger.records` and the rules' own types.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, func, select
+from sqlalchemy import Connection, Engine, Select, delete, func, select
 
 from app.ledger import erasure, handovers, intake, pending, state
-from app.ledger.models import ERASURES, ContactState, Engagement, Signal
+from app.ledger.models import ERASURES, QUARANTINE, ContactState, Engagement, QuarantinedEventRow, Signal
 from app.ledger.records import (
     AssessedContact,
     Backlog,
@@ -29,6 +29,8 @@ from app.ledger.records import (
     IntakeResult,
     LedgerCounts,
     PendingSignal,
+    Pruned,
+    QuarantineRecord,
     Resolution,
     TransitionRecord,
 )
@@ -163,6 +165,33 @@ class HandoverStore(_Store):
             return handovers.transitions_of(connection, contact_id)
 
 
+class QuarantineStore(_Store):
+    """Events of accepted batches set aside for their shape; a replay records its signals through `signals`."""
+
+    def entries(self, limit: int = 100) -> list[QuarantineRecord]:
+        """Return the newest quarantined events, newest first."""
+        return self._read(select(QUARANTINE).order_by(QUARANTINE.c.id.desc()).limit(limit))
+
+    def of(self, ids: Sequence[int]) -> list[QuarantineRecord]:
+        """Return these quarantined events (unknown ids are left out), oldest first."""
+        return self._read(select(QUARANTINE).where(QUARANTINE.c.id.in_(ids)).order_by(QUARANTINE.c.id))
+
+    def drop(self, ids: Sequence[int]) -> int:
+        """Delete these quarantined events; return how many there were."""
+        with self.engine.begin() as connection:
+            return connection.execute(delete(QUARANTINE).where(QUARANTINE.c.id.in_(ids))).rowcount or 0
+
+    def _read(self, statement: Select[Any]) -> list[QuarantineRecord]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(statement).mappings()
+            return [QuarantineRecord(**{name: row[name] for name in QUARANTINE_FIELDS}) for row in rows]
+
+
+QUARANTINE_FIELDS = (
+    "id", "received_at", "event", "reason", "portal_id", "subscription_type", "object_id", "replayed_at",
+)  # fmt: skip
+
+
 class PrivacyStore(_Store):
     """Erasure (privacy deletion, `leadflow forget`) and retention; only count-level records remain."""
 
@@ -171,14 +200,15 @@ class PrivacyStore(_Store):
         with self.engine.begin() as connection:
             return erasure.erase_contacts(connection, contact_ids, reason, at)
 
-    def prune(self, signals_before: datetime, deleted_before: datetime, at: datetime) -> tuple[int, int]:
-        """Drop processed signals older than `signals_before` and erase contacts HubSpot deleted before
-        `deleted_before`; return (signals pruned, contacts erased)."""
+    def prune(self, signals_before: datetime, deleted_before: datetime, at: datetime) -> Pruned:
+        """Drop processed signals and quarantined events older than `signals_before` and erase contacts HubSpot
+        deleted before `deleted_before`."""
         with self.engine.begin() as connection:
             signals = erasure.prune_signals(connection, signals_before)
+            quarantined = erasure.prune_quarantine(connection, signals_before)
             gone = erasure.contacts_deleted_before(connection, deleted_before)
             erasure.erase_contacts(connection, gone, "retention", at)
-            return signals, len(gone)
+            return Pruned(signals, len(gone), quarantined)
 
     def erasures(self) -> list[tuple[datetime, str, int, int]]:
         """Return the count-level erasure records: (at, reason, contacts, rows)."""
@@ -195,6 +225,7 @@ class Ledger:
         self.signals = SignalStore(engine)
         self.contacts = ContactStore(engine)
         self.handovers = HandoverStore(engine)
+        self.quarantine = QuarantineStore(engine)
         self.privacy = PrivacyStore(engine)
 
     def transaction(self) -> AbstractContextManager[Connection]:
@@ -211,6 +242,7 @@ class Ledger:
                 engagements=_count(connection, select(func.count()).select_from(Engagement)),
                 contacts=_count(connection, select(func.count()).select_from(ContactState)),
                 by_kind=by_kind,
+                quarantined=_count(connection, select(func.count()).where(QuarantinedEventRow.replayed_at.is_(None))),
             )
 
 

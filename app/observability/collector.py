@@ -67,10 +67,16 @@ class LeadflowCollector:
         yield contacts
 
     def _from_ledger(self) -> Iterator[Metric]:
+        counts = self.sources.ledger.counts()
         yield GaugeMetricFamily(
             "leadflow_ledger_unprocessed_signals",
             "Signals stored in the ledger and not yet reflected in HubSpot (or resolved to their contacts).",
-            value=self.sources.ledger.counts().pending_signals,
+            value=counts.pending_signals,
+        )
+        yield GaugeMetricFamily(
+            "leadflow_ledger_quarantined_events",
+            "Webhook events set aside for their shape and not replayed (`leadflow quarantine` lists them).",
+            value=counts.quarantined,
         )
 
 
@@ -110,7 +116,8 @@ def _webhook_events(counts: Mapping[str, int]) -> Iterator[Metric]:
     """Expose the intake's event statistics (`outcome:type`, `duplicate`, `stored`) as counters."""
     events = CounterMetricFamily(
         "leadflow_webhook_events",
-        "Events of accepted webhook requests, by outcome (accepted, echo, ignored, forgotten) and subscription type.",
+        "Events of accepted webhook requests, by outcome (accepted, echo, ignored, forgotten, quarantined) and "
+        "subscription type (`other` for a quarantined event of no supported type).",
         labels=["outcome", "subscription_type"],
     )
     for field, value in sorted(counts.items()):

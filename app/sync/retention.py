@@ -28,13 +28,16 @@ class RetentionContext:
 class RetentionReport:
     signals_pruned: int
     contacts_erased: int
+    quarantined_pruned: int = 0
 
 
 @job("retention", needs=RetentionContext, timeout=1800, retry=Retry(max=2, interval=[60, 600]))
 def apply_retention(ctx: RetentionContext) -> RetentionReport:
-    """Prune processed signals older than `signal_days`; erase contacts deleted over `deleted_contact_days` ago."""
+    """Prune processed signals and quarantined events older than `signal_days`; erase contacts deleted over
+    `deleted_contact_days` ago."""
     now = ctx.clock()
     deleted_before = now - timedelta(days=ctx.deleted_contact_days)
-    signals, contacts = ctx.ledger.privacy.prune(now - timedelta(days=ctx.signal_days), deleted_before, now)
-    logger.info("retention.applied", extra={"signals_pruned": signals, "contacts_erased": contacts})
-    return RetentionReport(signals, contacts)
+    pruned = ctx.ledger.privacy.prune(now - timedelta(days=ctx.signal_days), deleted_before, now)
+    report = RetentionReport(pruned.signals, pruned.contacts, pruned.quarantined)
+    logger.info("retention.applied", extra=vars(report))
+    return report

@@ -1,20 +1,44 @@
-"""Parsing a webhook body: a JSON array of at most 100 HubSpot events, each checked against its shape."""
+"""Parsing a webhook body: a JSON array of at most 100 HubSpot events, each checked against its shape.
+
+A body that is not such an array (not JSON, nested deeper than `MAX_DEPTH`, not an array, over `MAX_EVENTS`) is
+refused whole; inside an array, an event of the wrong shape is set aside with its reason, its neighbours kept.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MAX_EVENTS = 100  # HubSpot sends at most 100 events per request
 MAX_OCCURRED_AT = 253402300799999  # 9999-12-31T23:59:59.999Z in epoch milliseconds
+MAX_DEPTH = 16  # HubSpot's events nest three levels (array, event, mergedObjectIds); JSON deeper is no batch
 MAX_ID = 2**63 - 1  # HubSpot's ids are 64-bit; the ledger keeps them in 32 characters
 ObjectId = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
 class EventsInvalid(Exception):
     """The body is not a list of HubSpot events; the message says what is wrong (sent back with a 400)."""
+
+
+@dataclass(frozen=True)
+class RejectedEvent:
+    """An element of the batch that is no well-formed event: its position, its JSON value and what is wrong."""
+
+    index: int
+    item: Any
+    reason: str
+
+
+@dataclass(frozen=True)
+class ParsedBatch:
+    """The well-formed events (with `sources`, each one's JSON as sent) and the rejected elements of a batch."""
+
+    events: list[HubSpotEvent]
+    rejected: list[RejectedEvent]
+    sources: list[Any]
 
 
 class HubSpotEvent(BaseModel):
@@ -46,27 +70,68 @@ class HubSpotEvent(BaseModel):
     isPrimaryAssociation: bool | None = Field(default=None, strict=True)  # noqa: N815
 
 
-def parse_events(body: bytes) -> list[HubSpotEvent]:
-    """Parse a webhook body, or raise `EventsInvalid` saying what is wrong with it."""
-    try:
-        document: Any = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise EventsInvalid(f"the body is not valid JSON: {exc}") from None
+def parse_batch(body: bytes) -> ParsedBatch:
+    """Parse a webhook body into its well-formed events and its rejected elements, or raise `EventsInvalid`
+    when the body as a whole is no array of events."""
+    document = _load(body)
     if not isinstance(document, list):
         raise EventsInvalid(f"the body must be a JSON array of events, not a JSON {_kind(document)}")
     if len(document) > MAX_EVENTS:
         raise EventsInvalid(f"HubSpot sends at most {MAX_EVENTS} events per request; this one has {len(document)}")
-    return [_parse_event(index, item) for index, item in enumerate(document)]
+    batch = ParsedBatch([], [], [])
+    for index, item in enumerate(document):
+        try:
+            batch.events.append(parse_event(item))
+        except EventsInvalid as exc:
+            batch.rejected.append(RejectedEvent(index, item, str(exc)))
+            continue
+        batch.sources.append(item)
+    return batch
 
 
-def _parse_event(index: int, item: Any) -> HubSpotEvent:
+def parse_events(body: bytes) -> list[HubSpotEvent]:
+    """Parse a webhook body whose every event must be well-formed, or raise `EventsInvalid` saying what is wrong."""
+    batch = parse_batch(body)
+    if batch.rejected:
+        first = batch.rejected[0]
+        raise EventsInvalid(f"event {first.index}: {first.reason}")
+    return batch.events
+
+
+def parse_event(item: Any) -> HubSpotEvent:
+    """Check one decoded JSON value against an event's shape, or raise `EventsInvalid` saying what is wrong."""
     if not isinstance(item, dict):
-        raise EventsInvalid(f"event {index}: must be a JSON object, not a JSON {_kind(item)}")
+        raise EventsInvalid(f"must be a JSON object, not a JSON {_kind(item)}")
     try:
         return HubSpotEvent.model_validate(item)
     except ValidationError as exc:
-        problems = "; ".join(_describe(error) for error in exc.errors())
-        raise EventsInvalid(f"event {index}: {problems}") from None
+        raise EventsInvalid("; ".join(_describe(error) for error in exc.errors())) from None
+
+
+def _load(body: bytes) -> Any:
+    try:
+        document: Any = json.loads(body)
+    except RecursionError:
+        raise EventsInvalid(f"the body nests JSON deeper than {MAX_DEPTH} levels") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise EventsInvalid(f"the body is not valid JSON: {exc}") from None
+    if _deeper_than(document, MAX_DEPTH):
+        raise EventsInvalid(f"the body nests JSON deeper than {MAX_DEPTH} levels")
+    return document
+
+
+def _deeper_than(document: Any, limit: int) -> bool:
+    """Return whether arrays and objects nest more than `limit` levels (walked without recursion)."""
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _describe(error: Any) -> str:

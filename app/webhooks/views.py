@@ -1,16 +1,17 @@
 """`POST /webhooks/hubspot`: size → signature → JSON → events → ledger → 204, each failure its own answer.
 
 HubSpot retries any 4xx/5xx for up to a day, so only a ledger that cannot be written gets a 5xx; everything
-else HubSpot sends is acknowledged once it is stored (or deliberately ignored). Each request is counted once,
-as `accepted` or by its rejection reason (`size`, `signature`, `body`, `ledger`); what is logged about a parsed
-batch carries its event ids.
+else HubSpot sends is acknowledged once it is stored (or deliberately ignored, or quarantined: an event of the
+wrong shape is set aside with its reason, never at its neighbours' cost). A body that is no event array is a
+400. Each request is counted once, as `accepted` or by its rejection reason (`size`, `signature`, `body`,
+`ledger`); what is logged about a parsed batch carries its event ids.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, Request, Response, jsonify, request
@@ -18,8 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.logs import log_context
-from app.webhooks.events import EventsInvalid, HubSpotEvent, parse_events
-from app.webhooks.intake import IntakeRejected, WebhookIntake
+from app.webhooks.events import EventsInvalid, ParsedBatch, parse_batch
+from app.webhooks.intake import WebhookIntake
 from app.webhooks.signature import SignatureRejected, verify_v3
 
 logger = logging.getLogger(__name__)
@@ -68,11 +69,11 @@ def _receive(endpoint: WebhookEndpoint, req: Request) -> Answer:
     if refusal is not None:
         return _answer(endpoint, refusal)
     try:
-        events = parse_events(body)
+        batch = parse_batch(body)
     except EventsInvalid as exc:
         return _answer(endpoint, Refusal(400, "webhook.events-invalid", str(exc), "body"))
-    with log_context(event_ids=[event.eventId for event in events]):
-        return _answer(endpoint, _store(endpoint, events))
+    with log_context(event_ids=[event.eventId for event in batch.events]):
+        return _answer(endpoint, _store(endpoint, batch))
 
 
 def _read(endpoint: WebhookEndpoint, req: Request) -> bytes | Refusal:
@@ -106,15 +107,16 @@ def _verify(endpoint: WebhookEndpoint, req: Request, body: bytes) -> Refusal | N
     return None
 
 
-def _store(endpoint: WebhookEndpoint, events: Sequence[HubSpotEvent]) -> Refusal | None:
+def _store(endpoint: WebhookEndpoint, batch: ParsedBatch) -> Refusal | None:
     try:
-        report = endpoint.intake.accept(events)
-    except IntakeRejected as exc:
-        return Refusal(400, "webhook.events-invalid", str(exc), "body")
+        report = endpoint.intake.accept_batch(batch)
     except SQLAlchemyError as exc:
         logger.error("webhook.ledger-unavailable", extra={"error": type(exc).__name__})
         return Refusal(503, "webhook.ledger-unavailable", "the ledger is unavailable; retry later", "ledger")
-    logger.info("webhook.accepted", extra={"events": len(events), "outcomes": report.outcomes})
+    if report.reasons:
+        logger.warning("webhook.events-quarantined", extra={"events": len(report.reasons), "reasons": report.reasons})
+    events = len(batch.events) + len(batch.rejected)
+    logger.info("webhook.accepted", extra={"events": events, "outcomes": report.outcomes})
     return None
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import inspect
 
 from app.ledger.database import schema_is_current
-from app.ledger.records import AssessedContact, Intake, Merge, NewSignal, Resolution
+from app.ledger.records import AssessedContact, Intake, Merge, NewSignal, QuarantinedEvent, Resolution
 from app.ledger.store import Ledger
 from tests.support.ledger import assessment, record_drain
 
@@ -201,8 +201,13 @@ def test_retention_prunes_old_processed_signals_and_contacts_deleted_long_ago(le
     record_drain(ledger, [assessed("101"), assessed("202")], [], {}, ledger.signals.watermark(), old)
     record_drain(ledger, [], ["202"], {}, ledger.signals.watermark(), old)  # HubSpot deleted 202 long ago
     ledger.signals.record_intake(Intake(signals=(signal("c", "303"),)), NOW)  # recent and unprocessed: kept
-    signals, contacts = ledger.privacy.prune(NOW - timedelta(days=90), NOW - timedelta(days=90), NOW)
-    assert (signals, contacts) == (2, 1)  # both old processed signals; then 202, deleted long ago
+    old_entry = QuarantinedEvent(event="{}", reason="old", fingerprint="f-old")
+    ledger.signals.record_intake(Intake(quarantined=(old_entry,)), old)
+    ledger.signals.record_intake(Intake(quarantined=(QuarantinedEvent("[]", "recent", "f-new"),)), NOW)
+    pruned = ledger.privacy.prune(NOW - timedelta(days=90), NOW - timedelta(days=90), NOW)
+    assert (pruned.signals, pruned.contacts) == (2, 1)  # both old processed signals; then 202, deleted long ago
+    assert pruned.quarantined == 1
+    assert [entry.reason for entry in ledger.quarantine.entries()] == ["recent"]
     assert [e.type for e in ledger.contacts.engagements_of(["101"])["101"]] == ["demo_request"]  # engagements stay
     assert ledger.contacts.states_of(["202"]) == {}
     assert ledger.counts().signals == 1

@@ -245,14 +245,15 @@ def test_metrics_count_webhooks_a_drain_and_hubspot_calls_by_status(leadflow: Le
     events = leadflow.events
     assert leadflow.post([events.creation("contact", contact)]) == 204
     assert leadflow.post([events.creation("contact", contact)], secret="not-the-secret") == 401
-    assert leadflow.post([{"eventId": 1}]) == 400
+    assert leadflow.post([{"eventId": 1}] * 101) == 400  # no batch HubSpot sends
     echo = events.property_change("contact", contact, "leadflow_score", "40", source="INTEGRATION", sourceId="4242")
-    assert leadflow.post([echo, events.event("ticket.creation", objectId=3)]) == 204
+    assert leadflow.post([echo, events.event("ticket.creation", objectId=3), {"eventId": 1}]) == 204
 
     before = leadflow.scrape()
     assert value(before, "leadflow_worklist_contacts", state="dirty") == 1
     assert value(before, "leadflow_queue_jobs", queue="leadflow", state="queued") == 1
     assert value(before, "leadflow_ledger_unprocessed_signals") == 1
+    assert value(before, "leadflow_ledger_quarantined_events") == 1  # {"eventId": 1}, its neighbours accepted
 
     leadflow.faulty.add(rate_limited_once())
     leadflow.work()
@@ -266,6 +267,7 @@ def test_metrics_count_webhooks_a_drain_and_hubspot_calls_by_status(leadflow: Le
         value(after, "leadflow_webhook_events_total", outcome="echo", subscription_type="contact.propertyChange") == 1
     )
     assert value(after, "leadflow_webhook_events_total", outcome="ignored", subscription_type="ticket.creation") == 1
+    assert value(after, "leadflow_webhook_events_total", outcome="quarantined", subscription_type="other") == 1
     assert value(after, "leadflow_signals_stored_total") == 1
 
     assert value(after, "leadflow_jobs_total", job="drain", result="ok") == 1

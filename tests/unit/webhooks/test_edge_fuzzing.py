@@ -3,9 +3,10 @@
 `POST /webhooks/hubspot` of `create_app(container=...)` over a real ledger (a SQLite file) and the real Redis
 database 11. Hypothesis sends arbitrary bytes, JSON of any shape and near-valid HubSpot events (captured payloads
 with fields changed, removed or added), with arbitrary headers: signatures missing, wrong, signed with another
-secret or over another body, non-ASCII, timestamps missing, stale, huge or not numbers. The ledger (signals,
-engagements, contact state) and the worklist (dirty contacts, queued jobs) are counted before and after each
-request: only a correctly signed body that is a JSON array of well-formed events may change them.
+secret or over another body, non-ASCII, timestamps missing, stale, huge or not numbers, JSON nested thousands of
+levels deep. The ledger (signals, engagements, contact state, quarantine) and the worklist (dirty contacts, queued
+jobs) are counted before and after each request: only a correctly signed JSON array of events may change them;
+its well-formed events are stored once, its malformed ones quarantined with a reason.
 
 The fixtures are built once per test, not once per example: each example compares its own before and after,
 so what earlier examples stored does not matter (hence the function-scoped-fixture health check is suppressed).
@@ -13,7 +14,9 @@ so what earlier examples stored does not matter (hence the function-scoped-fixtu
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,11 +27,12 @@ from typing import Any
 import pytest
 import redis
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from app import create_app
 from app.bootstrap import Container
+from app.webhooks.quarantine import MAX_EVENT_CHARS
 from hubspot_twin.webhooks.signing import sign_v3
 from tests.conftest import migrate_url, postgres_schema
 from tests.support.app import CLIENT_SECRET, make_container
@@ -55,7 +59,11 @@ class Edge:
     def stored(self) -> tuple[int, ...]:
         counts = self.container.ledger.counts()
         worklist = self.container.worklist
-        return counts.signals, counts.engagements, counts.contacts, worklist.dirty_count(), self.container.queue.count
+        dirty, queued = worklist.dirty_count(), self.container.queue.count
+        return counts.signals, counts.engagements, counts.contacts, dirty, queued, counts.quarantined
+
+    def quarantined_events(self) -> set[str]:
+        return {entry.event for entry in self.container.ledger.quarantine.entries(limit=100_000)}
 
     def post(self, body: bytes, headers: dict[str, str], method: str = "POST") -> int:
         """Send the request; return the status (an answer never echoes the secret or a stack trace)."""
@@ -182,22 +190,53 @@ valid_events = st.lists(
 )
 
 
-def well_formed(body: bytes) -> bool:
-    """An independent necessary condition for a valid batch: a JSON array of at most 100 objects, each with
-    HubSpot's common fields present and a non-empty string as its subscription type."""
+FRESH_EVENT_IDS = itertools.count(10**13)  # ids no earlier example used: each good event is new to the ledger
+
+
+def event_array(body: bytes) -> list[Any] | None:
+    """The body's elements, when it is what the edge must accept as a batch: a JSON array of at most 100 elements,
+    nested at most 16 levels (HubSpot's events nest three); None otherwise."""
     try:
         document = json.loads(body)
-    except ValueError:
-        return False
-    if not isinstance(document, list) or len(document) > 100:
-        return False
-    return all(
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(document, list) or len(document) > 100 or depth(document) > 16:
+        return None
+    return document
+
+
+def depth(value: Any) -> int:
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+    return 0 if children is None else 1 + max(map(depth, children), default=0)
+
+
+def well_formed(event: Any) -> bool:
+    """An independent necessary condition for a valid event: an object with HubSpot's common fields present and a
+    non-empty string as its subscription type."""
+    return (
         isinstance(event, dict)
         and all(event.get(name) is not None for name in REQUIRED)
         and isinstance(event["subscriptionType"], str)
         and bool(event["subscriptionType"])
-        for event in document
     )
+
+
+def as_quarantined(event: Any) -> str:
+    return json.dumps(event, ensure_ascii=False)[:MAX_EVENT_CHARS]
+
+
+deep_bodies = st.builds(  # up to 2,000 levels: past the JSON decoder's recursion limit, within MAX_BODY
+    lambda levels, shape, inside: shape[0] * levels + inside + shape[1] * levels,
+    st.integers(17, 2_000),
+    st.sampled_from([("[", "]"), ('[{"a":', "}]"), ('[{"x":[', "]}]")]),
+    st.sampled_from(["", "1", "null"]),
+)
+bad_events = st.one_of(
+    near_valid_events().filter(lambda event: not well_formed(event)),
+    valid_events.map(lambda events: {**events[0], "eventId": "not a number"}),
+    valid_events.map(lambda events: {k: v for k, v in events[0].items() if k != "objectId"}),  # untranslatable
+    json_values.filter(lambda value: not isinstance(value, dict)),
+)
 
 
 # Properties ------------------------------------------------------------------------------------------------------
@@ -217,17 +256,60 @@ def test_requests_without_hubspots_signature_never_get_a_5xx_and_store_nothing(e
 
 @FUZZ
 @given(body=st.one_of(json_bodies, st.text(max_size=300)))
-def test_correctly_signed_bodies_are_stored_only_when_they_are_a_valid_event_array(edge: Edge, body: str) -> None:
+def test_correctly_signed_bodies_are_stored_only_when_they_are_an_event_array(edge: Edge, body: str) -> None:
     raw = body.encode()
     before = edge.stored()
     status = edge.post(raw, signed(body))
-    assert status in (204, 400, 413), status
-    if status != 204:
-        assert edge.stored() == before
-    if not well_formed(raw):
-        assert status in (400, 413), f"{status} for a body that is no array of HubSpot events"
+    elements = event_array(raw)
     if len(raw) > MAX_BODY:
         assert status == 413
+    elif elements is None:
+        assert status == 400, f"{status} for a body that is no array of events"
+    else:
+        assert status == 204, f"{status} for an array of events"
+    if status != 204:
+        assert edge.stored() == before
+        return
+    quarantined = edge.quarantined_events()
+    forgets = any(
+        isinstance(item, dict) and item.get("subscriptionType") == "contact.privacyDeletion" for item in elements
+    )
+    kept = [item for item in elements if not (forgets and isinstance(item, dict))]  # erased with its contact
+    assert all(as_quarantined(item) in quarantined for item in kept if not well_formed(item))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=deep_bodies)
+def test_deeply_nested_signed_bodies_are_a_400_storing_nothing_and_logging_no_error(
+    edge: Edge, body: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.clear()
+    before = edge.stored()
+    assert edge.post(body.encode(), signed(body)) in (400, 413)
+    assert edge.stored() == before
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR or record.exc_info]
+
+
+@FUZZ
+@given(good=valid_events, bad=st.lists(bad_events, min_size=1, max_size=5), order=st.randoms())
+def test_a_batch_of_good_and_bad_events_stores_the_good_once_and_quarantines_the_bad(
+    edge: Edge, good: list[dict[str, Any]], bad: list[Any], order: Any
+) -> None:
+    good = [{**event, "eventId": next(FRESH_EVENT_IDS)} for event in good]
+    batch = [*good, *bad]
+    order.shuffle(batch)
+    body = json.dumps(batch)
+    assume(len(body.encode()) <= MAX_BODY)
+    before = edge.stored()
+    assert edge.post(body.encode(), signed(body)) == 204
+    after = edge.stored()
+    assert after[0] - before[0] == len(good)  # every good event stored, none lost for a neighbour's sake
+    quarantined = edge.quarantined_events()
+    assert all(as_quarantined(item) in quarantined for item in bad)
+    reasons = [entry.reason for entry in edge.container.ledger.quarantine.entries(limit=len(bad))]
+    assert all(reasons)
+    assert edge.post(body.encode(), signed(body)) == 204  # HubSpot's redelivery: nothing new, nothing twice
+    assert edge.stored()[:3] == after[:3] and edge.stored()[5] == after[5]
 
 
 @FUZZ
@@ -270,9 +352,14 @@ def test_a_chunked_body_over_the_limit_is_refused_with_413(edge: Edge) -> None:
 
 
 @pytest.mark.postgres
-def test_a_signed_event_with_an_id_too_long_for_the_ledger_is_refused_not_answered_503(postgres_edge: Edge) -> None:
+def test_a_signed_event_with_an_id_too_long_for_the_ledger_is_quarantined_not_answered_503(
+    postgres_edge: Edge,
+) -> None:
     event = {**CAPTURED[0], "subscriptionType": "contact.creation", "objectId": 10**32}
-    body = json.dumps([event, {**CAPTURED[0], "eventId": 7, "objectId": 101}])
+    body = json.dumps([event, {**CAPTURED[0], "subscriptionType": "contact.creation", "eventId": 7, "objectId": 101}])
     before = postgres_edge.stored()
-    assert postgres_edge.post(body.encode(), signed(body)) == 400
-    assert postgres_edge.stored() == before
+    assert postgres_edge.post(body.encode(), signed(body)) == 204
+    after = postgres_edge.stored()
+    assert (after[0] - before[0], after[5] - before[5]) == (1, 1)
+    (entry,) = [e for e in postgres_edge.container.ledger.quarantine.entries() if e.event == as_quarantined(event)]
+    assert entry.object_id is None and "objectId" in entry.reason

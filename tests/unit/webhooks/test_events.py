@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.webhooks.events import EventsInvalid, parse_events
+from app.webhooks.events import EventsInvalid, parse_batch, parse_events
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "hubspot"
 
@@ -71,3 +71,27 @@ def test_unknown_fields_are_kept_for_the_ledger() -> None:
     event = json.loads((FIXTURES / "contact.merge__two_contacts.json").read_text())
     parsed = parse_events(json.dumps(event).encode())[0]
     assert parsed.model_dump()["numberOfPropertiesMoved"] == 12
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 10_000 + b"]" * 10_000, b"[" * 17 + b"]" * 17, b'[{"a": ' * 16 + b"1" + b"}]" * 16],
+)
+def test_a_body_nested_deeper_than_any_event_is_refused_not_crashed_on(body: bytes) -> None:
+    with pytest.raises(EventsInvalid, match="deeper than 16 levels"):
+        parse_batch(body)
+
+
+def test_a_body_nested_as_deep_as_allowed_is_still_an_array() -> None:
+    assert [rejected.index for rejected in parse_batch(b"[" * 16 + b"]" * 16).rejected] == [0]
+
+
+def test_a_malformed_event_is_set_aside_with_its_reason_and_its_neighbours_kept() -> None:
+    event = json.loads((FIXTURES / "contact.creation__from_ui.json").read_text())[0]
+    batch = parse_batch(json.dumps([event, {**event, "portalId": "x"}, "text", event]).encode())
+    assert len(batch.events) == 2
+    assert [(r.index, r.reason.split(":")[0]) for r in batch.rejected] == [
+        (1, "portalId"),
+        (2, "must be a JSON object, not a JSON string"),
+    ]
+    assert batch.rejected[1].item == "text"
