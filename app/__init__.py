@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     from app.observability.secrets import secret_values
     from app.observability.web import install_operability
     from app.rules import ConfigError
+    from app.serving.body import BodyDeadline
     from app.settings import LogFormat, SettingsError, load_settings
     from app.webhooks.views import create_blueprint
 
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     install_operability(app, ScrapeSources(metrics, container.queue, container.worklist, container.ledger), admin_token)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
+    app.wsgi_app = BodyDeadline(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

@@ -141,9 +141,10 @@ class Stack:
         return self.start(name, str(BIN / "leadflow"), "worker")
 
     def start_web(self, workers: int = 2) -> tuple[Service, str]:
-        """Start `web` as the Procfile does (gunicorn, `app:create_app()`); return it and its webhook URL."""
+        """Start `web` as the Procfile does (gunicorn with app.serving's settings); return it and its webhook URL."""
         port = free_port()
-        argv = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "app:create_app()"]
+        argv = [str(BIN / "gunicorn"), "--config", "python:app.serving.gunicorn_conf", "--workers", str(workers)]
+        argv += ["--bind", f"127.0.0.1:{port}", "app:create_app()"]
         service = self.start("web", *argv, PUBLIC_URL=f"http://127.0.0.1:{port}")
         service.wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=30)
         return service, f"http://127.0.0.1:{port}/webhooks/hubspot"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,9 @@ from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x1EAD_F10  # PostgreSQL advisory lock id held while migrating
+# Alembic logs "Context impl …" and "Will assume transactional DDL" whenever it looks at a database: worth a line
+# when migrating, noise on every readiness check. A filter reads this flag (a ContextVar: threads check at once).
+_CHECKING = ContextVar("leadflow_checking_schema", default=False)
 
 
 def normalise_url(url: str) -> str:
@@ -61,7 +66,24 @@ def migrate(engine: Engine) -> None:
 
 
 def schema_is_current(engine: Engine) -> bool:
-    """Return whether the ledger's schema is at the newest migration."""
+    """Return whether the ledger's schema is at the newest migration (without Alembic's log lines)."""
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() == head
+    _quiet_while_checking(logging.getLogger("alembic.runtime.migration"))
+    token = _CHECKING.set(True)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision() == head
+    finally:
+        _CHECKING.reset(token)
+
+
+class _QuietWhileChecking(logging.Filter):
+    """Drop Alembic's records logged by `schema_is_current`; a migration's pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _CHECKING.get()
+
+
+def _quiet_while_checking(alembic_logger: logging.Logger) -> None:
+    if not any(isinstance(existing, _QuietWhileChecking) for existing in alembic_logger.filters):
+        alembic_logger.addFilter(_QuietWhileChecking())

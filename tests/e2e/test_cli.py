@@ -149,7 +149,8 @@ def leadflow(portal: Portal, redis_db: redis.Redis, tmp_path: Path) -> Leadflow:
 def gunicorn(env: dict[str, str], tmp_path: Path) -> tuple[Service, str]:
     """The webhook receiver as the Procfile runs it, with one worker on a free local port, and its base URL."""
     port = free_port()
-    argv = [GUNICORN, "--workers", "1", "--bind", f"127.0.0.1:{port}", "app:create_app()"]
+    argv = [GUNICORN, "--config", "python:app.serving.gunicorn_conf", "--workers", "1", "--bind", f"127.0.0.1:{port}"]
+    argv.append("app:create_app()")
     return Service("web", argv, env, tmp_path, tmp_path), f"http://127.0.0.1:{port}"
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import inspect
 
-from app.ledger.database import schema_is_current
+from app.ledger.database import migrate, schema_is_current
 from app.ledger.records import AssessedContact, Intake, Merge, NewSignal, QuarantinedEvent, Resolution
 from app.ledger.store import Ledger
 from tests.support.ledger import assessment, record_drain
@@ -38,6 +40,16 @@ def test_migrations_leave_the_schema_current(ledger: Ledger) -> None:
     assert schema_is_current(ledger.engine)
     tables = set(inspect(ledger.engine).get_table_names())
     assert {"signals", "engagements", "contact_state", "property_types"} <= tables
+
+
+def test_checking_the_schema_logs_nothing_while_migrating_still_says_what_alembic_does(
+    ledger: Ledger, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="alembic")
+    assert schema_is_current(ledger.engine)  # every /readyz asks this
+    assert [record.getMessage() for record in caplog.records] == []
+    migrate(ledger.engine)
+    assert any(record.getMessage().startswith("Context impl") for record in caplog.records), caplog.text
 
 
 def test_signals_are_stored_with_their_engagements(ledger: Ledger) -> None:

@@ -1,0 +1,1 @@
+"""The web process under gunicorn: its settings and hooks (`gunicorn_conf`), its worker and the body deadline."""
