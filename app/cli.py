@@ -351,9 +351,9 @@ def forget(contact_ids: tuple[str, ...]) -> None:
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000), help="Events to list.")
 @click.argument("ids", nargs=-1, type=int)
 def quarantine(replay: bool, drop: bool, limit: int, ids: tuple[int, ...]) -> None:
-    """Show, replay or drop the webhook events set aside for their shape.
+    """Show, replay or drop quarantined webhook events.
 
-    Lists them newest first; --replay stores those now acceptable, --drop deletes them.
+    Events set aside for their shape, newest first; --replay stores those now acceptable, --drop deletes them.
     """
     if replay and drop:
         raise click.UsageError("--replay and --drop exclude each other")

@@ -63,7 +63,10 @@ class Edge:
         return counts.signals, counts.engagements, counts.contacts, dirty, queued, counts.quarantined
 
     def quarantined_events(self) -> set[str]:
-        return {entry.event for entry in self.container.ledger.quarantine.entries(limit=100_000)}
+        """The quarantined events as stored, and as the quarantine tells them apart (one row per event, whichever
+        delivery or key order of it came first)."""
+        stored = {entry.event for entry in self.container.ledger.quarantine.entries(limit=100_000)}
+        return stored | {without_attempt(event) for event in stored}
 
     def post(self, body: bytes, headers: dict[str, str], method: str = "POST") -> int:
         """Send the request; return the status (an answer never echoes the secret or a stack trace)."""
@@ -222,7 +225,19 @@ def well_formed(event: Any) -> bool:
 
 
 def as_quarantined(event: Any) -> str:
-    return json.dumps(event, ensure_ascii=False)[:MAX_EVENT_CHARS]
+    """The event as the quarantine tells events apart: without `attemptNumber` (HubSpot's deliveries differ only
+    there) and whatever the order of its keys."""
+    if isinstance(event, dict):
+        event = {key: value for key, value in event.items() if key != "attemptNumber"}
+    return json.dumps(event, ensure_ascii=False, sort_keys=True)[:MAX_EVENT_CHARS]
+
+
+def without_attempt(stored: str) -> str:
+    try:
+        event = json.loads(stored)
+    except ValueError:  # cut at the quarantine's size limit
+        return stored
+    return as_quarantined(event)
 
 
 deep_bodies = st.builds(  # up to 2,000 levels: past the JSON decoder's recursion limit, within MAX_BODY
@@ -361,5 +376,9 @@ def test_a_signed_event_with_an_id_too_long_for_the_ledger_is_quarantined_not_an
     assert postgres_edge.post(body.encode(), signed(body)) == 204
     after = postgres_edge.stored()
     assert (after[0] - before[0], after[5] - before[5]) == (1, 1)
-    (entry,) = [e for e in postgres_edge.container.ledger.quarantine.entries() if e.event == as_quarantined(event)]
+    (entry,) = [
+        e
+        for e in postgres_edge.container.ledger.quarantine.entries()
+        if without_attempt(e.event) == as_quarantined(event)
+    ]
     assert entry.object_id is None and "objectId" in entry.reason
