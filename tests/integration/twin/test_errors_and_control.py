@@ -142,15 +142,14 @@ def test_a_stopped_server_can_be_stopped_again() -> None:
 
 
 def test_the_command_line_serves_a_twin_until_interrupted() -> None:
+    leadflow = str(Path(sys.executable).parent / "leadflow")
     process = subprocess.Popen(
-        [sys.executable, "-m", "hubspot_twin", "--port", "0", "--token", "cli-token"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
+        [leadflow, "twin", "--port", "0", "--token", "cli-token"], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
     try:
         assert process.stdout is not None
-        url = process.stdout.readline().strip().rsplit(" ", 1)[-1]
+        serving = next(line for line in process.stdout if line.startswith("HubSpot twin serving on "))
+        url = serving.strip().rsplit(" ", 1)[-1]
         cli = HubSpot(access_token="cli-token", host=url)
         page = cli.crm.contacts.basic_api.get_page(_request_timeout=TIMEOUT)
     finally:
