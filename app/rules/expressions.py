@@ -145,10 +145,17 @@ class BoundedMemo:
 
 
 def typed(values: tuple[object, ...]) -> tuple[object, ...] | None:
-    """Return the values with their types (so True and 1 stay apart), or None when one is not a plain value."""
-    if not all(type(value) in MEMO_TYPES for value in values):
-        return None
-    return tuple((type(value), value) for value in values)
+    """Return the values with their types (so True and 1 stay apart), or None when one is not a plain value; a set
+    of plain values (multiple checkboxes) is remembered by its frozen copy."""
+    keyed: list[object] = []
+    for value in values:
+        if isinstance(value, set) and all(type(part) in MEMO_TYPES for part in value):
+            keyed.append((set, frozenset(value)))
+        elif type(value) in MEMO_TYPES:
+            keyed.append((type(value), value))
+        else:
+            return None
+    return tuple(keyed)
 
 
 class RecordMemo:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
-PROPERTY_TYPES = frozenset({"number", "bool", "datetime", "date", "string", "enumeration", "phone_number"})
+PROPERTY_TYPES = frozenset({"number", "bool", "datetime", "date", "set", "string", "enumeration", "phone_number"})
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_MILLISECONDS = re.compile(r"-?[0-9]+")
 
@@ -31,7 +31,24 @@ def convert_value(value: object, property_type: str) -> object | None:
         return to_bool(value)
     if property_type in ("datetime", "date"):
         return to_timestamp(value)
+    if property_type == "set":
+        return to_set(value)
     return None if value == "" else value
+
+
+def to_set(value: object) -> set[str] | None:
+    """Split HubSpot's multiple checkboxes (`A;B`) into a set of trimmed, non-empty parts; no parts → None.
+
+    A `set` (not a frozenset): the rule engine's SET type is made from it.
+    """
+    if isinstance(value, set | frozenset | list | tuple):
+        parts = {str(part).strip() for part in value}
+    elif isinstance(value, str):
+        parts = {part.strip() for part in value.split(";")}
+    else:
+        return None
+    parts.discard("")
+    return parts or None
 
 
 def to_number(value: object) -> int | float | None:

@@ -138,6 +138,11 @@ def _check_compatible(object_type: str, wanted: PropertyInfo, present: PropertyI
         )
 
 
+def value_type(info: PropertyInfo) -> str:
+    """Return how the model reads a HubSpot property: multiple checkboxes are a set, the rest by their type."""
+    return "set" if info.field_type == "checkbox" else info.type
+
+
 def _model_property_types(
     model: ScoringModel,
     contact_props: Mapping[str, PropertyInfo],
@@ -152,7 +157,7 @@ def _model_property_types(
     ):
         for name in sorted(names):
             if name in known:
-                types[f"{prefix}.{name}"] = known[name].type
+                types[f"{prefix}.{name}"] = value_type(known[name])
             else:
                 warnings.append(f"the model reads {prefix}.{name}, which this portal does not have")
     return types

@@ -121,11 +121,16 @@ def _company_for(
     return rng.choice(pool)
 
 
+CHAMPIONING = frozenset({"DECISION_MAKER", "INFLUENCER"})  # roles that often come with championing the purchase
+
+
 def _seed_contact(
     twin: Twin, rng: random.Random, index: int, persona: Persona, company: SimCompany | None
 ) -> SimContact:
     first, last = rng.choice(FIRST), rng.choice(LAST)
     title, role = rng.choice(persona.roles)
+    if role in CHAMPIONING and index % 3 == 0:  # buying roles are multiple checkboxes: some hold two
+        role = f"{role};CHAMPION"
     domain = rng.choice(FREE_MAIL) if company is None or rng.random() < persona.free_mail_share else None
     email = f"{first}.{last}.{index}@".lower() + (domain or company.domain)  # type: ignore[union-attr]
     properties = {"firstname": first, "lastname": last, "email": email, "hs_buying_role": role}

@@ -202,7 +202,7 @@ def test_the_types_of_the_properties_the_model_reads_are_recorded_in_the_ledger(
     known = {
         "company.industry": "enumeration",
         "company.numberofemployees": "number",
-        "contact.hs_buying_role": "enumeration",
+        "contact.hs_buying_role": "set",  # HubSpot: enumeration with fieldType checkbox (multiple checkboxes)
         "contact.country": "string",
         "contact.hs_analytics_num_page_views": "number",
     }

@@ -136,14 +136,15 @@ FIT_MEMO = RecordMemo()
 def _fit(model: ScoringModel, records: Mapping[str, PropertyRecord]) -> tuple[int, list[Reason]]:
     matched = [rule for rule in model.fit_rules if FIT_MEMO.matches(rule.condition, records)]
     fit_raw = math.fsum(rule.points for rule in matched)
-    reasons = [Reason(rule.id, rule.label, round_half_up(rule.points)) for rule in matched]
+    reasons = [Reason(rule.id, rule.label, points) for rule in matched if (points := round_half_up(rule.points))]
     return round_half_up(clamp(fit_raw, 0, model.fit_limit)), reasons
 
 
 def _engagement(model: ScoringModel, events: list[EngagementEvent], now: datetime) -> tuple[int, list[Reason]]:
     contributions = [c for c in event_contributions(model, events, now) if c.contribution != 0]
     engagement_raw = math.fsum(c.contribution for c in contributions)
-    reasons = [_event_reason(contribution) for contribution in contributions]
+    # A contribution that rounds to 0 explains nothing: it is left out of the reasons (it still counts above).
+    reasons = [reason for reason in map(_event_reason, contributions) if reason.points]
     return round_half_up(clamp(engagement_raw, 0, model.engagement_limit)), reasons
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from app.rules import assess, load_scoring_model
 from hubspot_twin import Twin
 from hubspot_twin.crm.changes import CRM_UI, Change, ChangeFeed, ChangeSource
 from hubspot_twin.crm.pipelines import StageSpec
@@ -22,6 +23,7 @@ from hubspot_twin.simulator.gate import ChangeGate
 from hubspot_twin.simulator.personas import Persona
 from hubspot_twin.simulator.portal import FREE_MAIL, SimContact
 from hubspot_twin.simulator.sales import ACCEPTED, LOST_REASONS, REJECTED, SalesActivity, SalesTeam
+from tests.conftest import CONFIG_DIR
 
 START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 SEED = 5
@@ -525,3 +527,15 @@ def test_a_gate_on_the_twins_feed_holds_a_simulated_tick(twin: Twin, clock: SimC
     assert passed
     assert [c.occurred_at_ms for c in passed] == sorted(c.occurred_at_ms for c in passed)
     gate.close()
+
+
+def test_some_buyers_hold_two_buying_roles_and_the_shipped_model_counts_the_decision_maker(
+    twin: Twin, portal: SeededPortal
+) -> None:
+    model = load_scoring_model(CONFIG_DIR / "scoring.yaml")
+    roles = {cid: values.get("hs_buying_role") or "" for cid, _created, values in twin.live_objects("contacts")}
+    both = [cid for cid, role in roles.items() if role.startswith("DECISION_MAKER;")]
+    assert both and all(";" in roles[cid] for cid in both)
+    contact = twin.get_object("contacts", both[0])
+    reasons = assess(model, contact, {}, [], START).reasons
+    assert "decision-maker" in {reason.id for reason in reasons}

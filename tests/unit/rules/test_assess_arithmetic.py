@@ -147,10 +147,17 @@ def test_an_event_minutes_old_is_not_shown_as_decayed(decay_model: ScoringModel)
     assert assess(decay_model, {}, {}, recent, NOW).reasons == (Reason("demo", "Demo", 40, 1),)
 
 
-def test_a_contribution_that_rounds_to_zero_is_still_a_reason(decay_model: ScoringModel) -> None:
+def test_a_contribution_that_rounds_to_zero_is_no_reason(decay_model: ScoringModel) -> None:
     assessment = assess(decay_model, {}, {}, events("click", 200), NOW)
     assert assessment.engagement == 0
-    assert assessment.reasons == (Reason("click", "Click", 0, 1, decayed=True),)
+    assert assessment.reasons == ()
+
+
+def test_a_contribution_left_out_of_the_reasons_still_counts_in_the_sum(decay_model: ScoringModel) -> None:
+    # a click 33.2 days ago is worth 0.4 (rounds to 0: no reason), a demo 41.85 days ago 2.2 (rounds to 2)
+    assessment = assess(decay_model, {}, {}, [*events("click", 33.2), *events("demo", 41.85)], NOW)
+    assert assessment.engagement == 3  # round_half_up(0.4 + 2.2)
+    assert [(reason.id, reason.points) for reason in assessment.reasons] == [("demo", 2)]
 
 
 def test_naive_datetimes_are_taken_as_utc(decay_model: ScoringModel) -> None:

@@ -106,3 +106,14 @@ def test_sql_without_a_phone_is_blocked_and_the_contact_is_an_mql(default_model:
     assert [(b.stage, b.missing) for b in assessment.blocked] == [
         ("sql", ("firstname", "lastname", "company", "phone"))
     ]
+
+
+def test_buying_roles_are_multiple_checkboxes_and_any_decision_role_counts(default_model: ScoringModel) -> None:
+    def fit_of(role: str) -> int:
+        return assess(default_model, {"hs_buying_role": role}, {}, [], NOW).fit
+
+    assert fit_of("DECISION_MAKER;CHAMPION") == fit_of("DECISION_MAKER") == 30
+    assert fit_of(" CHAMPION ; BUDGET_HOLDER ;") == 30  # parts trimmed, empty parts dropped
+    assert fit_of("CHAMPION;INFLUENCER") == fit_of("") == fit_of(";") == 0
+    reasons = assess(default_model, {"hs_buying_role": "DECISION_MAKER;CHAMPION"}, {}, [], NOW).reasons
+    assert reasons == (Reason("decision-maker", "Decision maker or budget holder", 30),)

@@ -84,7 +84,7 @@ def reference(spec: Spec, contact: dict[str, str], events: list[EngagementEvent]
         if contact[f"p{i}"] == "y":
             matched.append((f"r{i}", rule_points))
     fit = math.floor(min(max(math.fsum(p for _, p in matched), 0), spec.fit_limit) + 0.5)
-    reasons = [(rule_id, math.floor(p + 0.5), None) for rule_id, p in matched]
+    reasons = [(rule_id, math.floor(p + 0.5), None) for rule_id, p in matched if math.floor(p + 0.5) != 0]
     contributions = []
     for name, event_points, cap in spec.events:
         terms = []
@@ -96,7 +96,7 @@ def reference(spec: Spec, contact: dict[str, str], events: list[EngagementEvent]
         if cap is not None and abs(raw) > cap:
             raw = cap if raw > 0 else -cap
         contributions.append(raw)
-        if raw != 0:
+        if math.floor(raw + 0.5) != 0:  # a reason whose rounded points are 0 explains nothing
             reasons.append((name, math.floor(raw + 0.5), len(terms)))
     engagement = math.floor(min(max(math.fsum(contributions), 0), spec.engagement_limit) + 0.5)
     grade = ""

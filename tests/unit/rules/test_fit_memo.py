@@ -65,3 +65,12 @@ def test_with_or_without_the_memo_the_same_contacts_match(rows: list[tuple[objec
         facts = records({"score": score}, {"industry": industry})
         for condition in conditions:
             assert memo.matches(condition, facts) == condition.matches(facts)
+
+
+def test_a_set_of_roles_is_remembered_by_its_members_whatever_their_order() -> None:
+    memo = RecordMemo()
+    condition = compile_condition("contact.roles & {'DECISION_MAKER', 'BUDGET_HOLDER'}", FIT_NAMES)
+    cases = (({"CHAMPION", "DECISION_MAKER"}, True), ({"CHAMPION"}, False), ({"DECISION_MAKER", "CHAMPION"}, True))
+    for roles, expected in cases:
+        assert memo.matches(condition, records({"roles": roles})) is expected
+    assert len(memo.memo.results) == 2  # the third set is the first one again

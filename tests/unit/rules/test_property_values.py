@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
 
+from app.rules import ScoringModel, assess
 from app.rules.values import convert_properties, convert_value
 
 
@@ -77,3 +79,31 @@ def test_properties_without_a_known_type_are_strings_and_missing_ones_are_left_o
         {"numberofemployees": "250", "industry": "MACHINERY", "city": "", "zip": None}, "company", types
     )
     assert converted == {"numberofemployees": 250, "industry": "MACHINERY"}
+
+
+def test_multiple_checkboxes_become_a_set_of_trimmed_parts_and_no_parts_is_missing() -> None:
+    assert convert_value("DECISION_MAKER;CHAMPION", "set") == {"DECISION_MAKER", "CHAMPION"}
+    assert convert_value(" A ;; B ;", "set") == {"A", "B"}
+    assert convert_value("A", "set") == {"A"}
+    assert convert_value("", "set") is None
+    assert convert_value(" ; ", "set") is None
+    assert convert_value(None, "set") is None
+
+
+def test_set_operations_test_one_value_or_a_shared_one(model_from: Callable[[str], ScoringModel]) -> None:
+    model = model_from(
+        """
+        model: m
+        properties: {contact.roles: set}
+        fit:
+          limit: 100
+          rules:
+            - {id: champion, when: "'CHAMPION' in contact.roles", points: 5}
+            - {id: deciders, when: "contact.roles & {'DECISION_MAKER', 'BUDGET_HOLDER'}", points: 30}
+        engagement: {limit: 100, events: {}}
+        """
+    )
+    now = datetime(2026, 12, 3, tzinfo=UTC)
+    assert assess(model, {"roles": "CHAMPION;BUDGET_HOLDER"}, {}, [], now).fit == 35
+    assert assess(model, {"roles": "CHAMPION"}, {}, [], now).fit == 5
+    assert assess(model, {}, {}, [], now).fit == 0  # missing: no rule matches, nothing fails

@@ -1,4 +1,5 @@
-"""Reasons: one per matched fit rule and per contributing event type, ordered and rendered for HubSpot."""
+"""Reasons: one per matched fit rule and per contributing event type whose rounded points are not 0, ordered and
+rendered for HubSpot."""
 
 from __future__ import annotations
 
@@ -32,7 +33,6 @@ def test_reasons_are_ordered_by_absolute_points_then_id(model_from: Parse) -> No
         ("a-event", 10),
         ("a-ten", 10),
         ("b-ten", 10),
-        ("zero", 0),
     ]
 
 
