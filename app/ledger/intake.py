@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -64,18 +65,8 @@ def _quarantine(connection: Connection, events: Sequence[QuarantinedEvent], rece
     """Set the malformed events aside (one row per event, however often it is delivered); return the new rows."""
     if not events:
         return 0
-    rows = [
-        {
-            "fingerprint": event.fingerprint,
-            "received_at": received_at,
-            "portal_id": event.portal_id,
-            "subscription_type": event.subscription_type,
-            "object_id": event.object_id,
-            "reason": event.reason,
-            "event": event.event,
-        }
-        for event in {event.fingerprint: event for event in events}.values()
-    ]
+    unique = {event.fingerprint: event for event in events}.values()
+    rows = [{**asdict(event), "received_at": received_at} for event in unique]  # its fields are the columns
     statement = (
         insert_for(connection, QUARANTINE)
         .on_conflict_do_nothing(index_elements=["fingerprint"])

@@ -19,6 +19,7 @@ progress is kept in Redis.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 
@@ -248,12 +249,9 @@ def _combined(reports: Sequence[DrainReport]) -> DrainReport:
         return reports[0]
     names = [f.name for f in fields(DrainReport) if isinstance(getattr(reports[0], f.name), int)] if reports else []
     counts = {name: sum(getattr(report, name) for report in reports) for name in names}
-    effects: dict[str, int] = {}
-    for report in reports:
-        for name, number in report.effects.items():
-            effects[name] = effects.get(name, 0) + number
+    effects = sum((Counter(report.effects) for report in reports), Counter[str]())
     latencies = tuple(latency for report in reports for latency in report.write_latencies)
-    return DrainReport(**counts, effects=effects, write_latencies=latencies)
+    return DrainReport(**counts, effects=dict(effects), write_latencies=latencies)
 
 
 def _score_page(ctx: RescoreContext, ids: Sequence[str], page: Mapping[str, Properties], watermark: int) -> DrainReport:

@@ -82,11 +82,11 @@ class WebhookIntake:
         translated: list[Translated] = []
         set_aside = [quarantined(item.item, f"event {item.index}: {item.reason}") for item in rejected]
         counts = Counter(f"quarantined:{_known_type(item.item)}" for item in rejected)
-        as_sent = sources if sources is not None else [_as_json(event) for event in events]
-        for event, source in zip(events, as_sent, strict=True):
+        for index, event in enumerate(events):
             try:
                 outcome = translate(event, self.context)
             except EventInvalid as exc:
+                source = sources[index] if sources is not None else _as_json(event)  # as sent, when known
                 set_aside.append(quarantined(source, f"{event.subscriptionType}: {exc}"))
                 counts[f"quarantined:{_known_type(event.subscriptionType)}"] += 1
                 continue
