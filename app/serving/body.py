@@ -9,9 +9,12 @@ raised by the next read of the body) and the connection closes after the answer.
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -37,14 +40,62 @@ class BodyDeadline:
         if not isinstance(sock, socket.socket) or not _has_body(environ):
             return self.app(environ, start_response)
         expired = threading.Event()
-        timer = threading.Timer(self.seconds, _stop_reading, (sock, expired, environ.get("REMOTE_ADDR")))
-        timer.daemon = True
-        environ["wsgi.input"] = _DeadlineInput(environ["wsgi.input"], expired, self.seconds, timer.cancel)
-        timer.start()
+        client = environ.get("REMOTE_ADDR")
+        cancel = WATCHDOG.watch(time.monotonic() + self.seconds, lambda: _stop_reading(sock, expired, client))
+        environ["wsgi.input"] = _DeadlineInput(environ["wsgi.input"], expired, self.seconds, cancel)
         try:
             return self.app(environ, start_response)  # Flask reads the body inside this call
         finally:
-            timer.cancel()
+            cancel()
+
+
+class _Watchdog:
+    """One thread per process that runs each deadline's action when it passes, unless cancelled first.
+
+    A `threading.Timer` per request would start a thread for every webhook; this starts one, on first use (so a
+    forked gunicorn worker starts its own).
+    """
+
+    def __init__(self) -> None:
+        self._due = threading.Condition()
+        self._deadlines: list[tuple[float, int, list[Callable[[], None] | None]]] = []
+        self._count = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, at: float, action: Callable[[], None]) -> Callable[[], None]:
+        """Run `action` at `at` (monotonic seconds); return what cancels it."""
+        slot: list[Callable[[], None] | None] = [action]
+        with self._due:
+            heapq.heappush(self._deadlines, (at, next(self._count), slot))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="leadflow-body-deadlines", daemon=True)
+                self._thread.start()
+            self._due.notify()
+
+        def cancel() -> None:
+            slot[0] = None
+
+        return cancel
+
+    def _run(self) -> None:
+        while True:
+            with self._due:
+                while self._deadlines and self._deadlines[0][2][0] is None:
+                    heapq.heappop(self._deadlines)  # cancelled
+                if not self._deadlines:
+                    self._due.wait()
+                    continue
+                at, _, slot = self._deadlines[0]
+                if at > time.monotonic():
+                    self._due.wait(at - time.monotonic())
+                    continue
+                heapq.heappop(self._deadlines)
+                action, slot[0] = slot[0], None
+            if action is not None:
+                action()
+
+
+WATCHDOG = _Watchdog()
 
 
 class _DeadlineInput:
