@@ -84,6 +84,7 @@ class ContactState(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     recycled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_change_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # the decay sweep's due time
 
 
 class PropertyType(Base):

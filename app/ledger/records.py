@@ -115,6 +115,7 @@ class AssessedContact:
     assessment: Assessment
     assessed_at: datetime
     changed: bool
+    next_change_at: datetime | None = None  # when its written values would change with no new signal
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ class ContactStateRecord:
     deleted_at: datetime | None
     last_error: str | None
     recycled_at: datetime | None = None
+    next_change_at: datetime | None = None
 
 
 @dataclass(frozen=True)

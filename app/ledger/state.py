@@ -44,7 +44,7 @@ def record_assessed(connection: Connection, assessed: Sequence[AssessedContact])
 
 _ASSESSED_COLUMNS = [
     "company_id", "fit", "engagement", "score", "grade", "stage", "reasons", "model", "assessed_at",
-    "deleted_at", "last_error",
+    "deleted_at", "last_error", "next_change_at",
 ]  # fmt: skip
 
 
@@ -65,6 +65,7 @@ def _state_row(contact: AssessedContact) -> dict[str, object]:
         "changed_at": contact.assessed_at,
         "deleted_at": None,
         "last_error": None,
+        "next_change_at": contact.next_change_at,
     }
 
 
@@ -83,7 +84,9 @@ def mark_deleted(connection: Connection, contact_ids: Sequence[str], at: datetim
     """Note that HubSpot no longer has these contacts (deleted or merged away)."""
     if contact_ids:
         connection.execute(
-            update(ContactState).where(ContactState.contact_id.in_(list(contact_ids))).values(deleted_at=at)
+            update(ContactState)
+            .where(ContactState.contact_id.in_(list(contact_ids)))
+            .values(deleted_at=at, next_change_at=None)
         )
 
 
