@@ -20,6 +20,7 @@ from app.rules.scoring.config import load_scoring_model, load_signal_rules, pars
 from app.rules.scoring.engagement import EngagementEvent
 from app.rules.scoring.model import ScoringModel
 from app.rules.scoring.signals import SignalRules
+from app.rules.scoring.timeline import TimedAssessment, assess_over_time
 
 __all__ = [
     "Assessment",
@@ -33,8 +34,10 @@ __all__ = [
     "RoutingConfig",
     "ScoringModel",
     "SignalRules",
+    "TimedAssessment",
     "assess",
     "assess_line",
+    "assess_over_time",
     "assessment_to_json",
     "business_due",
     "classify_feedback",

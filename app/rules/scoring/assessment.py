@@ -62,16 +62,50 @@ def assess(
 ) -> Assessment:
     """Assess a contact, its primary company and its engagement events at `now`."""
     now = as_utc(now)
+    records = property_records(model, contact, company, property_types)
+    counted = [event for event in in_utc(events) if event.occurred_at <= now]
+    return assess_counted(model, records, counted, now)[0]
+
+
+def property_records(
+    model: ScoringModel,
+    contact: Mapping[str, object],
+    company: Mapping[str, object],
+    property_types: Mapping[str, str] | None = None,
+) -> dict[str, PropertyRecord]:
+    """Return the contact's and the company's values converted to their types, as the rules read them."""
     types = {**(property_types or {}), **model.property_types}
-    records: dict[str, PropertyRecord] = {
+    return {
         "contact": PropertyRecord(convert_properties(contact, "contact", types)),
         "company": PropertyRecord(convert_properties(company, "company", types)),
     }
-    counted = [event for event in _in_utc(events) if event.occurred_at <= now]
+
+
+def assess_counted(
+    model: ScoringModel, records: Mapping[str, PropertyRecord], counted: list[EngagementEvent], now: datetime
+) -> tuple[Assessment, tuple[EventContribution, ...]]:
+    """Assess converted records and the UTC events that count at `now`; also return each event type's share."""
     fit, fit_reasons = _fit(model, records)
-    engagement, event_reasons = _engagement(model, counted, now)
+    contributions = event_contributions(model, counted, now)
+    engagement, event_reasons = _engagement(model, contributions)
     grade = _grade_label(model.fit_grades, fit) + _grade_label(model.engagement_grades, engagement)
-    stage_facts = {
+    stage, blocked = stage_at(model, records, counted, now, fit, engagement, grade)
+    reasons = sorted([*fit_reasons, *event_reasons], key=lambda reason: (-abs(reason.points), reason.id))
+    assessment = Assessment(fit, engagement, fit + engagement, grade, stage, blocked, model.model, tuple(reasons))
+    return assessment, contributions
+
+
+def stage_at(
+    model: ScoringModel,
+    records: Mapping[str, PropertyRecord],
+    counted: list[EngagementEvent],
+    now: datetime,
+    fit: int,
+    engagement: int,
+    grade: str,
+) -> tuple[str | None, tuple[Blocked, ...]]:
+    """Return the stage and the blocked stages of these values, with the event windows as they are at `now`."""
+    facts = {
         **records,
         **event_windows(counted, now),
         "fit": fit,
@@ -79,9 +113,7 @@ def assess(
         "score": fit + engagement,
         "grade": grade,
     }
-    stage, blocked = _stage(model, stage_facts)
-    reasons = sorted([*fit_reasons, *event_reasons], key=lambda reason: (-abs(reason.points), reason.id))
-    return Assessment(fit, engagement, fit + engagement, grade, stage, blocked, model.model, tuple(reasons))
+    return _stage(model, facts)
 
 
 def render_reasons(reasons: Iterable[Reason], max_length: int = MAX_REASONS_LENGTH) -> str:
@@ -123,7 +155,8 @@ def clamp(value: float, low: float, high: float) -> float:
     return min(max(value, low), high)
 
 
-def _in_utc(events: Iterable[EngagementEvent]) -> list[EngagementEvent]:
+def in_utc(events: Iterable[EngagementEvent]) -> list[EngagementEvent]:
+    """Return the events with naive times read as UTC."""
     return [
         event if event.occurred_at.utcoffset() is not None else EngagementEvent(event.type, as_utc(event.occurred_at))
         for event in events
@@ -140,8 +173,8 @@ def _fit(model: ScoringModel, records: Mapping[str, PropertyRecord]) -> tuple[in
     return round_half_up(clamp(fit_raw, 0, model.fit_limit)), reasons
 
 
-def _engagement(model: ScoringModel, events: list[EngagementEvent], now: datetime) -> tuple[int, list[Reason]]:
-    contributions = [c for c in event_contributions(model, events, now) if c.contribution != 0]
+def _engagement(model: ScoringModel, every: tuple[EventContribution, ...]) -> tuple[int, list[Reason]]:
+    contributions = [c for c in every if c.contribution != 0]
     engagement_raw = math.fsum(c.contribution for c in contributions)
     # A contribution that rounds to 0 explains nothing: it is left out of the reasons (it still counts above).
     reasons = [reason for reason in map(_event_reason, contributions) if reason.points]

@@ -30,6 +30,7 @@ class EventContribution:
     contribution: float
     decayed: bool
     capped: bool
+    raw: float = 0.0  # the decayed sum before the cap
 
 
 def event_contributions(
@@ -51,7 +52,7 @@ def _contribution(weight: EventWeight, ages: list[float], half_life_days: float 
     # Shown as "decayed" only where decay cost whole points: a click a minute ago is not "decayed".
     undecayed = _capped(weight.points * len(ages), weight.cap)
     decayed = math.floor(undecayed + 0.5) != math.floor(contribution + 0.5)
-    return EventContribution(weight, len(ages), contribution, decayed, capped)
+    return EventContribution(weight, len(ages), contribution, decayed, capped, raw)
 
 
 def _capped(raw: float, cap: float | None) -> float:

@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from app.ledger import handovers, state
 from app.ledger.records import AssessedContact, TransitionRecord
 from app.ledger.store import Ledger
-from app.rules import EngagementEvent, ScoringModel, assess
+from app.rules import EngagementEvent, ScoringModel, assess_over_time
 from app.rules.scoring.writes import SCORE_PROPERTIES, plan_score_writes
 from app.sync.pipeline import Batch, Member, Reads
 
@@ -25,6 +25,7 @@ class ScoringStep:
     _engagements: dict[str, list[EngagementEvent]] = field(default_factory=dict, repr=False)
     _types: dict[str, str] = field(default_factory=dict, repr=False)
     _transitions: list[TransitionRecord] = field(default_factory=list, repr=False)
+    _next_change: dict[str, datetime | None] = field(default_factory=dict, repr=False)
 
     def reads(self) -> Reads:
         contact, company = self.model.referenced_properties()
@@ -37,9 +38,11 @@ class ScoringStep:
 
     def plan(self, batch: Batch) -> None:
         for member in batch.members.values():
-            member.assessment = assess(
+            timed = assess_over_time(
                 self.model, member.contact, member.company, self._events(member), batch.now, self._types
             )
+            member.assessment = timed.assessment
+            self._next_change[member.contact_id] = timed.next_change_at
             if member.previous_stage != member.assessment.stage:
                 self._transitions.append(
                     TransitionRecord(
@@ -59,14 +62,20 @@ class ScoringStep:
     def record(self, batch: Batch, connection: Connection) -> None:
         handovers.record_transitions(connection, self._transitions)
         written = set(batch.written())
-        assessed = [_assessed(member, batch.now, member.contact_id in written) for member in batch.members.values()]
+        assessed = [
+            AssessedContact(
+                member.contact_id,
+                member.company_id,
+                member.assessed(),
+                batch.now,
+                member.contact_id in written,
+                self._next_change.get(member.contact_id),
+            )
+            for member in batch.members.values()
+        ]
         state.record_assessed(connection, assessed)
 
     def _events(self, member: Member) -> list[EngagementEvent]:
         since = member.counted_from
         engagements = self._engagements.get(member.contact_id, [])
         return [event for event in engagements if since is None or event.occurred_at > since]
-
-
-def _assessed(member: Member, now: datetime, changed: bool) -> AssessedContact:
-    return AssessedContact(member.contact_id, member.company_id, member.assessed(), now, changed)

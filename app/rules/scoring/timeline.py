@@ -1,0 +1,178 @@
+"""When an assessment changes with no new signal: decay, event windows that close, events dated ahead.
+
+`next_change_at` is the earliest moment at which the values Leadflow writes for a contact (fit, engagement, score,
+grade, stage, the stages blocked on missing data, and the reasons text) would differ from the assessment at `now`
+if nothing else happened. The decay sweep re-assesses a contact once that moment has passed (docs/scoring-model.md).
+
+Decay scales every event by the same factor: Δ days later, `f = 0.5 ** (Δ / half_life_days)`, so an event type's
+decayed sum becomes `raw × f` and its contribution `sign × min(|raw| × f, cap)`. Their total is piecewise linear
+in `f` (one piece per cap that stops biting), so the moment each rounded value changes is solved exactly, piece by
+piece, never searched by stepping through time. Fit rules do not depend on time (a rule that reads rule-engine's
+`$now` is the exception and is not followed). An event dated ahead of `now` (a clock running fast) makes its moment
+a change, whether or not it changes a value: it is rare, and looking again then costs one re-assessment.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from app.rules.expressions import PropertyRecord, read_names
+from app.rules.scoring.assessment import (
+    Assessment,
+    assess_counted,
+    in_utc,
+    property_records,
+    round_half_up,
+    stage_at,
+)
+from app.rules.scoring.engagement import EVENT_WINDOWS, EngagementEvent, EventContribution
+from app.rules.scoring.model import ScoringModel, Stage
+from app.rules.values import as_utc
+
+MARGIN = timedelta(seconds=1)
+"""Added to a solved crossing, so the re-assessment lands past it whatever floating point did (decay moves
+engagement by far less than a point per second)."""
+HORIZON_DAYS = 36_500.0  # a change further off than a century is no change
+
+
+@dataclass(frozen=True, slots=True)
+class TimedAssessment:
+    """An assessment and the moment its written values change by time alone (None: never)."""
+
+    assessment: Assessment
+    next_change_at: datetime | None
+
+
+def assess_over_time(
+    model: ScoringModel,
+    contact: Mapping[str, object],
+    company: Mapping[str, object],
+    events: Iterable[EngagementEvent],
+    now: datetime,
+    property_types: Mapping[str, str] | None = None,
+) -> TimedAssessment:
+    """Assess a contact at `now` (exactly as `assess`) and find when that assessment stops being true."""
+    now = as_utc(now)
+    records = property_records(model, contact, company, property_types)
+    every = in_utc(events)
+    counted = [event for event in every if event.occurred_at <= now]
+    assessment, contributions = assess_counted(model, records, counted, now)
+    dated_ahead = min((event.occurred_at for event in every if event.occurred_at > now), default=None)
+    horizon = _earliest(dated_ahead, _decay_change(model, assessment, contributions, now))
+    window = _window_change(model, records, counted, now, assessment, horizon)
+    return TimedAssessment(assessment, _whole_second(_earliest(window, horizon)))
+
+
+def decay_factor_of_change(contributions: Iterable[EventContribution], limit: float, engagement: int) -> float | None:
+    """Return the largest decay factor below the present one (1) at which the rounded engagement, an event
+    type's rounded points or its "capped" mark changes; None when decay changes none of them."""
+    parts = [contribution for contribution in contributions if contribution.raw]
+    factors = [factor for part in parts for factor in _reason_factors(part)]
+    total = _total_factor([(part.raw, part.weight.cap) for part in parts], limit, engagement)
+    if total is not None:
+        factors.append(total)
+    return max(factors, default=None)
+
+
+def _decay_change(
+    model: ScoringModel, assessment: Assessment, contributions: tuple[EventContribution, ...], now: datetime
+) -> datetime | None:
+    if model.half_life_days is None:
+        return None
+    factor = decay_factor_of_change(contributions, model.engagement_limit, assessment.engagement)
+    if factor is None or factor <= 0:
+        return None
+    days = model.half_life_days * math.log2(1 / min(factor, 1.0))
+    return now + timedelta(days=days) + MARGIN if days <= HORIZON_DAYS else None
+
+
+def _reason_factors(part: EventContribution) -> Iterator[float]:
+    """The factors at which the type's shown reason changes: its rounded points move by one, its cap stops biting."""
+    points = round_half_up(part.contribution)
+    if not points:
+        return  # a reason of 0 points is not shown; decay only brings it closer to 0
+    yield (abs(points) - 0.5) / abs(part.raw)
+    if part.capped and part.weight.cap is not None:
+        yield part.weight.cap / abs(part.raw)
+
+
+def _total_factor(parts: list[tuple[float, float | None]], limit: float, engagement: int) -> float | None:
+    """The largest factor at which round_half_up(clamp(Σ contributions, 0, limit)) leaves `engagement`."""
+    if not parts:
+        return None
+    low = engagement - 0.5 if engagement >= 1 else None  # clamped at 0, the value cannot fall below 0
+    high = engagement + 0.5 if limit >= engagement + 0.5 else None  # clamped at the limit
+    caps_end = sorted({cap / abs(raw) for raw, cap in parts if cap is not None and abs(raw) > cap}, reverse=True)
+    upper = 1.0
+    for lower in [*caps_end, 0.0]:
+        middle = (lower + upper) / 2
+        capped = [math.copysign(cap, raw) for raw, cap in parts if cap is not None and abs(raw) * middle >= cap]
+        free = [raw for raw, cap in parts if cap is None or abs(raw) * middle < cap]
+        fixed, slope = math.fsum(capped), math.fsum(free)  # on [lower, upper]: total = fixed + slope × f
+        crossing = _crossing(fixed, slope, low if slope > 0 else high if slope < 0 else None)
+        if crossing is not None and lower <= crossing <= upper:
+            return crossing
+        upper = lower
+    return None
+
+
+def _crossing(fixed: float, slope: float, threshold: float | None) -> float | None:
+    return None if threshold is None or slope == 0 else (threshold - fixed) / slope
+
+
+def _window_change(
+    model: ScoringModel,
+    records: Mapping[str, PropertyRecord],
+    counted: list[EngagementEvent],
+    now: datetime,
+    assessment: Assessment,
+    before: datetime | None,
+) -> datetime | None:
+    """The first moment before `before` at which an event type leaving a window the stage rules read changes the
+    stage or the blocked stages (fit and engagement keep their values until `before`)."""
+    windows = stage_window_days(model.stages)
+    if not windows or not counted:
+        return None
+    latest: dict[str, datetime] = {}
+    for event in counted:
+        if event.type not in latest or latest[event.type] < event.occurred_at:
+            latest[event.type] = event.occurred_at
+    closing = sorted({at + timedelta(days=days) for at in latest.values() for days in windows})
+    current = (assessment.stage, assessment.blocked)
+    for closes in closing:
+        if closes < now:
+            continue
+        if before is not None and closes >= before:
+            break
+        after = closes + timedelta(microseconds=1)  # a window holds events up to exactly its length ago
+        if stage_at(model, records, counted, after, assessment.fit, assessment.engagement, assessment.grade) != current:
+            return after
+    return None
+
+
+@lru_cache(maxsize=64)
+def stage_window_days(stages: tuple[Stage, ...]) -> tuple[int, ...]:
+    """The lengths of the event windows (`events_last_30d`, …) the stage rules read; all of them where a rule
+    reads a built-in symbol (its names cannot be known)."""
+    names: set[str] = set()
+    for stage in stages:
+        read = read_names(stage.condition)
+        if read is None:
+            return tuple(sorted(EVENT_WINDOWS.values()))
+        names.update(read)
+    return tuple(sorted(days for name, days in EVENT_WINDOWS.items() if name in names))
+
+
+def _earliest(*moments: datetime | None) -> datetime | None:
+    return min((moment for moment in moments if moment is not None), default=None)
+
+
+def _whole_second(moment: datetime | None) -> datetime | None:
+    """Round up to the second: the ledger and the sweep need no finer time."""
+    if moment is None or not moment.microsecond:
+        return moment
+    return moment.replace(microsecond=0) + timedelta(seconds=1)
