@@ -38,6 +38,7 @@ from app.sync.rescore import RescoreContext, RescoreRuns
 from app.sync.resolve import ResolveContext
 from app.sync.retention import RetentionContext
 from app.sync.scoring.step import ScoringStep
+from app.sync.scoring.sweep import SweepContext
 from app.webhooks.intake import WebhookIntake
 from app.webhooks.translate import TranslationContext
 from app.worklist import Worklist
@@ -188,6 +189,10 @@ def retention_context(container: Container) -> RetentionContext:
     )
 
 
+def sweep_context(container: Container) -> SweepContext:
+    return SweepContext(container.ledger, container.worklist, container.clock)
+
+
 # What each job (app/sync/jobs.py) or command may ask the container for.
 PROVIDERS: dict[type, Callable[[Container], object]] = {
     DrainContext: drain_context,
@@ -195,6 +200,7 @@ PROVIDERS: dict[type, Callable[[Container], object]] = {
     ResolveContext: resolve_context,
     ReconcileContext: reconcile_context,
     RetentionContext: retention_context,
+    SweepContext: sweep_context,
 }
 
 

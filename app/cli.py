@@ -101,14 +101,15 @@ def worker(burst: bool) -> None:
 
 @main.command()
 def clock() -> None:
-    """Run the periodic jobs: the reconciler and the retention job.
+    """Run the periodic jobs: the reconciler, the decay sweep and the retention job.
 
     RQ's cron scheduler; run exactly one clock process, with TZ=UTC.
     """
     from app.clock import build_cron
 
     container = _container(process=True)
-    build_cron(container.redis, container.settings.queue_name).start()
+    settings = container.settings
+    build_cron(container.redis, settings.queue_name, settings.decay_sweep_seconds).start()
 
 
 @main.command()

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # contacts (fewer requests in a burst), a smaller one ends sooner.
     drain_batch_size: Annotated[int, Field(ge=1, le=1000)] = 500
     reconcile_grace_seconds: Annotated[int, Field(ge=0)] = 120
+    # The decay sweep marks contacts whose scores changed by time alone (decay, closing windows) this often: what
+    # HubSpot shows lags the truth by at most this plus one drain.
+    decay_sweep_seconds: Annotated[int, Field(ge=60, le=86_400)] = 300
     drain_claim_lease_seconds: Annotated[float, Field(gt=0, le=86_400)] = 900.0
     # Company properties are kept in Redis this long between drains (forgotten at once when HubSpot says the company
     # changed); 0 reads them from HubSpot in every drain.

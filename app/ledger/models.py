@@ -84,7 +84,10 @@ class ContactState(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     recycled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    next_change_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # the decay sweep's due time
+    next_change_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when time alone changes its values
+
+    # The decay sweep reads the due contacts in (next_change_at, contact_id) order, page by page.
+    __table_args__ = (Index("ix_contact_state_next_change", "next_change_at", "contact_id"),)
 
 
 class PropertyType(Base):

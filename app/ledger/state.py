@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select, tuple_, update
 
 from app.ledger.models import CONTACT_STATE, PROPERTY_TYPES, ContactState, Engagement, PropertyType, Signal
 from app.ledger.records import AssessedContact, ContactStateRecord
@@ -116,6 +116,23 @@ def start_new_cycle(connection: Connection, contact_id: str, at: datetime) -> in
     )
     cycle = connection.execute(select(ContactState.qualification_cycle).where(ContactState.contact_id == contact_id))
     return int(cycle.scalar_one())
+
+
+DUE_PAGE = 10_000  # contacts the decay sweep reads per query
+
+
+def due_for_change(
+    connection: Connection, now: datetime, after: tuple[datetime, str] | None, limit: int
+) -> list[tuple[str, datetime]]:
+    """Return (contact id, next change) of contacts due by `now`, in that order, from past `after` on (keyset
+    paging over the index on next_change_at: the sweep reads the due contacts, never the whole table)."""
+    statement = select(ContactState.contact_id, ContactState.next_change_at).where(ContactState.next_change_at <= now)
+    if after is not None:
+        statement = statement.where(
+            tuple_(ContactState.next_change_at, ContactState.contact_id) > tuple_(after[0], after[1])
+        )
+    statement = statement.order_by(ContactState.next_change_at, ContactState.contact_id).limit(limit)
+    return [(contact_id, moment) for contact_id, moment in connection.execute(statement) if moment is not None]
 
 
 def contacts_at_companies(connection: Connection, company_ids: Sequence[str]) -> dict[str, list[str]]:

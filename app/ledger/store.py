@@ -9,7 +9,7 @@ pass and receive the plain records of `app.ledger.records` and the rules' own ty
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -99,6 +99,18 @@ class ContactStore(_Store):
         """Record assessments (outside a drain: a drain records through its steps in its own transaction)."""
         with self.engine.begin() as connection:
             state.record_assessed(connection, assessed)
+
+    def due_for_change(self, now: datetime, page_size: int = state.DUE_PAGE) -> Iterator[list[str]]:
+        """Yield, a page at a time, the contacts whose written values changed by time alone by `now`."""
+        after: tuple[datetime, str] | None = None
+        while True:
+            with self.engine.connect() as connection:
+                page = state.due_for_change(connection, now, after, page_size)
+            if page:
+                yield [contact_id for contact_id, _ in page]
+                after = page[-1][1], page[-1][0]
+            if len(page) < page_size:
+                return
 
     def contacts_at_companies(self, company_ids: Sequence[str]) -> dict[str, list[str]]:
         """Return the contacts last seen at these companies, by company id."""

@@ -243,3 +243,22 @@ def test_a_full_batch_is_stored_once_with_its_payloads_and_times_intact(ledger: 
     assert waiting[30].payload == payloads[30]
     assert waiting[30].occurred_at == NOW - timedelta(hours=1)
     assert [e.occurred_at for e in ledger.contacts.engagements_of(["101"])["101"]] == [NOW - timedelta(hours=1)]
+
+
+def test_contacts_due_for_a_change_are_read_by_time_in_pages_ties_included(ledger: Ledger) -> None:
+    moments = {f"c{n:02d}": NOW + timedelta(minutes=n // 3 - 5) for n in range(30)}  # three contacts per minute
+    moments["never"] = None  # type: ignore[assignment]
+    ledger.contacts.record_assessed(
+        [AssessedContact(contact, None, assessment(), NOW, True, moment) for contact, moment in moments.items()]
+    )
+    pages = list(ledger.contacts.due_for_change(NOW, page_size=4))
+    due = [contact for page in pages for contact in page]
+    assert due == [f"c{n:02d}" for n in range(18)]  # up to NOW included, in order, each once, across tied pages
+    assert [len(page) for page in pages] == [4, 4, 4, 4, 2]
+    assert list(ledger.contacts.due_for_change(NOW - timedelta(hours=1))) == []
+
+
+def test_a_contact_hubspot_no_longer_has_is_never_due(ledger: Ledger) -> None:
+    ledger.contacts.record_assessed([AssessedContact("101", None, assessment(), NOW, True, NOW)])
+    record_drain(ledger, [], ["101"], {}, ledger.signals.watermark(), NOW)
+    assert list(ledger.contacts.due_for_change(NOW + timedelta(days=1))) == []

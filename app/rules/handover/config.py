@@ -109,6 +109,7 @@ class HandoverConfig:
 
     stages: Mapping[str, StageHandover]
     stage_labels: Mapping[str, str] = field(default_factory=dict)
+    stage_order: tuple[str, ...] = ()  # the scoring model's stages, highest first
     calendar: BusinessCalendar = DEFAULT_CALENDAR
     defaults: Mapping[str, str] = field(default_factory=dict)
     data_task: DataTaskTemplate | None = None
@@ -123,6 +124,11 @@ class HandoverConfig:
         """Return whether entering the stage needs an owner from routing (`owner: route`)."""
         stage = self.stages.get(stage_id)
         return stage is not None and stage.owner == "route"
+
+    def ranks_above(self, stage_id: str, other: str) -> bool:
+        """Return whether `stage_id` comes before `other` in the scoring model (SQL above MQL)."""
+        order = self.stage_order
+        return stage_id in order and other in order and order.index(stage_id) < order.index(other)
 
     def label(self, stage_id: str) -> str:
         """Return the stage's label from the scoring model, or its id."""
@@ -174,6 +180,7 @@ def _compile(
     return HandoverConfig(
         stages={stage.id: _stage(file, stage, stage_ids) for stage in spec.stages},
         stage_labels={**{stage_id: stage_id for stage_id in stage_ids}, **(stage_labels or {})},
+        stage_order=tuple(stage_ids),
         calendar=_calendar(file, spec.calendar),
         defaults=_defaults(file, spec.defaults),
         data_task=_data_task(file, spec.gate.data_task) if spec.gate.data_task else None,

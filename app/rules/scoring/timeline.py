@@ -33,9 +33,9 @@ from app.rules.scoring.engagement import EVENT_WINDOWS, EngagementEvent, EventCo
 from app.rules.scoring.model import ScoringModel, Stage
 from app.rules.values import as_utc
 
-MARGIN = timedelta(seconds=1)
-"""Added to a solved crossing, so the re-assessment lands past it whatever floating point did (decay moves
-engagement by far less than a point per second)."""
+MARGIN = timedelta(milliseconds=1)
+"""Added to a solved crossing, so the re-assessment lands past it whatever floating point did (the solved moment
+is off by far less than a microsecond)."""
 HORIZON_DAYS = 36_500.0  # a change further off than a century is no change
 
 
@@ -64,7 +64,7 @@ def assess_over_time(
     dated_ahead = min((event.occurred_at for event in every if event.occurred_at > now), default=None)
     horizon = _earliest(dated_ahead, _decay_change(model, assessment, contributions, now))
     window = _window_change(model, records, counted, now, assessment, horizon)
-    return TimedAssessment(assessment, _whole_second(_earliest(window, horizon)))
+    return TimedAssessment(assessment, _next_millisecond(_earliest(window, horizon)))
 
 
 def decay_factor_of_change(contributions: Iterable[EventContribution], limit: float, engagement: int) -> float | None:
@@ -171,8 +171,8 @@ def _earliest(*moments: datetime | None) -> datetime | None:
     return min((moment for moment in moments if moment is not None), default=None)
 
 
-def _whole_second(moment: datetime | None) -> datetime | None:
-    """Round up to the second: the ledger and the sweep need no finer time."""
-    if moment is None or not moment.microsecond:
+def _next_millisecond(moment: datetime | None) -> datetime | None:
+    """Round up to the millisecond (HubSpot's and the ledger's time stamps need no finer time)."""
+    if moment is None or not moment.microsecond % 1000:
         return moment
-    return moment.replace(microsecond=0) + timedelta(seconds=1)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000) + timedelta(milliseconds=1)

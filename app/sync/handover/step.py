@@ -161,14 +161,23 @@ class HandoverStep:
         """Ask for the handover of a stage entered now, or finish one an earlier attempt reserved but did not do.
 
         A contact that stays in its stage asks for nothing, also after a recycle: it is handed over again only
-        when it enters a stage anew.
+        when it enters a stage anew. Within one qualification cycle a stage is handed over once, and not at all
+        once a higher stage was (a contact dropping from SQL to MQL, or leaving MQL and coming back, stays with
+        the owner who has it).
         """
         stage = member.assessed().stage
         if stage is None or self.config.stage(stage) is None:
             return []
         key = handover_key(member.contact_id, stage, member.cycle)
-        existing = next((h for h in self._records.get(member.contact_id, []) if h.key == key), None)
-        if (existing is None and member.enters_stage()) or (existing is not None and existing.status == "planned"):
+        this_cycle = [h for h in self._records.get(member.contact_id, []) if h.cycle == member.cycle]
+        existing = next((h for h in this_cycle if h.key == key), None)
+        if existing is not None:
+            return (
+                [HandoverRequest(key, member.contact_id, stage, member.cycle)] if existing.status == "planned" else []
+            )
+        # Sales already has the lead at a higher stage this cycle (an SQL whose demo request aged out): not again.
+        handed_higher = any(self.config.ranks_above(h.stage, stage) for h in this_cycle)
+        if member.enters_stage() and not handed_higher:
             return [HandoverRequest(key, member.contact_id, stage, member.cycle)]
         return []
 

@@ -21,7 +21,7 @@ from app.rules.scoring.writes import score_values
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
-ACCURACY = timedelta(seconds=2)  # the solved moment lies at most this far past the change (margin, whole second)
+ACCURACY = timedelta(milliseconds=2)  # the solved moment lies at most this far past the change (margin, rounding)
 
 
 def written(assessment: Assessment) -> tuple[object, ...]:
@@ -118,7 +118,7 @@ class TestWindows:
         )
         model = model_with(weights(("demo", 10, None)), half_life=None, stages=stages)
         moment = check_next_change(model, {"vip": "yes"}, [event("demo", 10)])
-        assert moment == NOW + 20 * DAY + timedelta(seconds=1)  # 30 days after the request, to the next second
+        assert moment == NOW + 20 * DAY + timedelta(milliseconds=1)  # 30 days after the request, to the next ms
         assert assess(model, {"vip": "yes"}, {}, [event("demo", 10)], moment).stage == "mql"
 
     def test_a_window_closing_that_changes_no_stage_is_not_a_change(self) -> None:
@@ -131,17 +131,17 @@ class TestWindows:
         stages = (stage("hot", "'demo' in events_last_7d"),)
         model = model_with(weights(("demo", 10, None)), half_life=None, stages=stages)
         moment = check_next_change(model, {}, [event("demo", 6), event("demo", 2)])
-        assert moment == NOW + 5 * DAY + timedelta(seconds=1)
+        assert moment == NOW + 5 * DAY + timedelta(milliseconds=1)
 
     def test_a_blocked_stage_that_stops_matching_is_a_change(self) -> None:
         stages = (stage("sql", "'demo' in events_last_7d", requires=("phone",)),)
         model = model_with(weights(("demo", 10, None)), half_life=None, stages=stages)
         moment = check_next_change(model, {}, [event("demo", 1)])
-        assert moment == NOW + 6 * DAY + timedelta(seconds=1)
+        assert moment == NOW + 6 * DAY + timedelta(milliseconds=1)
 
     def test_an_event_dated_ahead_counts_from_its_moment(self) -> None:
         model = model_with(weights(("demo", 10, None)), half_life=None)
-        ahead = EngagementEvent("demo", NOW + timedelta(hours=5, seconds=30))
+        ahead = EngagementEvent("demo", NOW + timedelta(hours=5, seconds=30, milliseconds=250))
         assert check_next_change(model, {}, [ahead]) == ahead.occurred_at
 
     def test_the_windows_stage_rules_read(self) -> None:

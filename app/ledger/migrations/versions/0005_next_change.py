@@ -22,10 +22,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("contact_state") as batch:
         batch.add_column(sa.Column("next_change_at", UTCDateTime(), nullable=True))
-    op.create_index("ix_contact_state_next_change_at", "contact_state", ["next_change_at"])
+    op.create_index("ix_contact_state_next_change", "contact_state", ["next_change_at", "contact_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_contact_state_next_change_at", table_name="contact_state")
+    op.drop_index("ix_contact_state_next_change", table_name="contact_state")
     with op.batch_alter_table("contact_state") as batch:
         batch.drop_column("next_change_at")

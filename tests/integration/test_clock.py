@@ -1,0 +1,18 @@
+"""The clock's periodic jobs: RQ cron jobs that JSON-speaking workers can run, at the configured intervals."""
+
+from __future__ import annotations
+
+import redis
+
+from app.clock import RECONCILE_EVERY_SECONDS, RETENTION_CRON, build_cron
+
+
+def test_the_clock_runs_the_reconciler_the_decay_sweep_and_retention(redis_client: redis.Redis) -> None:
+    scheduler = build_cron(redis_client, "leadflow-test", decay_sweep_seconds=120)
+    jobs = {job.func_name: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"app.sync.reconcile.reconcile", "app.sync.scoring.sweep.sweep_decay",
+                         "app.sync.retention.apply_retention"}  # fmt: skip
+    assert jobs["app.sync.reconcile.reconcile"].interval == RECONCILE_EVERY_SECONDS
+    assert jobs["app.sync.scoring.sweep.sweep_decay"].interval == 120
+    assert jobs["app.sync.retention.apply_retention"].cron == RETENTION_CRON
+    assert {job.queue_name for job in jobs.values()} == {"leadflow-test"}
