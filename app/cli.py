@@ -101,7 +101,7 @@ def worker(burst: bool) -> None:
 
 @main.command()
 def clock() -> None:
-    """Run the periodic jobs: the reconciler, the decay sweep and the retention job.
+    """Run the periodic jobs: reconcile, decay sweep, retention.
 
     RQ's cron scheduler; run exactly one clock process, with TZ=UTC.
     """
