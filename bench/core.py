@@ -1,7 +1,8 @@
 """Core: the CPU assessing takes per contact, against CPU work measured beside it in the same run.
 
-The drain's own work per contact: `assess()` of the contact, its primary company and its engagement events
-(compiled rules, decay, caps, grades, stages and the reasons text). One process, one thread: one core.
+The drain's own work per contact: `assess_over_time()` of the contact, its primary company and its engagement
+events (compiled rules, decay, caps, grades, stages and the reasons text, and `next_change_at`, the moment the
+values would change by time alone). One process, one thread: one core.
 
 The judged figure is a ratio of two CPU times measured in the same process, so the machine's speed cancels out
 (the same code gave 10,200 and 4,100 assessments per second on two of our machines): assessing a contact against
@@ -24,7 +25,7 @@ from types import SimpleNamespace
 
 from hubspot.crm.contacts import ApiClient
 
-from app.rules import assess, load_scoring_model, render_reasons
+from app.rules import assess_over_time, load_scoring_model, render_reasons
 from bench.env import PROFESSIONAL_LIMIT, ROOT
 from bench.portal import SyntheticPortal, engagement_history, scoring_floor, synthetic_portal
 from bench.report import Figure, Report, Target
@@ -47,11 +48,11 @@ def run(report: Report, quick: bool) -> None:
         for contact, at, history in zip(portal.contacts, portal.company_of, events, strict=True)
     ]
     for contact, company, history in inputs[:200]:  # warm up: rule compilation caches, imports
-        assess(model, contact, company, history, now)
+        assess_over_time(model, contact, company, history, now)
     started = time.process_time()
     wall = time.perf_counter()
     for contact, company, history in inputs:
-        render_reasons(assess(model, contact, company, history, now).reasons)
+        render_reasons(assess_over_time(model, contact, company, history, now).assessment.reasons)
     cpu = time.process_time() - started
     wall = time.perf_counter() - wall
     hubspot = hubspot_seconds_per_contact(portal)
@@ -66,7 +67,7 @@ def run(report: Report, quick: bool) -> None:
         "rate_limit": f"{PROFESSIONAL_LIMIT} requests / {WINDOW_SECONDS:g} s",
         "model": model.model,
     }
-    note = f"{count:,} contacts, default model, with reasons rendered"
+    note = f"{count:,} contacts, default model, with reasons rendered and next_change_at"
     report.add(
         Figure(SECTION, "assessment CPU per contact", cpu / count * 1e6, "µs", sdk * 1e6,
                "the SDK reading the contact, same run", Target("ratio", "<=", TIMES_THE_SDK_READ), note=note),
