@@ -32,6 +32,10 @@ def _contact_ids(_ctx: click.Context, _param: click.Parameter, values: tuple[str
     return values
 
 
+def _contact_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    return _contact_ids(ctx, param, (value,))[0]
+
+
 class LeadflowCommands(click.Group):
     """Leadflow's commands: one that fails for a reason the user can fix ends with one line, never a traceback."""
 
@@ -344,6 +348,23 @@ def forget(contact_ids: tuple[str, ...]) -> None:
     rows = container.ledger.privacy.forget(list(contact_ids), "forget", container.clock())
     container.worklist.forget(list(contact_ids))
     click.echo(f"erased {rows} ledger rows of {len(set(contact_ids))} contact(s); a count-level record remains")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of lines.")
+@click.argument("contact_id", callback=_contact_id)
+def history(as_json: bool, contact_id: str) -> None:
+    """Show a contact's score and stage timeline, with the reasons.
+
+    Oldest first: each score change written to HubSpot, each change of stage (with what caused it and when the
+    buyer acted) and each handover, from the ledger.
+    """
+    from app.history_report import history_json, history_lines
+
+    found = _container().ledger.history.of(contact_id)
+    if not found.known:
+        raise click.ClickException(f"the ledger holds nothing of contact {contact_id}: never scored, or forgotten")
+    click.echo(history_json(found) if as_json else "\n".join(history_lines(found)))
 
 
 @main.command()

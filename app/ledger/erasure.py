@@ -1,5 +1,5 @@
-"""Erasing contacts from the ledger (privacy deletion, `leadflow forget`, retention) and pruning old signals and
-quarantined events.
+"""Erasing contacts from the ledger (privacy deletion, `leadflow forget`, retention) and pruning old signals,
+quarantined events and score history.
 
 What is erased leaves only a count-level record in `erasures`: when, why, how many contacts and rows — never
 whose. See docs/data-protection.md.
@@ -12,7 +12,16 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete, insert, or_, select
 
-from app.ledger.models import ERASURES, ContactState, Engagement, Handover, QuarantinedEventRow, Signal, Transition
+from app.ledger.models import (
+    ERASURES,
+    ContactState,
+    Engagement,
+    Handover,
+    QuarantinedEventRow,
+    ScoreChange,
+    Signal,
+    Transition,
+)
 
 
 def erase_contacts(connection: Connection, contact_ids: Sequence[str], reason: str, at: datetime) -> int:
@@ -26,6 +35,7 @@ def erase_contacts(connection: Connection, contact_ids: Sequence[str], reason: s
         delete(Signal).where(or_(Signal.contact_id.in_(ids), own_events)),
         delete(Handover).where(Handover.contact_id.in_(ids)),
         delete(Transition).where(Transition.contact_id.in_(ids)),
+        delete(ScoreChange).where(ScoreChange.contact_id.in_(ids)),
         delete(ContactState).where(ContactState.contact_id.in_(ids)),
         delete(QuarantinedEventRow).where(QuarantinedEventRow.object_id.in_(ids)),
     ]
@@ -50,3 +60,8 @@ def prune_quarantine(connection: Connection, received_before: datetime) -> int:
     """Delete quarantined events received before `received_before`, replayed or not."""
     statement = delete(QuarantinedEventRow).where(QuarantinedEventRow.received_at < received_before)
     return connection.execute(statement).rowcount or 0
+
+
+def prune_score_changes(connection: Connection, before: datetime) -> int:
+    """Delete score history rows written before `before` (the contact's state keeps the latest values)."""
+    return connection.execute(delete(ScoreChange).where(ScoreChange.at < before)).rowcount or 0

@@ -8,7 +8,7 @@ two workers never read the same cursor or the same open-handover counts.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import fields
+from dataclasses import asdict, fields
 from datetime import datetime
 
 from sqlalchemy import Connection, func, select, update
@@ -151,20 +151,17 @@ def _contacts_where(connection: Connection, condition: object) -> list[str]:
 
 
 def record_transitions(connection: Connection, transitions: Sequence[TransitionRecord]) -> None:
-    """Store stage changes."""
-    rows = [
-        {"contact_id": t.contact_id, "from_stage": t.from_stage, "to_stage": t.to_stage, "at": t.at,
-         "cycle": t.cycle, "model": t.model}
-        for t in transitions
-    ]  # fmt: skip
+    """Store stage changes with the assessments that caused them."""
+    rows = [asdict(transition) for transition in transitions]  # its fields are the columns
     if rows:
         connection.execute(TRANSITIONS.insert(), rows)
 
 
 def transitions_of(connection: Connection, contact_id: str) -> list[TransitionRecord]:
     """Return a contact's stage changes, oldest first."""
-    statement = select(TRANSITIONS).where(TRANSITIONS.c.contact_id == contact_id).order_by(TRANSITIONS.c.id)
-    return [
-        TransitionRecord(row.contact_id, row.from_stage, row.to_stage, row.at, row.cycle, row.model)
-        for row in connection.execute(statement)
-    ]
+    columns = (TRANSITIONS.c[name] for name in _TRANSITION_FIELDS)
+    statement = select(*columns).where(TRANSITIONS.c.contact_id == contact_id).order_by(TRANSITIONS.c.id)
+    return [TransitionRecord(**row._asdict()) for row in connection.execute(statement)]
+
+
+_TRANSITION_FIELDS = [f.name for f in fields(TransitionRecord)]

@@ -21,6 +21,7 @@ from app.ledger.models import (
     Engagement,
     Handover,
     QuarantinedEventRow,
+    ScoreChange,
     Signal,
     Transition,
 )
@@ -205,7 +206,8 @@ def insert_engagements(connection: Connection, rows: list[dict[str, Any]]) -> No
 
 
 def move_contact_rows(connection: Connection, merge: Merge) -> None:
-    """Re-key the merged contacts' signals and engagements to the survivor; drop their state."""
+    """Re-key the merged contacts' signals, engagements, transitions, score history and handovers to the survivor;
+    drop their state."""
     merged = [contact for contact in merge.merged if contact != merge.survivor]
     if not merged:
         return
@@ -221,6 +223,7 @@ def move_contact_rows(connection: Connection, merge: Merge) -> None:
     connection.execute(update(Engagement).where(Engagement.contact_id.in_(merged)).values(contact_id=merge.survivor))
     connection.execute(update(Signal).where(Signal.contact_id.in_(merged)).values(contact_id=merge.survivor))
     connection.execute(update(Transition).where(Transition.contact_id.in_(merged)).values(contact_id=merge.survivor))
+    connection.execute(update(ScoreChange).where(ScoreChange.contact_id.in_(merged)).values(contact_id=merge.survivor))
     _move_handovers(connection, merged, merge.survivor)
     connection.execute(delete(ContactState).where(ContactState.contact_id.in_(merged)))
 

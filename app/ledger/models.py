@@ -119,8 +119,38 @@ class Transition(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     cycle: Mapped[int] = mapped_column(Integer)
     model: Mapped[str] = mapped_column(String(128))
+    # The assessment that caused it, why the drain assessed the contact, and when the buyer acted (null: no signal
+    # of the contact's own; rows older than migration 0006: all null). See app/sync/scoring/history.py.
+    fit: Mapped[int | None] = mapped_column(Integer)
+    engagement: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[int | None] = mapped_column(Integer)
+    grade: Mapped[str | None] = mapped_column(String(16))
+    cause: Mapped[str | None] = mapped_column(String(16))
+    signal_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_transitions_contact", "contact_id", "at"),)
+
+
+class ScoreChange(Base):
+    """A change of a contact's scores that Leadflow wrote to HubSpot: the compact score history."""
+
+    __tablename__ = "score_changes"
+
+    id: Mapped[int] = mapped_column(Identity64, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fit: Mapped[int] = mapped_column(Integer)
+    engagement: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer)
+    grade: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str | None] = mapped_column(String(64))
+    reasons: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(128))
+    cycle: Mapped[int] = mapped_column(Integer)
+    cause: Mapped[str] = mapped_column(String(16))
+    signal_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_score_changes_contact", "contact_id", "at"), Index("ix_score_changes_at", "at"))
 
 
 class Handover(Base):
@@ -168,6 +198,7 @@ class RoutingCursor(Base):
 
 
 TRANSITIONS = cast(Table, Transition.__table__)
+SCORE_CHANGES = cast(Table, ScoreChange.__table__)
 HANDOVERS = cast(Table, Handover.__table__)
 ROUTING_CURSORS = cast(Table, RoutingCursor.__table__)
 

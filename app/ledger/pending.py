@@ -78,12 +78,16 @@ def watermark(connection: Connection) -> int:
 
 
 def backlog_of(connection: Connection, contact_ids: Sequence[str], watermark: int) -> dict[str, Backlog]:
-    """Return, by contact, its unprocessed signals up to `watermark`: how many, and the oldest one's arrival."""
+    """Return, by contact, its unprocessed signals up to `watermark`: how many, the oldest one's arrival, the newest
+    one's occurrence."""
     if not contact_ids:
         return {}
     statement = (
-        select(Signal.contact_id, func.count(), func.min(Signal.received_at))
+        select(Signal.contact_id, func.count(), func.min(Signal.received_at), func.max(Signal.occurred_at))
         .where(Signal.contact_id.in_(list(contact_ids)), Signal.id <= watermark, Signal.processed_at.is_(None))
         .group_by(Signal.contact_id)
     )
-    return {str(contact_id): Backlog(int(count), oldest) for contact_id, count, oldest in connection.execute(statement)}
+    return {
+        str(contact_id): Backlog(int(count), oldest, newest)
+        for contact_id, count, oldest, newest in connection.execute(statement)
+    }

@@ -150,12 +150,38 @@ class LedgerCounts:
 
 @dataclass(frozen=True)
 class TransitionRecord:
+    """A change of stage, with the assessment that caused it (None on rows recorded before migration 0006)."""
+
     contact_id: str
     from_stage: str | None
     to_stage: str | None
     at: datetime
     cycle: int
     model: str
+    fit: int | None = None
+    engagement: int | None = None
+    score: int | None = None
+    grade: str | None = None
+    cause: str | None = None  # why the drain assessed the contact (app/sync/scoring/history.py)
+    signal_at: datetime | None = None  # when the buyer acted: the newest signal the drain reflected (None: none)
+
+
+@dataclass(frozen=True)
+class ScoreChangeRecord:
+    """A change of a contact's scores that Leadflow wrote to HubSpot, with why it was assessed."""
+
+    contact_id: str
+    at: datetime
+    fit: int
+    engagement: int
+    score: int
+    grade: str
+    stage: str | None
+    reasons: str
+    model: str
+    cycle: int
+    cause: str
+    signal_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -207,10 +233,12 @@ class HandoverDone:
 
 @dataclass(frozen=True)
 class Backlog:
-    """A contact's unprocessed signals up to a watermark: how many, and when the oldest of them was received."""
+    """A contact's unprocessed signals up to a watermark: how many, when the oldest of them was received, and when
+    the newest of them occurred (the buyer's latest action the drain reflects)."""
 
     signals: int
     oldest_received_at: datetime
+    newest_occurred_at: datetime
 
 
 @dataclass(frozen=True)
@@ -220,3 +248,20 @@ class Pruned:
     signals: int
     contacts: int
     quarantined: int
+    score_changes: int = 0
+
+
+@dataclass(frozen=True)
+class ContactHistory:
+    """What the ledger holds of one contact's scores and stages: its state now and its timeline, oldest first."""
+
+    contact_id: str
+    state: ContactStateRecord | None
+    score_changes: tuple[ScoreChangeRecord, ...]
+    transitions: tuple[TransitionRecord, ...]
+    handovers: tuple[HandoverRecord, ...]
+
+    @property
+    def known(self) -> bool:
+        """Return whether the ledger holds anything of the contact."""
+        return bool(self.state or self.score_changes or self.transitions or self.handovers)

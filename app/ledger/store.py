@@ -2,9 +2,10 @@
 
 `Ledger` holds the engine, opens transactions for work recorded together (a drain's steps record through the
 query modules inside one), and gives each concern its store: `signals` (webhook intake and the work it leaves),
-`contacts` (assessed state and engagements), `handovers` (handovers, routing, transitions), `quarantine` (events
-set aside for their shape), `privacy` (erasure and retention). Every store method is one transaction; callers
-pass and receive the plain records of `app.ledger.records` and the rules' own types.
+`contacts` (assessed state and engagements), `handovers` (handovers, routing, transitions), `history` (a contact's
+score history and timeline), `quarantine` (events set aside for their shape), `privacy` (erasure and retention).
+Every store method is one transaction; callers pass and receive the plain records of `app.ledger.records` and the
+rules' own types.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, delete, func, select
 
-from app.ledger import erasure, handovers, intake, pending, state
+from app.ledger import erasure, handovers, history, intake, pending, state
 from app.ledger.models import ERASURES, QUARANTINE, ContactState, Engagement, QuarantinedEventRow, Signal
 from app.ledger.records import (
     AssessedContact,
     Backlog,
+    ContactHistory,
     ContactStateRecord,
     HandoverDone,
     HandoverRecord,
@@ -177,6 +179,15 @@ class HandoverStore(_Store):
             return handovers.transitions_of(connection, contact_id)
 
 
+class HistoryStore(_Store):
+    """A contact's score history and timeline, for KPIs, calibration and `leadflow history`."""
+
+    def of(self, contact_id: str) -> ContactHistory:
+        """Return a contact's state, score changes, transitions and handovers, oldest first."""
+        with self.engine.connect() as connection:
+            return history.history_of(connection, contact_id)
+
+
 class QuarantineStore(_Store):
     """Events of accepted batches set aside for their shape; a replay records its signals through `signals`."""
 
@@ -213,14 +224,15 @@ class PrivacyStore(_Store):
             return erasure.erase_contacts(connection, contact_ids, reason, at)
 
     def prune(self, signals_before: datetime, deleted_before: datetime, at: datetime) -> Pruned:
-        """Drop processed signals and quarantined events older than `signals_before` and erase contacts HubSpot
-        deleted before `deleted_before`."""
+        """Drop processed signals, quarantined events and score history older than `signals_before` and erase
+        contacts HubSpot deleted before `deleted_before`."""
         with self.engine.begin() as connection:
             signals = erasure.prune_signals(connection, signals_before)
             quarantined = erasure.prune_quarantine(connection, signals_before)
+            score_changes = erasure.prune_score_changes(connection, signals_before)
             gone = erasure.contacts_deleted_before(connection, deleted_before)
             erasure.erase_contacts(connection, gone, "retention", at)
-            return Pruned(signals, len(gone), quarantined)
+            return Pruned(signals, len(gone), quarantined, score_changes)
 
     def erasures(self) -> list[tuple[datetime, str, int, int]]:
         """Return the count-level erasure records: (at, reason, contacts, rows)."""
@@ -237,6 +249,7 @@ class Ledger:
         self.signals = SignalStore(engine)
         self.contacts = ContactStore(engine)
         self.handovers = HandoverStore(engine)
+        self.history = HistoryStore(engine)
         self.quarantine = QuarantineStore(engine)
         self.privacy = PrivacyStore(engine)
 

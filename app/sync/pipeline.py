@@ -94,6 +94,8 @@ class Batch:
     errors: dict[str, str] = field(default_factory=dict)  # contact id → why its work failed (kept on its state)
     refused: dict[str, str] = field(default_factory=dict)  # contact id → why HubSpot refused its write
     effects: dict[str, int] = field(default_factory=dict)  # what the steps did, counted by name ("handovers")
+    backlog: Mapping[str, Backlog] = field(default_factory=dict)  # each contact's signals this drain reflects
+    occasion: str = "drain"  # why the batch runs: "drain" (dirty contacts) or "rescore" (`leadflow rescore --all`)
 
     def write(self, contact_id: str, values: Mapping[str, str]) -> None:
         """Queue contact property writes (a later value for the same property replaces an earlier one)."""
@@ -111,6 +113,12 @@ class Batch:
     def written(self) -> list[str]:
         """Return the contacts whose writes HubSpot took."""
         return [contact_id for contact_id in self.writes if contact_id not in self.refused]
+
+    def acted_at(self, contact_id: str) -> datetime | None:
+        """Return when the buyer acted: the newest `occurred_at` of the contact's signals this drain reflects
+        (None when none of its own waited)."""
+        waiting = self.backlog.get(contact_id)
+        return waiting.newest_occurred_at if waiting else None
 
 
 class DrainStep(Protocol):
@@ -171,12 +179,14 @@ class Pipeline:
         contact_ids: Sequence[str],
         read: Mapping[str, Properties] | None = None,
         watermark: int | None = None,
+        occasion: str = "drain",
     ) -> DrainReport:
         """Run the batch of these (claimed) contacts through every step.
 
         `read`: the contacts' properties when the caller has just read them from HubSpot (a re-score reads them
         with the page that lists them), with every property `reads()` names; else they are read here.
         `watermark`: the ledger's watermark taken before that read (signals after it stay unprocessed).
+        `occasion`: why the batch runs (`Batch.occasion`), kept with what the steps record.
         """
         with log_context(contact_ids=contact_ids):
             if watermark is None:
@@ -184,6 +194,7 @@ class Pipeline:
             backlog = self.ledger.signals.backlog_of(contact_ids, watermark)
             steps = [make() for make in self.steps]
             batch = self._read(contact_ids, read, _reads(steps))
+            batch.backlog, batch.occasion = backlog, occasion
             for step in steps:
                 step.prepare(batch)
             for step in steps:

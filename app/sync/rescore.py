@@ -265,7 +265,7 @@ def _score_page(ctx: RescoreContext, ids: Sequence[str], page: Mapping[str, Prop
     if not claimed:
         return DrainReport()
     try:
-        report = drain.pipeline.run(claimed, read=page, watermark=watermark)
+        report = drain.pipeline.run(claimed, read=page, watermark=watermark, occasion="rescore")
     except BaseException:
         drain.worklist.return_to_dirty(claimed, ctx.now(), holder=holder)
         drain.worklist.schedule("drain")

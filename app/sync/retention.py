@@ -1,5 +1,5 @@
-"""Retention (a daily job): raw webhook payloads are kept only as long as they are useful, deleted contacts only as
-long as HubSpot can restore them. See docs/data-protection.md."""
+"""Retention (a daily job): raw webhook payloads and the score history are kept only as long as they are useful,
+deleted contacts only as long as HubSpot can restore them. See docs/data-protection.md."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 class RetentionContext:
     ledger: Ledger
     clock: Callable[[], datetime]
-    signal_days: int  # processed signals (raw payloads) are kept this long
+    signal_days: int  # processed signals (raw payloads), quarantined events and score history are kept this long
     deleted_contact_days: int  # contacts HubSpot deleted are erased this long after
 
 
@@ -29,15 +29,16 @@ class RetentionReport:
     signals_pruned: int
     contacts_erased: int
     quarantined_pruned: int = 0
+    score_changes_pruned: int = 0
 
 
 @job("retention", needs=RetentionContext, timeout=1800, retry=Retry(max=2, interval=[60, 600]))
 def apply_retention(ctx: RetentionContext) -> RetentionReport:
-    """Prune processed signals and quarantined events older than `signal_days`; erase contacts deleted over
-    `deleted_contact_days` ago."""
+    """Prune processed signals, quarantined events and score history older than `signal_days`; erase contacts
+    deleted over `deleted_contact_days` ago."""
     now = ctx.clock()
     deleted_before = now - timedelta(days=ctx.deleted_contact_days)
     pruned = ctx.ledger.privacy.prune(now - timedelta(days=ctx.signal_days), deleted_before, now)
-    report = RetentionReport(pruned.signals, pruned.contacts, pruned.quarantined)
+    report = RetentionReport(pruned.signals, pruned.contacts, pruned.quarantined, pruned.score_changes)
     logger.info("retention.applied", extra=vars(report))
     return report

@@ -297,6 +297,42 @@ def test_setup_webhooks_and_a_burst_worker_score_a_contact_in_hubspot(
         assert portal.service.process.poll() is None, portal.service.output()
 
 
+def test_history_prints_a_contacts_score_and_stage_timeline_until_the_contact_is_forgotten(
+    portal: Portal, leadflow: Leadflow, tmp_path: Path
+) -> None:
+    contact_id = seed(portal.client)
+    leadflow.ok("setup")
+    actions = buyer_actions(EventFactory(app_id=int(APP_ID)), contact_id)
+    acted_at = datetime.fromtimestamp(max(event["occurredAt"] for event in actions) // 1000, UTC)
+    service, web_url = gunicorn(leadflow.env, tmp_path)
+    with service.start() as web:
+        web.wait_for_http(f"{web_url}/healthz")
+        delivery = deliver(f"{web_url}/webhooks/hubspot", actions, CLIENT_SECRET)
+        assert delivery.status == 204, web.output()
+    leadflow.ok("worker", "--burst", timeout=60)
+
+    lines = leadflow.ok("history", contact_id).stdout.splitlines()
+    assert lines[0].startswith(f"contact {contact_id} now: fit 90 · engagement 19 · score 109 · grade A3 · stage mql")
+    when = acted_at.isoformat().replace("+00:00", "Z").replace("T", " ")
+    score = next(n for n, line in enumerate(lines) if "  score  " in line)
+    assert f"score 109 · grade A3 · stage mql · cycle 1 · cause signal (buyer acted {when})" in lines[score]
+    assert lines[score + 1].strip() == f"{EXPECTED_REASONS} [default-2026-11]"
+    assert any(f"stage     - → mql · cycle 1 · cause signal (buyer acted {when})" in line for line in lines), lines
+    assert lines[-1] == "1 score change(s), 1 stage change(s), 1 handover(s)"
+    document = json.loads(leadflow.ok("history", "--json", contact_id).stdout)
+    stage = next(entry for entry in document["timeline"] if entry["kind"] == "stage")
+    assert (stage["to"], stage["score"], stage["grade"], stage["cause"]) == ("mql", 109, "A3", "signal")
+    assert stage["signal_at"] == acted_at.isoformat().replace("+00:00", "Z")
+
+    leadflow.ok("forget", contact_id)
+    unknown = leadflow.run("history", contact_id)
+    assert unknown.returncode == 1, describe(unknown)
+    assert (
+        unknown.stderr.strip() == f"Error: the ledger holds nothing of contact {contact_id}: never scored, or forgotten"
+    )
+    assert "Traceback" not in unknown.stderr
+
+
 def test_the_gunicorn_web_process_logs_accepted_webhooks_as_json_lines(
     portal: Portal, leadflow: Leadflow, tmp_path: Path
 ) -> None:

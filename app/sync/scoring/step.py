@@ -1,5 +1,5 @@
 """The scoring step of the drain: assess every contact of the batch, write the scores that changed, record the
-assessments and every change of stage."""
+assessments, every change of stage and the score history (app/sync/scoring/history.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from app.ledger import handovers, state
+from app.ledger import history as ledger_history
 from app.ledger.records import AssessedContact, TransitionRecord
 from app.ledger.store import Ledger
 from app.rules import EngagementEvent, ScoringModel, assess_over_time
 from app.rules.scoring.writes import SCORE_PROPERTIES, plan_score_writes
 from app.sync.pipeline import Batch, Member, Reads
+from app.sync.scoring import history
 
 
 @dataclass
@@ -44,16 +46,7 @@ class ScoringStep:
             member.assessment = timed.assessment
             self._next_change[member.contact_id] = timed.next_change_at
             if member.previous_stage != member.assessment.stage:
-                self._transitions.append(
-                    TransitionRecord(
-                        member.contact_id,
-                        member.previous_stage,
-                        member.assessment.stage,
-                        batch.now,
-                        member.cycle,
-                        member.assessment.model,
-                    )
-                )
+                self._transitions.append(history.transition(member, batch))
             batch.write(member.contact_id, plan_score_writes(member.assessment, member.contact, batch.now))
 
     def apply(self, batch: Batch) -> None:
@@ -61,6 +54,7 @@ class ScoringStep:
 
     def record(self, batch: Batch, connection: Connection) -> None:
         handovers.record_transitions(connection, self._transitions)
+        ledger_history.record_score_changes(connection, history.score_changes(batch))
         written = set(batch.written())
         assessed = [
             AssessedContact(
