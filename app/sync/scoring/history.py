@@ -9,9 +9,11 @@ drain reflects (unprocessed, up to its watermark); None when none waited.
 
 - `recycle`: sales rejected the handover, and the lead began its next qualification cycle in this drain;
 - `signal`: signals of the contact's own waited (a form, a click, a property change, its creation …);
+- `decay`: no signal of its own waited, and the moment its last assessment stopped being true by time alone
+  (`next_change_at`: decay, an event window closing) has passed — what the decay sweep marks contacts for;
 - `rescore`: a page of `leadflow rescore --all`, with no signal of the contact's own waiting;
-- `none`: no signal of its own waited. A decay sweep, a company change, a meeting or call resolved to the contact,
-  a recheck of an unanswered write or a re-score by id all look alike to the drain, which cannot tell them apart.
+- `none`: none of these. A company change, a meeting or call resolved to the contact, a recheck of an unanswered
+  write or a re-score by id all look alike to the drain, which cannot tell them apart.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from app.rules.scoring.assessment import render_reasons
 from app.rules.scoring.writes import SCORE_PROPERTIES
 from app.sync.pipeline import Batch, Member
 
-CAUSES = ("recycle", "signal", "rescore", "none")
+CAUSES = ("recycle", "signal", "decay", "rescore", "none")
 
 
 def cause_of(member: Member, batch: Batch) -> str:
@@ -30,6 +32,9 @@ def cause_of(member: Member, batch: Batch) -> str:
         return "recycle"
     if batch.acted_at(member.contact_id) is not None:
         return "signal"
+    due = member.state.next_change_at if member.state is not None else None
+    if due is not None and due <= batch.now:
+        return "decay"
     return "rescore" if batch.occasion == "rescore" else "none"
 
 

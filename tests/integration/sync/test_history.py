@@ -70,7 +70,7 @@ def test_a_drain_that_writes_only_a_handovers_properties_adds_no_score_history(p
     assert [c.stage for c in portal.container.ledger.history.of(contact_id).score_changes] == ["mql"]
 
 
-def test_a_decay_without_a_signal_records_cause_none_and_no_trigger_time(portal: Portal) -> None:
+def test_a_decay_without_a_signal_records_cause_decay_and_no_trigger_time(portal: Portal) -> None:
     contact_id = portal.lead("anna.keller@kessler.de")
     portal.converts(contact_id, *MQL)
     portal.drain()
@@ -79,10 +79,22 @@ def test_a_decay_without_a_signal_records_cause_none_and_no_trigger_time(portal:
     portal.drain()
     ledger = portal.container.ledger
     last = ledger.handovers.transitions_of(contact_id)[-1]
-    assert (last.from_stage, last.to_stage, last.cause, last.signal_at) == ("mql", None, "none", None)
+    assert (last.from_stage, last.to_stage, last.cause, last.signal_at) == ("mql", None, "decay", None)
     assert [(c.stage, c.cause, c.signal_at) for c in ledger.history.of(contact_id).score_changes][-1] == (
-        None, "none", None
+        None, "decay", None
     )  # fmt: skip
+
+
+def test_a_contact_marked_dirty_before_its_change_is_due_records_cause_none(portal: Portal) -> None:
+    contact_id = portal.lead("anna.keller@kessler.de")
+    portal.converts(contact_id, *MQL)
+    portal.drain()
+    portal.clock.advance(days=1)  # nothing is due yet; a change no webhook tells of (fit 90 → 30) is found
+    portal.hubspot.change("contact", contact_id, {"hs_buying_role": "INFLUENCER", "email": "anna@gmail.com"})
+    portal.container.worklist.mark_dirty([contact_id], portal.clock.now.timestamp())
+    portal.drain()
+    last = portal.container.ledger.handovers.transitions_of(contact_id)[-1]
+    assert (last.from_stage, last.to_stage, last.cause) == ("mql", None, "none")
 
 
 def test_a_rescore_that_finds_a_change_no_webhook_reported_records_cause_rescore(portal: Portal) -> None:
