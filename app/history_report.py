@@ -3,7 +3,7 @@ as readable lines or as one JSON object.
 
 Entries: `score` (a score change Leadflow wrote to HubSpot), `stage` (a change of stage, with the assessment that
 caused it) and `handover` (owner, task, deal and sales' answer). Each stage and score entry says why the contact
-was assessed (`cause`: recycle, signal, rescore, none; app/sync/scoring/history.py) and when the buyer acted
+was assessed (`cause`: recycle, signal, decay, rescore, none; app/sync/scoring/history.py) and when the buyer acted
 (`signal_at`, null when no signal of the contact's own waited). Entries of the same moment come in that order.
 """
 
