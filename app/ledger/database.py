@@ -48,7 +48,8 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _alembic_config() -> Config:
+def alembic_config() -> Config:
+    """Return Alembic's configuration of the ledger's migrations."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -56,7 +57,7 @@ def _alembic_config() -> Config:
 
 def migrate(engine: Engine) -> None:
     """Bring the ledger's schema up to the newest migration."""
-    config = _alembic_config()
+    config = alembic_config()
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Web and worker processes may start together: one migrates, the others wait for it.
@@ -67,7 +68,7 @@ def migrate(engine: Engine) -> None:
 
 def schema_is_current(engine: Engine) -> bool:
     """Return whether the ledger's schema is at the newest migration (without Alembic's log lines)."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     _quiet_while_checking(logging.getLogger("alembic.runtime.migration"))
     token = _CHECKING.set(True)
     try:

@@ -6,9 +6,10 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
 from sqlalchemy import inspect
 
-from app.ledger.database import migrate, schema_is_current
+from app.ledger.database import alembic_config, migrate, schema_is_current
 from app.ledger.records import AssessedContact, Intake, Merge, NewSignal, QuarantinedEvent, Resolution
 from app.ledger.store import Ledger
 from tests.support.ledger import assessment, record_drain
@@ -262,3 +263,16 @@ def test_a_contact_hubspot_no_longer_has_is_never_due(ledger: Ledger) -> None:
     ledger.contacts.record_assessed([AssessedContact("101", None, assessment(), NOW, True, NOW)])
     record_drain(ledger, [], ["101"], {}, ledger.signals.watermark(), NOW)
     assert list(ledger.contacts.due_for_change(NOW + timedelta(days=1))) == []
+
+
+def test_contacts_assessed_before_next_change_at_existed_are_due_at_once(ledger: Ledger) -> None:
+    """Upgrading to migration 0005: values assessed earlier may have decayed since, so the first sweep takes them."""
+    ledger.contacts.record_assessed([AssessedContact(c, None, assessment(), NOW, True) for c in ("101", "102")])
+    record_drain(ledger, [], ["102"], {}, ledger.signals.watermark(), NOW)  # HubSpot no longer has 102
+    config = alembic_config()
+    with ledger.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+        command.upgrade(config, "head")
+    assert ledger.contacts.states_of(["101"])["101"].next_change_at == NOW
+    assert list(ledger.contacts.due_for_change(NOW)) == [["101"]]
