@@ -52,6 +52,7 @@ def run_demo(
 
             def after_tick(_tick: int) -> None:
                 runtime.settle_and_hold()
+                runtime.sweep_decay()  # once per simulated half day (production: every DECAY_SWEEP_SECONDS)
                 advance(1)
 
             report = simulation.run(after_tick)

@@ -26,6 +26,7 @@ def print_report(runtime: Runtime, portal: SeededPortal, simulation: SimulationR
     _reasons(scored, echo)
     _personas(contacts, scored, echo)
     _histories(runtime, contacts, scored, echo)
+    _time_alone(runtime, contacts, echo)
     _costs(runtime, simulation, echo)
 
 
@@ -81,6 +82,17 @@ def _histories(runtime: Runtime, contacts: list[SimContact], scored: dict[str, d
         steps = " → ".join(f"{stamp[5:10]}: {value}" for stamp, value in history)
         echo(f"  {contact.name} ({contact.persona.name}): {steps}")
         echo(f"    {scored[contact.id].get(REASONS)}")
+
+
+def _time_alone(runtime: Runtime, contacts: list[SimContact], echo: Echo) -> None:
+    """What changed with no webhook: score changes and stage exits written after the decay sweep found them due."""
+    histories = [runtime.container.ledger.history.of(contact.id) for contact in contacts]
+    changes = sum(change.cause == "decay" for history in histories for change in history.score_changes)
+    exits = Counter(
+        f"{t.from_stage} → {t.to_stage or '—'}" for h in histories for t in h.transitions if t.cause == "decay"
+    )
+    moves = ", ".join(f"{n} {move}" for move, n in sorted(exits.items())) or "no stage changes"
+    echo(f"\nChanged by time alone (decay sweep, no webhook): {changes} score changes written; {moves}")
 
 
 def _handovers(runtime: Runtime) -> str:

@@ -49,6 +49,12 @@ class Runtime:
         self._settle(timeout)
         self.gate.hold()
 
+    def sweep_decay(self) -> None:
+        """Run the clock's decay sweep now (simulated time) and the drains it asks for, then hold the gate again:
+        contacts whose scores changed by time alone are re-assessed, with no webhook."""
+        self.container.jobs.enqueue("decay-sweep")
+        self.settle_and_hold()
+
     def _settle(self, timeout: float) -> None:
         self.gate.release()
         deadline, calm = time.monotonic() + timeout, 0
