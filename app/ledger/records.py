@@ -9,6 +9,10 @@ from typing import Any
 
 from app.rules.scoring.assessment import Assessment
 
+# The kind of a contact's property change the signal rules judge only with other contact properties as they were
+# then: stored without its contact (so the drain leaves it alone) until the resolver recalls them.
+AWAITING_RECALL = "contact.awaiting-recall"
+
 
 @dataclass(frozen=True)
 class NewSignal:

@@ -264,7 +264,7 @@ def test_setup_webhooks_and_a_burst_worker_score_a_contact_in_hubspot(
             "leadflow_grade": "A3",
             "leadflow_stage": "mql",  # sql needs engagement >= 30
             "leadflow_score_reasons": EXPECTED_REASONS,
-            "leadflow_model": "default-2026-11",
+            "leadflow_model": "default-2026-12",
         }, describe(worked)
         assert scored_at is not None, describe(worked)
         assert HUBSPOT_DATETIME.fullmatch(scored_at), scored_at
@@ -338,7 +338,7 @@ def test_assess_answers_each_line_in_order_and_refuses_an_invalid_model_before_r
         90,
         10,
         "A3",
-        "default-2026-11",
+        "default-2026-12",
     ), describe(result)
     assert first["stage"] is None  # mql needs engagement >= 15
     assert [reason["id"] for reason in first["reasons"]] == [

@@ -57,7 +57,7 @@ def test_whitepaper_demo_and_two_newsletter_clicks_the_same_day_make_engagement_
     assert scored["leadflow_score"] == "109"
     assert scored["leadflow_grade"] == "A3"
     assert scored["leadflow_stage"] == "mql"
-    assert scored["leadflow_model"] == "default-2026-11"
+    assert scored["leadflow_model"] == "default-2026-12"
     assert scored["leadflow_scored_at"]
     assert scored["leadflow_score_reasons"].startswith("+30 Decision maker or budget holder · +25 Target industry")
     assert "+10 Demo request (1×)" in scored["leadflow_score_reasons"]
