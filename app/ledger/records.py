@@ -108,6 +108,9 @@ class Resolution:
     occurred_at: datetime
     contact_ids: tuple[str, ...]
     engagement_types: tuple[str, ...] = ()
+    # A contact's own change, now judged: it becomes that contact's signal, left for the drain to close (so the
+    # reconciler re-marks the contact if Redis loses the dirty mark); None: the resolver closes it itself.
+    owner_contact: str | None = None
 
 
 @dataclass(frozen=True)

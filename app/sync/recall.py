@@ -5,7 +5,8 @@ other contact properties as they were when it happened: HubSpot's current values
 still holds the change's value, else the properties' histories. Each change counts once per engagement type,
 keyed by the changed property and its value (`occurrence_key`), however many of its webhooks arrive. A contact
 HubSpot does not return (merged a moment ago, or deleted) waits the grace period, then closes with nothing.
-HubSpot errors propagate: the changes stay pending and the resolver runs again.
+HubSpot errors propagate: the changes stay pending and the resolver runs again. A judged change becomes its
+contact's unprocessed signal, closed by the contact's drain (the reconciler re-marks the contact if Redis loses it).
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def _resolution(signal: PendingSignal, engagement_types: tuple[str, ...], *, con
         occurred_at=signal.occurred_at,
         contact_ids=(signal.object_id,) if contact else (),
         engagement_types=engagement_types,
+        owner_contact=signal.object_id if contact else None,
     )
 
 

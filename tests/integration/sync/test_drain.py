@@ -69,8 +69,8 @@ def test_a_refused_write_is_the_contacts_error_and_its_signals_are_processed_any
     portal.created(refused, fine)
     portal.converts(refused, *MQL)
     report = portal.drain()
-    # Both contacts' creations, and the form names and conversion counts (the dates were the resolver's).
-    assert (report.written, report.refused, report.signals_processed) == (1, 1, 6)
+    # Both contacts' creations, and each form's name, date (judged by the resolver) and count.
+    assert (report.written, report.refused, report.signals_processed) == (1, 1, 8)
     states = portal.container.ledger.contacts.states_of([refused, fine])
     assert (states[refused].last_error, states[fine].last_error) == (reason, None)
     assert [e.type for e in portal.container.ledger.contacts.engagements_of([refused])[refused]] == [
