@@ -200,6 +200,13 @@ class Twin:
         found = self.store.associated(("contacts", str(contact_id)), "companies")
         return next((other for other, kinds in found if PRIMARY in kinds), None)
 
+    # Properties --------------------------------------------------------------------------------------------
+
+    def create_property(self, object_type: str, definition: Mapping[str, Any]) -> None:
+        """Create a custom property from a ``PropertyCreate`` body, as ``POST /crm/v3/properties/{type}`` would."""
+        with self.store.lock:
+            self.store.schema.create_property(resolve(object_type), dict(definition), self.store.now())
+
     # Owners and pipelines ----------------------------------------------------------------------------------
 
     def create_owner(

@@ -25,7 +25,7 @@ from app.ledger.models import (
     Signal,
     Transition,
 )
-from app.ledger.records import Intake, IntakeResult, Merge, NewSignal, QuarantinedEvent
+from app.ledger.records import AWAITING_RECALL, Intake, IntakeResult, Merge, NewSignal, QuarantinedEvent
 from app.ledger.upsert import insert_for
 
 SIGNAL_COLUMNS = (
@@ -206,8 +206,8 @@ def insert_engagements(connection: Connection, rows: list[dict[str, Any]]) -> No
 
 
 def move_contact_rows(connection: Connection, merge: Merge) -> None:
-    """Re-key the merged contacts' signals, engagements, transitions, score history and handovers to the survivor;
-    drop their state."""
+    """Re-key the merged contacts' signals, engagements, transitions, score history and handovers to the survivor
+    (their changes awaiting a recall are recalled from the survivor); drop their state."""
     merged = [contact for contact in merge.merged if contact != merge.survivor]
     if not merged:
         return
@@ -222,6 +222,8 @@ def move_contact_rows(connection: Connection, merge: Merge) -> None:
     connection.execute(delete(Engagement).where(Engagement.contact_id.in_(merged), already_there))
     connection.execute(update(Engagement).where(Engagement.contact_id.in_(merged)).values(contact_id=merge.survivor))
     connection.execute(update(Signal).where(Signal.contact_id.in_(merged)).values(contact_id=merge.survivor))
+    awaiting = and_(Signal.kind == AWAITING_RECALL, Signal.processed_at.is_(None), Signal.object_id.in_(merged))
+    connection.execute(update(Signal).where(awaiting).values(object_id=merge.survivor))
     connection.execute(update(Transition).where(Transition.contact_id.in_(merged)).values(contact_id=merge.survivor))
     connection.execute(update(ScoreChange).where(ScoreChange.contact_id.in_(merged)).values(contact_id=merge.survivor))
     _move_handovers(connection, merged, merge.survivor)

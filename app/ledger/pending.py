@@ -35,7 +35,8 @@ def pending_object_signals(connection: Connection, limit: int, after_id: int = 0
 
 
 def record_resolutions(connection: Connection, resolutions: Sequence[Resolution], at: datetime) -> None:
-    """Attach each resolved signal's engagements to its contacts and mark the signal processed."""
+    """Attach each resolved signal's engagements to its contacts and mark the signal processed (a contact's own
+    change instead becomes that contact's unprocessed signal, which its drain closes)."""
     rows = [
         {
             "contact_id": contact_id,
@@ -49,9 +50,13 @@ def record_resolutions(connection: Connection, resolutions: Sequence[Resolution]
         for engagement_type in resolution.engagement_types
     ]
     insert_engagements(connection, rows)
-    ids = [resolution.signal_id for resolution in resolutions]
+    ids = [resolution.signal_id for resolution in resolutions if resolution.owner_contact is None]
     if ids:
         connection.execute(update(Signal).where(Signal.id.in_(ids)).values(processed_at=at))
+    for resolution in resolutions:
+        if resolution.owner_contact is not None:
+            owned = update(Signal).where(Signal.id == resolution.signal_id).values(contact_id=resolution.owner_contact)
+            connection.execute(owned)
 
 
 def contacts_with_pending_signals(connection: Connection, received_before: datetime) -> list[str]:

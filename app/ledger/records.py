@@ -9,6 +9,10 @@ from typing import Any
 
 from app.rules.scoring.assessment import Assessment
 
+# The kind of a contact's property change the signal rules judge only with other contact properties as they were
+# then: stored without its contact (so the drain leaves it alone) until the resolver recalls them.
+AWAITING_RECALL = "contact.awaiting-recall"
+
 
 @dataclass(frozen=True)
 class NewSignal:
@@ -104,6 +108,9 @@ class Resolution:
     occurred_at: datetime
     contact_ids: tuple[str, ...]
     engagement_types: tuple[str, ...] = ()
+    # A contact's own change, now judged: it becomes that contact's signal, left for the drain to close (so the
+    # reconciler re-marks the contact if Redis loses the dirty mark); None: the resolver closes it itself.
+    owner_contact: str | None = None
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,11 @@ def record_reads(condition: Condition) -> tuple[tuple[str, str], ...] | None:
     return tuple(dict.fromkeys(references)) if symbols == len(references) else None
 
 
+def symbol_count(condition: Condition, name: str) -> int:
+    """Return how often the expression names the top-level `name`."""
+    return sum(_is_symbol(node, name) for node in _walk(condition.rule.statement))
+
+
 MEMO_TYPES = (str, int, float, bool, type(None))  # values a result may be remembered by (hashable, plain)
 
 

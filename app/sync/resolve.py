@@ -1,4 +1,5 @@
-"""The resolver: find the contacts of company and engagement-object signals, then mark them dirty.
+"""The resolver: find the contacts of company and engagement-object signals, then mark them dirty; recall the
+contact properties that changes awaiting a recall need (app/sync/recall.py).
 
 A company change re-assesses every contact of the company (HubSpot's associations, plus the contacts the
 ledger last saw at it, so a deleted company's contacts are found too), after dropping the company from the
@@ -16,13 +17,14 @@ from datetime import datetime, timedelta
 
 from rq import Retry
 
-from app.ledger.records import PendingSignal, Resolution
+from app.ledger.records import AWAITING_RECALL, PendingSignal, Resolution
 from app.ledger.store import Ledger
 from app.rules.scoring.signals import SignalRules
 from app.sync.hubspot.company_cache import CompanyCache
 from app.sync.hubspot.errors import DailyLimitReached
 from app.sync.hubspot.gateway import HubSpotGateway
 from app.sync.jobs import job
+from app.sync.recall import recall_resolutions
 from app.worklist import Worklist
 
 ASSOCIATION_GRACE = timedelta(minutes=10)
@@ -81,13 +83,16 @@ def resolve_pending_signals(ctx: ResolveContext) -> ResolveReport:
 
 def _resolve_page(ctx: ResolveContext, pending: Sequence[PendingSignal]) -> ResolveReport:
     now = ctx.clock()
-    contacts_of = _contacts_by_object(ctx, pending)
+    awaiting = [signal for signal in pending if signal.kind == AWAITING_RECALL]
+    objects = [signal for signal in pending if signal.kind != AWAITING_RECALL]
+    contacts_of = _contacts_by_object(ctx, objects)
     resolutions = [
         resolution
-        for signal in pending
+        for signal in objects
         if (resolution := _resolve(ctx.rules, signal, contacts_of[(signal.object_type, signal.object_id)], now))
     ]
-    changed_companies = {signal.object_id for signal in pending if signal.object_type == "company"}
+    resolutions += recall_resolutions(ctx.gateway, ctx.rules, awaiting, now)
+    changed_companies = {signal.object_id for signal in objects if signal.object_type == "company"}
     if ctx.company_cache is not None and changed_companies:  # before the contacts are drained again
         ctx.company_cache.forget(sorted(changed_companies))
     dirty = {contact for resolution in resolutions for contact in resolution.contact_ids}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from app.ledger.records import Merge, NewSignal
+from app.ledger.records import AWAITING_RECALL, Merge, NewSignal
 from app.webhooks.events import HubSpotEvent
 
 OBJECT_TYPES = {
@@ -38,6 +38,8 @@ class EventInvalid(Exception):
 
 class EngagementRules(Protocol):
     def engagement_types(self, event: Mapping[str, object]) -> tuple[str, ...]: ...
+
+    def recalled(self, event: Mapping[str, object]) -> tuple[str, ...]: ...
 
 
 DEFAULT_DEAL_OUTCOMES: Mapping[str, str] = {"closedwon": "won", "closedlost": "lost"}
@@ -137,9 +139,14 @@ def contact_event(kind: str) -> Translator:
 
 
 def contact_property_change(event: HubSpotEvent, context: TranslationContext) -> Translated:
+    """Translate a contact's property change; one the rules can only judge with other contact properties as they
+    were then waits for the resolver to recall them from HubSpot (its contact is named by `object_id` meanwhile)."""
     contact_id = _required(event, "objectId")
     _required(event, "propertyName")
-    types = context.rules.engagement_types(rule_view(event, "contact.propertyChange"))
+    view = rule_view(event, "contact.propertyChange")
+    if context.rules.recalled(view):
+        return Translated("accepted", (_signal(event, AWAITING_RECALL, "contact", contact_id, None),))
+    types = context.rules.engagement_types(view)
     signal = _signal(event, "contact.changed", "contact", contact_id, contact_id, types)
     return Translated("accepted", (signal,))
 

@@ -12,6 +12,8 @@ from hubspot_twin.twin import Twin
 FORM = ChangeSource("FORM", "form-submission")
 EMAIL = ChangeSource("EMAIL", "marketing-email")
 ANALYTICS = ChangeSource("ANALYTICS", "web-analytics")
+# A workflow ("Marketing event: attended" → set a property) writes as HubSpot's automation platform.
+WORKFLOW = ChangeSource("AUTOMATION_PLATFORM", "workflow-attended-webinar")
 
 TITLES = {
     "whitepaper": ("Predictive maintenance 2026", "The smart factory playbook", "OEE in practice", "IIoT security"),
@@ -22,6 +24,22 @@ FORMS = {"whitepaper": "Whitepaper: {}", "checklist": "Checklist: {}", "webinar"
 PRICING_URLS = ("https://www.example.com/pricing", "https://www.example.com/pricing#plans",
                 "https://www.example.com/pricing?ref=nav")  # fmt: skip
 EMAIL_ACTIONS = frozenset({"newsletter_open", "newsletter_click"})
+# HubSpot records a webinar attendance as a marketing event participation (reported by the webinar integration),
+# which changes no contact property; the portal's workflow stamps this custom date property for each attendance.
+WEBINAR_ATTENDED = "last_webinar_attended_date"
+WEBINAR_ATTENDED_PROPERTY = {
+    "name": WEBINAR_ATTENDED,
+    "label": "Last webinar attended date",
+    "type": "datetime",
+    "fieldType": "date",
+    "groupName": "contactinformation",
+    "description": "Set by the workflow 'Marketing event: attended' each time the contact attends a webinar.",
+}
+
+
+def add_webinar_attendance_property(twin: Twin) -> None:
+    """Create the custom property the portal's attendance workflow stamps (as a marketer sets the portal up)."""
+    twin.create_property("contacts", WEBINAR_ATTENDED_PROPERTY)
 
 
 def apply_action(twin: Twin, contact_id: str, action: str, now: datetime, rng: random.Random) -> bool:
@@ -41,6 +59,8 @@ def _change(
     millis = str(int(now.timestamp() * 1000))
     if action in FORMS:
         return FORM, _conversion(FORMS[action].format(rng.choice(TITLES[action])), current, millis)
+    if action == "webinar_attendance":
+        return WORKFLOW, {WEBINAR_ATTENDED: millis}
     if action == "demo_request":
         return FORM, _conversion("Request a demo", current, millis)
     if action == "newsletter_open":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from hubspot_twin.simulator.actions import add_webinar_attendance_property
 from hubspot_twin.simulator.personas import PERSONAS, Persona
 from hubspot_twin.twin import Twin
 
@@ -77,6 +78,7 @@ class SeededPortal:
 def seed_portal(twin: Twin, contacts: int, seed: int) -> SeededPortal:
     """Create owners, companies and `contacts` contacts in `twin`, the same ones for the same seed."""
     rng = random.Random(seed)
+    add_webinar_attendance_property(twin)
     portal = SeededPortal(seed=seed, owners=_seed_owners(twin))
     portal.companies = [_seed_company(twin, rng, index) for index in range(max(4, contacts // 3))]
     competitors = [_seed_company(twin, rng, -1 - n, industry="COMPUTER_SOFTWARE") for n in range(2)]

@@ -30,7 +30,7 @@ def test_assess_reads_the_shipped_model_outside_the_checkout(tmp_path: Path) -> 
     result = run(tmp_path, "assess", "--at", "2026-12-01T00:00:00Z", stdin=json.dumps(contact) + "\n")
     assert result.returncode == 0, result.stderr
     assessed = json.loads(result.stdout)
-    assert assessed["model"] == "default-2026-11" and assessed["fit"] > 0
+    assert assessed["model"] == "default-2026-12" and assessed["fit"] > 0
     assert "Traceback" not in result.stderr
 
 
@@ -46,7 +46,7 @@ def test_leadflow_config_names_another_configuration_directory(tmp_path: Path) -
     ours = tmp_path / "ours"
     ours.mkdir()
     text = shipped.read_text(encoding="utf-8")
-    (ours / "scoring.yaml").write_text(text.replace("default-2026-11", "ours-1", 1), encoding="utf-8")
+    (ours / "scoring.yaml").write_text(text.replace("default-2026-12", "ours-1", 1), encoding="utf-8")
     nothing = '{"contact": {}, "company": {}, "events": []}\n'
     result = run(tmp_path, "assess", stdin=nothing, config=ours)
     assert result.returncode == 0, result.stderr

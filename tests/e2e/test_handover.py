@@ -11,6 +11,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from hubspot_twin import Twin, TwinServer
 from hubspot_twin.crm.changes import ChangeSource
 from hubspot_twin.http.faults import FaultPlan
 from hubspot_twin.http.guard import GuardConfig
+from hubspot_twin.simulator.actions import FORM
 from hubspot_twin.simulator.portal import SALES_TEAM
 from hubspot_twin.webhooks.handmade import EventFactory, deliver
 from tests.conftest import REDIS_URL, ROOT
@@ -69,9 +71,14 @@ class Portal:
     def conversions(self, contact_id: str, names: list[str]) -> list[dict[str, Any]]:
         events = [self.events.creation("contact", contact_id)]
         for name in names:
-            self.twin.update_object("contacts", contact_id, {"recent_conversion_event_name": name}, system=True)
+            at_ms = int(time.time() * 1000)
+            values = {"recent_conversion_event_name": name, "recent_conversion_date": str(at_ms)}
+            self.twin.update_object("contacts", contact_id, values, system=True, source=FORM)
+            time.sleep(0.005)  # HubSpot stamps each submission at its own time
             events.append(
-                self.events.property_change("contact", contact_id, "recent_conversion_event_name", name, source="FORM")
+                self.events.property_change(
+                    "contact", contact_id, "recent_conversion_date", str(at_ms), source="FORM", occurred_at_ms=at_ms
+                )
             )
         return events
 

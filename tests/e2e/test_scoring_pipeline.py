@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+import time
 from typing import Any
 
+from hubspot_twin.simulator.actions import FORM
 from tests.e2e.conftest import Pipeline
 
 DACH_MACHINERY = {
@@ -26,8 +28,14 @@ def seed_contact(pipeline: Pipeline, company: dict[str, str] | None = None, **pr
 
 
 def conversion(pipeline: Pipeline, contact_id: str, name: str) -> dict[str, Any]:
-    pipeline.twin.update_object("contacts", contact_id, {"recent_conversion_event_name": name}, system=True)
-    return pipeline.events.property_change("contact", contact_id, "recent_conversion_event_name", name, source="FORM")
+    """Submit a form in the twin; return HubSpot's webhook of the conversion date (Leadflow reads the form name)."""
+    at_ms = int(time.time() * 1000)
+    values = {"recent_conversion_event_name": name, "recent_conversion_date": str(at_ms)}
+    pipeline.twin.update_object("contacts", contact_id, values, system=True, source=FORM)
+    time.sleep(0.005)  # HubSpot stamps each submission at its own time
+    return pipeline.events.property_change(
+        "contact", contact_id, "recent_conversion_date", str(at_ms), source="FORM", occurred_at_ms=at_ms
+    )
 
 
 def click(pipeline: Pipeline, contact_id: str, at_ms: int) -> dict[str, Any]:
@@ -57,7 +65,7 @@ def test_whitepaper_demo_and_two_newsletter_clicks_the_same_day_make_engagement_
     assert scored["leadflow_score"] == "109"
     assert scored["leadflow_grade"] == "A3"
     assert scored["leadflow_stage"] == "mql"
-    assert scored["leadflow_model"] == "default-2026-11"
+    assert scored["leadflow_model"] == "default-2026-12"
     assert scored["leadflow_scored_at"]
     assert scored["leadflow_score_reasons"].startswith("+30 Decision maker or budget holder · +25 Target industry")
     assert "+10 Demo request (1×)" in scored["leadflow_score_reasons"]

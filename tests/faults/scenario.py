@@ -22,6 +22,7 @@ same handovers. That is what lets a faulted run be compared with the clean one.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -285,6 +286,7 @@ def _now() -> str:
 
 def convert(portal: Portal, label: str, form: str) -> None:
     """The contact submits a form (HubSpot's form process updates its conversion properties)."""
+    time.sleep(0.002)  # each submission at its own millisecond, as HubSpot stamps real ones (date and history)
     contact = portal.twin.get_object("contacts", portal.contacts[label])
     count = int(contact.get("num_conversion_events") or 0) + 1
     properties = {"recent_conversion_event_name": form, "recent_conversion_date": _now(),

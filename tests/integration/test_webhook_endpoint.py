@@ -53,7 +53,7 @@ def fixture_body(*names: str) -> str:
 
 
 def test_a_signed_batch_of_hubspot_events_is_stored_and_acknowledged(client: FlaskClient, container: Container) -> None:
-    body = fixture_body("contact.creation__from_ui", "contact.propertyChange__whitepaper_conversion")
+    body = fixture_body("contact.creation__from_ui", "contact.propertyChange__newsletter_click")
     response = post(client, body)
     assert response.status_code == 204
     counts = container.ledger.counts()
@@ -68,7 +68,7 @@ def test_every_captured_payload_is_acknowledged(client: FlaskClient) -> None:
 
 
 def test_a_duplicate_delivery_stores_nothing_new(client: FlaskClient, container: Container) -> None:
-    body = fixture_body("contact.propertyChange__whitepaper_conversion")
+    body = fixture_body("contact.propertyChange__newsletter_click")
     assert post(client, body).status_code == 204
     queued = container.queue.count
     assert post(client, body).status_code == 204

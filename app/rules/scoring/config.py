@@ -15,10 +15,10 @@ from app.rules.config import (
     reject_duplicates,
 )
 from app.rules.errors import ConfigError
-from app.rules.expressions import STAGE_NAMES
+from app.rules.expressions import STAGE_NAMES, Condition
 from app.rules.scoring.model import EventWeight, FitRule, GradeBand, PropertyRef, ScoringModel, Stage
-from app.rules.scoring.schema import GradeSpec, ScoringSpec, SignalsSpec, StageSpec
-from app.rules.scoring.signals import SignalRule, SignalRules
+from app.rules.scoring.schema import GradeSpec, ScoringSpec, SignalRuleSpec, SignalsSpec, StageSpec
+from app.rules.scoring.signals import SignalRule, SignalRules, recall_problem
 
 
 def compile_scoring_model(spec: ScoringSpec, file: str) -> ScoringModel:
@@ -48,19 +48,29 @@ def compile_scoring_model(spec: ScoringSpec, file: str) -> ScoringModel:
 def compile_signal_rules(spec: SignalsSpec, file: str) -> SignalRules:
     """Check the rules' ids and conditions; freeze them."""
     reject_duplicates(file, "rule", (rule.id for rule in spec.rules))
-    return SignalRules(
-        tuple(
-            SignalRule(
-                id=rule.id,
-                event=rule.event,
-                subscription=rule.subscription,
-                condition=compile_rule(file, "rule", rule.id, rule.when, None),
-                label=rule.label or rule.id,
-                description=rule.description or "",
-            )
-            for rule in spec.rules
-        )
+    return SignalRules(tuple(_signal_rule(file, rule) for rule in spec.rules))
+
+
+def _signal_rule(file: str, rule: SignalRuleSpec) -> SignalRule:
+    condition = compile_rule(file, "rule", rule.id, rule.when, None)
+    return SignalRule(
+        id=rule.id,
+        event=rule.event,
+        subscription=rule.subscription,
+        condition=condition,
+        label=rule.label or rule.id,
+        description=rule.description or "",
+        recalls=_recalled_properties(file, rule, condition),
     )
+
+
+def _recalled_properties(file: str, rule: SignalRuleSpec, condition: Condition) -> tuple[str, ...]:
+    """Return the contact properties a rule reads as they were when its event happened (`contact.<name>`), after
+    checking it can: only on a contact's property change, pinned to one property (`propertyName == '…'`)."""
+    problem = recall_problem(condition, rule.subscription)
+    if problem is not None:
+        raise ConfigError(file, rule.id, problem, subject="rule")
+    return tuple(sorted({name for record, name in condition.property_references() if record == "contact"}))
 
 
 def _stage(file: str, stage: StageSpec) -> Stage:

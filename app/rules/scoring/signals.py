@@ -1,11 +1,27 @@
-"""Signal rules: which HubSpot webhook events count as which engagement event types."""
+"""Signal rules: which HubSpot webhook events count as which engagement event types.
+
+A rule may read other contact properties (`contact.recent_conversion_event_name`) as they were when the event
+happened: HubSpot's event does not carry them, so such an event waits until they are recalled from HubSpot
+(`recalled`), then every rule is evaluated with them (`engagement_types(event, recalled)`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from app.rules.expressions import BoundedMemo, Condition, literal_values, read_names, required_literals, typed
+from app.rules.expressions import (
+    BoundedMemo,
+    Condition,
+    PropertyRecord,
+    literal_values,
+    read_names,
+    required_literals,
+    symbol_count,
+    typed,
+)
+
+RECALLED_RECORD = "contact"  # the name under which a rule reads the recalled contact properties
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +34,7 @@ class SignalRule:
     condition: Condition
     label: str
     description: str = ""
+    recalls: tuple[str, ...] = ()  # contact properties it reads as they were when the event happened
 
 
 MEMO_SIZE = 10_000  # remembered (rule, values read) results; forgotten all at once when full
@@ -67,17 +84,40 @@ class SignalRules:
         rules = self._by_subscription.get(subscription, ())
         return frozenset(value for rule in rules for value in literal_values(rule.condition, field_name))
 
-    def engagement_types(self, event: Mapping[str, object]) -> tuple[str, ...]:
-        """Return the distinct engagement event types of every rule that matches a raw webhook event."""
-        subscription = event.get("subscriptionType")
-        if not isinstance(subscription, str):
-            return ()
+    @property
+    def recalled_properties(self) -> frozenset[str]:
+        """Return every contact property some rule reads as it was when its event happened."""
+        return frozenset(name for rule in self.rules for name in rule.recalls)
+
+    def recalled(self, event: Mapping[str, object]) -> tuple[str, ...]:
+        """Return the contact properties that must be recalled before the rules can judge this event (sorted;
+        empty when every rule that may match it judges it from the event alone)."""
+        names = {name for guarded in self._candidates(event) for name in guarded.rule.recalls}
+        return tuple(sorted(names))
+
+    def engagement_types(
+        self, event: Mapping[str, object], recalled: Mapping[str, str | None] | None = None
+    ) -> tuple[str, ...]:
+        """Return the distinct engagement event types of every rule that matches a raw webhook event; rules that
+        read recalled contact properties take part only when `recalled` gives them."""
+        view: Mapping[str, object] = event
+        if recalled is not None:
+            view = {**event, RECALLED_RECORD: PropertyRecord(dict(recalled))}
         matched = (
             guarded.rule.event
-            for guarded in self._guarded.get(subscription, ())
-            if _may_match(event, guarded.required) and self._matches(guarded, event)
+            for guarded in self._candidates(event)
+            if (recalled is not None or not guarded.rule.recalls) and self._matches(guarded, view)
         )
         return tuple(dict.fromkeys(matched))
+
+    def _candidates(self, event: Mapping[str, object]) -> Iterator[GuardedRule]:
+        """Yield the rules of the event's subscription whose required equalities its own values do not rule out."""
+        subscription = event.get("subscriptionType")
+        if not isinstance(subscription, str):
+            return
+        for guarded in self._guarded.get(subscription, ()):
+            if _may_match(event, guarded.required):
+                yield guarded
 
     def _matches(self, guarded: GuardedRule, event: Mapping[str, object]) -> bool:
         """Evaluate the rule's condition, or recall its result for the same values of the names it reads (a
@@ -86,6 +126,28 @@ class SignalRules:
         if values is None:
             return guarded.rule.condition.matches(event)
         return self._memo.recall((guarded.position, values), lambda: guarded.rule.condition.matches(event))[0]
+
+
+RECALL_SUBSCRIPTION = "contact.propertyChange"
+
+
+def recall_problem(condition: Condition, subscription: str) -> str | None:
+    """Say what is wrong with how a condition reads recalled contact properties, or None when nothing is."""
+    references = list(condition.property_references())
+    if any(record != RECALLED_RECORD for record, _name in references):
+        return "'when' may read contact properties (contact.<name>), not company ones"
+    if not references:
+        return None if RECALLED_RECORD not in (read_names(condition) or ()) else _NAME_THE_PROPERTY
+    if symbol_count(condition, RECALLED_RECORD) != len(references):
+        return _NAME_THE_PROPERTY
+    if subscription != RECALL_SUBSCRIPTION:
+        return f"only {RECALL_SUBSCRIPTION} rules can read contact properties; this one listens to {subscription}"
+    if not any(name == "propertyName" for name, _value in required_literals(condition)):
+        return "a rule that reads contact properties must name the changed property: propertyName == '…' and …"
+    return None
+
+
+_NAME_THE_PROPERTY = "'when' must read a contact property by its name: contact.<name>"
 
 
 def _guard(position: int, rule: SignalRule) -> GuardedRule:

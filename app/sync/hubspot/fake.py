@@ -9,10 +9,11 @@ Property definitions are checked only for object types the fake was told some (`
 
 Every HTTP request the SDK gateway would send is recorded in `calls`: one per 100 records of a batch call (per
 1,000 ids of an association read), one per listed page, count or property call, and two for the owners (the
-active ones, then the archived ones). Knobs: `fail_next` makes an operation's next calls raise what the SDK
-gateway raises once its retries are spent; `leave_unanswered` makes the next updates land unanswered (see
-`uncertain_writes`); `refuse` makes HubSpot refuse a record's writes for good. Left out knowingly: value
-normalisation (values are kept as written; `""` clears one), search, merges, pipelines, rate limits and retries.
+active ones, then the archived ones). Property histories are kept for `read_histories` (each write stamped now, or
+when `change` says). Knobs: `fail_next` makes an operation's next calls raise what the SDK gateway raises once its
+retries are spent; `leave_unanswered` makes the next updates land unanswered (see `uncertain_writes`); `refuse`
+makes HubSpot refuse a record's writes for good. Left out knowingly: value normalisation (values are kept as
+written; `""` clears one), search, merges, pipelines, rate limits and retries.
 """
 
 from __future__ import annotations
@@ -20,14 +21,23 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from app.rules.handover.types import Owner
 from app.rules.properties import PropertyInfo, PropertyOption
+from app.rules.scoring.recall import PropertyVersion
 from app.sync.hubspot import fake_rules
 from app.sync.hubspot.errors import HubSpotError, PermanentHubSpotError
 from app.sync.hubspot.fake_rules import Links, Node
-from app.sync.hubspot.gateway import API_OBJECT_TYPES, PRIMARY_COMPANY_ID, Properties, Upserted
+from app.sync.hubspot.gateway import (
+    API_OBJECT_TYPES,
+    HISTORY_BATCH_LIMIT,
+    PRIMARY_COMPANY_ID,
+    History,
+    Properties,
+    Upserted,
+)
 
 BATCH_LIMIT = 100  # records per batch request (and per listed page)
 ASSOCIATION_READ_LIMIT = 1000  # ids per v4 association batch read
@@ -59,6 +69,7 @@ class InMemoryHubSpot:
         self._faults: dict[str, list[HubSpotError]] = {}
         self._unanswered = 0
         self._next_id = 1
+        self.histories: dict[tuple[str, str], History] = {}  # every value written, newest first
 
     def create(self, object_type: str, properties: Mapping[str, str] | None = None) -> str:
         """Add a record, as someone in HubSpot would; return its id."""
@@ -67,9 +78,11 @@ class InMemoryHubSpot:
         self._write(object_type, object_id, properties or {})
         return object_id
 
-    def change(self, object_type: str, object_id: str, properties: Mapping[str, str]) -> None:
-        """Change a record's values, as someone in HubSpot would (`""` clears one)."""
-        self._write(object_type, object_id, properties)
+    def change(
+        self, object_type: str, object_id: str, properties: Mapping[str, str], at: datetime | None = None
+    ) -> None:
+        """Change a record's values, as someone in HubSpot would (`""` clears one), at `at` (default: now)."""
+        self._write(object_type, object_id, properties, at)
 
     def get(self, object_type: str, object_id: str) -> dict[str, str]:
         """Return every value a record holds."""
@@ -132,6 +145,16 @@ class InMemoryHubSpot:
         self._send("read_objects", object_type, len(unique))
         have = self.records[object_type]
         return {i: self._view(object_type, have[i], properties) for i in unique if i in have}
+
+    def read_histories(self, object_type: str, ids: Sequence[str], properties: Sequence[str]) -> dict[str, History]:
+        unique = list(dict.fromkeys(ids))
+        self._send("read_histories", object_type, len(unique), limit=HISTORY_BATCH_LIMIT)
+        have = self.records[object_type]
+        return {
+            i: {name: list(self.histories.get((object_type, i), {}).get(name, [])) for name in properties}
+            for i in unique
+            if i in have
+        }
 
     def read_associations(self, from_type: str, to_type: str, ids: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
         self._send("read_associations", f"{from_type}→{to_type}", len(set(ids)), limit=ASSOCIATION_READ_LIMIT)
@@ -250,11 +273,16 @@ class InMemoryHubSpot:
         names = [name for name in properties if not known or name in known or name in fake_rules.READ_ONLY]
         return {"hs_object_id": record["hs_object_id"], **{name: record.get(name) for name in names}}
 
-    def _write(self, object_type: str, object_id: str, values: Mapping[str, str | None]) -> None:
+    def _write(
+        self, object_type: str, object_id: str, values: Mapping[str, str | None], at: datetime | None = None
+    ) -> None:
         record = self.records[object_type][object_id]
+        history = self.histories.setdefault((object_type, object_id), {})
         for name, value in values.items():
             if value is None or (name == "lifecyclestage" and fake_rules.moves_backward(record.get(name), value)):
                 continue  # HubSpot ignores a lifecycle stage that would move backward (and answers 200)
+            version = PropertyVersion(value or None, at or datetime.now(UTC))
+            history[name] = [version, *history.get(name, [])]
             if value == "":
                 record.pop(name, None)
             else:

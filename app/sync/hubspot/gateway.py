@@ -8,9 +8,12 @@ from typing import Protocol
 
 from app.rules.handover.types import Owner
 from app.rules.properties import PropertyInfo, PropertyOption
+from app.rules.scoring.recall import PropertyVersion
 from app.sync.hubspot.errors import PermanentHubSpotError
 
 Properties = dict[str, str | None]
+History = dict[str, list[PropertyVersion]]  # property name → the values it held, with when it took each
+HISTORY_BATCH_LIMIT = 50  # HubSpot reads property histories of at most 50 objects per batch request
 
 API_OBJECT_TYPES = {
     "contact": "contacts",
@@ -55,6 +58,11 @@ class HubSpotGateway(Protocol):
 
     def read_objects(self, object_type: str, ids: Sequence[str], properties: Sequence[str]) -> dict[str, Properties]:
         """Return the properties of the objects HubSpot has, by id (ids it lacks are absent)."""
+        ...
+
+    def read_histories(self, object_type: str, ids: Sequence[str], properties: Sequence[str]) -> dict[str, History]:
+        """Return every value the properties held (`propertiesWithHistory`), by object id (ids it lacks are
+        absent); HubSpot reads histories 50 objects per request."""
         ...
 
     def read_associations(self, from_type: str, to_type: str, ids: Sequence[str]) -> dict[str, list[tuple[str, int]]]:

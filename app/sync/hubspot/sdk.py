@@ -38,8 +38,10 @@ from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyGroupCre
 
 from app.rules.handover.types import Owner
 from app.rules.properties import PropertyInfo, PropertyOption
+from app.rules.scoring.recall import PropertyVersion
+from app.rules.values import as_utc
 from app.sync.hubspot.errors import DailyLimitReached, HubSpotError, PermanentHubSpotError, RateLimited, classify
-from app.sync.hubspot.gateway import API_OBJECT_TYPES, Properties, Upserted
+from app.sync.hubspot.gateway import API_OBJECT_TYPES, HISTORY_BATCH_LIMIT, History, Properties, Upserted
 from app.sync.hubspot.owners import OWNER_PAGE_LIMIT, next_cursor, owner_of
 from app.sync.hubspot.ratelimit import HubSpotBudget, Kind, resume_time
 from app.sync.hubspot.retry import RetryPolicy, call_hubspot
@@ -177,6 +179,20 @@ class SdkGateway:
             )
             response = self._call(f"batch-read {api_type}", self._objects.read_with_http_info, api_type, body)
             found.update({obj.id: dict(obj.properties or {}) for obj in response.results or []})
+        return found
+
+    def read_histories(self, object_type: str, ids: Sequence[str], properties: Sequence[str]) -> dict[str, History]:
+        """Return the properties' histories of the objects HubSpot has, by id, in batches of 50."""
+        api_type = API_OBJECT_TYPES[object_type]
+        found: dict[str, History] = {}
+        for chunk in chunks(list(dict.fromkeys(ids)), HISTORY_BATCH_LIMIT):
+            body = BatchReadInputSimplePublicObjectId(
+                inputs=[SimplePublicObjectId(id=i) for i in chunk],
+                properties=[],
+                properties_with_history=list(properties),
+            )
+            response = self._call(f"batch-read {api_type} history", self._objects.read_with_http_info, api_type, body)
+            found.update({obj.id: _history(obj.properties_with_history or {}) for obj in response.results or []})
         return found
 
     def read_associations(self, from_type: str, to_type: str, ids: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
@@ -384,3 +400,11 @@ def _property_info(prop: Any) -> PropertyInfo:
         options=options,
         has_unique_value=bool(prop.has_unique_value),
     )
+
+
+def _history(versions_by_name: Mapping[str, Any]) -> History:
+    """Convert the SDK's `ValueWithTimestamp` lists (newest first, as HubSpot sends them) to property versions."""
+    return {
+        name: [PropertyVersion(version.value, as_utc(version.timestamp)) for version in versions or []]
+        for name, versions in versions_by_name.items()
+    }

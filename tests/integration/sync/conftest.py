@@ -22,6 +22,7 @@ import redis
 from app.bootstrap import Container, build_container
 from app.sync.drain import DrainContext, DrainOutcome, drain_dirty_contacts
 from app.sync.hubspot.fake import InMemoryHubSpot
+from app.sync.resolve import ResolveContext, resolve_pending_signals
 from app.webhooks.events import HubSpotEvent
 from tests.conftest import migrate_url
 from tests.support.app import make_settings
@@ -91,9 +92,20 @@ class Portal:
             self.deliver(self.event("contact.propertyChange", contact_id, propertyName=name, propertyValue=value))
 
     def converts(self, contact_id: str, *forms: str) -> None:
-        """The contact submits these forms, one after the other."""
+        """The contact submits these forms, one after the other: HubSpot sets the form name, the conversion date
+        and count, and sends the events of the values that changed; the resolver then recalls the form names."""
         for form in forms:
-            self.changed(contact_id, recent_conversion_event_name=form)
+            current = self.contact(contact_id)
+            at = self.clock()
+            values = {"recent_conversion_event_name": form, "recent_conversion_date": str(int(at.timestamp() * 1000)),
+                      "num_conversion_events": str(int(current.get("num_conversion_events", "0")) + 1)}  # fmt: skip
+            changed = {name: value for name, value in values.items() if current.get(name) != value}
+            self.hubspot.change("contact", contact_id, changed, at)
+            self.deliver(
+                *(self.event("contact.propertyChange", contact_id, propertyName=n, propertyValue=v)
+                  for n, v in changed.items())
+            )  # fmt: skip
+            resolve_pending_signals(self.container.provide(ResolveContext))  # as the worker does at once
             self.clock.advance(seconds=1)
 
     def deliver(self, *events: HubSpotEvent) -> None:

@@ -69,7 +69,8 @@ def test_a_refused_write_is_the_contacts_error_and_its_signals_are_processed_any
     portal.created(refused, fine)
     portal.converts(refused, *MQL)
     report = portal.drain()
-    assert (report.written, report.refused, report.signals_processed) == (1, 1, 4)
+    # Both contacts' creations, and each form's name, date (judged by the resolver) and count.
+    assert (report.written, report.refused, report.signals_processed) == (1, 1, 8)
     states = portal.container.ledger.contacts.states_of([refused, fine])
     assert (states[refused].last_error, states[fine].last_error) == (reason, None)
     assert [e.type for e in portal.container.ledger.contacts.engagements_of([refused])[refused]] == [
@@ -138,6 +139,6 @@ def test_every_change_of_stage_is_recorded_as_a_transition(portal: Portal) -> No
     portal.drain()
     ledger = portal.container.ledger
     transitions = [(t.from_stage, t.to_stage, t.cycle, t.model) for t in ledger.handovers.transitions_of(contact_id)]
-    assert transitions == [(None, "mql", 1, "default-2026-11"), ("mql", "sql", 1, "default-2026-11")]
+    assert transitions == [(None, "mql", 1, "default-2026-12"), ("mql", "sql", 1, "default-2026-12")]
     assert ledger.handovers.transitions_of(stays) == []
     assert portal.contact(contact_id)["leadflow_stage"] == "sql"

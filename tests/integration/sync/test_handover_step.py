@@ -20,6 +20,7 @@ def only(records: dict[str, dict[str, str]]) -> tuple[str, dict[str, str]]:
 def test_entering_mql_upserts_one_task_for_the_routed_owner_and_sets_the_contact(portal: Portal) -> None:
     contact_id = portal.lead("anna.keller@kessler.de")
     portal.converts(contact_id, *MQL)
+    portal.hubspot.calls.clear()  # the resolver's reads of the form names are not the drain's
     report = portal.drain()
     dana = portal.owners["dana.fuchs@example.com"]  # the first of the DACH pool's round robin
     task_id, task = only(portal.hubspot.records["task"])

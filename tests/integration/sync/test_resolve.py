@@ -123,3 +123,51 @@ def test_a_company_change_is_not_lost_when_redis_fails_after_the_ledger_recorded
 
     assert dirty(portal) == [anna]  # marked before the ledger closed the signal: the drain re-assesses her
     assert portal.container.ledger.counts().pending_signals == 0
+
+
+def engagements(portal: Portal, contact_id: str) -> list[str]:
+    found = portal.container.ledger.contacts.engagements_of([contact_id]).get(contact_id, [])
+    return sorted(engagement.type for engagement in found)
+
+
+def test_the_same_whitepaper_form_submitted_twice_is_two_downloads(portal: Portal) -> None:
+    contact_id = portal.lead("anna.keller@kessler.de")
+    portal.converts(contact_id, "Whitepaper: OEE in practice")
+    portal.converts(contact_id, "Whitepaper: OEE in practice")  # no name change: only the date and count change
+    assert engagements(portal, contact_id) == ["whitepaper_download", "whitepaper_download"]
+    # The contact's changes (its conversion dates judged by the resolver) wait for its drain.
+    assert portal.container.ledger.counts().pending_signals == 5
+    portal.drain()
+    assert portal.container.ledger.counts().pending_signals == 0
+
+
+def test_a_conversion_read_after_the_next_one_gets_its_form_name_from_the_history(portal: Portal) -> None:
+    contact_id = portal.lead("anna.keller@kessler.de")
+    first_at = portal.clock()
+    portal.hubspot.change("contact", contact_id, {"recent_conversion_event_name": "Checklist: Retrofit",
+                                                 "recent_conversion_date": str(int(first_at.timestamp() * 1000))},
+                          first_at)  # fmt: skip
+    first = portal.event("contact.propertyChange", contact_id, propertyName="recent_conversion_date",
+                         propertyValue=str(int(first_at.timestamp() * 1000)))  # fmt: skip
+    portal.clock.advance(minutes=3)
+    portal.converts(contact_id, "Request a demo")  # resolved at once: the current values tell
+    portal.deliver(first)  # delivered late: the contact has converted again since
+    portal.hubspot.calls.clear()
+    report = resolve_pending_signals(portal.container.provide(ResolveContext))
+    assert (report.resolved, report.contacts) == (1, 1)
+    assert engagements(portal, contact_id) == ["checklist_download", "demo_request"]
+    assert portal.hubspot.request_counts() == {("read_objects", "contact"): 1, ("read_histories", "contact"): 1}
+
+
+def test_a_failed_recall_leaves_the_conversion_pending_for_the_next_run(portal: Portal) -> None:
+    from app.sync.hubspot.errors import TransientHubSpotError
+
+    contact_id = portal.lead("anna.keller@kessler.de")
+    portal.hubspot.fail_next("read_objects", TransientHubSpotError("HubSpot answered 502"))
+    with pytest.raises(TransientHubSpotError):
+        portal.converts(contact_id, "Whitepaper: OEE in practice")
+    assert portal.container.ledger.counts().by_kind["contact.awaiting-recall"] == 1
+    assert engagements(portal, contact_id) == []
+    resolve_pending_signals(portal.container.provide(ResolveContext))
+    assert engagements(portal, contact_id) == ["whitepaper_download"]
+    assert dirty(portal) == [contact_id]

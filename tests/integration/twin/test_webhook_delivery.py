@@ -37,6 +37,7 @@ SUBSCRIPTIONS = (
     Subscription("contact.creation"),
     Subscription("contact.propertyChange", "jobtitle"),
     Subscription("contact.propertyChange", "recent_conversion_event_name"),
+    Subscription("contact.propertyChange", "hs_email_last_click_date"),
     Subscription("contact.deletion"),
     Subscription("contact.privacyDeletion"),
     Subscription("contact.associationChange"),
@@ -319,13 +320,13 @@ def test_leadflows_receiver_accepts_the_deliveries_stores_the_signals_and_drops_
         contact_created(101),
         Change("updated", "contacts", "101", AT + 1, integration(APP_ID), properties={"jobtitle": "CTO"}),
         Change("updated", "contacts", "101", AT + 2, integration("999"), properties={"jobtitle": "CEO"}),
-        Change("updated", "contacts", "101", AT + 3, properties={"recent_conversion_event_name": "Whitepaper: X"}),
+        Change("updated", "contacts", "101", AT + 3, properties={"hs_email_last_click_date": str(AT + 3)}),
         Change("associated", "contacts", "101", AT + 4, to_object_type="companies", to_object_id="501"),
     ]
     dispatcher = deliver(url, changes, duplicate_share=1.0, seed=3)
     assert dispatcher.log and all(attempt.status == 204 for attempt in dispatcher.log)
     counts = container.ledger.counts()
-    assert (counts.signals, counts.engagements) == (5, 1)  # creation, CEO, whitepaper, both association sides
+    assert (counts.signals, counts.engagements) == (5, 1)  # creation, CEO, click, both association sides
     outcomes = container.worklist.event_counts()
     assert outcomes["echo:contact.propertyChange"] == 2  # once per delivery of the duplicated batch
     assert outcomes["duplicate"] == 5

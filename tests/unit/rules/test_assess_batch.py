@@ -40,7 +40,7 @@ def test_the_contract_example_line_gives_the_output_shape(default_model: Scoring
         "grade": "B3",
         "stage": None,
         "blocked": [],
-        "model": "default-2026-11",
+        "model": "default-2026-12",
         "reasons": [
             {"id": "target-industry", "label": "Target industry", "points": 25},
             {"id": "company-size", "label": "50 to 1000 employees", "points": 20},

@@ -19,7 +19,7 @@ def test_example_input_of_the_contract_assesses_by_its_arithmetic(default_model:
     assessment = assess(default_model, EXAMPLE_CONTACT, EXAMPLE_COMPANY, [DEMO], NOW)
     assert (assessment.fit, assessment.engagement, assessment.score) == (60, 10, 70)
     assert (assessment.grade, assessment.stage, assessment.blocked) == ("B3", None, ())
-    assert assessment.model == "default-2026-11"
+    assert assessment.model == "default-2026-12"
     assert assessment.reasons == (
         Reason("target-industry", "Target industry", 25),
         Reason("company-size", "50 to 1000 employees", 20),

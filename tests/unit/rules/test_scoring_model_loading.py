@@ -17,7 +17,7 @@ MINIMAL = """
 
 
 def test_shipped_model_has_the_version_stamped_on_every_score(default_model: ScoringModel) -> None:
-    assert default_model.model == "default-2026-11"
+    assert default_model.model == "default-2026-12"
 
 
 def test_shipped_model_has_the_fit_rules_and_points_of_the_contract(default_model: ScoringModel) -> None:
@@ -36,9 +36,12 @@ def test_shipped_model_keeps_the_methodology_weights_5_10_2(default_model: Scori
     weights = {weight.type: (weight.label, weight.points, weight.cap) for weight in default_model.events}
     assert weights == {
         "whitepaper_download": ("Whitepaper download", 5, 15),
+        "checklist_download": ("Checklist download", 3, 9),
         "demo_request": ("Demo request", 10, None),
+        "newsletter_open": ("Newsletter open", 0, None),
         "newsletter_click": ("Newsletter click", 2, 10),
         "webinar_registration": ("Webinar registration", 8, None),
+        "webinar_attendance": ("Webinar attendance", 12, 24),
         "pricing_page_view": ("Pricing page view", 3, 9),
         "unsubscribe": ("Unsubscribed", -20, None),
     }
@@ -53,9 +56,12 @@ def test_shipped_model_lists_stage_ids_highest_first(default_model: ScoringModel
 def test_shipped_model_lists_its_event_types_in_file_order(default_model: ScoringModel) -> None:
     assert default_model.event_types == (
         "whitepaper_download",
+        "checklist_download",
         "demo_request",
+        "newsletter_open",
         "newsletter_click",
         "webinar_registration",
+        "webinar_attendance",
         "pricing_page_view",
         "unsubscribe",
     )

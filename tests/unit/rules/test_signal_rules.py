@@ -13,32 +13,53 @@ from app.rules.expressions import read_names
 FILE = "config/signals.yaml"
 
 
+CONVERSION = {
+    "subscriptionType": "contact.propertyChange",
+    "objectId": 1201,
+    "propertyName": "recent_conversion_date",
+    "propertyValue": "1795168800000",
+    "changeSource": "FORM",
+    "occurredAt": 1795168800000,
+}
+
+
 def conversion(name: object) -> dict[str, object]:
-    return {
-        "subscriptionType": "contact.propertyChange",
-        "objectId": 1201,
-        "propertyName": "recent_conversion_event_name",
-        "propertyValue": name,
-        "changeSource": "FORM",
-        "occurredAt": 1795168800000,
-    }
+    """A form submission as the form name used to report it (the rules no longer count name changes)."""
+    return {**CONVERSION, "propertyName": "recent_conversion_event_name", "propertyValue": name}
+
+
+def form(name: str | None) -> dict[str, str | None]:
+    return {"recent_conversion_event_name": name}
 
 
 @pytest.mark.parametrize(
-    ("form", "expected"),
+    ("name", "expected"),
     [
         ("Whitepaper: Predictive maintenance", ("whitepaper_download",)),
         ("Q4 WHITEPAPER download", ("whitepaper_download",)),
         ("Book a demo", ("demo_request",)),
         ("webinar-registration-2026", ("webinar_registration",)),
+        ("Checklist: Retrofit", ("checklist_download",)),
         ("Demo webinar", ("demo_request", "webinar_registration")),
         ("Contact us", ()),
     ],
 )
-def test_a_conversion_is_read_from_the_form_name_case_insensitively(
-    default_signals: SignalRules, form: str, expected: tuple[str, ...]
+def test_a_conversion_is_its_date_changing_judged_by_the_form_name_as_it_was_case_insensitively(
+    default_signals: SignalRules, name: str, expected: tuple[str, ...]
 ) -> None:
-    assert default_signals.engagement_types(conversion(form)) == expected
+    assert default_signals.recalled(CONVERSION) == ("recent_conversion_event_name",)
+    assert default_signals.engagement_types(CONVERSION, form(name)) == expected
+
+
+def test_a_conversion_date_change_counts_nothing_until_the_form_name_is_recalled(default_signals: SignalRules) -> None:
+    assert default_signals.engagement_types(CONVERSION) == ()
+    assert default_signals.engagement_types(CONVERSION, form(None)) == ()
+
+
+def test_a_change_of_the_form_name_alone_counts_nothing(default_signals: SignalRules) -> None:
+    """The form name changes only with the first submission of another form; its date change counts that one."""
+    assert default_signals.recalled(conversion("Whitepaper: X")) == ()
+    assert default_signals.engagement_types(conversion("Whitepaper: X")) == ()
 
 
 def test_a_change_of_the_last_email_click_date_is_a_newsletter_click(default_signals: SignalRules) -> None:
@@ -72,15 +93,18 @@ def test_rules_listen_only_to_their_subscription_type(default_signals: SignalRul
 
 
 def test_an_event_the_rule_cannot_evaluate_matches_nothing(default_signals: SignalRules) -> None:
-    assert default_signals.engagement_types(conversion(42)) == ()
+    assert default_signals.engagement_types(CONVERSION, {"recent_conversion_event_name": 42}) == ()  # type: ignore[dict-item]
 
 
 def test_the_default_rules_list_their_subscriptions_and_event_types(default_signals: SignalRules) -> None:
     assert default_signals.subscriptions == ("contact.propertyChange", "object.creation")
     assert default_signals.event_types == (
         "whitepaper_download",
+        "checklist_download",
         "demo_request",
         "webinar_registration",
+        "webinar_attendance",
+        "newsletter_open",
         "newsletter_click",
         "pricing_page_view",
         "unsubscribe",
@@ -147,20 +171,38 @@ def test_an_invalid_signal_rules_file_names_file_rule_and_problem(text: str, mes
 
 
 def test_a_pricing_page_view_and_an_unsubscribe_count_by_default(default_signals: SignalRules) -> None:
-    change = {"subscriptionType": "contact.propertyChange", "propertyName": "hs_analytics_last_url"}
-    assert default_signals.engagement_types({**change, "propertyValue": "https://x.io/pricing#plans"}) == (
-        "pricing_page_view",
-    )
-    assert default_signals.engagement_types({**change, "propertyValue": "https://x.io/blog"}) == ()
+    view = {"subscriptionType": "contact.propertyChange", "propertyName": "hs_analytics_num_page_views",
+            "propertyValue": "7"}  # fmt: skip
+    assert default_signals.recalled(view) == ("hs_analytics_last_url",)
+    pricing = {"hs_analytics_last_url": "https://x.io/pricing#plans"}
+    assert default_signals.engagement_types(view, pricing) == ("pricing_page_view",)
+    assert default_signals.engagement_types(view, {"hs_analytics_last_url": "https://x.io/blog"}) == ()
+    last_url = {"subscriptionType": "contact.propertyChange", "propertyName": "hs_analytics_last_url"}
+    assert default_signals.engagement_types({**last_url, "propertyValue": "https://x.io/pricing"}) == ()
     optout = {"subscriptionType": "contact.propertyChange", "propertyName": "hs_email_optout"}
     assert default_signals.engagement_types({**optout, "propertyValue": "true"}) == ("unsubscribe",)
     assert default_signals.engagement_types({**optout, "propertyValue": "false"}) == ()
 
 
+@pytest.mark.parametrize(
+    ("property_name", "event"),
+    [("last_webinar_attended_date", "webinar_attendance"), ("hs_email_last_open_date", "newsletter_open")],
+)
+def test_a_webinar_attendance_and_an_email_open_count_from_their_date_changes(
+    default_signals: SignalRules, property_name: str, event: str
+) -> None:
+    change = {"subscriptionType": "contact.propertyChange", "propertyName": property_name}
+    assert default_signals.recalled({**change, "propertyValue": "1795168800000"}) == ()
+    assert default_signals.engagement_types({**change, "propertyValue": "1795168800000"}) == (event,)
+    assert default_signals.engagement_types({**change, "propertyValue": ""}) == ()
+
+
 def test_the_rules_say_which_properties_and_object_types_they_watch(default_signals: SignalRules) -> None:
     assert default_signals.watched("contact.propertyChange", "propertyName") == {
-        "recent_conversion_event_name", "hs_email_last_click_date", "hs_analytics_last_url", "hs_email_optout"
+        "recent_conversion_date", "last_webinar_attended_date", "hs_email_last_open_date", "hs_email_last_click_date",
+        "hs_analytics_num_page_views", "hs_email_optout",
     }  # fmt: skip
+    assert default_signals.recalled_properties == {"recent_conversion_event_name", "hs_analytics_last_url"}
     assert default_signals.watched("object.creation", "objectTypeId") == {"0-47", "0-48"}
 
 
@@ -170,6 +212,7 @@ def test_rules_ruled_out_by_their_property_name_give_what_evaluating_every_rule_
     events = [
         conversion("Demo webinar"),
         conversion(None),
+        {"subscriptionType": "contact.propertyChange", "propertyName": "hs_email_last_open_date", "propertyValue": "1"},
         {"subscriptionType": "contact.propertyChange", "propertyName": "jobtitle", "propertyValue": "Demo"},
         {"subscriptionType": "contact.propertyChange", "propertyValue": "Whitepaper"},
         {"subscriptionType": "contact.propertyChange", "propertyName": 7, "propertyValue": "demo"},
@@ -229,3 +272,42 @@ def test_a_rule_reading_the_current_time_is_evaluated_every_time() -> None:
     condition = rules.rules[0].condition
     assert read_names(condition) is None
     assert rules.engagement_types({"subscriptionType": "contact.creation"}) == ("signup",)
+
+
+RECALLING = '  - {id: wp, subscription: contact.propertyChange, when: "%s", event: whitepaper_download}\n'
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        ("contact.recent_conversion_event_name =~~ 'paper'", "must name the changed property: propertyName == '…'"),
+        ("propertyName == 'a' or contact.b == 'x'", "must name the changed property: propertyName == '…'"),
+        ("propertyName == 'a' and company.name == 'x'", "may read contact properties (contact.<name>), not company"),
+        ("propertyName == 'a' and contact == 'x'", "must read a contact property by its name: contact.<name>"),
+    ],
+)
+def test_a_rule_reading_contact_properties_it_cannot_recall_names_the_file_rule_and_problem(
+    when: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_signal_rules("rules:\n" + RECALLING % when, FILE)
+    assert str(caught.value).startswith("config/signals.yaml: rule 'wp': ")
+    assert message in str(caught.value)
+
+
+def test_only_a_contact_property_change_rule_can_recall_contact_properties() -> None:
+    text = "rules:\n" + (RECALLING % "propertyName == 'a' and contact.b == 'x'").replace(
+        "contact.propertyChange", "object.creation"
+    )
+    with pytest.raises(ConfigError, match=r"only contact\.propertyChange rules can read contact properties"):
+        parse_signal_rules(text, FILE)
+
+
+def test_a_recalling_rule_is_offered_only_the_changes_of_its_property() -> None:
+    rules = parse_signal_rules("rules:\n" + RECALLING % "propertyName == 'a' and contact.b =~~ 'x'", FILE)
+    assert rules.rules[0].recalls == ("b",)
+    change = {"subscriptionType": "contact.propertyChange", "propertyName": "a", "propertyValue": "1"}
+    assert rules.recalled(change) == ("b",)
+    assert rules.recalled({**change, "propertyName": "c"}) == ()
+    assert rules.engagement_types(change, {"b": "xyz"}) == ("whitepaper_download",)
+    assert rules.engagement_types(change, {"b": "y"}) == ()

@@ -15,8 +15,11 @@ def test_the_default_configuration_asks_for_every_property_it_reads_and_no_own_p
         load_scoring_model(CONFIG / "scoring.yaml"), load_signal_rules(CONFIG / "signals.yaml")
     )
     contact_props = {s.property_name for s in wanted if s.subscription_type == "contact.propertyChange"}
-    assert {"hs_buying_role", "country", "email", "phone", "recent_conversion_event_name"} <= contact_props
-    assert {"hs_email_last_click_date", "hs_analytics_last_url", "hs_email_optout"} <= contact_props
+    assert {"hs_buying_role", "country", "email", "phone", "recent_conversion_date"} <= contact_props
+    assert {"hs_email_last_click_date", "hs_analytics_num_page_views", "hs_email_optout"} <= contact_props
+    assert {"hs_email_last_open_date", "last_webinar_attended_date"} <= contact_props
+    # The form name and the last URL are read from HubSpot when a conversion or a page view needs them.
+    assert not {"recent_conversion_event_name", "hs_analytics_last_url"} & contact_props
     assert not any((s.property_name or "").startswith("leadflow_") for s in wanted)
     assert WebhookSubscription("company.propertyChange", "industry") in wanted
     assert WebhookSubscription("object.creation", object_type_id="0-47") in wanted

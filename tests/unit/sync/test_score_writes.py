@@ -36,7 +36,7 @@ ASSESSMENT = Assessment(
     grade="B3",
     stage="mql",
     blocked=(),
-    model="default-2026-11",
+    model="default-2026-12",
     reasons=(Reason("decision-maker", "Decision maker", 30), Reason("demo_request", "Demo request", 10, count=1)),
 )
 # HubSpot's valid property type → fieldType pairs (properties API reference).
@@ -66,7 +66,7 @@ def test_a_contact_never_scored_gets_every_score_property() -> None:
     writes = plan_score_writes(ASSESSMENT, {}, NOW)
     assert set(writes) == set(SCORE_PROPERTIES)
     assert (writes[FIT_SCORE], writes[ENGAGEMENT_SCORE], writes[SCORE]) == ("40", "15", "55")
-    assert (writes[GRADE], writes[STAGE], writes[MODEL]) == ("B3", "mql", "default-2026-11")
+    assert (writes[GRADE], writes[STAGE], writes[MODEL]) == ("B3", "mql", "default-2026-12")
     assert writes[REASONS] == "+30 Decision maker · +10 Demo request (1×)"
 
 

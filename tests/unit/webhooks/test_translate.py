@@ -38,7 +38,7 @@ def test_a_created_contact_becomes_dirty() -> None:
 @pytest.mark.parametrize(
     ("name", "engagements"),
     [
-        ("contact.propertyChange__whitepaper_conversion", ("whitepaper_download",)),
+        ("contact.propertyChange__whitepaper_conversion", ()),  # a form name alone counts nothing
         ("contact.propertyChange__newsletter_click", ("newsletter_click",)),
         ("contact.propertyChange__job_title", ()),
     ],
@@ -115,10 +115,24 @@ def test_an_unsupported_type_is_acknowledged_as_ignored() -> None:
 
 
 def test_a_generic_contact_property_change_is_treated_like_the_legacy_one() -> None:
-    legacy = fixture("contact.propertyChange__whitepaper_conversion")
+    legacy = fixture("contact.propertyChange__newsletter_click")
     generic = legacy.model_copy(update={"subscriptionType": "object.propertyChange", "objectTypeId": "0-1"})
     (signal,) = translate(generic, CONTEXT).signals
-    assert signal.engagement_types == ("whitepaper_download",)
+    assert signal.engagement_types == ("newsletter_click",)
+
+
+@pytest.mark.parametrize("subscription", ["contact.propertyChange", "object.propertyChange"])
+def test_a_conversion_date_change_waits_without_its_contact_for_the_form_name_to_be_recalled(
+    subscription: str,
+) -> None:
+    event = fixture("contact.propertyChange__conversion_date").model_copy(
+        update={"subscriptionType": subscription, "objectTypeId": "0-1"}
+    )
+    translated = translate(event, CONTEXT)
+    (signal,) = translated.signals
+    assert translated.outcome == "accepted"
+    assert (signal.kind, signal.object_type, signal.object_id) == ("contact.awaiting-recall", "contact", "101")
+    assert (signal.contact_id, signal.engagement_types) == (None, ())
 
 
 def test_an_event_without_the_fields_its_type_needs_is_invalid() -> None:
