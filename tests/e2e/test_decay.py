@@ -8,6 +8,7 @@ the contact's ledger data at that moment. After the signals of the first minute,
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -54,18 +55,26 @@ class Portal:
     events: EventFactory
 
     def lead(self, *forms: str, **extra: str) -> str:
-        """A decision maker at a DACH machinery maker (fit 90) who submits these forms now, told by webhooks."""
+        """A decision maker at a DACH machinery maker (fit 90) who submits these forms now, told by HubSpot's
+        webhooks (the form name, the conversion date and count, where they changed); the worker recalls each
+        conversion's form name and scores."""
         contact = {"email": "anna.keller@kessler.de", "firstname": "Anna", "lastname": "Keller",
                    "country": "Germany", "hs_buying_role": "DECISION_MAKER", "company": "Kessler", **extra}  # fmt: skip
         contact_id = self.twin.create_object("contacts", contact)
         company_id = self.twin.create_object("companies", DACH_MACHINERY)
         self.twin.associate("contacts", contact_id, "companies", company_id, primary=True)
         events = [self.events.creation("contact", contact_id)]
-        for name in forms:
-            self.twin.update_object("contacts", contact_id, {"recent_conversion_event_name": name}, system=True)
-            events.append(
-                self.events.property_change("contact", contact_id, "recent_conversion_event_name", name, source="FORM")
-            )
+        for count, name in enumerate(forms, start=1):
+            time.sleep(0.002)  # HubSpot stamps each submission at its own millisecond
+            submitted = {"recent_conversion_event_name": name, "recent_conversion_date": str(int(time.time() * 1000)),
+                         "num_conversion_events": str(count)}  # fmt: skip
+            current = self.twin.get_object("contacts", contact_id)
+            changed = {key: value for key, value in submitted.items() if current.get(key) != value}
+            self.twin.update_object("contacts", contact_id, changed, system=True)
+            events += [
+                self.events.property_change("contact", contact_id, key, value, source="FORM")
+                for key, value in changed.items()
+            ]  # HubSpot sends a change of each value that changed
         assert deliver(self.webhook_url, events, CLIENT_SECRET).status == 204
         self.work()
         return contact_id
