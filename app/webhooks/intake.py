@@ -122,10 +122,12 @@ class WebhookIntake:
         try:
             self.worklist.forget(sorted(result.forgotten))
             self.worklist.mark_dirty(result.dirty_contacts, now.timestamp())
-            if result.dirty_contacts:
-                self.worklist.schedule("drain")
+            # The resolver first: a form's name is recalled before the contact's other signals are drained, so a
+            # worker taking jobs in order writes the contact once, not once without the form and once with it.
             if result.pending_objects:
                 self.worklist.schedule("resolve")
+            if result.dirty_contacts:
+                self.worklist.schedule("drain")
             self.worklist.count_events(outcomes)
         except RedisError as exc:
             # The ledger holds the signals; the reconciler marks their contacts dirty again.

@@ -313,7 +313,7 @@ def test_history_prints_a_contacts_score_and_stage_timeline_until_the_contact_is
 ) -> None:
     contact_id = seed(portal.client)
     leadflow.ok("setup")
-    actions = buyer_actions(EventFactory(app_id=int(APP_ID)), contact_id)
+    actions = buyer_actions(portal, EventFactory(app_id=int(APP_ID)), contact_id)
     acted_at = datetime.fromtimestamp(max(event["occurredAt"] for event in actions) // 1000, UTC)
     service, web_url = gunicorn(leadflow.env, tmp_path)
     with service.start() as web:
@@ -327,7 +327,7 @@ def test_history_prints_a_contacts_score_and_stage_timeline_until_the_contact_is
     when = acted_at.isoformat().replace("+00:00", "Z").replace("T", " ")
     score = next(n for n, line in enumerate(lines) if "  score  " in line)
     assert f"score 109 · grade A3 · stage mql · cycle 1 · cause signal (buyer acted {when})" in lines[score]
-    assert lines[score + 1].strip() == f"{EXPECTED_REASONS} [default-2026-11]"
+    assert lines[score + 1].strip() == f"{EXPECTED_REASONS} [default-2026-12]"
     assert any(f"stage     - → mql · cycle 1 · cause signal (buyer acted {when})" in line for line in lines), lines
     assert lines[-1] == "1 score change(s), 1 stage change(s), 1 handover(s)"
     document = json.loads(leadflow.ok("history", "--json", contact_id).stdout)

@@ -9,7 +9,7 @@ from app.rules.handover.types import handover_key
 from tests.integration.sync.conftest import MQL, Portal
 from tests.integration.sync.test_rescore import Chain
 
-MODEL = "default-2026-11"
+MODEL = "default-2026-12"
 
 
 def test_a_transition_records_the_assessment_that_caused_it_and_when_the_buyer_acted(portal: Portal) -> None:
