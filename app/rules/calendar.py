@@ -59,7 +59,8 @@ def local_span(day: date, window: Window, zone: ZoneInfo) -> Span:
     midnight = datetime.combine(day, time(0))
     opens = (midnight + timedelta(minutes=window[0])).replace(tzinfo=zone)
     closes = (midnight + timedelta(minutes=window[1])).replace(tzinfo=zone)
-    return opens.astimezone(UTC), closes.astimezone(UTC)
+    start, end = opens.astimezone(UTC), closes.astimezone(UTC)
+    return start, max(start, end)  # a window wholly inside the hour skipped in spring is empty
 
 
 def add_business_time(calendar: Calendar, start: datetime, amount: timedelta) -> datetime:

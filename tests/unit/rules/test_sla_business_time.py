@@ -125,6 +125,14 @@ def test_berlin_spring_forward_day_has_23_hours() -> None:
     assert add_business_minutes(ALWAYS, berlin(3, 29, 1), 60) == berlin(3, 29, 3)
 
 
+def test_a_window_in_the_skipped_hour_is_empty_and_one_across_it_starts_after_it() -> None:
+    early = WorkingCalendar(BERLIN, (((150, 180),),) * 7)  # 02:30-03:00
+    across = WorkingCalendar(BERLIN, (((150, 240),),) * 7)  # 02:30-04:00
+    assert early.spans(date(2026, 3, 29))[0][0] == early.spans(date(2026, 3, 29))[0][1]
+    assert business_minutes_between(across, berlin(3, 29, 0), berlin(3, 29, 12)) == 30
+    assert add_business_minutes(early, berlin(3, 29, 0), 10) == berlin(3, 30, 2, 40)
+
+
 def test_berlin_fall_back_day_has_25_hours() -> None:
     assert business_minutes_between(ALWAYS, berlin(10, 25, 0), berlin(10, 26, 0)) == 25 * 60
 
