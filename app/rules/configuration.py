@@ -1,5 +1,6 @@
 """A configuration directory, loaded whole: the scoring model and signal rules, and the handover and routing
-rules when the directory has handover.yaml (handovers are optional). Every file goes through app/rules/config.py."""
+rules when the directory has handover.yaml (handovers are optional), with response SLAs when it also has sla.yaml.
+Every file goes through app/rules/config.py."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from app.rules.handover.routing_config import ROUTING, RoutingConfig
 from app.rules.scoring.config import SCORING, SIGNALS
 from app.rules.scoring.model import ScoringModel
 from app.rules.scoring.signals import SignalRules
+from app.rules.sla.config import sla_file, sla_grades
+from app.rules.sla.policy import SlaConfig
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class Configuration:
     signals: SignalRules
     handover: HandoverConfig | None = None
     routing: RoutingConfig | None = None
+    sla: SlaConfig | None = None
 
 
 def load_configuration(directory: Path) -> Configuration:
@@ -28,9 +32,23 @@ def load_configuration(directory: Path) -> Configuration:
     model, signals = load_config(SCORING, directory), load_config(SIGNALS, directory)
     labels = {stage.id: stage.label for stage in model.stages}
     handover = load_optional_config(handover_file(model.stage_ids, labels), directory)
+    sla = load_optional_config(sla_file(model.stage_ids, sla_grades(model)), directory)
     if handover is None:
+        if sla is not None:
+            raise ConfigError(str(directory / "sla.yaml"), None, "SLAs time handovers: handover.yaml is missing")
         return Configuration(model, signals)
     routing = load_optional_config(ROUTING, directory)
     if routing is None:
         raise ConfigError(str(directory / ROUTING.name), None, "handover.yaml routes leads: this file is missing")
-    return Configuration(model, signals, handover, routing)
+    if sla is not None:
+        _check_sla_stages(sla, handover, str(directory / "sla.yaml"))
+    return Configuration(model, signals, handover, routing, sla)
+
+
+def _check_sla_stages(sla: SlaConfig, handover: HandoverConfig, file: str) -> None:
+    """Reject a target for a stage that hands no lead to an owner (no clock would ever start)."""
+    for target in sla.targets:
+        stage = handover.stage(target.stage)
+        if stage is None or stage.owner == "none":
+            problem = f"handover.yaml hands stage {target.stage!r} to no owner: no clock would start"
+            raise ConfigError(file, target.id, problem, subject="target")

@@ -1,13 +1,17 @@
-"""Business hours: a working calendar in one time zone, and deadlines counted in its working time."""
+"""Business hours of handover.yaml: one daily window on working days in one time zone, minus holidays.
+
+The special case of app/rules/calendar.py that handover.yaml's `calendar:` section describes; the arithmetic is
+that module's.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.rules.values import as_utc
+from app.rules.calendar import Span, add_business_time, local_span
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
@@ -29,10 +33,11 @@ class BusinessCalendar:
 
     def window(self, day: date) -> tuple[datetime, datetime]:
         """Return the working window of a local date as aware UTC instants (DST-correct)."""
-        midnight = datetime.combine(day, time(0))
-        opens = (midnight + timedelta(minutes=self.opens)).replace(tzinfo=self.timezone)
-        closes = (midnight + timedelta(minutes=self.closes)).replace(tzinfo=self.timezone)
-        return opens.astimezone(UTC), closes.astimezone(UTC)
+        return local_span(day, (self.opens, self.closes), self.timezone)
+
+    def spans(self, day: date) -> tuple[Span, ...]:
+        """Return the working windows of a local date (one, or none on a closed day), as `Calendar` asks."""
+        return (self.window(day),) if self.is_working_day(day) else ()
 
 
 DEFAULT_CALENDAR = BusinessCalendar(ZoneInfo("UTC"), frozenset(range(5)), 9 * 60, 17 * 60)
@@ -42,19 +47,7 @@ def business_due(start: datetime, hours: float, calendar: BusinessCalendar) -> d
     """Return the aware UTC moment `hours` of working time after `start` (naive means UTC)."""
     if not math.isfinite(hours) or hours < 0:
         raise ValueError(f"business hours must be a finite number >= 0, got {hours!r}")
-    moment = as_utc(start)
-    remaining = timedelta(hours=hours)
-    day = moment.astimezone(calendar.timezone).date()
-    while True:
-        if calendar.is_working_day(day):
-            opens, closes = calendar.window(day)
-            begin = max(moment, opens)
-            if begin <= closes:
-                if remaining <= closes - begin:
-                    return begin + remaining
-                remaining -= closes - begin
-                moment = closes
-        day += timedelta(days=1)
+    return add_business_time(calendar, start, timedelta(hours=hours))
 
 
 def parse_hours(text: str) -> tuple[int, int]:

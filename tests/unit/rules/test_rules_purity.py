@@ -1,4 +1,4 @@
-"""app/rules is pure: the standard library without I/O, pydantic, yaml, rule_engine and itself."""
+"""app/rules is pure: the standard library without I/O, pydantic, yaml, rule_engine, holidays and itself."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 RULES = Path(__file__).resolve().parents[3] / "app" / "rules"
-THIRD_PARTY = {"pydantic", "pydantic_core", "yaml", "rule_engine"}
+THIRD_PARTY = {"pydantic", "pydantic_core", "yaml", "rule_engine", "holidays"}
 IO_MODULES = {"os", "io", "subprocess", "socket", "shutil", "tempfile", "urllib", "http", "sqlite3", "asyncio"}
 MODULES = sorted(RULES.rglob("*.py"))
 
