@@ -18,9 +18,11 @@ drain reflects (unprocessed, up to its watermark); None when none waited.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Any
+
 from app.ledger.records import ScoreChangeRecord, TransitionRecord
 from app.rules.scoring.assessment import render_reasons
-from app.rules.scoring.writes import SCORE_PROPERTIES
 from app.sync.pipeline import Batch, Member
 
 CAUSES = ("recycle", "signal", "decay", "rescore", "none")
@@ -48,27 +50,13 @@ def transition(member: Member, batch: Batch) -> TransitionRecord:
         batch.now,
         member.cycle,
         assessment.model,
-        fit=assessment.fit,
-        engagement=assessment.engagement,
-        score=assessment.score,
-        grade=assessment.grade,
-        cause=cause_of(member, batch),
-        signal_at=batch.acted_at(member.contact_id),
+        **_why(member, batch),
     )
 
 
-def score_changes(batch: Batch) -> list[ScoreChangeRecord]:
-    """Return the score changes HubSpot took in this drain (contacts whose score properties were written)."""
-    written = set(batch.written())
-    return [
-        _score_change(member, batch)
-        for member in batch.members.values()
-        if member.contact_id in written and _scores_written(batch, member.contact_id)
-    ]
-
-
-def _scores_written(batch: Batch, contact_id: str) -> bool:
-    return any(name in SCORE_PROPERTIES for name in batch.writes.get(contact_id, {}))
+def score_changes(batch: Batch, scored: Collection[str]) -> list[ScoreChangeRecord]:
+    """Return the score changes of the contacts in `scored` (those whose score properties HubSpot took)."""
+    return [_score_change(member, batch) for member in batch.members.values() if member.contact_id in scored]
 
 
 def _score_change(member: Member, batch: Batch) -> ScoreChangeRecord:
@@ -76,14 +64,22 @@ def _score_change(member: Member, batch: Batch) -> ScoreChangeRecord:
     return ScoreChangeRecord(
         contact_id=member.contact_id,
         at=batch.now,
-        fit=assessment.fit,
-        engagement=assessment.engagement,
-        score=assessment.score,
-        grade=assessment.grade,
         stage=assessment.stage,
         reasons=render_reasons(assessment.reasons),
         model=assessment.model,
         cycle=member.cycle,
-        cause=cause_of(member, batch),
-        signal_at=batch.acted_at(member.contact_id),
+        **_why(member, batch),
     )
+
+
+def _why(member: Member, batch: Batch) -> dict[str, Any]:
+    """What a transition and a score change both keep: the scores, the cause, when the buyer acted."""
+    assessment = member.assessed()
+    return {
+        "fit": assessment.fit,
+        "engagement": assessment.engagement,
+        "score": assessment.score,
+        "grade": assessment.grade,
+        "cause": cause_of(member, batch),
+        "signal_at": batch.acted_at(member.contact_id),
+    }

@@ -28,6 +28,7 @@ class ScoringStep:
     _types: dict[str, str] = field(default_factory=dict, repr=False)
     _transitions: list[TransitionRecord] = field(default_factory=list, repr=False)
     _next_change: dict[str, datetime | None] = field(default_factory=dict, repr=False)
+    _scored: set[str] = field(default_factory=set, repr=False)  # contacts whose score properties are written
 
     def reads(self) -> Reads:
         contact, company = self.model.referenced_properties()
@@ -47,15 +48,18 @@ class ScoringStep:
             self._next_change[member.contact_id] = timed.next_change_at
             if member.previous_stage != member.assessment.stage:
                 self._transitions.append(history.transition(member, batch))
-            batch.write(member.contact_id, plan_score_writes(member.assessment, member.contact, batch.now))
+            writes = plan_score_writes(member.assessment, member.contact, batch.now)
+            if writes:
+                self._scored.add(member.contact_id)
+                batch.write(member.contact_id, writes)
 
     def apply(self, batch: Batch) -> None:
         """Nothing of its own: the score writes go out with the drain's one contact update."""
 
     def record(self, batch: Batch, connection: Connection) -> None:
-        handovers.record_transitions(connection, self._transitions)
-        ledger_history.record_score_changes(connection, history.score_changes(batch))
         written = set(batch.written())
+        handovers.record_transitions(connection, self._transitions)
+        ledger_history.record_score_changes(connection, history.score_changes(batch, self._scored & written))
         assessed = [
             AssessedContact(
                 member.contact_id,
