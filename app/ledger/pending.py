@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from app.ledger.intake import insert_engagements
-from app.ledger.models import Signal
+from app.ledger.models import SIGNALS, Signal
 from app.ledger.records import Backlog, PendingSignal, Resolution
 
 
@@ -53,10 +53,14 @@ def record_resolutions(connection: Connection, resolutions: Sequence[Resolution]
     ids = [resolution.signal_id for resolution in resolutions if resolution.owner_contact is None]
     if ids:
         connection.execute(update(Signal).where(Signal.id.in_(ids)).values(processed_at=at))
-    for resolution in resolutions:
-        if resolution.owner_contact is not None:
-            owned = update(Signal).where(Signal.id == resolution.signal_id).values(contact_id=resolution.owner_contact)
-            connection.execute(owned)
+    owned = [
+        {"signal": resolution.signal_id, "owner": resolution.owner_contact}
+        for resolution in resolutions
+        if resolution.owner_contact is not None
+    ]
+    if owned:  # one statement for all of them (executemany), not one round trip each
+        statement = update(SIGNALS).where(SIGNALS.c.id == bindparam("signal")).values(contact_id=bindparam("owner"))
+        connection.execute(statement, owned)
 
 
 def contacts_with_pending_signals(connection: Connection, received_before: datetime) -> list[str]:
