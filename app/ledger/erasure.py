@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, delete, insert, or_, select
 
 from app.ledger.models import (
+    CONTACT_HISTORY,
     ERASURES,
     ContactState,
     Engagement,
@@ -20,7 +21,6 @@ from app.ledger.models import (
     QuarantinedEventRow,
     ScoreChange,
     Signal,
-    Transition,
 )
 
 
@@ -34,8 +34,7 @@ def erase_contacts(connection: Connection, contact_ids: Sequence[str], reason: s
         delete(Engagement).where(Engagement.contact_id.in_(ids)),
         delete(Signal).where(or_(Signal.contact_id.in_(ids), own_events)),
         delete(Handover).where(Handover.contact_id.in_(ids)),
-        delete(Transition).where(Transition.contact_id.in_(ids)),
-        delete(ScoreChange).where(ScoreChange.contact_id.in_(ids)),
+        *(delete(table).where(table.c.contact_id.in_(ids)) for table in CONTACT_HISTORY),
         delete(ContactState).where(ContactState.contact_id.in_(ids)),
         delete(QuarantinedEventRow).where(QuarantinedEventRow.object_id.in_(ids)),
     ]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from app.ledger import handovers
 from app.ledger.erasure import erase_contacts
 from app.ledger.models import (
+    CONTACT_HISTORY,
     ENGAGEMENTS,
     QUARANTINE,
     SIGNALS,
@@ -21,9 +22,7 @@ from app.ledger.models import (
     Engagement,
     Handover,
     QuarantinedEventRow,
-    ScoreChange,
     Signal,
-    Transition,
 )
 from app.ledger.records import AWAITING_RECALL, Intake, IntakeResult, Merge, NewSignal, QuarantinedEvent
 from app.ledger.upsert import insert_for
@@ -224,8 +223,8 @@ def move_contact_rows(connection: Connection, merge: Merge) -> None:
     connection.execute(update(Signal).where(Signal.contact_id.in_(merged)).values(contact_id=merge.survivor))
     awaiting = and_(Signal.kind == AWAITING_RECALL, Signal.processed_at.is_(None), Signal.object_id.in_(merged))
     connection.execute(update(Signal).where(awaiting).values(object_id=merge.survivor))
-    connection.execute(update(Transition).where(Transition.contact_id.in_(merged)).values(contact_id=merge.survivor))
-    connection.execute(update(ScoreChange).where(ScoreChange.contact_id.in_(merged)).values(contact_id=merge.survivor))
+    for table in CONTACT_HISTORY:
+        connection.execute(update(table).where(table.c.contact_id.in_(merged)).values(contact_id=merge.survivor))
     _move_handovers(connection, merged, merge.survivor)
     connection.execute(delete(ContactState).where(ContactState.contact_id.in_(merged)))
 

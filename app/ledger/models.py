@@ -199,6 +199,8 @@ class RoutingCursor(Base):
 
 TRANSITIONS = cast(Table, Transition.__table__)
 SCORE_CHANGES = cast(Table, ScoreChange.__table__)
+# A contact's history, rows keyed by contact_id alone: a merge gives them to the survivor, an erasure deletes them.
+CONTACT_HISTORY = (TRANSITIONS, SCORE_CHANGES)
 HANDOVERS = cast(Table, Handover.__table__)
 ROUTING_CURSORS = cast(Table, RoutingCursor.__table__)
 
