@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -148,6 +149,15 @@ def validate_document(spec: type[SpecT], text: str, file: str, anchors: tuple[An
         return spec.model_validate(document)
     except ValidationError as error:
         raise validation_problem(file, error, document, anchors) from None
+
+
+def time_zone(file: str, where: str, name: str, subject: str = "") -> ZoneInfo:
+    """Return the IANA time zone `name`, or fail naming the file and where it stands (one wording for every file)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problem = f"unknown time zone {name!r} (e.g. Europe/Berlin)"
+        raise ConfigError(file, where, problem, subject=subject) from None
 
 
 def reject_duplicates(file: str, subject: str, ids: Iterable[str]) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.rules.config import ConfigFile, parse_config, reject_duplicates
+from app.rules.config import ConfigFile, parse_config, reject_duplicates, time_zone
 from app.rules.errors import ConfigError
 from app.rules.handover.calendar import DEFAULT_CALENDAR, BusinessCalendar, parse_hours, weekday_number
 from app.rules.handover.schema import (
@@ -258,11 +257,7 @@ def _defaults(file: str, defaults: Mapping[str, str]) -> dict[str, str]:
 
 
 def _calendar(file: str, spec: CalendarSpec) -> BusinessCalendar:
-    try:
-        zone = ZoneInfo(spec.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        problem = f"unknown time zone {spec.timezone!r} (e.g. Europe/Berlin)"
-        raise ConfigError(file, "calendar", problem, subject="") from None
+    zone = time_zone(file, "calendar", spec.timezone)
     try:
         opens, closes = parse_hours(spec.hours)
         workdays = frozenset(weekday_number(name) for name in spec.workdays)

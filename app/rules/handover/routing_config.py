@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from app.rules.config import ConfigFile, compile_rule, declared_property_types, parse_config, reject_duplicates
+from app.rules.config import (
+    ConfigFile,
+    compile_rule,
+    declared_property_types,
+    parse_config,
+    reject_duplicates,
+    time_zone,
+)
 from app.rules.errors import ConfigError
 from app.rules.expressions import FIT_NAMES, Condition
 from app.rules.handover.routing_schema import AbsenceSpec, OwnerSpec, PoolSpec, RoutingSpec, TerritorySpec
@@ -94,7 +101,7 @@ def compile_routing(spec: RoutingSpec, file: str) -> RoutingConfig:
     _reject_repeated(file, "strategy", spec.strategies)
     _reject_repeated(file, "owner", (email.casefold() for email in spec.owners))
     _check_strategies(file, spec)
-    default_zone = _zone(file, "timezone", spec.timezone)
+    default_zone = time_zone(file, "timezone", spec.timezone)
     pools = {pool.id: _pool(file, pool) for pool in spec.pools}
     return RoutingConfig(
         strategies=tuple(spec.strategies),
@@ -121,13 +128,6 @@ def _reject_repeated(file: str, subject: str, names: Iterable[str]) -> None:
         seen.add(name)
 
 
-def _zone(file: str, where: str, name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(file, where, f"unknown time zone {name!r} (e.g. Europe/Berlin)", subject="") from None
-
-
 def _pool(file: str, spec: PoolSpec) -> Pool:
     members = tuple(PoolMember(member.email, member.weight) for member in spec.owners or ())
     seen: set[str] = set()
@@ -147,7 +147,7 @@ def _territory(file: str, spec: TerritorySpec, pools: Mapping[str, Pool]) -> Ter
 
 
 def _owner(file: str, email: str, spec: OwnerSpec, default_zone: ZoneInfo) -> OwnerRules:
-    zone = default_zone if spec.timezone is None else _zone(file, f"owners.{email}.timezone", spec.timezone)
+    zone = default_zone if spec.timezone is None else time_zone(file, f"owners.{email}.timezone", spec.timezone)
     absences = tuple(_absence(file, email, number, entry, zone) for number, entry in enumerate(spec.out_of_office))
     return OwnerRules(spec.cap, spec.weight, absences)
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, timedelta
 from itertools import pairwise
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
 from app.rules.calendar import Window, WorkingCalendar
-from app.rules.config import ConfigFile, parse_config, reject_duplicates
+from app.rules.config import ConfigFile, parse_config, reject_duplicates, time_zone
 from app.rules.errors import ConfigError
 from app.rules.handover.calendar import WEEKDAYS, parse_hours, weekday_number
 from app.rules.scoring.model import ScoringModel
@@ -64,11 +63,7 @@ def _compile(spec: SlaSpec, file: str, stage_ids: Sequence[str], grades: Collect
 
 
 def _calendar(file: str, spec: CalendarSpec) -> WorkingCalendar:
-    try:
-        zone = ZoneInfo(spec.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        problem = f"unknown time zone {spec.timezone!r} (e.g. Europe/Berlin)"
-        raise ConfigError(file, spec.id, problem, subject="calendar") from None
+    zone = time_zone(file, spec.id, spec.timezone, subject="calendar")
     try:
         week = _week(spec.hours)
     except ValueError as error:
