@@ -20,7 +20,6 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,6 +35,7 @@ from app.sync.setup import run_setup
 from bench.env import Servers, Stack, stack
 from bench.portal import scoring_floor, seed_portal, synthetic_portal
 from bench.report import Figure, Report, Target
+from hubspot_twin.simulator.clock import SimClock
 from hubspot_twin.simulator.portal import SALES_TEAM
 
 SECTION = "sweep"
@@ -45,19 +45,11 @@ EVENTS = ("whitepaper_download", "webinar_registration", "pricing_page_view", "n
 REPEATS = 7  # timings: the median of this many runs
 
 
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def run(report: Report, quick: bool) -> None:
     del quick  # the issue's ledger size is small enough for both modes
     # No debounce: Leadflow's clock stands still here (no burst to wait for); no company cache: the worst case.
     with stack(Servers(), settings={"company_cache_seconds": 0, "drain_debounce_seconds": 0}) as the_stack:
-        clock = Clock(datetime.now(UTC).replace(microsecond=0) - timedelta(days=40))
+        clock = SimClock(datetime.now(UTC).replace(microsecond=0) - timedelta(days=40))
         container = build_container(the_stack.settings(), clock=clock)
         try:
             report.details[SECTION] = _measure(report, the_stack, container, clock)
@@ -65,19 +57,20 @@ def run(report: Report, quick: bool) -> None:
             container.ledger.engine.dispose()
 
 
-def _measure(report: Report, the_stack: Stack, container: Container, clock: Clock) -> dict[str, Any]:
+def _measure(report: Report, the_stack: Stack, container: Container, clock: SimClock) -> dict[str, Any]:
     twin = the_stack.twin
     for name, email, team, _ in SALES_TEAM:
         twin.create_owner(email, *name.split(" ", 1), teams=[team])
     run_setup(container.gateway(), container.ledger, container.model, container.clock)
     portal = synthetic_portal(SCORED, SCORED // 5, seed=31)
     contact_ids = seed_portal(twin, portal)
-    _record_engagement(container, contact_ids, clock.now)
+    _record_engagement(container, contact_ids, clock())
     _drain_all(container)  # 40 days ago: every contact assessed, its next_change_at stored
-    clock.now += timedelta(days=40)
-    due = sum(len(page) for page in container.ledger.contacts.due_for_change(clock.now))
-    _fill_ledger(container, LEDGER_CONTACTS - SCORED, clock.now)
-    find = _find_figures(container, clock.now, due)
+    clock.advance(timedelta(days=40))
+    now = clock()
+    due = sum(len(page) for page in container.ledger.contacts.due_for_change(now))
+    _fill_ledger(container, LEDGER_CONTACTS - SCORED, now)
+    find = _find_figures(container, now, due)
     twin.reset_request_counts()
     sweep_started = time.perf_counter()
     marked = sweep_decay(container.provide(SweepContext)).due

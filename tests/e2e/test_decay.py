@@ -24,6 +24,7 @@ from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import run_setup
 from app.workers import ThreadWorker
 from hubspot_twin import Twin, TwinServer
+from hubspot_twin.simulator.clock import SimClock
 from hubspot_twin.simulator.portal import SALES_TEAM
 from hubspot_twin.webhooks.handmade import EventFactory, deliver
 from tests.e2e.conftest import FAST_RETRIES
@@ -39,18 +40,10 @@ SECOND = timedelta(seconds=1)
 
 
 @dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
 class Portal:
     twin: Twin
     container: Container
-    clock: Clock
+    clock: SimClock
     webhook_url: str
     events: EventFactory
 
@@ -81,7 +74,7 @@ class Portal:
 
     def sweep_at(self, moment: datetime) -> None:
         """Run the clock's decay sweep at `moment`, and the drains it schedules, as RQ jobs."""
-        self.clock.now = moment
+        self.clock.set(moment)
         self.container.jobs.enqueue("decay-sweep")
         self.work()
 
@@ -129,7 +122,7 @@ def portal(twin: tuple[Twin, TwinServer], ledger_url: str, redis_client: redis.R
     hubspot, server = twin
     for name, email, team, _ in SALES_TEAM:
         hubspot.create_owner(email, *name.split(" ", 1), teams=[team])
-    clock = Clock(datetime.now(UTC) + timedelta(minutes=1))  # Leadflow's "now": after the webhooks' events
+    clock = SimClock(datetime.now(UTC) + timedelta(minutes=1))  # Leadflow's "now": after the webhooks' events
     container = build_container(
         make_settings(ledger_url, hubspot_api_base=server.url),
         redis=redis_client,
