@@ -181,6 +181,9 @@ class Handover(Base):
     deal_outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalations: Mapped[int] = mapped_column(Integer, default=0)
+    first_touch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the SLA's first touch (docs/sla.md)
+    first_touch_kind: Mapped[str | None] = mapped_column(String(32))  # call, email, meeting, task, lead_status, deal
+    first_touch_by: Mapped[str | None] = mapped_column(String(32))  # the HubSpot owner who touched the lead
 
     __table_args__ = (
         UniqueConstraint("contact_id", "stage", "cycle", name="uq_handovers_contact_stage_cycle"),

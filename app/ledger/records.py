@@ -225,6 +225,9 @@ class HandoverRecord:
     deal_outcome_at: datetime | None
     notified_at: datetime | None
     escalations: int
+    first_touch_at: datetime | None = None
+    first_touch_kind: str | None = None
+    first_touch_by: str | None = None
 
 
 @dataclass(frozen=True)
