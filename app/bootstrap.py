@@ -37,6 +37,7 @@ from app.sync.reconcile import ReconcileContext
 from app.sync.rescore import RescoreContext, RescoreRuns
 from app.sync.resolve import ResolveContext
 from app.sync.retention import RetentionContext
+from app.sync.scoring.recall import RecallStep
 from app.sync.scoring.step import ScoringStep
 from app.sync.scoring.sweep import SweepContext
 from app.webhooks.intake import WebhookIntake
@@ -100,9 +101,12 @@ class Container:
         return built
 
     def pipeline(self) -> Pipeline:
-        """Return the drain's pipeline: scoring, then handover when config/handover.yaml exists."""
+        """Return the drain's pipeline: recall, scoring, then handover when config/handover.yaml exists."""
         gateway, cache = self.gateway(), self.company_cache
-        steps: list[Callable[[], DrainStep]] = [partial(ScoringStep, self.model, self.ledger)]
+        steps: list[Callable[[], DrainStep]] = [
+            partial(RecallStep, self.signal_rules, self.ledger, gateway),
+            partial(ScoringStep, self.model, self.ledger),
+        ]
         handovers = self.handovers
         if handovers is not None:
             steps.append(partial(HandoverStep, handovers, self.ledger, gateway, cache))

@@ -32,6 +32,7 @@ SIGNAL_COLUMNS = (
     "occurred_at", "received_at", "payload",
 )  # fmt: skip
 FEEDBACK_KINDS = frozenset({"handover.task-completed", "handover.deal-won", "handover.deal-lost"})
+_DRAINED_KINDS = FEEDBACK_KINDS | {AWAITING_RECALL}  # signals without a contact that the resolver does not take first
 
 
 def record_intake(connection: Connection, intake: Intake, received_at: datetime) -> IntakeResult:
@@ -50,12 +51,13 @@ def record_intake(connection: Connection, intake: Intake, received_at: datetime)
     _mark_replayed(connection, intake.replayed, received_at)
     erase_contacts(connection, intake.forgotten, "privacy-deletion", received_at)
     forgotten = frozenset(intake.forgotten)
-    dirty = {s.contact_id for s in new_signals if s.contact_id is not None}
+    # A change awaiting a recall names its contact by `object_id`: the contact's drain recalls what it needs.
+    dirty = {s.contact_id or s.object_id for s in new_signals if s.contact_id is not None or s.kind == AWAITING_RECALL}
     return IntakeResult(
         stored=len(new_signals),
         duplicates=len(intake.signals) - len(new_signals),
         dirty_contacts=frozenset(dirty - forgotten),
-        pending_objects=sum(1 for s in new_signals if s.contact_id is None and s.kind not in FEEDBACK_KINDS),
+        pending_objects=sum(1 for s in new_signals if s.contact_id is None and s.kind not in _DRAINED_KINDS),
         forgotten=forgotten,
         quarantined=quarantined,
     )

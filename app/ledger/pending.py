@@ -1,15 +1,17 @@
-"""Signals not yet reflected: the resolver's queue (companies, engagement objects) and the reconciler's."""
+"""Signals not yet reflected: the resolver's queue (companies, engagement objects, recalls the drains left), the
+drain's changes awaiting a recall, and the reconciler's."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, Row, bindparam, func, select, update
 
 from app.ledger.intake import insert_engagements
 from app.ledger.models import SIGNALS, Signal
-from app.ledger.records import Backlog, PendingSignal, Resolution
+from app.ledger.records import AWAITING_RECALL, Backlog, PendingSignal, Resolution
 
 
 def pending_object_signals(connection: Connection, limit: int, after_id: int = 0) -> list[PendingSignal]:
@@ -20,18 +22,38 @@ def pending_object_signals(connection: Connection, limit: int, after_id: int = 0
         .order_by(Signal.id)
         .limit(limit)
     )
-    return [
-        PendingSignal(
-            id=row.id,
-            kind=row.kind,
-            subscription_type=row.subscription_type,
-            object_type=row.object_type,
-            object_id=row.object_id,
-            occurred_at=row.occurred_at,
-            payload=row.payload,
+    return [_pending(row) for row in connection.execute(statement)]
+
+
+def awaiting_recall_of(connection: Connection, contact_ids: Sequence[str], watermark: int) -> list[PendingSignal]:
+    """Return the unprocessed changes of these contacts, up to `watermark`, that await a recall (oldest first)."""
+    if not contact_ids:
+        return []
+    statement = (
+        select(Signal)
+        .where(
+            Signal.processed_at.is_(None),
+            Signal.contact_id.is_(None),
+            Signal.kind == AWAITING_RECALL,
+            Signal.object_id.in_(list(contact_ids)),
+            Signal.id <= watermark,
         )
-        for row in connection.execute(statement)
-    ]
+        .order_by(Signal.id)
+    )
+    return [_pending(row) for row in connection.execute(statement)]
+
+
+def _pending(row: Row[Any]) -> PendingSignal:
+    return PendingSignal(
+        id=row.id,
+        kind=row.kind,
+        subscription_type=row.subscription_type,
+        object_type=row.object_type,
+        object_id=row.object_id,
+        occurred_at=row.occurred_at,
+        payload=row.payload,
+        received_at=row.received_at,
+    )
 
 
 def record_resolutions(connection: Connection, resolutions: Sequence[Resolution], at: datetime) -> None:

@@ -97,6 +97,7 @@ class PendingSignal:
     object_id: str
     occurred_at: datetime
     payload: Mapping[str, Any]
+    received_at: datetime | None = None  # when Leadflow stored it
 
 
 @dataclass(frozen=True)

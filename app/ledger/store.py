@@ -68,6 +68,11 @@ class SignalStore(_Store):
         with self.engine.connect() as connection:
             return pending.pending_object_signals(connection, limit, after_id)
 
+    def awaiting_recall_of(self, contact_ids: Sequence[str], watermark: int) -> list[PendingSignal]:
+        """Return these contacts' changes, up to `watermark`, that wait for a recall of other properties."""
+        with self.engine.connect() as connection:
+            return pending.awaiting_recall_of(connection, contact_ids, watermark)
+
     def record_resolutions(self, resolutions: Sequence[Resolution], at: datetime) -> None:
         """Attach resolved signals to their contacts and mark them processed."""
         with self.engine.begin() as connection:

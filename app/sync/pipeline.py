@@ -96,6 +96,7 @@ class Batch:
     effects: dict[str, int] = field(default_factory=dict)  # what the steps did, counted by name ("handovers")
     backlog: Mapping[str, Backlog] = field(default_factory=dict)  # each contact's signals this drain reflects
     occasion: str = "drain"  # why the batch runs: "drain" (dirty contacts) or "rescore" (`leadflow rescore --all`)
+    watermark: int = 0  # the ledger's newest signal when the batch began: the batch reflects signals up to it
 
     def write(self, contact_id: str, values: Mapping[str, str]) -> None:
         """Queue contact property writes (a later value for the same property replaces an earlier one)."""
@@ -194,7 +195,7 @@ class Pipeline:
             backlog = self.ledger.signals.backlog_of(contact_ids, watermark)
             steps = [make() for make in self.steps]
             batch = self._read(contact_ids, read, _reads(steps))
-            batch.backlog, batch.occasion = backlog, occasion
+            batch.backlog, batch.occasion, batch.watermark = backlog, occasion, watermark
             for step in steps:
                 step.prepare(batch)
             for step in steps:
@@ -203,7 +204,7 @@ class Pipeline:
                 step.apply(batch)
             written_at = self._write(batch)
             self._record(steps, batch, watermark)
-            return _report(contact_ids, batch, backlog, written_at)
+            return _report(contact_ids, batch, batch.backlog, written_at)  # a step may add signals it judged
 
     def _read(self, contact_ids: Sequence[str], read: Mapping[str, Properties] | None, reads: Reads) -> Batch:
         if read is None:

@@ -3,10 +3,14 @@
 A change awaiting a recall (say `recent_conversion_date`, whose rules read the form name) is judged with the
 other contact properties as they were when it happened: HubSpot's current values while the changed property
 still holds the change's value, else the properties' histories. Each change counts once per engagement type,
-keyed by the changed property and its value (`occurrence_key`), however many of its webhooks arrive. A contact
-HubSpot does not return (merged a moment ago, or deleted) waits the grace period, then closes with nothing.
-HubSpot errors propagate: the changes stay pending and the resolver runs again. A judged change becomes its
-contact's unprocessed signal, closed by the contact's drain (the reconciler re-marks the contact if Redis loses it).
+keyed by the changed property and its value (`occurrence_key`), however many of its webhooks arrive.
+
+The contact's drain judges its changes from the values it has just read (app/sync/scoring/recall.py): no request
+of its own unless the contact changed again since (one history read per 50 such contacts). The resolver takes what
+the drains left after a grace period: a contact HubSpot does not return (merged a moment ago, or deleted) closes
+with nothing, one whose drains failed is recalled with a read of its own. HubSpot errors propagate: the changes
+stay pending.
+A judged change becomes its contact's unprocessed signal, closed by the contact's drain.
 """
 
 from __future__ import annotations
@@ -18,49 +22,64 @@ from datetime import datetime, timedelta
 from app.ledger.records import PendingSignal, Resolution
 from app.rules.scoring.recall import PropertyChange, current_values, occurrence_key, values_from_history
 from app.rules.scoring.signals import RECALL_SUBSCRIPTION, SignalRules
-from app.sync.hubspot.gateway import History, HubSpotGateway
+from app.sync.hubspot.gateway import History, HubSpotGateway, Properties
 
 logger = logging.getLogger(__name__)
 MISSING_CONTACT_GRACE = timedelta(minutes=10)  # a merge's webhook re-keys the change to the surviving contact
+RESOLVER_TAKES_AFTER = MISSING_CONTACT_GRACE  # the resolver leaves younger changes to their contacts' drains
 
 
 def recall_resolutions(
     gateway: HubSpotGateway, rules: SignalRules, pending: Sequence[PendingSignal], now: datetime
 ) -> list[Resolution]:
-    """Recall what the changes need (one read per 100 contacts, one history read per 50 that changed again
-    since) and return the resolution of each change that can be judged now."""
+    """The resolver's recall: read the contacts (one read per 100), judge what can be judged now, and close with
+    nothing the changes of contacts HubSpot has not returned for the grace period."""
     if not pending:
         return []
-    views = {signal.id: _rule_view(signal) for signal in pending}
-    needed = {signal.id: rules.recalled(views[signal.id]) for signal in pending}
-    names = sorted({name for names in needed.values() for name in names} | {_change(s).name for s in pending})
+    names = sorted({name for signal in pending for name in _needed(rules, signal)} | {_change(s).name for s in pending})
     current = gateway.read_objects("contact", sorted({s.object_id for s in pending}), names)
+    resolutions = judge_recalls(gateway, rules, pending, current)
+    for signal in pending:
+        if signal.object_id not in current and now - signal.occurred_at >= MISSING_CONTACT_GRACE:
+            logger.warning("resolve.recall-contact-missing", extra={"contact_id": signal.object_id})
+            resolutions.append(_resolution(signal, (), contact=False))
+    return resolutions
+
+
+def judge_recalls(
+    gateway: HubSpotGateway,
+    rules: SignalRules,
+    pending: Sequence[PendingSignal],
+    current: Mapping[str, Properties],
+) -> list[Resolution]:
+    """Judge each change whose contact is in `current` (HubSpot's values, with every property the rules recall):
+    from those values while the changed property still holds the change's value, else from the histories (one
+    read per 50 contacts)."""
+    needed = {signal.id: _needed(rules, signal) for signal in pending}
     recalled = {
         signal.id: current_values(_change(signal), current[signal.object_id], needed[signal.id])
         for signal in pending
         if signal.object_id in current
     }
     stale = [signal for signal in pending if signal.object_id in current and recalled[signal.id] is None]
-    recalled.update(_from_history(gateway, stale, needed, names))
-    resolutions = []
-    for signal in pending:
-        values = recalled.get(signal.id)
-        if values is not None:
-            resolutions.append(_resolution(signal, rules.engagement_types(views[signal.id], values)))
-        elif signal.object_id not in current and now - signal.occurred_at >= MISSING_CONTACT_GRACE:
-            logger.warning("resolve.recall-contact-missing", extra={"contact_id": signal.object_id})
-            resolutions.append(_resolution(signal, (), contact=False))
-    return resolutions
+    recalled.update(_from_history(gateway, stale, needed))
+    return [
+        _resolution(signal, rules.engagement_types(_rule_view(signal), values))
+        for signal in pending
+        if (values := recalled.get(signal.id)) is not None
+    ]
+
+
+def _needed(rules: SignalRules, signal: PendingSignal) -> tuple[str, ...]:
+    return rules.recalled(_rule_view(signal))
 
 
 def _from_history(
-    gateway: HubSpotGateway,
-    stale: Sequence[PendingSignal],
-    needed: Mapping[int, tuple[str, ...]],
-    names: Sequence[str],
+    gateway: HubSpotGateway, stale: Sequence[PendingSignal], needed: Mapping[int, tuple[str, ...]]
 ) -> dict[int, dict[str, str | None]]:
     if not stale:
         return {}
+    names = sorted({name for signal in stale for name in needed[signal.id]} | {_change(s).name for s in stale})
     histories: dict[str, History] = gateway.read_histories("contact", sorted({s.object_id for s in stale}), names)
     return {
         signal.id: values_from_history(_change(signal), histories.get(signal.object_id, {}), needed[signal.id])

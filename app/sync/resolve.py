@@ -1,5 +1,5 @@
 """The resolver: find the contacts of company and engagement-object signals, then mark them dirty; recall the
-contact properties that changes awaiting a recall need (app/sync/recall.py).
+contact properties for changes awaiting a recall that their contacts' drains left (app/sync/recall.py).
 
 A company change re-assesses every contact of the company (HubSpot's associations, plus the contacts the
 ledger last saw at it, so a deleted company's contacts are found too), after dropping the company from the
@@ -24,7 +24,7 @@ from app.sync.hubspot.company_cache import CompanyCache
 from app.sync.hubspot.errors import DailyLimitReached
 from app.sync.hubspot.gateway import HubSpotGateway
 from app.sync.jobs import job
-from app.sync.recall import recall_resolutions
+from app.sync.recall import RESOLVER_TAKES_AFTER, recall_resolutions
 from app.worklist import Worklist
 
 ASSOCIATION_GRACE = timedelta(minutes=10)
@@ -83,7 +83,7 @@ def resolve_pending_signals(ctx: ResolveContext) -> ResolveReport:
 
 def _resolve_page(ctx: ResolveContext, pending: Sequence[PendingSignal]) -> ResolveReport:
     now = ctx.clock()
-    awaiting = [signal for signal in pending if signal.kind == AWAITING_RECALL]
+    awaiting = [signal for signal in pending if signal.kind == AWAITING_RECALL and _left_by_drains(signal, now)]
     objects = [signal for signal in pending if signal.kind != AWAITING_RECALL]
     contacts_of = _contacts_by_object(ctx, objects)
     resolutions = [
@@ -104,6 +104,11 @@ def _resolve_page(ctx: ResolveContext, pending: Sequence[PendingSignal]) -> Reso
     if dirty:
         ctx.worklist.schedule("drain")
     return ResolveReport(resolved=len(resolutions), waiting=len(pending) - len(resolutions), contacts=len(dirty))
+
+
+def _left_by_drains(signal: PendingSignal, now: datetime) -> bool:
+    """Return whether a change awaiting a recall is the resolver's: its contact's drains had their chance."""
+    return signal.received_at is None or now - signal.received_at >= RESOLVER_TAKES_AFTER
 
 
 def _add(total: ResolveReport, page: ResolveReport) -> ResolveReport:

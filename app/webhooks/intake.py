@@ -122,8 +122,9 @@ class WebhookIntake:
         try:
             self.worklist.forget(sorted(result.forgotten))
             self.worklist.mark_dirty(result.dirty_contacts, now.timestamp())
-            # The resolver first: a form's name is recalled before the contact's other signals are drained, so a
-            # worker taking jobs in order writes the contact once, not once without the form and once with it.
+            # The resolver first: a meeting's contacts are found before their other signals are drained, so a
+            # worker taking jobs in order writes each contact once, not once without the meeting and once with it.
+            # (A change awaiting a recall needs no resolver: its contact is dirty, and its drain recalls.)
             if result.pending_objects:
                 self.worklist.schedule("resolve")
             if result.dirty_contacts:

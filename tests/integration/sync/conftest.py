@@ -22,7 +22,6 @@ import redis
 from app.bootstrap import Container, build_container
 from app.sync.drain import DrainContext, DrainOutcome, drain_dirty_contacts
 from app.sync.hubspot.fake import InMemoryHubSpot
-from app.sync.resolve import ResolveContext, resolve_pending_signals
 from app.webhooks.events import HubSpotEvent
 from tests.conftest import migrate_url
 from tests.support.app import make_settings
@@ -93,7 +92,7 @@ class Portal:
 
     def converts(self, contact_id: str, *forms: str) -> None:
         """The contact submits these forms, one after the other: HubSpot sets the form name, the conversion date
-        and count, and sends the events of the values that changed; the resolver then recalls the form names."""
+        and count, and sends the events of the values that changed; the contact's drain recalls the form names."""
         for form in forms:
             current = self.contact(contact_id)
             at = self.clock()
@@ -105,7 +104,6 @@ class Portal:
                 *(self.event("contact.propertyChange", contact_id, propertyName=n, propertyValue=v)
                   for n, v in changed.items())
             )  # fmt: skip
-            resolve_pending_signals(self.container.provide(ResolveContext))  # as the worker does at once
             self.clock.advance(seconds=1)
 
     def deliver(self, *events: HubSpotEvent) -> None:

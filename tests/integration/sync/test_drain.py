@@ -69,7 +69,7 @@ def test_a_refused_write_is_the_contacts_error_and_its_signals_are_processed_any
     portal.created(refused, fine)
     portal.converts(refused, *MQL)
     report = portal.drain()
-    # Both contacts' creations, and each form's name, date (judged by the resolver) and count.
+    # Both contacts' creations, and each form's name, date (judged by the drain's recall) and count.
     assert (report.written, report.refused, report.signals_processed) == (1, 1, 8)
     states = portal.container.ledger.contacts.states_of([refused, fine])
     assert (states[refused].last_error, states[fine].last_error) == (reason, None)

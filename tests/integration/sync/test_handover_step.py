@@ -41,10 +41,12 @@ def test_entering_mql_upserts_one_task_for_the_routed_owner_and_sets_the_contact
     (handover,) = portal.container.ledger.handovers.of_contacts([contact_id])[contact_id]
     assert (handover.status, handover.owner_id, handover.task_id, handover.deal_id) == ("done", dana, task_id, None)
     assert report.effects == {"handovers": 1}
-    # Owners once, the contact once, its company for scoring and again fresh for routing, one contact write.
+    # Owners once, the contact once (and the first form's name from the history: the contact converted again before
+    # its drain), its company for scoring and again fresh for routing, one contact write.
     assert portal.hubspot.request_counts() == {
         ("owners", ""): 2,
         ("read_objects", "contact"): 1,
+        ("read_histories", "contact"): 1,
         ("read_objects", "company"): 2,
         ("upsert_objects", "task"): 1,
         ("create_associations", "task→contact"): 1,

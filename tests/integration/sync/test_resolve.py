@@ -134,10 +134,23 @@ def test_the_same_whitepaper_form_submitted_twice_is_two_downloads(portal: Porta
     contact_id = portal.lead("anna.keller@kessler.de")
     portal.converts(contact_id, "Whitepaper: OEE in practice")
     portal.converts(contact_id, "Whitepaper: OEE in practice")  # no name change: only the date and count change
-    assert engagements(portal, contact_id) == ["whitepaper_download", "whitepaper_download"]
-    # The contact's changes (its conversion dates judged by the resolver) wait for its drain.
-    assert portal.container.ledger.counts().pending_signals == 5
+    # The two conversion dates wait for the contact's drain, which recalls the form names.
+    assert portal.container.ledger.counts().by_kind["contact.awaiting-recall"] == 2
+    assert dirty(portal) == [contact_id]
     portal.drain()
+    assert engagements(portal, contact_id) == ["whitepaper_download", "whitepaper_download"]
+    assert portal.container.ledger.counts().pending_signals == 0
+
+
+def test_the_drain_recalls_from_its_own_read_of_the_contact_without_a_request_of_its_own(portal: Portal) -> None:
+    contact_id = portal.lead("anna.keller@kessler.de")
+    portal.converts(contact_id, "Whitepaper: OEE in practice")
+    portal.hubspot.calls.clear()
+    report = portal.drain()
+    assert engagements(portal, contact_id) == ["whitepaper_download"]
+    assert report.signals_processed == 3  # the form's name, its date (judged by the recall), the count
+    assert portal.hubspot.request_counts() == {("read_objects", "contact"): 1, ("read_objects", "company"): 1,
+                                               ("update_objects", "contact"): 1}  # fmt: skip
     assert portal.container.ledger.counts().pending_signals == 0
 
 
@@ -150,24 +163,52 @@ def test_a_conversion_read_after_the_next_one_gets_its_form_name_from_the_histor
     first = portal.event("contact.propertyChange", contact_id, propertyName="recent_conversion_date",
                          propertyValue=str(int(first_at.timestamp() * 1000)))  # fmt: skip
     portal.clock.advance(minutes=3)
-    portal.converts(contact_id, "Request a demo")  # resolved at once: the current values tell
+    portal.converts(contact_id, "Request a demo")  # judged from the drain's read: the current values tell
     portal.deliver(first)  # delivered late: the contact has converted again since
     portal.hubspot.calls.clear()
-    report = resolve_pending_signals(portal.container.provide(ResolveContext))
-    assert (report.resolved, report.contacts) == (1, 1)
+    portal.drain()
     assert engagements(portal, contact_id) == ["checklist_download", "demo_request"]
-    assert portal.hubspot.request_counts() == {("read_objects", "contact"): 1, ("read_histories", "contact"): 1}
+    counts = portal.hubspot.request_counts()
+    assert (counts[("read_objects", "contact")], counts[("read_histories", "contact")]) == (1, 1)
 
 
-def test_a_failed_recall_leaves_the_conversion_pending_for_the_next_run(portal: Portal) -> None:
+def test_a_failed_drain_leaves_the_conversion_pending_for_the_next_one(portal: Portal) -> None:
     from app.sync.hubspot.errors import TransientHubSpotError
 
     contact_id = portal.lead("anna.keller@kessler.de")
+    portal.converts(contact_id, "Whitepaper: OEE in practice")
     portal.hubspot.fail_next("read_objects", TransientHubSpotError("HubSpot answered 502"))
     with pytest.raises(TransientHubSpotError):
-        portal.converts(contact_id, "Whitepaper: OEE in practice")
+        portal.drain()
     assert portal.container.ledger.counts().by_kind["contact.awaiting-recall"] == 1
     assert engagements(portal, contact_id) == []
-    resolve_pending_signals(portal.container.provide(ResolveContext))
+    assert dirty(portal) == [contact_id]
+    portal.drain()
+    assert engagements(portal, contact_id) == ["whitepaper_download"]
+
+
+def test_the_resolver_leaves_fresh_recalls_to_the_drains_and_takes_those_they_left(portal: Portal) -> None:
+    contact_id = portal.lead("anna.keller@kessler.de")
+    portal.converts(contact_id, "Whitepaper: OEE in practice")
+    portal.container.worklist.redis.flushdb()  # Redis lost the dirty contact: only the ledger knows
+    context = portal.container.provide(ResolveContext)
+    portal.hubspot.calls.clear()
+    assert resolve_pending_signals(context).resolved == 0
+    assert portal.hubspot.calls == []
+    portal.clock.advance(minutes=10)
+    report = resolve_pending_signals(context)
+    assert (report.resolved, report.contacts) == (1, 1)
     assert engagements(portal, contact_id) == ["whitepaper_download"]
     assert dirty(portal) == [contact_id]
+
+
+def test_a_recall_for_a_contact_hubspot_no_longer_has_closes_with_nothing_after_the_grace(portal: Portal) -> None:
+    contact_id = portal.lead("anna.keller@kessler.de")
+    portal.converts(contact_id, "Whitepaper: OEE in practice")
+    portal.hubspot.delete("contact", contact_id)
+    portal.drain()  # HubSpot does not return it: the drain marks it deleted and leaves the change to the resolver
+    assert portal.container.ledger.counts().by_kind["contact.awaiting-recall"] == 1
+    portal.clock.advance(minutes=10)
+    resolve_pending_signals(portal.container.provide(ResolveContext))
+    assert portal.container.ledger.counts().pending_signals == 0
+    assert engagements(portal, contact_id) == []
