@@ -444,8 +444,16 @@ def demo(contacts: int, days: int, seed: int) -> None:
     """
     from app.demo import run_demo
 
-    redis_url = _settings(leadflow_env="demo").redis_url_if_set()
-    run_demo(contacts=contacts, days=days, seed=seed, echo=click.echo, progress=_progress, redis_url=redis_url)
+    settings = _settings(leadflow_env="demo")
+    run_demo(
+        contacts=contacts,
+        days=days,
+        seed=seed,
+        echo=click.echo,
+        progress=_progress,
+        redis_url=settings.redis_url_if_set(),
+        database_url=settings.database_url_if_set(),
+    )
 
 
 @main.command()

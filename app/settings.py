@@ -165,6 +165,10 @@ class Settings(BaseSettings):
         """Return REDIS_URL when the environment sets it, None when it is left to its default (the demo's choice)."""
         return self.redis_url if "redis_url" in self.model_fields_set else None
 
+    def database_url_if_set(self) -> str | None:
+        """Return DATABASE_URL when the environment sets it, None when it is left to its default (the demo's choice)."""
+        return self.database_url if "database_url" in self.model_fields_set else None
+
     def log_format_or(self, default: LogFormat) -> LogFormat:
         """Return LOG_FORMAT when set, else the process's own default."""
         return self.log_format or default

@@ -25,20 +25,24 @@ def run_demo(
     echo: Callable[[str], None],
     progress: Progress,
     redis_url: str | None = None,
+    database_url: str | None = None,
 ) -> None:
     """Simulate `days` of a `contacts`-strong portal against the twin, with Leadflow scoring it, and report.
 
-    Leadflow's queue and worklist live in the Redis at `redis_url`, or in an in-process one when it is None.
+    Leadflow's queue and worklist live in the Redis at `redis_url`, or in an in-process one when it is None; its
+    ledger in the (empty) database at `database_url`, kept afterwards, or in a temporary SQLite file when it is None.
     """
     clock = SimClock(START)
-    echo("Starting the HubSpot twin, a SQLite ledger and Leadflow…")
+    ledger = "the ledger at DATABASE_URL" if database_url else "a SQLite ledger"
+    echo(f"Starting the HubSpot twin, {ledger} and Leadflow…")
     with (
         _quiet({"rq": logging.WARNING, "app": logging.ERROR}),  # retries show in the report as 429s
         tempfile.TemporaryDirectory(prefix="leadflow-demo-") as workdir,
-        embedded_leadflow(Path(workdir), clock, redis_url) as runtime,
+        embedded_leadflow(Path(workdir), clock, redis_url, database_url) as runtime,
     ):
         where = f"Redis at {redis_url}" if redis_url else "in-process Redis"
-        echo(f"Leadflow demo: HubSpot twin (190 requests / 10 s), SQLite ledger, {where}; seed {seed}")
+        kept = "the ledger at DATABASE_URL (kept)" if database_url else "SQLite ledger"
+        echo(f"Leadflow demo: HubSpot twin (190 requests / 10 s), {kept}, {where}; seed {seed}")
         container = runtime.container
         setup = run_setup(container.gateway(), container.ledger, container.model, container.clock)
         echo(f"leadflow setup: {len(setup.created)} properties created in 'Lead scoring (Leadflow)'")

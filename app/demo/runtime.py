@@ -21,7 +21,7 @@ from app import create_app
 from app.bootstrap import Clock, Container, build_container, connect_redis
 from app.demo.latency import LatencyProbe
 from app.rules.subscriptions import required_subscriptions
-from app.settings import load_settings
+from app.settings import SettingsError, load_settings
 from app.workers import EmbeddedWorker
 from hubspot_twin import Twin, TwinServer
 from hubspot_twin.errors import PORTAL_ID
@@ -79,8 +79,12 @@ class Runtime:
 
 
 @contextmanager
-def embedded_leadflow(workdir: Path, clock: Clock, redis_url: str | None = None) -> Iterator[Runtime]:
-    """Run the twin (with HubSpot's limits), the webhook receiver and a worker; stop them all on exit."""
+def embedded_leadflow(
+    workdir: Path, clock: Clock, redis_url: str | None = None, database_url: str | None = None
+) -> Iterator[Runtime]:
+    """Run the twin (with HubSpot's limits), the webhook receiver and a worker; stop them all on exit.
+
+    The ledger is the empty database at `database_url` (kept afterwards), or a SQLite file in `workdir`."""
     twin = Twin(access_tokens={ACCESS_TOKEN}, apps={ACCESS_TOKEN: APP_ID}, clock=clock, limits=GuardConfig())
     redis: Redis = connect_redis(redis_url) if redis_url else fakeredis.FakeRedis(server=fakeredis.FakeServer())
     run_id = uuid.uuid4().hex[:8]
@@ -92,7 +96,7 @@ def embedded_leadflow(workdir: Path, clock: Clock, redis_url: str | None = None)
                 "hubspot_client_secret": CLIENT_SECRET,
                 "hubspot_app_id": APP_ID,
                 "hubspot_api_base": twin_server.url,
-                "database_url": f"sqlite:///{workdir / 'leadflow-demo.db'}",
+                "database_url": database_url or f"sqlite:///{workdir / 'leadflow-demo.db'}",
                 "redis_url": redis_url or "redis://embedded",
                 "queue_name": f"leadflow-demo-{run_id}",
                 "redis_prefix": f"leadflow-demo-{run_id}",
@@ -100,6 +104,7 @@ def embedded_leadflow(workdir: Path, clock: Clock, redis_url: str | None = None)
             }
         )
         container = build_container(settings, redis=redis, clock=clock)
+        _require_empty(container)
         worker = EmbeddedWorker(container)
         with TwinServer(create_app(container=container)).start() as web:
             gate = ChangeGate(twin.feed)
@@ -118,6 +123,17 @@ def embedded_leadflow(workdir: Path, clock: Clock, redis_url: str | None = None)
                 latency.close()
                 _clean_redis(redis, settings.redis_prefix, settings.queue_name, shared=redis_url is not None)
         container.ledger.engine.dispose()
+
+
+def _require_empty(container: Container) -> None:
+    """Refuse a ledger that holds anything: the twin's ids start afresh, so an earlier run's rows would be mixed in."""
+    counts = container.ledger.counts()
+    if counts.signals or counts.contacts:
+        container.ledger.engine.dispose()
+        raise SettingsError(
+            f"DATABASE_URL: the demo needs an empty ledger, and this one holds {counts.signals} signals and "
+            f"{counts.contacts} contacts (an earlier run?); point DATABASE_URL at a new database, or unset it"
+        )
 
 
 def _webhook_settings(container: Container, target_url: str) -> WebhookSettings:

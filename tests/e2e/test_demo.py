@@ -1,11 +1,18 @@
-"""`leadflow demo`: a simulated portal scored end to end; the same seed prints the same funnel."""
+"""`leadflow demo`: a simulated portal scored end to end; the same seed prints the same funnel; DATABASE_URL keeps
+the ledger."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import pytest
+
 from app.demo import run_demo
+from app.ledger.database import create_ledger_engine
+from app.ledger.store import Ledger
+from app.settings import SettingsError
+from tests.conftest import postgres_schema
 
 
 @contextmanager
@@ -38,3 +45,18 @@ def test_the_same_seed_prints_the_same_funnel_and_another_seed_does_not() -> Non
     first, second, other = demo_output(seed=5), demo_output(seed=5), demo_output(seed=6)
     assert reproducible_part(first) == reproducible_part(second)
     assert reproducible_part(first) != reproducible_part(other)
+
+
+def test_the_demo_keeps_its_ledger_at_database_url_and_refuses_one_that_is_not_empty() -> None:
+    with postgres_schema() as url:
+        lines: list[str] = []
+        run_demo(contacts=20, days=3, seed=4, echo=lines.append, progress=no_progress, database_url=url)
+        assert "the ledger at DATABASE_URL (kept)" in lines[1]
+        engine = create_ledger_engine(url)
+        try:
+            counts = Ledger(engine).counts()
+            assert counts.contacts == 20 and counts.signals > 20  # examined afterwards like any ledger
+        finally:
+            engine.dispose()
+        with pytest.raises(SettingsError, match=r"DATABASE_URL: the demo needs an empty ledger, and this one holds"):
+            run_demo(contacts=20, days=3, seed=4, echo=lines.append, progress=no_progress, database_url=url)

@@ -151,6 +151,13 @@ def test_the_redis_url_counts_as_set_only_when_the_environment_sets_it(monkeypat
     assert load_settings(DEVELOPMENT).redis_url_if_set() == "redis://cache.internal:6379/3"
 
 
+def test_the_database_url_counts_as_set_only_when_the_environment_sets_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert load_settings(DEVELOPMENT).database_url_if_set() is None
+    monkeypatch.setenv("DATABASE_URL", "postgresql://leadflow@db.internal/demo")
+    assert load_settings(DEVELOPMENT).database_url_if_set() == "postgresql://leadflow@db.internal/demo"
+
+
 def test_every_invalid_value_is_named_in_one_message() -> None:
     message = str(settings_error({**DEVELOPMENT, "hubspot_rate_limit": 0, "drain_batch_size": 1001}))
     assert "HUBSPOT_RATE_LIMIT" in message
