@@ -105,7 +105,7 @@ def worker(burst: bool) -> None:
 
 @main.command()
 def clock() -> None:
-    """Run the periodic jobs: reconcile, decay sweep, retention.
+    """Run the periodic jobs: reconcile, decay, SLA watch, retention.
 
     RQ's cron scheduler; run exactly one clock process, with TZ=UTC.
     """
@@ -113,7 +113,7 @@ def clock() -> None:
 
     container = _container(process=True)
     settings = container.settings
-    build_cron(container.redis, settings.queue_name, settings.decay_sweep_seconds).start()
+    build_cron(container.redis, settings.queue_name, settings.decay_sweep_seconds, settings.sla_watch_seconds).start()
 
 
 @main.command()
