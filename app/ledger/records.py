@@ -267,6 +267,7 @@ class DueStep:
     step: str
     due_at: datetime
     decided_owner: str | None  # a reassignment's new owner, once routing chose it
+    decided_reason: str | None  # and why
     key: str
     contact_id: str
     stage: str

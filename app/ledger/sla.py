@@ -23,14 +23,16 @@ FINAL_STATUSES = ("met|%", "missed|%")
 _CLOCK_FIELDS = [f.name for f in fields(SlaClock) if f.name != "reminders"]
 
 
-def due_steps(connection: Connection, now: datetime, lease: timedelta) -> list[DueStep]:
-    """Return the steps due at `now`, not fired, not claimed within the lease, of open untouched handovers."""
+def due_steps(connection: Connection, now: datetime) -> list[DueStep]:
+    """Return the steps due at `now` and not fired, of open untouched handovers (also those another worker holds:
+    the decision sees the whole clock, and `claim` keeps the held ones from running twice)."""
     statement = (
         select(
             SlaStep.id,
             SlaStep.step,
             SlaStep.due_at,
             SlaStep.owner_id.label("decided_owner"),
+            SlaStep.detail.label("decided_reason"),
             Handover.key,
             Handover.contact_id,
             Handover.stage,
@@ -46,7 +48,6 @@ def due_steps(connection: Connection, now: datetime, lease: timedelta) -> list[D
         .where(
             SlaStep.fired_at.is_(None),
             SlaStep.due_at <= now,
-            or_(SlaStep.claimed_at.is_(None), SlaStep.claimed_at <= now - lease),
             Handover.first_touch_at.is_(None),
             Handover.outcome.is_(None),
             Handover.status == "done",

@@ -185,10 +185,10 @@ class HandoverStore(_Store):
 class SlaStore(_Store):
     """The SLA watch's steps and clocks (see app/ledger/sla.py for the exactly-once protocol)."""
 
-    def due_steps(self, now: datetime, lease: timedelta) -> list[DueStep]:
-        """Return the steps due and not held by another worker, oldest first."""
+    def due_steps(self, now: datetime) -> list[DueStep]:
+        """Return the steps due and not fired, oldest first."""
         with self.engine.connect() as connection:
-            return sla.due_steps(connection, now, lease)
+            return sla.due_steps(connection, now)
 
     def claim(self, step_id: int, now: datetime, lease: timedelta) -> bool:
         """Claim a step (committed at once); False when it fired or another worker holds it."""

@@ -82,21 +82,39 @@ def escalate(run: StepRun, step: DueStep) -> tuple[str, str | None]:
     return "; ".join(parts), recipient.id if recipient else None
 
 
-def reassign(run: StepRun, step: DueStep) -> tuple[str, str | None, SlaStart | None]:
-    """Route the lead anew and move contact, task (and deal) to the new owner; return detail, owner, new clock."""
+@dataclass(frozen=True)
+class Reassigned:
+    """What a reassignment step did: why, to whom (None: nobody eligible) and the new owner's clock."""
+
+    reason: str
+    owner_id: str | None
+    clock: SlaStart | None
+    notified: str = ""
+
+    @property
+    def detail(self) -> str:
+        return f"{self.reason} → {self.owner_id}; {self.notified}" if self.owner_id else self.reason
+
+
+def earlier_owners(step: DueStep) -> list[str]:
+    """Return every owner the handover had, the current one last."""
+    return [o for o in (step.earlier_owners or "").split(",") if o] + ([step.owner_id] if step.owner_id else [])
+
+
+def reassign(run: StepRun, step: DueStep) -> Reassigned:
+    """Route the lead anew and move contact, task (and deal) to the new owner, who gets a fresh clock."""
     target = run.target(step)
-    earlier = [o for o in (step.earlier_owners or "").split(",") if o] + ([step.owner_id] if step.owner_id else [])
-    new_owner, reason = step.decided_owner, ""
+    new_owner, reason = step.decided_owner, step.decided_reason or ""
     if new_owner is None:
-        new_owner, reason = _route(run, step, target, earlier)
+        new_owner, reason = _route(run, step, target, earlier_owners(step))
     if new_owner is None:
-        return reason, None, None
+        return Reassigned(reason, None, None)
     clock = _restart(run, step, target)
     _move(run, step, new_owner, clock)
     old = owner_label(run.team.get(step.owner_id or ""), step.owner_id)
     new = owner_label(run.team.get(new_owner), new_owner)
     notified = run.notify(step, f"Reassigned contact {step.contact_id} ({step.stage}) from {old} to {new}")
-    return f"{reason or 'reassigned'} → {new_owner}; {notified}", new_owner, clock
+    return Reassigned(reason, new_owner, clock, notified)
 
 
 def _route(run: StepRun, step: DueStep, target: Target | None, earlier: list[str]) -> tuple[str | None, str]:

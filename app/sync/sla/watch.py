@@ -25,7 +25,7 @@ from app.sync.handover.step import Handovers
 from app.sync.hubspot.gateway import HubSpotGateway
 from app.sync.jobs import job
 from app.sync.sla.status import write_statuses
-from app.sync.sla.steps import StepRun, escalate, reassign, remind
+from app.sync.sla.steps import StepRun, earlier_owners, escalate, reassign, remind
 
 logger = logging.getLogger(__name__)
 STEP_LEASE = timedelta(minutes=10)  # a claimed step not fired by then is claimed again (its worker died)
@@ -60,7 +60,7 @@ def watch_sla(ctx: SlaWatchContext) -> SlaWatchReport:
         return report
     now = ctx.clock()
     gateway = ctx.gateway()
-    due = ctx.ledger.sla.due_steps(now, ctx.lease)
+    due = ctx.ledger.sla.due_steps(now)
     if due:
         run = StepRun(ctx.ledger, gateway, handovers, sla, now, handovers.team())
         for steps in _by_handover(due):
@@ -105,15 +105,16 @@ def _fire(ctx: SlaWatchContext, run: StepRun, step: DueStep, report: SlaWatchRep
                 sla_rows.count_escalation(connection, step.key)
                 report.escalations += 1
     else:
-        detail, new_owner, clock = reassign(run, step)
+        moved = reassign(run, step)
+        detail = moved.detail
         with ctx.ledger.transaction() as connection:
-            if not sla_rows.fire(connection, step.id, run.now, detail, new_owner):
+            if not sla_rows.fire(connection, step.id, run.now, detail, moved.owner_id):
                 return
-            if new_owner is None or clock is None:
-                sla_rows.note_not_reassigned(connection, step.key, detail)
+            if moved.owner_id is None or moved.clock is None:
+                sla_rows.note_not_reassigned(connection, step.key, moved.reason)
                 return
-            earlier = ",".join([o for o in (step.earlier_owners or "").split(",") if o] + [step.owner_id or ""])
-            sla_rows.reassign(connection, step.key, new_owner, earlier.strip(","), detail, clock, run.now)
+            earlier = ",".join(earlier_owners(step))
+            sla_rows.reassign(connection, step.key, moved.owner_id, earlier, moved.reason, moved.clock, run.now)
             report.reassignments += 1
     report.details.append(f"{step.key} {step.step}: {detail}")
     logger.info("sla-watch.fired", extra={"handover": step.key, "step": step.step})
