@@ -368,6 +368,24 @@ def history(as_json: bool, contact_id: str) -> None:
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+def sla(as_json: bool) -> None:
+    """Show the open handovers' SLA clocks by owner.
+
+    Per handover: target, assigned, due, status, business minutes elapsed, reminders, escalations and
+    reassignments fired, from the ledger (config/sla.yaml; see docs/sla.md).
+    """
+    from app.sla_report import sla_json, sla_lines, sla_rows
+
+    container = _container()
+    config = container.sla
+    if config is None:
+        raise click.ClickException("no SLA: config/sla.yaml (with handover.yaml) does not exist")
+    rows = sla_rows(config, container.ledger.sla.open_clocks(), container.clock())
+    click.echo(sla_json(rows) if as_json else "\n".join(sla_lines(rows)))
+
+
+@main.command()
 @click.option("--replay", is_flag=True, help="Re-validate the events IDS; store those now acceptable.")
 @click.option("--drop", is_flag=True, help="Delete the events IDS.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000), help="Events to list.")

@@ -4,8 +4,10 @@ interleaved workers and crashes do; the contact shows the clock."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 
 from app.ledger.models import Handover
@@ -180,3 +182,50 @@ def test_a_worker_killed_between_claim_and_effect_escalates_once_after_the_lease
         t for t in portal.hubspot.records["task"].values() if t["leadflow_handover_id"].endswith("-escalation")
     ]
     assert len(escalations) == 1
+
+
+def test_leadflow_sla_lists_open_clocks_by_owner_as_a_table_and_as_json(
+    portal: Portal, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from app.cli import main
+    from tests.conftest import REDIS_URL
+
+    contact_id = sql_lead(portal)
+    record = handover(portal, contact_id)
+    for minutes in (31, 61):
+        at(portal, record, minutes)
+        watch(portal)
+    for name, value in {"LEADFLOW_ENV": "development", "HUBSPOT_ACCESS_TOKEN": "pat-test", "DATABASE_URL": ledger_url,
+                        "REDIS_URL": REDIS_URL}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    table = CliRunner().invoke(main, ["sla"])
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    assert lines[0] == f"owner {record.owner_id}"
+    assert lines[1].split() == [
+        "contact",
+        "stage",
+        "target",
+        "assigned",
+        "due",
+        "status",
+        "minutes",
+        "rem",
+        "esc",
+        "reas",
+    ]
+    assert lines[2].split()[:3] == [contact_id, "sql", "sql-a"]
+    assert lines[2].split()[-3:] == ["1", "1", "0"]  # reminder:50 sent (reminder:80 skipped), escalated, not moved
+    assert lines[-1] == "1 open handover(s) with an SLA clock: 1 breached"
+    document = json.loads(CliRunner().invoke(main, ["sla", "--json"]).output)
+    (group,) = document["owners"]
+    (row,) = group["handovers"]
+    assert (group["owner"], row["handover"], row["status"], row["escalations"]) == (
+        record.owner_id,
+        record.key,
+        "breached",
+        1,
+    )
+    assert row["due_at"] == f"{record.sla_due_at:%Y-%m-%dT%H:%M:%S}Z"
