@@ -87,7 +87,7 @@ def _measure(report: Report, container: Container, contacts: list[str], twin: An
         Figure(SECTION, "one watch run, 10,000 open clocks, nothing due: database time", statistics.median(queries),
                "ms", note=f"its two queries (steps due, clocks to write) with the rows read; median of {REPEATS}"),
         Figure(SECTION, "one watch run, 10,000 open clocks, nothing due: the whole job", statistics.median(walls),
-               "ms", note=f"queries and 10,000 statuses computed; {idle_requests} HubSpot requests; median of {REPEATS}"),
+               "ms", note=f"with 10,000 statuses computed; {idle_requests} HubSpot requests; median of {REPEATS}"),
         Figure(SECTION, "HubSpot requests per 100 status changes (contact writes)", writes / changed.contacts_written
                * 100, "req", floor / changed.contacts_written * 100, "one batch update per 100",
                Target("ratio", "<=", 1.0), note=f"{changed.contacts_written:,} statuses changed in one run"),
