@@ -14,7 +14,7 @@ from typing import Any
 
 from app.ledger.records import SlaClock
 from app.rules.calendar import business_minutes_between
-from app.rules.sla.clock import SlaPoints, sla_points, sla_status
+from app.rules.sla.clock import at_risk_points, sla_status
 from app.rules.sla.policy import SlaConfig
 
 Row = dict[str, Any]
@@ -55,10 +55,8 @@ def sla_lines(rows: Sequence[Row]) -> list[str]:
 
 def _row(config: SlaConfig, clock: SlaClock, now: datetime) -> Row:
     target = next((t for t in config.targets if t.id == clock.sla_target), None)
-    points = (
-        sla_points(config, target, clock.sla_clock_at) if target else SlaPoints(clock.sla_clock_at, clock.sla_due_at)
-    )
-    status = sla_status(SlaPoints(points.assigned_at, clock.sla_due_at, points.reminders), clock.first_touch_at, now)
+    points = at_risk_points(config, target, clock.sla_clock_at, clock.sla_due_at)
+    status = sla_status(points, clock.first_touch_at, now)
     until = clock.first_touch_at or now
     minutes = business_minutes_between(target.calendar, clock.sla_clock_at, until) if target else None
     return {

@@ -109,7 +109,8 @@ def _fill(container: Container, config: SlaConfig, contacts: list[str]) -> None:
     """10,000 done SQL handovers on sql-a clocks: the twin's contacts assigned at START, the rest over the next
     hours; what each contact shows at START + 5 minutes is recorded as written."""
     target = next(t for t in config.targets if t.id == "sql-a")
-    handovers, steps = [], []
+    handovers: list[dict[str, Any]] = []
+    steps: list[dict[str, Any]] = []
     for n in range(HANDOVERS_OPEN):
         contact_id = contacts[n] if n < len(contacts) else f"8{n:08d}"
         assigned = START if n < len(contacts) else START + timedelta(minutes=10 + n % 300)

@@ -14,7 +14,7 @@ from datetime import datetime
 from app.ledger.records import SlaClock
 from app.ledger.store import Ledger
 from app.rules.calendar import business_minutes_between
-from app.rules.sla.clock import SlaPoints, sla_points, sla_status
+from app.rules.sla.clock import at_risk_points, sla_status
 from app.rules.sla.policy import SlaConfig
 from app.rules.sla.visible import SlaView
 from app.sync.hubspot.gateway import HubSpotGateway
@@ -42,10 +42,7 @@ def write_statuses(ledger: Ledger, gateway: HubSpotGateway, config: SlaConfig, n
 def sla_view(config: SlaConfig, clock: SlaClock, now: datetime) -> SlaView:
     """Return what the contact shows of a clock at `now`."""
     target = next((t for t in config.targets if t.id == clock.sla_target), None)
-    points = (
-        sla_points(config, target, clock.sla_clock_at) if target else SlaPoints(clock.sla_clock_at, clock.sla_due_at)
-    )
-    points = SlaPoints(points.assigned_at, clock.sla_due_at, points.reminders)  # the stored due time is the truth
+    points = at_risk_points(config, target, clock.sla_clock_at, clock.sla_due_at)  # the stored due time counts
     status = sla_status(points, clock.first_touch_at, now)
     minutes = None
     if clock.first_touch_at is not None and target is not None:
