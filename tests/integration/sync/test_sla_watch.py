@@ -229,3 +229,14 @@ def test_leadflow_sla_lists_open_clocks_by_owner_as_a_table_and_as_json(
         1,
     )
     assert row["due_at"] == f"{record.sla_due_at:%Y-%m-%dT%H:%M:%S}Z"
+
+
+def test_forgetting_a_contact_deletes_its_clock_steps_too(portal: Portal) -> None:
+    contact_id = sql_lead(portal)
+    record = handover(portal, contact_id)
+    ledger = portal.container.ledger
+    assert len(ledger.sla.steps_of([record.key])) == 4
+    ledger.privacy.forget([contact_id], "request", portal.clock.now)
+    assert ledger.sla.steps_of([record.key]) == []
+    at(portal, record, 200)
+    assert watch(portal) == SlaWatchReport()

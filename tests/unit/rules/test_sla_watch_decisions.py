@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.rules import parse_routing
+from app.rules import ConfigError, parse_routing
 from app.rules.handover.types import Lead, Owner, RoutingState
 from app.rules.scoring.assessment import Assessment
 from app.rules.sla import SlaConfig, SlaStatus, parse_sla
@@ -233,3 +233,16 @@ def test_the_contact_shows_status_due_time_first_touch_and_business_minutes() ->
     assert untouched.fingerprint() != SlaView(SlaStatus.BREACHED, minutes(60)).fingerprint()
     assert untouched.fingerprint() != SlaView(SlaStatus.AT_RISK, minutes(61)).fingerprint()
     assert view.fingerprint().startswith("met|")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("managers: {Dana.Fuchs@example.com: olaf.otto@example.com}", "managers: {dana: olaf}", "escalation"),
+        ("max_times: 2}", "max_times: 2, move_deal: maybe}", "move_deal"),
+    ],
+)
+def test_a_bad_manager_email_or_move_deal_is_a_config_error_naming_it(old: str, new: str, problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem) as raised:
+        sla(SLA.replace(old, new))
+    assert "sla.yaml" in str(raised.value)
