@@ -240,3 +240,26 @@ def test_forgetting_a_contact_deletes_its_clock_steps_too(portal: Portal) -> Non
     assert ledger.sla.steps_of([record.key]) == []
     at(portal, record, 200)
     assert watch(portal) == SlaWatchReport()
+
+
+def test_a_worker_killed_mid_reassignment_moves_the_lead_once_to_the_owner_routing_chose(portal: Portal) -> None:
+    contact_id = sql_lead(portal)
+    record = handover(portal, contact_id)
+    for minutes in (31, 49, 61):
+        at(portal, record, minutes)
+        watch(portal)
+    at(portal, record, 91)
+    portal.hubspot.fail_next("update_objects", TransientHubSpotError("HubSpot answered 503"))
+    with pytest.raises(TransientHubSpotError):
+        watch(portal)  # routing chose the new owner, then moving the contact failed
+    (chosen,) = [s for s in portal.container.ledger.sla.due_steps(portal.clock.now) if s.step == "reassignment:1"]
+    assert chosen.decided_owner not in (None, record.owner_id)
+    assert handover(portal, contact_id).owner_id == record.owner_id
+    cursors = portal.container.ledger.handovers.routing_state().cursors
+    portal.clock.advance(minutes=11)
+    assert watch(portal).reassignments == 1
+    assert watch(portal).reassignments == 0
+    moved = handover(portal, contact_id)
+    assert (moved.owner_id, moved.reassignments) == (chosen.decided_owner, 1)
+    assert portal.contact(contact_id)["hubspot_owner_id"] == chosen.decided_owner
+    assert portal.container.ledger.handovers.routing_state().cursors == cursors  # routed once, not again
