@@ -71,6 +71,11 @@ def claim(connection: Connection, step_id: int, now: datetime, lease: timedelta)
     return result.rowcount == 1
 
 
+def release(connection: Connection, step_id: int) -> None:
+    """Give a claimed step back (its effects failed with an error this worker caught): the next run tries again."""
+    connection.execute(update(SlaStep).where(SlaStep.id == step_id, SlaStep.fired_at.is_(None)).values(claimed_at=None))
+
+
 def decide_owner(connection: Connection, step_id: int, owner_id: str | None, detail: str) -> None:
     """Keep the owner a reassignment chose (before its effects), so a retry moves the lead to the same owner."""
     connection.execute(update(SlaStep).where(SlaStep.id == step_id).values(owner_id=owner_id, detail=detail))

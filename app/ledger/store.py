@@ -195,6 +195,11 @@ class SlaStore(_Store):
         with self.engine.begin() as connection:
             return sla.claim(connection, step_id, now, lease)
 
+    def release(self, step_id: int) -> None:
+        """Give a claimed step back for the next run."""
+        with self.engine.begin() as connection:
+            sla.release(connection, step_id)
+
     def clocks_to_write(self) -> list[SlaClock]:
         with self.engine.connect() as connection:
             return sla.clocks_to_write(connection)

@@ -2,7 +2,8 @@
 
 Every HubSpot effect is repeatable, so a step claimed again after a crash repeats it harmlessly: the escalation
 task is upserted by its key (`leadflow_handover_id` = `<handover>-escalation`), owner moves write the same owner.
-A HubSpot error propagates: the step stays claimed, and the watch retries it once its lease has passed.
+A HubSpot error propagates to the watch, which releases the step for its next run and goes on with the others;
+a worker killed mid-step leaves it claimed, and the watch claims it again once the lease has passed.
 Notifications cannot be taken back: one is sent after the claim and before the step is marked fired, so a worker
 killed in that short window sends it again (the handover notification has the same window).
 """

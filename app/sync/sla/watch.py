@@ -22,6 +22,7 @@ from app.ledger.store import Ledger
 from app.rules.sla.policy import SlaConfig
 from app.rules.sla.steps import ClockStep, due_steps
 from app.sync.handover.step import Handovers
+from app.sync.hubspot.errors import HubSpotError
 from app.sync.hubspot.gateway import HubSpotGateway
 from app.sync.jobs import job
 from app.sync.sla.status import write_statuses
@@ -29,6 +30,7 @@ from app.sync.sla.steps import StepRun, earlier_owners, escalate, reassign, remi
 
 logger = logging.getLogger(__name__)
 STEP_LEASE = timedelta(minutes=10)  # a claimed step not fired by then is claimed again (its worker died)
+MAX_DETAILS = 20  # steps named in the report (and its log line); the ledger keeps every step's detail
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class SlaWatchReport:
     escalations: int = 0
     reassignments: int = 0
     skipped: int = 0
+    failed: int = 0  # steps HubSpot failed: released, tried again at the next run
     contacts_written: int = 0
     details: list[str] = field(default_factory=list)
 
@@ -87,8 +90,15 @@ def _run_clock(ctx: SlaWatchContext, run: StepRun, steps: list[DueStep], report:
                 report.skipped += sla_rows.fire(connection, step.id, run.now, "skipped: a later step was due")
     for chosen in decision.fire:
         step = by_name[chosen.name]
-        if ctx.ledger.sla.claim(step.id, run.now, ctx.lease):
+        if not ctx.ledger.sla.claim(step.id, run.now, ctx.lease):
+            continue
+        try:
             _fire(ctx, run, step, report)
+        except HubSpotError as error:
+            # Recorded and retried: the step is released for the next run; the other handovers go on.
+            ctx.ledger.sla.release(step.id)
+            report.failed += 1
+            logger.error("sla-watch.step-failed", extra={"handover": step.key, "step": step.step, "error": str(error)})
 
 
 def _fire(ctx: SlaWatchContext, run: StepRun, step: DueStep, report: SlaWatchReport) -> None:
@@ -116,5 +126,6 @@ def _fire(ctx: SlaWatchContext, run: StepRun, step: DueStep, report: SlaWatchRep
             earlier = ",".join(earlier_owners(step))
             sla_rows.reassign(connection, step.key, moved.owner_id, earlier, moved.reason, moved.clock, run.now)
             report.reassignments += 1
-    report.details.append(f"{step.key} {step.step}: {detail}")
+    if len(report.details) < MAX_DETAILS:
+        report.details.append(f"{step.key} {step.step}: {detail}")
     logger.info("sla-watch.fired", extra={"handover": step.key, "step": step.step})
