@@ -21,6 +21,7 @@ from app.ledger.store import Ledger
 from app.observability.metrics import Metrics
 from app.observability.recorders import HubSpotCallRecorder
 from app.rules import HandoverConfig, RoutingConfig, ScoringModel, SignalRules, load_configuration
+from app.rules.sla.policy import SlaConfig
 from app.settings import Settings
 from app.sync.drain import DrainContext
 from app.sync.handover.notify import Notifier, NullNotifier, WebhookNotifier
@@ -40,6 +41,8 @@ from app.sync.retention import RetentionContext
 from app.sync.scoring.recall import RecallStep
 from app.sync.scoring.step import ScoringStep
 from app.sync.scoring.sweep import SweepContext
+from app.sync.sla.clock import clock_starter
+from app.sync.sla.watch import SlaWatchContext
 from app.webhooks.intake import WebhookIntake
 from app.webhooks.translate import TranslationContext
 from app.worklist import Worklist
@@ -68,6 +71,7 @@ class Container:
     routing_config: RoutingConfig | None
     gateway_factory: Callable[[], HubSpotGateway]
     clock: Clock = utc_now
+    sla_config: SlaConfig | None = None
     sleep: Callable[[float], None] = time.sleep
     _gateway: HubSpotGateway | None = field(default=None, repr=False)
     _team: TeamCache | None = field(default=None, repr=False)
@@ -130,7 +134,15 @@ class Container:
             return None
         if self._team is None:
             self._team = TeamCache(self.gateway, shared=(self.redis, f"{self.settings.redis_prefix}:team"))
-        return Handovers(self.handover_config, self.routing_config, self._notifier(), self._team, self._contact_url)
+        starter = clock_starter(self.sla_config) if self.sla_config else None
+        return Handovers(
+            self.handover_config, self.routing_config, self._notifier(), self._team, self._contact_url, starter
+        )
+
+    @property
+    def sla(self) -> SlaConfig | None:
+        """Return config/sla.yaml's SLAs when handovers are configured too."""
+        return self.sla_config if self.handovers is not None else None
 
     def _notifier(self) -> Notifier:
         url = self.settings.handover_webhook_url
@@ -197,6 +209,10 @@ def sweep_context(container: Container) -> SweepContext:
     return SweepContext(container.ledger, container.worklist, container.clock)
 
 
+def sla_watch_context(container: Container) -> SlaWatchContext:
+    return SlaWatchContext(container.ledger, container.gateway, container.handovers, container.sla, container.clock)
+
+
 # What each job (app/sync/jobs.py) or command may ask the container for.
 PROVIDERS: dict[type, Callable[[Container], object]] = {
     DrainContext: drain_context,
@@ -205,6 +221,7 @@ PROVIDERS: dict[type, Callable[[Container], object]] = {
     ReconcileContext: reconcile_context,
     RetentionContext: retention_context,
     SweepContext: sweep_context,
+    SlaWatchContext: sla_watch_context,
 }
 
 
@@ -269,4 +286,5 @@ def build_container(
         routing_config=config.routing,
         gateway_factory=gateway_factory or sdk_gateway_factory(settings, redis),
         clock=clock,
+        sla_config=config.sla,
     )

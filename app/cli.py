@@ -105,7 +105,7 @@ def worker(burst: bool) -> None:
 
 @main.command()
 def clock() -> None:
-    """Run the periodic jobs: reconcile, decay sweep, retention.
+    """Run the periodic jobs: reconcile, decay, SLA watch, retention.
 
     RQ's cron scheduler; run exactly one clock process, with TZ=UTC.
     """
@@ -113,7 +113,7 @@ def clock() -> None:
 
     container = _container(process=True)
     settings = container.settings
-    build_cron(container.redis, settings.queue_name, settings.decay_sweep_seconds).start()
+    build_cron(container.redis, settings.queue_name, settings.decay_sweep_seconds, settings.sla_watch_seconds).start()
 
 
 @main.command()
@@ -365,6 +365,24 @@ def history(as_json: bool, contact_id: str) -> None:
     if not found.known:
         raise click.ClickException(f"the ledger holds nothing of contact {contact_id}: never scored, or forgotten")
     click.echo(history_json(found) if as_json else "\n".join(history_lines(found)))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+def sla(as_json: bool) -> None:
+    """Show the open handovers' SLA clocks by owner.
+
+    Per handover: target, assigned, due, status, business minutes elapsed, reminders, escalations and
+    reassignments fired, from the ledger (config/sla.yaml; see docs/sla.md).
+    """
+    from app.sla_report import sla_json, sla_lines, sla_rows
+
+    container = _container()
+    config = container.sla
+    if config is None:
+        raise click.ClickException("no SLA: config/sla.yaml (with handover.yaml) does not exist")
+    rows = sla_rows(config, container.ledger.sla.open_clocks(), container.clock())
+    click.echo(sla_json(rows) if as_json else "\n".join(sla_lines(rows)))
 
 
 @main.command()

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # The decay sweep marks contacts whose scores changed by time alone (decay, closing windows) this often: what
     # HubSpot shows lags the truth by at most this plus one drain.
     decay_sweep_seconds: Annotated[int, Field(ge=60, le=86_400)] = 300
+    # The SLA watch (config/sla.yaml) fires reminders, escalations and reassignments and writes the SLA properties
+    # this often: a step fires at most this late.
+    sla_watch_seconds: Annotated[int, Field(ge=10, le=3600)] = 60
     drain_claim_lease_seconds: Annotated[float, Field(gt=0, le=86_400)] = 900.0
     # Company properties are kept in Redis this long between drains (forgotten at once when HubSpot says the company
     # changed); 0 reads them from HubSpot in every drain.

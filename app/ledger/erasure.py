@@ -21,6 +21,7 @@ from app.ledger.models import (
     QuarantinedEventRow,
     ScoreChange,
     Signal,
+    SlaStep,
 )
 
 
@@ -33,6 +34,7 @@ def erase_contacts(connection: Connection, contact_ids: Sequence[str], reason: s
     statements = [
         delete(Engagement).where(Engagement.contact_id.in_(ids)),
         delete(Signal).where(or_(Signal.contact_id.in_(ids), own_events)),
+        delete(SlaStep).where(SlaStep.handover_key.in_(select(Handover.key).where(Handover.contact_id.in_(ids)))),
         delete(Handover).where(Handover.contact_id.in_(ids)),
         *(delete(table).where(table.c.contact_id.in_(ids)) for table in CONTACT_HISTORY),
         delete(ContactState).where(ContactState.contact_id.in_(ids)),

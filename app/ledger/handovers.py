@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select, update
 
-from app.ledger.models import HANDOVERS, ROUTING_CURSORS, TRANSITIONS, Handover, RoutingCursor
+from app.ledger.models import HANDOVERS, ROUTING_CURSORS, SLA_STEPS, TRANSITIONS, Handover, RoutingCursor
 from app.ledger.records import HandoverDone, HandoverRecord, HandoverRequest, TransitionRecord
 from app.ledger.upsert import insert_for
 from app.rules.handover.types import RoutingDecision, RoutingState
@@ -105,13 +105,38 @@ def of_contacts(connection: Connection, contact_ids: Sequence[str]) -> dict[str,
 
 
 def complete(connection: Connection, done: Sequence[HandoverDone], at: datetime) -> None:
-    """Record what each handover created in HubSpot; mark it done."""
+    """Record what each handover created in HubSpot; mark it done; start its SLA clock when it has one."""
     for item in done:
         values: dict[str, object] = {"status": "done", "done_at": at, "task_id": item.task_id, "deal_id": item.deal_id}
         values["due_at"] = item.due_at
         if item.notified:
             values["notified_at"] = at
+        if item.sla is not None:
+            values.update(sla_target=item.sla.target, sla_clock_at=item.sla.clock_at, sla_due_at=item.sla.due_at)
+            values["due_at"] = item.sla.due_at  # one truth: the SLA's due time is the handover's
+            add_steps(connection, item.key, item.sla.steps)
         connection.execute(update(Handover).where(Handover.key == item.key).values(**values))
+
+
+def add_steps(connection: Connection, key: str, steps: Sequence[tuple[str, datetime]]) -> None:
+    """Insert the steps of a clock (a step inserted before, by a retried drain, stays as it is)."""
+    if not steps:
+        return
+    statement = insert_for(connection, SLA_STEPS).on_conflict_do_nothing(index_elements=["handover_key", "step"])
+    connection.execute(statement, [{"handover_key": key, "step": step, "due_at": due} for step, due in steps])
+
+
+def routed(
+    connection: Connection, decide: Callable[[RoutingState], tuple[RoutingDecision, RoutingState]]
+) -> RoutingDecision:
+    """Route once under the routing lock (as `reserve` does), saving the cursors the decision moved."""
+    connection.execute(
+        update(RoutingCursor).where(RoutingCursor.pool == LOCK_ROW).values(position=RoutingCursor.position + 1)
+    )
+    snapshot = _snapshot(connection)
+    decision, after = decide(snapshot)
+    _save_cursors(connection, snapshot.cursors, after.cursors)
+    return decision
 
 
 def record_feedback(connection: Connection, key: str, outcome: str, reason: str | None, at: datetime) -> None:

@@ -184,6 +184,15 @@ class Handover(Base):
     first_touch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the SLA's first touch (docs/sla.md)
     first_touch_kind: Mapped[str | None] = mapped_column(String(32))  # call, email, meeting, task, lead_status, deal
     first_touch_by: Mapped[str | None] = mapped_column(String(32))  # the HubSpot owner who touched the lead
+    # The SLA clock (migration 0009, docs/sla.md): the target, when the current owner's clock started, its due time,
+    # how often and why it was reassigned, its earlier owners (comma-separated ids), what was last written.
+    sla_target: Mapped[str | None] = mapped_column(String(64))
+    sla_clock_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reassignments: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    earlier_owners: Mapped[str | None] = mapped_column(Text)
+    reassigned_reason: Mapped[str | None] = mapped_column(Text)
+    sla_written: Mapped[str | None] = mapped_column(String(96))  # status|due|touch as last written to the contact
 
     __table_args__ = (
         UniqueConstraint("contact_id", "stage", "cycle", name="uq_handovers_contact_stage_cycle"),
@@ -240,3 +249,26 @@ class QuarantinedEventRow(Base):
 
 
 QUARANTINE = cast(Table, QuarantinedEventRow.__table__)
+
+
+class SlaStep(Base):
+    """One step of a handover's SLA clock (`reminder:50`, `escalation`, `reassignment:1`): claimed, then fired once."""
+
+    __tablename__ = "sla_steps"
+
+    id: Mapped[int] = mapped_column(Identity64, primary_key=True, autoincrement=True)
+    handover_key: Mapped[str] = mapped_column(String(128))
+    step: Mapped[str] = mapped_column(String(48))
+    owner_id: Mapped[str | None] = mapped_column(String(32))  # the owner whose clock it is (reassignment: the new)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("handover_key", "step", name="uq_sla_steps_handover_step"),
+        Index("ix_sla_steps_due", "fired_at", "due_at"),
+    )
+
+
+SLA_STEPS = cast(Table, SlaStep.__table__)

@@ -229,17 +229,75 @@ class HandoverRecord:
     first_touch_at: datetime | None = None
     first_touch_kind: str | None = None
     first_touch_by: str | None = None
+    sla_target: str | None = None
+    sla_clock_at: datetime | None = None
+    sla_due_at: datetime | None = None
+    reassignments: int = 0
+    earlier_owners: str | None = None
+    reassigned_reason: str | None = None
+    sla_written: str | None = None
+
+
+@dataclass(frozen=True)
+class SlaStart:
+    """A started SLA clock: its target, when it started, its due time and its named steps with their due times."""
+
+    target: str
+    clock_at: datetime
+    due_at: datetime
+    steps: tuple[tuple[str, datetime], ...]
 
 
 @dataclass(frozen=True)
 class HandoverDone:
-    """What carrying out a handover produced in HubSpot."""
+    """What carrying out a handover produced in HubSpot (and its SLA clock, when sla.yaml times its stage)."""
 
     key: str
     task_id: str | None
     deal_id: str | None
     due_at: datetime | None
     notified: bool
+    sla: SlaStart | None = None
+
+
+@dataclass(frozen=True)
+class DueStep:
+    """An SLA step whose time has come, with what the watch needs of its handover."""
+
+    id: int
+    step: str
+    due_at: datetime
+    decided_owner: str | None  # a reassignment's new owner, once routing chose it
+    decided_reason: str | None  # and why
+    key: str
+    contact_id: str
+    stage: str
+    owner_id: str | None
+    task_id: str | None
+    deal_id: str | None
+    sla_target: str
+    sla_clock_at: datetime
+    reassignments: int
+    earlier_owners: str | None
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    """A handover's clock as the watch writes it to the contact and `leadflow sla` shows it."""
+
+    key: str
+    contact_id: str
+    stage: str
+    owner_id: str | None
+    sla_target: str
+    assigned_at: datetime
+    sla_clock_at: datetime
+    sla_due_at: datetime
+    first_touch_at: datetime | None
+    sla_written: str | None
+    escalations: int
+    reassignments: int
+    reminders: int = 0
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 `Ledger` holds the engine, opens transactions for work recorded together (a drain's steps record through the
 query modules inside one), and gives each concern its store: `signals` (webhook intake and the work it leaves),
-`contacts` (assessed state and engagements), `handovers` (handovers, routing, transitions), `history` (a contact's
-score history and timeline), `quarantine` (events set aside for their shape), `privacy` (erasure and retention).
+`contacts` (assessed state and engagements), `handovers` (handovers, routing, transitions), `sla` (the SLA
+watch's steps and clocks), `history` (a contact's score history and timeline), `quarantine` (events set aside for
+their shape), `privacy` (erasure and retention).
 Every store method is one transaction; callers pass and receive the plain records of `app.ledger.records` and the
 rules' own types.
 """
@@ -12,18 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, delete, func, select
 
-from app.ledger import erasure, handovers, history, intake, pending, state
+from app.ledger import erasure, handovers, history, intake, pending, sla, state
 from app.ledger.models import ERASURES, QUARANTINE, ContactState, Engagement, QuarantinedEventRow, Signal
 from app.ledger.records import (
     AssessedContact,
     Backlog,
     ContactHistory,
     ContactStateRecord,
+    DueStep,
     HandoverDone,
     HandoverRecord,
     HandoverRequest,
@@ -34,6 +36,7 @@ from app.ledger.records import (
     Pruned,
     QuarantineRecord,
     Resolution,
+    SlaClock,
     TransitionRecord,
 )
 from app.rules.handover.types import RoutingState
@@ -184,6 +187,41 @@ class HandoverStore(_Store):
             return handovers.transitions_of(connection, contact_id)
 
 
+class SlaStore(_Store):
+    """The SLA watch's steps and clocks (see app/ledger/sla.py for the exactly-once protocol)."""
+
+    def due_steps(self, now: datetime) -> list[DueStep]:
+        """Return the steps due and not fired, oldest first."""
+        with self.engine.connect() as connection:
+            return sla.due_steps(connection, now)
+
+    def claim(self, step_id: int, now: datetime, lease: timedelta) -> bool:
+        """Claim a step (committed at once); False when it fired or another worker holds it."""
+        with self.engine.begin() as connection:
+            return sla.claim(connection, step_id, now, lease)
+
+    def release(self, step_id: int) -> None:
+        """Give a claimed step back for the next run."""
+        with self.engine.begin() as connection:
+            sla.release(connection, step_id)
+
+    def clocks_to_write(self) -> list[SlaClock]:
+        with self.engine.connect() as connection:
+            return sla.clocks_to_write(connection)
+
+    def open_clocks(self) -> list[SlaClock]:
+        with self.engine.connect() as connection:
+            return sla.open_clocks(connection)
+
+    def record_written(self, written: Mapping[str, str]) -> None:
+        with self.engine.begin() as connection:
+            sla.record_written(connection, written)
+
+    def steps_of(self, keys: Sequence[str]) -> list[tuple[str, str, datetime | None, str | None]]:
+        with self.engine.connect() as connection:
+            return sla.steps_of(connection, keys)
+
+
 class HistoryStore(_Store):
     """A contact's score history and timeline, for KPIs, calibration and `leadflow history`."""
 
@@ -254,6 +292,7 @@ class Ledger:
         self.signals = SignalStore(engine)
         self.contacts = ContactStore(engine)
         self.handovers = HandoverStore(engine)
+        self.sla = SlaStore(engine)
         self.history = HistoryStore(engine)
         self.quarantine = QuarantineStore(engine)
         self.privacy = PrivacyStore(engine)

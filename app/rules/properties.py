@@ -19,6 +19,18 @@ HANDOVER_GROUP_LABEL = "Leadflow"
 ROUTING_REASON = "leadflow_routing_reason"
 HANDOVER_BLOCKED = "leadflow_handover_blocked"
 HANDOVER_ID = "leadflow_handover_id"
+# The SLA's properties on the contact (docs/sla.md), written by the SLA watch.
+SLA_STATUS = "leadflow_sla_status"
+SLA_DUE_AT = "leadflow_sla_due_at"
+FIRST_TOUCH_AT = "leadflow_first_touch_at"
+RESPONSE_BUSINESS_MINUTES = "leadflow_response_business_minutes"
+SLA_STATUSES = (
+    ("on_track", "On track"),
+    ("at_risk", "At risk"),
+    ("breached", "Breached"),
+    ("met", "Met"),
+    ("missed", "Missed"),
+)
 # The object types whose records Leadflow upserts by `HANDOVER_ID`.
 HANDOVER_OBJECT_TYPES = ("deal", "task")
 
@@ -77,6 +89,23 @@ def handover_contact_properties() -> tuple[PropertyInfo, ...]:
             "text",
             GROUP_NAME,
             "The properties the contact lacks before Leadflow can hand it over (empty: not blocked).",
+        ),
+    )
+
+
+def sla_contact_properties() -> tuple[PropertyInfo, ...]:
+    """Return the contact properties the SLA watch writes: status, due time, first touch, business minutes."""
+    options = tuple(PropertyOption(value, label, order) for order, (value, label) in enumerate(SLA_STATUSES))
+    return (
+        _enumeration(SLA_STATUS, "SLA status", "How the owner's first touch stands against the SLA.", options),
+        PropertyInfo(SLA_DUE_AT, "SLA due at", "datetime", "date", GROUP_NAME, "When the first touch is due."),
+        PropertyInfo(
+            FIRST_TOUCH_AT, "First touch at", "datetime", "date", GROUP_NAME, "When the owner first touched the lead."
+        ),
+        _number(
+            RESPONSE_BUSINESS_MINUTES,
+            "Response time (business minutes)",
+            "Business minutes from the assignment to the first touch.",
         ),
     )
 

@@ -26,6 +26,7 @@ from app.rules.properties import (
     handover_id_property,
     missing_options,
     score_properties,
+    sla_contact_properties,
 )
 from app.rules.scoring.model import ScoringModel
 from app.sync.hubspot.gateway import HubSpotGateway
@@ -78,6 +79,8 @@ def run_setup(
         _ensure_property(gateway, wanted, existing.get(wanted.name), report)
     for wanted in handover_contact_properties():
         _ensure_handover_property(gateway, "contact", wanted, existing.get(wanted.name), report)
+    for wanted in sla_contact_properties():
+        _ensure_property(gateway, wanted, existing.get(wanted.name), report)
     _ensure_handover_ids(gateway, report)
     company_props = {prop.name: prop for prop in gateway.properties("company")}
     report.property_types = _model_property_types(model, existing, company_props, report.warnings)

@@ -55,6 +55,12 @@ EXPECTED_REASONS = (
     "+30 Decision maker or budget holder · +25 Target industry · +20 50 to 1000 employees · +15 DACH market"
     " · +10 Demo request (1×) · +5 Whitepaper download (1×) · +4 Newsletter click (2×)"
 )
+SLA_PROPERTIES = (
+    "leadflow_sla_status",
+    "leadflow_sla_due_at",
+    "leadflow_first_touch_at",
+    "leadflow_response_business_minutes",
+)
 HUBSPOT_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
@@ -237,16 +243,20 @@ def test_setup_webhooks_and_a_burst_worker_score_a_contact_in_hubspot(
     first = leadflow.ok("setup")
     created = re.findall(r"^created +(\S+)$", first.stdout, re.MULTILINE)
     assert "property group: created" in first.stdout, describe(first)
-    assert sorted(created) == sorted(SCORE_PROPERTIES), describe(first)
+    assert sorted(created) == sorted([*SCORE_PROPERTIES, *SLA_PROPERTIES]), describe(first)
     assert "warning" not in first.stderr, describe(first)
     second = leadflow.ok("setup")
     unchanged = re.findall(r"^unchanged +(\S+)$", second.stdout, re.MULTILINE)
     assert "property group: present" in second.stdout, describe(second)
-    assert sorted(unchanged) == sorted(SCORE_PROPERTIES), describe(second)
+    assert sorted(unchanged) == sorted([*SCORE_PROPERTIES, *SLA_PROPERTIES]), describe(second)
     assert not re.search(r"^(created|options) ", second.stdout, re.MULTILINE), describe(second)
     defined = {p.name: p for p in portal.client.crm.properties.core_api.get_all("contacts").results}
     handover_properties = {"leadflow_routing_reason", "leadflow_handover_blocked"}
-    assert {name for name in defined if name.startswith("leadflow_")} == {*SCORE_PROPERTIES, *handover_properties}
+    assert {name for name in defined if name.startswith("leadflow_")} == {
+        *SCORE_PROPERTIES,
+        *handover_properties,
+        *SLA_PROPERTIES,
+    }
     assert {defined[name].group_name for name in SCORE_PROPERTIES} == {"leadflow"}
 
     service, web_url = gunicorn(leadflow.env, tmp_path)

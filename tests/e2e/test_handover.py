@@ -26,7 +26,6 @@ from rq.serializers import JSONSerializer
 
 from app import create_app
 from app.bootstrap import Container
-from app.rules import business_due
 from app.rules.scoring.writes import format_datetime
 from app.sync.hubspot.retry import RetryPolicy
 from app.sync.hubspot.sdk import SdkGateway
@@ -174,10 +173,9 @@ def test_exactly_one_owner_task_and_deal_per_handover_despite_duplicates_faults_
         task = portal.twin.get_object("tasks", task_id)
         assert handover.status == "done" and handover.task_id == task_id
         assert contact["hubspot_owner_id"] == task["hubspot_owner_id"] == handover.owner_id
-        stage = config.stage(handover.stage)
-        assert stage is not None and stage.response_hours is not None
-        due = business_due(handover.assigned_at, stage.response_hours, config.calendar)
-        assert task["hs_timestamp"] == format_datetime(due)
+        # config/sla.yaml times every handed-over stage: the task is due at the SLA's due time (docs/sla.md).
+        assert handover.sla_due_at is not None and handover.due_at == handover.sla_due_at
+        assert task["hs_timestamp"] == format_datetime(handover.sla_due_at)
         company_id = portal.twin.primary_company_id(contact_id)
         assert portal.twin.associated_ids("tasks", task_id, "companies") == [company_id]
         if contact_id in sqls:

@@ -5,8 +5,9 @@ signals); everything is keyed by the scenario's labels instead: contacts `c007`,
 email, tasks and deals by their `leadflow_handover_id` with the contact's label (`c007-mql-1`).
 
 Two values depend on when a run happened rather than on what happened, and are normalised:
-- a task's due date counts business hours from the handover's reservation: it is checked against
-  `business_due(assigned_at, response_hours)` of the ledger's handover and compared as the check's result;
+- a task's due date counts business hours from the handover's reservation: it is checked against the ledger's
+  handover (the SLA's due time when its stage has a target, else `business_due(assigned_at, response_hours)`) and
+  compared as the check's result;
 - `leadflow_routing_reason` of a territory decision names the owner's open handovers at that moment ("0 open"),
   which depends on the order the contacts of one phase were routed in: the count is compared as `# open`.
 """
@@ -150,6 +151,9 @@ def _due(key: str, due: str | None, by_key: dict[str, Any], config: Any) -> str:
         return "data task"  # due a fixed time after the blocking note first appeared
     handover = by_key.get(key)
     stage = config.stage(handover.stage) if handover else None
+    if handover is not None and handover.sla_due_at is not None:
+        expected = format_datetime(handover.sla_due_at)
+        return "the SLA's due time" if due == expected else f"{due} != {expected}"
     if handover is None or stage is None or stage.response_hours is None:
         return f"{due} (no handover)"
     expected = format_datetime(business_due(handover.assigned_at, stage.response_hours, config.calendar))

@@ -21,6 +21,7 @@ from app.rules.properties import (
     HANDOVER_GROUP_LABEL,
     HANDOVER_ID,
     ROUTING_REASON,
+    sla_contact_properties,
 )
 from app.rules.scoring.writes import GRADE, SCORE, SCORE_PROPERTIES, STAGE
 from app.sync.hubspot.retry import RetryPolicy
@@ -32,6 +33,7 @@ TOKEN = "setup-token"
 TIMEOUT = (2.0, 10.0)
 FAST_RETRIES = RetryPolicy(attempts=3, max_seconds=5, initial_backoff=0.01, max_backoff=0.02)
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+SLA_PROPERTIES = [prop.name for prop in sla_contact_properties()]
 EXPECTED_TYPES = {
     "leadflow_fit_score": ("number", "number"),
     "leadflow_engagement_score": ("number", "number"),
@@ -113,7 +115,7 @@ def test_the_first_run_creates_the_group_and_every_score_property(
     report = portal.setup(ledger, default_model)
     assert report.changed
     assert report.group_created
-    assert report.created == list(SCORE_PROPERTIES)
+    assert report.created == [*SCORE_PROPERTIES, *SLA_PROPERTIES]
     assert (report.options_added, report.unchanged, report.warnings) == ({}, [], [])
     group = portal.client.crm.properties.groups_api.get_by_name("contacts", GROUP_NAME, _request_timeout=TIMEOUT)
     assert group.label == GROUP_LABEL
@@ -122,6 +124,15 @@ def test_the_first_run_creates_the_group_and_every_score_property(
         assert (prop.type, prop.field_type, prop.group_name) == (kind, field_type, GROUP_NAME), name
     assert portal.options(STAGE) == DEFAULT_STAGES
     assert portal.options(GRADE) == [(grade, grade) for grade in DEFAULT_GRADES]
+    assert [value for value, _ in portal.options("leadflow_sla_status")] == [
+        "on_track",
+        "at_risk",
+        "breached",
+        "met",
+        "missed",
+    ]
+    assert portal.contact_property("leadflow_sla_due_at").type == "datetime"
+    assert portal.contact_property("leadflow_response_business_minutes").type == "number"
 
 
 def test_running_setup_twice_changes_nothing(portal: Portal, ledger: Ledger, default_model: ScoringModel) -> None:
@@ -130,7 +141,7 @@ def test_running_setup_twice_changes_nothing(portal: Portal, ledger: Ledger, def
     again = portal.setup(ledger, default_model)
     assert not again.changed
     assert (again.group_created, again.created, again.options_added) == (False, [], {})
-    assert again.unchanged == list(SCORE_PROPERTIES)
+    assert again.unchanged == [*SCORE_PROPERTIES, *SLA_PROPERTIES]
     assert portal.writes() == {}
     assert portal.options(STAGE) == DEFAULT_STAGES
 

@@ -43,14 +43,19 @@ def plan_handover(
     cycle: int,
     now: datetime,
     team: Mapping[str, Owner],
+    due_at: datetime | None = None,
 ) -> HandoverPlan | None:
-    """Plan the handover of a lead entering a stage; None when the stage hands nothing over."""
+    """Plan the handover of a lead entering a stage; None when the stage hands nothing over.
+
+    `due_at`, when given, is the task's due time (the SLA's, config/sla.yaml) instead of handover.yaml's
+    `response_hours` counted in its calendar.
+    """
     stage = config.stage(stage_id)
     if stage is None:
         return None
     decision = _stage_decision(stage, lead, decision, team)
     owner = _owner_by_id(team, decision.owner_id)
-    due = business_due(now, stage.response_hours, config.calendar) if stage.response_hours is not None else None
+    due = due_at or _response_due(config, stage, now)
     context = _context(config, stage_id, lead, owner, due)
     task = _task(config, stage.task, context, lead.assessment.grade, due, owner)
     deal = _deal(config, stage.deal, context, lead, owner)
@@ -59,6 +64,10 @@ def plan_handover(
     writes = _contact_writes(stage, lead, decision)
     key = handover_key(lead.contact_id, stage_id, cycle)
     return HandoverPlan(lead.contact_id, stage_id, cycle, key, decision, writes, task, deal, stage.notify)
+
+
+def _response_due(config: HandoverConfig, stage: StageHandover, now: datetime) -> datetime | None:
+    return business_due(now, stage.response_hours, config.calendar) if stage.response_hours is not None else None
 
 
 def plan_blocked(

@@ -55,6 +55,15 @@ def sla_points(config: SlaConfig, target: Target, assigned_at: datetime) -> SlaP
     )
 
 
+def at_risk_points(config: SlaConfig, target: Target | None, clock_at: datetime, due_at: datetime) -> SlaPoints:
+    """Return the points `sla_status` needs of a started clock (its due time as stored, its first reminder),
+    computing one business-time point instead of all of them."""
+    if target is None or not config.reminders:
+        return SlaPoints(as_utc(clock_at), as_utc(due_at))
+    first = point_at(target.calendar, clock_at, target, config.reminders[0])
+    return SlaPoints(as_utc(clock_at), as_utc(due_at), (first,))
+
+
 def sla_status(points: SlaPoints, first_touch_at: datetime | None, now: datetime) -> SlaStatus:
     """Classify a handover: met or missed once touched (a touch at the due time is in time), else by `now`."""
     if first_touch_at is not None:

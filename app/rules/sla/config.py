@@ -14,7 +14,14 @@ from app.rules.errors import ConfigError
 from app.rules.handover.calendar import WEEKDAYS, parse_hours, weekday_number
 from app.rules.scoring.model import ScoringModel
 from app.rules.sla.policy import Escalation, FirstTouch, Reassignment, SlaConfig, Target
-from app.rules.sla.schema import CalendarSpec, EscalationSpec, PublicHolidaysSpec, SlaSpec, TargetSpec
+from app.rules.sla.schema import (
+    CalendarSpec,
+    EscalationSpec,
+    PublicHolidaysSpec,
+    ReassignmentSpec,
+    SlaSpec,
+    TargetSpec,
+)
 
 ANCHORS = ((("calendars",), "calendar"), (("targets",), "target"))
 
@@ -50,7 +57,7 @@ def _compile(spec: SlaSpec, file: str, stage_ids: Sequence[str], grades: Collect
         targets=targets,
         reminders=reminders,
         escalation=escalation,
-        reassignment=Reassignment(spec.reassignment.at, spec.reassignment.max_times) if spec.reassignment else None,
+        reassignment=_reassignment(spec.reassignment),
         first_touch=FirstTouch(
             frozenset(spec.first_touch.engagements),
             spec.first_touch.task_completed,
@@ -170,4 +177,16 @@ def _escalation(file: str, escalation: EscalationSpec) -> Escalation:
         raise ConfigError(file, "escalation", problem, subject="")
     if not (escalation.notify or escalation.task):
         raise ConfigError(file, "escalation", "needs 'notify', 'task' or both", subject="")
-    return Escalation(escalation.at, escalation.to, escalation.user, escalation.notify, escalation.task)
+    return Escalation(
+        escalation.at,
+        escalation.to,
+        escalation.user,
+        escalation.notify,
+        escalation.task,
+        {owner.casefold(): manager for owner, manager in escalation.managers.items()},
+        {team.casefold(): lead for team, lead in escalation.team_leads.items()},
+    )
+
+
+def _reassignment(spec: ReassignmentSpec | None) -> Reassignment | None:
+    return Reassignment(spec.at, spec.max_times, spec.move_deal) if spec is not None else None

@@ -32,6 +32,8 @@ class Escalation:
     user_email: str | None = None
     notify: bool = True
     task: bool = True
+    managers: Mapping[str, str] = field(default_factory=dict)  # owner's email (casefolded) → manager's email
+    team_leads: Mapping[str, str] = field(default_factory=dict)  # HubSpot team (casefolded) → its lead's email
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,7 @@ class Reassignment:
 
     percent: float = 150
     max_times: int = 1
+    move_deal: bool = True  # the handover's deal follows the contact to the new owner
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,10 @@ def _windows_as_list(value: object) -> object:
     return [part for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
 
+def _none_as_dict(value: object) -> object:
+    return {} if value is None else value
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -73,6 +77,8 @@ class EscalationSpec(_Spec):
     user: Email | None = None
     notify: Annotated[bool, Field(strict=True)] = True
     task: Annotated[bool, Field(strict=True)] = True
+    managers: Annotated[dict[Email, Email], BeforeValidator(_none_as_dict)] = {}  # owner's email → manager's
+    team_leads: Annotated[dict[Text, Email], BeforeValidator(_none_as_dict)] = {}  # HubSpot team → its lead's email
 
 
 class ReassignmentSpec(_Spec):
@@ -80,6 +86,7 @@ class ReassignmentSpec(_Spec):
 
     at: Percent = 150
     max_times: Annotated[int, Field(strict=True, ge=1, le=10)] = 1
+    move_deal: Annotated[bool, Field(strict=True)] = True
 
 
 class FirstTouchSpec(_Spec):

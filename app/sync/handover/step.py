@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from app.ledger import handovers as handover_rows
-from app.ledger.records import HandoverDone, HandoverRecord, HandoverRequest
+from app.ledger.records import HandoverDone, HandoverRecord, HandoverRequest, SlaStart
 from app.ledger.store import Ledger
 from app.rules import classify_feedback, plan_blocked, plan_handover, plan_recycle, plan_unblocked, route
 from app.rules.handover.config import HandoverConfig
@@ -49,6 +49,8 @@ class Handovers:
     notifier: Notifier
     team: Callable[[], Mapping[str, Owner]]
     contact_url: Callable[[str], str | None]
+    # Starts a handover's SLA clock (app/sync/sla/clock.py, when config/sla.yaml exists): its due time is the task's.
+    start_clock: Callable[[HandoverRecord, Lead], SlaStart | None] | None = None
 
     def reads(self) -> Reads:
         """Return the contact and company properties handovers read."""
@@ -72,6 +74,7 @@ class HandoverStep:
     _team: Mapping[str, Owner] = field(default_factory=dict, repr=False)
     _data_tasks: list[TaskWork] = field(default_factory=list, repr=False)
     _done: list[HandoverDone] = field(default_factory=list, repr=False)
+    _clocks: dict[str, SlaStart] = field(default_factory=dict, repr=False)
 
     @property
     def config(self) -> HandoverConfig:
@@ -122,7 +125,9 @@ class HandoverStep:
                 continue
             sent = self._notify(plan, lead) if plan.notify and plan.key not in notified else False
             task_id, deal_id = created.tasks.get(plan.key), created.deals.get(plan.key)
-            self._done.append(HandoverDone(plan.key, task_id, deal_id, plan.task.due_at if plan.task else None, sent))
+            due = plan.task.due_at if plan.task else None
+            clock = self._clocks.get(plan.key) if plan.decision.owner_id else None
+            self._done.append(HandoverDone(plan.key, task_id, deal_id, due, sent, clock))
         batch.count("handovers", len(self._done))
 
     def record(self, batch: Batch, connection: Connection) -> None:
@@ -210,7 +215,19 @@ class HandoverStep:
     def _plan(self, record: HandoverRecord, lead: Lead) -> HandoverPlan | None:
         decision = RoutingDecision(record.owner_id, record.routing_strategy, record.routing_reason)
         # Due dates count from the reservation, so a retried handover keeps its deadline.
-        return plan_handover(self.config, record.stage, lead, decision, record.cycle, record.assigned_at, self._team)
+        clock = self._start_clock(record, lead)
+        due = clock.due_at if clock else None
+        return plan_handover(
+            self.config, record.stage, lead, decision, record.cycle, record.assigned_at, self._team, due
+        )
+
+    def _start_clock(self, record: HandoverRecord, lead: Lead) -> SlaStart | None:
+        """Start the SLA clock of a handover whose stage has a target: its due time becomes the task's."""
+        start = self.handovers.start_clock
+        clock = start(record, lead) if start is not None else None
+        if clock is not None:
+            self._clocks[record.key] = clock
+        return clock
 
     def _notify(self, plan: HandoverPlan, lead: Lead) -> bool:
         owner = next((o for o in self._team.values() if o.id == plan.decision.owner_id), None)
