@@ -21,6 +21,7 @@ from app.ledger.store import Ledger
 from app.observability.metrics import Metrics
 from app.observability.recorders import HubSpotCallRecorder
 from app.rules import HandoverConfig, RoutingConfig, ScoringModel, SignalRules, load_configuration
+from app.rules.sla.policy import FirstTouch, SlaConfig
 from app.settings import Settings
 from app.sync.drain import DrainContext
 from app.sync.handover.notify import Notifier, NullNotifier, WebhookNotifier
@@ -40,6 +41,7 @@ from app.sync.retention import RetentionContext
 from app.sync.scoring.recall import RecallStep
 from app.sync.scoring.step import ScoringStep
 from app.sync.scoring.sweep import SweepContext
+from app.sync.sla.reconcile import TouchReconcileContext
 from app.webhooks.intake import WebhookIntake
 from app.webhooks.translate import TranslationContext
 from app.worklist import Worklist
@@ -69,6 +71,7 @@ class Container:
     gateway_factory: Callable[[], HubSpotGateway]
     clock: Clock = utc_now
     sleep: Callable[[float], None] = time.sleep
+    sla_config: SlaConfig | None = None
     _gateway: HubSpotGateway | None = field(default=None, repr=False)
     _team: TeamCache | None = field(default=None, repr=False)
     _pid: int = field(default_factory=os.getpid, repr=False)
@@ -147,8 +150,15 @@ class Container:
         seconds = self.settings.company_cache_seconds
         return CompanyCache(self.redis, self.settings.redis_prefix, seconds) if seconds else None
 
+    @property
+    def first_touch(self) -> FirstTouch | None:
+        """Return what counts as a first touch (sla.yaml), or None without an SLA."""
+        return self.sla_config.first_touch if self.sla_config is not None else None
+
     def webhook_intake(self) -> WebhookIntake:
-        context = TranslationContext(app_id=self.settings.hubspot_app_id, rules=self.signal_rules)
+        context = TranslationContext(
+            app_id=self.settings.hubspot_app_id, rules=self.signal_rules, first_touch=self.first_touch
+        )
         return WebhookIntake(self.ledger, self.worklist, context, self.clock)
 
 
@@ -177,6 +187,7 @@ def resolve_context(container: Container) -> ResolveContext:
         container.signal_rules,
         container.clock,
         company_cache=container.company_cache,
+        first_touch=container.first_touch,
     )
 
 
@@ -197,6 +208,12 @@ def sweep_context(container: Container) -> SweepContext:
     return SweepContext(container.ledger, container.worklist, container.clock)
 
 
+def touch_reconcile_context(container: Container) -> TouchReconcileContext:
+    return TouchReconcileContext(
+        container.ledger, container.gateway(), container.worklist, container.clock, container.first_touch
+    )
+
+
 # What each job (app/sync/jobs.py) or command may ask the container for.
 PROVIDERS: dict[type, Callable[[Container], object]] = {
     DrainContext: drain_context,
@@ -205,6 +222,7 @@ PROVIDERS: dict[type, Callable[[Container], object]] = {
     ReconcileContext: reconcile_context,
     RetentionContext: retention_context,
     SweepContext: sweep_context,
+    TouchReconcileContext: touch_reconcile_context,
 }
 
 
@@ -269,4 +287,5 @@ def build_container(
         routing_config=config.routing,
         gateway_factory=gateway_factory or sdk_gateway_factory(settings, redis),
         clock=clock,
+        sla_config=config.sla,
     )

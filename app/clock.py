@@ -18,6 +18,7 @@ from app.sync.jobs import JobSpec, spec_of
 from app.sync.reconcile import reconcile
 from app.sync.retention import apply_retention
 from app.sync.scoring.sweep import sweep_decay
+from app.sync.sla.reconcile import reconcile_touches
 
 RECONCILE_EVERY_SECONDS = 60
 RETENTION_CRON = "17 3 * * *"  # daily, 03:17 UTC (run the clock with TZ=UTC)
@@ -31,13 +32,16 @@ class JsonCronJob(CronJob):
         return queue.enqueue(self.func_name, args=self.args, kwargs=self.kwargs, **self.job_options)
 
 
-def build_cron(connection: Redis, queue_name: str, decay_sweep_seconds: int = 300) -> CronScheduler:
+def build_cron(
+    connection: Redis, queue_name: str, decay_sweep_seconds: int = 300, touch_reconcile_seconds: int = 900
+) -> CronScheduler:
     """Return the cron scheduler with Leadflow's periodic jobs registered."""
     scheduler = CronScheduler(connection=connection)
     jobs = scheduler.get_jobs()
     jobs.append(_cron_job(queue_name, spec_of(reconcile), interval=RECONCILE_EVERY_SECONDS))
     jobs.append(_cron_job(queue_name, spec_of(sweep_decay), interval=decay_sweep_seconds))
     jobs.append(_cron_job(queue_name, spec_of(apply_retention), cron=RETENTION_CRON))
+    jobs.append(_cron_job(queue_name, spec_of(reconcile_touches), interval=touch_reconcile_seconds))
     return scheduler
 
 

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # The decay sweep marks contacts whose scores changed by time alone (decay, closing windows) this often: what
     # HubSpot shows lags the truth by at most this plus one drain.
     decay_sweep_seconds: Annotated[int, Field(ge=60, le=86_400)] = 300
+    # The touch reconciliation reads HubSpot's first-engagement dates of handovers still awaiting a first touch this
+    # often (touches that came without a webhook; docs/sla.md).
+    touch_reconcile_seconds: Annotated[int, Field(ge=60, le=86_400)] = 900
     drain_claim_lease_seconds: Annotated[float, Field(gt=0, le=86_400)] = 900.0
     # Company properties are kept in Redis this long between drains (forgotten at once when HubSpot says the company
     # changed); 0 reads them from HubSpot in every drain.
