@@ -12,11 +12,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, func, or_, select, update
+from sqlalchemy import Connection, Row, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
-from app.ledger.models import TOUCHES, Handover, SalesTouch
+from app.ledger.models import HANDOVERS, TOUCHES, Handover, SalesTouch
 from app.ledger.records import NewTouch, TouchRecord
 from app.ledger.upsert import insert_for
 from app.rules.sla.first_touch import HandoverWindow, Touch, judge
@@ -64,18 +65,21 @@ def judge_contacts(connection: Connection, contact_ids: Sequence[str], policy: F
         _judge_contact(connection, policy, handovers.get(contact_id, []), touches.get(contact_id, []))
 
 
-def _lock_handovers(connection: Connection, contact_ids: Sequence[str]) -> dict[str, list[Handover]]:
+def _lock_handovers(connection: Connection, contact_ids: Sequence[str]) -> dict[str, list[Row[Any]]]:
     statement = (
-        select(Handover).where(Handover.contact_id.in_(list(contact_ids))).order_by(Handover.id).with_for_update()
+        select(HANDOVERS)
+        .where(HANDOVERS.c.contact_id.in_(list(contact_ids)))
+        .order_by(HANDOVERS.c.id)
+        .with_for_update()
     )
-    found: dict[str, list[Handover]] = defaultdict(list)
-    for (row,) in connection.execute(statement).all():
+    found: dict[str, list[Row[Any]]] = defaultdict(list)
+    for row in connection.execute(statement).all():
         found[row.contact_id].append(row)
     return found
 
 
 def _judge_contact(
-    connection: Connection, policy: FirstTouch, handovers: list[Handover], touches: list[TouchRecord]
+    connection: Connection, policy: FirstTouch, handovers: list[Row[Any]], touches: list[TouchRecord]
 ) -> None:
     windows = [HandoverWindow(h.key, h.owner_id, h.assigned_at, ended_at(h)) for h in handovers]
     judgement = judge(policy, windows, [Touch(t.source_key, t.kind, t.at, t.owner_id) for t in touches])
@@ -98,9 +102,9 @@ def _judge_contact(
             )
 
 
-def ended_at(handover: Handover) -> datetime | None:
+def ended_at(handover: Row[Any]) -> datetime | None:
     """Return when a handover stopped waiting for a first touch: rejected, or its deal won or lost (None: open)."""
-    ends = [handover.deal_outcome_at]
+    ends: list[datetime | None] = [handover.deal_outcome_at]
     if handover.outcome == "rejected":
         ends.append(handover.outcome_at)
     present = [end for end in ends if end is not None]
