@@ -52,6 +52,8 @@ def record_intake(
         touches.record_touches(connection, intake.touches, first_touch)
     for merge in intake.merges:
         move_contact_rows(connection, merge)
+    if first_touch is not None and intake.merges:  # the survivor's touches now include the merged contacts'
+        touches.judge_contacts(connection, sorted({merge.survivor for merge in intake.merges}), first_touch)
     quarantined = _quarantine(connection, intake.quarantined, received_at)
     _mark_replayed(connection, intake.replayed, received_at)
     erase_contacts(connection, intake.forgotten, "privacy-deletion", received_at)

@@ -111,6 +111,14 @@ def test_a_merge_gives_the_touches_to_the_survivor_once_and_an_erasure_deletes_t
     assert ledger.touches.of_contacts(["101"]) == {}
 
 
+def test_a_merged_contacts_earlier_touch_becomes_the_survivors_first_touch(ledger: Ledger) -> None:
+    handover(ledger, "101")
+    ledger.touches.record([NewTouch(call(2, 20), contact_id="101"), NewTouch(call(1, 10), contact_id="102")], POLICY)
+    assert of(ledger, "101").first_touch_at == NOW + timedelta(minutes=20)
+    ledger.signals.record_intake(Intake(merges=(Merge("101", ("102",)),)), NOW, first_touch=POLICY)
+    assert of(ledger, "101").first_touch_at == NOW + timedelta(minutes=10)
+
+
 def test_two_writers_adding_touches_of_one_contact_leave_the_earliest_as_first(ledger_url: str) -> None:
     engines = [create_ledger_engine(ledger_url) for _ in range(2)]
     ledgers = [Ledger(engine) for engine in engines]
