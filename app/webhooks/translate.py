@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from app.ledger.records import AWAITING_RECALL, Merge, NewSignal, NewTouch
-from app.rules.sla.first_touch import ENGAGEMENT_KINDS, Touch, lead_status_counts
+from app.rules.sla.first_touch import ENGAGEMENT_KINDS
 from app.rules.sla.policy import FirstTouch
 from app.webhooks.events import HubSpotEvent
+from app.webhooks.touches import deal_stage_touch, lead_status_touch, task_touch
 
 OBJECT_TYPES = {
     "0-1": "contact",
@@ -46,8 +47,6 @@ class EngagementRules(Protocol):
 
 DEFAULT_DEAL_OUTCOMES: Mapping[str, str] = {"closedwon": "won", "closedlost": "lost"}
 TASK_COMPLETED = "COMPLETED"
-# Changes HubSpot itself or a bulk tool made (workflows, imports, calculations): nobody touched the lead.
-MACHINE_SOURCES = frozenset({"AUTOMATION_PLATFORM", "WORKFLOWS", "IMPORT", "CALCULATED", "BATCH_UPDATE", "MIGRATION"})
 
 
 @dataclass(frozen=True)
@@ -154,23 +153,7 @@ def contact_property_change(event: HubSpotEvent, context: TranslationContext) ->
         return Translated("accepted", (_signal(event, AWAITING_RECALL, "contact", contact_id, None),))
     types = context.rules.engagement_types(view)
     signal = _signal(event, "contact.changed", "contact", contact_id, contact_id, types)
-    return Translated("accepted", (signal,), touches=lead_status_touch(event, context, contact_id))
-
-
-def by_person(event: HubSpotEvent) -> bool:
-    """Return whether a person (not a workflow, an import or a calculation) made the change."""
-    return (event.changeSource or "").upper() not in MACHINE_SOURCES
-
-
-def lead_status_touch(event: HubSpotEvent, context: TranslationContext, contact_id: int) -> tuple[NewTouch, ...]:
-    """Return the touch of a lead status moving to a configured value (whose author HubSpot does not tell)."""
-    policy = context.first_touch
-    if policy is None or event.propertyName != "hs_lead_status" or not by_person(event):
-        return ()
-    if not lead_status_counts(policy, event.propertyValue):
-        return ()
-    touch = Touch(f"lead_status:{contact_id}:{event.occurredAt}", "lead_status", occurred_at(event))
-    return (NewTouch(touch, contact_id=str(contact_id)),)
+    return Translated("accepted", (signal,), touches=lead_status_touch(event, context.first_touch, contact_id))
 
 
 def contact_merge(event: HubSpotEvent, _context: TranslationContext) -> Translated:
@@ -244,11 +227,8 @@ def task_feedback(event: HubSpotEvent, context: TranslationContext) -> Translate
     if event.propertyName != "hs_task_status" or event.propertyValue != TASK_COMPLETED:
         return IGNORED
     task_id = _required(event, "objectId")
-    touches: tuple[NewTouch, ...] = ()
-    if context.first_touch is not None and by_person(event):
-        touches = (NewTouch(Touch(f"task:{task_id}", "task", occurred_at(event)), task_id=str(task_id)),)
     signal = _signal(event, "handover.task-completed", "task", task_id, None)
-    return Translated("accepted", (signal,), touches=touches)
+    return Translated("accepted", (signal,), touches=task_touch(event, context.first_touch, task_id))
 
 
 def deal_feedback(event: HubSpotEvent, context: TranslationContext) -> Translated:
@@ -257,10 +237,7 @@ def deal_feedback(event: HubSpotEvent, context: TranslationContext) -> Translate
     if event.propertyName != "dealstage":
         return IGNORED
     deal_id = _required(event, "objectId")
-    touches: tuple[NewTouch, ...] = ()
-    if context.first_touch is not None and by_person(event):
-        touch = Touch(f"deal_stage:{deal_id}:{event.occurredAt}", "deal_stage", occurred_at(event))
-        touches = (NewTouch(touch, deal_id=str(deal_id)),)
+    touches = deal_stage_touch(event, context.first_touch, deal_id)
     outcome = context.deal_outcomes.get(event.propertyValue or "")
     if outcome is None:
         return Translated("accepted", touches=touches) if touches else IGNORED
