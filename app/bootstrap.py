@@ -21,7 +21,7 @@ from app.ledger.store import Ledger
 from app.observability.metrics import Metrics
 from app.observability.recorders import HubSpotCallRecorder
 from app.rules import HandoverConfig, RoutingConfig, ScoringModel, SignalRules, load_configuration
-from app.rules.sla.policy import SlaConfig
+from app.rules.sla.policy import FirstTouch, SlaConfig
 from app.settings import Settings
 from app.sync.drain import DrainContext
 from app.sync.handover.notify import Notifier, NullNotifier, WebhookNotifier
@@ -42,6 +42,7 @@ from app.sync.scoring.recall import RecallStep
 from app.sync.scoring.step import ScoringStep
 from app.sync.scoring.sweep import SweepContext
 from app.sync.sla.clock import clock_starter
+from app.sync.sla.reconcile import TouchReconcileContext
 from app.sync.sla.watch import SlaWatchContext
 from app.webhooks.intake import WebhookIntake
 from app.webhooks.translate import TranslationContext
@@ -159,8 +160,15 @@ class Container:
         seconds = self.settings.company_cache_seconds
         return CompanyCache(self.redis, self.settings.redis_prefix, seconds) if seconds else None
 
+    @property
+    def first_touch(self) -> FirstTouch | None:
+        """Return what counts as a first touch (sla.yaml), or None without an SLA."""
+        return self.sla_config.first_touch if self.sla_config is not None else None
+
     def webhook_intake(self) -> WebhookIntake:
-        context = TranslationContext(app_id=self.settings.hubspot_app_id, rules=self.signal_rules)
+        context = TranslationContext(
+            app_id=self.settings.hubspot_app_id, rules=self.signal_rules, first_touch=self.first_touch
+        )
         return WebhookIntake(self.ledger, self.worklist, context, self.clock)
 
 
@@ -189,6 +197,7 @@ def resolve_context(container: Container) -> ResolveContext:
         container.signal_rules,
         container.clock,
         company_cache=container.company_cache,
+        first_touch=container.first_touch,
     )
 
 
@@ -213,6 +222,12 @@ def sla_watch_context(container: Container) -> SlaWatchContext:
     return SlaWatchContext(container.ledger, container.gateway, container.handovers, container.sla, container.clock)
 
 
+def touch_reconcile_context(container: Container) -> TouchReconcileContext:
+    return TouchReconcileContext(
+        container.ledger, container.gateway(), container.worklist, container.clock, container.first_touch
+    )
+
+
 # What each job (app/sync/jobs.py) or command may ask the container for.
 PROVIDERS: dict[type, Callable[[Container], object]] = {
     DrainContext: drain_context,
@@ -222,6 +237,7 @@ PROVIDERS: dict[type, Callable[[Container], object]] = {
     RetentionContext: retention_context,
     SweepContext: sweep_context,
     SlaWatchContext: sla_watch_context,
+    TouchReconcileContext: touch_reconcile_context,
 }
 
 

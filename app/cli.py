@@ -107,13 +107,19 @@ def worker(burst: bool) -> None:
 def clock() -> None:
     """Run the periodic jobs: reconcile, decay, SLA watch, retention.
 
-    RQ's cron scheduler; run exactly one clock process, with TZ=UTC.
+    With sla.yaml also the touch reconciliation. RQ's cron scheduler; run exactly one clock process, with TZ=UTC.
     """
     from app.clock import build_cron
 
     container = _container(process=True)
     settings = container.settings
-    build_cron(container.redis, settings.queue_name, settings.decay_sweep_seconds, settings.sla_watch_seconds).start()
+    build_cron(
+        container.redis,
+        settings.queue_name,
+        settings.decay_sweep_seconds,
+        settings.sla_watch_seconds,
+        settings.touch_reconcile_seconds,
+    ).start()
 
 
 @main.command()
@@ -233,7 +239,9 @@ def setup() -> None:
         click.echo(f"warning: {warning}", err=True)
     click.echo("\nSubscribe the private app's webhooks (target: <your host>/webhooks/hubspot) to:")
     handover = container.handover_config is not None
-    for subscription in required_subscriptions(container.model, container.signal_rules, handover):
+    for subscription in required_subscriptions(
+        container.model, container.signal_rules, handover, container.first_touch
+    ):
         click.echo(f"  {subscription.describe()}")
 
 

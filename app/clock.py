@@ -18,6 +18,7 @@ from app.sync.jobs import JobSpec, spec_of
 from app.sync.reconcile import reconcile
 from app.sync.retention import apply_retention
 from app.sync.scoring.sweep import sweep_decay
+from app.sync.sla.reconcile import reconcile_touches
 from app.sync.sla.watch import watch_sla
 
 RECONCILE_EVERY_SECONDS = 60
@@ -33,7 +34,11 @@ class JsonCronJob(CronJob):
 
 
 def build_cron(
-    connection: Redis, queue_name: str, decay_sweep_seconds: int = 300, sla_watch_seconds: int = 60
+    connection: Redis,
+    queue_name: str,
+    decay_sweep_seconds: int = 300,
+    sla_watch_seconds: int = 60,
+    touch_reconcile_seconds: int = 900,
 ) -> CronScheduler:
     """Return the cron scheduler with Leadflow's periodic jobs registered."""
     scheduler = CronScheduler(connection=connection)
@@ -42,6 +47,7 @@ def build_cron(
     jobs.append(_cron_job(queue_name, spec_of(sweep_decay), interval=decay_sweep_seconds))
     jobs.append(_cron_job(queue_name, spec_of(watch_sla), interval=sla_watch_seconds))
     jobs.append(_cron_job(queue_name, spec_of(apply_retention), cron=RETENTION_CRON))
+    jobs.append(_cron_job(queue_name, spec_of(reconcile_touches), interval=touch_reconcile_seconds))
     return scheduler
 
 

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # The SLA watch (config/sla.yaml) fires reminders, escalations and reassignments and writes the SLA properties
     # this often: a step fires at most this late.
     sla_watch_seconds: Annotated[int, Field(ge=10, le=3600)] = 60
+    # The touch reconciliation reads HubSpot's first-engagement dates of handovers still awaiting a first touch this
+    # often (touches that came without a webhook; docs/sla.md).
+    touch_reconcile_seconds: Annotated[int, Field(ge=60, le=86_400)] = 900
     drain_claim_lease_seconds: Annotated[float, Field(gt=0, le=86_400)] = 900.0
     # Company properties are kept in Redis this long between drains (forgotten at once when HubSpot says the company
     # changed); 0 reads them from HubSpot in every drain.

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, exists, update
 from sqlalchemy.orm import aliased
 
-from app.ledger import handovers
+from app.ledger import handovers, touches
 from app.ledger.erasure import erase_contacts
 from app.ledger.models import (
     CONTACT_HISTORY,
@@ -26,6 +26,7 @@ from app.ledger.models import (
 )
 from app.ledger.records import AWAITING_RECALL, Intake, IntakeResult, Merge, NewSignal, QuarantinedEvent
 from app.ledger.upsert import insert_for
+from app.rules.sla.policy import FirstTouch
 
 SIGNAL_COLUMNS = (
     "dedupe_key", "source", "subscription_type", "kind", "object_type", "object_id", "contact_id",
@@ -35,9 +36,11 @@ FEEDBACK_KINDS = frozenset({"handover.task-completed", "handover.deal-won", "han
 _DRAINED_KINDS = FEEDBACK_KINDS | {AWAITING_RECALL}  # signals without a contact that the resolver does not take first
 
 
-def record_intake(connection: Connection, intake: Intake, received_at: datetime) -> IntakeResult:
-    """Store new signals and their engagements, quarantine the malformed events, mark replayed ones, apply merges
-    and privacy deletions; skip duplicates."""
+def record_intake(
+    connection: Connection, intake: Intake, received_at: datetime, first_touch: FirstTouch | None = None
+) -> IntakeResult:
+    """Store new signals and their engagements, quarantine the malformed events, mark replayed ones, record
+    touches (judged under `first_touch`; none without it), apply merges and privacy deletions; skip duplicates."""
     unique = list({signal.dedupe_key: signal for signal in reversed(intake.signals)}.values())[::-1]
     new_ids = _insert_signals(connection, unique, received_at)
     new_signals = [signal for signal in unique if signal.dedupe_key in new_ids]
@@ -45,8 +48,12 @@ def record_intake(connection: Connection, intake: Intake, received_at: datetime)
     feedback = [s for s in new_signals if s.kind in FEEDBACK_KINDS]
     for signal in feedback:
         _apply_feedback(connection, new_ids[signal.dedupe_key], signal, received_at)
+    if first_touch is not None and intake.touches:
+        touches.record_touches(connection, intake.touches, first_touch)
     for merge in intake.merges:
         move_contact_rows(connection, merge)
+    if first_touch is not None and intake.merges:  # the survivor's touches now include the merged contacts'
+        touches.judge_contacts(connection, sorted({merge.survivor for merge in intake.merges}), first_touch)
     quarantined = _quarantine(connection, intake.quarantined, received_at)
     _mark_replayed(connection, intake.replayed, received_at)
     erase_contacts(connection, intake.forgotten, "privacy-deletion", received_at)
@@ -225,6 +232,7 @@ def move_contact_rows(connection: Connection, merge: Merge) -> None:
     connection.execute(update(Signal).where(Signal.contact_id.in_(merged)).values(contact_id=merge.survivor))
     awaiting = and_(Signal.kind == AWAITING_RECALL, Signal.processed_at.is_(None), Signal.object_id.in_(merged))
     connection.execute(update(Signal).where(awaiting).values(object_id=merge.survivor))
+    touches.move_touches(connection, merged, merge.survivor)  # before the history: one touch per source
     for table in CONTACT_HISTORY:
         connection.execute(update(table).where(table.c.contact_id.in_(merged)).values(contact_id=merge.survivor))
     _move_handovers(connection, merged, merge.survivor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.ledger.types import Identity64, UTCDateTime
@@ -212,7 +212,7 @@ class RoutingCursor(Base):
 TRANSITIONS = cast(Table, Transition.__table__)
 SCORE_CHANGES = cast(Table, ScoreChange.__table__)
 # A contact's history, rows keyed by contact_id alone: a merge gives them to the survivor, an erasure deletes them.
-CONTACT_HISTORY = (TRANSITIONS, SCORE_CHANGES)
+CONTACT_HISTORY: tuple[Table, ...] = (TRANSITIONS, SCORE_CHANGES)
 HANDOVERS = cast(Table, Handover.__table__)
 ROUTING_CURSORS = cast(Table, RoutingCursor.__table__)
 
@@ -272,3 +272,31 @@ class SlaStep(Base):
 
 
 SLA_STEPS = cast(Table, SlaStep.__table__)
+
+
+class SalesTouch(Base):
+    """A touch of a contact by sales (a call, a sales e-mail, a meeting, the handover task completed, a lead status
+    or deal stage change, or HubSpot's own first-engagement date), and whether it counted as a handover's first
+    touch (app/rules/sla/first_touch.py). Recorded once per source and contact, whoever made it."""
+
+    __tablename__ = "touches"
+
+    id: Mapped[int] = mapped_column(Identity64, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # call, email, meeting, task, lead_status, deal_stage, reconciled
+    owner_id: Mapped[str | None] = mapped_column(String(32))  # who touched (None: HubSpot does not tell)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source_key: Mapped[str] = mapped_column(String(128))  # `call:123`, `task:456`, …
+    handover_key: Mapped[str | None] = mapped_column(String(128))  # the handover open at the touch (None: none)
+    counted: Mapped[bool] = mapped_column(Boolean, default=False)  # whether it stopped that handover's clock
+
+    # A meeting with two contacts touches both: one row per source and contact.
+    __table_args__ = (
+        UniqueConstraint("source_key", "contact_id", name="uq_touches_source"),
+        Index("ix_touches_contact", "contact_id", "at"),
+    )
+
+
+TOUCHES = cast(Table, SalesTouch.__table__)
+# Touches are contact history too (merges re-key them, erasures delete them).
+CONTACT_HISTORY = (*CONTACT_HISTORY, TOUCHES)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from app.rules.scoring.assessment import Assessment
+from app.rules.sla.first_touch import Touch
 
 # The kind of a contact's property change the signal rules judge only with other contact properties as they were
 # then: stored without its contact (so the drain leaves it alone) until the resolver recalls them.
@@ -74,6 +75,7 @@ class Intake:
     forgotten: tuple[str, ...] = ()
     quarantined: tuple[QuarantinedEvent, ...] = ()
     replayed: tuple[int, ...] = ()
+    touches: tuple[NewTouch, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -334,3 +336,27 @@ class ContactHistory:
     def known(self) -> bool:
         """Return whether the ledger holds anything of the contact."""
         return bool(self.state or self.score_changes or self.transitions or self.handovers)
+
+
+@dataclass(frozen=True)
+class NewTouch:
+    """A touch about to be recorded, of `contact_id`, or of the contacts whose handover has task `task_id` or deal
+    `deal_id` (HubSpot's task and deal events do not name the contact)."""
+
+    touch: Touch
+    contact_id: str | None = None
+    task_id: str | None = None
+    deal_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TouchRecord:
+    """A recorded touch and what it was to the SLA (`handover_key` None: no handover was open then)."""
+
+    contact_id: str
+    kind: str
+    owner_id: str | None
+    at: datetime
+    source_key: str
+    handover_key: str | None
+    counted: bool

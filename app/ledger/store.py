@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, delete, func, select
 
 from app.ledger import erasure, handovers, history, intake, pending, sla, state
+from app.ledger import touches as touch_records
 from app.ledger.models import ERASURES, QUARANTINE, ContactState, Engagement, QuarantinedEventRow, Signal
 from app.ledger.records import (
     AssessedContact,
@@ -32,15 +33,18 @@ from app.ledger.records import (
     Intake,
     IntakeResult,
     LedgerCounts,
+    NewTouch,
     PendingSignal,
     Pruned,
     QuarantineRecord,
     Resolution,
     SlaClock,
+    TouchRecord,
     TransitionRecord,
 )
 from app.rules.handover.types import RoutingState
 from app.rules.scoring.engagement import EngagementEvent
+from app.rules.sla.policy import FirstTouch
 
 
 class _Store:
@@ -51,10 +55,12 @@ class _Store:
 class SignalStore(_Store):
     """Received webhook events, and the work they leave: unprocessed signals, unresolved objects."""
 
-    def record_intake(self, batch: Intake, received_at: datetime) -> IntakeResult:
-        """Store a webhook request's signals (duplicates skipped), merges and privacy deletions."""
+    def record_intake(
+        self, batch: Intake, received_at: datetime, first_touch: FirstTouch | None = None
+    ) -> IntakeResult:
+        """Store a webhook request's signals (duplicates skipped), touches, merges and privacy deletions."""
         with self.engine.begin() as connection:
-            return intake.record_intake(connection, batch, received_at)
+            return intake.record_intake(connection, batch, received_at, first_touch)
 
     def watermark(self) -> int:
         """Return the id of the newest stored signal."""
@@ -76,10 +82,18 @@ class SignalStore(_Store):
         with self.engine.connect() as connection:
             return pending.awaiting_recall_of(connection, contact_ids, watermark)
 
-    def record_resolutions(self, resolutions: Sequence[Resolution], at: datetime) -> None:
-        """Attach resolved signals to their contacts and mark them processed."""
+    def record_resolutions(
+        self,
+        resolutions: Sequence[Resolution],
+        at: datetime,
+        touches: Sequence[NewTouch] = (),
+        first_touch: FirstTouch | None = None,
+    ) -> None:
+        """Attach resolved signals to their contacts and mark them processed; record the touches they are."""
         with self.engine.begin() as connection:
             pending.record_resolutions(connection, resolutions, at)
+            if first_touch is not None and touches:
+                touch_records.record_touches(connection, touches, first_touch)
 
     def contacts_with_pending_signals(self, received_before: datetime) -> list[str]:
         """Return contacts whose signals wait unprocessed since before `received_before`."""
@@ -222,6 +236,26 @@ class SlaStore(_Store):
             return sla.steps_of(connection, keys)
 
 
+class TouchStore(_Store):
+    """Sales' touches of contacts, and the first touch of each handover they set (app/ledger/touches.py)."""
+
+    def record(self, touches: Sequence[NewTouch], first_touch: FirstTouch) -> list[str]:
+        """Record touches (each source once per contact) and judge their contacts anew; return those contacts."""
+        with self.engine.begin() as connection:
+            return touch_records.record_touches(connection, touches, first_touch)
+
+    def of_contacts(self, contact_ids: Sequence[str]) -> dict[str, list[TouchRecord]]:
+        """Return these contacts' touches, oldest first, by contact id."""
+        with self.engine.connect() as connection:
+            return touch_records.touches_of(connection, contact_ids)
+
+    def awaiting_first_touch(self, after: str, limit: int) -> list[tuple[str, datetime]]:
+        """Return a page of contacts (ids after `after`) with an open, owned handover without a first touch, each
+        with that handover's assignment (the earliest, when several)."""
+        with self.engine.connect() as connection:
+            return touch_records.awaiting_first_touch(connection, after, limit)
+
+
 class HistoryStore(_Store):
     """A contact's score history and timeline, for KPIs, calibration and `leadflow history`."""
 
@@ -294,6 +328,7 @@ class Ledger:
         self.handovers = HandoverStore(engine)
         self.sla = SlaStore(engine)
         self.history = HistoryStore(engine)
+        self.touches = TouchStore(engine)
         self.quarantine = QuarantineStore(engine)
         self.privacy = PrivacyStore(engine)
 

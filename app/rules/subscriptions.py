@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from app.rules.scoring.model import ScoringModel
 from app.rules.scoring.signals import SignalRules
+from app.rules.sla.policy import FirstTouch
 
 CONTACT_EVENTS = (
     "contact.creation", "contact.deletion", "contact.restore", "contact.merge", "contact.privacyDeletion",
@@ -19,6 +20,8 @@ FEEDBACK = (
     ("deal.propertyChange", "dealstage", None),
 )
 LEADFLOW_PREFIX = "leadflow_"
+# The engagement objects a first touch may be (sla.yaml `first_touch.engagements`), by HubSpot's object type id.
+TOUCH_OBJECT_TYPES = {"meeting": "0-47", "call": "0-48", "email": "0-49"}
 
 
 @dataclass(frozen=True, order=True)
@@ -35,10 +38,10 @@ class WebhookSubscription:
 
 
 def required_subscriptions(
-    model: ScoringModel, signals: SignalRules, handover: bool = False
+    model: ScoringModel, signals: SignalRules, handover: bool = False, first_touch: FirstTouch | None = None
 ) -> tuple[WebhookSubscription, ...]:
     """Return every subscription Leadflow needs for this model, these signal rules and (when configured) the
-    handover's feedback, in a stable order."""
+    handover's feedback and the SLA's first touches (the engagement objects that may be one), in a stable order."""
     contact_props, company_props = model.referenced_properties()
     contact_props = contact_props | signals.watched("contact.propertyChange", "propertyName")
     company_props = company_props | signals.watched("company.propertyChange", "propertyName")
@@ -47,8 +50,13 @@ def required_subscriptions(
     if company_props:
         wanted += [WebhookSubscription(kind) for kind in COMPANY_EVENTS]
         wanted += [WebhookSubscription("company.propertyChange", name) for name in sorted(_own_excluded(company_props))]
-    object_types = signals.watched("object.creation", "objectTypeId")
-    wanted += [WebhookSubscription("object.creation", object_type_id=type_id) for type_id in sorted(object_types)]
+    object_types = set(signals.watched("object.creation", "objectTypeId"))
+    if first_touch is not None:
+        object_types |= {TOUCH_OBJECT_TYPES[kind] for kind in first_touch.engagements}
+    wanted += [
+        WebhookSubscription("object.creation", object_type_id=type_id)
+        for type_id in sorted(object_types, key=_type_order)
+    ]
     if handover:
         wanted += [WebhookSubscription(kind, name, type_id) for kind, name, type_id in FEEDBACK]
     return tuple(dict.fromkeys(wanted))
@@ -57,3 +65,8 @@ def required_subscriptions(
 def _own_excluded(names: frozenset[str]) -> frozenset[str]:
     """Leadflow never subscribes to its own output properties (their changes would be echoes)."""
     return frozenset(name for name in names if not name.startswith(LEADFLOW_PREFIX))
+
+
+def _type_order(type_id: str) -> tuple[int, ...]:
+    """Order object type ids numerically (`0-47` before `0-100`)."""
+    return tuple(int(part) if part.isdigit() else 0 for part in type_id.split("-"))

@@ -5,7 +5,8 @@ A company change re-assesses every contact of the company (HubSpot's association
 ledger last saw at it, so a deleted company's contacts are found too), after dropping the company from the
 company cache. A meeting or call counts as an
 engagement of each contact it is associated with; one created a moment before its associations gets a
-grace period before it is closed with no contacts.
+grace period before it is closed with no contacts. With an SLA, a call, sales e-mail or meeting is also a touch of
+each of its contacts (app/sync/sla/touches.py), recorded with the resolution.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from rq import Retry
 from app.ledger.records import AWAITING_RECALL, PendingSignal, Resolution
 from app.ledger.store import Ledger
 from app.rules.scoring.signals import SignalRules
+from app.rules.sla.policy import FirstTouch
 from app.sync.hubspot.company_cache import CompanyCache
 from app.sync.hubspot.errors import DailyLimitReached
 from app.sync.hubspot.gateway import HubSpotGateway
 from app.sync.jobs import job
 from app.sync.recall import RESOLVER_TAKES_AFTER, recall_resolutions
+from app.sync.sla.touches import engagement_touches
 from app.worklist import Worklist
 
 ASSOCIATION_GRACE = timedelta(minutes=10)
@@ -39,6 +42,7 @@ class ResolveContext:
     clock: Callable[[], datetime]
     batch_size: int = 1000
     company_cache: CompanyCache | None = None
+    first_touch: FirstTouch | None = None  # sla.yaml's first touch; None: engagements are no touches
 
 
 @dataclass(frozen=True)
@@ -95,11 +99,12 @@ def _resolve_page(ctx: ResolveContext, pending: Sequence[PendingSignal]) -> Reso
     changed_companies = {signal.object_id for signal in objects if signal.object_type == "company"}
     if ctx.company_cache is not None and changed_companies:  # before the contacts are drained again
         ctx.company_cache.forget(sorted(changed_companies))
+    touches = engagement_touches(ctx.gateway, objects, resolutions) if ctx.first_touch is not None else []
     dirty = {contact for resolution in resolutions for contact in resolution.contact_ids}
     # Marked before the ledger closes the signals: once they are closed, nothing else would re-mark the contacts if
     # Redis failed now. Marked again after, so a drain that took them in between sees the new engagements too.
     ctx.worklist.mark_dirty(dirty, now.timestamp())
-    ctx.ledger.signals.record_resolutions(resolutions, now)
+    ctx.ledger.signals.record_resolutions(resolutions, now, touches, ctx.first_touch)
     ctx.worklist.mark_dirty(dirty, now.timestamp())
     if dirty:
         ctx.worklist.schedule("drain")

@@ -97,7 +97,7 @@ class WebhookIntake:
     def record(self, batch: TranslatedBatch) -> IntakeReport:
         """Commit a translated batch to the ledger, then update the worklist and the event counts."""
         now = self.clock()
-        result = self.ledger.signals.record_intake(batch.intake, received_at=now)
+        result = self.ledger.signals.record_intake(batch.intake, received_at=now, first_touch=self.context.first_touch)
         outcomes = _outcomes(batch.outcomes, result)
         self._update_worklist(result, outcomes, now)
         return IntakeReport(result, outcomes, tuple(event.reason for event in batch.intake.quarantined))
@@ -142,6 +142,7 @@ def _combine(
         signals=tuple(signal for item in translated for signal in item.signals),
         merges=tuple(merge for item in translated for merge in item.merges),
         forgotten=tuple(contact for item in translated for contact in item.forgotten),
+        touches=tuple(touch for item in translated for touch in item.touches),
         quarantined=tuple(set_aside),
         replayed=replayed,
     )

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from app.ledger.records import AWAITING_RECALL, Merge, NewSignal
+from app.ledger.records import AWAITING_RECALL, Merge, NewSignal, NewTouch
+from app.rules.sla.first_touch import ENGAGEMENT_KINDS
+from app.rules.sla.policy import FirstTouch
 from app.webhooks.events import HubSpotEvent
+from app.webhooks.touches import deal_stage_touch, lead_status_touch, task_touch
 
 OBJECT_TYPES = {
     "0-1": "contact",
@@ -51,6 +54,7 @@ class TranslationContext:
     app_id: str | None
     rules: EngagementRules
     deal_outcomes: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_DEAL_OUTCOMES))
+    first_touch: FirstTouch | None = None  # sla.yaml's first touch; None: no SLA, no touches recorded
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class Translated:
     signals: tuple[NewSignal, ...] = ()
     merges: tuple[Merge, ...] = ()
     forgotten: tuple[str, ...] = ()
+    touches: tuple[NewTouch, ...] = ()
 
 
 Translator = Callable[[HubSpotEvent, TranslationContext], Translated]
@@ -148,7 +153,7 @@ def contact_property_change(event: HubSpotEvent, context: TranslationContext) ->
         return Translated("accepted", (_signal(event, AWAITING_RECALL, "contact", contact_id, None),))
     types = context.rules.engagement_types(view)
     signal = _signal(event, "contact.changed", "contact", contact_id, contact_id, types)
-    return Translated("accepted", (signal,))
+    return Translated("accepted", (signal,), touches=lead_status_touch(event, context.first_touch, contact_id))
 
 
 def contact_merge(event: HubSpotEvent, _context: TranslationContext) -> Translated:
@@ -195,7 +200,8 @@ def object_creation(event: HubSpotEvent, context: TranslationContext) -> Transla
     if object_type == "contact":
         return contact_event("contact.created")(event, context)
     types = context.rules.engagement_types(rule_view(event, "object.creation"))
-    if not types:
+    touching = context.first_touch is not None and object_type in ENGAGEMENT_KINDS
+    if not types and not touching:
         return IGNORED
     object_id = _required(event, "objectId")
     return Translated("accepted", (_signal(event, "engagement.created", object_type, object_id, None),))
@@ -216,21 +222,27 @@ def object_property_change(event: HubSpotEvent, context: TranslationContext) -> 
     return IGNORED
 
 
-def task_feedback(event: HubSpotEvent, _context: TranslationContext) -> Translated:
-    """Translate a task's status change: a completed handover task is sales' response."""
+def task_feedback(event: HubSpotEvent, context: TranslationContext) -> Translated:
+    """Translate a task's status change: a completed handover task is sales' response, and a touch."""
     if event.propertyName != "hs_task_status" or event.propertyValue != TASK_COMPLETED:
         return IGNORED
     task_id = _required(event, "objectId")
-    return Translated("accepted", (_signal(event, "handover.task-completed", "task", task_id, None),))
+    signal = _signal(event, "handover.task-completed", "task", task_id, None)
+    return Translated("accepted", (signal,), touches=task_touch(event, context.first_touch, task_id))
 
 
 def deal_feedback(event: HubSpotEvent, context: TranslationContext) -> Translated:
-    """Translate a deal's stage change into won or lost, when it is one of those stages."""
-    outcome = context.deal_outcomes.get(event.propertyValue or "") if event.propertyName == "dealstage" else None
-    if outcome is None:
+    """Translate a deal's stage change: won or lost, when it is one of those stages; a touch, when Leadflow's
+    handover has the deal (the ledger knows)."""
+    if event.propertyName != "dealstage":
         return IGNORED
     deal_id = _required(event, "objectId")
-    return Translated("accepted", (_signal(event, f"handover.deal-{outcome}", "deal", deal_id, None),))
+    touches = deal_stage_touch(event, context.first_touch, deal_id)
+    outcome = context.deal_outcomes.get(event.propertyValue or "")
+    if outcome is None:
+        return Translated("accepted", touches=touches) if touches else IGNORED
+    signal = _signal(event, f"handover.deal-{outcome}", "deal", deal_id, None)
+    return Translated("accepted", (signal,), touches=touches)
 
 
 def object_deletion(event: HubSpotEvent, context: TranslationContext) -> Translated:

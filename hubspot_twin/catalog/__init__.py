@@ -8,6 +8,7 @@ from hubspot_twin.catalog.object_types import (
     COMPANIES,
     CONTACTS,
     DEALS,
+    EMAILS,
     MEETINGS,
     OBJECT_TYPES,
     TASKS,
@@ -23,6 +24,7 @@ DEFAULT_PROPERTIES: dict[str, tuple[PropertySpec, ...]] = {
     TASKS.name: tasks.PROPERTIES,
     MEETINGS.name: engagements.MEETING_PROPERTIES,
     CALLS.name: engagements.CALL_PROPERTIES,
+    EMAILS.name: engagements.EMAIL_PROPERTIES,
 }
 DEFAULT_GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
     CONTACTS.name: contacts.GROUPS,
@@ -31,6 +33,7 @@ DEFAULT_GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
     TASKS.name: tasks.GROUPS,
     MEETINGS.name: engagements.MEETING_GROUPS,
     CALLS.name: engagements.CALL_GROUPS,
+    EMAILS.name: engagements.EMAIL_GROUPS,
 }
 
 __all__ = [
@@ -40,6 +43,7 @@ __all__ = [
     "DEALS",
     "DEFAULT_GROUPS",
     "DEFAULT_PROPERTIES",
+    "EMAILS",
     "MEETINGS",
     "OBJECT_TYPES",
     "TASKS",

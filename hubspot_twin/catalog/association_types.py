@@ -4,7 +4,8 @@ Type ids are direction-specific (HubSpot's association type id tables): contact�
 primary, company→contact 280 and 2; deal→company 341 unlabeled and 5 primary, company→deal 342 and 6;
 deal→contact 3, contact→deal 4; task→contact 204, contact→task 203; task→company 192, company→task 191;
 task→deal 216, deal→task 215; contact→meeting 199, meeting→contact 200; contact→call 193, call→contact 194;
-company→meeting 187, meeting→company 188; company→call 181, call→company 182. The twin stores each pair once with
+company→meeting 187, meeting→company 188; company→call 181, call→company 182; contact→email 197,
+email→contact 198; company→email 185, email→company 186. The twin stores each pair once with
 a set of *kinds* (``unlabeled``, ``primary``) and reads them back in either direction through this table.
 """
 
@@ -66,6 +67,8 @@ ASSOCIATION_TYPES: tuple[AssociationType, ...] = (
     *_pair("contacts", "calls", 193, 194, "contact", "call"),
     *_pair("companies", "meetings", 187, 188, "company", "meeting_event"),
     *_pair("companies", "calls", 181, 182, "company", "call"),
+    *_pair("contacts", "emails", 197, 198, "contact", "email"),
+    *_pair("companies", "emails", 185, 186, "company", "email"),
 )
 _BY_ID = {(t.from_type, t.to_type, t.type_id): t for t in ASSOCIATION_TYPES}
 _BY_KIND = {(t.from_type, t.to_type, t.kind): t for t in ASSOCIATION_TYPES}

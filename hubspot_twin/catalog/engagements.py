@@ -1,4 +1,4 @@
-"""HubSpot's default meeting and call properties (the activity objects Leadflow logs)."""
+"""HubSpot's default meeting, call and e-mail properties (the activity objects sales log on a contact)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from hubspot_twin.catalog.spec import PropertySpec, choice, datetime_, number, o
 
 MEETING_GROUPS: tuple[tuple[str, str], ...] = (("meeting", "Meeting information"),)
 CALL_GROUPS: tuple[tuple[str, str], ...] = (("call", "Call information"),)
+EMAIL_GROUPS: tuple[tuple[str, str], ...] = (("email", "Email information"),)
 
 MEETING_OUTCOMES: tuple[tuple[str, str], ...] = (
     ("SCHEDULED", "Scheduled"),
@@ -13,6 +14,19 @@ MEETING_OUTCOMES: tuple[tuple[str, str], ...] = (
     ("RESCHEDULED", "Rescheduled"),
     ("NO_SHOW", "No Show"),
     ("CANCELED", "Canceled"),
+)
+# EMAIL: a sales e-mail a rep sent (logged or through the inbox); INCOMING_EMAIL: the contact's reply.
+EMAIL_DIRECTIONS: tuple[tuple[str, str], ...] = (
+    ("EMAIL", "Email"),
+    ("INCOMING_EMAIL", "Incoming email"),
+    ("FORWARDED_EMAIL", "Forwarded email"),
+)
+EMAIL_STATUSES: tuple[tuple[str, str], ...] = (
+    ("BOUNCED", "Bounced"),
+    ("FAILED", "Failed"),
+    ("SCHEDULED", "Scheduled"),
+    ("SENDING", "Sending"),
+    ("SENT", "Sent"),
 )
 CALL_DIRECTIONS: tuple[tuple[str, str], ...] = (("INBOUND", "Inbound"), ("OUTBOUND", "Outbound"))
 CALL_STATUSES: tuple[tuple[str, str], ...] = (
@@ -61,4 +75,12 @@ CALL_PROPERTIES: tuple[PropertySpec, ...] = (
     text("hs_call_to_number", "To number", "call"),
     text("hs_call_recording_url", "Recording URL", "call"),
     *_system("call"),
+)
+EMAIL_PROPERTIES: tuple[PropertySpec, ...] = (
+    text("hs_email_subject", "Email subject", "email"),
+    text("hs_email_text", "Email body", "email", field_type="textarea"),
+    text("hs_email_html", "Email HTML body", "email", field_type="html"),
+    choice("hs_email_direction", "Email direction", "email", EMAIL_DIRECTIONS),
+    choice("hs_email_status", "Email send status", "email", EMAIL_STATUSES),
+    *_system("email"),
 )

@@ -70,6 +70,16 @@ CALLS = ObjectType(
     default_properties=("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
     required_on_create=("hs_timestamp",),
 )
+EMAILS = ObjectType(
+    name="emails",
+    type_id="0-49",
+    singular="email",
+    internal_name="EMAIL",
+    created_property="hs_createdate",
+    modified_property="hs_lastmodifieddate",
+    default_properties=("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
+    required_on_create=("hs_timestamp",),
+)
 
 DEALS = ObjectType(
     name="deals",
@@ -101,7 +111,7 @@ TASKS = ObjectType(
     required_on_create=("hs_timestamp",),
 )
 
-OBJECT_TYPES: tuple[ObjectType, ...] = (CONTACTS, COMPANIES, DEALS, TASKS, MEETINGS, CALLS)
+OBJECT_TYPES: tuple[ObjectType, ...] = (CONTACTS, COMPANIES, DEALS, TASKS, MEETINGS, CALLS, EMAILS)
 _BY_ALIAS: dict[str, ObjectType] = {alias: t for t in OBJECT_TYPES for alias in t.aliases}
 
 

@@ -42,6 +42,7 @@ QUERY_PROPERTIES: dict[str, tuple[str, ...]] = {
     "tasks": ("hs_task_body", "hs_task_subject"),
     "meetings": ("hs_meeting_title", "hs_meeting_body"),
     "calls": ("hs_call_title", "hs_body_preview", "hs_call_body"),
+    "emails": ("hs_email_subject", "hs_email_text"),
 }
 
 

@@ -7,12 +7,18 @@ import redis
 from app.clock import RECONCILE_EVERY_SECONDS, RETENTION_CRON, build_cron
 
 
-def test_the_clock_runs_the_reconciler_the_decay_sweep_the_sla_watch_and_retention(redis_client: redis.Redis) -> None:
-    scheduler = build_cron(redis_client, "leadflow-test", decay_sweep_seconds=120, sla_watch_seconds=30)
+def test_the_clock_runs_the_reconciler_the_sweep_the_sla_watch_the_touch_reconciliation_and_retention(
+    redis_client: redis.Redis,
+) -> None:
+    scheduler = build_cron(
+        redis_client, "leadflow-test", decay_sweep_seconds=120, sla_watch_seconds=30, touch_reconcile_seconds=600
+    )
     jobs = {job.func_name: job for job in scheduler.get_jobs()}
     assert set(jobs) == {"app.sync.reconcile.reconcile", "app.sync.scoring.sweep.sweep_decay",
-                         "app.sync.sla.watch.watch_sla", "app.sync.retention.apply_retention"}  # fmt: skip
+                         "app.sync.sla.watch.watch_sla", "app.sync.retention.apply_retention",
+                         "app.sync.sla.reconcile.reconcile_touches"}  # fmt: skip
     assert jobs["app.sync.sla.watch.watch_sla"].interval == 30
+    assert jobs["app.sync.sla.reconcile.reconcile_touches"].interval == 600
     assert jobs["app.sync.reconcile.reconcile"].interval == RECONCILE_EVERY_SECONDS
     assert jobs["app.sync.scoring.sweep.sweep_decay"].interval == 120
     assert jobs["app.sync.retention.apply_retention"].cron == RETENTION_CRON

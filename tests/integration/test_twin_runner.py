@@ -198,7 +198,11 @@ def test_without_contacts_the_portal_is_empty() -> None:
 def test_the_webhooks_subscribe_to_exactly_what_leadflows_config_needs() -> None:
     settings = webhook_settings(OPTIONS, "http://127.0.0.1:9/webhooks/hubspot")
     config = load_configuration(CONFIG_DIR)
-    wanted = required_subscriptions(config.model, config.signals, handover=True)
+    assert config.sla is not None
+    wanted = required_subscriptions(config.model, config.signals, handover=True, first_touch=config.sla.first_touch)
+    assert ("object.creation", None, "0-49") in [
+        (s.subscription_type, s.property_name, s.object_type_id) for s in wanted
+    ]
     subscribed = [(s.subscription_type, s.property_name, s.object_type_id) for s in settings.subscriptions]
     assert subscribed == [(s.subscription_type, s.property_name, s.object_type_id) for s in wanted]
     assert all(s.active for s in settings.subscriptions)

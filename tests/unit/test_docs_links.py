@@ -45,7 +45,12 @@ def test_the_readmes_webhook_subscriptions_are_what_setup_prints_for_the_shipped
     from app.rules.subscriptions import required_subscriptions
 
     config = load_configuration(ROOT / "config")
-    printed = [s.describe() for s in required_subscriptions(config.model, config.signals, config.handover is not None)]
+    printed = [
+        s.describe()
+        for s in required_subscriptions(
+            config.model, config.signals, config.handover is not None, config.sla.first_touch if config.sla else None
+        )
+    ]
     text = (ROOT / "README.md").read_text()
     block = text.split("<!-- leadflow setup: webhook subscriptions -->", 1)[1].split("```text\n", 1)[1]
     assert [line.strip() for line in block.split("```", 1)[0].splitlines() if line.strip()] == printed

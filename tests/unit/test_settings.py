@@ -85,6 +85,8 @@ def test_development_and_demo_run_without_hubspot_credentials(env: str) -> None:
         ("decay_sweep_seconds", "often"),
         ("sla_watch_seconds", 9),
         ("sla_watch_seconds", 3601),
+        ("touch_reconcile_seconds", 59),
+        ("touch_reconcile_seconds", "often"),
         ("hubspot_read_timeout", 0),
         ("webhook_max_body_bytes", 10),
         ("public_url", "leadflow.example.com/webhooks"),

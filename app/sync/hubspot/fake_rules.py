@@ -27,6 +27,8 @@ TYPE_IDS = (
     ("contact", "call", 193, 194),
     ("company", "meeting", 187, 188),
     ("company", "call", 181, 182),
+    ("contact", "email", 197, 198),
+    ("company", "email", 185, 186),
 )
 INVERSE = {(a, b, ab): ba for a, b, ab, ba in TYPE_IDS} | {(b, a, ba): ab for a, b, ab, ba in TYPE_IDS}
 PRIMARY = {"contact": 1, "deal": 5}  # the holder → company type id of a primary company association

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from app.ledger import sla as sla_rows
+from app.ledger import touches as touch_rows
 from app.ledger.records import DueStep
 from app.ledger.store import Ledger
 from app.rules.sla.policy import SlaConfig
@@ -125,6 +126,8 @@ def _fire(ctx: SlaWatchContext, run: StepRun, step: DueStep, report: SlaWatchRep
                 return
             earlier = ",".join(earlier_owners(step))
             sla_rows.reassign(connection, step.key, moved.owner_id, earlier, moved.reason, moved.clock, run.now)
+            # The touches recorded so far are judged again: whose touch counts changed with the owner.
+            touch_rows.judge_contacts(connection, [step.contact_id], run.sla.first_touch)
             report.reassignments += 1
     if len(report.details) < MAX_DETAILS:
         report.details.append(f"{step.key} {step.step}: {detail}")

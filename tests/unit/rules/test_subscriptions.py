@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.rules import load_scoring_model, load_signal_rules, parse_scoring_model, parse_signal_rules
+from app.rules.sla.policy import FirstTouch
 from app.rules.subscriptions import WebhookSubscription, required_subscriptions
 
 CONFIG = Path(__file__).resolve().parents[3] / "config"
@@ -41,3 +42,19 @@ def test_a_model_without_company_rules_needs_no_company_subscriptions() -> None:
     properties = [s.property_name for s in wanted if s.subscription_type == "contact.propertyChange"]
     assert properties == ["a", "b", "c", "jobtitle"]
     assert WebhookSubscription("contact.propertyChange", "jobtitle").describe() == "contact.propertyChange (jobtitle)"
+
+
+def test_an_sla_asks_for_the_creation_of_each_engagement_object_that_may_be_a_first_touch() -> None:
+    model, signals = load_scoring_model(CONFIG / "scoring.yaml"), load_signal_rules(CONFIG / "signals.yaml")
+    creations = [
+        s.object_type_id
+        for s in required_subscriptions(model, signals, handover=True, first_touch=FirstTouch())
+        if s.subscription_type == "object.creation"
+    ]
+    assert creations == ["0-47", "0-48", "0-49"]  # meetings and calls (also signals), e-mails: once each, in order
+    emails_only = required_subscriptions(model, signals, first_touch=FirstTouch(engagements=frozenset({"email"})))
+    assert [s.object_type_id for s in emails_only if s.subscription_type == "object.creation"] == [
+        "0-47", "0-48", "0-49"
+    ]  # fmt: skip
+    none = required_subscriptions(model, signals, first_touch=FirstTouch(engagements=frozenset()))
+    assert WebhookSubscription("object.creation", object_type_id="0-49") not in none

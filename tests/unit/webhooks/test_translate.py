@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from app.ledger.records import Merge
+from app.ledger.records import Merge, NewTouch
 from app.rules import load_signal_rules
+from app.rules.sla.first_touch import Touch
+from app.rules.sla.policy import FirstTouch
 from app.webhooks.events import HubSpotEvent, parse_events
 from app.webhooks.translate import TRANSLATORS, EventInvalid, TranslationContext, dedupe_key, translate
 
@@ -166,3 +170,66 @@ def test_a_deal_moving_to_a_won_or_lost_stage_is_feedback_and_other_stages_are_n
     assert translate(lost, CONTEXT).signals[0].kind == "handover.deal-lost"
     moving = fixture("deal.propertyChange__closed_won").model_copy(update={"propertyValue": "contractsent"})
     assert translate(moving, CONTEXT).outcome == "ignored"
+
+
+# --- touches (sla.yaml's first touch) ----------------------------------------------------------------------------
+
+SLA_CONTEXT = replace(CONTEXT, first_touch=FirstTouch(lead_statuses=frozenset({"CONNECTED"}), deal_stage_moved=True))
+OCCURRED = datetime.fromtimestamp(1764150000, tz=UTC)
+MOVED = datetime.fromtimestamp(1764160000, tz=UTC)
+
+
+def test_without_an_sla_no_event_is_a_touch() -> None:
+    for name in ("contact.propertyChange__lead_status_connected", "object.propertyChange__task_completed",
+                 "deal.propertyChange__stage_moved"):  # fmt: skip
+        assert translate(fixture(name), CONTEXT).touches == ()
+    assert translate(fixture("object.creation__email"), CONTEXT).outcome == "ignored"
+
+
+def test_an_email_waits_for_its_contacts_when_emails_may_be_touches() -> None:
+    translated = translate(fixture("object.creation__email"), SLA_CONTEXT)
+    (signal,) = translated.signals
+    assert (signal.kind, signal.object_type, signal.object_id, signal.contact_id) == (
+        "engagement.created", "email", "9003", None
+    )  # fmt: skip
+    assert translated.touches == ()  # the resolver reads who sent it, and whether it was sent at all
+
+
+def test_an_email_is_kept_though_the_sla_counts_no_emails_now_and_a_note_is_ignored() -> None:
+    meetings_only = replace(CONTEXT, first_touch=FirstTouch(engagements=frozenset({"meeting"})))
+    assert translate(fixture("object.creation__email"), meetings_only).outcome == "accepted"  # recorded, judged later
+    note = fixture("object.creation__email").model_copy(update={"objectTypeId": "0-46"})
+    assert translate(note, SLA_CONTEXT).outcome == "ignored"
+
+
+def test_a_lead_status_moving_to_a_configured_value_is_a_touch_of_unknown_author() -> None:
+    translated = translate(fixture("contact.propertyChange__lead_status_connected"), SLA_CONTEXT)
+    assert translated.signals[0].kind == "contact.changed"
+    assert translated.touches == (
+        NewTouch(Touch("lead_status:101:1764150000000", "lead_status", OCCURRED), contact_id="101"),
+    )
+    other = fixture("contact.propertyChange__lead_status_connected").model_copy(update={"propertyValue": "NEW"})
+    assert translate(other, SLA_CONTEXT).touches == ()
+
+
+@pytest.mark.parametrize("source", ["AUTOMATION_PLATFORM", "IMPORT", "CALCULATED"])
+def test_a_change_by_a_workflow_an_import_or_a_calculation_is_no_touch(source: str) -> None:
+    for name in ("contact.propertyChange__lead_status_connected", "object.propertyChange__task_completed",
+                 "deal.propertyChange__stage_moved"):  # fmt: skip
+        event = fixture(name).model_copy(update={"changeSource": source})
+        assert translate(event, SLA_CONTEXT).touches == ()
+
+
+def test_a_completed_task_is_a_touch_of_the_handover_with_that_task() -> None:
+    translated = translate(fixture("object.propertyChange__task_completed"), SLA_CONTEXT)
+    assert translated.signals[0].kind == "handover.task-completed"
+    assert translated.touches == (NewTouch(Touch("task:8001", "task", MOVED), task_id="8001"),)
+
+
+def test_a_deal_moving_stage_is_a_touch_of_the_handover_with_that_deal() -> None:
+    moved = translate(fixture("deal.propertyChange__stage_moved"), SLA_CONTEXT)
+    assert (moved.outcome, moved.signals) == ("accepted", ())
+    assert moved.touches == (NewTouch(Touch("deal_stage:7001:1764160000000", "deal_stage", MOVED), deal_id="7001"),)
+    won = translate(fixture("deal.propertyChange__closed_won"), SLA_CONTEXT)
+    assert won.signals[0].kind == "handover.deal-won"
+    assert [touch.deal_id for touch in won.touches] == ["7001"]
