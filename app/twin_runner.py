@@ -37,7 +37,8 @@ def build_twin(options: TwinOptions) -> Twin:
 def webhook_settings(options: TwinOptions, url: str) -> WebhookSettings:
     """Subscribe the twin's app to what Leadflow's configuration needs (as `leadflow setup` lists it)."""
     config = load_configuration(options.config_dir)
-    wanted = required_subscriptions(config.model, config.signals, config.handover is not None)
+    reasons = bool(config.handover and config.handover.feedback.reasons)
+    wanted = required_subscriptions(config.model, config.signals, config.handover is not None, reasons)
     subscriptions = tuple(Subscription(s.subscription_type, s.property_name, s.object_type_id) for s in wanted)
     return WebhookSettings(url, options.client_secret, int(options.app_id), PORTAL_ID, subscriptions=subscriptions)
 

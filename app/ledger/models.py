@@ -184,10 +184,17 @@ class Handover(Base):
     first_touch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the SLA's first touch (docs/sla.md)
     first_touch_kind: Mapped[str | None] = mapped_column(String(32))  # call, email, meeting, task, lead_status, deal
     first_touch_by: Mapped[str | None] = mapped_column(String(32))  # the HubSpot owner who touched the lead
+    # The end of the handover (docs/handover.md#when-a-handover-ends): when, why (rejected, superseded, won, lost,
+    # deleted, merged), and when Leadflow closed what it created in HubSpot for it (null: still to close).
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_issue: Mapped[str | None] = mapped_column(String(16))  # a rejection's reason: missing, unknown, late
 
     __table_args__ = (
         UniqueConstraint("contact_id", "stage", "cycle", name="uq_handovers_contact_stage_cycle"),
         Index("ix_handovers_contact", "contact_id", "cycle"),
+        Index("ix_handovers_closing", "closed_at", "ended_at"),
     )
 
 
@@ -240,3 +247,18 @@ class QuarantinedEventRow(Base):
 
 
 QUARANTINE = cast(Table, QuarantinedEventRow.__table__)
+
+
+class DataTask(Base):
+    """The marketing-ops task of a blocked handover (`<handover key>-data`), completed when the data arrived."""
+
+    __tablename__ = "handover_data_tasks"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(32), index=True)
+    task_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+DATA_TASKS = cast(Table, DataTask.__table__)

@@ -228,6 +228,10 @@ class HandoverRecord:
     first_touch_at: datetime | None = None
     first_touch_kind: str | None = None
     first_touch_by: str | None = None
+    ended_at: datetime | None = None
+    end_reason: str | None = None
+    closed_at: datetime | None = None
+    feedback_issue: str | None = None
 
 
 @dataclass(frozen=True)

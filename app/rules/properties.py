@@ -19,6 +19,8 @@ HANDOVER_GROUP_LABEL = "Leadflow"
 ROUTING_REASON = "leadflow_routing_reason"
 HANDOVER_BLOCKED = "leadflow_handover_blocked"
 HANDOVER_ID = "leadflow_handover_id"
+REJECT_REASON = "leadflow_reject_reason"  # the rejection reason sales picks (handover.yaml `feedback.reasons`)
+FEEDBACK_MISSING = "leadflow_feedback_missing"  # why a rejection lacks a valid reason (empty: it has one)
 # The object types whose records Leadflow upserts by `HANDOVER_ID`.
 HANDOVER_OBJECT_TYPES = ("deal", "task")
 
@@ -77,6 +79,31 @@ def handover_contact_properties() -> tuple[PropertyInfo, ...]:
             "text",
             GROUP_NAME,
             "The properties the contact lacks before Leadflow can hand it over (empty: not blocked).",
+        ),
+    )
+
+
+def feedback_properties(reasons: Sequence[tuple[str, str]]) -> tuple[PropertyInfo, ...]:
+    """Return the contact properties of feedback quality: the rejection reasons (value, label) sales picks from,
+    and the flag of a rejection without one."""
+    options = tuple(PropertyOption(value, label, order) for order, (value, label) in enumerate(reasons))
+    return (
+        PropertyInfo(
+            REJECT_REASON,
+            "Reject reason",
+            "enumeration",
+            "select",
+            GROUP_NAME,
+            "Why sales rejected the lead: pick one when setting a rejecting lead status.",
+            options,
+        ),
+        PropertyInfo(
+            FEEDBACK_MISSING,
+            "Rejection without a reason",
+            "string",
+            "text",
+            GROUP_NAME,
+            "Set when sales rejected the lead without a reason from the list (empty: fine).",
         ),
     )
 

@@ -18,6 +18,8 @@ FEEDBACK = (
     ("object.propertyChange", "hs_task_status", "0-27"),
     ("deal.propertyChange", "dealstage", None),
 )
+# The rejection reason sales picks (handover.yaml `feedback.reasons`): Leadflow's property, but sales' answer.
+REJECT_REASON = ("contact.propertyChange", "leadflow_reject_reason", None)
 LEADFLOW_PREFIX = "leadflow_"
 
 
@@ -35,10 +37,10 @@ class WebhookSubscription:
 
 
 def required_subscriptions(
-    model: ScoringModel, signals: SignalRules, handover: bool = False
+    model: ScoringModel, signals: SignalRules, handover: bool = False, reject_reason: bool = False
 ) -> tuple[WebhookSubscription, ...]:
     """Return every subscription Leadflow needs for this model, these signal rules and (when configured) the
-    handover's feedback, in a stable order."""
+    handover's feedback and the rejection reasons sales picks, in a stable order."""
     contact_props, company_props = model.referenced_properties()
     contact_props = contact_props | signals.watched("contact.propertyChange", "propertyName")
     company_props = company_props | signals.watched("company.propertyChange", "propertyName")
@@ -51,6 +53,8 @@ def required_subscriptions(
     wanted += [WebhookSubscription("object.creation", object_type_id=type_id) for type_id in sorted(object_types)]
     if handover:
         wanted += [WebhookSubscription(kind, name, type_id) for kind, name, type_id in FEEDBACK]
+    if handover and reject_reason:
+        wanted.append(WebhookSubscription(*REJECT_REASON))
     return tuple(dict.fromkeys(wanted))
 
 

@@ -79,14 +79,25 @@ def plan_unblocked() -> dict[str, str]:
     return {HANDOVER_BLOCKED: ""}
 
 
-def classify_feedback(config: HandoverConfig, lead_status: str | None) -> Feedback | None:
-    """Return what a lead status set by sales means for the handover, or None when it means nothing."""
+def classify_feedback(
+    config: HandoverConfig, lead_status: str | None, reject_reason: str | None = None
+) -> Feedback | None:
+    """Return what a lead status set by sales means for the handover, or None when it means nothing.
+
+    With `feedback.reasons` configured, a rejection's reason is the one sales picked in `leadflow_reject_reason`;
+    without one from the list the rejection still counts, with the lead status's reason and an `issue`."""
     status = (lead_status or "").strip()
     if status in config.feedback.accepted:
         return Feedback("accepted")
-    if status in config.feedback.rejected:
-        return Feedback("rejected", config.feedback.rejected[status] or status)
-    return None
+    if status not in config.feedback.rejected:
+        return None
+    fallback = config.feedback.rejected[status] or status
+    if not config.feedback.reasons:
+        return Feedback("rejected", fallback)
+    picked = (reject_reason or "").strip()
+    if picked in config.feedback.reasons:
+        return Feedback("rejected", picked)
+    return Feedback("rejected", fallback, "unknown" if picked else "missing")
 
 
 def plan_recycle(config: HandoverConfig, contact: RawProperties) -> tuple[dict[str, str], dict[str, str]]:

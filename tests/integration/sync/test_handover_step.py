@@ -130,7 +130,7 @@ def test_a_rejection_recycles_the_lead_into_its_next_cycle_and_it_is_handed_over
     portal.changed(contact_id, hs_lead_status="BAD_TIMING")
     portal.drain()
     # HubSpot only moves a lifecycle stage forward: it is cleared by a first write, then set back to lead.
-    writes = [call for call in portal.hubspot.calls if call.operation == "update_objects"]
+    writes = [c for c in portal.hubspot.calls if (c.operation, c.object_type) == ("update_objects", "contact")]
     assert len(writes) == 2
     contact = portal.contact(contact_id)
     assert (contact["lifecyclestage"], contact.get("hs_lead_status"), contact.get("leadflow_stage")) == (
