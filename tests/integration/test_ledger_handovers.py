@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+from alembic import command
+
 from app.ledger import endings
-from app.ledger.database import create_ledger_engine
+from app.ledger.database import alembic_config, create_ledger_engine
 from app.ledger.records import (
     AssessedContact,
     HandoverDone,
@@ -196,3 +198,20 @@ def test_data_tasks_are_remembered_once_and_completed(ledger: Ledger) -> None:
         endings.record_data_tasks_completed(connection, ["101-sql-1-data"], NOW)
     assert ledger.handovers.open_data_tasks(["101"]) == {}
     assert ledger.privacy.forget(["101"], "test", NOW) == 1
+
+
+def test_migration_0010_ends_the_recycled_won_and_lost_handovers_it_finds(ledger: Ledger) -> None:
+    """Upgrading to migration 0010: handovers that already ended wait for their tasks to be closed."""
+    record_drain(ledger, [AssessedContact("101", None, assessment(60, 30, "B2", "mql", ()), NOW, True)], [], {}, 0, NOW)
+    ledger.handovers.reserve([request("101"), request("102", "sql"), request("103")], round_robin, NOW)
+    ledger.handovers.complete([HandoverDone("102-sql-1", "9002", "7002", None, notified=False)], NOW)
+    ledger.handovers.record_feedback("101-mql-1", "rejected", "bad timing", NOW + timedelta(hours=1))
+    ledger.handovers.recycle("101-mql-1", "101", NOW + timedelta(hours=1))
+    ledger.signals.record_intake(Intake(signals=(feedback_signal("w", "handover.deal-won", "deal", "7002"),)), NOW)
+    config = alembic_config()
+    with ledger.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007")
+        command.upgrade(config, "head")
+    ended = {h.key: (h.end_reason, h.ended_at) for h in ledger.handovers.to_close()}
+    assert ended == {"101-mql-1": ("rejected", NOW + timedelta(hours=1)), "102-sql-1": ("won", NOW)}

@@ -41,3 +41,10 @@ def test_a_model_without_company_rules_needs_no_company_subscriptions() -> None:
     properties = [s.property_name for s in wanted if s.subscription_type == "contact.propertyChange"]
     assert properties == ["a", "b", "c", "jobtitle"]
     assert WebhookSubscription("contact.propertyChange", "jobtitle").describe() == "contact.propertyChange (jobtitle)"
+
+
+def test_listed_rejection_reasons_add_the_subscription_to_the_reason_sales_picks() -> None:
+    model, signals = load_scoring_model(CONFIG / "scoring.yaml"), load_signal_rules(CONFIG / "signals.yaml")
+    reason = WebhookSubscription("contact.propertyChange", "leadflow_reject_reason")
+    assert reason in required_subscriptions(model, signals, handover=True, reject_reason=True)
+    assert reason not in required_subscriptions(model, signals, handover=True)
