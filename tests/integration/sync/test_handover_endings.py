@@ -15,6 +15,7 @@ from app.bootstrap import build_container
 from app.rules.handover.types import handover_key
 from app.sync.handover.notify import NotificationResult, Payload
 from app.sync.hubspot.fake import InMemoryHubSpot
+from app.sync.hubspot.gateway import TASK_TO_DEAL
 from tests.integration.sync.conftest import MQL, SQL, TEAM, Clock, Portal
 from tests.support.app import ROOT, make_settings
 
@@ -289,3 +290,48 @@ def test_a_merged_contacts_own_handover_ends_and_its_task_is_completed(portal: P
     assert [key for key in open_tasks(portal) if "mql" in key] == [handover_key(survivor, "mql", 1)]
     (ended,) = handovers(portal, merged)
     assert ended.end_reason == "merged"
+
+
+@pytest.fixture
+def mql_deal_portal(ledger_url: str, redis_client: redis.Redis, tmp_path: Path) -> Iterator[Portal]:
+    """The portal with a deal already at the MQL stage (the shipped file creates deals at SQL only)."""
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "config", config)
+    handover = config / "handover.yaml"
+    text = handover.read_text().replace(
+        "    notify: false\n",
+        "    deal: {stage: qualifiedtobuy, name: 'MQL {contact.lastname}'}\n    notify: false\n",
+        1,
+    )
+    handover.write_text(text)
+    hubspot = InMemoryHubSpot()
+    owners = {email: hubspot.add_owner(email, name) for email, name in TEAM.items()}
+    clock = Clock()
+    settings = make_settings(ledger_url, leadflow_config=config)
+    container = build_container(settings, redis=redis_client, gateway_factory=lambda: hubspot, clock=clock)
+    yield Portal(hubspot, container, clock, owners)
+    container.ledger.engine.dispose()
+
+
+def test_the_sql_handover_takes_over_the_mql_deal_so_the_cycle_keeps_one_deal(mql_deal_portal: Portal) -> None:
+    portal = mql_deal_portal
+    contact_id = portal.lead("jonas.meier@pumpen.de", phone="+49 30 5550")
+    portal.converts(contact_id, *MQL)
+    portal.drain()
+    (deal_id,) = portal.hubspot.records["deal"]
+    portal.converts(contact_id, *SQL)
+    portal.drain()
+    (deal,) = portal.hubspot.records["deal"].values()
+    assert (deal["dealname"], deal["dealstage"]) == ("pumpen.de GmbH – Jonas Tester", "appointmentscheduled")
+    assert deal["leadflow_handover_id"] == handover_key(contact_id, "mql", 1)  # the key it was created with
+    mql, sql = handovers(portal, contact_id)
+    assert (mql.deal_id, sql.deal_id, mql.end_reason) == (deal_id, deal_id, "superseded")
+    assert open_tasks(portal) == [handover_key(contact_id, "sql", 1)]
+    sql_task = next(
+        tid for tid, v in tasks(portal).items() if v["leadflow_handover_id"] == handover_key(contact_id, "sql", 1)
+    )
+    assert portal.hubspot.links.of(("task", sql_task), "deal") == [(deal_id, TASK_TO_DEAL)]
+    # Rejected, the SQL handover closes the one deal as lost.
+    portal.changed(contact_id, hs_lead_status="UNQUALIFIED")
+    portal.drain()
+    assert portal.hubspot.records["deal"][deal_id]["dealstage"] == "closedlost"
