@@ -114,6 +114,12 @@ def plan_recycle(config: HandoverConfig, contact: RawProperties) -> tuple[dict[s
     return first, then
 
 
+def plan_recycle_repair(config: HandoverConfig, contact: RawProperties) -> dict[str, str]:
+    """Return the write that finishes a recycle whose second write did not land (HubSpot applied the clear late,
+    or the drain failed between the two): a recycled contact left without a lifecycle stage gets the recycle's."""
+    return {} if contact.get(LIFECYCLE_STAGE) else {LIFECYCLE_STAGE: config.recycle.lifecyclestage}
+
+
 def is_ahead(target: str, current: str | None) -> bool:
     """Return whether lifecycle stage `target` is ahead of `current` (empty: yes; a custom stage: no)."""
     if not current:

@@ -31,6 +31,7 @@ from app.ledger.store import Ledger
 from app.rules import classify_feedback, plan_blocked, plan_handover, plan_recycle, plan_unblocked, route
 from app.rules.handover.config import HandoverConfig
 from app.rules.handover.notification import notification
+from app.rules.handover.plan import plan_recycle_repair
 from app.rules.handover.types import (
     HandoverPlan,
     Lead,
@@ -175,6 +176,7 @@ class HandoverStep:
         take_late_reason(self.config, self.ledger, batch, member, records)
         open_now = [h for h in records if h.cycle == member.cycle and h.outcome is None and h.ended_at is None]
         if feedback is None or not open_now:
+            self._finish_recycle(batch, member, records)
             return None
         for handover in open_now:
             self.ledger.handovers.record_feedback(handover.key, feedback.outcome, feedback.reason, batch.now)
@@ -187,6 +189,13 @@ class HandoverStep:
         batch.write_first(member.contact_id, first)
         batch.write(member.contact_id, then)
         return batch.now
+
+    def _finish_recycle(self, batch: Batch, member: Member, records: list[HandoverRecord]) -> None:
+        """Converge a recycle whose lifecycle stage write was lost: its writes are made once, when sales' answer
+        arrives, so a later drain of the recycled contact (no handover in its new cycle yet) repairs them."""
+        recycled = member.state is not None and member.state.recycled_at is not None
+        if recycled and not any(h.cycle == member.cycle for h in records):
+            batch.write(member.contact_id, plan_recycle_repair(self.config, member.contact))
 
     def _refresh_companies(self, entering: list[Member], properties: frozenset[str]) -> None:
         """Read the companies of contacts entering a stage from HubSpot, not the cache: routing reads company

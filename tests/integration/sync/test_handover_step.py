@@ -163,3 +163,19 @@ def test_a_refused_clearing_write_is_recorded_as_the_contacts_error(portal: Port
     state = portal.container.ledger.contacts.states_of([contact_id])[contact_id]
     assert state.last_error == "HubSpot refused clearing lifecyclestage: VALIDATION_ERROR: locked by a workflow"
     assert portal.contact(contact_id)["lifecyclestage"] == "marketingqualifiedlead"  # HubSpot kept it: said so
+
+
+def test_a_recycle_whose_clear_landed_late_is_finished_by_the_next_drain(portal: Portal) -> None:
+    contact_id = portal.lead("anna.keller@kessler.de")
+    portal.converts(contact_id, *MQL)
+    portal.drain()
+    portal.changed(contact_id, hs_lead_status="BAD_TIMING")
+    portal.drain()
+    portal.hubspot.change("contact", contact_id, {"lifecyclestage": ""})  # HubSpot applied the clear after the set
+    portal.created(contact_id)  # the recheck of the unanswered write drains the contact again
+    portal.drain()
+    assert portal.contact(contact_id)["lifecyclestage"] == "lead"
+    portal.hubspot.change("contact", contact_id, {"lifecyclestage": "opportunity"})  # sales moved it: left alone
+    portal.created(contact_id)
+    portal.drain()
+    assert portal.contact(contact_id)["lifecyclestage"] == "opportunity"
