@@ -32,14 +32,7 @@ from app.rules import classify_feedback, plan_blocked, plan_handover, plan_recyc
 from app.rules.handover.config import HandoverConfig
 from app.rules.handover.notification import notification
 from app.rules.handover.plan import plan_recycle_repair
-from app.rules.handover.types import (
-    HandoverPlan,
-    Lead,
-    Owner,
-    RoutingDecision,
-    RoutingState,
-    handover_key,
-)
+from app.rules.handover.types import HandoverPlan, Lead, Owner, RoutingDecision, RoutingState, handover_key
 from app.rules.properties import FEEDBACK_MISSING, HANDOVER_BLOCKED, REJECT_REASON
 from app.sync.handover.closing import close_ended_work
 from app.sync.handover.effects import TaskWork, create_effects
