@@ -222,7 +222,9 @@ def setup() -> None:
 
     container = _container()
     try:
-        report = run_setup(container.gateway(), container.ledger, container.model, container.clock)
+        report = run_setup(
+            container.gateway(), container.ledger, container.model, container.clock, container.handover_config
+        )
     except SetupConflict as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"property group: {'created' if report.group_created else 'present'}")
@@ -238,9 +240,10 @@ def setup() -> None:
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo("\nSubscribe the private app's webhooks (target: <your host>/webhooks/hubspot) to:")
-    handover = container.handover_config is not None
+    config = container.handover_config
+    reasons = bool(config and config.feedback.reasons)
     for subscription in required_subscriptions(
-        container.model, container.signal_rules, handover, container.first_touch
+        container.model, container.signal_rules, config is not None, container.first_touch, reasons
     ):
         click.echo(f"  {subscription.describe()}")
 

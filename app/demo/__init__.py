@@ -44,7 +44,9 @@ def run_demo(
         kept = "the ledger at DATABASE_URL (kept)" if database_url else "SQLite ledger"
         echo(f"Leadflow demo: HubSpot twin (190 requests / 10 s), {kept}, {where}; seed {seed}")
         container = runtime.container
-        setup = run_setup(container.gateway(), container.ledger, container.model, container.clock)
+        setup = run_setup(
+            container.gateway(), container.ledger, container.model, container.clock, container.handover_config
+        )
         echo(f"leadflow setup: {len(setup.created)} properties created in 'Lead scoring (Leadflow)'")
         echo(f"Seeding the portal: {contacts} contacts with their companies and a sales team…")
         portal = seed_portal(runtime.twin, contacts, seed)

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select, update
 
+from app.ledger import endings
 from app.ledger.models import HANDOVERS, ROUTING_CURSORS, SLA_STEPS, TRANSITIONS, Handover, RoutingCursor
 from app.ledger.records import HandoverDone, HandoverRecord, HandoverRequest, TransitionRecord
 from app.ledger.upsert import insert_for
@@ -68,7 +69,7 @@ def _snapshot(connection: Connection) -> RoutingState:
     cursors.pop(LOCK_ROW, None)
     open_counts = connection.execute(
         select(Handover.owner_id, func.count())
-        .where(Handover.outcome.is_(None), Handover.owner_id.is_not(None))
+        .where(Handover.outcome.is_(None), Handover.ended_at.is_(None), Handover.owner_id.is_not(None))
         .group_by(Handover.owner_id)
     ).all()
     return RoutingState(cursors, {owner: int(count) for owner, count in open_counts if owner})
@@ -148,8 +149,10 @@ def record_feedback(connection: Connection, key: str, outcome: str, reason: str 
     )
 
 
-def mark_recycled(connection: Connection, key: str) -> None:
+def mark_recycled(connection: Connection, key: str, at: datetime) -> None:
+    """Note that the rejected handover was recycled: it ended (see app/ledger/endings.py)."""
     connection.execute(update(Handover).where(Handover.key == key).values(status="recycled"))
+    endings.end(connection, [key], "rejected", at)
 
 
 def record_task_completed(connection: Connection, task_id: str, at: datetime) -> list[str]:

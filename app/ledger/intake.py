@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, exists, update
 from sqlalchemy.orm import aliased
 
-from app.ledger import handovers, touches
+from app.ledger import endings, handovers, touches
 from app.ledger.erasure import erase_contacts
 from app.ledger.models import (
     CONTACT_HISTORY,
@@ -46,12 +46,13 @@ def record_intake(
     new_signals = [signal for signal in unique if signal.dedupe_key in new_ids]
     _insert_engagements(connection, [(new_ids[s.dedupe_key], s) for s in new_signals])
     feedback = [s for s in new_signals if s.kind in FEEDBACK_KINDS]
+    closing: set[str] = set()  # contacts whose handover ended with its deal: a drain closes the handover's task
     for signal in feedback:
-        _apply_feedback(connection, new_ids[signal.dedupe_key], signal, received_at)
+        closing.update(_apply_feedback(connection, new_ids[signal.dedupe_key], signal, received_at))
     if first_touch is not None and intake.touches:
         touches.record_touches(connection, intake.touches, first_touch)
     for merge in intake.merges:
-        move_contact_rows(connection, merge)
+        move_contact_rows(connection, merge, received_at)
     if first_touch is not None and intake.merges:  # the survivor's touches now include the merged contacts'
         touches.judge_contacts(connection, sorted({merge.survivor for merge in intake.merges}), first_touch)
     quarantined = _quarantine(connection, intake.quarantined, received_at)
@@ -60,6 +61,7 @@ def record_intake(
     forgotten = frozenset(intake.forgotten)
     # A change awaiting a recall names its contact by `object_id`: the contact's drain recalls what it needs.
     dirty = {s.contact_id or s.object_id for s in new_signals if s.contact_id is not None or s.kind == AWAITING_RECALL}
+    dirty |= closing
     return IntakeResult(
         stored=len(new_signals),
         duplicates=len(intake.signals) - len(new_signals),
@@ -90,15 +92,20 @@ def _mark_replayed(connection: Connection, ids: Sequence[int], at: datetime) -> 
         connection.execute(statement)
 
 
-def _apply_feedback(connection: Connection, signal_id: int, signal: NewSignal, at: datetime) -> None:
-    """Record a handover's task completion or deal outcome; the signal is processed at once (nothing to drain)."""
+def _apply_feedback(connection: Connection, signal_id: int, signal: NewSignal, at: datetime) -> list[str]:
+    """Record a handover's task completion or deal outcome; the signal is processed at once. A won or lost deal
+    ends its handover: return its contacts, whose next drain completes the task the handover left open."""
+    closing: list[str] = []
     if signal.kind == "handover.task-completed":
         contacts = handovers.record_task_completed(connection, signal.object_id, signal.occurred_at)
     else:
         outcome = signal.kind.removeprefix("handover.deal-")
         contacts = handovers.record_deal_outcome(connection, signal.object_id, outcome, signal.occurred_at)
+        endings.end_with_deal(connection, signal.object_id, outcome, signal.occurred_at)
+        closing = contacts
     contact_id = contacts[0] if contacts else None
     connection.execute(update(Signal).where(Signal.id == signal_id).values(contact_id=contact_id, processed_at=at))
+    return closing
 
 
 def _insert_signals(connection: Connection, signals: Sequence[NewSignal], received_at: datetime) -> dict[str, int]:
@@ -213,9 +220,10 @@ def insert_engagements(connection: Connection, rows: list[dict[str, Any]]) -> No
     connection.execute(statement, rows)
 
 
-def move_contact_rows(connection: Connection, merge: Merge) -> None:
+def move_contact_rows(connection: Connection, merge: Merge, at: datetime) -> None:
     """Re-key the merged contacts' signals, engagements, transitions, score history and handovers to the survivor
-    (their changes awaiting a recall are recalled from the survivor); drop their state."""
+    (their changes awaiting a recall are recalled from the survivor); drop their state. A handover left under a
+    merged id (the survivor has its own of that stage and cycle) ends as `merged`."""
     merged = [contact for contact in merge.merged if contact != merge.survivor]
     if not merged:
         return
@@ -236,6 +244,8 @@ def move_contact_rows(connection: Connection, merge: Merge) -> None:
     for table in CONTACT_HISTORY:
         connection.execute(update(table).where(table.c.contact_id.in_(merged)).values(contact_id=merge.survivor))
     _move_handovers(connection, merged, merge.survivor)
+    endings.end_of_contacts(connection, merged, "merged", at)
+    endings.move_data_tasks(connection, merged, merge.survivor)
     connection.execute(delete(ContactState).where(ContactState.contact_id.in_(merged)))
 
 

@@ -193,10 +193,17 @@ class Handover(Base):
     earlier_owners: Mapped[str | None] = mapped_column(Text)
     reassigned_reason: Mapped[str | None] = mapped_column(Text)
     sla_written: Mapped[str | None] = mapped_column(String(96))  # status|due|touch as last written to the contact
+    # The end of the handover (docs/handover.md#when-a-handover-ends): when, why (rejected, superseded, won, lost,
+    # deleted, merged), and when Leadflow closed what it created in HubSpot for it (null: still to close).
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_issue: Mapped[str | None] = mapped_column(String(16))  # a rejection's reason: missing, unknown, late
 
     __table_args__ = (
         UniqueConstraint("contact_id", "stage", "cycle", name="uq_handovers_contact_stage_cycle"),
         Index("ix_handovers_contact", "contact_id", "cycle"),
+        Index("ix_handovers_closing", "closed_at", "ended_at"),
     )
 
 
@@ -300,3 +307,18 @@ class SalesTouch(Base):
 TOUCHES = cast(Table, SalesTouch.__table__)
 # Touches are contact history too (merges re-key them, erasures delete them).
 CONTACT_HISTORY = (*CONTACT_HISTORY, TOUCHES)
+
+
+class DataTask(Base):
+    """The marketing-ops task of a blocked handover (`<handover key>-data`), completed when the data arrived."""
+
+    __tablename__ = "handover_data_tasks"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(32), index=True)
+    task_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+DATA_TASKS = cast(Table, DataTask.__table__)

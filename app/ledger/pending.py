@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, select, update
+from sqlalchemy import Connection, Row, bindparam, func, or_, select, update
 
 from app.ledger.intake import insert_engagements
 from app.ledger.models import SIGNALS, Signal
@@ -86,13 +86,19 @@ def record_resolutions(connection: Connection, resolutions: Sequence[Resolution]
 
 
 def contacts_with_pending_signals(connection: Connection, received_before: datetime) -> list[str]:
-    """Return contacts with a signal received before `received_before` that is still unprocessed."""
+    """Return contacts with a signal received before `received_before` that is still unprocessed: their own, or a
+    change awaiting a recall (which names its contact by `object_id` until its drain judges it)."""
+    contact = func.coalesce(Signal.contact_id, Signal.object_id)
     statement = (
-        select(Signal.contact_id)
-        .where(Signal.processed_at.is_(None), Signal.contact_id.is_not(None), Signal.received_at < received_before)
+        select(contact)
+        .where(
+            Signal.processed_at.is_(None),
+            or_(Signal.contact_id.is_not(None), Signal.kind == AWAITING_RECALL),
+            Signal.received_at < received_before,
+        )
         .distinct()
     )
-    return [contact_id for (contact_id,) in connection.execute(statement) if contact_id is not None]
+    return [str(contact_id) for (contact_id,) in connection.execute(statement) if contact_id is not None]
 
 
 def count_pending_object_signals(connection: Connection, received_before: datetime) -> int:

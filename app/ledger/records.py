@@ -238,6 +238,10 @@ class HandoverRecord:
     earlier_owners: str | None = None
     reassigned_reason: str | None = None
     sla_written: str | None = None
+    ended_at: datetime | None = None
+    end_reason: str | None = None
+    closed_at: datetime | None = None
+    feedback_issue: str | None = None
 
 
 @dataclass(frozen=True)

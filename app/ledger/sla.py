@@ -50,6 +50,7 @@ def due_steps(connection: Connection, now: datetime) -> list[DueStep]:
             SlaStep.due_at <= now,
             Handover.first_touch_at.is_(None),
             Handover.outcome.is_(None),
+            Handover.ended_at.is_(None),  # superseded, won or lost, deleted, merged: nobody waits for a touch
             Handover.status == "done",
         )
         .order_by(SlaStep.due_at, SlaStep.id)
@@ -128,7 +129,12 @@ def note_not_reassigned(connection: Connection, key: str, reason: str) -> None:
 def clocks_to_write(connection: Connection) -> list[SlaClock]:
     """Return the clocks whose contact may need a write: open and untouched, or touched and not yet written final."""
     written_final = or_(*(Handover.sla_written.like(pattern) for pattern in FINAL_STATUSES))
-    open_untouched = and_(Handover.first_touch_at.is_(None), Handover.outcome.is_(None), Handover.status == "done")
+    open_untouched = and_(
+        Handover.first_touch_at.is_(None),
+        Handover.outcome.is_(None),
+        Handover.ended_at.is_(None),
+        Handover.status == "done",
+    )
     touched_unwritten = and_(
         Handover.first_touch_at.is_not(None), or_(Handover.sla_written.is_(None), not_(written_final))
     )
@@ -137,7 +143,9 @@ def clocks_to_write(connection: Connection) -> list[SlaClock]:
 
 def open_clocks(connection: Connection) -> list[SlaClock]:
     """Return the clocks of open handovers (no outcome), with the reminders each has had."""
-    clocks = _clocks(connection, and_(Handover.outcome.is_(None), Handover.status == "done"))
+    clocks = _clocks(
+        connection, and_(Handover.outcome.is_(None), Handover.ended_at.is_(None), Handover.status == "done")
+    )
     reminded = dict(
         connection.execute(
             select(SlaStep.handover_key, func.count())

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, delete, func, select
 
-from app.ledger import erasure, handovers, history, intake, pending, sla, state
+from app.ledger import endings, erasure, handovers, history, intake, pending, sla, state
 from app.ledger import touches as touch_records
 from app.ledger.models import ERASURES, QUARANTINE, ContactState, Engagement, QuarantinedEventRow, Signal
 from app.ledger.records import (
@@ -187,8 +187,38 @@ class HandoverStore(_Store):
     def recycle(self, key: str, contact_id: str, at: datetime) -> int:
         """Close a rejected handover and start the contact's next qualification cycle; return its number."""
         with self.engine.begin() as connection:
-            handovers.mark_recycled(connection, key)
+            handovers.mark_recycled(connection, key, at)
             return state.start_new_cycle(connection, contact_id, at)
+
+    def end(self, keys: Sequence[str], reason: str, at: datetime) -> None:
+        """End these handovers (superseded, …); an ended handover frees its owner's slot."""
+        with self.engine.begin() as connection:
+            endings.end(connection, keys, reason, at)
+
+    def end_of_contacts(self, contact_ids: Sequence[str], reason: str, at: datetime) -> None:
+        """End every open handover of these contacts (deleted in HubSpot)."""
+        with self.engine.begin() as connection:
+            endings.end_of_contacts(connection, contact_ids, reason, at)
+
+    def to_close(self, limit: int = endings.CLOSING_PAGE) -> list[HandoverRecord]:
+        """Return ended handovers whose work in HubSpot is not closed yet, oldest end first."""
+        with self.engine.connect() as connection:
+            return endings.to_close(connection, limit)
+
+    def record_feedback_issue(self, key: str, issue: str) -> None:
+        """Note that a rejection came without a reason from the configured list."""
+        with self.engine.begin() as connection:
+            endings.record_feedback_issue(connection, key, issue)
+
+    def record_late_reason(self, key: str, reason: str) -> None:
+        """Record the reason of a flagged rejection, given later."""
+        with self.engine.begin() as connection:
+            endings.record_late_reason(connection, key, reason)
+
+    def open_data_tasks(self, contact_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Return the marketing-ops data tasks of these contacts not completed yet: key → (contact id, task id)."""
+        with self.engine.connect() as connection:
+            return endings.open_data_tasks(connection, contact_ids)
 
     def record_transitions(self, transitions: Sequence[TransitionRecord]) -> None:
         """Store stage changes."""

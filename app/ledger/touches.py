@@ -103,8 +103,9 @@ def _judge_contact(
 
 
 def ended_at(handover: Row[Any]) -> datetime | None:
-    """Return when a handover stopped waiting for a first touch: rejected, or its deal won or lost (None: open)."""
-    ends: list[datetime | None] = [handover.deal_outcome_at]
+    """Return when a handover stopped waiting for a first touch: rejected, its deal won or lost, or ended otherwise
+    (superseded, its contact deleted or merged away) (None: open)."""
+    ends: list[datetime | None] = [handover.deal_outcome_at, handover.ended_at]
     if handover.outcome == "rejected":
         ends.append(handover.outcome_at)
     present = [end for end in ends if end is not None]

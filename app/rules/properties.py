@@ -31,6 +31,8 @@ SLA_STATUSES = (
     ("met", "Met"),
     ("missed", "Missed"),
 )
+REJECT_REASON = "leadflow_reject_reason"  # the rejection reason sales picks (handover.yaml `feedback.reasons`)
+FEEDBACK_MISSING = "leadflow_feedback_missing"  # why a rejection lacks a valid reason (empty: it has one)
 # The object types whose records Leadflow upserts by `HANDOVER_ID`.
 HANDOVER_OBJECT_TYPES = ("deal", "task")
 
@@ -106,6 +108,31 @@ def sla_contact_properties() -> tuple[PropertyInfo, ...]:
             RESPONSE_BUSINESS_MINUTES,
             "Response time (business minutes)",
             "Business minutes from the assignment to the first touch.",
+        ),
+    )
+
+
+def feedback_properties(reasons: Sequence[tuple[str, str]]) -> tuple[PropertyInfo, ...]:
+    """Return the contact properties of feedback quality: the rejection reasons (value, label) sales picks from,
+    and the flag of a rejection without one."""
+    options = tuple(PropertyOption(value, label, order) for order, (value, label) in enumerate(reasons))
+    return (
+        PropertyInfo(
+            REJECT_REASON,
+            "Reject reason",
+            "enumeration",
+            "select",
+            GROUP_NAME,
+            "Why sales rejected the lead: pick one when setting a rejecting lead status.",
+            options,
+        ),
+        PropertyInfo(
+            FEEDBACK_MISSING,
+            "Rejection without a reason",
+            "string",
+            "text",
+            GROUP_NAME,
+            "Set when sales rejected the lead without a reason from the list (empty: fine).",
         ),
     )
 

@@ -19,6 +19,8 @@ FEEDBACK = (
     ("object.propertyChange", "hs_task_status", "0-27"),
     ("deal.propertyChange", "dealstage", None),
 )
+# The rejection reason sales picks (handover.yaml `feedback.reasons`): Leadflow's property, but sales' answer.
+REJECT_REASON = ("contact.propertyChange", "leadflow_reject_reason", None)
 LEADFLOW_PREFIX = "leadflow_"
 # The engagement objects a first touch may be (sla.yaml `first_touch.engagements`), by HubSpot's object type id.
 TOUCH_OBJECT_TYPES = {"meeting": "0-47", "call": "0-48", "email": "0-49"}
@@ -38,10 +40,15 @@ class WebhookSubscription:
 
 
 def required_subscriptions(
-    model: ScoringModel, signals: SignalRules, handover: bool = False, first_touch: FirstTouch | None = None
+    model: ScoringModel,
+    signals: SignalRules,
+    handover: bool = False,
+    first_touch: FirstTouch | None = None,
+    reject_reason: bool = False,
 ) -> tuple[WebhookSubscription, ...]:
     """Return every subscription Leadflow needs for this model, these signal rules and (when configured) the
-    handover's feedback and the SLA's first touches (the engagement objects that may be one), in a stable order."""
+    handover's feedback, the SLA's first touches (the engagement objects that may be one) and the rejection reasons
+    sales picks, in a stable order."""
     contact_props, company_props = model.referenced_properties()
     contact_props = contact_props | signals.watched("contact.propertyChange", "propertyName")
     company_props = company_props | signals.watched("company.propertyChange", "propertyName")
@@ -59,6 +66,8 @@ def required_subscriptions(
     ]
     if handover:
         wanted += [WebhookSubscription(kind, name, type_id) for kind, name, type_id in FEEDBACK]
+    if handover and reject_reason:
+        wanted.append(WebhookSubscription(*REJECT_REASON))
     return tuple(dict.fromkeys(wanted))
 
 

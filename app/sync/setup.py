@@ -6,7 +6,9 @@ so the drain converts their values without asking HubSpot again, and warns about
 
 For the handover it adds the contact properties `leadflow_routing_reason` and `leadflow_handover_blocked`, and
 on deals and tasks a "Leadflow" group holding `leadflow_handover_id`, a unique-value property the shell upserts
-them by. HubSpot never lets a property become unique later, so an existing non-unique one is a conflict.
+them by. HubSpot never lets a property become unique later, so an existing non-unique one is a conflict. When
+handover.yaml lists rejection reasons (`feedback.reasons`), it adds the enumeration `leadflow_reject_reason` with
+them as options (new reasons are added, none removed) and the flag `leadflow_feedback_missing`.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.ledger.store import Ledger
+from app.rules.handover.config import HandoverConfig
 from app.rules.properties import (
     GROUP_LABEL,
     GROUP_NAME,
     HANDOVER_GROUP_LABEL,
     HANDOVER_OBJECT_TYPES,
     PropertyInfo,
+    feedback_properties,
     handover_contact_properties,
     handover_id_property,
     missing_options,
@@ -66,9 +70,14 @@ class SetupReport:
 
 
 def run_setup(
-    gateway: HubSpotGateway, ledger: Ledger, model: ScoringModel, clock: Callable[[], datetime]
+    gateway: HubSpotGateway,
+    ledger: Ledger,
+    model: ScoringModel,
+    clock: Callable[[], datetime],
+    handover: HandoverConfig | None = None,
 ) -> SetupReport:
-    """Create or complete the property group and the score properties; record the model's property types."""
+    """Create or complete the property group and the score properties (and the feedback properties `handover`
+    asks for); record the model's property types."""
     report = SetupReport()
     if not gateway.property_group_exists("contact", GROUP_NAME):
         gateway.create_property_group("contact", GROUP_NAME, GROUP_LABEL)
@@ -79,7 +88,8 @@ def run_setup(
         _ensure_property(gateway, wanted, existing.get(wanted.name), report)
     for wanted in handover_contact_properties():
         _ensure_handover_property(gateway, "contact", wanted, existing.get(wanted.name), report)
-    for wanted in sla_contact_properties():
+    reasons = list(handover.feedback.reasons.items()) if handover is not None else []
+    for wanted in (*sla_contact_properties(), *(feedback_properties(reasons) if reasons else ())):
         _ensure_property(gateway, wanted, existing.get(wanted.name), report)
     _ensure_handover_ids(gateway, report)
     company_props = {prop.name: prop for prop in gateway.properties("company")}

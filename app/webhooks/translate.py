@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from app.ledger.records import AWAITING_RECALL, Merge, NewSignal, NewTouch
+from app.rules.properties import REJECT_REASON
 from app.rules.sla.first_touch import ENGAGEMENT_KINDS
 from app.rules.sla.policy import FirstTouch
 from app.webhooks.events import HubSpotEvent
@@ -33,6 +34,7 @@ OBJECT_TYPES = {
     "0-49": "email",
 }
 OWN_PROPERTY_PREFIX = "leadflow_"
+SALES_INPUTS = frozenset({REJECT_REASON})  # Leadflow's properties that sales set: their changes are not echoes
 
 
 class EventInvalid(Exception):
@@ -84,7 +86,8 @@ def translate(event: HubSpotEvent, context: TranslationContext) -> Translated:
 
 def is_echo(event: HubSpotEvent, app_id: str | None) -> bool:
     """Return whether the event reports a change Leadflow itself made (or one of its own properties)."""
-    if (event.propertyName or "").startswith(OWN_PROPERTY_PREFIX):
+    name = event.propertyName or ""
+    if name.startswith(OWN_PROPERTY_PREFIX) and name not in SALES_INPUTS:
         return True
     return bool(app_id) and event.changeSource == "INTEGRATION" and event.sourceId == app_id
 

@@ -81,6 +81,10 @@ class Portal:
             )
         return events
 
+    def deliver_events(self, events: list[dict[str, Any]]) -> int:
+        """Deliver events once, signed, as HubSpot does; return Leadflow's answer."""
+        return deliver(self.webhook_url, events, CLIENT_SECRET).status
+
     def tasks_of(self, contact_id: str) -> list[str]:
         return self.twin.associated_ids("contacts", contact_id, "tasks")
 

@@ -103,7 +103,10 @@ def test_hubspot_answering_429s_500s_and_timeouts_ends_like_the_clean_run(
     clean_run: tuple[Outcome, Run], where: Target, report: list[ReportRow]
 ) -> None:
     # Drains take seconds here (every 429 waits its Retry-After): whole batches of 100 and leases that outlast them.
-    settings = {"hubspot_read_timeout": 2.0, "drain_batch_size": 100, "drain_claim_lease_seconds": 30}
+    # A write answered after 10 s lands then: the contact is looked at again after it has (a recycle's late clear
+    # would otherwise outlive the stage written after it, as it would in HubSpot with a recheck sooner than that).
+    settings = {"hubspot_read_timeout": 2.0, "drain_batch_size": 100, "drain_claim_lease_seconds": 30,
+                "hubspot_recheck_seconds": 12}  # fmt: skip
     knobs = Knobs(settings=settings, reconcile_every=2.0)
     with Run("hubspot-faults", where, knobs) as run:
         guard = run.twin.guard

@@ -5,7 +5,10 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from app.ledger.database import create_ledger_engine
+from alembic import command
+
+from app.ledger import endings
+from app.ledger.database import alembic_config, create_ledger_engine
 from app.ledger.records import (
     AssessedContact,
     HandoverDone,
@@ -138,7 +141,77 @@ def test_task_completion_and_deal_outcomes_arrive_on_the_handover(ledger: Ledger
         feedback_signal("c", "handover.deal-lost", "deal", "5555"),  # not a deal Leadflow created
     )
     result = ledger.signals.record_intake(Intake(signals=signals), NOW)
-    assert (result.pending_objects, result.dirty_contacts) == (0, frozenset())
+    # The won deal ends the handover: its contact is drained, and the drain closes what the handover left open.
+    assert (result.pending_objects, result.dirty_contacts) == (0, frozenset({"101"}))
     (handover,) = ledger.handovers.of_contacts(["101"])["101"]
     assert (handover.task_completed_at, handover.deal_outcome) == (NOW, "won")
+    assert (handover.ended_at, handover.end_reason, handover.closed_at) == (NOW, "won", None)
+    assert [h.key for h in ledger.handovers.to_close()] == ["101-sql-1"]
     assert ledger.counts().pending_signals == 0
+
+
+def test_ended_handovers_free_their_owners_slots_and_wait_to_be_closed(ledger: Ledger) -> None:
+    seen: list[RoutingState] = []
+
+    def spy(req: HandoverRequest, snapshot: RoutingState) -> tuple[RoutingDecision, RoutingState]:
+        seen.append(snapshot)
+        return round_robin(req, snapshot)
+
+    ledger.handovers.reserve([request("101"), request("102"), request("103")], spy, NOW)
+    ledger.handovers.end(["101-mql-1"], "superseded", NOW)
+    ledger.handovers.end_of_contacts(["102"], "deleted", NOW + timedelta(minutes=1))
+    ledger.handovers.end(["101-mql-1"], "merged", NOW + timedelta(hours=1))  # ends once: the first end stays
+    ledger.handovers.reserve([request("104")], spy, NOW)
+    assert seen[-1].open_handovers == {"o3": 1}
+    waiting = ledger.handovers.to_close()
+    assert [(h.key, h.end_reason, h.ended_at) for h in waiting] == [
+        ("101-mql-1", "superseded", NOW),
+        ("102-mql-1", "deleted", NOW + timedelta(minutes=1)),
+    ]
+    with ledger.transaction() as connection:
+        endings.record_closed(connection, ["101-mql-1"], NOW)
+    assert [h.key for h in ledger.handovers.to_close()] == ["102-mql-1"]
+
+
+def test_a_recycled_handover_ended_as_rejected_with_the_feedback_issue_kept(ledger: Ledger) -> None:
+    record_drain(ledger, [AssessedContact("101", None, assessment(60, 30, "B2", "mql", ()), NOW, True)], [], {}, 0, NOW)
+    ledger.handovers.reserve([request("101")], round_robin, NOW)
+    ledger.handovers.record_feedback("101-mql-1", "rejected", "not qualified", NOW)
+    ledger.handovers.record_feedback_issue("101-mql-1", "missing")
+    ledger.handovers.recycle("101-mql-1", "101", NOW)
+    ledger.handovers.record_late_reason("101-mql-1", "no_budget")
+    (handover,) = ledger.handovers.of_contacts(["101"])["101"]
+    assert (handover.end_reason, handover.ended_at, handover.outcome_reason, handover.feedback_issue) == (
+        "rejected",
+        NOW,
+        "no_budget",
+        "late",
+    )
+
+
+def test_data_tasks_are_remembered_once_and_completed(ledger: Ledger) -> None:
+    with ledger.transaction() as connection:
+        endings.record_data_tasks(connection, {"101-sql-1-data": ("101", "9001")}, NOW)
+        endings.record_data_tasks(connection, {"101-sql-1-data": ("101", "9999")}, NOW)  # a re-run: kept
+    assert ledger.handovers.open_data_tasks(["101", "102"]) == {"101-sql-1-data": ("101", "9001")}
+    with ledger.transaction() as connection:
+        endings.record_data_tasks_completed(connection, ["101-sql-1-data"], NOW)
+    assert ledger.handovers.open_data_tasks(["101"]) == {}
+    assert ledger.privacy.forget(["101"], "test", NOW) == 1
+
+
+def test_migration_0010_ends_the_recycled_won_and_lost_handovers_it_finds(ledger: Ledger) -> None:
+    """Upgrading to migration 0010: handovers that already ended wait for their tasks to be closed."""
+    record_drain(ledger, [AssessedContact("101", None, assessment(60, 30, "B2", "mql", ()), NOW, True)], [], {}, 0, NOW)
+    ledger.handovers.reserve([request("101"), request("102", "sql"), request("103")], round_robin, NOW)
+    ledger.handovers.complete([HandoverDone("102-sql-1", "9002", "7002", None, notified=False)], NOW)
+    ledger.handovers.record_feedback("101-mql-1", "rejected", "bad timing", NOW + timedelta(hours=1))
+    ledger.handovers.recycle("101-mql-1", "101", NOW + timedelta(hours=1))
+    ledger.signals.record_intake(Intake(signals=(feedback_signal("w", "handover.deal-won", "deal", "7002"),)), NOW)
+    config = alembic_config()
+    with ledger.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007")
+        command.upgrade(config, "head")
+    ended = {h.key: (h.end_reason, h.ended_at) for h in ledger.handovers.to_close()}
+    assert ended == {"101-mql-1": ("rejected", NOW + timedelta(hours=1)), "102-sql-1": ("won", NOW)}

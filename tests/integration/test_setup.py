@@ -13,7 +13,7 @@ from hubspot import HubSpot
 from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyGroupCreate, PropertyUpdate
 
 from app.ledger.store import Ledger
-from app.rules import ScoringModel, parse_scoring_model
+from app.rules import ScoringModel, parse_handover, parse_scoring_model
 from app.rules.properties import (
     GROUP_LABEL,
     GROUP_NAME,
@@ -348,3 +348,33 @@ def test_an_existing_routing_reason_of_another_type_is_a_conflict(
     portal.client.crm.properties.core_api.create("contacts", number, _request_timeout=TIMEOUT)
     with pytest.raises(SetupConflict, match=f"contact property {ROUTING_REASON} exists as number/number"):
         portal.setup(ledger, default_model)
+
+
+def test_listed_rejection_reasons_become_the_reject_reason_options_and_the_flag_property(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel
+) -> None:
+    stage_ids = default_model.stage_ids
+    handover = parse_handover(
+        "stages: []\nfeedback:\n  rejected: {UNQUALIFIED: not qualified}\n"
+        "  reasons: {no_budget: No budget, no_need: No need}\n",
+        stage_ids,
+    )
+    report = run_setup(portal.gateway, ledger, default_model, lambda: NOW, handover)
+    assert {"leadflow_reject_reason", "leadflow_feedback_missing"} <= set(report.created)
+    assert portal.options("leadflow_reject_reason") == [("no_budget", "No budget"), ("no_need", "No need")]
+    flag = portal.contact_property("leadflow_feedback_missing")
+    assert (flag.type, flag.field_type, flag.group_name) == ("string", "text", GROUP_NAME)
+    more = parse_handover(
+        "stages: []\nfeedback: {rejected: {UNQUALIFIED: not qualified}, reasons: {competitor: Chose a competitor}}\n",
+        stage_ids,
+    )
+    again = run_setup(portal.gateway, ledger, default_model, lambda: NOW, more)
+    assert again.options_added == {"leadflow_reject_reason": ["competitor"]}
+    assert [value for value, _ in portal.options("leadflow_reject_reason")] == ["no_budget", "no_need", "competitor"]
+
+
+def test_without_listed_reasons_setup_creates_no_feedback_properties(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel
+) -> None:
+    report = run_setup(portal.gateway, ledger, default_model, lambda: NOW, parse_handover("stages: []\n", ()))
+    assert not {"leadflow_reject_reason", "leadflow_feedback_missing"} & set(report.created)

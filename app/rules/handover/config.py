@@ -89,8 +89,21 @@ class DataTaskTemplate:
 
 @dataclass(frozen=True, slots=True)
 class FeedbackRules:
+    """Sales' answers: accepted and rejected lead statuses; `reasons` (value → label): the rejection reasons sales
+    must pick in `leadflow_reject_reason` (empty: the rejected lead status is the reason)."""
+
     accepted: frozenset[str] = frozenset()
     rejected: Mapping[str, str] = field(default_factory=dict)
+    reasons: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ClosingRules:
+    """A rejected handover's deal: moved to the closed-lost stage of its pipeline (pipelines not named: left
+    open), with the rejection reason in `lost_reason_property` (None: not written)."""
+
+    lost_stages: Mapping[str, str] = field(default_factory=lambda: {"default": "closedlost"})
+    lost_reason_property: str | None = "closed_lost_reason"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +127,7 @@ class HandoverConfig:
     data_task: DataTaskTemplate | None = None
     feedback: FeedbackRules = FeedbackRules()
     recycle: RecycleRules = RecycleRules()
+    closing: ClosingRules = ClosingRules()
 
     def stage(self, stage_id: str) -> StageHandover | None:
         """Return the handover of a stage, or None when entering it hands nothing over."""
@@ -185,6 +199,7 @@ def _compile(
         data_task=_data_task(file, spec.gate.data_task) if spec.gate.data_task else None,
         feedback=_feedback(file, spec.feedback),
         recycle=RecycleRules(**spec.recycle.model_dump()),
+        closing=ClosingRules(dict(spec.closing.lost_stages), spec.closing.lost_reason_property),
     )
 
 
@@ -270,4 +285,6 @@ def _feedback(file: str, spec: FeedbackSpec) -> FeedbackRules:
     both = sorted(set(spec.accepted) & set(spec.rejected))
     if both:
         raise ConfigError(file, "feedback", f"lead status {both[0]!r} is both accepted and rejected", subject="")
-    return FeedbackRules(frozenset(spec.accepted), dict(spec.rejected))
+    if spec.reasons and not spec.rejected:
+        raise ConfigError(file, "feedback", "'reasons' need rejected lead statuses ('rejected')", subject="")
+    return FeedbackRules(frozenset(spec.accepted), dict(spec.rejected), dict(spec.reasons))

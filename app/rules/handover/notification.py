@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from app.rules.handover.types import HandoverPlan, Lead, Owner
+from app.rules.handover.types import HandoverPlan, Lead, Owner, RawProperties
 from app.rules.scoring.assessment import render_reason
 from app.rules.values import as_utc
 
@@ -38,11 +38,28 @@ def notification(lead: Lead, plan: HandoverPlan, owner: Owner | None, contact_ur
     return {"text": _fallback_text(title, score, owner_name, due, contact_url), "blocks": blocks}
 
 
+def feedback_notification(
+    contact_id: str, contact: RawProperties, flag: str, owner: Owner | None, contact_url: str | None
+) -> dict[str, Any]:
+    """Return the message asking a lead's owner for the reason of a rejection (`flag`: what is wrong with it)."""
+    name = _name_of(contact_id, contact)
+    to = f"{owner.name or owner.email}: " if owner else ""
+    text = f"{to}{name} was rejected without a reason from the list ({flag}). Please pick one in 'Reject reason'."
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": _mrkdwn(_cut(_escape(text), TEXT_LIMIT))}]
+    if contact_url:
+        button = {"type": "button", "text": {"type": "plain_text", "text": "Open in HubSpot"}, "url": contact_url}
+        blocks.append({"type": "actions", "elements": [button]})
+    return {"text": _escape(text) + (f" · {contact_url}" if contact_url else ""), "blocks": blocks}
+
+
 def contact_name(lead: Lead) -> str:
     """Return how a message names the contact: first and last name, else the email, else the id."""
-    contact = lead.contact
+    return _name_of(lead.contact_id, lead.contact)
+
+
+def _name_of(contact_id: str, contact: RawProperties) -> str:
     full = " ".join(part for part in (contact.get("firstname"), contact.get("lastname")) if part)
-    return full or contact.get("email") or f"contact {lead.contact_id}"
+    return full or contact.get("email") or f"contact {contact_id}"
 
 
 def _fallback_text(title: str, score: str, owner: str, due: str | None, url: str | None) -> str:

@@ -88,14 +88,25 @@ def plan_unblocked() -> dict[str, str]:
     return {HANDOVER_BLOCKED: ""}
 
 
-def classify_feedback(config: HandoverConfig, lead_status: str | None) -> Feedback | None:
-    """Return what a lead status set by sales means for the handover, or None when it means nothing."""
+def classify_feedback(
+    config: HandoverConfig, lead_status: str | None, reject_reason: str | None = None
+) -> Feedback | None:
+    """Return what a lead status set by sales means for the handover, or None when it means nothing.
+
+    With `feedback.reasons` configured, a rejection's reason is the one sales picked in `leadflow_reject_reason`;
+    without one from the list the rejection still counts, with the lead status's reason and an `issue`."""
     status = (lead_status or "").strip()
     if status in config.feedback.accepted:
         return Feedback("accepted")
-    if status in config.feedback.rejected:
-        return Feedback("rejected", config.feedback.rejected[status] or status)
-    return None
+    if status not in config.feedback.rejected:
+        return None
+    fallback = config.feedback.rejected[status] or status
+    if not config.feedback.reasons:
+        return Feedback("rejected", fallback)
+    picked = (reject_reason or "").strip()
+    if picked in config.feedback.reasons:
+        return Feedback("rejected", picked)
+    return Feedback("rejected", fallback, "unknown" if picked else "missing")
 
 
 def plan_recycle(config: HandoverConfig, contact: RawProperties) -> tuple[dict[str, str], dict[str, str]]:
@@ -110,6 +121,12 @@ def plan_recycle(config: HandoverConfig, contact: RawProperties) -> tuple[dict[s
     if config.recycle.lead_status is not None:
         then[LEAD_STATUS] = config.recycle.lead_status
     return first, then
+
+
+def plan_recycle_repair(config: HandoverConfig, contact: RawProperties) -> dict[str, str]:
+    """Return the write that finishes a recycle whose second write did not land (HubSpot applied the clear late,
+    or the drain failed between the two): a recycled contact left without a lifecycle stage gets the recycle's."""
+    return {} if contact.get(LIFECYCLE_STAGE) else {LIFECYCLE_STAGE: config.recycle.lifecyclestage}
 
 
 def is_ahead(target: str, current: str | None) -> bool:

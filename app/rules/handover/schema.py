@@ -129,10 +129,19 @@ class GateSpec(_Spec):
 
 
 class FeedbackSpec(_Spec):
-    """Lead statuses sales set: accepted ones, and rejected ones with the reason they stand for."""
+    """Lead statuses sales set: accepted ones, and rejected ones with the reason they stand for; optionally the
+    list of rejection reasons sales picks in `leadflow_reject_reason` (internal value → label)."""
 
     accepted: Annotated[list[Text], BeforeValidator(_none_as_list)] = []
     rejected: Annotated[dict[Text, Text], BeforeValidator(_empty_as_default)] = {}
+    reasons: Annotated[dict[Identifier, Text], BeforeValidator(_empty_as_default)] = {}
+
+
+class ClosingSpec(_Spec):
+    """What Leadflow does to a rejected handover's deal: the closed-lost stage per pipeline, the reason's property."""
+
+    lost_stages: Annotated[dict[Identifier, Identifier], BeforeValidator(_empty_as_default)] = {"default": "closedlost"}
+    lost_reason_property: Identifier | None = "closed_lost_reason"
 
 
 class RecycleSpec(_Spec):
@@ -152,3 +161,4 @@ class HandoverSpec(_Spec):
     gate: Annotated[GateSpec, BeforeValidator(_empty_as_default)] = GateSpec()
     feedback: Annotated[FeedbackSpec, BeforeValidator(_empty_as_default)] = FeedbackSpec()
     recycle: Annotated[RecycleSpec, BeforeValidator(_empty_as_default)] = RecycleSpec()
+    closing: Annotated[ClosingSpec, BeforeValidator(_empty_as_default)] = ClosingSpec()

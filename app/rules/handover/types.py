@@ -104,10 +104,12 @@ class BlockedPlan:
 
 @dataclass(frozen=True)
 class Feedback:
-    """What sales said about a handover: `accepted` or `rejected` (with the lead status as the reason)."""
+    """What sales said about a handover: `accepted` or `rejected` with its reason; `issue` when a rejection lacks a
+    reason from the configured list (`missing`: none given, `unknown`: one not in the list)."""
 
     outcome: str
     reason: str | None = None
+    issue: str | None = None
 
 
 def handover_key(contact_id: str, stage: str, cycle: int) -> str:

@@ -50,15 +50,26 @@ def create_effects(
     plans: Sequence[HandoverPlan],
     tasks: Sequence[TaskWork],
     companies: Mapping[str, str | None],
+    taken_over: Mapping[str, str] | None = None,
 ) -> Created:
-    """Upsert the plans' deals, then every task, then associate them with their contacts, companies and deals."""
+    """Upsert the plans' deals, then every task, then associate them with their contacts, companies and deals.
+
+    `taken_over`: handover key → the deal of an earlier handover of the cycle (an MQL's, superseded by the SQL),
+    which the plan's deal updates instead of creating a second one: one deal per qualification cycle."""
     created = Created()
     deals = {plan.key: plan.deal for plan in plans if plan.deal is not None}
-    if deals:
-        upserted = gateway.upsert_objects(
-            "deal", HANDOVER_ID, {key: _deal_properties(spec) for key, spec in deals.items()}
-        )
+    existing = {key: deal_id for key, deal_id in (taken_over or {}).items() if key in deals}
+    fresh = {key: _deal_properties(spec) for key, spec in deals.items() if key not in existing}
+    if fresh:
+        upserted = gateway.upsert_objects("deal", HANDOVER_ID, fresh)
         created.deals, created.refused = dict(upserted.ids), dict(upserted.refused)
+    if existing:
+        refused = gateway.update_objects("deal", {existing[key]: _deal_properties(deals[key]) for key in existing})
+        for key, deal_id in existing.items():
+            if deal_id in refused:
+                created.refused[key] = refused[deal_id]
+            else:
+                created.deals[key] = deal_id
     if tasks:
         upserted = gateway.upsert_objects("task", HANDOVER_ID, {t.key: _task_properties(t.spec) for t in tasks})
         created.tasks = dict(upserted.ids)

@@ -8,8 +8,12 @@ Order within a drain, for the contacts it drains:
    and it is routed under the ledger's routing lock; a handover an earlier, failed attempt reserved keeps its owner;
    missing required data blocks it and gives marketing-ops one data task;
 3. apply, effects — deals and tasks upserted by their handover key, associated; contact writes join the drain's
-   batch update; notifications;
-4. record — the ledger records what was created, in the drain's transaction.
+   batch update; notifications; then what ended handovers left open is closed (app/sync/handover/closing.py);
+4. record — the ledger records what was created and closed, in the drain's transaction.
+
+A handover ends when sales rejects it, when a higher stage of the same cycle supersedes it (the SQL's handover
+takes over the MQL's deal), when its deal is won or lost, or when its contact is deleted or merged away; an ended
+handover frees its owner's slot, and the drain closes its task (and a rejected one's deal) in HubSpot.
 """
 
 from __future__ import annotations
@@ -20,43 +24,25 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from app.ledger import endings
 from app.ledger import handovers as handover_rows
 from app.ledger.records import HandoverDone, HandoverRecord, HandoverRequest, SlaStart
 from app.ledger.store import Ledger
 from app.rules import classify_feedback, plan_blocked, plan_handover, plan_recycle, plan_unblocked, route
 from app.rules.handover.config import HandoverConfig
 from app.rules.handover.notification import notification
-from app.rules.handover.routing_config import RoutingConfig
+from app.rules.handover.plan import plan_recycle_repair
 from app.rules.handover.types import HandoverPlan, Lead, Owner, RoutingDecision, RoutingState, handover_key
-from app.rules.properties import HANDOVER_BLOCKED
+from app.rules.properties import FEEDBACK_MISSING, HANDOVER_BLOCKED, REJECT_REASON
+from app.sync.handover.closing import close_ended_work
 from app.sync.handover.effects import TaskWork, create_effects
-from app.sync.handover.notify import Notifier
+from app.sync.handover.feedback import flag_rejection, take_late_reason
+from app.sync.handover.needs import LEAD_STATUS, Handovers
 from app.sync.hubspot.company_cache import CompanyCache, read_companies
 from app.sync.hubspot.gateway import HubSpotGateway
 from app.sync.pipeline import Batch, Member, Reads
 
-LEAD_STATUS = "hs_lead_status"
-CONTACT_PROPERTIES = frozenset({"hubspot_owner_id", "lifecyclestage", LEAD_STATUS, HANDOVER_BLOCKED, "email"})
-COMPANY_PROPERTIES = frozenset({"name", "hubspot_owner_id"})
-
-
-@dataclass(frozen=True)
-class Handovers:
-    """What handing leads over needs (absent when config/handover.yaml does not exist)."""
-
-    config: HandoverConfig
-    routing: RoutingConfig
-    notifier: Notifier
-    team: Callable[[], Mapping[str, Owner]]
-    contact_url: Callable[[str], str | None]
-    # Starts a handover's SLA clock (app/sync/sla/clock.py, when config/sla.yaml exists): its due time is the task's.
-    start_clock: Callable[[HandoverRecord, Lead], SlaStart | None] | None = None
-
-    def reads(self) -> Reads:
-        """Return the contact and company properties handovers read."""
-        contact, company = self.config.referenced_properties()
-        routing_contact, routing_company = self.routing.referenced_properties()
-        return Reads(contact | routing_contact | CONTACT_PROPERTIES, company | routing_company | COMPANY_PROPERTIES)
+__all__ = ["HandoverStep", "Handovers"]
 
 
 @dataclass
@@ -75,6 +61,11 @@ class HandoverStep:
     _data_tasks: list[TaskWork] = field(default_factory=list, repr=False)
     _done: list[HandoverDone] = field(default_factory=list, repr=False)
     _clocks: dict[str, SlaStart] = field(default_factory=dict, repr=False)
+    _taken_over: dict[str, str] = field(default_factory=dict, repr=False)  # handover key → the cycle's deal
+    _unblocked: dict[str, str] = field(default_factory=dict, repr=False)  # contact → why its data tasks close
+    _new_data_tasks: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    _closed: list[str] = field(default_factory=list, repr=False)
+    _data_closed: list[str] = field(default_factory=list, repr=False)
 
     @property
     def config(self) -> HandoverConfig:
@@ -86,6 +77,9 @@ class HandoverStep:
     def prepare(self, batch: Batch) -> None:
         """Record sales' answers to open handovers; recycle the rejected leads (their next cycle starts now)."""
         self._records = self.ledger.handovers.of_contacts(list(batch.members))
+        if batch.missing:  # deleted in HubSpot: their handovers end, their data tasks close
+            self.ledger.handovers.end_of_contacts(batch.missing, "deleted", batch.now)
+            self._unblocked.update({contact_id: "deleted" for contact_id in batch.missing})
         for member in batch.members.values():
             recycled_at = self._feedback(batch, member)
             if self.config.recycle.engagement_from_recycle:
@@ -102,6 +96,7 @@ class HandoverStep:
             self._blocked(batch, member, lead)
         self._team = self.handovers.team() if requests else {}
         self._reserved = self.ledger.handovers.reserve(requests, self._decide(batch), batch.now)
+        self._supersede(batch)
         self._plans = [
             plan
             for record in self._reserved
@@ -109,13 +104,19 @@ class HandoverStep:
         ]
 
     def apply(self, batch: Batch) -> None:
-        """Create the deals and tasks, queue the contact writes, notify; note what each handover produced."""
-        if not self._plans and not self._data_tasks:
-            return
+        """Create the deals and tasks, queue the contact writes, notify; note what each handover produced; then
+        close what ended handovers and arrived data left open."""
+        if self._plans or self._data_tasks:
+            self._create(batch)
+        self._close(batch)
+
+    def _create(self, batch: Batch) -> None:
         leads, plans = self._leads, self._plans
         tasks = [TaskWork(p.key, p.task, p.contact_id, leads[p.contact_id].company_id, p.key) for p in plans if p.task]
         companies = {contact: lead.company_id for contact, lead in leads.items()}
-        created = create_effects(self.gateway, plans, [*tasks, *self._data_tasks], companies)
+        created = create_effects(self.gateway, plans, [*tasks, *self._data_tasks], companies, self._taken_over)
+        made = created.tasks
+        self._new_data_tasks = {w.key: (w.contact_id, made[w.key]) for w in self._data_tasks if w.key in made}
         notified = {record.key for record in self._reserved if record.notified_at is not None}
         for plan in plans:
             lead = leads[plan.contact_id]
@@ -124,7 +125,8 @@ class HandoverStep:
                 batch.errors[plan.contact_id] = created.refused[plan.key]
                 continue
             sent = self._notify(plan, lead) if plan.notify and plan.key not in notified else False
-            task_id, deal_id = created.tasks.get(plan.key), created.deals.get(plan.key)
+            task_id = created.tasks.get(plan.key)
+            deal_id = created.deals.get(plan.key) or self._taken_over.get(plan.key)
             due = plan.task.due_at if plan.task else None
             clock = self._clocks.get(plan.key) if plan.decision.owner_id else None
             self._done.append(HandoverDone(plan.key, task_id, deal_id, due, sent, clock))
@@ -132,23 +134,64 @@ class HandoverStep:
 
     def record(self, batch: Batch, connection: Connection) -> None:
         handover_rows.complete(connection, self._done, batch.now)
+        endings.record_closed(connection, self._closed, batch.now)
+        endings.record_data_tasks(connection, self._new_data_tasks, batch.now)
+        endings.record_data_tasks_completed(connection, self._data_closed, batch.now)
+
+    def _close(self, batch: Batch) -> None:
+        """Close the work of ended handovers (of any contact: a won deal or a merge ends them outside a drain), and
+        complete the data tasks of contacts no longer blocked."""
+        closed, data_closed = close_ended_work(self.ledger, self.gateway, self.config, self._unblocked)
+        self._closed, self._data_closed = closed.keys, data_closed.keys
+        batch.errors.update({**closed.errors, **data_closed.errors})
+        if closed.keys or data_closed.keys:
+            batch.count("closed", len(closed.keys) + len(data_closed.keys))
+
+    def _supersede(self, batch: Batch) -> None:
+        """End the earlier handovers of the cycle of each handover made now (an MQL's when the lead becomes SQL);
+        the new handover takes over their deal, so the cycle keeps one deal and one open task."""
+        superseded: list[str] = []
+        for record in self._reserved:
+            if record.status != "planned":
+                continue
+            earlier = [
+                h for h in self._records.get(record.contact_id, []) if h.cycle == record.cycle and h.key != record.key
+            ]
+            superseded += [h.key for h in earlier if h.ended_at is None]
+            deal_id = next((h.deal_id for h in reversed(earlier) if h.deal_id), None)
+            if deal_id:
+                self._taken_over[record.key] = deal_id
+        if superseded:
+            self.ledger.handovers.end(superseded, "superseded", batch.now)
 
     def _feedback(self, batch: Batch, member: Member) -> datetime | None:
         """Record sales' answer to the contact's open handover; return when a rejection recycled it (now)."""
-        feedback = classify_feedback(self.config, member.contact.get(LEAD_STATUS))
+        picked = member.contact.get(REJECT_REASON)
+        feedback = classify_feedback(self.config, member.contact.get(LEAD_STATUS), picked)
         records = self._records.get(member.contact_id, [])
-        open_now = [h for h in records if h.cycle == member.cycle and h.outcome is None]
+        take_late_reason(self.config, self.ledger, batch, member, records)
+        open_now = [h for h in records if h.cycle == member.cycle and h.outcome is None and h.ended_at is None]
         if feedback is None or not open_now:
+            self._finish_recycle(batch, member, records)
             return None
         for handover in open_now:
             self.ledger.handovers.record_feedback(handover.key, feedback.outcome, feedback.reason, batch.now)
         if feedback.outcome != "rejected":
             return None
+        if feedback.issue is not None:
+            flag_rejection(self.handovers, self.ledger, batch, member, open_now[-1], feedback, picked)
         member.cycle = self.ledger.handovers.recycle(open_now[-1].key, member.contact_id, batch.now)
         first, then = plan_recycle(self.config, member.contact)
         batch.write_first(member.contact_id, first)
         batch.write(member.contact_id, then)
         return batch.now
+
+    def _finish_recycle(self, batch: Batch, member: Member, records: list[HandoverRecord]) -> None:
+        """Converge a recycle whose lifecycle stage write was lost: its writes are made once, when sales' answer
+        arrives, so a later drain of the recycled contact (no handover in its new cycle yet) repairs them."""
+        recycled = member.state is not None and member.state.recycled_at is not None
+        if recycled and not any(h.cycle == member.cycle for h in records):
+            batch.write(member.contact_id, plan_recycle_repair(self.config, member.contact))
 
     def _refresh_companies(self, entering: list[Member], properties: frozenset[str]) -> None:
         """Read the companies of contacts entering a stage from HubSpot, not the cache: routing reads company
@@ -193,6 +236,7 @@ class HandoverStep:
         if blocked is None:
             if current_note:
                 batch.write(member.contact_id, plan_unblocked())
+                self._unblocked[member.contact_id] = "data-arrived" if member.enters_stage() else "data-moot"
             return
         plan = plan_blocked(self.config, lead, blocked, self.handovers.team(), batch.now)
         if plan.contact_writes.get(HANDOVER_BLOCKED) != current_note:
@@ -252,4 +296,6 @@ def _writes_with_status_reset(config: HandoverConfig, plan: HandoverPlan, lead: 
     writes = dict(plan.contact_writes)
     if LEAD_STATUS not in writes and classify_feedback(config, lead.contact.get(LEAD_STATUS)) is not None:
         writes[LEAD_STATUS] = ""
+    if config.feedback.reasons:  # the last cycle's reason and flag are not this handover's
+        writes.update({name: "" for name in (REJECT_REASON, FEEDBACK_MISSING) if lead.contact.get(name)})
     return writes

@@ -132,7 +132,7 @@ def test_a_rejection_recycles_the_lead_into_its_next_cycle_and_it_is_handed_over
     portal.changed(contact_id, hs_lead_status="BAD_TIMING")
     portal.drain()
     # HubSpot only moves a lifecycle stage forward: it is cleared by a first write, then set back to lead.
-    writes = [call for call in portal.hubspot.calls if call.operation == "update_objects"]
+    writes = [c for c in portal.hubspot.calls if (c.operation, c.object_type) == ("update_objects", "contact")]
     assert len(writes) == 2
     contact = portal.contact(contact_id)
     assert (contact["lifecyclestage"], contact.get("hs_lead_status"), contact.get("leadflow_stage")) == (
@@ -165,3 +165,19 @@ def test_a_refused_clearing_write_is_recorded_as_the_contacts_error(portal: Port
     state = portal.container.ledger.contacts.states_of([contact_id])[contact_id]
     assert state.last_error == "HubSpot refused clearing lifecyclestage: VALIDATION_ERROR: locked by a workflow"
     assert portal.contact(contact_id)["lifecyclestage"] == "marketingqualifiedlead"  # HubSpot kept it: said so
+
+
+def test_a_recycle_whose_clear_landed_late_is_finished_by_the_next_drain(portal: Portal) -> None:
+    contact_id = portal.lead("anna.keller@kessler.de")
+    portal.converts(contact_id, *MQL)
+    portal.drain()
+    portal.changed(contact_id, hs_lead_status="BAD_TIMING")
+    portal.drain()
+    portal.hubspot.change("contact", contact_id, {"lifecyclestage": ""})  # HubSpot applied the clear after the set
+    portal.created(contact_id)  # the recheck of the unanswered write drains the contact again
+    portal.drain()
+    assert portal.contact(contact_id)["lifecyclestage"] == "lead"
+    portal.hubspot.change("contact", contact_id, {"lifecyclestage": "opportunity"})  # sales moved it: left alone
+    portal.created(contact_id)
+    portal.drain()
+    assert portal.contact(contact_id)["lifecyclestage"] == "opportunity"

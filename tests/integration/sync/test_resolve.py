@@ -212,3 +212,17 @@ def test_a_recall_for_a_contact_hubspot_no_longer_has_closes_with_nothing_after_
     resolve_pending_signals(portal.container.provide(ResolveContext))
     assert portal.container.ledger.counts().pending_signals == 0
     assert engagements(portal, contact_id) == []
+
+
+def test_the_reconciler_marks_a_recall_whose_dirty_mark_redis_lost_dirty_again(portal: Portal) -> None:
+    from app.sync.reconcile import ReconcileContext, reconcile
+
+    contact_id = portal.lead("anna.keller@kessler.de")
+    portal.converts(contact_id, "Whitepaper: OEE in practice")
+    portal.container.worklist.redis.flushdb()  # Redis lost the dirty contact: only the ledger knows
+    portal.clock.advance(seconds=portal.container.settings.reconcile_grace_seconds + 1)
+    assert reconcile(portal.container.provide(ReconcileContext)).remarked == 1
+    assert dirty(portal) == [contact_id]
+    portal.drain()  # well before the resolver would take it: the drain recalls
+    assert engagements(portal, contact_id) == ["whitepaper_download"]
+    assert portal.container.ledger.counts().pending_signals == 0

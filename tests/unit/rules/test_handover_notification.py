@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.rules import notification
+from app.rules.handover.notification import feedback_notification
 from app.rules.handover.types import HandoverPlan, Lead, Owner, RoutingDecision, TaskSpec
 from app.rules.scoring.assessment import Assessment, Reason
 
@@ -92,3 +93,16 @@ def test_a_very_long_header_is_cut_to_slacks_limit() -> None:
     header = notification(lead({"firstname": "J" * 300}), plan(), DANA, URL)["blocks"][0]["text"]["text"]
     assert len(header) == 150
     assert header.endswith("…")
+
+
+def test_the_feedback_message_asks_the_owner_for_the_reason_with_contact_data_escaped() -> None:
+    flag = "SQL: rejected without a reason (pick one in 'Reject reason')"
+    contact: dict[str, str | None] = {"firstname": "<!channel>", "lastname": "Doe"}
+    message = feedback_notification("123", contact, flag, DANA, URL)
+    assert message["text"] == (
+        f"Dana Fuchs: &lt;!channel&gt; Doe was rejected without a reason from the list ({flag}). "
+        f"Please pick one in 'Reject reason'. · {URL}"
+    )
+    assert message["blocks"][-1]["elements"][0]["url"] == URL
+    anonymous = feedback_notification("123", {}, flag, None, None)
+    assert anonymous["text"].startswith("contact 123 was rejected") and len(anonymous["blocks"]) == 1

@@ -58,3 +58,10 @@ def test_an_sla_asks_for_the_creation_of_each_engagement_object_that_may_be_a_fi
     ]  # fmt: skip
     none = required_subscriptions(model, signals, first_touch=FirstTouch(engagements=frozenset()))
     assert WebhookSubscription("object.creation", object_type_id="0-49") not in none
+
+
+def test_listed_rejection_reasons_add_the_subscription_to_the_reason_sales_picks() -> None:
+    model, signals = load_scoring_model(CONFIG / "scoring.yaml"), load_signal_rules(CONFIG / "signals.yaml")
+    reason = WebhookSubscription("contact.propertyChange", "leadflow_reject_reason")
+    assert reason in required_subscriptions(model, signals, handover=True, reject_reason=True)
+    assert reason not in required_subscriptions(model, signals, handover=True)

@@ -61,6 +61,13 @@ def test_leadflows_own_writes_come_back_as_echoes_and_are_dropped(name: str) -> 
     assert (translated.outcome, translated.signals) == ("echo", ())
 
 
+def test_the_reject_reason_sales_picks_is_not_an_echo_though_it_is_leadflows_property() -> None:
+    event = fixture("contact.propertyChange__leadflow_echo").model_copy(
+        update={"propertyName": "leadflow_reject_reason", "propertyValue": "no_budget", "changeSource": "CRM_UI"}
+    )
+    assert translate(event, CONTEXT).outcome == "accepted"
+
+
 def test_a_change_by_another_integration_is_not_an_echo() -> None:
     event = fixture("contact.propertyChange__integration_echo").model_copy(update={"sourceId": "999"})
     assert translate(event, CONTEXT).outcome == "accepted"
