@@ -12,6 +12,7 @@ gwN takes the database numbered N-th in `LEADFLOW_TEST_REDIS_DBS` (default 1-10)
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -72,12 +73,22 @@ REDIS_URL, CLI_REDIS_URL = redis_urls_of(os.environ)
 def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Yield the URL of an empty, migrated ledger database: a SQLite file, then a PostgreSQL schema."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ledger.db'}"
-        migrate_url(url)
-        yield url
+        template: Path = request.getfixturevalue("migrated_sqlite_ledger")
+        shutil.copyfile(template, tmp_path / "ledger.db")
+        yield f"sqlite:///{tmp_path / 'ledger.db'}"
         return
     with postgres_schema() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite ledger migrated once per session (per xdist worker): each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("migrated") / "ledger.db"
+    migrate_url(f"sqlite:///{path}")
+    leftovers = [name for name in (f"{path.name}-wal", f"{path.name}-shm") if (path.parent / name).exists()]
+    assert not leftovers, f"the migrated template is not one file: {leftovers}"  # WAL checkpointed at close
+    return path
 
 
 def migrate_url(url: str) -> None:
