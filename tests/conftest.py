@@ -68,6 +68,32 @@ def redis_urls_of(environ: Mapping[str, str]) -> tuple[str, str]:
 
 REDIS_URL, CLI_REDIS_URL = redis_urls_of(os.environ)
 
+# The folders whose tests wait longest first: a fault scenario takes a minute or more, an end-to-end test seconds.
+SLOW_FIRST = ("tests/faults/", "tests/e2e/", "tests/integration/")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, deal the tests out as cards, the slowest first, into one contiguous share per worker.
+
+    xdist's `worksteal` gives each worker a contiguous share of the collection and lets an idle one take the end
+    of another's queue: in collection order one worker would hold every fault scenario and run them one after
+    another while the others ran out. Dealt, each share starts with its part of the scenarios and ends with unit
+    tests, the ones to steal. Every worker collects the same order (xdist requires it); a plain run keeps its own.
+    """
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers < 2:
+        return
+    ranked = sorted(items, key=lambda item: slowness(item.nodeid))  # stable: collection order within a rank
+    shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for index, item in enumerate(ranked):
+        shares[index % workers].append(item)
+    items[:] = [item for share in shares for item in share]
+
+
+def slowness(nodeid: str) -> int:
+    """0 for the slowest folder, then 1, 2, …; unit tests last."""
+    return next((rank for rank, folder in enumerate(SLOW_FIRST) if nodeid.startswith(folder)), len(SLOW_FIRST))
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
