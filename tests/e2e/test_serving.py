@@ -94,9 +94,10 @@ def test_gunicorn_stops_at_once_with_one_line_when_the_configuration_is_invalid(
     result = run_command(procfile_web(free_port()), env, tmp_path, timeout=30)
     took = time.monotonic() - started
     assert result.returncode != 0, result.stderr
-    # Seconds, not the half minute of the timeout: the bound leaves room for Python's start on a machine busy with
-    # pytest-xdist's other workers (5 s was exceeded there); "Listening at" below shows where it stopped.
-    assert took < 10, f"{took:.1f} s\n{result.stderr}"
+    # Well under the half minute of the timeout, with room for Python's start on a machine busy with pytest-xdist's
+    # other workers (5 s and 10 s were both exceeded at a load of 4 to 9 on 2 cores; idle, it takes about 1 s);
+    # "Listening at" below shows where it stopped: before binding the port or forking a worker.
+    assert took < 20, f"{took:.1f} s\n{result.stderr}"
     assert "Traceback" not in result.stderr
     problems = [line for line in result.stderr.splitlines() if not line.startswith("{")]
     assert len(problems) == 1 and problems[0].startswith("leadflow: ") and expected in problems[0], result.stderr
