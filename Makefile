@@ -25,8 +25,13 @@ bench: $(STAMP)
 bench-full: $(STAMP)
 	$(BIN)/leadflow bench --full
 
+# pytest-xdist: the suite waits more than it computes (servers, workers, HubSpot's retry waits), so four workers
+# pay even on two cores; `worksteal` hands a worker that ran out the tests another still holds. Each worker has its
+# own Redis database (tests/conftest.py); TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 4
+
 test: lint typecheck
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     # often (touches that came without a webhook; docs/sla.md).
     touch_reconcile_seconds: Annotated[int, Field(ge=60, le=86_400)] = 900
     drain_claim_lease_seconds: Annotated[float, Field(gt=0, le=86_400)] = 900.0
+    # How often a `leadflow worker` heartbeats while it runs a job (RQ's job monitoring interval): RQ stops seeing a
+    # killed worker this plus 60 s after its last heartbeat, and the reconciler then gives its drain's claims back.
+    worker_heartbeat_seconds: Annotated[int, Field(ge=1, le=600)] = 30
     # Company properties are kept in Redis this long between drains (forgotten at once when HubSpot says the company
     # changed); 0 reads them from HubSpot in every drain.
     company_cache_seconds: Annotated[int, Field(ge=0, le=7 * 86_400)] = 3600

@@ -109,7 +109,8 @@ class ThreadWorker(_Wiring, SimpleWorker):
 
 def run_worker(container: Container, burst: bool = False) -> bool:
     """Work the queue in this process (with RQ's scheduler, for retries); return whether any job ran."""
-    return LeadflowWorker(container).work(burst=burst, with_scheduler=True, logging_level="INFO")
+    worker = LeadflowWorker(container, job_monitoring_interval=container.settings.worker_heartbeat_seconds)
+    return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
 
 
 class EmbeddedWorker:

@@ -1,10 +1,10 @@
 """Who holds a drain's claims, and whether RQ still runs it: a claim's holder is `<job id>@<worker name>`.
 
 A SIGKILLed worker stops heartbeating: RQ lets its key expire about 90 s after the last heartbeat (a job's
-heartbeats run every 30 s with a 90 s time to live), long before a drain's 15-minute claim lease runs out. A
-holder is dead when its worker's key is gone or records the worker's death, or when its job has stopped running
-on that worker (finished, failed, abandoned and retried, or started again elsewhere). A holder whose job record
-is gone while its worker lives is not judged: its claims keep the lease.
+heartbeats run every 30 s, WORKER_HEARTBEAT_SECONDS, with that plus 60 s to live), long before a drain's
+15-minute claim lease runs out. A holder is dead when its worker's key is gone or records the worker's death, or
+when its job has stopped running on that worker (finished, failed, abandoned and retried, or started again
+elsewhere). A holder whose job record is gone while its worker lives is not judged: its claims keep the lease.
 """
 
 from __future__ import annotations

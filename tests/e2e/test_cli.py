@@ -28,15 +28,15 @@ from hubspot.crm.companies import SimplePublicObjectInputForCreate as CompanyInp
 from hubspot.crm.contacts import SimplePublicObjectInputForCreate as ContactInput
 
 from hubspot_twin.webhooks.handmade import EventFactory, deliver
-from tests.conftest import empty_redis_db
+from tests.conftest import CLI_REDIS_URL, empty_redis_db
 from tests.support.processes import Service, describe, free_port, run_command
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.prefix) / "bin"
 LEADFLOW = str(BIN / "leadflow")
 GUNICORN = str(BIN / "gunicorn")
-# The commands' own Redis database, emptied before and after each test; parallel runs set each their own.
-REDIS_URL = os.environ.get("LEADFLOW_TEST_CLI_REDIS_URL", "redis://127.0.0.1:6379/13")
+# The commands' own Redis database (tests/conftest.py: 13, or the xdist worker's), emptied before and after each test.
+REDIS_URL = CLI_REDIS_URL
 ACCESS_TOKEN = "cli-e2e-access-token"
 CLIENT_SECRET = "cli-e2e-client-secret-0123456789"
 APP_ID = "4242"
@@ -126,7 +126,7 @@ def base_env(home: Path) -> dict[str, str]:
 
 @pytest.fixture
 def redis_db() -> Iterator[redis.Redis]:
-    """The Redis database the commands of these tests use (LEADFLOW_TEST_CLI_REDIS_URL), emptied before and after."""
+    """The Redis database the commands of these tests use (tests/conftest.py), emptied before and after."""
     with empty_redis_db(REDIS_URL) as client:
         yield client
 

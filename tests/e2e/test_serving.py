@@ -22,12 +22,12 @@ import pytest
 
 from app.serving.body import BODY_READ_SECONDS
 from hubspot_twin.webhooks.handmade import EventFactory, deliver
-from tests.conftest import empty_redis_db, migrate_url
+from tests.conftest import CLI_REDIS_URL, empty_redis_db, migrate_url
 from tests.support.processes import Service, free_port, run_command
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.prefix) / "bin"
-REDIS_URL = os.environ.get("LEADFLOW_TEST_CLI_REDIS_URL", "redis://127.0.0.1:6379/13")
+REDIS_URL = CLI_REDIS_URL
 CLIENT_SECRET = "serving-e2e-client-secret-0123456789"
 HUBSPOT_TIMEOUT = 5.0  # HubSpot gives up on a webhook delivery after this long
 
@@ -94,7 +94,10 @@ def test_gunicorn_stops_at_once_with_one_line_when_the_configuration_is_invalid(
     result = run_command(procfile_web(free_port()), env, tmp_path, timeout=30)
     took = time.monotonic() - started
     assert result.returncode != 0, result.stderr
-    assert took < 5, f"{took:.1f} s\n{result.stderr}"
+    # Well under the half minute of the timeout, with room for Python's start on a machine busy with pytest-xdist's
+    # other workers (5 s and 10 s were both exceeded at a load of 4 to 9 on 2 cores; idle, it takes about 1 s);
+    # "Listening at" below shows where it stopped: before binding the port or forking a worker.
+    assert took < 20, f"{took:.1f} s\n{result.stderr}"
     assert "Traceback" not in result.stderr
     problems = [line for line in result.stderr.splitlines() if not line.startswith("{")]
     assert len(problems) == 1 and problems[0].startswith("leadflow: ") and expected in problems[0], result.stderr

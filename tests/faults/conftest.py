@@ -1,9 +1,9 @@
 """Fixtures of the fault suite: the test-only configuration, the clean run (played once), and the report.
 
-Every run gets a fresh twin, a fresh ledger (a SQLite file or a PostgreSQL schema) and Redis database 11
-flushed before it. The clean run is played once per session, on SQLite, and every faulted run is compared with
-it. Each scenario adds its lines to the report printed at the end of the session (pytest's terminal summary, so
-that `make test` shows it whatever the capture mode).
+Every run gets a fresh twin, a fresh ledger (a SQLite file or a PostgreSQL schema) and the tests' Redis database
+(tests/conftest.py) flushed before it. The clean run is played once per session (per xdist worker that runs a
+scenario), on SQLite, and every faulted run is compared with it. Each scenario adds its lines to the report
+printed at the end of the session (tests/faults/report.py).
 """
 
 from __future__ import annotations
@@ -16,33 +16,8 @@ import pytest
 from tests.conftest import CONFIG_DIR
 from tests.faults.harness import Knobs, Run, target
 from tests.faults.outcome import Outcome, ReportRow, snapshot
+from tests.faults.report import REPORT_KEY
 from tests.faults.scenario import routing_yaml
-
-REPORT_KEY = pytest.StashKey[list[ReportRow]]()
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "faults: the fault-injection suite (a scenario run clean and under faults)")
-    config.stash[REPORT_KEY] = []
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    rows = config.stash.get(REPORT_KEY, [])
-    if not rows:
-        return
-    write = terminalreporter.write_line
-    terminalreporter.section("fault injection: each scenario compared with the clean run")
-    for row in rows:
-        write(f"{row.scenario} [{row.database}] — {row.verdict}")
-        write(f"    injected: {row.injected}")
-        write(f"    compared: {row.compared}")
-    write("")
-    header = ("fault", "db", "injected", "events lost", "duplicates", "converged")
-    table = [(r.scenario, r.database, r.injected_count, str(r.events_lost), str(r.duplicates),
-              f"{r.converge_seconds:.1f} s") for r in rows]  # fmt: skip
-    widths = [max(len(line[i]) for line in [header, *table]) for i in range(len(header))]
-    for line in [header, tuple("-" * w for w in widths), *table]:
-        write("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Running the scenario against Leadflow: the twin, its webhook dispatcher, the web app, workers, convergence.
 
-A `Run` wires a fresh twin (behind HubSpot's limits), Leadflow's web app on a fresh ledger and Redis database
-11, the twin's dispatcher subscribed to exactly what Leadflow needs, and workers: RQ workers in threads of this
+A `Run` wires a fresh twin (behind HubSpot's limits), Leadflow's web app on a fresh ledger and the tests' Redis
+database, the twin's dispatcher subscribed to exactly what Leadflow needs, and workers: RQ workers in threads of this
 process, or `leadflow worker` processes. `Run.play(phase, before, during)` calls `before` (where a fault starts),
 makes the phase's changes, calls `during` (where a fault strikes while the webhooks are still arriving and the
 drains run), then `Run.settle()` waits until Leadflow has converged: the dispatcher idle, nothing dirty, claimed,
@@ -423,7 +423,8 @@ def descendants(pid: int) -> list[int]:
 
 @contextmanager
 def target(database: str, base: Path, config_dir: Path) -> Iterator[Target]:
-    """A fresh, migrated ledger of the kind asked for, and Redis database 11 emptied before and after."""
+    """A fresh, migrated ledger of the kind asked for, and the tests' Redis database emptied before
+    and after."""
     base.mkdir(parents=True, exist_ok=True)
     with empty_redis_db(REDIS_URL):
         if database == "sqlite":
