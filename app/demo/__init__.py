@@ -57,6 +57,7 @@ def run_demo(
             def after_tick(_tick: int) -> None:
                 runtime.settle_and_hold()
                 runtime.sweep_decay()  # once per simulated half day (production: every DECAY_SWEEP_SECONDS)
+                runtime.watch_sla()  # likewise (production: every TOUCH_RECONCILE_SECONDS, SLA_WATCH_SECONDS)
                 advance(1)
 
             report = simulation.run(after_tick)

@@ -1,4 +1,4 @@
-"""The demo's report: the funnel, grades, common reasons and score histories (the same for the same seed), then
+"""The demo's report: the funnel, grades, common reasons, score histories, the SLA (the same for the same seed), then
 what the run cost: HubSpot requests, 429s, webhooks and webhook-to-score latency (these vary with timing)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from app.demo.runtime import Runtime
+from app.demo.sla import print_paces, print_sla
 from app.rules.scoring.writes import GRADE, REASONS, SCORE, STAGE
 from hubspot_twin.simulator import SeededPortal, SimulationReport
 from hubspot_twin.simulator.portal import SimContact
@@ -27,6 +28,7 @@ def print_report(runtime: Runtime, portal: SeededPortal, simulation: SimulationR
     _personas(contacts, scored, echo)
     _histories(runtime, contacts, scored, echo)
     _time_alone(runtime, contacts, echo)
+    _sla(runtime, portal, simulation, echo)
     _costs(runtime, simulation, echo)
 
 
@@ -93,6 +95,14 @@ def _time_alone(runtime: Runtime, contacts: list[SimContact], echo: Echo) -> Non
     )
     moves = ", ".join(f"{n} {move}" for move, n in sorted(exits.items())) or "no stage changes"
     echo(f"\nChanged by time alone (decay sweep, no webhook): {changes} score changes written; {moves}")
+
+
+def _sla(runtime: Runtime, portal: SeededPortal, simulation: SimulationReport, echo: Echo) -> None:
+    container = runtime.container
+    open_keys = {clock.key for clock in container.ledger.sla.open_clocks()}
+    names = {owner.id: owner.name for owner in portal.owners}
+    print_sla(container.sla, container.ledger.sla.all_clocks(), open_keys, names, container.clock(), echo, _table)
+    print_paces(simulation.reps, names, echo)
 
 
 def _handovers(runtime: Runtime) -> str:

@@ -55,6 +55,13 @@ class Runtime:
         self.container.jobs.enqueue("decay-sweep")
         self.settle_and_hold()
 
+    def watch_sla(self) -> None:
+        """Run the clock's touch reconciliation and SLA watch now (simulated time) and what they cause, then hold
+        the gate again: reminders, escalations and reassignments fire as due, the contacts show their clocks."""
+        self.container.jobs.enqueue("touch-reconcile")
+        self.container.jobs.enqueue("sla-watch")
+        self.settle_and_hold()
+
     def _settle(self, timeout: float) -> None:
         self.gate.release()
         deadline, calm = time.monotonic() + timeout, 0
