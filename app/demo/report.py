@@ -12,6 +12,7 @@ from app.demo.sla import print_paces, print_sla
 from app.rules.scoring.writes import GRADE, REASONS, SCORE, STAGE
 from hubspot_twin.simulator import SeededPortal, SimulationReport
 from hubspot_twin.simulator.portal import SimContact
+from hubspot_twin.simulator.reps import FIELD_TEAMS
 
 Echo = Callable[[str], None]
 _POINTS = re.compile(r"^[+-]\d+ ")
@@ -102,7 +103,8 @@ def _sla(runtime: Runtime, portal: SeededPortal, simulation: SimulationReport, e
     open_keys = {clock.key for clock in container.ledger.sla.open_clocks()}
     names = {owner.id: owner.name for owner in portal.owners}
     print_sla(container.sla, container.ledger.sla.all_clocks(), open_keys, names, container.clock(), echo, _table)
-    print_paces(simulation.reps, names, echo)
+    field = {owner.id: owner.name for owner in portal.owners if owner.team in FIELD_TEAMS}
+    print_paces(simulation.reps, field, echo)
 
 
 def _handovers(runtime: Runtime) -> str:
@@ -123,7 +125,8 @@ def _costs(runtime: Runtime, simulation: SimulationReport, echo: Echo) -> None:
     echo(f"  buyer actions played: {sum(simulation.actions.values())} ({dict(simulation.actions.most_common())})")
     sales = simulation.sales
     echo(f"  handovers: {_handovers(runtime)}")
-    echo(f"  sales (simulated reps): {sales.tasks_worked} tasks worked, {sales.accepted} leads accepted, "
+    touches = f"{sales.touches['calls']} calls and {sales.touches['emails']} e-mails logged as first touches"
+    echo(f"  sales (simulated reps): {touches}, {sales.tasks_worked} tasks worked, {sales.accepted} leads accepted, "
          f"{sales.rejected} rejected (recycled), {sales.won} deals won, {sales.lost} lost")  # fmt: skip
     echo(f"  HubSpot requests: {guard.get('total', 0)}, 429s received: {sum(guard.get('rate_limited', {}).values())}")
     echo(f"  webhooks: {dispatch.delivered_events} events in {dispatch.delivered_batches} requests, "

@@ -20,6 +20,7 @@ from hubspot_twin.simulator.reps import RepProfile
 Echo = Callable[[str], None]
 Table = Callable[[Sequence[Sequence[object]], Echo], None]
 OPEN = (SlaStatus.ON_TRACK, SlaStatus.AT_RISK, SlaStatus.BREACHED)
+MOVES_SHOWN = 6  # the most frequent reassignments (from → to) named
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,15 @@ def _watch(seen: Clocks, echo: Echo) -> None:
     reassigned = [c for c in clocks if c.reassignments]
     echo(f"  the watch: {sum(c.reminders for c in clocks)} reminders sent, {sum(c.escalations for c in clocks)} "
          f"escalations ({escalated} handovers), {sum(c.reassignments for c in clocks)} reassignments")  # fmt: skip
-    for clock in reassigned:
-        owners = [*(o for o in (clock.earlier_owners or "").split(",") if o), clock.owner_id]
-        echo(f"    reassigned: contact {clock.contact_id} ({clock.stage}): {' → '.join(map(seen.name, owners))}")
+    if not reassigned:
+        return
+    moves = Counter(
+        " → ".join(map(seen.name, [*(o for o in (c.earlier_owners or "").split(",") if o), c.owner_id]))
+        for c in reassigned
+    )
+    shown = sorted(moves.items(), key=lambda move: (-move[1], move[0]))[:MOVES_SHOWN]
+    more = f", {len(moves) - len(shown)} other moves" if len(moves) > len(shown) else ""
+    echo(f"    reassigned: {', '.join(f'{move} ({count})' for move, count in shown)}{more}")
 
 
 def _reps(seen: Clocks, echo: Echo, table: Table) -> None:
@@ -86,12 +93,12 @@ def _reps(seen: Clocks, echo: Echo, table: Table) -> None:
 
 
 def print_paces(profiles: Mapping[str, RepProfile], names: Mapping[str, str], echo: Echo) -> None:
-    """Print the simulated reps' pace (the simulator's truth, not Leadflow's measurement)."""
+    """Print the pace of the reps in `names` (the simulator's truth, not Leadflow's measurement)."""
     paces = {
         pace: sorted(names[o] for o, p in profiles.items() if p.pace == pace and o in names)
         for pace in ("fast", "slow")
     }
-    away = [(names.get(o, o), p.away) for o, p in profiles.items() if p.away]
+    away = [(names[o], p.away) for o, p in profiles.items() if p.away and o in names]
     line = f"  the simulated reps: fast {', '.join(paces['fast'])}; slow {', '.join(paces['slow'])}"
     for name, (start, end) in away:
         line += f"; {name} on holiday {start:%m-%d %H:%M} – {end:%m-%d %H:%M} UTC"

@@ -22,6 +22,7 @@ FAST_HOURS = (0.5, 4.0)
 SLOW_HOURS = (8.0, 40.0)
 SLOW_REPS = 2  # of the field reps (the holiday rep is fast when back)
 FIELD_TEAMS = ("DACH", "International")  # the teams whose reps are handed leads (config/routing.yaml)
+HOLIDAY_DAYS = 14  # the longest holiday: half the run, two weeks at most
 CALLS = 0.6  # the share of first touches that are calls; the others are sales e-mails
 CALL_TITLES = ("Intro call", "Discovery call", "Follow-up on your download")
 EMAIL_SUBJECTS = ("Your request", "Following up", "A quick question about your plans")
@@ -50,8 +51,8 @@ def rep_profiles(
     owners: Sequence[SimOwner], seed: int, holiday: tuple[datetime, int] | None = None
 ) -> dict[str, RepProfile]:
     """Return each owner's profile, the same for the same seed: two field reps slow, the others fast, and with
-    `holiday` (the simulation's start and days) one other field rep away for half of it (at least two days),
-    from a day within its first third."""
+    `holiday` (the simulation's start and days) one other field rep away for half of it (at least two days, at
+    most two weeks), from a day within its first third."""
     rng = random.Random(f"{seed}:reps")
     field = [owner.id for owner in owners if owner.team in FIELD_TEAMS]
     rng.shuffle(field)
@@ -60,7 +61,7 @@ def rep_profiles(
     if holiday is not None and field:
         start, days = holiday
         first = start + timedelta(days=rng.randint(0, max(0, days // 3)))
-        away = (first, first + timedelta(days=max(2, days // 2)))
+        away = (first, first + timedelta(days=max(2, min(days // 2, HOLIDAY_DAYS))))
     profiles = {}
     for owner in owners:
         pace = "slow" if owner.id in slow else "fast"

@@ -43,6 +43,8 @@ def test_the_holiday_is_half_the_run_and_starts_within_its_first_third() -> None
         assert away[1] - away[0] == timedelta(days=4)
     (short,) = [p.away for p in rep_profiles(OWNERS, 1, holiday=(START, 2)).values() if p.away]
     assert short == (START, START + timedelta(days=2))  # at least two days
+    (long,) = [p.away for p in rep_profiles(OWNERS, 1, holiday=(START, 60)).values() if p.away]
+    assert long[1] - long[0] == timedelta(days=14)  # two weeks at most
 
 
 def test_the_same_seed_gives_the_same_profiles_and_without_a_holiday_nobody_is_away() -> None:
