@@ -23,6 +23,7 @@ ACCEPTED = ("CONNECTED", "ATTEMPTED_TO_CONTACT")
 REJECTED = ("UNQUALIFIED", "BAD_TIMING")
 HANDOVER_KEY = "leadflow_handover_id"  # Leadflow's key of the handover a task or deal belongs to, when set
 LOST_REASONS = ("No budget", "Chose a competitor", "Timing", "No decision")
+ESCALATION = "-escalation"  # in the key of an SLA escalation task for a manager (`…-escalation`, `…-escalation-1`)
 WORK_HOURS = (0.5, 8.0)  # working hours from the first touch to completing the task and judging the lead
 
 
@@ -87,7 +88,7 @@ class SalesTeam:
         rng = self._rng("task", key, owner_id)
         profile = self.profiles.get(owner_id) or RepProfile(owner_id, "fast", FAST_HOURS)
         seen = profile.back_at(self._first_seen(task_id, owner_id, created_at))
-        lead = not key.endswith(("-data", "-escalation"))  # a data or escalation task has no lead to touch
+        lead = not key.endswith("-data") and ESCALATION not in key  # a data or escalation task: no lead to touch
         touch_at = profile.back_at(after_working_hours(seen, rng.uniform(*profile.touch_hours)))
         if lead and touch_at <= now and not profile.is_away(now) and (task_id, owner_id) not in self._touched:
             self._touch(task_id, owner_id, touch_at, self._rng("touch", key, owner_id))

@@ -484,8 +484,11 @@ def test_an_escalation_task_is_completed_by_the_manager_without_touching_or_judg
            "groupName": "task"}  # fmt: skip
     twin.create_property("tasks", key)
     twin.update_object("tasks", task, {HANDOVER_KEY: f"{contact.id}-sql-1-escalation"})
+    later = hand_over(twin, field_rep(sales, portal, "fast"), contact.id)  # the next owner's escalation
+    twin.update_object("tasks", later, {HANDOVER_KEY: f"{contact.id}-sql-1-escalation-1"})
     play_at(sales, clock, START + timedelta(days=9))
     assert twin.get_object("tasks", task)["hs_task_status"] == "COMPLETED"
+    assert twin.get_object("tasks", later)["hs_task_status"] == "COMPLETED"
     assert touches_of(twin, contact.id) == []
     assert twin.get_object("contacts", contact.id).get("hs_lead_status") is None
 
