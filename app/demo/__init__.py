@@ -56,9 +56,12 @@ def run_demo(
         simulation = Simulation(runtime.twin, clock, portal, days=days)
         with progress(simulation.ticks, "Simulating") as advance:
 
-            def after_tick(_tick: int) -> None:
+            def after_tick(tick: int) -> None:
                 runtime.settle_and_hold()
                 runtime.sweep_decay()  # once per simulated half day (production: every DECAY_SWEEP_SECONDS)
+                # The watch likewise (production: every SLA_WATCH_SECONDS), the reconciliation once a simulated day
+                # (production: every TOUCH_RECONCILE_SECONDS, 15 times less often): HubSpot's rate limit paces the demo.
+                runtime.watch_sla(reconcile=tick % simulation.ticks_per_day == simulation.ticks_per_day - 1)
                 advance(1)
 
             report = simulation.run(after_tick)

@@ -1,4 +1,4 @@
-"""The demo's report: the funnel, grades, common reasons and score histories (the same for the same seed), then
+"""The demo's report: the funnel, grades, common reasons, score histories, the SLA (the same for the same seed), then
 what the run cost: HubSpot requests, 429s, webhooks and webhook-to-score latency (these vary with timing)."""
 
 from __future__ import annotations
@@ -8,9 +8,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from app.demo.runtime import Runtime
+from app.demo.sla import print_paces, print_sla
 from app.rules.scoring.writes import GRADE, REASONS, SCORE, STAGE
 from hubspot_twin.simulator import SeededPortal, SimulationReport
 from hubspot_twin.simulator.portal import SimContact
+from hubspot_twin.simulator.reps import FIELD_TEAMS
 
 Echo = Callable[[str], None]
 _POINTS = re.compile(r"^[+-]\d+ ")
@@ -27,6 +29,7 @@ def print_report(runtime: Runtime, portal: SeededPortal, simulation: SimulationR
     _personas(contacts, scored, echo)
     _histories(runtime, contacts, scored, echo)
     _time_alone(runtime, contacts, echo)
+    _sla(runtime, portal, simulation, echo)
     _costs(runtime, simulation, echo)
 
 
@@ -95,6 +98,15 @@ def _time_alone(runtime: Runtime, contacts: list[SimContact], echo: Echo) -> Non
     echo(f"\nChanged by time alone (decay sweep, no webhook): {changes} score changes written; {moves}")
 
 
+def _sla(runtime: Runtime, portal: SeededPortal, simulation: SimulationReport, echo: Echo) -> None:
+    container = runtime.container
+    open_keys = {clock.key for clock in container.ledger.sla.open_clocks()}
+    names = {owner.id: owner.name for owner in portal.owners}
+    print_sla(container.sla, container.ledger.sla.all_clocks(), open_keys, names, container.clock(), echo, _table)
+    field = {owner.id: owner.name for owner in portal.owners if owner.team in FIELD_TEAMS}
+    print_paces(simulation.reps, field, echo)
+
+
 def _handovers(runtime: Runtime) -> str:
     contacts = [cid for cid, _created, _props in runtime.twin.live_objects("contacts")]
     records = [h for found in runtime.container.ledger.handovers.of_contacts(contacts).values() for h in found]
@@ -113,7 +125,8 @@ def _costs(runtime: Runtime, simulation: SimulationReport, echo: Echo) -> None:
     echo(f"  buyer actions played: {sum(simulation.actions.values())} ({dict(simulation.actions.most_common())})")
     sales = simulation.sales
     echo(f"  handovers: {_handovers(runtime)}")
-    echo(f"  sales (simulated reps): {sales.tasks_worked} tasks worked, {sales.accepted} leads accepted, "
+    touches = f"{sales.touches['calls']} calls and {sales.touches['emails']} e-mails logged as first touches"
+    echo(f"  sales (simulated reps): {touches}, {sales.tasks_worked} tasks worked, {sales.accepted} leads accepted, "
          f"{sales.rejected} rejected (recycled), {sales.won} deals won, {sales.lost} lost")  # fmt: skip
     echo(f"  HubSpot requests: {guard.get('total', 0)}, 429s received: {sum(guard.get('rate_limited', {}).values())}")
     echo(f"  webhooks: {dispatch.delivered_events} events in {dispatch.delivered_batches} requests, "

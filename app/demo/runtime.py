@@ -55,6 +55,15 @@ class Runtime:
         self.container.jobs.enqueue("decay-sweep")
         self.settle_and_hold()
 
+    def watch_sla(self, reconcile: bool = True) -> None:
+        """Run the clock's SLA watch (and with `reconcile` first the touch reconciliation) now, in simulated time,
+        and what they cause, then hold the gate again: reminders, escalations and reassignments fire as due, the
+        contacts show their clocks."""
+        if reconcile:
+            self.container.jobs.enqueue("touch-reconcile")
+        self.container.jobs.enqueue("sla-watch")
+        self.settle_and_hold()
+
     def _settle(self, timeout: float) -> None:
         self.gate.release()
         deadline, calm = time.monotonic() + timeout, 0

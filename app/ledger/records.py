@@ -304,6 +304,7 @@ class SlaClock:
     escalations: int
     reassignments: int
     reminders: int = 0
+    earlier_owners: str | None = None  # the owners it was reassigned away from, comma-separated
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, not_, or_, select, update
+from sqlalchemy import Connection, and_, func, not_, or_, select, true, update
 
 from app.ledger.handovers import add_steps
 from app.ledger.models import HANDOVERS, Handover, SlaStep
@@ -143,9 +143,17 @@ def clocks_to_write(connection: Connection) -> list[SlaClock]:
 
 def open_clocks(connection: Connection) -> list[SlaClock]:
     """Return the clocks of open handovers (no outcome), with the reminders each has had."""
-    clocks = _clocks(
-        connection, and_(Handover.outcome.is_(None), Handover.ended_at.is_(None), Handover.status == "done")
-    )
+    open_only = and_(Handover.outcome.is_(None), Handover.ended_at.is_(None), Handover.status == "done")
+    return _reminded(connection, _clocks(connection, open_only))
+
+
+def all_clocks(connection: Connection) -> list[SlaClock]:
+    """Return every handover's clock, open, answered, ended or recycled, with the reminders each has had (oldest
+    first)."""
+    return _reminded(connection, _clocks(connection, true()))
+
+
+def _reminded(connection: Connection, clocks: list[SlaClock]) -> list[SlaClock]:
     reminded = dict(
         connection.execute(
             select(SlaStep.handover_key, func.count())

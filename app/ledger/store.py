@@ -257,6 +257,11 @@ class SlaStore(_Store):
         with self.engine.connect() as connection:
             return sla.open_clocks(connection)
 
+    def all_clocks(self) -> list[SlaClock]:
+        """Return every handover's clock, open or answered (`leadflow demo`'s report)."""
+        with self.engine.connect() as connection:
+            return sla.all_clocks(connection)
+
     def record_written(self, written: Mapping[str, str]) -> None:
         with self.engine.begin() as connection:
             sla.record_written(connection, written)

@@ -1,24 +1,30 @@
-"""The sales team, played: reps work the tasks handed to them, accept or reject the leads, close the deals.
+"""The sales team, played: reps touch the leads handed to them, work the tasks, accept or reject, close the deals.
 
-Reps react to what Leadflow creates (tasks and deals with a `hubspot_owner_id`), after a delay, and decide by
-the contact's persona, so later KPIs and calibration have ground truth. Every change is a rep's, in HubSpot's UI.
+Reps react to what Leadflow creates (tasks and deals with a `hubspot_owner_id`) at their own pace
+(hubspot_twin/simulator/reps.py): a rep first touches the lead (logs a call or a sales e-mail on the contact, the
+way HubSpot's UI does), later completes the task and accepts or rejects by the contact's persona, so later KPIs,
+the SLA and calibration have ground truth. Every change is a rep's, in HubSpot's UI.
 """
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from hubspot_twin.crm.changes import ChangeSource
 from hubspot_twin.crm.timestamps import parse_instant
 from hubspot_twin.simulator.portal import SeededPortal
+from hubspot_twin.simulator.reps import FAST_HOURS, RepProfile, after_working_hours, log_entry, rep_profiles
 from hubspot_twin.twin import Twin
 
 ACCEPTED = ("CONNECTED", "ATTEMPTED_TO_CONTACT")
 REJECTED = ("UNQUALIFIED", "BAD_TIMING")
 HANDOVER_KEY = "leadflow_handover_id"  # Leadflow's key of the handover a task or deal belongs to, when set
 LOST_REASONS = ("No budget", "Chose a competitor", "Timing", "No decision")
+ESCALATION = "-escalation"  # in the key of an SLA escalation task for a manager (`…-escalation`, `…-escalation-1`)
+WORK_HOURS = (0.5, 8.0)  # working hours from the first touch to completing the task and judging the lead
 
 
 @dataclass
@@ -28,6 +34,7 @@ class SalesActivity:
     rejected: int = 0
     won: int = 0
     lost: int = 0
+    touches: Counter[str] = field(default_factory=Counter)  # first touches logged, by engagement type
     outcomes: dict[str, str] = field(default_factory=dict)
 
 
@@ -39,16 +46,20 @@ class SalesTeam:
         twin: Twin,
         portal: SeededPortal,
         seed: int,
-        response_hours: tuple[float, float] = (1, 36),
+        *,
+        holiday: tuple[datetime, int] | None = None,
         deal_days: tuple[float, float] = (5, 30),
     ) -> None:
+        """`holiday`: (start, days) of the simulation, to send one rep on holiday within it; None: nobody away."""
         self.twin = twin
         self.personas = {contact.id: contact.persona for contact in portal.contacts}
         self.seed = seed
-        self.response_hours = response_hours
+        self.profiles = rep_profiles(portal.owners, seed, holiday)
         self.deal_days = deal_days
         self.activity = SalesActivity()
         self._reps: dict[str, ChangeSource] = {}
+        self._seen: dict[tuple[str, str], datetime] = {}  # (task, owner) → when the owner got it
+        self._touched: set[tuple[str, str]] = set()  # (task, owner) whose lead the owner has touched
 
     def play(self, now: datetime) -> None:
         """Work every task and close every deal whose time has come."""
@@ -71,17 +82,23 @@ class SalesTeam:
         return self._reps[owner_id]
 
     def _work_task(self, task_id: str, created_at: str, properties: dict[str, str], now: datetime) -> None:
-        # Decisions follow the handover (contact, stage, cycle), not the id HubSpot happened to give the task.
+        # Decisions follow the handover (contact, stage, cycle) and its owner, not the id HubSpot gave the task.
         key = properties.get(HANDOVER_KEY) or task_id
-        rng = self._rng("task", key)
         owner_id = properties["hubspot_owner_id"]
-        if now < _instant(created_at) + timedelta(hours=rng.uniform(*self.response_hours)):
+        rng = self._rng("task", key, owner_id)
+        profile = self.profiles.get(owner_id) or RepProfile(owner_id, "fast", FAST_HOURS)
+        seen = profile.back_at(self._first_seen(task_id, owner_id, created_at))
+        lead = not key.endswith("-data") and ESCALATION not in key  # a data or escalation task: no lead to touch
+        touch_at = profile.back_at(after_working_hours(seen, rng.uniform(*profile.touch_hours)))
+        if lead and touch_at <= now and not profile.is_away(now) and (task_id, owner_id) not in self._touched:
+            self._touch(task_id, owner_id, touch_at, self._rng("touch", key, owner_id))
+        if profile.is_away(now) or now < after_working_hours(touch_at, rng.uniform(*WORK_HOURS)):
             return
         rep = self._rep(owner_id)
         self.twin.update_object("tasks", task_id, {"hs_task_status": "COMPLETED"}, source=rep)
         self.activity.tasks_worked += 1
-        if key.endswith("-data"):
-            return  # a data task (marketing-ops completes the contact): nothing to accept or reject
+        if not lead:
+            return  # marketing-ops completes the contact's data, a manager saw the escalation: no lead to judge
         for contact_id in self.twin.associated_ids("tasks", task_id, "contacts"):
             persona = self.personas.get(contact_id)
             accepted = persona is not None and rng.random() < persona.accept_rate
@@ -92,6 +109,24 @@ class SalesTeam:
                 self.activity.accepted += 1
             else:
                 self.activity.rejected += 1
+
+    def _first_seen(self, task_id: str, owner_id: str, created_at: str) -> datetime:
+        """Return when the owner got the task: when it was created, or given to them (a reassignment); remembered,
+        so an old task reassigned to a new owner is new to them."""
+        if (task_id, owner_id) not in self._seen:
+            owners = self.twin.history("tasks", task_id, "hubspot_owner_id")
+            given = [stamp for stamp, value in owners if value == owner_id]
+            self._seen[task_id, owner_id] = _instant(given[-1] if given else created_at)
+        return self._seen[task_id, owner_id]
+
+    def _touch(self, task_id: str, owner_id: str, at: datetime, rng: random.Random) -> None:
+        """Log the rep's first touch of the task's contacts: a call or a sales e-mail at `at`, as in HubSpot's UI."""
+        self._touched.add((task_id, owner_id))
+        for contact_id in self.twin.associated_ids("tasks", task_id, "contacts"):
+            kind, values = log_entry(rng, owner_id, at)
+            engagement = self.twin.create_object(kind, values, source=self._rep(owner_id))
+            self.twin.associate(kind, engagement, "contacts", contact_id, source=self._rep(owner_id))
+            self.activity.touches[kind] += 1
 
     def _closing_stages(self, pipeline_id: str) -> tuple[str | None, str | None]:
         """Return the pipeline's closed-won and closed-lost stage ids (closed, probability 1 and 0)."""

@@ -12,6 +12,7 @@ from hubspot_twin.simulator.actions import apply_action
 from hubspot_twin.simulator.clock import SimClock
 from hubspot_twin.simulator.plan import PlannedAction, plan_actions
 from hubspot_twin.simulator.portal import SeededPortal
+from hubspot_twin.simulator.reps import RepProfile
 from hubspot_twin.simulator.sales import SalesActivity, SalesTeam
 from hubspot_twin.twin import Twin
 
@@ -22,6 +23,7 @@ class SimulationReport:
     actions: Counter[str] = field(default_factory=Counter)
     skipped: int = 0
     sales: SalesActivity = field(default_factory=SalesActivity)
+    reps: dict[str, RepProfile] = field(default_factory=dict)  # each owner's pace (the sales team's truth)
 
 
 class Simulation:
@@ -45,7 +47,7 @@ class Simulation:
         self.seed = portal.seed if seed is None else seed
         self.start = clock()
         self.plan = plan_actions(portal.contacts, self.start, days, self.seed)
-        self.sales = SalesTeam(twin, portal, self.seed)
+        self.sales = SalesTeam(twin, portal, self.seed, holiday=(self.start, days))
 
     @property
     def ticks(self) -> int:
@@ -53,7 +55,7 @@ class Simulation:
 
     def run(self, after_tick: Callable[[int], None] = lambda _tick: None) -> SimulationReport:
         """Play every tick in order; `after_tick(n)` runs after tick n (e.g. to let Leadflow catch up)."""
-        report = SimulationReport(self.days, sales=self.sales.activity)
+        report = SimulationReport(self.days, sales=self.sales.activity, reps=self.sales.profiles)
         pending = list(self.plan)
         step = timedelta(days=1) / self.ticks_per_day
         for tick in range(self.ticks):

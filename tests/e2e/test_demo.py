@@ -3,6 +3,7 @@ the ledger."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -20,9 +21,9 @@ def no_progress(_length: int, _label: str) -> Iterator[Callable[[int], None]]:
     yield lambda _steps: None
 
 
-def demo_output(seed: int) -> list[str]:
+def demo_output(seed: int, days: int = 6) -> list[str]:
     lines: list[str] = []
-    run_demo(contacts=40, days=6, seed=seed, echo=lines.append, progress=no_progress)
+    run_demo(contacts=40, days=days, seed=seed, echo=lines.append, progress=no_progress)
     return lines
 
 
@@ -31,14 +32,28 @@ def reproducible_part(lines: list[str]) -> list[str]:
     return lines[1:end]  # the first line names the run's Redis, the last part depends on timing
 
 
-def test_the_demo_scores_a_simulated_portal_and_prints_its_funnel() -> None:
-    lines = demo_output(seed=3)
+def test_the_demo_scores_a_simulated_portal_and_prints_its_funnel_and_its_slas() -> None:
+    lines = demo_output(seed=5, days=8)  # eight days: a holiday's leads are reassigned, slow reps miss
     text = "\n".join(lines)
-    for heading in ("Funnel (40 contacts)", "Grades", "Ten most common reasons", "Score history", "HubSpot requests"):
+    for heading in ("Funnel (40 contacts)", "Grades", "Ten most common reasons", "Score history", "Response SLA",
+                    "HubSpot requests"):  # fmt: skip
         assert heading in text
     assert "webhook-to-score latency: p50" in text
     stage_rows = [line.split() for line in lines if line.strip().split(" ")[0] in ("sql", "mql", "—")]
     assert sum(int(row[1]) for row in stage_rows[:3]) == 40
+    summary = re.search(r"(\d+) handovers with a clock: (\d+) met, (\d+) missed, (\d+) still open", text)
+    watch = re.search(
+        r"the watch: (\d+) reminders sent, (\d+) escalations \((\d+) handovers\), (\d+) reassignments", text
+    )
+    assert summary and watch
+    clocks, met, missed, still_open = map(int, summary.groups())
+    assert met > 0 and missed > 0 and clocks >= met + missed + still_open
+    assert int(watch[2]) > 0 and int(watch[4]) > 0  # escalated and reassigned
+    assert re.search(r"reassigned: [A-Z][\w ]+ → [A-Z][\w ]+ \(\d+\)", text)  # from one rep to another
+    header = next(index for index, line in enumerate(lines) if line.split()[:3] == ["Rep", "Handovers", "Met"])
+    reps = lines[header + 2 : next(i for i in range(header, len(lines)) if "simulated reps" in lines[i])]
+    assert sum(int(row.split()[-6]) for row in reps) == clocks  # each handover once, under its owner
+    assert all(re.fullmatch(r"(\d+|—)", row.split()[-1]) for row in reps)  # the p90 in business minutes
 
 
 def test_the_same_seed_prints_the_same_funnel_and_another_seed_does_not() -> None:

@@ -127,3 +127,23 @@ def test_the_clocks_to_write_are_the_open_ones_and_the_touched_ones_not_yet_writ
     ledger.sla.record_written({key: "met|1|2", other: "on_track|1|"})
     assert [c.key for c in ledger.sla.clocks_to_write()] == [other]
     assert [(c.key, c.sla_written) for c in ledger.sla.open_clocks()] == [(key, "met|1|2"), (other, "on_track|1|")]
+
+
+def test_all_clocks_are_every_timed_handover_open_answered_or_recycled_with_reminders_and_earlier_owners(
+    ledger: Ledger,
+) -> None:
+    key, answered, recycled = started(ledger), started(ledger, "102"), started(ledger, "103")
+    ledger.handovers.reserve([request("104", "mql")], round_robin, NOW)  # no clock: not among them
+    ledger.handovers.record_feedback(answered, "accepted", None, minutes(6))
+    ledger.handovers.record_feedback(recycled, "rejected", "no budget", minutes(7))
+    with ledger.transaction() as connection:  # what recycling the contact does to its handover
+        connection.execute(update(Handover).where(Handover.key == recycled).values(status="recycled"))
+    (step, *_) = ledger.sla.due_steps(minutes(31))
+    with ledger.transaction() as connection:
+        sla.fire(connection, step.id, minutes(31), "sent to 7001; notified")
+        sla.reassign(connection, key, "o9", "7001", "reassigned: no first touch", clock(minutes(90), "/1"), minutes(90))
+    clocks = ledger.sla.all_clocks()
+    assert [(c.key, c.reminders, c.earlier_owners) for c in clocks] == [
+        (key, 1, "7001"), (answered, 0, None), (recycled, 0, None)
+    ]  # fmt: skip
+    assert [c.key for c in ledger.sla.open_clocks()] == [key]

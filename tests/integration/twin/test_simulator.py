@@ -16,13 +16,14 @@ from app.rules import assess, load_scoring_model
 from hubspot_twin import Twin
 from hubspot_twin.crm.changes import CRM_UI, Change, ChangeFeed, ChangeSource
 from hubspot_twin.crm.pipelines import StageSpec
-from hubspot_twin.crm.timestamps import iso
+from hubspot_twin.crm.timestamps import iso, parse_instant
 from hubspot_twin.simulator import SeededPortal, SimClock, Simulation, seed_portal
 from hubspot_twin.simulator.actions import ANALYTICS, EMAIL, FORM, FORMS, PRICING_URLS, TITLES, apply_action
 from hubspot_twin.simulator.gate import ChangeGate
 from hubspot_twin.simulator.personas import Persona
 from hubspot_twin.simulator.portal import FREE_MAIL, SimContact
-from hubspot_twin.simulator.sales import ACCEPTED, LOST_REASONS, REJECTED, SalesActivity, SalesTeam
+from hubspot_twin.simulator.reps import FIELD_TEAMS, after_working_hours
+from hubspot_twin.simulator.sales import ACCEPTED, HANDOVER_KEY, LOST_REASONS, REJECTED, SalesActivity, SalesTeam
 from tests.conftest import CONFIG_DIR
 
 START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
@@ -341,30 +342,39 @@ def test_the_same_seed_plays_the_same_run() -> None:
 # The sales team ----------------------------------------------------------------------------------------------
 
 
+def field_rep(sales: SalesTeam, portal: SeededPortal, pace: str, *, away: bool = False) -> str:
+    """Return a field rep of this pace (`away`: the one on holiday)."""
+    field = {owner.id for owner in portal.owners if owner.team in FIELD_TEAMS}
+    profiles = sorted(sales.profiles.items())
+    return next(o for o, p in profiles if o in field and p.pace == pace and (p.away is not None) == away)
+
+
 def test_a_rep_does_nothing_before_the_response_delay(
     twin: Twin, clock: SimClock, portal: SeededPortal, changes: list[Change]
 ) -> None:
     student = first_of(portal, "student")
-    task = hand_over(twin, portal.owners[0].id, student.id)
-    deal = open_deal(twin, portal.owners[0].id, student.id)
+    sales = SalesTeam(twin, portal, SEED, deal_days=(5, 30))
+    owner = field_rep(sales, portal, "fast")
+    task = hand_over(twin, owner, student.id)
+    deal = open_deal(twin, owner, student.id)
     changes.clear()
-    sales = SalesTeam(twin, portal, SEED, response_hours=(1, 36), deal_days=(5, 30))
-    play_at(sales, clock, START + timedelta(minutes=59))
+    play_at(sales, clock, START + timedelta(minutes=29))  # a fast rep answers in half an hour at the earliest
     assert changes == []
     assert sales.activity == SalesActivity()
     play_at(sales, clock, START + timedelta(days=4, hours=23))  # the task is worked by now, the deal still open
     assert twin.get_object("deals", deal)["dealstage"] == "appointmentscheduled"
-    assert {change.object_type for change in changes} == {"tasks", "contacts"}
+    assert {change.object_type for change in changes} - {"calls", "emails"} == {"tasks", "contacts"}
     assert twin.get_object("tasks", task)["hs_task_status"] == "COMPLETED"
 
 
-def test_a_rep_works_the_task_and_rejects_a_student_as_the_rep_in_hubspots_ui(
+def test_a_rep_touches_the_lead_then_works_the_task_and_rejects_a_student_as_the_rep_in_hubspots_ui(
     twin: Twin, clock: SimClock, portal: SeededPortal, changes: list[Change]
 ) -> None:
-    owner, student = portal.owners[1], first_of(portal, "student")
-    task = hand_over(twin, owner.id, student.id)
+    student = first_of(portal, "student")
     sales = SalesTeam(twin, portal, SEED)
-    play_at(sales, clock, START + timedelta(minutes=59))
+    owner = field_rep(sales, portal, "fast")
+    task = hand_over(twin, owner, student.id)
+    play_at(sales, clock, START + timedelta(minutes=29))
     assert twin.get_object("tasks", task).get("hs_task_status") != "COMPLETED"
     assert twin.get_object("contacts", student.id).get("hs_lead_status") is None
     changes.clear()
@@ -374,14 +384,113 @@ def test_a_rep_works_the_task_and_rejects_a_student_as_the_rep_in_hubspots_ui(
     assert worked["hs_task_completion_date"] == iso(START + timedelta(hours=36))
     status = twin.get_object("contacts", student.id)["hs_lead_status"]
     assert status in REJECTED
-    assert [(c.object_type, c.object_id, c.source) for c in changes] == [
-        ("tasks", task, rep(twin, owner.id)),
-        ("contacts", student.id, rep(twin, owner.id)),
+    (kind,) = sales.activity.touches
+    (engagement,) = twin.associated_ids("contacts", student.id, kind)
+    assert [(c.object_type, c.object_id, c.source) for c in changes if c.object_type in ("tasks", "contacts")][-2:] == [
+        ("tasks", task, rep(twin, owner)),
+        ("contacts", student.id, rep(twin, owner)),
     ]
+    assert changes[0].object_type == kind and changes[0].source == rep(twin, owner)  # the touch came first
     assert (sales.activity.tasks_worked, sales.activity.accepted, sales.activity.rejected) == (1, 0, 1)
     assert sales.activity.outcomes == {student.id: status}
-    play_at(sales, clock, START + timedelta(days=3))  # a completed task is not worked again
-    assert sales.activity.tasks_worked == 1
+    play_at(sales, clock, START + timedelta(days=3))  # a completed task is not worked again, the lead not touched
+    assert sales.activity.tasks_worked == 1 and sum(sales.activity.touches.values()) == 1
+    assert twin.associated_ids("contacts", student.id, kind) == [engagement]
+
+
+def touches_of(twin: Twin, contact_id: str) -> list[dict[str, str]]:
+    """Return the calls and e-mails logged on a contact."""
+    found = []
+    for kind in ("calls", "emails"):
+        found += [twin.get_object(kind, i) for i in twin.associated_ids("contacts", contact_id, kind)]
+    return found
+
+
+def touched_at(entry: dict[str, str]) -> datetime:
+    stamp = parse_instant(entry["hs_timestamp"])
+    assert stamp is not None
+    return stamp
+
+
+def test_the_first_touch_is_dated_when_the_rep_made_it_in_working_hours_not_when_the_tick_ended(
+    twin: Twin, clock: SimClock, portal: SeededPortal
+) -> None:
+    contact = portal.contacts[0]
+    sales = SalesTeam(twin, portal, SEED)
+    owner = field_rep(sales, portal, "fast")
+    hand_over(twin, owner, contact.id)
+    play_at(sales, clock, START + timedelta(hours=12))  # Tuesday 22:00 in Berlin: the tick's end
+    (entry,) = touches_of(twin, contact.id)
+    assert entry["hubspot_owner_id"] == owner
+    assert START + timedelta(minutes=30) <= touched_at(entry) <= START + timedelta(hours=4)  # 10:30 to 14:00
+    assert entry.get("hs_email_direction") in (None, "EMAIL")
+
+
+def test_a_slow_rep_has_not_touched_after_a_working_day_and_touches_later(
+    twin: Twin, clock: SimClock, portal: SeededPortal
+) -> None:
+    contact = portal.contacts[0]
+    sales = SalesTeam(twin, portal, SEED)
+    hand_over(twin, field_rep(sales, portal, "slow"), contact.id)
+    play_at(sales, clock, START + timedelta(hours=20))  # Wednesday 06:00 in Berlin: 7 working hours later
+    assert touches_of(twin, contact.id) == []
+    play_at(sales, clock, START + timedelta(days=9))
+    (entry,) = touches_of(twin, contact.id)
+    assert touched_at(entry) >= START + timedelta(days=1)  # at least 8 working hours: Wednesday 10:00
+
+
+def test_a_rep_on_holiday_touches_nothing_until_back(twin: Twin, clock: SimClock, portal: SeededPortal) -> None:
+    contact = portal.contacts[0]
+    sales = SalesTeam(twin, portal, SEED, holiday=(START, 6))
+    owner = field_rep(sales, portal, "fast", away=True)
+    away = sales.profiles[owner].away
+    assert away is not None
+    clock.set(away[0])
+    task = hand_over(twin, owner, contact.id)
+    play_at(sales, clock, away[1] - timedelta(minutes=1))
+    assert touches_of(twin, contact.id) == [] and sales.activity.tasks_worked == 0
+    play_at(sales, clock, away[1] + timedelta(days=3))
+    (entry,) = touches_of(twin, contact.id)
+    assert touched_at(entry) >= away[1]
+    assert twin.get_object("tasks", task)["hs_task_status"] == "COMPLETED"
+
+
+def test_a_reassigned_task_is_new_to_its_new_owner_who_answers_from_when_they_got_it(
+    twin: Twin, clock: SimClock, portal: SeededPortal
+) -> None:
+    contact = portal.contacts[0]
+    sales = SalesTeam(twin, portal, SEED)
+    slow, fast = field_rep(sales, portal, "slow"), field_rep(sales, portal, "fast")
+    task = hand_over(twin, slow, contact.id)
+    play_at(sales, clock, START + timedelta(hours=12))  # the slow rep has seen it and not touched it
+    moved_at = START + timedelta(days=1, hours=2)  # Wednesday 12:00 in Berlin
+    clock.set(moved_at)
+    twin.update_object("tasks", task, {"hubspot_owner_id": fast})  # the SLA watch reassigns it
+    play_at(sales, clock, moved_at + timedelta(minutes=29))
+    assert touches_of(twin, contact.id) == []  # the old task is new to the fast rep: no instant answer
+    play_at(sales, clock, START + timedelta(days=9))
+    (entry,) = touches_of(twin, contact.id)  # only the new owner touched it
+    assert entry["hubspot_owner_id"] == fast
+    assert moved_at + timedelta(minutes=30) <= touched_at(entry) <= after_working_hours(moved_at, 4)
+
+
+def test_an_escalation_task_is_completed_by_the_manager_without_touching_or_judging_the_lead(
+    twin: Twin, clock: SimClock, portal: SeededPortal
+) -> None:
+    contact = portal.contacts[0]
+    sales = SalesTeam(twin, portal, SEED)
+    task = hand_over(twin, field_rep(sales, portal, "fast"), contact.id)
+    key = {"name": HANDOVER_KEY, "label": "Leadflow handover", "type": "string", "fieldType": "text",
+           "groupName": "task"}  # fmt: skip
+    twin.create_property("tasks", key)
+    twin.update_object("tasks", task, {HANDOVER_KEY: f"{contact.id}-sql-1-escalation"})
+    later = hand_over(twin, field_rep(sales, portal, "fast"), contact.id)  # the next owner's escalation
+    twin.update_object("tasks", later, {HANDOVER_KEY: f"{contact.id}-sql-1-escalation-1"})
+    play_at(sales, clock, START + timedelta(days=9))
+    assert twin.get_object("tasks", task)["hs_task_status"] == "COMPLETED"
+    assert twin.get_object("tasks", later)["hs_task_status"] == "COMPLETED"
+    assert touches_of(twin, contact.id) == []
+    assert twin.get_object("contacts", contact.id).get("hs_lead_status") is None
 
 
 def test_a_rep_accepts_a_lead_whose_persona_always_accepts(twin: Twin, clock: SimClock, portal: SeededPortal) -> None:
@@ -409,7 +518,7 @@ def test_the_reps_decisions_follow_the_personas_and_are_the_same_for_the_same_se
         for index, contact in enumerate(portal.contacts):
             hand_over(twin, portal.owners[index % len(portal.owners)].id, contact.id)
         sales = SalesTeam(twin, portal, SEED)
-        play_at(sales, clock, START + timedelta(hours=36))
+        play_at(sales, clock, START + timedelta(days=10))  # the slow reps too have answered by then
         outcomes.append(dict(sales.activity.outcomes))
         personas = {contact.id: contact.persona for contact in portal.contacts}
     first, second = outcomes
