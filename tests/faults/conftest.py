@@ -1,9 +1,9 @@
 """Fixtures of the fault suite: the test-only configuration, the clean run (played once), and the report.
 
-Every run gets a fresh twin, a fresh ledger (a SQLite file or a PostgreSQL schema) and Redis database 11
-flushed before it. The clean run is played once per session, on SQLite, and every faulted run is compared with
-it. Each scenario adds its lines to the report printed at the end of the session (pytest's terminal summary, so
-that `make test` shows it whatever the capture mode).
+Every run gets a fresh twin, a fresh ledger (a SQLite file or a PostgreSQL schema) and the test Redis database
+(`LEADFLOW_TEST_REDIS_URL`, default 11) flushed before it. The clean run is played once per session, on SQLite,
+and every faulted run is compared with it. Each scenario adds its lines to the report printed at the end of the
+session (pytest's terminal summary, so that `make test` shows it whatever the capture mode).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import pytest
 from tests.conftest import CONFIG_DIR
 from tests.faults.harness import Knobs, Run, target
 from tests.faults.outcome import Outcome, ReportRow, snapshot
-from tests.faults.scenario import routing_yaml
+from tests.faults.scenario import MANAGER, TERRITORY_OWNERS, routing_yaml
+from tests.faults.sla import sla_yaml
 
 REPORT_KEY = pytest.StashKey[list[ReportRow]]()
 
@@ -47,11 +48,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
 
 @pytest.fixture(scope="session")
 def faults_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped scoring, signal and handover rules, with routing that no processing order can change."""
+    """The shipped scoring, signal and handover rules, with routing that no processing order can change and an SLA
+    for SQLs on a calendar open around the clock (tests/faults/sla.py)."""
     directory = tmp_path_factory.mktemp("faults-config")
     for name in ("scoring.yaml", "signals.yaml", "handover.yaml"):
         shutil.copy(CONFIG_DIR / name, directory / name)
     (directory / "routing.yaml").write_text(routing_yaml())
+    (directory / "sla.yaml").write_text(sla_yaml({owner: MANAGER for owner in TERRITORY_OWNERS.values()}))
     return directory
 
 
