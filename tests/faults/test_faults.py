@@ -2,7 +2,9 @@
 
 Each test plays the whole scenario (tests/faults/scenario.py) on a fresh twin, ledger and Redis database while
 injecting one fault, waits until Leadflow has converged after every phase, and compares the final HubSpot state
-and ledger with the clean run's (tests/faults/outcome.py). Every scenario runs on SQLite and on PostgreSQL.
+and ledger with the clean run's (tests/faults/outcome.py), the SLA's steps, escalations, reassignments and first
+touches included (the `touch` and `watch` phases, tests/faults/sla.py). Every scenario runs on SQLite and on
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -157,10 +159,11 @@ def test_hubspot_answering_429s_500s_and_timeouts_ends_like_the_clean_run(
         plan = FaultPlan(seed=31, rate_limit=0.25, server_error=0.05, slow=0.02, delay=10, rules=rules)
         guard.set_faults(plan)
         run.play_all()
-        faults = guard.stats()["faults"]
+        faults, sla = guard.stats()["faults"], run.stats.notes["sla"]
         injected = (f"{faults.get('rate_limit', 0)} × 429, {faults.get('server_error', 0)} × 5xx, "
                     f"{faults.get('slow', 0)} answered after 10 s (read timeout 2 s; the first task and deal upserts "
-                    f"among them) of {guard.stats()['total']} HubSpot requests")  # fmt: skip
+                    f"among them) of {guard.stats()['total']} HubSpot requests; the SLA watch had {sla['failed']} "
+                    f"steps fail and retried them, {sla['errors']} runs end in an error")  # fmt: skip
         guard.set_faults(FaultPlan())
         assert faults.get("rate_limit", 0) and faults.get("server_error", 0) and faults.get("slow", 0), faults
         count = f"{sum(faults.values())} of {guard.stats()['total']} calls"
@@ -296,7 +299,7 @@ def test_a_ledger_outage_during_webhook_intake_is_delivered_by_hubspots_retries_
 def test_two_workers_draining_concurrently_end_like_the_clean_run(
     clean_run: tuple[Outcome, Run], where: Target, report: list[ReportRow]
 ) -> None:
-    knobs = Knobs(thread_workers=0, settings={"drain_batch_size": 10})
+    knobs = Knobs(thread_workers=0, settings={"drain_batch_size": 10}, sla_watchers=2)
     with Run("two-workers", where, knobs) as run:
         run.start_worker_process()
         run.start_worker_process()
@@ -307,7 +310,9 @@ def test_two_workers_draining_concurrently_end_like_the_clean_run(
 
         run.play_all(during=during)
         drains = run.drains_by_worker()
-        injected = f"two `leadflow worker` processes, batches of 10, drains per worker {sorted(drains.values())}"
+        sla = run.stats.notes["sla"]
+        injected = (f"two `leadflow worker` processes, batches of 10, drains per worker {sorted(drains.values())}; "
+                    f"two SLA watches at once at every moment ({sla['runs']} runs)")  # fmt: skip
         assert len(drains) == 2, f"both workers must have drained: {drains}"
         count = f"2 workers, {sum(drains.values())} drains"
         check(run, clean_run, "two workers draining concurrently", count, injected, report)
