@@ -104,11 +104,12 @@ def watch_at(run: Run, moment: datetime) -> None:
             break
     else:
         raise AssertionError(f"{run.name}: the SLA watch at {moment} kept failing")
-    again, errors = watch_once(run, moment)
+    again, errors = watch_once(run, moment)  # an error here (a HubSpot fault) is counted; nothing may fire
+    counts["errors"] += len(errors)
     fired = [
-        (r.reminders, r.escalations, r.reassignments) for r in again if r.reminders + r.escalations + r.reassignments
+        (r.reminders, r.escalations, r.reassignments) for r in again if r.reminders or r.escalations or r.reassignments
     ]
-    assert not fired and not errors, f"{run.name}: the watch at {moment} fired again: {fired} {errors}"
+    assert not fired, f"{run.name}: the watch at {moment} fired again: {fired}"
 
 
 def watch_once(run: Run, moment: datetime) -> tuple[list[SlaWatchReport], list[str]]:
