@@ -187,7 +187,7 @@ class Portal:
     calls: dict[str, str] = field(default_factory=dict)  # call id → the contact's label
 
     def label_of(self) -> dict[str, str]:
-        """Return every known id's label (contacts, companies, owners, meetings)."""
+        """Return every known id's label (contacts, companies, owners, calls, meetings)."""
         labels = {v: k for k, v in self.contacts.items()} | {v: k for k, v in self.companies.items()}
         labels |= {owner_id: email for email, owner_id in self.owners.items()}
         labels |= {call_id: f"call@{label}" for call_id, label in self.calls.items()}

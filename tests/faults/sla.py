@@ -20,7 +20,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 WATCH_PHASE = "watch"
 FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
+SECOND = timedelta(seconds=1)
 ROUNDS = 30  # watch runs at one moment before the phase gives up (HubSpot faults release steps for the next run)
 COUNTED = ("reminders", "escalations", "reassignments", "skipped", "failed")
 
@@ -76,7 +77,8 @@ def watch_changes(run: Run) -> Iterator[Callable[[], None]]:
 
 
 def next_moment(run: Run, last: datetime | None) -> datetime | None:
-    """The latest point at which no clock has two unfired steps due: each step fires at its own point."""
+    """A second after the latest point at which no clock has two unfired steps due: each step fires at its own
+    point (a second past it, so that a clock at its due time is already breached)."""
     pending = run.container.ledger.sla.due_steps(FAR_FUTURE)  # every unfired step of an open, untouched clock
     seen: set[str] = set()
     moment = None
@@ -86,7 +88,7 @@ def next_moment(run: Run, last: datetime | None) -> datetime | None:
         if step.key in seen:
             break
         seen.add(step.key)
-        moment = step.due_at
+        moment = step.due_at + SECOND
     return moment
 
 

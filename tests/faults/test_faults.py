@@ -118,7 +118,12 @@ def check_the_sla_of_the_clean_run(clean: Outcome) -> None:
             assert moved == ([first_owner], MANAGER, 2), (key, moved)  # the fallback: the only owner left
         else:  # the manager's own lead: nobody else to route it to
             assert (first_owner, len(steps), handover["escalations"]) == (MANAGER, 4, 1), (key, steps)
-        assert clean.contacts[key.split("-")[0]]["leadflow_sla_status"] == "breached"
+        assert clean.contacts[key.split("-")[0]]["leadflow_sla_status"] == "breached", (
+            key,
+            steps,
+            handover,
+            clean.contacts[key.split("-")[0]],
+        )
     assert any(h["reassignments"] for h in timed.values()), "some lead is reassigned"
     escalation_tasks = [key for key in clean.tasks if "-escalation" in key]
     assert escalation_tasks and {clean.tasks[key]["due"] for key in escalation_tasks} == {"the escalation's moment"}
