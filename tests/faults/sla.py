@@ -153,7 +153,7 @@ class EscalationKill:
         command = [str(ROOT / ".venv" / "bin" / "python"), "-m", "tests.faults.sla_victim", moment.isoformat()]
         done = subprocess.run(command, env=run.environment(), cwd=ROOT, capture_output=True, timeout=120, check=False)
         assert done.returncode == -signal.SIGKILL, f"the watch was not killed mid-escalation: {done.stderr[-3000:]!r}"
-        (self.key,) = [key for key, _fired, claimed in self.escalation_rows(run) if claimed == moment]
+        (self.key,) = [key for key, fired, claimed in self.escalation_rows(run) if claimed == moment and fired is None]
         self.moment = moment
         self.tasks_at_kill = self.escalation_tasks(run)
 

@@ -1,5 +1,6 @@
 """A worker process running the SLA watch at a given moment that is SIGKILLed in the middle of an escalation:
-after the step's claim and the escalation task's upsert in HubSpot, before the step is marked fired.
+after the step's claim and the escalation task's upsert in HubSpot, before the step is marked fired (the first
+escalation with a recipient, and so a task; one to an owner without a manager goes through).
 
     python -m tests.faults.sla_victim 2026-12-03T21:00:00+00:00   (Leadflow's settings in the environment)
 
@@ -30,7 +31,9 @@ def main(moment: datetime) -> None:
     escalate = watch.escalate
 
     def escalate_then_die(run: StepRun, step: DueStep) -> tuple[str, str | None]:
-        escalate(run, step)  # the task is upserted in HubSpot, the notification sent
+        detail, recipient = escalate(run, step)  # the task is upserted in HubSpot, the notification sent
+        if recipient is None:  # notified only (the owner has no manager): no task to look for; the next one
+            return detail, recipient
         os.kill(os.getpid(), signal.SIGKILL)  # the worker dies before `fire`
         raise AssertionError("unreachable")
 
