@@ -17,16 +17,19 @@ from tests.conftest import CONFIG_DIR
 from tests.faults.harness import Knobs, Run, target
 from tests.faults.outcome import Outcome, ReportRow, snapshot
 from tests.faults.report import REPORT_KEY
-from tests.faults.scenario import routing_yaml
+from tests.faults.scenario import MANAGER, TERRITORY_OWNERS, routing_yaml
+from tests.faults.sla import sla_yaml
 
 
 @pytest.fixture(scope="session")
 def faults_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped scoring, signal and handover rules, with routing that no processing order can change."""
+    """The shipped scoring, signal and handover rules, with routing that no processing order can change and an SLA
+    for SQLs on a calendar open around the clock (tests/faults/sla.py)."""
     directory = tmp_path_factory.mktemp("faults-config")
     for name in ("scoring.yaml", "signals.yaml", "handover.yaml"):
         shutil.copy(CONFIG_DIR / name, directory / name)
     (directory / "routing.yaml").write_text(routing_yaml())
+    (directory / "sla.yaml").write_text(sla_yaml({owner: MANAGER for owner in TERRITORY_OWNERS.values()}))
     return directory
 
 

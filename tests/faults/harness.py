@@ -6,7 +6,8 @@ process, or `leadflow worker` processes. `Run.play(phase, before, during)` calls
 makes the phase's changes, calls `during` (where a fault strikes while the webhooks are still arriving and the
 drains run), then `Run.settle()` waits until Leadflow has converged: the dispatcher idle, nothing dirty, claimed,
 queued or running, no unprocessed signal, no HubSpot request still being served. Where a scenario asks for it,
-the reconcile job runs every second or two meanwhile, as `leadflow clock` runs it every minute.
+the reconcile job runs every second or two meanwhile, as `leadflow clock` runs it every minute. The `watch` phase's
+changes are the SLA watch's runs in simulated time (tests/faults/sla.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,7 @@ from hubspot_twin.webhooks.dispatch import DispatchOptions
 from hubspot_twin.webhooks.subscriptions import Subscription, WebhookSettings
 from tests.conftest import REDIS_URL, ROOT, empty_redis_db, migrate_url, postgres_schema
 from tests.faults.scenario import PHASES, Portal, design, phase_changes, seed_portal
+from tests.faults.sla import WATCH_PHASE, watch_changes
 from tests.support.app import ACCESS_TOKEN, APP_ID, CLIENT_SECRET, make_container
 from tests.support.processes import Service
 
@@ -89,6 +92,7 @@ class Knobs:
     thread_workers: int = 1  # RQ workers in threads of the test process (0: the scenario starts processes)
     reconcile_every: float | None = None  # seconds between reconcile jobs while not converged
     guard: GuardConfig = field(default_factory=GuardConfig)
+    sla_watchers: int = 1  # SLA watches run at once at each moment of the `watch` phase
 
 
 Hook = Callable[["Run", str], None]  # called with the run and the phase's name
@@ -169,6 +173,7 @@ class Run:
         self.stats = RunStats()
         self.dead_workers: set[str] = set()
         self.processes: list[Service] = []
+        self.before_watch: Callable[[Run, datetime], None] | None = None  # called at each moment of the SLA watch
         self._stack = ExitStack()
         self._process_count = 0
 
@@ -216,7 +221,7 @@ class Run:
 
     def _webhooks(self, url: str) -> WebhookSettings:
         container = self.container
-        wanted = required_subscriptions(container.model, container.signal_rules, handover=True)
+        wanted = required_subscriptions(container.model, container.signal_rules, True, container.first_touch)
         subscriptions = tuple(Subscription(s.subscription_type, s.property_name, s.object_type_id) for s in wanted)
         return WebhookSettings(url, CLIENT_SECRET, int(APP_ID), PORTAL_ID, subscriptions=subscriptions)
 
@@ -289,7 +294,7 @@ class Run:
         if before is not None:
             before(self, phase)
         changes = 0
-        for change in phase_changes(self.portal, phase):
+        for change in watch_changes(self) if phase == WATCH_PHASE else phase_changes(self.portal, phase):
             change()
             changes += 1
         self.stats.notes[f"changes:{phase}"] = changes

@@ -17,6 +17,9 @@ same handovers. That is what lets a faulted run be compared with the clean one.
   blocked where a phone number is missing), 15 book a meeting, 4 unsubscribe, the cold contacts go on.
 - `switch`: the two companies move into a target industry, so their engaged contacts become MQLs.
 - `answer`: sales accept some MQL handovers and reject others (a rejection recycles the lead).
+- `touch`: the owner of one SQL logs a call on it (the SLA's first touch: its clock stops, `met`).
+- `watch`: the SLA watch runs in simulated time until every clock of the untouched SQLs has run out
+  (tests/faults/sla.py): reminders, escalation, reassignment, and the new owner's reminders and escalation.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ TERRITORY_OWNERS = {
     "United Kingdom": "jonas.berger@example.com",
     "United States": "priya.nair@example.com",
 }
+MANAGER = "olaf.otto@example.com"  # every territory owner's manager (config: tests/faults/sla.py)
 COUNTRIES = ("Germany", "Germany", "Germany", "Austria", "Switzerland", "France", "United Kingdom",
              "United States", "Netherlands")  # fmt: skip
 TARGET_INDUSTRIES = ("MACHINERY", "INDUSTRIAL_AUTOMATION", "COMPUTER_SOFTWARE")
@@ -58,7 +62,7 @@ ROLES = ("DECISION_MAKER", "DECISION_MAKER", "BUDGET_HOLDER", "CHAMPION", "INFLU
 FIRST = ("Anna", "Jonas", "Lea", "Felix", "Mia", "Lukas", "Sofia", "Elias", "Emma", "Noah", "Clara", "Paul")
 LAST = ("Keller", "Brandt", "Hofer", "Weber", "Novak", "Schmid", "Larsen", "Dubois", "Meyer", "Fischer")
 SWITCHING = (0, 1)  # the companies that change industry in the `switch` phase
-PHASES = ("arrive", "engage", "qualify", "switch", "answer")
+PHASES = ("arrive", "engage", "qualify", "switch", "answer", "touch", "watch")  # `watch`: tests/faults/sla.py
 
 
 def routing_yaml() -> str:
@@ -180,11 +184,13 @@ class Portal:
     contacts: dict[str, str] = field(default_factory=dict)  # label → id
     meetings: dict[str, str] = field(default_factory=dict)  # meeting id → the contact's label
     answered: dict[str, str] = field(default_factory=dict)  # contact label → the lead status sales set
+    calls: dict[str, str] = field(default_factory=dict)  # call id → the contact's label
 
     def label_of(self) -> dict[str, str]:
-        """Return every known id's label (contacts, companies, owners, meetings)."""
+        """Return every known id's label (contacts, companies, owners, calls, meetings)."""
         labels = {v: k for k, v in self.contacts.items()} | {v: k for k, v in self.companies.items()}
         labels |= {owner_id: email for email, owner_id in self.owners.items()}
+        labels |= {call_id: f"call@{label}" for call_id, label in self.calls.items()}
         return labels | {mid: f"meeting@{label}" for mid, label in self.meetings.items()}
 
 
@@ -210,6 +216,7 @@ def phase_changes(portal: Portal, phase: str) -> Iterator[Callable[[], None]]:
         "qualify": _qualify,
         "switch": _switch,
         "answer": _answer,
+        "touch": _touch,
     }[phase](portal)
 
 
@@ -273,6 +280,26 @@ def _answer(portal: Portal) -> Iterator[Callable[[], None]]:
     for label, status in zip(handed_over[::2], answers, strict=False):
         portal.answered[label] = status
         yield lambda label=label, status=status: _update(portal, label, {"hs_lead_status": status}, REP)
+
+
+def _touch(portal: Portal) -> Iterator[Callable[[], None]]:
+    """The owner of the first SQL with a phone number (an SQL handed over, not blocked) logs a call on it."""
+    phones = {spec.label for spec in portal.design.contacts if "phone" in spec.properties}
+    for label in (label for label in portal.design.sql if label in phones):
+        contact = portal.twin.get_object("contacts", portal.contacts[label])
+        if contact.get("leadflow_stage") == "sql" and contact.get("hubspot_owner_id"):
+            yield lambda label=label, owner=contact["hubspot_owner_id"]: log_call(portal, label, owner)
+            return
+
+
+def log_call(portal: Portal, label: str, owner_id: str) -> None:
+    """An owner logs a call on the contact in HubSpot (the twin sends the call's `object.creation` webhook)."""
+    association = {"to": {"id": portal.contacts[label]}, "types": [{"associationCategory": "HUBSPOT_DEFINED",
+                                                                     "associationTypeId": 194}]}  # fmt: skip
+    properties = {"hs_timestamp": _now(), "hubspot_owner_id": owner_id, "hs_call_title": f"First call with {label}",
+                  "hs_call_direction": "OUTBOUND"}  # fmt: skip
+    call_id = portal.twin.create_object("calls", properties, associations=[association], source=REP)
+    portal.calls[call_id] = label
 
 
 def _update(portal: Portal, label: str, properties: dict[str, str], source: ChangeSource) -> None:

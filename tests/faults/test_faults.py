@@ -2,7 +2,9 @@
 
 Each test plays the whole scenario (tests/faults/scenario.py) on a fresh twin, ledger and Redis database while
 injecting one fault, waits until Leadflow has converged after every phase, and compares the final HubSpot state
-and ledger with the clean run's (tests/faults/outcome.py). Every scenario runs on SQLite and on PostgreSQL.
+and ledger with the clean run's (tests/faults/outcome.py), the SLA's steps, escalations, reassignments and first
+touches included (the `touch` and `watch` phases, tests/faults/sla.py). Every scenario runs on SQLite and on
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from app.ledger.database import create_ledger_engine
 from hubspot_twin.http.faults import FaultPlan, FaultRule
 from tests.faults.harness import Knobs, Run, Target, default_dispatch, target
 from tests.faults.outcome import Outcome, ReportRow, compare, snapshot, verdict
-from tests.faults.scenario import convert
+from tests.faults.scenario import MANAGER, convert
+from tests.faults.sla import EscalationKill
 
 pytestmark = pytest.mark.faults
 CONTACT_UPDATES = "/crm/v3/objects/contacts/batch/update"
@@ -74,7 +77,8 @@ def test_the_clean_run_hands_every_qualified_lead_over_once_in_every_way_the_sce
     assert any(key.endswith("-data") for key in clean.tasks), "a blocked SQL asks marketing-ops for data"
     assert {task["due"] for key, task in clean.tasks.items() if not key.endswith("-data")} == {
         "8.0 business hours after the reservation",
-        "4.0 business hours after the reservation",
+        "the SLA's due time",
+        "the escalation's moment",
     }
     assert clean.duplicates() == 0 and set(clean.task_counts.values()) == {1}
     assert {kind for _label, kind in clean.engagements} >= {"whitepaper_download", "demo_request",
@@ -82,6 +86,47 @@ def test_the_clean_run_hands_every_qualified_lead_over_once_in_every_way_the_sce
                                                             "newsletter_click", "pricing_page_view"}  # fmt: skip
     switched = [clean.contacts[label] for label in ("c000", "c001", "c002", "c003")]
     assert all(contact.get("leadflow_stage") == "mql" for contact in switched), "the industry change qualifies them"
+    check_the_sla_of_the_clean_run(clean)
+
+
+FIRST_CLOCK = [("reminder:50", "fired", 120.0), ("reminder:80", "fired", 192.0), ("escalation", "fired", 240.0),
+               ("reassignment:1", "fired", 360.0)]  # fmt: skip
+SECOND_CLOCK = [("reminder:50/1", "fired", 120.0), ("reminder:80/1", "fired", 192.0), ("escalation/1", "fired", 240.0)]
+
+
+def check_the_sla_of_the_clean_run(clean: Outcome) -> None:
+    """The touched SQL is `met`; every untouched one had its reminders, escalation and one reassignment at their
+    points (minutes of the around-the-clock calendar), each once, and the new owner's fresh clock ran out too."""
+    timed = {key: h for key, h in clean.handovers.items() if h["sla"] and h["status"] == "done"}
+    touched = [key for key, h in timed.items() if h["first_touch"]]
+    assert len(touched) == 1 and timed[touched[0]]["first_touch"] == f"call by {timed[touched[0]]['owner']}"
+    shown = clean.contacts[touched[0].split("-")[0]]
+    assert (shown["leadflow_sla_status"], shown["leadflow_response_business_minutes"]) == (
+        "met", "the business minutes to the first touch")  # fmt: skip
+    assert {state for _step, state, _at, _to in clean.sla_steps[touched[0]]} == {"not fired"}
+    untouched = [key for key in timed if key not in touched]
+    assert len(untouched) >= 4
+    for key in untouched:
+        handover, steps = timed[key], clean.sla_steps[key]
+        assert [step[:3] for step in steps[:4]] == FIRST_CLOCK, (key, steps)
+        first_owner = (handover["earlier_owners"] or [handover["owner"]])[0]
+        manager = None if first_owner == MANAGER else MANAGER  # the manager has no manager: notified only
+        assert steps[2][3] == manager, (key, steps)
+        if handover["reassignments"]:
+            assert [step[:3] for step in steps[4:]] == SECOND_CLOCK, (key, steps)
+            moved = (handover["earlier_owners"], handover["owner"], handover["escalations"])
+            assert moved == ([first_owner], MANAGER, 2), (key, moved)  # the fallback: the only owner left
+        else:  # the manager's own lead: nobody else to route it to
+            assert (first_owner, len(steps), handover["escalations"]) == (MANAGER, 4, 1), (key, steps)
+        assert clean.contacts[key.split("-")[0]]["leadflow_sla_status"] == "breached", (
+            key,
+            steps,
+            handover,
+            clean.contacts[key.split("-")[0]],
+        )
+    assert any(h["reassignments"] for h in timed.values()), "some lead is reassigned"
+    escalation_tasks = [key for key in clean.tasks if "-escalation" in key]
+    assert escalation_tasks and {clean.tasks[key]["due"] for key in escalation_tasks} == {"the escalation's moment"}
 
 
 def test_every_webhook_delivered_twice_in_reordered_batches_ends_like_the_clean_run(
@@ -122,10 +167,11 @@ def test_hubspot_answering_429s_500s_and_timeouts_ends_like_the_clean_run(
         plan = FaultPlan(seed=31, rate_limit=0.25, server_error=0.05, slow=0.02, delay=10, rules=rules)
         guard.set_faults(plan)
         run.play_all()
-        faults = guard.stats()["faults"]
+        faults, sla = guard.stats()["faults"], run.stats.notes["sla"]
         injected = (f"{faults.get('rate_limit', 0)} × 429, {faults.get('server_error', 0)} × 5xx, "
                     f"{faults.get('slow', 0)} answered after 10 s (read timeout 2 s; the first task and deal upserts "
-                    f"among them) of {guard.stats()['total']} HubSpot requests")  # fmt: skip
+                    f"among them) of {guard.stats()['total']} HubSpot requests; the SLA watch had {sla['failed']} "
+                    f"steps fail and retried them, {sla['errors']} runs end in an error")  # fmt: skip
         guard.set_faults(FaultPlan())
         assert faults.get("rate_limit", 0) and faults.get("server_error", 0) and faults.get("slow", 0), faults
         count = f"{sum(faults.values())} of {guard.stats()['total']} calls"
@@ -153,6 +199,7 @@ def test_a_worker_killed_in_the_middle_of_a_drain_and_replaced_ends_like_the_cle
         guard = run.twin.guard
         assert guard is not None
         first = run.start_worker_process()
+        run.before_watch = escalation = EscalationKill()
 
         def before(run: Run, phase: str) -> None:
             if phase == "engage":  # the drains' contact writes take 2 s: a drain is surely in flight after its tasks
@@ -179,14 +226,14 @@ def test_a_worker_killed_in_the_middle_of_a_drain_and_replaced_ends_like_the_cle
                     f"{killed['claims']} claims, {killed['tasks']} tasks created; a new worker started; "
                     f"{released} claims of the dead drain released by the reconciler ({run.stats.reconcile['runs']} "
                     f"runs), {expired} expired; every contact scored {recovery:.0f} s after the kill "
-                    f"(lease {lease} s)")  # fmt: skip
+                    f"(lease {lease} s); {escalation.outcome(run)}")  # fmt: skip
         run.stats.notes["killed-worker-recovery-seconds"] = recovery
         assert isinstance(killed["claims"], int) and killed["claims"] >= 1
         if lease == 900:
             assert (released, expired) == (killed["claims"], 0), "the dead drain's claims come back by its death"
         assert run.container.worklist.claimed_count() == 0
-        count = f"1 kill ({killed['claims']} claims held)"
-        check(run, clean_run, "worker SIGKILLed mid-drain", count, injected, report)
+        count = f"2 kills ({killed['claims']} claims held; 1 escalation)"
+        check(run, clean_run, "worker SIGKILLed mid-drain, SLA watch mid-escalation", count, injected, report)
         assert recovery <= KILLED_WORKER_RECOVERY_BOUND, f"the killed drain's contacts took {recovery:.0f} s"
 
 
@@ -263,7 +310,7 @@ def test_a_ledger_outage_during_webhook_intake_is_delivered_by_hubspots_retries_
 def test_two_workers_draining_concurrently_end_like_the_clean_run(
     clean_run: tuple[Outcome, Run], where: Target, report: list[ReportRow]
 ) -> None:
-    knobs = Knobs(thread_workers=0, settings={"drain_batch_size": 10})
+    knobs = Knobs(thread_workers=0, settings={"drain_batch_size": 10}, sla_watchers=2)
     with Run("two-workers", where, knobs) as run:
         run.start_worker_process()
         run.start_worker_process()
@@ -274,7 +321,9 @@ def test_two_workers_draining_concurrently_end_like_the_clean_run(
 
         run.play_all(during=during)
         drains = run.drains_by_worker()
-        injected = f"two `leadflow worker` processes, batches of 10, drains per worker {sorted(drains.values())}"
+        sla = run.stats.notes["sla"]
+        injected = (f"two `leadflow worker` processes, batches of 10, drains per worker {sorted(drains.values())}; "
+                    f"two SLA watches at once at every moment ({sla['runs']} runs)")  # fmt: skip
         assert len(drains) == 2, f"both workers must have drained: {drains}"
         count = f"2 workers, {sum(drains.values())} drains"
         check(run, clean_run, "two workers draining concurrently", count, injected, report)
