@@ -219,7 +219,14 @@ def sweep_context(container: Container) -> SweepContext:
 
 
 def sla_watch_context(container: Container) -> SlaWatchContext:
-    return SlaWatchContext(container.ledger, container.gateway, container.handovers, container.sla, container.clock)
+    return SlaWatchContext(
+        container.ledger,
+        container.gateway,
+        container.handovers,
+        container.sla,
+        container.clock,
+        recheck_after=timedelta(seconds=container.settings.hubspot_recheck_seconds),
+    )
 
 
 def touch_reconcile_context(container: Container) -> TouchReconcileContext:

@@ -166,8 +166,10 @@ def test_hubspot_answering_429s_500s_and_timeouts_ends_like_the_clean_run(
         rules = (*late_upserts, errors)
         plan = FaultPlan(seed=31, rate_limit=0.25, server_error=0.05, slow=0.02, delay=10, rules=rules)
         guard.set_faults(plan)
-        # The SLA watch runs under the 429s and 5xx, but without writes that land late: a late SLA status write can
-        # still outlive a newer one, since nothing rechecks what the watch wrote (open work, issue 12).
+        # The SLA watch runs under the 429s and 5xx, but without writes that land late: the watch writes an unanswered
+        # status again HUBSPOT_RECHECK_SECONDS later in Leadflow's time, which the watch phase moves by hours in an
+        # instant, so a write answered after 10 s of real time could still land after that recheck here (the
+        # recheck itself: tests/integration/sync/test_sla_watch.py).
         watch_plan = FaultPlan(seed=31, rate_limit=0.25, server_error=0.05, rules=(errors,))
         run.before_watch = lambda _run, _moment: guard.set_faults(watch_plan)
         run.play_all()

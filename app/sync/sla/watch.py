@@ -42,6 +42,7 @@ class SlaWatchContext:
     sla: SlaConfig | None  # None without config/sla.yaml: the watch does nothing
     clock: Callable[[], datetime]
     lease: timedelta = STEP_LEASE
+    recheck_after: timedelta = timedelta(seconds=300)  # HUBSPOT_RECHECK_SECONDS: when an unanswered write is redone
 
 
 @dataclass
@@ -69,7 +70,7 @@ def watch_sla(ctx: SlaWatchContext) -> SlaWatchReport:
         run = StepRun(ctx.ledger, gateway, handovers, sla, now, handovers.team())
         for steps in _by_handover(due):
             _run_clock(ctx, run, steps, report)
-    report.contacts_written = write_statuses(ctx.ledger, gateway, sla, now)
+    report.contacts_written = write_statuses(ctx.ledger, gateway, sla, now, ctx.recheck_after)
     logger.info("sla-watch.ran", extra={k: v for k, v in vars(report).items() if k != "details"})
     return report
 

@@ -276,3 +276,27 @@ def test_a_worker_killed_mid_reassignment_moves_the_lead_once_to_the_owner_routi
     assert (moved.owner_id, moved.reassignments) == (chosen.decided_owner, 1)
     assert portal.contact(contact_id)["hubspot_owner_id"] == chosen.decided_owner
     assert portal.container.ledger.handovers.routing_state().cursors == cursors  # routed once, not again
+
+
+def test_a_status_write_hubspot_left_unanswered_is_written_again_once_its_recheck_is_due(portal: Portal) -> None:
+    contact_id = sql_lead(portal)
+    record = handover(portal, contact_id)
+    recheck = timedelta(seconds=portal.container.settings.hubspot_recheck_seconds)
+    assert recheck < timedelta(minutes=30)
+    portal.clock.now = record.assigned_at + timedelta(minutes=31) - recheck / 2  # on track
+    portal.hubspot.leave_unanswered()  # HubSpot may apply it late, over the next write
+    watch(portal)
+    assert handover(portal, contact_id).sla_written.startswith("recheck@")  # type: ignore[union-attr]
+    at(portal, record, 31)  # at risk: written (certainly), the earlier write's recheck still pending
+    watch(portal)
+    assert handover(portal, contact_id).sla_written.startswith("recheck@")  # type: ignore[union-attr]
+    portal.hubspot.change("contact", contact_id, {"leadflow_sla_status": "on_track"})  # the late write lands
+    portal.hubspot.calls.clear()
+    portal.clock.now = record.assigned_at + timedelta(minutes=31) + recheck / 2  # the recheck is due
+    watch(portal)
+    assert portal.hubspot.request_counts()[("update_objects", "contact")] == 1
+    assert portal.contact(contact_id)["leadflow_sla_status"] == "at_risk"
+    assert handover(portal, contact_id).sla_written == f"at_risk|{int(record.due_at.timestamp())}|"  # type: ignore[union-attr]
+    portal.hubspot.calls.clear()
+    watch(portal)
+    assert portal.hubspot.request_counts()[("update_objects", "contact")] == 0  # nothing pending any more
