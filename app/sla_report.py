@@ -54,7 +54,7 @@ def sla_lines(rows: Sequence[Row]) -> list[str]:
 
 
 def _row(config: SlaConfig, clock: SlaClock, now: datetime) -> Row:
-    target = next((t for t in config.targets if t.id == clock.sla_target), None)
+    target = config.target_by_id(clock.sla_target)
     points = at_risk_points(config, target, clock.sla_clock_at, clock.sla_due_at)
     status = sla_status(points, clock.first_touch_at, now)
     until = clock.first_touch_at or now

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, not_, or_, select, true, update
+from sqlalchemy import Connection, and_, bindparam, func, not_, or_, select, true, update
 
 from app.ledger.handovers import add_steps
 from app.ledger.models import HANDOVERS, Handover, SlaStep
@@ -180,8 +180,11 @@ def _clocks(connection: Connection, condition: object) -> list[SlaClock]:
 
 def record_written(connection: Connection, written: Mapping[str, str]) -> None:
     """Remember what was written to each handover's contact (by handover key)."""
-    for key, fingerprint in written.items():
-        connection.execute(update(Handover).where(Handover.key == key).values(sla_written=fingerprint))
+    if written:  # one statement for all of them (executemany), not one round trip each
+        statement = (
+            update(HANDOVERS).where(HANDOVERS.c.key == bindparam("handover")).values(sla_written=bindparam("shown"))
+        )
+        connection.execute(statement, [{"handover": key, "shown": shown} for key, shown in written.items()])
 
 
 def steps_of(connection: Connection, keys: Sequence[str]) -> list[tuple[str, str, datetime | None, str | None]]:

@@ -68,6 +68,10 @@ class SlaConfig:
     first_touch: FirstTouch = FirstTouch()
     stages: frozenset[str] = field(default=frozenset())
 
+    def target_by_id(self, target_id: str | None) -> Target | None:
+        """Return the target with this id (a handover keeps its target's id), None when the file no longer has it."""
+        return next((t for t in self.targets if t.id == target_id), None)
+
     def target(self, stage: str, grade: str | None) -> Target | None:
         """Return the target of a stage for a grade: the longest grade the lead's starts with, else the stage's."""
         candidates = [t for t in self.targets if t.stage == stage and _matches(t.grade, grade)]

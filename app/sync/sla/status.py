@@ -77,7 +77,7 @@ def _recheck_of(written: str | None) -> tuple[datetime | None, str | None]:
 
 def sla_view(config: SlaConfig, clock: SlaClock, now: datetime) -> SlaView:
     """Return what the contact shows of a clock at `now`."""
-    target = next((t for t in config.targets if t.id == clock.sla_target), None)
+    target = config.target_by_id(clock.sla_target)
     points = at_risk_points(config, target, clock.sla_clock_at, clock.sla_due_at)  # the stored due time counts
     status = sla_status(points, clock.first_touch_at, now)
     minutes = None

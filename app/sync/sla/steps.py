@@ -48,7 +48,7 @@ class StepRun:
     team: Mapping[str, Owner]
 
     def target(self, step: DueStep) -> Target | None:
-        return next((t for t in self.sla.targets if t.id == step.sla_target), None)
+        return self.sla.target_by_id(step.sla_target)
 
     def notify(self, step: DueStep, text: str) -> str:
         """Send a message about the step's lead; return how it went, for the step's detail."""
