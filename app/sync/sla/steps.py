@@ -11,8 +11,8 @@ killed in that short window sends it again (the handover notification has the sa
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.ledger import handovers as handover_rows
@@ -30,7 +30,7 @@ from app.rules.sla.reassignment import reassignment_reason, reroute
 from app.rules.sla.steps import clock_steps
 from app.sync.handover.effects import TaskWork, create_effects
 from app.sync.handover.step import Handovers
-from app.sync.hubspot.gateway import PRIMARY_COMPANY_ID, HubSpotGateway
+from app.sync.hubspot.gateway import PRIMARY_COMPANY_ID, HubSpotGateway, Properties
 
 logger = logging.getLogger(__name__)
 OWNER = "hubspot_owner_id"
@@ -46,6 +46,8 @@ class StepRun:
     sla: SlaConfig
     now: datetime
     team: Mapping[str, Owner]
+    contacts: Mapping[str, Properties] = field(default_factory=dict)  # routing's values of the leads it may reassign
+    companies: Mapping[str, Properties] = field(default_factory=dict)
 
     def target(self, step: DueStep) -> Target | None:
         return self.sla.target_by_id(step.sla_target)
@@ -131,16 +133,27 @@ def _route(run: StepRun, step: DueStep, target: Target | None, earlier: list[str
     return decision.owner_id, reason
 
 
+def read_routing_values(
+    gateway: HubSpotGateway, handovers: Handovers, contact_ids: Sequence[str]
+) -> tuple[dict[str, Properties], dict[str, Properties]]:
+    """Read what routing looks at for the leads a run may reassign: their contacts' and primary companies'
+    properties, one read per 100 contacts and one per 100 companies (routing reads no assessment)."""
+    if not contact_ids:
+        return {}, {}
+    contact_props, company_props = handovers.routing.referenced_properties()
+    contacts = gateway.read_objects("contact", contact_ids, sorted(contact_props | {OWNER, PRIMARY_COMPANY_ID}))
+    company_ids = sorted({company for values in contacts.values() if (company := values.get(PRIMARY_COMPANY_ID))})
+    companies = (
+        gateway.read_objects("company", company_ids, sorted(company_props | {OWNER, "name"})) if company_ids else {}
+    )
+    return contacts, companies
+
+
 def _lead(run: StepRun, step: DueStep) -> Lead:
-    """Read what routing looks at: the contact's and its company's properties (routing reads no assessment)."""
-    contact_props, company_props = run.handovers.routing.referenced_properties()
-    contact_names = sorted(contact_props | {OWNER, PRIMARY_COMPANY_ID})
-    contact = run.gateway.read_objects("contact", [step.contact_id], contact_names).get(step.contact_id, {})
+    """The lead as routing sees it, from the values the run read for it (`read_routing_values`)."""
+    contact = run.contacts.get(step.contact_id, {})
     company_id = contact.get(PRIMARY_COMPANY_ID) or None
-    company: Mapping[str, str | None] = {}
-    if company_id:
-        names = sorted(company_props | {OWNER, "name"})
-        company = run.gateway.read_objects("company", [company_id], names).get(company_id, {})
+    company = run.companies.get(company_id or "", {})
     assessment = Assessment(0, 0, 0, "", step.stage, (), "", ())
     return Lead(step.contact_id, contact, company_id, company, assessment, contact.get(OWNER), company.get(OWNER))
 

@@ -27,7 +27,7 @@ from app.sync.hubspot.errors import HubSpotError
 from app.sync.hubspot.gateway import HubSpotGateway
 from app.sync.jobs import job
 from app.sync.sla.status import write_statuses
-from app.sync.sla.steps import StepRun, earlier_owners, escalate, reassign, remind
+from app.sync.sla.steps import StepRun, earlier_owners, escalate, read_routing_values, reassign, remind
 
 logger = logging.getLogger(__name__)
 STEP_LEASE = timedelta(minutes=10)  # a claimed step not fired by then is claimed again (its worker died)
@@ -67,12 +67,19 @@ def watch_sla(ctx: SlaWatchContext) -> SlaWatchReport:
     gateway = ctx.gateway()
     due = ctx.ledger.sla.due_steps(now)
     if due:
-        run = StepRun(ctx.ledger, gateway, handovers, sla, now, handovers.team())
+        rerouted = sorted({step.contact_id for step in due if _routes_anew(step)})
+        contacts, companies = read_routing_values(gateway, handovers, rerouted)
+        run = StepRun(ctx.ledger, gateway, handovers, sla, now, handovers.team(), contacts, companies)
         for steps in _by_handover(due):
             _run_clock(ctx, run, steps, report)
     report.contacts_written = write_statuses(ctx.ledger, gateway, sla, now, ctx.recheck_after)
     logger.info("sla-watch.ran", extra={k: v for k, v in vars(report).items() if k != "details"})
     return report
+
+
+def _routes_anew(step: DueStep) -> bool:
+    """Return whether the step is a reassignment still to be routed (a retried one keeps the owner it chose)."""
+    return step.decided_owner is None and ClockStep(step.step, step.due_at).kind == "reassignment"
 
 
 def _by_handover(due: Sequence[DueStep]) -> list[list[DueStep]]:
