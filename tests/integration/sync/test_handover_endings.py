@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -191,28 +192,36 @@ class Notifications:
         return NotificationResult(True)
 
 
-@pytest.fixture
-def reasons_portal(
-    ledger_url: str, redis_client: redis.Redis, tmp_path: Path
-) -> Iterator[tuple[Portal, Notifications]]:
-    """The portal with handover.yaml listing the rejection reasons sales picks in `leadflow_reject_reason`."""
+@contextmanager
+def portal_with_handover_yaml(
+    ledger_url: str, redis_client: redis.Redis, tmp_path: Path, old: str, new: str
+) -> Iterator[Portal]:
+    """The portal with the shipped config, `old` replaced by `new` once in its handover.yaml."""
     config = tmp_path / "config"
     shutil.copytree(ROOT / "config", config)
     handover = config / "handover.yaml"
-    text = handover.read_text().replace(
-        "    BAD_TIMING: bad timing\n",
-        "    BAD_TIMING: bad timing\n  reasons: {no_budget: No budget, no_need: No need}\n",
-    )
-    handover.write_text(text)
+    handover.write_text(handover.read_text().replace(old, new, 1))
     hubspot = InMemoryHubSpot()
     owners = {email: hubspot.add_owner(email, name) for email, name in TEAM.items()}
     clock = Clock()
     settings = make_settings(ledger_url, leadflow_config=config)
     container = build_container(settings, redis=redis_client, gateway_factory=lambda: hubspot, clock=clock)
-    sent = Notifications()
-    container._notifier = lambda: sent  # type: ignore[method-assign]  # the owner's messages, as Slack gets them
-    yield Portal(hubspot, container, clock, owners), sent
+    yield Portal(hubspot, container, clock, owners)
     container.ledger.engine.dispose()
+
+
+@pytest.fixture
+def reasons_portal(
+    ledger_url: str, redis_client: redis.Redis, tmp_path: Path
+) -> Iterator[tuple[Portal, Notifications]]:
+    """The portal with handover.yaml listing the rejection reasons sales picks in `leadflow_reject_reason`."""
+    reasons = "    BAD_TIMING: bad timing\n  reasons: {no_budget: No budget, no_need: No need}\n"
+    with portal_with_handover_yaml(
+        ledger_url, redis_client, tmp_path, "    BAD_TIMING: bad timing\n", reasons
+    ) as portal:
+        sent = Notifications()
+        portal.container._notifier = lambda: sent  # type: ignore[method-assign]  # the owner's messages, as Slack gets them
+        yield portal, sent
 
 
 def test_a_rejection_without_a_reason_is_flagged_on_the_contact_in_the_ledger_and_to_the_owner(
@@ -295,22 +304,9 @@ def test_a_merged_contacts_own_handover_ends_and_its_task_is_completed(portal: P
 @pytest.fixture
 def mql_deal_portal(ledger_url: str, redis_client: redis.Redis, tmp_path: Path) -> Iterator[Portal]:
     """The portal with a deal already at the MQL stage (the shipped file creates deals at SQL only)."""
-    config = tmp_path / "config"
-    shutil.copytree(ROOT / "config", config)
-    handover = config / "handover.yaml"
-    text = handover.read_text().replace(
-        "    notify: false\n",
-        "    deal: {stage: qualifiedtobuy, name: 'MQL {contact.lastname}'}\n    notify: false\n",
-        1,
-    )
-    handover.write_text(text)
-    hubspot = InMemoryHubSpot()
-    owners = {email: hubspot.add_owner(email, name) for email, name in TEAM.items()}
-    clock = Clock()
-    settings = make_settings(ledger_url, leadflow_config=config)
-    container = build_container(settings, redis=redis_client, gateway_factory=lambda: hubspot, clock=clock)
-    yield Portal(hubspot, container, clock, owners)
-    container.ledger.engine.dispose()
+    deal = "    deal: {stage: qualifiedtobuy, name: 'MQL {contact.lastname}'}\n    notify: false\n"
+    with portal_with_handover_yaml(ledger_url, redis_client, tmp_path, "    notify: false\n", deal) as portal:
+        yield portal
 
 
 def test_the_sql_handover_takes_over_the_mql_deal_so_the_cycle_keeps_one_deal(mql_deal_portal: Portal) -> None:
