@@ -14,8 +14,8 @@ from typing import Any
 
 from app.ledger.records import SlaClock
 from app.rules.calendar import business_minutes_between
-from app.rules.sla.clock import at_risk_points, sla_status
 from app.rules.sla.policy import SlaConfig
+from app.sync.sla.status import sla_view
 
 Row = dict[str, Any]
 COLUMNS = ("contact", "stage", "target", "assigned", "due", "status", "minutes", "rem", "esc", "reas")
@@ -54,11 +54,10 @@ def sla_lines(rows: Sequence[Row]) -> list[str]:
 
 
 def _row(config: SlaConfig, clock: SlaClock, now: datetime) -> Row:
-    target = config.target_by_id(clock.sla_target)
-    points = at_risk_points(config, target, clock.sla_clock_at, clock.sla_due_at)
-    status = sla_status(points, clock.first_touch_at, now)
-    until = clock.first_touch_at or now
-    minutes = business_minutes_between(target.calendar, clock.sla_clock_at, until) if target else None
+    view = sla_view(config, clock, now)  # what the contact shows; minutes elapsed so far while untouched
+    target, status, minutes = config.target_by_id(clock.sla_target), view.status, view.business_minutes
+    if minutes is None and target is not None:
+        minutes = business_minutes_between(target.calendar, clock.sla_clock_at, now)
     return {
         "handover": clock.key, "contact": clock.contact_id, "stage": clock.stage, "owner": clock.owner_id,
         "target": clock.sla_target, "assigned_at": _iso(clock.assigned_at), "clock_at": _iso(clock.sla_clock_at),

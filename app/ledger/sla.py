@@ -21,6 +21,9 @@ from app.ledger.records import DueStep, SlaClock, SlaStart
 
 FINAL_STATUSES = ("met|%", "missed|%")
 _CLOCK_FIELDS = [f.name for f in fields(SlaClock) if f.name != "reminders"]
+# A handover still waiting for its owner: carried out, not answered, not ended (superseded, won or lost, deleted,
+# merged away).
+_WAITING = and_(Handover.status == "done", Handover.outcome.is_(None), Handover.ended_at.is_(None))
 
 
 def due_steps(connection: Connection, now: datetime) -> list[DueStep]:
@@ -49,9 +52,7 @@ def due_steps(connection: Connection, now: datetime) -> list[DueStep]:
             SlaStep.fired_at.is_(None),
             SlaStep.due_at <= now,
             Handover.first_touch_at.is_(None),
-            Handover.outcome.is_(None),
-            Handover.ended_at.is_(None),  # superseded, won or lost, deleted, merged: nobody waits for a touch
-            Handover.status == "done",
+            _WAITING,
         )
         .order_by(SlaStep.due_at, SlaStep.id)
     )
@@ -129,12 +130,7 @@ def note_not_reassigned(connection: Connection, key: str, reason: str) -> None:
 def clocks_to_write(connection: Connection) -> list[SlaClock]:
     """Return the clocks whose contact may need a write: open and untouched, or touched and not yet written final."""
     written_final = or_(*(Handover.sla_written.like(pattern) for pattern in FINAL_STATUSES))
-    open_untouched = and_(
-        Handover.first_touch_at.is_(None),
-        Handover.outcome.is_(None),
-        Handover.ended_at.is_(None),
-        Handover.status == "done",
-    )
+    open_untouched = and_(Handover.first_touch_at.is_(None), _WAITING)
     touched_unwritten = and_(
         Handover.first_touch_at.is_not(None), or_(Handover.sla_written.is_(None), not_(written_final))
     )
@@ -143,8 +139,7 @@ def clocks_to_write(connection: Connection) -> list[SlaClock]:
 
 def open_clocks(connection: Connection) -> list[SlaClock]:
     """Return the clocks of open handovers (no outcome), with the reminders each has had."""
-    open_only = and_(Handover.outcome.is_(None), Handover.ended_at.is_(None), Handover.status == "done")
-    return _reminded(connection, _clocks(connection, open_only))
+    return _reminded(connection, _clocks(connection, _WAITING))
 
 
 def all_clocks(connection: Connection) -> list[SlaClock]:
