@@ -230,8 +230,14 @@ def sla_watch_context(container: Container) -> SlaWatchContext:
 
 
 def touch_reconcile_context(container: Container) -> TouchReconcileContext:
+    handovers = container.handovers
     return TouchReconcileContext(
-        container.ledger, container.gateway(), container.worklist, container.clock, container.first_touch
+        container.ledger,
+        container.gateway(),
+        container.worklist,
+        container.clock,
+        container.first_touch,
+        handovers.team if handovers is not None else dict,
     )
 
 

@@ -292,6 +292,7 @@ class SalesTouch(Base):
     contact_id: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))  # call, email, meeting, task, lead_status, deal_stage, reconciled
     owner_id: Mapped[str | None] = mapped_column(String(32))  # who touched (None: HubSpot does not tell)
+    user_id: Mapped[str | None] = mapped_column(String(32))  # the HubSpot user who touched, where HubSpot names one
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     source_key: Mapped[str] = mapped_column(String(128))  # `call:123`, `task:456`, …
     handover_key: Mapped[str | None] = mapped_column(String(128))  # the handover open at the touch (None: none)
@@ -301,12 +302,27 @@ class SalesTouch(Base):
     __table_args__ = (
         UniqueConstraint("source_key", "contact_id", name="uq_touches_source"),
         Index("ix_touches_contact", "contact_id", "at"),
+        Index("ix_touches_user", "user_id"),
     )
 
 
 TOUCHES = cast(Table, SalesTouch.__table__)
 # Touches are contact history too (merges re-key them, erasures delete them).
 CONTACT_HISTORY = (*CONTACT_HISTORY, TOUCHES)
+
+
+class SalesUser(Base):
+    """A HubSpot user of the sales team and the owner it is (owners API `userId`), as last read from HubSpot: the
+    author of the touches HubSpot's webhooks attribute to a user (`sourceId` `userId:<id>`)."""
+
+    __tablename__ = "sales_users"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(32))
+    learned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+SALES_USERS = cast(Table, SalesUser.__table__)
 
 
 class DataTask(Base):

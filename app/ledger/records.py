@@ -365,3 +365,4 @@ class TouchRecord:
     source_key: str
     handover_key: str | None
     counted: bool
+    user_id: str | None = None

@@ -279,6 +279,12 @@ class TouchStore(_Store):
         with self.engine.begin() as connection:
             return touch_records.record_touches(connection, touches, first_touch)
 
+    def learn_users(self, users: Mapping[str, str], first_touch: FirstTouch, now: datetime) -> list[str]:
+        """Record the team's users (user id → owner id); judge anew the contacts touched by a user whose owner was
+        unknown or changed; return those contacts."""
+        with self.engine.begin() as connection:
+            return touch_records.learn_users(connection, users, first_touch, now)
+
     def of_contacts(self, contact_ids: Sequence[str]) -> dict[str, list[TouchRecord]]:
         """Return these contacts' touches, oldest first, by contact id."""
         with self.engine.connect() as connection:

@@ -2,22 +2,24 @@
 the contact's handovers, which keep their first touch (`first_touch_at`, `first_touch_kind`, `first_touch_by`).
 
 A contact's touches are judged whole, every time one is added: a late-delivered earlier touch replaces a later
-first touch. The contact's handover rows are locked first (PostgreSQL: `FOR UPDATE`; SQLite has one writer at a
+first touch. A touch HubSpot attributes to a user is judged by the owner `sales_users` says that user is; when the
+team is read again and a user's owner becomes known or changes (`learn_users`), the contacts touched by that user
+are judged anew. The contact's handover rows are locked first (PostgreSQL: `FOR UPDATE`; SQLite has one writer at a
 time), so two transactions adding touches of one contact judge one after the other, the second seeing the first's.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, exists, func, or_, select, update
+from sqlalchemy import Connection, Row, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
-from app.ledger.models import HANDOVERS, TOUCHES, Handover, SalesTouch
+from app.ledger.models import HANDOVERS, TOUCHES, Handover, SalesTouch, SalesUser
 from app.ledger.records import NewTouch, TouchRecord
 from app.ledger.upsert import insert_for
 from app.rules.sla.first_touch import HandoverWindow, Touch, judge
@@ -39,7 +41,13 @@ def record_touches(connection: Connection, touches: Sequence[NewTouch], policy: 
 
 def _rows(connection: Connection, new: NewTouch) -> list[dict[str, object]]:
     touch = new.touch
-    row = {"kind": touch.kind, "owner_id": touch.owner_id, "at": touch.at, "source_key": touch.source_key}
+    row = {
+        "kind": touch.kind,
+        "owner_id": touch.owner_id,
+        "user_id": touch.user_id,
+        "at": touch.at,
+        "source_key": touch.source_key,
+    }
     return [{**row, "contact_id": contact, "counted": False} for contact in _contacts_of(connection, new)]
 
 
@@ -61,8 +69,33 @@ def judge_contacts(connection: Connection, contact_ids: Sequence[str], policy: F
         return
     handovers = _lock_handovers(connection, contact_ids)
     touches = touches_of(connection, contact_ids)
+    users = owners_of_users(connection, {t.user_id for ts in touches.values() for t in ts if t.user_id})
     for contact_id in contact_ids:
-        _judge_contact(connection, policy, handovers.get(contact_id, []), touches.get(contact_id, []))
+        _judge_contact(connection, policy, handovers.get(contact_id, []), touches.get(contact_id, []), users)
+
+
+def owners_of_users(connection: Connection, user_ids: Collection[str]) -> dict[str, str]:
+    """Return the owner of each of these HubSpot users the ledger knows (user id → owner id)."""
+    if not user_ids:
+        return {}
+    statement = select(SalesUser.user_id, SalesUser.owner_id).where(SalesUser.user_id.in_(sorted(user_ids)))
+    return {user: owner for user, owner in connection.execute(statement)}
+
+
+def learn_users(connection: Connection, users: Mapping[str, str], policy: FirstTouch, now: datetime) -> list[str]:
+    """Record the sales team's users and their owners (user id → owner id, as the owners API reads); judge anew the
+    contacts touched by a user whose owner was unknown or changed; return those contacts."""
+    known = owners_of_users(connection, users.keys())
+    changed = {user: owner for user, owner in users.items() if known.get(user) != owner}
+    if not changed:
+        return []
+    connection.execute(delete(SalesUser).where(SalesUser.user_id.in_(sorted(changed))))
+    rows = [{"user_id": user, "owner_id": owner, "learned_at": now} for user, owner in sorted(changed.items())]
+    connection.execute(insert(SalesUser), rows)
+    touched = select(SalesTouch.contact_id).where(SalesTouch.user_id.in_(sorted(changed))).distinct()
+    contacts = sorted(contact for (contact,) in connection.execute(touched))
+    judge_contacts(connection, contacts, policy)
+    return contacts
 
 
 def _lock_handovers(connection: Connection, contact_ids: Sequence[str]) -> dict[str, list[Row[Any]]]:
@@ -79,10 +112,15 @@ def _lock_handovers(connection: Connection, contact_ids: Sequence[str]) -> dict[
 
 
 def _judge_contact(
-    connection: Connection, policy: FirstTouch, handovers: list[Row[Any]], touches: list[TouchRecord]
+    connection: Connection,
+    policy: FirstTouch,
+    handovers: list[Row[Any]],
+    touches: list[TouchRecord],
+    users: Mapping[str, str],
 ) -> None:
     windows = [HandoverWindow(h.key, h.owner_id, h.assigned_at, ended_at(h)) for h in handovers]
-    judgement = judge(policy, windows, [Touch(t.source_key, t.kind, t.at, t.owner_id) for t in touches])
+    recorded = [Touch(t.source_key, t.kind, t.at, t.owner_id, t.user_id) for t in touches]
+    judgement = judge(policy, windows, recorded, users)
     for touch in touches:
         found = judgement.verdicts[touch.source_key]
         if (found.handover_key, found.counted) != (touch.handover_key, touch.counted):

@@ -1,6 +1,7 @@
 """The first touch end to end (SQLite and PostgreSQL, a real Redis): a lead handed over as SQL, then its owner logs
 a call through the twin's API; the twin sends HubSpot's `object.creation` webhook, the worker's resolver reads the
-call and its contact, and the handover records when, how and by whom it was first touched."""
+call and its contact, and the handover records when, how and by whom it was first touched. A task another rep
+completes is recorded as theirs and leaves the owner's clock running."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from app import create_app
 from app.sync.hubspot.retry import RetryPolicy
 from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import run_setup
+from app.sync.sla.reconcile import TouchReconcileContext, reconcile_touches
 from app.workers import ThreadWorker
 from hubspot_twin import Twin, TwinServer
+from hubspot_twin.crm.changes import ChangeSource
 from hubspot_twin.simulator.portal import SALES_TEAM
 from hubspot_twin.webhooks.delivery import RetrySchedule
 from hubspot_twin.webhooks.dispatch import DispatchOptions
@@ -86,3 +89,32 @@ def test_a_call_logged_by_the_owner_through_the_api_is_the_handovers_first_touch
     assert handover.first_touch_at is not None and handover.first_touch_at >= handover.assigned_at
     (touch,) = portal.container.ledger.touches.of_contacts([contact_id])[contact_id]
     assert (touch.source_key, touch.counted) == (f"call:{call.id}", True)
+
+
+def test_a_task_completed_by_another_reps_user_is_theirs_and_the_owners_clock_runs_on(portal: Portal) -> None:
+    """HubSpot names the user who completed the task (`sourceId` `userId:<id>`), not an owner: Leadflow learns the
+    team's users from the owners API (`userIdIncludingInactive`) and judges the touch by its real author."""
+    contact_id = portal.contact("Germany", "jonas.meier@pumpen.de", phone="+49 30 5550")
+    assert deliver(portal.webhook_url, portal.conversions(contact_id, SQL), CLIENT_SECRET).status == 204
+    work(portal)
+    (handover,) = portal.container.ledger.handovers.of_contacts([contact_id])[contact_id]
+    assert handover.task_id is not None
+    reconcile_touches(portal.container.provide(TouchReconcileContext))  # learns the team's users
+    users = {owner["id"]: owner["userIdIncludingInactive"] for owner in portal.twin.owners()}
+    someone_else = next(owner for owner in users if owner != handover.owner_id)
+
+    task_status = Subscription("object.propertyChange", "hs_task_status", object_type_id="0-27")
+    settings = WebhookSettings(portal.webhook_url, CLIENT_SECRET, int(APP_ID), 62515, subscriptions=(task_status,))
+    dispatcher = portal.twin.start_webhooks(settings, DispatchOptions(retry=RetrySchedule.compressed(1.0)))
+    try:
+        rep = ChangeSource("CRM_UI", f"userId:{users[someone_else]}")
+        portal.twin.update_object("tasks", handover.task_id, {"hs_task_status": "COMPLETED"}, source=rep)
+        assert dispatcher.wait_idle(timeout=5)
+    finally:
+        dispatcher.stop()
+    work(portal)
+
+    (touch,) = portal.container.ledger.touches.of_contacts([contact_id])[contact_id]
+    assert (touch.kind, touch.user_id, touch.counted) == ("task", str(users[someone_else]), False)
+    (handover,) = portal.container.ledger.handovers.of_contacts([contact_id])[contact_id]
+    assert handover.first_touch_at is None

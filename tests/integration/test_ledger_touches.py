@@ -140,3 +140,34 @@ def test_two_writers_adding_touches_of_one_contact_leave_the_earliest_as_first(l
     assert sum(t.counted for t in ledgers[0].touches.of_contacts(["101"])["101"]) == 20
     for engine in engines:
         engine.dispose()
+
+
+def by_user(contact: str, minutes: float, user: str) -> NewTouch:
+    """A deal stage moved by a HubSpot user (whom HubSpot names instead of an owner)."""
+    at = NOW + timedelta(minutes=minutes)
+    return NewTouch(Touch(f"deal_stage:{contact}:{minutes}", "deal_stage", at, user_id=user), contact_id=contact)
+
+
+def test_a_touch_by_a_user_is_judged_by_the_owner_the_team_says_that_user_is(ledger: Ledger) -> None:
+    ledger.touches.learn_users({"u1": OWNER, "u2": OTHER}, POLICY, NOW)
+    handover(ledger, "101")
+    ledger.touches.record([by_user("101", 5, "u2"), by_user("101", 9, "u1")], POLICY)
+    first = of(ledger, "101")
+    assert (first.first_touch_at, first.first_touch_by) == (NOW + timedelta(minutes=9), OWNER)
+    touches = ledger.touches.of_contacts(["101"])["101"]
+    assert [(t.user_id, t.owner_id, t.counted) for t in touches] == [("u2", None, False), ("u1", None, True)]
+
+
+def test_learning_a_users_owner_judges_that_users_touches_anew(ledger: Ledger) -> None:
+    handover(ledger, "101")
+    handover(ledger, "102")
+    ledger.touches.record([by_user("101", 5, "u2"), by_user("102", 6, "u1")], POLICY)
+    # Not known yet: taken to be the owner's.
+    assert of(ledger, "101").first_touch_at == NOW + timedelta(minutes=5)
+    assert ledger.touches.learn_users({"u1": OWNER, "u2": OTHER}, POLICY, NOW) == ["101", "102"]
+    assert of(ledger, "101").first_touch_at is None  # u2 is someone else: the clock runs again
+    assert of(ledger, "102").first_touch_by == OWNER
+    assert ledger.touches.learn_users({"u1": OWNER, "u2": OTHER}, POLICY, NOW) == []  # nothing changed
+    # u2 becomes the owner's user (a user re-linked to another owner): judged anew once more.
+    assert ledger.touches.learn_users({"u2": OWNER}, POLICY, NOW) == ["101"]
+    assert of(ledger, "101").first_touch_by == OWNER

@@ -16,13 +16,15 @@ RawProperties = Mapping[str, str | None]
 
 @dataclass(frozen=True)
 class Owner:
-    """A HubSpot owner (`hubspot_owner_id` is its `id`); `active` is False for archived (deactivated) owners."""
+    """A HubSpot owner (`hubspot_owner_id` is its `id`); `active` is False for archived (deactivated) owners.
+    `user_id` is the HubSpot user behind it, whom webhooks name as `sourceId` `userId:<user_id>`."""
 
     id: str
     email: str
     name: str
     teams: tuple[str, ...] = ()
     active: bool = True
+    user_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,17 @@
 A touch counts for the handover that was open when it happened: the contact's newest handover assigned at or
 before the touch, unless that handover had ended by then (rejected, or its deal closed). It counts when its kind
 is enabled in sla.yaml's `first_touch` and it is by the handover's owner (or by anyone with `touch_by_others`).
-A touch whose author HubSpot does not tell (`owner_id` None: a lead status or deal stage change, a completed
-task) is taken to be the owner's. The earliest counting touch of a handover is its first touch, whatever order
-the touches arrived in. See docs/sla.md, "What counts as a first touch".
+A lead status or deal stage change and a completed task name the HubSpot *user* who made them (`user_id`), not an
+owner: the user's owner comes from the sales team (`users`, user id → owner id). A touch whose author is not known
+that way (no user named, or a user the team does not list) is taken to be the owner's. The earliest counting touch
+of a handover is its first touch, whatever order the touches arrived in.
+See docs/sla.md, "What counts as a first touch".
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from app.rules.sla.policy import FirstTouch
@@ -31,12 +33,18 @@ FIRST_ENGAGEMENT_KINDS: Mapping[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Touch:
-    """Something sales did to a contact: `source_key` names it (`call:123`), `owner_id` who did it (None: not told)."""
+    """Something sales did to a contact: `source_key` names it (`call:123`), `owner_id` who did it (None: not told),
+    `user_id` the HubSpot user who did it, where HubSpot names a user instead of an owner."""
 
     source_key: str
     kind: str
     at: datetime
     owner_id: str | None = None
+    user_id: str | None = None
+
+    def author(self, users: Mapping[str, str]) -> str | None:
+        """Return the owner who made the touch: its own, else its user's owner (None: not known)."""
+        return self.owner_id or (users.get(self.user_id) if self.user_id else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,28 +95,38 @@ def open_handover(handovers: Sequence[HandoverWindow], at: datetime) -> Handover
     return None if ended else newest
 
 
-def by_owner(policy: FirstTouch, touch: Touch, handover: HandoverWindow) -> bool:
+def by_owner(policy: FirstTouch, touch: Touch, handover: HandoverWindow, users: Mapping[str, str]) -> bool:
     """Return whether the touch stops this handover's clock as far as its author goes."""
-    return policy.touch_by_others or touch.owner_id is None or touch.owner_id == handover.owner_id
+    author = touch.author(users)
+    return policy.touch_by_others or author is None or author == handover.owner_id
 
 
-def verdict(policy: FirstTouch, handovers: Sequence[HandoverWindow], touch: Touch) -> Verdict:
+def verdict(policy: FirstTouch, handovers: Sequence[HandoverWindow], touch: Touch, users: Mapping[str, str]) -> Verdict:
     """Return the handover a touch concerns and whether it counts there."""
     handover = open_handover(handovers, touch.at)
     if handover is None:
         return Verdict(None, False)
-    return Verdict(handover.key, kind_enabled(policy, touch.kind) and by_owner(policy, touch, handover))
+    return Verdict(handover.key, kind_enabled(policy, touch.kind) and by_owner(policy, touch, handover, users))
 
 
-def judge(policy: FirstTouch, handovers: Sequence[HandoverWindow], touches: Sequence[Touch]) -> Judgement:
+def judge(
+    policy: FirstTouch,
+    handovers: Sequence[HandoverWindow],
+    touches: Sequence[Touch],
+    users: Mapping[str, str] | None = None,
+) -> Judgement:
     """Judge one contact's touches against its handovers: each touch's verdict, each handover's first touch
-    (the earliest counting one; on a tie, the smallest source key, so the result never depends on order)."""
-    verdicts = {touch.source_key: verdict(policy, handovers, touch) for touch in touches}
+    (the earliest counting one; on a tie, the smallest source key, so the result never depends on order).
+
+    `users`: HubSpot user id → owner id, for the touches that name a user. A handover's first touch is returned
+    with its author resolved (`owner_id`)."""
+    known = users or {}
+    verdicts = {touch.source_key: verdict(policy, handovers, touch, known) for touch in touches}
     first: dict[str, Touch | None] = {handover.key: None for handover in handovers}
     for touch in sorted(touches, key=lambda t: (as_utc(t.at), t.source_key)):
         found = verdicts[touch.source_key]
         if found.counted and found.handover_key is not None and first.get(found.handover_key) is None:
-            first[found.handover_key] = touch
+            first[found.handover_key] = replace(touch, owner_id=touch.author(known))
     return Judgement(verdicts, first)
 
 

@@ -61,4 +61,12 @@ class TeamCache:
 def _owner(item: dict[str, object]) -> Owner:
     teams = item.get("teams") or []
     assert isinstance(teams, list)
-    return Owner(str(item["id"]), str(item["email"]), str(item["name"]), tuple(map(str, teams)), item["active"] is True)
+    user = item.get("user_id")
+    return Owner(
+        str(item["id"]),
+        str(item["email"]),
+        str(item["name"]),
+        tuple(map(str, teams)),
+        item["active"] is True,
+        str(user) if user else None,
+    )

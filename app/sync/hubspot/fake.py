@@ -98,10 +98,13 @@ class InMemoryHubSpot:
         type_id = fake_rules.PRIMARY[from_type] if primary else fake_rules.UNLABELED[(from_type, to_type)]
         self._associate(from_type, to_type, [(from_id, to_id, type_id)])
 
-    def add_owner(self, email: str, name: str = "", teams: Sequence[str] = (), active: bool = True) -> str:
-        """Add an owner (a user with a seat, or an archived one); return its id."""
+    def add_owner(
+        self, email: str, name: str = "", teams: Sequence[str] = (), active: bool = True, user_id: str | None = None
+    ) -> str:
+        """Add an owner (a user with a seat, or an archived one); return its id. Its user id is `user_id`, else
+        one derived from the owner id (`7` + the owner id)."""
         owner_id = str(9001 + len(self.team))
-        self.team.append(Owner(owner_id, email, name or email, tuple(teams), active))
+        self.team.append(Owner(owner_id, email, name or email, tuple(teams), active, user_id or f"7{owner_id}"))
         return owner_id
 
     def define(self, object_type: str, *names: str, unique: bool = False) -> None:

@@ -14,12 +14,15 @@ def owner_of(public_owner: Any, active: bool) -> Owner:
     teams = sorted(public_owner.teams or [], key=lambda team: not team.primary)
     first, last = public_owner.first_name or "", public_owner.last_name or ""
     email = public_owner.email or ""
+    # An archived owner keeps its user only in `userIdIncludingInactive`: its touches still need an author.
+    user = public_owner.user_id_including_inactive or public_owner.user_id
     return Owner(
         id=str(public_owner.id),
         email=email,
         name=f"{first} {last}".strip() or email,
         teams=tuple(team.name or str(team.id) for team in teams),
         active=active,
+        user_id=str(user) if user else None,
     )
 
 

@@ -1,6 +1,9 @@
 """The touch reconciliation (clock job `touch-reconcile`, every TOUCH_RECONCILE_SECONDS): touches that came without
 a webhook.
 
+It first tells the ledger which owner each of the sales team's users is (`learn_team`), so lead status, task and
+deal stage touches, which HubSpot attributes to a user, are judged by their author.
+
 For the contacts with an open, owned handover that has no first touch, it reads HubSpot's own record of the
 owner's first engagement (`hs_sa_first_engagement_date`, `hs_sa_first_engagement_object_type`,
 `hs_sa_first_engagement_descr`) with the contact's owner, 100 contacts per request, and records a `reconciled`
@@ -12,7 +15,7 @@ the handover's (or with `touch_by_others`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,12 +23,14 @@ from rq import Retry
 
 from app.ledger.records import NewTouch
 from app.ledger.store import Ledger
+from app.rules.handover.types import Owner
 from app.rules.sla.first_touch import reconciled_touch
 from app.rules.sla.policy import FirstTouch
 from app.rules.values import as_utc
 from app.sync.hubspot.errors import DailyLimitReached
 from app.sync.hubspot.gateway import HubSpotGateway
 from app.sync.jobs import job
+from app.sync.sla.touches import learn_team
 from app.worklist import Worklist
 
 logger = logging.getLogger(__name__)
@@ -46,6 +51,7 @@ class TouchReconcileContext:
     worklist: Worklist
     clock: Callable[[], datetime]
     first_touch: FirstTouch | None  # None: no SLA, nothing to reconcile
+    team: Callable[[], Mapping[str, Owner]] = dict  # the sales team (owners by id); empty without handover.yaml
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ def reconcile_touches(ctx: TouchReconcileContext) -> TouchReconcileReport:
     contacts = touches = 0
     after = ""
     try:
+        _judge_by_author(ctx, policy)
         while page := ctx.ledger.touches.awaiting_first_touch(after, PAGE):
             touches += _reconcile_page(ctx, policy, page)
             contacts += len(page)
@@ -72,6 +79,13 @@ def reconcile_touches(ctx: TouchReconcileContext) -> TouchReconcileReport:
         return TouchReconcileReport(contacts, touches, exc.resume_at.isoformat())
     logger.info("touch-reconcile.done", extra={"contacts": contacts, "touches": touches})
     return TouchReconcileReport(contacts, touches)
+
+
+def _judge_by_author(ctx: TouchReconcileContext, policy: FirstTouch) -> None:
+    rejudged = learn_team(ctx.ledger, ctx.team(), policy, ctx.clock())
+    if rejudged:
+        ctx.worklist.mark_dirty(rejudged, ctx.clock().timestamp())
+        ctx.worklist.schedule("drain")
 
 
 def _reconcile_page(ctx: TouchReconcileContext, policy: FirstTouch, page: Sequence[tuple[str, datetime]]) -> int:

@@ -9,10 +9,14 @@ HubSpot's `object.creation` webhook names only the object; who logged it (`hubsp
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from app.ledger.records import NewTouch, PendingSignal, Resolution
+from app.ledger.store import Ledger
+from app.rules.handover.types import Owner
 from app.rules.sla.first_touch import ENGAGEMENT_KINDS, engagement_touch
+from app.rules.sla.policy import FirstTouch
 from app.sync.hubspot.gateway import HubSpotGateway
 
 TOUCH_PROPERTIES = ("hubspot_owner_id", "hs_timestamp")
@@ -48,3 +52,10 @@ def engagement_touches(
         if touch is not None:
             found += [NewTouch(touch, contact_id=contact) for contact in resolution.contact_ids]
     return found
+
+
+def learn_team(ledger: Ledger, team: Mapping[str, Owner], policy: FirstTouch, now: datetime) -> list[str]:
+    """Tell the ledger which owner each of the team's HubSpot users is, so the touches HubSpot attributes to a user
+    are judged by their author; return the contacts judged anew (touched by a user newly known or moved)."""
+    users = {owner.user_id: owner.id for owner in team.values() if owner.user_id}
+    return ledger.touches.learn_users(users, policy, now)

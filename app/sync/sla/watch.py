@@ -28,6 +28,7 @@ from app.sync.hubspot.gateway import HubSpotGateway
 from app.sync.jobs import job
 from app.sync.sla.status import write_statuses
 from app.sync.sla.steps import StepRun, earlier_owners, escalate, read_routing_values, reassign, remind
+from app.sync.sla.touches import learn_team
 
 logger = logging.getLogger(__name__)
 STEP_LEASE = timedelta(minutes=10)  # a claimed step not fired by then is claimed again (its worker died)
@@ -70,6 +71,7 @@ def watch_sla(ctx: SlaWatchContext) -> SlaWatchReport:
         rerouted = sorted({step.contact_id for step in due if _routes_anew(step)})
         contacts, companies = read_routing_values(gateway, handovers, rerouted)
         run = StepRun(ctx.ledger, gateway, handovers, sla, now, handovers.team(), contacts, companies)
+        learn_team(ctx.ledger, run.team, sla.first_touch, now)  # the next run sees a touch judged anew by its author
         for steps in _by_handover(due):
             _run_clock(ctx, run, steps, report)
     report.contacts_written = write_statuses(ctx.ledger, gateway, sla, now, ctx.recheck_after)

@@ -191,3 +191,53 @@ def test_without_an_sla_nothing_is_read_or_recorded(portal: Portal) -> None:
     assert touches_of(portal, contact_id) == []
     assert ("read_objects", "call") not in portal.hubspot.request_counts()
     assert reconcile_touches(portal.container.provide(TouchReconcileContext)).contacts == 0
+
+
+def user_of(portal: Portal, owner_id: str | None) -> str:
+    """The HubSpot user behind an owner, as HubSpot's webhooks name it (`sourceId`)."""
+    (owner,) = [o for o in portal.hubspot.team if o.id == owner_id]
+    return f"userId:{owner.user_id}"
+
+
+def completes_task(portal: Portal, task_id: str, source_id: str) -> None:
+    portal.hubspot.change("task", task_id, {"hs_task_status": "COMPLETED"})
+    completed = {"propertyName": "hs_task_status", "propertyValue": "COMPLETED", "changeSource": "CRM_UI"}
+    portal.deliver(portal.event("object.propertyChange", task_id, objectTypeId="0-27", sourceId=source_id, **completed))
+
+
+def reconcile(portal: Portal) -> None:
+    reconcile_touches(portal.container.provide(TouchReconcileContext))
+
+
+def test_a_task_completed_by_another_reps_user_is_recorded_but_does_not_stop_the_owners_clock(portal: Portal) -> None:
+    contact_id, handover = sql_lead(portal)
+    assert handover.task_id is not None
+    reconcile(portal)  # the reconciliation learns the team's users (and the watch, whenever it reads the team)
+    someone_else = next(o for o in portal.owners.values() if o != handover.owner_id)
+    completes_task(portal, handover.task_id, user_of(portal, someone_else))
+    (touch,) = touches_of(portal, contact_id)
+    assert (touch.kind, touch.user_id, touch.counted) == ("task", user_of(portal, someone_else)[7:], False)
+    assert handover_of(portal, contact_id).first_touch_at is None
+
+    portal.clock.advance(minutes=3)
+    portal.changed(contact_id, hs_lead_status="CONNECTED")  # names no user: taken to be the owner's
+    assert first_touch(handover_of(portal, contact_id))[1] == "lead_status"
+
+
+def test_the_owners_user_completing_the_task_is_the_owners_first_touch(portal: Portal) -> None:
+    contact_id, handover = sql_lead(portal)
+    assert handover.task_id is not None
+    reconcile(portal)
+    completes_task(portal, handover.task_id, user_of(portal, handover.owner_id))
+    assert first_touch(handover_of(portal, contact_id)) == (portal.clock(), "task", handover.owner_id)
+
+
+def test_a_touch_by_a_user_not_yet_known_counts_until_the_team_says_whose_it_is(portal: Portal) -> None:
+    contact_id, handover = sql_lead(portal)
+    assert handover.task_id is not None
+    someone_else = next(o for o in portal.owners.values() if o != handover.owner_id)
+    completes_task(portal, handover.task_id, user_of(portal, someone_else))
+    assert first_touch(handover_of(portal, contact_id)) == (portal.clock(), "task", None)  # taken as the owner's
+    reconcile(portal)
+    assert handover_of(portal, contact_id).first_touch_at is None  # judged anew: someone else's
+    assert portal.container.worklist.dirty_count() == 1  # its drain writes the SLA status anew

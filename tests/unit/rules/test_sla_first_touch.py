@@ -116,18 +116,48 @@ def test_instants_in_other_time_zones_compare_as_instants() -> None:
 
 
 def test_the_owners_touch_and_a_touch_of_unknown_author_are_the_owners() -> None:
-    assert by_owner(DEFAULT, touch("a", 1), handover())
-    assert by_owner(DEFAULT, touch("a", 1, owner=None), handover())
+    assert by_owner(DEFAULT, touch("a", 1), handover(), {})
+    assert by_owner(DEFAULT, touch("a", 1, owner=None), handover(), {})
 
 
 def test_someone_elses_touch_counts_only_with_touch_by_others() -> None:
-    assert not by_owner(DEFAULT, touch("a", 1, owner=OTHER), handover())
-    assert by_owner(FirstTouch(touch_by_others=True), touch("a", 1, owner=OTHER), handover())
+    assert not by_owner(DEFAULT, touch("a", 1, owner=OTHER), handover(), {})
+    assert by_owner(FirstTouch(touch_by_others=True), touch("a", 1, owner=OTHER), handover(), {})
+
+
+def test_a_touch_by_a_user_is_judged_by_the_owner_that_user_is() -> None:
+    users = {"u-owner": OWNER, "u-other": OTHER}
+    by_the_owner = Touch("a", "lead_status", at(1), user_id="u-owner")
+    by_someone_else = Touch("b", "lead_status", at(1), user_id="u-other")
+    by_a_stranger = Touch("c", "lead_status", at(1), user_id="u-unknown")
+    assert by_owner(DEFAULT, by_the_owner, handover(), users)
+    assert not by_owner(DEFAULT, by_someone_else, handover(), users)
+    assert by_owner(FirstTouch(touch_by_others=True), by_someone_else, handover(), users)
+    assert by_owner(DEFAULT, by_a_stranger, handover(), users)  # a user the team does not list: the owner's
+    # Before the team's users are known, someone else's touch is taken to be the owner's, like any of unknown author.
+    assert by_owner(DEFAULT, by_someone_else, handover(), {})
+
+
+def test_a_touch_s_own_owner_wins_over_its_user() -> None:
+    assert by_owner(DEFAULT, Touch("a", "call", at(1), OWNER, user_id="u-other"), handover(), {"u-other": OTHER})
+
+
+def test_the_first_touch_names_the_owner_behind_the_user_and_skips_someone_elses() -> None:
+    users = {"u-owner": OWNER, "u-other": OTHER}
+    touches = [
+        Touch("task:1", "task", at(5), user_id="u-other"),
+        Touch("task:2", "task", at(9), user_id="u-owner"),
+    ]
+    judgement = judge(DEFAULT, [handover()], touches, users)
+    assert judgement.verdicts["task:1"].counted is False
+    first = judgement.first["h1"]
+    assert first is not None
+    assert (first.source_key, first.owner_id) == ("task:2", OWNER)
 
 
 def test_a_handover_without_an_owner_counts_only_touches_of_unknown_author_or_by_others() -> None:
-    assert not by_owner(DEFAULT, touch("a", 1), handover(owner=None))
-    assert by_owner(DEFAULT, touch("a", 1, owner=None), handover(owner=None))
+    assert not by_owner(DEFAULT, touch("a", 1), handover(owner=None), {})
+    assert by_owner(DEFAULT, touch("a", 1, owner=None), handover(owner=None), {})
 
 
 # --- the judgement ------------------------------------------------------------------------------------------------
