@@ -25,6 +25,7 @@ from app.rules.sla.policy import FirstTouch, SlaConfig
 from app.settings import Settings
 from app.sync.drain import DrainContext
 from app.sync.handover.notify import Notifier, NullNotifier, WebhookNotifier
+from app.sync.handover.orphans import CloseWorkContext
 from app.sync.handover.step import Handovers, HandoverStep
 from app.sync.handover.team import TeamCache
 from app.sync.holders import RqHolders
@@ -214,6 +215,10 @@ def retention_context(container: Container) -> RetentionContext:
     )
 
 
+def close_work_context(container: Container) -> CloseWorkContext:
+    return CloseWorkContext(container.ledger, container.gateway)
+
+
 def sweep_context(container: Container) -> SweepContext:
     return SweepContext(container.ledger, container.worklist, container.clock)
 
@@ -248,6 +253,7 @@ PROVIDERS: dict[type, Callable[[Container], object]] = {
     ResolveContext: resolve_context,
     ReconcileContext: reconcile_context,
     RetentionContext: retention_context,
+    CloseWorkContext: close_work_context,
     SweepContext: sweep_context,
     SlaWatchContext: sla_watch_context,
     TouchReconcileContext: touch_reconcile_context,

@@ -14,6 +14,7 @@ from rq.cron import CronJob, CronScheduler
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from app.sync.handover.orphans import close_orphaned_tasks
 from app.sync.jobs import JobSpec, spec_of
 from app.sync.reconcile import reconcile
 from app.sync.retention import apply_retention
@@ -22,6 +23,7 @@ from app.sync.sla.reconcile import reconcile_touches
 from app.sync.sla.watch import watch_sla
 
 RECONCILE_EVERY_SECONDS = 60
+CLOSE_WORK_EVERY_SECONDS = 300  # erased contacts' tasks are completed within five minutes
 RETENTION_CRON = "17 3 * * *"  # daily, 03:17 UTC (run the clock with TZ=UTC)
 
 
@@ -48,6 +50,7 @@ def build_cron(
     jobs.append(_cron_job(queue_name, spec_of(watch_sla), interval=sla_watch_seconds))
     jobs.append(_cron_job(queue_name, spec_of(apply_retention), cron=RETENTION_CRON))
     jobs.append(_cron_job(queue_name, spec_of(reconcile_touches), interval=touch_reconcile_seconds))
+    jobs.append(_cron_job(queue_name, spec_of(close_orphaned_tasks), interval=CLOSE_WORK_EVERY_SECONDS))
     return scheduler
 
 

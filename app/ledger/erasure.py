@@ -15,22 +15,32 @@ from sqlalchemy import Connection, and_, delete, insert, or_, select
 from app.ledger.models import (
     CONTACT_HISTORY,
     ERASURES,
+    ORPHANED_TASKS,
     ContactState,
     DataTask,
     Engagement,
     Handover,
+    OrphanedTask,
     QuarantinedEventRow,
     ScoreChange,
     Signal,
     SlaStep,
 )
+from app.ledger.upsert import insert_for
 
 
-def erase_contacts(connection: Connection, contact_ids: Sequence[str], reason: str, at: datetime) -> int:
-    """Delete every ledger row of these contacts; record the erasure's counts; return the rows deleted."""
+def erase_contacts(
+    connection: Connection, contact_ids: Sequence[str], reason: str, at: datetime, *, orphan_tasks: bool = False
+) -> int:
+    """Delete every ledger row of these contacts; record the erasure's counts; return the rows deleted.
+
+    `orphan_tasks` (HubSpot deleted the contacts): first keep the ids of the open tasks Leadflow created for them,
+    handover and data tasks, so the `close-work` job completes them; HubSpot keeps a deleted contact's tasks."""
     ids = sorted(set(contact_ids))
     if not ids:
         return 0
+    if orphan_tasks:
+        _orphan_open_tasks(connection, ids, at)
     own_events = and_(Signal.object_type == "contact", Signal.object_id.in_(ids))
     statements = [
         delete(Engagement).where(Engagement.contact_id.in_(ids)),
@@ -45,6 +55,32 @@ def erase_contacts(connection: Connection, contact_ids: Sequence[str], reason: s
     rows = sum(connection.execute(statement).rowcount or 0 for statement in statements)
     connection.execute(insert(ERASURES).values(at=at, reason=reason, contacts=len(ids), rows=rows))
     return rows
+
+
+def _orphan_open_tasks(connection: Connection, ids: Sequence[str], at: datetime) -> None:
+    handover_tasks = select(Handover.task_id).where(
+        Handover.contact_id.in_(ids),
+        Handover.task_id.is_not(None),
+        Handover.task_completed_at.is_(None),
+        Handover.closed_at.is_(None),
+    )
+    data_tasks = select(DataTask.task_id).where(DataTask.contact_id.in_(ids), DataTask.completed_at.is_(None))
+    task_ids = {task_id for (task_id,) in connection.execute(handover_tasks.union(data_tasks)) if task_id}
+    if task_ids:
+        rows = [{"task_id": task_id, "reason": "deleted", "queued_at": at} for task_id in sorted(task_ids)]
+        connection.execute(insert_for(connection, ORPHANED_TASKS).on_conflict_do_nothing(), rows)
+
+
+def orphaned_tasks(connection: Connection, limit: int) -> dict[str, str]:
+    """Return a page of erased contacts' open tasks to complete: task id → the closing note's reason."""
+    statement = select(OrphanedTask.task_id, OrphanedTask.reason).order_by(OrphanedTask.queued_at).limit(limit)
+    return {task_id: reason for task_id, reason in connection.execute(statement)}
+
+
+def forget_orphaned_tasks(connection: Connection, task_ids: Sequence[str]) -> None:
+    """Drop these tasks from the queue (completed, or gone from HubSpot)."""
+    if task_ids:
+        connection.execute(delete(OrphanedTask).where(OrphanedTask.task_id.in_(list(task_ids))))
 
 
 def contacts_deleted_before(connection: Connection, before: datetime) -> list[str]:

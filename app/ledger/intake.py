@@ -57,7 +57,7 @@ def record_intake(
         touches.judge_contacts(connection, sorted({merge.survivor for merge in intake.merges}), first_touch)
     quarantined = _quarantine(connection, intake.quarantined, received_at)
     _mark_replayed(connection, intake.replayed, received_at)
-    erase_contacts(connection, intake.forgotten, "privacy-deletion", received_at)
+    erase_contacts(connection, intake.forgotten, "privacy-deletion", received_at, orphan_tasks=True)
     forgotten = frozenset(intake.forgotten)
     # A change awaiting a recall names its contact by `object_id`: the contact's drain recalls what it needs.
     dirty = {s.contact_id or s.object_id for s in new_signals if s.contact_id is not None or s.kind == AWAITING_RECALL}

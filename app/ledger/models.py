@@ -338,3 +338,17 @@ class DataTask(Base):
 
 
 DATA_TASKS = cast(Table, DataTask.__table__)
+
+
+class OrphanedTask(Base):
+    """An open task Leadflow created for a contact a privacy deletion erased: kept by its HubSpot id only (never
+    whose it was) until the `close-work` job has completed it (app/sync/handover/orphans.py)."""
+
+    __tablename__ = "orphaned_tasks"
+
+    task_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(16))  # `deleted`: the closing note's reason
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+ORPHANED_TASKS = cast(Table, OrphanedTask.__table__)

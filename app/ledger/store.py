@@ -352,6 +352,16 @@ class PrivacyStore(_Store):
             erasure.erase_contacts(connection, gone, "retention", at)
             return Pruned(signals, len(gone), quarantined, score_changes)
 
+    def orphaned_tasks(self, limit: int) -> dict[str, str]:
+        """Return a page of erased contacts' open tasks to complete: task id → the closing note's reason."""
+        with self.engine.connect() as connection:
+            return erasure.orphaned_tasks(connection, limit)
+
+    def forget_orphaned_tasks(self, task_ids: Sequence[str]) -> None:
+        """Drop these tasks from the queue of tasks to complete."""
+        with self.engine.begin() as connection:
+            erasure.forget_orphaned_tasks(connection, task_ids)
+
     def erasures(self) -> list[tuple[datetime, str, int, int]]:
         """Return the count-level erasure records: (at, reason, contacts, rows)."""
         with self.engine.connect() as connection:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import redis
 
-from app.clock import RECONCILE_EVERY_SECONDS, RETENTION_CRON, build_cron
+from app.clock import CLOSE_WORK_EVERY_SECONDS, RECONCILE_EVERY_SECONDS, RETENTION_CRON, build_cron
 
 
-def test_the_clock_runs_the_reconciler_the_sweep_the_sla_watch_the_touch_reconciliation_and_retention(
+def test_the_clock_runs_the_reconciler_the_sweep_the_sla_watch_the_touch_reconciliation_close_work_and_retention(
     redis_client: redis.Redis,
 ) -> None:
     scheduler = build_cron(
@@ -16,10 +16,12 @@ def test_the_clock_runs_the_reconciler_the_sweep_the_sla_watch_the_touch_reconci
     jobs = {job.func_name: job for job in scheduler.get_jobs()}
     assert set(jobs) == {"app.sync.reconcile.reconcile", "app.sync.scoring.sweep.sweep_decay",
                          "app.sync.sla.watch.watch_sla", "app.sync.retention.apply_retention",
-                         "app.sync.sla.reconcile.reconcile_touches"}  # fmt: skip
+                         "app.sync.sla.reconcile.reconcile_touches",
+                         "app.sync.handover.orphans.close_orphaned_tasks"}  # fmt: skip
     assert jobs["app.sync.sla.watch.watch_sla"].interval == 30
     assert jobs["app.sync.sla.reconcile.reconcile_touches"].interval == 600
     assert jobs["app.sync.reconcile.reconcile"].interval == RECONCILE_EVERY_SECONDS
+    assert jobs["app.sync.handover.orphans.close_orphaned_tasks"].interval == CLOSE_WORK_EVERY_SECONDS
     assert jobs["app.sync.scoring.sweep.sweep_decay"].interval == 120
     assert jobs["app.sync.retention.apply_retention"].cron == RETENTION_CRON
     assert {job.queue_name for job in jobs.values()} == {"leadflow-test"}

@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 from alembic import command
 
 from app.ledger import endings
+from app.ledger import handovers as handover_rows
 from app.ledger.database import alembic_config, create_ledger_engine
+from app.ledger.erasure import erase_contacts
 from app.ledger.records import (
     AssessedContact,
     HandoverDone,
@@ -215,3 +217,18 @@ def test_migration_0010_ends_the_recycled_won_and_lost_handovers_it_finds(ledger
         command.upgrade(config, "head")
     ended = {h.key: (h.end_reason, h.ended_at) for h in ledger.handovers.to_close()}
     assert ended == {"101-mql-1": ("rejected", NOW + timedelta(hours=1)), "102-sql-1": ("won", NOW)}
+
+
+def test_a_privacy_deletion_keeps_only_the_ids_of_the_contacts_open_tasks(ledger: Ledger) -> None:
+    ledger.handovers.reserve([request("101"), request("102"), request("103")], round_robin, NOW)
+    ledger.handovers.complete(
+        [HandoverDone(f"{c}-mql-1", f"task-{c}", None, None, notified=False) for c in ("101", "102", "103")], NOW
+    )
+    with ledger.transaction() as connection:
+        handover_rows.record_task_completed(connection, "task-102", NOW)  # sales completed it: nothing to close
+        erase_contacts(connection, ["101", "102"], "privacy-deletion", NOW, orphan_tasks=True)
+        erase_contacts(connection, ["101"], "privacy-deletion", NOW, orphan_tasks=True)  # delivered twice
+    assert ledger.privacy.orphaned_tasks(100) == {"task-101": "deleted"}
+    assert set(ledger.handovers.of_contacts(["101", "102", "103"])) == {"103"}
+    ledger.privacy.forget_orphaned_tasks(["task-101"])
+    assert ledger.privacy.orphaned_tasks(100) == {}

@@ -15,6 +15,7 @@ import redis
 from app.bootstrap import build_container
 from app.rules.handover.types import handover_key
 from app.sync.handover.notify import NotificationResult, Payload
+from app.sync.handover.orphans import CloseWorkContext, CloseWorkReport, close_orphaned_tasks
 from app.sync.hubspot.fake import InMemoryHubSpot
 from app.sync.hubspot.gateway import TASK_TO_DEAL
 from tests.integration.sync.conftest import MQL, SQL, TEAM, Clock, Portal
@@ -166,6 +167,44 @@ def test_the_data_task_is_completed_when_the_missing_data_arrives(portal: Portal
     )
     assert open_tasks(portal) == [handover_key(contact_id, "sql", 1)]
     assert portal.container.ledger.handovers.open_data_tasks([contact_id]) == {}
+
+
+def close_work(portal: Portal) -> CloseWorkReport:
+    return close_orphaned_tasks(portal.container.provide(CloseWorkContext))
+
+
+def test_a_privacy_deletion_erases_the_contact_and_close_work_completes_its_open_tasks(portal: Portal) -> None:
+    blocked = portal.lead("jonas.meier@pumpen.de")  # no phone: handed over as MQL, the SQL waits with a data task
+    handed_over = portal.lead("anna.keller@kessler.de")
+    portal.converts(blocked, *SQL)
+    portal.converts(handed_over, *MQL)
+    portal.drain()
+    assert len(open_tasks(portal)) == 3
+    for contact_id in (blocked, handed_over):
+        portal.hubspot.delete("contact", contact_id)
+        portal.deliver(portal.event("contact.privacyDeletion", contact_id))
+    ledger = portal.container.ledger
+    assert ledger.handovers.of_contacts([blocked, handed_over]) == {}  # erased at once, the task ids kept alone
+    assert len(ledger.privacy.orphaned_tasks(100)) == 3
+    portal.hubspot.calls.clear()
+    assert close_work(portal) == CloseWorkReport(tasks=3)
+    assert portal.hubspot.request_counts() == {("read_objects", "task"): 1, ("update_objects", "task"): 1}
+    assert open_tasks(portal) == []
+    assert all(
+        task["hs_task_body"].endswith(f"{NOTE} the contact was deleted in HubSpot.") for task in tasks(portal).values()
+    )
+    portal.hubspot.calls.clear()
+    assert close_work(portal) == CloseWorkReport()  # nothing left: no request
+    assert portal.hubspot.request_counts() == {}
+
+
+def test_leadflow_forget_leaves_hubspots_tasks_alone(portal: Portal) -> None:
+    contact_id = portal.lead("anna.keller@kessler.de")
+    portal.converts(contact_id, *MQL)
+    portal.drain()
+    portal.container.ledger.privacy.forget([contact_id], "forget", portal.clock())
+    assert portal.container.ledger.privacy.orphaned_tasks(100) == {}
+    assert close_work(portal) == CloseWorkReport() and len(open_tasks(portal)) == 1
 
 
 def test_ended_handovers_free_their_owners_slots(portal: Portal) -> None:
