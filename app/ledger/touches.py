@@ -173,8 +173,9 @@ def move_touches(connection: Connection, merged: Sequence[str], survivor: str) -
 
 
 def awaiting_first_touch(connection: Connection, after: str, limit: int) -> list[tuple[str, datetime]]:
-    """Return a page of contacts (ids after `after`, ascending) with a handover that has an owner, is open and has no
-    first touch, each with the earliest such handover's assignment."""
+    """Return a page of contacts (ids after `after`, ascending) with a handover that has an owner, is open (not
+    rejected, its deal not closed, not ended otherwise: superseded, deleted, merged away) and has no first touch,
+    each with the earliest such handover's assignment."""
     statement = (
         select(Handover.contact_id, func.min(Handover.assigned_at))
         .where(
@@ -183,6 +184,7 @@ def awaiting_first_touch(connection: Connection, after: str, limit: int) -> list
             Handover.status != "recycled",
             or_(Handover.outcome.is_(None), Handover.outcome != "rejected"),
             Handover.deal_outcome.is_(None),
+            Handover.ended_at.is_(None),
             Handover.contact_id > after,
         )
         .group_by(Handover.contact_id)

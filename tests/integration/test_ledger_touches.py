@@ -101,6 +101,14 @@ def test_contacts_awaiting_a_first_touch_are_paged_by_id(ledger: Ledger) -> None
     assert ledger.touches.awaiting_first_touch("101", 10) == [("103", NOW)]
 
 
+def test_a_superseded_or_deleted_contacts_handover_awaits_no_first_touch(ledger: Ledger) -> None:
+    for contact in ("101", "102", "103"):
+        handover(ledger, contact)
+    ledger.handovers.end(["101-sql-1"], "superseded", NOW)
+    ledger.handovers.end_of_contacts(["102"], "deleted", NOW)
+    assert ledger.touches.awaiting_first_touch("", 10) == [("103", NOW)]
+
+
 def test_a_merge_gives_the_touches_to_the_survivor_once_and_an_erasure_deletes_them(ledger: Ledger) -> None:
     handover(ledger, "101")
     ledger.touches.record([NewTouch(call(1, 10), contact_id="101"), NewTouch(call(1, 10), contact_id="102"),
