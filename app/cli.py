@@ -392,8 +392,22 @@ def sla(as_json: bool) -> None:
     config = container.sla
     if config is None:
         raise click.ClickException("no SLA: config/sla.yaml (with handover.yaml) does not exist")
-    rows = sla_rows(config, container.ledger.sla.open_clocks(), container.clock())
+    rows = sla_rows(config, container.ledger.sla.open_clocks(), container.clock(), _owner_names(container))
     click.echo(sla_json(rows) if as_json else "\n".join(sla_lines(rows)))
+
+
+def _owner_names(container: Container) -> dict[str, str]:
+    """Return the owners' names (one read of HubSpot's owners, shared with the workers' copy for five minutes);
+    without them, say why on stderr and show the ids."""
+    from app.sync.hubspot.errors import HubSpotError
+
+    if container.handovers is None:
+        return {}
+    try:
+        return {owner.id: owner.name for owner in container.handovers.team().values()}
+    except HubSpotError as error:
+        click.echo(f"owner names unavailable ({error}); showing owner ids", err=True)
+        return {}
 
 
 @main.command()

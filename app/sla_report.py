@@ -8,7 +8,7 @@ once there is one) and how many reminders, escalations and reassignments fired.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,9 +21,11 @@ Row = dict[str, Any]
 COLUMNS = ("contact", "stage", "target", "assigned", "due", "status", "minutes", "rem", "esc", "reas")
 
 
-def sla_rows(config: SlaConfig, clocks: Sequence[SlaClock], now: datetime) -> list[Row]:
-    """Return one row per open clock, by owner (unassigned last), then by due time."""
-    rows = [_row(config, clock, now) for clock in clocks]
+def sla_rows(
+    config: SlaConfig, clocks: Sequence[SlaClock], now: datetime, names: Mapping[str, str] | None = None
+) -> list[Row]:
+    """Return one row per open clock, by owner (unassigned last), then by due time; `names`: owner id → name."""
+    rows = [{**_row(config, clock, now), "owner_name": (names or {}).get(clock.owner_id or "")} for clock in clocks]
     return sorted(rows, key=lambda row: (row["owner"] is None, row["owner"] or "", row["due_at"]))
 
 
@@ -32,7 +34,12 @@ def sla_json(rows: Sequence[Row]) -> str:
     owners: dict[str, list[Row]] = {}
     for row in rows:
         owners.setdefault(row["owner"] or "", []).append(row)
-    document = {"owners": [{"owner": owner or None, "handovers": items} for owner, items in owners.items()]}
+    document = {
+        "owners": [
+            {"owner": owner or None, "name": items[0]["owner_name"], "handovers": items}
+            for owner, items in owners.items()
+        ]
+    }
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
@@ -43,7 +50,7 @@ def sla_lines(rows: Sequence[Row]) -> list[str]:
     for row in rows:
         if row["owner"] != owner:
             owner = row["owner"]
-            lines.extend([*([""] if lines else []), f"owner {owner or 'unassigned'}", _line(COLUMNS)])
+            lines.extend([*([""] if lines else []), _owner_heading(row), _line(COLUMNS)])
         lines.append(_line(_cells(row)))
     counts: dict[str, int] = {}
     for row in rows:
@@ -51,6 +58,12 @@ def sla_lines(rows: Sequence[Row]) -> list[str]:
     summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items())) or "none"
     lines.append(f"{len(rows)} open handover(s) with an SLA clock: {summary}")
     return lines
+
+
+def _owner_heading(row: Row) -> str:
+    if row["owner"] is None:
+        return "owner unassigned"
+    return f"owner {row['owner_name']} ({row['owner']})" if row["owner_name"] else f"owner {row['owner']}"
 
 
 def _row(config: SlaConfig, clock: SlaClock, now: datetime) -> Row:

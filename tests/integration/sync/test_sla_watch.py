@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import update
 
 from app.ledger.models import Handover
 from app.ledger.records import HandoverRecord
+from app.rules.handover.types import Owner
 from app.sync.hubspot.errors import TransientHubSpotError
 from app.sync.sla.watch import SlaWatchContext, SlaWatchReport, watch_sla
 from tests.integration.sync.conftest import SQL, Portal
@@ -210,13 +212,16 @@ def test_leadflow_sla_lists_open_clocks_by_owner_as_a_table_and_as_json(
     for minutes in (31, 61):
         at(portal, record, minutes)
         watch(portal)
+    # The owners' names come from the team the workers keep in Redis (no HubSpot answers on port 9).
     for name, value in {"LEADFLOW_ENV": "development", "HUBSPOT_ACCESS_TOKEN": "pat-test", "DATABASE_URL": ledger_url,
-                        "REDIS_URL": REDIS_URL}.items():  # fmt: skip
+                        "REDIS_URL": REDIS_URL, "HUBSPOT_API_BASE": "http://127.0.0.1:9"}.items():  # fmt: skip
         monkeypatch.setenv(name, value)
     table = CliRunner().invoke(main, ["sla"])
     assert table.exit_code == 0, table.output
-    lines = table.output.splitlines()
-    assert lines[0] == f"owner {record.owner_id}"
+    assert table.stderr == ""
+    lines = table.stdout.splitlines()
+    (name,) = [owner.name for owner in portal.hubspot.team if owner.id == record.owner_id]
+    assert lines[0] == f"owner {name} ({record.owner_id})"
     assert lines[1].split() == [
         "contact",
         "stage",
@@ -232,16 +237,40 @@ def test_leadflow_sla_lists_open_clocks_by_owner_as_a_table_and_as_json(
     assert lines[2].split()[:3] == [contact_id, "sql", "sql-a"]
     assert lines[2].split()[-3:] == ["1", "1", "0"]  # reminder:50 sent (reminder:80 skipped), escalated, not moved
     assert lines[-1] == "1 open handover(s) with an SLA clock: 1 breached"
-    document = json.loads(CliRunner().invoke(main, ["sla", "--json"]).output)
+    document = json.loads(CliRunner().invoke(main, ["sla", "--json"]).stdout)
     (group,) = document["owners"]
     (row,) = group["handovers"]
-    assert (group["owner"], row["handover"], row["status"], row["escalations"]) == (
+    assert (group["owner"], group["name"], row["handover"], row["status"], row["escalations"]) == (
         record.owner_id,
+        name,
         record.key,
         "breached",
         1,
     )
     assert row["due_at"] == f"{record.sla_due_at:%Y-%m-%dT%H:%M:%S}Z"
+
+
+def test_leadflow_sla_shows_owner_ids_and_says_why_when_hubspot_cannot_name_the_owners(
+    portal: Portal, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import _owner_names
+    from app.sla_report import sla_lines, sla_rows
+
+    contact_id = sql_lead(portal)
+    record = handover(portal, contact_id)
+
+    def no_answer() -> dict[str, Owner]:
+        raise TransientHubSpotError("list owners: no answer from HubSpot")
+
+    names = _owner_names(SimpleNamespace(handovers=SimpleNamespace(team=no_answer)))  # type: ignore[arg-type]
+    assert names == {}
+    assert (
+        capsys.readouterr().err == "owner names unavailable (list owners: no answer from HubSpot); showing owner ids\n"
+    )
+    sla = portal.container.sla
+    assert sla is not None
+    lines = sla_lines(sla_rows(sla, portal.container.ledger.sla.open_clocks(), portal.clock(), names))
+    assert lines[0] == f"owner {record.owner_id}"
 
 
 def test_forgetting_a_contact_deletes_its_clock_steps_too(portal: Portal) -> None:
