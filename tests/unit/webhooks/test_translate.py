@@ -209,12 +209,16 @@ def test_an_email_is_kept_though_the_sla_counts_no_emails_now_and_a_note_is_igno
     assert translate(note, SLA_CONTEXT).outcome == "ignored"
 
 
-def test_a_lead_status_moving_to_a_configured_value_is_a_touch_of_unknown_author() -> None:
+def test_a_lead_status_moving_to_a_configured_value_is_a_touch_by_the_user_hubspot_names() -> None:
     translated = translate(fixture("contact.propertyChange__lead_status_connected"), SLA_CONTEXT)
     assert translated.signals[0].kind == "contact.changed"
     assert translated.touches == (
-        NewTouch(Touch("lead_status:101:1764150000000", "lead_status", OCCURRED), contact_id="101"),
+        NewTouch(Touch("lead_status:101:1764150000000", "lead_status", OCCURRED, user_id="9000001"), contact_id="101"),
     )
+    for source in (None, "", "userId:", "form-submission"):  # no user named: the author is not known
+        anonymous = fixture("contact.propertyChange__lead_status_connected").model_copy(update={"sourceId": source})
+        (touch,) = translate(anonymous, SLA_CONTEXT).touches
+        assert touch.touch.user_id is None
     other = fixture("contact.propertyChange__lead_status_connected").model_copy(update={"propertyValue": "NEW"})
     assert translate(other, SLA_CONTEXT).touches == ()
 
@@ -230,13 +234,14 @@ def test_a_change_by_a_workflow_an_import_or_a_calculation_is_no_touch(source: s
 def test_a_completed_task_is_a_touch_of_the_handover_with_that_task() -> None:
     translated = translate(fixture("object.propertyChange__task_completed"), SLA_CONTEXT)
     assert translated.signals[0].kind == "handover.task-completed"
-    assert translated.touches == (NewTouch(Touch("task:8001", "task", MOVED), task_id="8001"),)
+    assert translated.touches == (NewTouch(Touch("task:8001", "task", MOVED, user_id="9000001"), task_id="8001"),)
 
 
 def test_a_deal_moving_stage_is_a_touch_of_the_handover_with_that_deal() -> None:
     moved = translate(fixture("deal.propertyChange__stage_moved"), SLA_CONTEXT)
     assert (moved.outcome, moved.signals) == ("accepted", ())
-    assert moved.touches == (NewTouch(Touch("deal_stage:7001:1764160000000", "deal_stage", MOVED), deal_id="7001"),)
+    stage_moved = Touch("deal_stage:7001:1764160000000", "deal_stage", MOVED, user_id="9000001")
+    assert moved.touches == (NewTouch(stage_moved, deal_id="7001"),)
     won = translate(fixture("deal.propertyChange__closed_won"), SLA_CONTEXT)
     assert won.signals[0].kind == "handover.deal-won"
     assert [touch.deal_id for touch in won.touches] == ["7001"]
