@@ -53,7 +53,7 @@ def report_window(options: KpisOptions, now: datetime) -> tuple[datetime, dateti
     """Return (from, to, as_of) with the defaults applied; refuse a window whose from is not before its to."""
     as_of = _instant(options.as_of, "--as-of") or now
     window_to = _instant(options.window_to, "--to") or as_of
-    window_from = _instant(options.window_from, "--from") or window_to - DEFAULT_WINDOW
+    window_from = _instant(options.window_from, "--from") or _days_before(window_to)
     if window_from >= window_to:
         raise KpisInputError(
             f"--from {format_instant(window_from)} is not before --to {format_instant(window_to)}: the window is empty"
@@ -82,3 +82,12 @@ def _instant(text: str | None, option: str) -> datetime | None:
         raise KpisInputError(
             f"{option}: {text!r} is not an ISO 8601 date or time (2026-11-03, 2026-11-03T09:15:00Z)"
         ) from None
+    except OverflowError:
+        raise KpisInputError(f"{option}: {text!r} lies outside the years 1 to 9999 in UTC") from None
+
+
+def _days_before(window_to: datetime) -> datetime:
+    try:
+        return window_to - DEFAULT_WINDOW
+    except OverflowError:
+        raise KpisInputError(f"--to {format_instant(window_to)} leaves no room for the default --from") from None

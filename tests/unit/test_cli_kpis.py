@@ -80,6 +80,8 @@ def test_the_help_names_the_defaults_and_that_facts_is_required_for_now() -> Non
         (["--as-of", "2026-13-01"], "Error: --as-of: '2026-13-01' is not an ISO 8601 date or time"),
         (["--from", "2026-12-01", "--to", "2026-11-01"], "Error: --from 2026-12-01T00:00:00Z is not before --to"),
         (["--from", "2026-12-01", "--to", "2026-12-01T01:00:00+01:00"], "Error: --from 2026-12-01T00:00:00Z is not"),
+        (["--from", "0001-01-01T00:00:00+01:00"], "Error: --from: '0001-01-01T00:00:00+01:00' lies outside the years"),
+        (["--to", "0001-01-02"], "Error: --to 0001-01-02T00:00:00Z leaves no room for the default --from"),
     ],
 )
 def test_a_bad_time_or_an_empty_window_is_one_line_and_status_2(arguments: list[str], message: str) -> None:

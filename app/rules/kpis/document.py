@@ -10,11 +10,14 @@ from app.rules.kpis.figures import PERCENTILES, Conversion, Durations, GradeFigu
 
 def report_document(report: KpiReport) -> dict[str, Any]:
     """Return the report as the contract's JSON object (`periods` only when the report was cut into periods)."""
+    body = _window_body(report.window)
     document = {
         **_window_header(report.window),
         "as_of": format_instant(report.as_of),
-        **_window_body(report.window),
+        "funnel": body["funnel"],
+        "rates": body["rates"],
         "conversion": [_conversion_document(step) for step in report.conversion],
+        "times": body["times"],
         "by_grade": {grade: _grade_document(figures) for grade, figures in report.by_grade.items()},
         "rejection_reasons": dict(report.rejection_reasons),
     }

@@ -95,6 +95,8 @@ def _time(value: str, number: int, key: str) -> datetime:
         return parse_instant(value)
     except ValueError:
         raise FactsError(number, key, f"{value!r} is not an ISO 8601 date or time") from None
+    except OverflowError:  # an offset moved year 1 or 9999 out of datetime's range
+        raise FactsError(number, key, f"{value!r} lies outside the years 1 to 9999 in UTC") from None
 
 
 def _is_integer(value: Any) -> bool:
@@ -145,6 +147,5 @@ def _json_value(value: Any) -> Any:
 
 def format_instant(moment: datetime, *, exact: bool = False) -> str:
     """Return `YYYY-MM-DDTHH:MM:SSZ` in UTC (with the microseconds when `exact` and there are some)."""
-    utc = in_utc(moment)
-    seconds = utc.strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{seconds}.{utc.microsecond:06d}Z" if exact and utc.microsecond else f"{seconds}Z"
+    utc = in_utc(moment).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds" if exact and utc.microsecond else "seconds") + "Z"

@@ -13,14 +13,21 @@ Window = tuple[datetime, datetime]
 
 def periods(window_from: datetime, window_to: datetime, by: Period) -> list[Window]:
     """Return `[from, to)` cut at each boundary strictly inside it; the first starts at from, the last ends at to."""
-    following = BOUNDARIES[by]
     cuts = [window_from]
-    boundary = following(window_from)
-    while boundary < window_to:
+    boundary = _following(window_from, by)
+    while boundary is not None and boundary < window_to:
         cuts.append(boundary)
-        boundary = following(boundary)
+        boundary = _following(boundary, by)
     cuts.append(window_to)
     return list(itertools.pairwise(cuts))
+
+
+def _following(moment: datetime, by: Period) -> datetime | None:
+    """Return the next boundary after `moment`, or None past the last year a datetime holds."""
+    try:
+        return BOUNDARIES[by](moment)
+    except (OverflowError, ValueError):
+        return None
 
 
 def next_week_start(moment: datetime) -> datetime:

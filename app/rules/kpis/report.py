@@ -61,10 +61,10 @@ def compute_kpis(
     facts: Iterable[LeadCycle], window_from: datetime, window_to: datetime, as_of: datetime, by: Period | None = None
 ) -> KpiReport:
     """Return the KPI report of the facts for the window `[window_from, window_to)` as of `as_of`."""
+    facts, window_from, window_to, as_of = tuple(facts), in_utc(window_from), in_utc(window_to), in_utc(as_of)
     if not window_from < window_to:
         raise ValueError(f"the window is empty: from {format_instant(window_from)} is not before to "
                          f"{format_instant(window_to)}")  # fmt: skip
-    facts, window_from, window_to, as_of = tuple(facts), in_utc(window_from), in_utc(window_to), in_utc(as_of)
     cohort = members(facts, "mql_at", window_from, window_to, as_of)
     return KpiReport(
         as_of=as_of,

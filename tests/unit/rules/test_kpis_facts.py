@@ -87,3 +87,14 @@ def test_facts_written_as_json_lines_read_back_the_same() -> None:
 
 def test_output_times_are_utc_with_a_z_to_the_second() -> None:
     assert format_instant(parse_instant("2026-11-03T09:15:07.9+01:00")) == "2026-11-03T08:15:07Z"
+
+
+def test_output_times_keep_four_digit_years() -> None:
+    assert format_instant(datetime(1, 1, 2, tzinfo=UTC)) == "0001-01-02T00:00:00Z"
+
+
+def test_a_time_an_offset_moves_out_of_range_is_a_bad_line_not_a_crash() -> None:
+    with pytest.raises(
+        FactsError, match="line 1: key 'mql_at': '0001-01-01T00:00:00\\+01:00' lies outside the years 1 to 9999"
+    ):
+        parse_facts('{"mql_at": "0001-01-01T00:00:00+01:00"}')

@@ -81,3 +81,8 @@ def test_each_period_is_a_report_of_its_own_window_with_the_reports_as_of() -> N
     )  # fmt: skip
     assert (first["funnel"]["leads"], first["funnel"]["mqls"], first["funnel"]["sqls"]) == (1, 1, 1)
     assert (second["funnel"]["leads"], second["funnel"]["mqls"], second["rates"]["mql_to_sql"]) == (0, 1, 0.0)
+
+
+@pytest.mark.parametrize("by", ["week", "month"])
+def test_the_last_period_before_year_10000_ends_at_to(by: Period) -> None:
+    assert cuts("9999-12-29", "9999-12-31T23:59:59Z", by) == [("9999-12-29T00:00:00Z", "9999-12-31T23:59:59Z")]
