@@ -17,7 +17,7 @@ from app.rules.errors import FactsError
 
 @dataclass(frozen=True)
 class LeadCycle:
-    """The facts of one lead cycle; every field may be null (None)."""
+    """The facts of one lead cycle; any field may be None; times are aware and in UTC (as parse_facts makes them)."""
 
     contact: str | None = None
     cycle: int | None = None

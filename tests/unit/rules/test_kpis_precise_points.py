@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+import pytest
 
 from app.rules.kpis import LeadCycle, kpi_report, parse_instant
 
@@ -217,3 +220,13 @@ def test_output_times_are_utc_with_a_z_and_no_fraction() -> None:
 def test_every_fact_counts_once_even_when_two_are_equal() -> None:
     fact = cycle(contact="1", created_at="2026-11-10", mql_at="2026-11-11")
     assert report(fact, fact)["funnel"]["mqls"] == 2
+
+
+def test_window_bounds_without_an_offset_are_utc_and_an_empty_window_is_refused() -> None:
+    fact = cycle(mql_at="2026-11-10")
+    naive = kpi_report([fact], datetime(2026, 11, 1), datetime(2026, 12, 1), datetime(2026, 12, 10))
+    assert naive == report(fact)
+    with pytest.raises(ValueError, match="the window is empty"):
+        kpi_report(
+            [fact], parse_instant("2026-12-01"), parse_instant("2026-12-01T01:00:00+01:00"), parse_instant(AS_OF)
+        )
