@@ -20,6 +20,7 @@ from app.twin_options import TwinOptions
 
 if TYPE_CHECKING:
     from app.bootstrap import Container
+    from app.rules.kpis import Period
 
 SETTINGS = "leadflow.settings"  # where the command's settings wait in click's context, for `explain`
 
@@ -408,6 +409,35 @@ def _owner_names(container: Container) -> dict[str, str]:
     except HubSpotError as error:
         click.echo(f"owner names unavailable ({error}); showing owner ids", err=True)
         return {}
+
+
+@main.command()
+@click.option("--facts", "facts", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="JSON Lines file of lead-cycle facts to compute the report from (required for now: reading "
+                   "the facts from the ledger is not built yet).")  # fmt: skip
+@click.option("--from", "window_from", default=None, metavar="DATE|TIME",
+              help="Start of the window, included (default: --to minus 28 days).")  # fmt: skip
+@click.option(
+    "--to", "window_to", default=None, metavar="DATE|TIME", help="End of the window, excluded (default: --as-of)."
+)
+@click.option("--as-of", "as_of", default=None, metavar="TIME",
+              help="Count only what happened up to this time (default: now, UTC).")  # fmt: skip
+@click.option("--by", type=click.Choice(["week", "month"]), default=None,
+              help="Also cut the window into ISO weeks or calendar months (UTC).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the contract's JSON object instead of a table.")
+def kpis(facts: Path, window_from: str | None, window_to: str | None, as_of: str | None, by: str | None,
+         as_json: bool) -> None:  # fmt: skip
+    """Report the funnel KPIs of a window from lead-cycle facts.
+
+    Leads, MQLs, SQLs, handovers, acceptance, deals and wins, their rates, the SLA met, response times, grades and
+    rejection reasons, exactly as docs/kpis.md defines them. Dates and times are ISO 8601; a date is 00:00 UTC, a
+    time without an offset is UTC. The window is [--from, --to).
+    """
+    from app.kpis_report import KpisOptions, kpis_output
+
+    period: Period | None = "week" if by == "week" else "month" if by == "month" else None
+    options = KpisOptions(facts, window_from, window_to, as_of, period, as_json)
+    click.echo(kpis_output(options, datetime.now(UTC)))
 
 
 @main.command()

@@ -3,6 +3,7 @@
 Exception tree::
 
     ConfigError        a configuration file (scoring.yaml, signals.yaml) is invalid: names file, rule, problem
+    FactsError         a line of lead-cycle facts (JSON Lines, docs/kpis.md) is invalid: names line, key, problem
 """
 
 from __future__ import annotations
@@ -24,3 +25,18 @@ class ConfigError(Exception):
         if not self.subject:
             return f"{self.file}: {self.rule}: {self.problem}"
         return f"{self.file}: {self.subject} '{self.rule}': {self.problem}"
+
+
+class FactsError(Exception):
+    """A line of lead-cycle facts is invalid; the message names the line number, the key (if one) and the problem."""
+
+    def __init__(self, line: int, key: str | None, problem: str) -> None:
+        self.line = line
+        self.key = key
+        self.problem = problem
+        super().__init__(line, key, problem)
+
+    def __str__(self) -> str:
+        if self.key is None:
+            return f"line {self.line}: {self.problem}"
+        return f"line {self.line}: key '{self.key}': {self.problem}"

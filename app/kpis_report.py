@@ -1,0 +1,93 @@
+"""What `leadflow kpis` prints: the funnel KPIs of docs/kpis.md from a file of lead-cycle facts, as a table or JSON.
+
+The window defaults to the 28 days before `--to`, `--to` to `--as-of`, `--as-of` to now. Input the user can fix
+(a time that is not ISO 8601, an empty window, an unreadable file, a bad facts line) ends the command with one
+line and exit status 2, like click's own usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import click
+
+from app.rules.errors import FactsError
+from app.rules.kpis import LeadCycle, Period, compute_kpis, format_instant, parse_facts, parse_instant
+from app.rules.kpis.document import report_document
+from app.rules.kpis.table import kpi_table
+
+DEFAULT_WINDOW = timedelta(days=28)
+
+
+class KpisInputError(click.ClickException):
+    """Input of `leadflow kpis` the user can fix: one line, exit status 2."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class KpisOptions:
+    """The options of `leadflow kpis` as given (times as typed, None when left out)."""
+
+    facts: Path
+    window_from: str | None = None
+    window_to: str | None = None
+    as_of: str | None = None
+    by: Period | None = None
+    as_json: bool = False
+
+
+def kpis_output(options: KpisOptions, now: datetime) -> str:
+    """Return what `leadflow kpis` prints for these options, `now` being the default `--as-of`."""
+    window_from, window_to, as_of = report_window(options, now)
+    report = compute_kpis(read_facts(options.facts), window_from, window_to, as_of, options.by)
+    if options.as_json:
+        return json.dumps(report_document(report), ensure_ascii=False, indent=2)
+    return kpi_table(report)
+
+
+def report_window(options: KpisOptions, now: datetime) -> tuple[datetime, datetime, datetime]:
+    """Return (from, to, as_of) with the defaults applied; refuse a window whose from is not before its to."""
+    as_of = _instant(options.as_of, "--as-of") or now
+    window_to = _instant(options.window_to, "--to") or as_of
+    window_from = _instant(options.window_from, "--from") or _days_before(window_to)
+    if window_from >= window_to:
+        raise KpisInputError(
+            f"--from {format_instant(window_from)} is not before --to {format_instant(window_to)}: the window is empty"
+        )
+    return window_from, window_to, as_of
+
+
+def read_facts(path: Path) -> list[LeadCycle]:
+    """Return the lead cycles of a JSON Lines file; a file that cannot be read or a bad line is the user's to fix."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KpisInputError(f"--facts {path}: cannot read it ({exc})") from None
+    try:
+        return parse_facts(text)
+    except FactsError as exc:
+        raise KpisInputError(f"--facts {path}: {exc}") from None
+
+
+def _instant(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_instant(text)
+    except ValueError:
+        raise KpisInputError(
+            f"{option}: {text!r} is not an ISO 8601 date or time (2026-11-03, 2026-11-03T09:15:00Z)"
+        ) from None
+    except OverflowError:
+        raise KpisInputError(f"{option}: {text!r} lies outside the years 1 to 9999 in UTC") from None
+
+
+def _days_before(window_to: datetime) -> datetime:
+    try:
+        return window_to - DEFAULT_WINDOW
+    except OverflowError:
+        raise KpisInputError(f"--to {format_instant(window_to)} leaves no room for the default --from") from None

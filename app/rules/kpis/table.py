@@ -1,0 +1,134 @@
+"""The KPI report as a readable text table: the funnel drawn as bars, every rate with its n, times as durations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from fractions import Fraction
+
+from app.rules.kpis.facts import format_instant
+from app.rules.kpis.figures import Durations, GradeFigures, KpiReport, Ratio, WindowFigures, round_half_up
+
+BAR_WIDTH = 32  # characters of the longest bar
+EIGHTHS = " ▏▎▍▌▋▊▉"
+# The funnel's counts, each drawn against its cohort's size: L's counts against leads, C's against mqls.
+FUNNEL_SCALE = {"leads": "leads", "leads_qualified": "leads"}
+RATE_LABELS = {
+    "lead_to_mql": "lead→mql", "mql_to_sql": "mql→sql", "sales_acceptance": "sales acceptance",
+    "worked": "worked", "closed_won": "closed won", "win": "win", "sla_met": "SLA met",
+}  # fmt: skip
+TIME_LABELS = {"time_to_lead": "time to lead", "time_to_response": "time to response", "time_to_touch": "time to touch"}
+UNITS = (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1))
+
+
+def kpi_table(report: KpiReport) -> str:
+    """Return the report as text: header, funnel, rates, conversion, times, grades, rejections, periods."""
+    window = report.window
+    sections = [
+        [f"KPIs from {format_instant(window.window_from)} to {format_instant(window.window_to)}, "
+         f"as of {format_instant(report.as_of)}"],
+        ["Funnel (bars: leads against leads, MQLs against mqls)", *funnel_bars(window.funnel)],
+        ["Rates", *rate_lines(window.rates)],
+        ["Conversion (each step over the MQLs that reached its start)", *conversion_lines(report)],
+        ["Times (p50 / p90 / p95)", *time_lines(window.times)],
+        ["By grade at MQL", *grade_lines(report.by_grade)],
+        ["Rejection reasons", *reason_lines(report.rejection_reasons)],
+    ]  # fmt: skip
+    if report.periods is not None:
+        sections.append(["Periods", *period_lines(report.periods)])
+    return "\n\n".join("\n".join(section) for section in sections)
+
+
+def funnel_bars(funnel: Mapping[str, int]) -> list[str]:
+    """Return one line per funnel count with a bar scaled to its cohort (leads or mqls)."""
+    return [
+        f"  {key.replace('_', ' '):<16}{count:>7}  {bar(count, funnel[FUNNEL_SCALE.get(key, 'mqls')])}".rstrip()
+        for key, count in funnel.items()
+    ]
+
+
+def bar(count: int, scale: int) -> str:
+    """Return a bar of unicode blocks, BAR_WIDTH long when `count` equals `scale`, in eighths of a character."""
+    if scale <= 0 or count <= 0:
+        return ""
+    eighths = (min(count, scale) * BAR_WIDTH * 8 * 2 + scale) // (scale * 2)
+    whole, part = divmod(max(eighths, 1), 8)
+    return "█" * whole + EIGHTHS[part].strip()
+
+
+def percent(ratio: Ratio) -> str:
+    """Return the rate as `42.1 % (n=57)`, its denominator as n; `– (n=0)` when there is none."""
+    if ratio.whole == 0:
+        return "– (n=0)"
+    value = round_half_up(Fraction(ratio.part, ratio.whole) * 100, 1)
+    return f"{float(value):.1f} % (n={ratio.whole})"
+
+
+def rate_lines(rates: Mapping[str, Ratio]) -> list[str]:
+    """Return one line per rate, with its n."""
+    return [f"  {RATE_LABELS[key]:<18}{percent(ratio)}" for key, ratio in rates.items()]
+
+
+def conversion_lines(report: KpiReport) -> list[str]:
+    """Return one line per conversion step: the rate over those that entered it (n), and how many converted."""
+    return [
+        f"  {step.from_step + '→' + step.to_step:<18}{percent(step.ratio):<20}converted {step.ratio.part}"
+        for step in report.conversion
+    ]
+
+
+def time_lines(times: Mapping[str, Durations]) -> list[str]:
+    """Return one line per delay: its percentiles as durations, and its count."""
+    return [f"  {TIME_LABELS[key]:<18}{percentiles(values)}" for key, values in times.items()]
+
+
+def percentiles(values: Durations) -> str:
+    """Return `p50 / p90 / p95 (n=…)` as human durations; `– (n=0)` without values."""
+    found = [values.percentile(x) for x in (50, 90, 95)]
+    if values.count == 0:
+        return "– (n=0)"
+    return " / ".join(duration(seconds) for seconds in found if seconds is not None) + f" (n={values.count})"
+
+
+def duration(seconds: int) -> str:
+    """Return whole seconds as the two largest units: `3 d 4 h`, `2 h 5 min`, `12 min 5 s`, `45 s`."""
+    parts: list[str] = []
+    for unit, size in UNITS:
+        amount, seconds = divmod(seconds, size)
+        if amount or parts:
+            parts.append(f"{amount} {unit}")
+    shown = [part for part in parts[:2] if not part.startswith("0 ")] or ["0 s"]
+    return " ".join(shown)
+
+
+def grade_lines(grades: Mapping[str, GradeFigures]) -> list[str]:
+    """Return a line per grade at MQL: counts, sales acceptance and closed-won rates, each with its n."""
+    if not grades:
+        return ["  none"]
+    header = f"  {'grade':<8}{'mqls':>6}{'accepted':>10}{'won':>6}  {'sales acceptance':<22}closed won"
+    return [header] + [
+        f"  {grade:<8}{row.mqls:>6}{row.accepted:>10}{row.won:>6}  {percent(row.sales_acceptance):<22}"
+        f"{percent(row.closed_won)}"
+        for grade, row in grades.items()
+    ]
+
+
+def reason_lines(reasons: Mapping[str, int]) -> list[str]:
+    """Return a line per rejection reason with its count."""
+    return [f"  {reason:<24}{count:>6}" for reason, count in reasons.items()] or ["  none"]
+
+
+def period_lines(periods: Iterable[WindowFigures]) -> list[str]:
+    """Return a line per period: its bounds, the cohorts' sizes, SQLs, wins and the headline rates."""
+    return [
+        f"  {_bound(period.window_from)} → {_bound(period.window_to)}  leads {period.funnel['leads']}  "
+        f"mqls {period.funnel['mqls']}  sqls {period.funnel['sqls']}  won {period.funnel['won']}  "
+        f"mql→sql {percent(period.rates['mql_to_sql'])}  SLA met {percent(period.rates['sla_met'])}"
+        for period in periods
+    ]
+
+
+def _bound(moment: datetime) -> str:
+    """Return a period's bound: the date alone at midnight, else the whole time."""
+    text = format_instant(moment)
+    return text[:10] if text.endswith("T00:00:00Z") else text
