@@ -20,7 +20,7 @@ from app.twin_options import TwinOptions
 
 if TYPE_CHECKING:
     from app.bootstrap import Container
-    from app.rules.kpis import Period
+    from app.rules.kpis import LeadCycle, Period
 
 SETTINGS = "leadflow.settings"  # where the command's settings wait in click's context, for `explain`
 
@@ -412,9 +412,10 @@ def _owner_names(container: Container) -> dict[str, str]:
 
 
 @main.command()
-@click.option("--facts", "facts", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="JSON Lines file of lead-cycle facts to compute the report from (required for now: reading "
-                   "the facts from the ledger is not built yet).")  # fmt: skip
+@click.option("--facts", "facts", default=None, type=click.Path(path_type=Path, dir_okay=False),
+              help="Compute the report from this JSON Lines file of lead-cycle facts, not the ledger.")  # fmt: skip
+@click.option("--export-facts", "export", default=None, type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the ledger's lead-cycle facts to this file (JSON Lines) and report nothing.")  # fmt: skip
 @click.option("--from", "window_from", default=None, metavar="DATE|TIME",
               help="Start of the window, included (default: --to minus 28 days).")  # fmt: skip
 @click.option(
@@ -425,19 +426,29 @@ def _owner_names(container: Container) -> dict[str, str]:
 @click.option("--by", type=click.Choice(["week", "month"]), default=None,
               help="Also cut the window into ISO weeks or calendar months (UTC).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the contract's JSON object instead of a table.")
-def kpis(facts: Path, window_from: str | None, window_to: str | None, as_of: str | None, by: str | None,
-         as_json: bool) -> None:  # fmt: skip
-    """Report the funnel KPIs of a window from lead-cycle facts.
+def kpis(facts: Path | None, export: Path | None, window_from: str | None, window_to: str | None,
+         as_of: str | None, by: str | None, as_json: bool) -> None:  # fmt: skip
+    """Report the funnel KPIs of a window from the ledger's lead-cycle facts.
 
     Leads, MQLs, SQLs, handovers, acceptance, deals and wins, their rates, the SLA met, response times, grades and
     rejection reasons, exactly as docs/kpis.md defines them. Dates and times are ISO 8601; a date is 00:00 UTC, a
     time without an offset is UTC. The window is [--from, --to).
     """
-    from app.kpis_report import KpisOptions, kpis_output
+    from app.kpis_report import KpisOptions, export_facts, kpis_output
 
+    if export is not None:
+        click.echo(export_facts(export, _ledger_facts(_container())))
+        return
     period: Period | None = "week" if by == "week" else "month" if by == "month" else None
     options = KpisOptions(facts, window_from, window_to, as_of, period, as_json)
-    click.echo(kpis_output(options, datetime.now(UTC)))
+    click.echo(kpis_output(options, datetime.now(UTC), lambda: _ledger_facts(_container())))
+
+
+def _ledger_facts(container: Container) -> list[LeadCycle]:
+    """The ledger's lead cycles; a contact entering the model's `mql` stage or one ranked above it is qualified."""
+    stages = container.model.stage_ids
+    qualified = stages[: stages.index("mql") + 1] if "mql" in stages else ("mql", "sql")
+    return container.ledger.kpis.lead_cycles(qualified)
 
 
 @main.command()

@@ -1,4 +1,5 @@
-"""What `leadflow kpis` prints: the funnel KPIs of docs/kpis.md from a file of lead-cycle facts, as a table or JSON.
+"""What `leadflow kpis` prints: the funnel KPIs of docs/kpis.md from the ledger's lead-cycle facts (or a file of
+them, `--facts`), as a table or JSON; and `--export-facts`, the ledger's facts as JSON Lines.
 
 The window defaults to the 28 days before `--to`, `--to` to `--as-of`, `--as-of` to now. Input the user can fix
 (a time that is not ISO 8601, an empty window, an unreadable file, a bad facts line) ends the command with one
@@ -8,6 +9,7 @@ line and exit status 2, like click's own usage errors.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,7 +17,15 @@ from pathlib import Path
 import click
 
 from app.rules.errors import FactsError
-from app.rules.kpis import LeadCycle, Period, compute_kpis, format_instant, parse_facts, parse_instant
+from app.rules.kpis import (
+    LeadCycle,
+    Period,
+    compute_kpis,
+    facts_to_json_lines,
+    format_instant,
+    parse_facts,
+    parse_instant,
+)
 from app.rules.kpis.document import report_document
 from app.rules.kpis.table import kpi_table
 
@@ -32,7 +42,7 @@ class KpisInputError(click.ClickException):
 class KpisOptions:
     """The options of `leadflow kpis` as given (times as typed, None when left out)."""
 
-    facts: Path
+    facts: Path | None = None  # None: the ledger's facts
     window_from: str | None = None
     window_to: str | None = None
     as_of: str | None = None
@@ -40,13 +50,24 @@ class KpisOptions:
     as_json: bool = False
 
 
-def kpis_output(options: KpisOptions, now: datetime) -> str:
-    """Return what `leadflow kpis` prints for these options, `now` being the default `--as-of`."""
+def kpis_output(options: KpisOptions, now: datetime, ledger_facts: Callable[[], Sequence[LeadCycle]]) -> str:
+    """Return what `leadflow kpis` prints for these options, `now` being the default `--as-of`; the facts come from
+    `--facts`, else from `ledger_facts`."""
     window_from, window_to, as_of = report_window(options, now)
-    report = compute_kpis(read_facts(options.facts), window_from, window_to, as_of, options.by)
+    facts = read_facts(options.facts) if options.facts is not None else ledger_facts()
+    report = compute_kpis(facts, window_from, window_to, as_of, options.by)
     if options.as_json:
         return json.dumps(report_document(report), ensure_ascii=False, indent=2)
     return kpi_table(report)
+
+
+def export_facts(path: Path, facts: Sequence[LeadCycle]) -> str:
+    """Write the facts to `path` as JSON Lines; return the line saying so."""
+    try:
+        path.write_text(facts_to_json_lines(facts), encoding="utf-8")
+    except OSError as exc:
+        raise KpisInputError(f"--export-facts {path}: cannot write it ({exc})") from None
+    return f"wrote {len(facts)} lead cycle(s) to {path}"
 
 
 def report_window(options: KpisOptions, now: datetime) -> tuple[datetime, datetime, datetime]:

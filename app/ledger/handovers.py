@@ -116,6 +116,7 @@ def complete(connection: Connection, done: Sequence[HandoverDone], at: datetime)
             values.update(sla_target=item.sla.target, sla_clock_at=item.sla.clock_at, sla_due_at=item.sla.due_at)
             values["due_at"] = item.sla.due_at  # one truth: the SLA's due time is the handover's
             add_steps(connection, item.key, item.sla.steps)
+        values["first_due_at"] = values["due_at"]  # a reassignment moves `due_at`, never this
         connection.execute(update(Handover).where(Handover.key == item.key).values(**values))
 
 

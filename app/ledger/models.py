@@ -85,6 +85,7 @@ class ContactState(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     recycled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_change_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when time alone changes its values
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # HubSpot's `createdate` (KPIs' lead cohort)
 
     # The decay sweep reads the due contacts in (next_change_at, contact_id) order, page by page.
     __table_args__ = (Index("ix_contact_state_next_change", "next_change_at", "contact_id"),)
@@ -171,6 +172,7 @@ class Handover(Base):
     deal_id: Mapped[str | None] = mapped_column(String(32), index=True)
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the first owner's deadline (KPIs' SLA met)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     task_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

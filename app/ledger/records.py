@@ -126,6 +126,7 @@ class AssessedContact:
     assessed_at: datetime
     changed: bool
     next_change_at: datetime | None = None  # when its written values would change with no new signal
+    created_at: datetime | None = None  # when HubSpot created the contact (`createdate`)
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ class ContactStateRecord:
     last_error: str | None
     recycled_at: datetime | None = None
     next_change_at: datetime | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -242,6 +244,7 @@ class HandoverRecord:
     end_reason: str | None = None
     closed_at: datetime | None = None
     feedback_issue: str | None = None
+    first_due_at: datetime | None = None
 
 
 @dataclass(frozen=True)

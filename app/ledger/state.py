@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, select, tuple_, update
+from sqlalchemy import Connection, func, select, tuple_, update
 
 from app.ledger.models import CONTACT_STATE, PROPERTY_TYPES, ContactState, Engagement, PropertyType, Signal
 from app.ledger.records import AssessedContact, ContactStateRecord
@@ -36,15 +36,15 @@ def record_assessed(connection: Connection, assessed: Sequence[AssessedContact])
             continue
         statement = insert_for(connection, STATE)
         refreshed = [*_ASSESSED_COLUMNS, "changed_at"] if changed else _ASSESSED_COLUMNS
-        statement = statement.on_conflict_do_update(
-            index_elements=["contact_id"], set_={name: statement.excluded[name] for name in refreshed}
-        )
+        values = {name: statement.excluded[name] for name in refreshed}
+        values["created_at"] = func.coalesce(statement.excluded.created_at, STATE.c.created_at)  # a read without it
+        statement = statement.on_conflict_do_update(index_elements=["contact_id"], set_=values)
         connection.execute(statement, rows)
 
 
 _ASSESSED_COLUMNS = [
     "company_id", "fit", "engagement", "score", "grade", "stage", "reasons", "model", "assessed_at",
-    "deleted_at", "last_error", "next_change_at",
+    "deleted_at", "last_error", "next_change_at", "created_at",
 ]  # fmt: skip
 
 
@@ -66,6 +66,7 @@ def _state_row(contact: AssessedContact) -> dict[str, object]:
         "deleted_at": None,
         "last_error": None,
         "next_change_at": contact.next_change_at,
+        "created_at": contact.created_at,
     }
 
 

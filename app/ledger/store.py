@@ -4,21 +4,21 @@
 query modules inside one), and gives each concern its store: `signals` (webhook intake and the work it leaves),
 `contacts` (assessed state and engagements), `handovers` (handovers, routing, transitions), `sla` (the SLA
 watch's steps and clocks), `history` (a contact's score history and timeline), `quarantine` (events set aside for
-their shape), `privacy` (erasure and retention).
+their shape), `privacy` (erasure and retention), `kpis` (the lead-cycle facts of the KPI report).
 Every store method is one transaction; callers pass and receive the plain records of `app.ledger.records` and the
 rules' own types.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, delete, func, select
 
-from app.ledger import endings, erasure, handovers, history, intake, pending, sla, state
+from app.ledger import endings, erasure, handovers, history, intake, kpis, pending, sla, state
 from app.ledger import touches as touch_records
 from app.ledger.models import ERASURES, QUARANTINE, ContactState, Engagement, QuarantinedEventRow, Signal
 from app.ledger.records import (
@@ -43,6 +43,8 @@ from app.ledger.records import (
     TransitionRecord,
 )
 from app.rules.handover.types import RoutingState
+from app.rules.kpis.cycles import lead_cycles
+from app.rules.kpis.facts import LeadCycle
 from app.rules.scoring.engagement import EngagementEvent
 from app.rules.sla.policy import FirstTouch
 
@@ -369,6 +371,18 @@ class PrivacyStore(_Store):
             return [(at, reason, contacts, count) for at, reason, contacts, count in rows]
 
 
+class KpiStore(_Store):
+    """The lead-cycle facts of the KPI report (docs/kpis.md), built from transitions and handovers."""
+
+    def lead_cycles(self, qualified_stages: Collection[str] = ("mql", "sql")) -> list[LeadCycle]:
+        """Return the facts of every lead cycle the ledger holds (the three tables read in one transaction)."""
+        with self.engine.connect() as connection, connection.begin():
+            contacts = kpis.contact_facts(connection)
+            entries = kpis.stage_entries(connection)
+            handovers = kpis.handover_facts(connection)
+        return lead_cycles(contacts, entries, handovers, qualified_stages)
+
+
 class Ledger:
     """The ledger's engine and its stores."""
 
@@ -382,6 +396,7 @@ class Ledger:
         self.touches = TouchStore(engine)
         self.quarantine = QuarantineStore(engine)
         self.privacy = PrivacyStore(engine)
+        self.kpis = KpiStore(engine)
 
     def transaction(self) -> AbstractContextManager[Connection]:
         """Return one transaction, for work recorded together (a drain's steps); committed when the block ends."""

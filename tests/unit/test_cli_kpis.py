@@ -66,11 +66,12 @@ def test_as_of_defaults_to_now() -> None:
     assert datetime.fromisoformat(document["from"]) == as_of - timedelta(days=28)
 
 
-def test_the_help_names_the_defaults_and_that_facts_is_required_for_now() -> None:
+def test_the_help_names_the_defaults_and_the_facts_file_and_export() -> None:
     result = CliRunner().invoke(main, ["kpis", "--help"], terminal_width=200)
     assert result.exit_code == 0
     assert "default: --to minus 28 days" in result.output and "default: --as-of" in result.output
-    assert "default: now, UTC" in result.output and "required for now" in result.output
+    assert "default: now, UTC" in result.output and "not the ledger" in result.output
+    assert "--export-facts" in result.output
 
 
 @pytest.mark.parametrize(
@@ -104,7 +105,3 @@ def test_a_missing_facts_file_is_one_line_and_status_2(tmp_path: Path) -> None:
     assert result.output.startswith(f"Error: --facts {tmp_path / 'absent.jsonl'}: cannot read it")
     assert result.output.count("\n") == 1
 
-
-def test_facts_is_required() -> None:
-    result = kpis(*WINDOW)
-    assert result.exit_code == 2 and "Missing option '--facts'" in result.output

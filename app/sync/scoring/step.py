@@ -14,8 +14,11 @@ from app.ledger.records import AssessedContact, TransitionRecord
 from app.ledger.store import Ledger
 from app.rules import EngagementEvent, ScoringModel, assess_over_time
 from app.rules.scoring.writes import SCORE_PROPERTIES, plan_score_writes
+from app.rules.values import to_timestamp
 from app.sync.pipeline import Batch, Member, Reads
 from app.sync.scoring import history
+
+CREATED = "createdate"  # when HubSpot created the contact: kept for the KPIs' lead cohort (docs/kpis.md)
 
 
 @dataclass
@@ -32,7 +35,7 @@ class ScoringStep:
 
     def reads(self) -> Reads:
         contact, company = self.model.referenced_properties()
-        return Reads(frozenset({*contact, *SCORE_PROPERTIES}), frozenset(company))
+        return Reads(frozenset({*contact, *SCORE_PROPERTIES, CREATED}), frozenset(company))
 
     def prepare(self, batch: Batch) -> None:
         self._engagements = self.ledger.contacts.engagements_of(list(batch.members))
@@ -68,6 +71,7 @@ class ScoringStep:
                 batch.now,
                 member.contact_id in written,
                 self._next_change.get(member.contact_id),
+                to_timestamp(member.contact.get(CREATED)),
             )
             for member in batch.members.values()
         ]
