@@ -232,3 +232,22 @@ def test_a_privacy_deletion_keeps_only_the_ids_of_the_contacts_open_tasks(ledger
     assert set(ledger.handovers.of_contacts(["101", "102", "103"])) == {"103"}
     ledger.privacy.forget_orphaned_tasks(["task-101"])
     assert ledger.privacy.orphaned_tasks(100) == {}
+
+
+def test_the_kpi_facts_read_transitions_handovers_and_the_contacts_creation(ledger: Ledger) -> None:
+    created = NOW - timedelta(days=30)
+    record_drain(ledger, [AssessedContact("101", None, assessment(stage="mql"), NOW, True, created_at=created)],
+                 [], {}, 0, NOW)  # fmt: skip
+    ledger.handovers.record_transitions(
+        [TransitionRecord("101", None, "mql", NOW, 1, "m1", 45, 20, 65, "B2", "signal", NOW - timedelta(minutes=1))]
+    )
+    ledger.handovers.reserve([request("101")], round_robin, NOW)
+    ledger.handovers.complete([HandoverDone("101-mql-1", "9001", "7001", NOW + timedelta(hours=8), False)], NOW)
+    (fact,) = ledger.kpis.lead_cycles()
+    assert (fact.contact, fact.cycle, fact.created_at, fact.mql_at, fact.grade_at_mql, fact.score_at_mql) == (
+        "101", 1, created, NOW, "B2", 65
+    )  # fmt: skip
+    assert (fact.qualified_signal_at, fact.handed_over_at, fact.due_at) == (
+        NOW - timedelta(minutes=1), NOW, NOW + timedelta(hours=8)
+    )  # fmt: skip
+    assert fact.owner is not None and fact.deal_created_at == NOW

@@ -104,4 +104,3 @@ def test_a_missing_facts_file_is_one_line_and_status_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.startswith(f"Error: --facts {tmp_path / 'absent.jsonl'}: cannot read it")
     assert result.output.count("\n") == 1
-
