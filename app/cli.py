@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -426,9 +427,14 @@ def _owner_names(container: Container) -> dict[str, str]:
 @click.option("--by", type=click.Choice(["week", "month"]), default=None,
               help="Also cut the window into ISO weeks or calendar months (UTC).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the contract's JSON object instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the periods (or the window) as CSV.")
+@click.option("--breakdown", "breakdowns", multiple=True, type=click.Choice(["owner", "grade", "model"]),
+              help="Also break the figures down by owner, grade at MQL or scoring model (repeatable).")  # fmt: skip
+@click.option("--ci", is_flag=True, help="Show each rate's Wilson 95 % interval.")
 def kpis(facts: Path | None, export: Path | None, window_from: str | None, window_to: str | None,
-         as_of: str | None, by: str | None, as_json: bool) -> None:  # fmt: skip
-    """Report the funnel KPIs of a window from the ledger's lead-cycle facts.
+         as_of: str | None, by: str | None, as_json: bool, as_csv: bool, breakdowns: tuple[str, ...],
+         ci: bool) -> None:  # fmt: skip
+    """Report the funnel KPIs of a window, from the ledger.
 
     Leads, MQLs, SQLs, handovers, acceptance, deals and wins, their rates, the SLA met, response times, grades and
     rejection reasons, exactly as docs/kpis.md defines them. Dates and times are ISO 8601; a date is 00:00 UTC, a
@@ -440,8 +446,12 @@ def kpis(facts: Path | None, export: Path | None, window_from: str | None, windo
         click.echo(export_facts(export, _ledger_facts(_container())))
         return
     period: Period | None = "week" if by == "week" else "month" if by == "month" else None
-    options = KpisOptions(facts, window_from, window_to, as_of, period, as_json)
-    click.echo(kpis_output(options, datetime.now(UTC), lambda: _ledger_facts(_container())))
+    chosen = tuple(b for b in ("owner", "grade", "model") if b in breakdowns)
+    options = KpisOptions(facts, window_from, window_to, as_of, period, as_json, chosen, ci, as_csv)
+    container = functools.cache(_container)  # built only when the ledger or the owners' names are needed
+    click.echo(
+        kpis_output(options, datetime.now(UTC), lambda: _ledger_facts(container()), lambda: _owner_names(container()))
+    )
 
 
 def _ledger_facts(container: Container) -> list[LeadCycle]:

@@ -9,7 +9,7 @@ line and exit status 2, like click's own usage errors.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,10 +26,13 @@ from app.rules.kpis import (
     parse_facts,
     parse_instant,
 )
-from app.rules.kpis.document import report_document
-from app.rules.kpis.table import kpi_table
+from app.rules.kpis.breakdowns import Breakdown, breakdown
+from app.rules.kpis.document import intervals_document, report_document, window_document
+from app.rules.kpis.exports import periods_csv
+from app.rules.kpis.table import breakdown_lines, interval_lines, kpi_table
 
 DEFAULT_WINDOW = timedelta(days=28)
+BREAKDOWN_TITLES: Mapping[Breakdown, str] = {"owner": "owner", "grade": "grade at MQL", "model": "scoring model at MQL"}
 
 
 class KpisInputError(click.ClickException):
@@ -48,17 +51,43 @@ class KpisOptions:
     as_of: str | None = None
     by: Period | None = None
     as_json: bool = False
+    breakdowns: tuple[Breakdown, ...] = ()  # beyond the contract: owner, grade, model
+    ci: bool = False  # Wilson 95 % intervals of the rates
+    as_csv: bool = False  # the periods (or the window) as CSV
 
 
-def kpis_output(options: KpisOptions, now: datetime, ledger_facts: Callable[[], Sequence[LeadCycle]]) -> str:
+def kpis_output(
+    options: KpisOptions,
+    now: datetime,
+    ledger_facts: Callable[[], Sequence[LeadCycle]],
+    names: Callable[[], Mapping[str, str]] = dict,
+) -> str:
     """Return what `leadflow kpis` prints for these options, `now` being the default `--as-of`; the facts come from
-    `--facts`, else from `ledger_facts`."""
+    `--facts`, else from `ledger_facts`; `names` labels the owners of an owner breakdown's table (of the ledger's
+    facts only)."""
     window_from, window_to, as_of = report_window(options, now)
     facts = read_facts(options.facts) if options.facts is not None else ledger_facts()
     report = compute_kpis(facts, window_from, window_to, as_of, options.by)
+    if options.as_csv:
+        return periods_csv(report).rstrip("\n")
+    groups = {by: breakdown(facts, by, window_from, window_to, as_of) for by in options.breakdowns}
     if options.as_json:
-        return json.dumps(report_document(report), ensure_ascii=False, indent=2)
-    return kpi_table(report)
+        document = report_document(report)
+        if options.ci:
+            document["intervals"] = {"rates": intervals_document(report.window)}
+        if groups:
+            document["breakdowns"] = {
+                by: {key: window_document(figures) for key, figures in found.items()} for by, found in groups.items()
+            }
+        return json.dumps(document, ensure_ascii=False, indent=2)
+    sections = [kpi_table(report)]
+    if options.ci:
+        sections.append("\n".join(["Rates with their Wilson 95 % intervals", *interval_lines(report.window.rates)]))
+    labels = names() if "owner" in groups and options.facts is None else {}  # a file's owners may be another portal's
+    for by, found in groups.items():
+        title = f"By {BREAKDOWN_TITLES[by]}"
+        sections.append("\n".join([title, *breakdown_lines(by, found, labels if by == "owner" else {})]))
+    return "\n\n".join(sections)
 
 
 def export_facts(path: Path, facts: Sequence[LeadCycle]) -> str:

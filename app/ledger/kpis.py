@@ -25,6 +25,7 @@ def stage_entries(connection: Connection) -> list[StageEntry]:
         Transition.grade,
         Transition.score,
         Transition.signal_at,
+        Transition.model,
     ).order_by(Transition.at, Transition.id)
     return [StageEntry(*row) for row in connection.execute(statement)]
 

@@ -104,3 +104,31 @@ def test_a_missing_facts_file_is_one_line_and_status_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.startswith(f"Error: --facts {tmp_path / 'absent.jsonl'}: cannot read it")
     assert result.output.count("\n") == 1
+
+
+def test_breakdowns_and_intervals_are_new_keys_beside_the_contracts() -> None:
+    result = kpis("--facts", str(FACTS), *WINDOW, "--json", "--breakdown", "grade", "--breakdown", "owner", "--ci")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert {key: value for key, value in document.items() if key not in ("breakdowns", "intervals")} == EXPECTED
+    grades = document["breakdowns"]["grade"]
+    assert sorted(grades) == sorted(EXPECTED["by_grade"])  # type: ignore[arg-type]
+    assert sum(group["funnel"]["mqls"] for group in grades.values()) == EXPECTED["funnel"]["mqls"]  # type: ignore[index]
+    for key, found in document["intervals"]["rates"].items():
+        rate = EXPECTED["rates"][key]  # type: ignore[index]
+        assert found is None or found[0] <= rate <= found[1]
+
+
+def test_the_table_shows_breakdowns_and_intervals() -> None:
+    result = kpis("--facts", str(FACTS), *WINDOW, "--breakdown", "owner", "--ci")
+    assert result.exit_code == 0, result.output
+    assert "Rates with their Wilson 95 % intervals" in result.output and "95 % CI " in result.output
+    assert "\nBy owner\n" in result.output
+
+
+def test_csv_prints_one_row_per_period() -> None:
+    result = kpis("--facts", str(FACTS), *WINDOW, "--csv", "--by", "month")
+    assert result.exit_code == 0, result.output
+    header, *rows = result.output.splitlines()
+    assert header.startswith("from,to,leads,leads_qualified,mqls,") and header.endswith(",win,sla_met")
+    assert [row.split(",")[:2] for row in rows] == [["2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z"]]

@@ -6,8 +6,8 @@ is read (docs/kpis.md, "Facts from the ledger"):
 
 - `created_at`: cycle 1, HubSpot's `createdate` of the contact; a later cycle, when the rejection that recycled the
   lead ended the previous cycle's handover (else the cycle's first transition).
-- `mql_at`, `sql_at`, `grade_at_mql`, `score_at_mql`: the cycle's first transition into `mql` or a stage ranked
-  above it, and into `sql`; the grade and score of the first.
+- `mql_at`, `sql_at`, `grade_at_mql`, `score_at_mql` (and `model_at_mql`, beyond the contract): the cycle's first
+  transition into `mql` or a stage ranked above it, and into `sql`; the grade, score and model of the first.
 - `qualified_signal_at`: when the buyer acted (`signal_at`) in the transition that first entered the stage of the
   cycle's first handover.
 - `handed_over_at`, `owner`, `due_at`: the cycle's first handover carried out (`done_at`), its first owner (before
@@ -42,6 +42,7 @@ class StageEntry:
     grade: str | None = None
     score: int | None = None
     signal_at: datetime | None = None
+    model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def _cycle(
         sql_at=_utc(sql.at if sql else None),
         grade_at_mql=mql.grade if mql else None,
         score_at_mql=mql.score if mql else None,
+        model_at_mql=mql.model if mql else None,
         handed_over_at=_utc(first.done_at if first else None),
         owner=first.first_owner if first else None,
         due_at=_utc(first.first_due_at if first else None),

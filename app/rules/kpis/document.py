@@ -6,6 +6,7 @@ from typing import Any
 
 from app.rules.kpis.facts import format_instant
 from app.rules.kpis.figures import PERCENTILES, Conversion, Durations, GradeFigures, KpiReport, WindowFigures
+from app.rules.kpis.intervals import wilson
 
 
 def report_document(report: KpiReport) -> dict[str, Any]:
@@ -24,6 +25,16 @@ def report_document(report: KpiReport) -> dict[str, Any]:
     if report.periods is not None:
         document["periods"] = [{**_window_header(period), **_window_body(period)} for period in report.periods]
     return document
+
+
+def window_document(figures: WindowFigures) -> dict[str, Any]:
+    """Return one window's funnel, rates and times as the contract's JSON writes them (a period, a group)."""
+    return _window_body(figures)
+
+
+def intervals_document(figures: WindowFigures) -> dict[str, list[float] | None]:
+    """Return each rate's Wilson 95 % interval as [low, high] (null without one): `intervals` of `--ci`."""
+    return {key: list(found) if (found := wilson(ratio)) else None for key, ratio in figures.rates.items()}
 
 
 def _window_header(figures: WindowFigures) -> dict[str, Any]:

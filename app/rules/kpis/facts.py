@@ -37,9 +37,10 @@ class LeadCycle:
     deal_created_at: datetime | None = None
     won_at: datetime | None = None
     lost_at: datetime | None = None
+    model_at_mql: str | None = None  # beyond the contract: the scoring model that set `mql_at` (its breakdown)
 
 
-TEXT_KEYS = frozenset({"contact", "grade_at_mql", "owner", "rejection_reason"})
+TEXT_KEYS = frozenset({"contact", "grade_at_mql", "owner", "rejection_reason", "model_at_mql"})
 TIME_KEYS = frozenset(
     {"created_at", "qualified_signal_at", "mql_at", "sql_at", "handed_over_at", "due_at", "first_touch_at",
      "accepted_at", "rejected_at", "deal_created_at", "won_at", "lost_at"}

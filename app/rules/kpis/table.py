@@ -8,6 +8,7 @@ from fractions import Fraction
 
 from app.rules.kpis.facts import format_instant
 from app.rules.kpis.figures import Durations, GradeFigures, KpiReport, Ratio, WindowFigures, round_half_up
+from app.rules.kpis.intervals import wilson
 
 BAR_WIDTH = 32  # characters of the longest bar
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -114,8 +115,51 @@ def grade_lines(grades: Mapping[str, GradeFigures]) -> list[str]:
 
 
 def reason_lines(reasons: Mapping[str, int]) -> list[str]:
-    """Return a line per rejection reason with its count."""
-    return [f"  {reason:<24}{count:>6}" for reason, count in reasons.items()] or ["  none"]
+    """Return the rejection reasons as a Pareto: most frequent first (ties by reason), each with its count, its
+    share and the cumulative share."""
+    total = sum(reasons.values())
+    lines, running = [], 0
+    for reason, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0])):
+        running += count
+        lines.append(f"  {reason:<24}{count:>6}  {_share(count, total):>7}  cumulative {_share(running, total)}")
+    return lines or ["  none"]
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{float(round_half_up(Fraction(part, whole) * 100, 1)):.1f} %"
+
+
+def interval(ratio: Ratio) -> str:
+    """Return the rate's Wilson 95 % interval as `95 % CI 30.2–54.9 %`; empty without one."""
+    found = wilson(ratio)
+    if found is None:
+        return ""
+    low, high = (f"{float(round_half_up(Fraction(repr(bound)) * 100, 1)):.1f}" for bound in found)
+    return f"95 % CI {low}–{high} %"
+
+
+def interval_lines(rates: Mapping[str, Ratio]) -> list[str]:
+    """Return one line per rate with its n and its Wilson 95 % interval."""
+    return [f"  {RATE_LABELS[key]:<18}{percent(ratio):<20}{interval(ratio)}".rstrip() for key, ratio in rates.items()]
+
+
+def breakdown_lines(title: str, groups: Mapping[str, WindowFigures], names: Mapping[str, str]) -> list[str]:
+    """Return a line per group: MQLs, handed over, accepted, won, and sales acceptance, closed won and the median
+    time to response, each rate with its n. `names`: a label per group key (owner names)."""
+    lines = [
+        f"  {title:<26}{'mqls':>6}{'handed':>8}{'accepted':>10}{'won':>5}  {'sales acceptance':<20}"
+        f"{'closed won':<20}response p50"
+    ]
+    for key, figures in groups.items():
+        funnel, rates = figures.funnel, figures.rates
+        response = figures.times["time_to_response"].percentile(50)
+        label = f"{names[key]} ({key})" if key in names else key
+        lines.append(
+            f"  {label[:25]:<26}{funnel['mqls']:>6}{funnel['handed_over']:>8}{funnel['accepted']:>10}"
+            f"{funnel['won']:>5}  {percent(rates['sales_acceptance']):<20}{percent(rates['closed_won']):<20}"
+            f"{'–' if response is None else duration(response)}"
+        )
+    return lines
 
 
 def period_lines(periods: Iterable[WindowFigures]) -> list[str]:

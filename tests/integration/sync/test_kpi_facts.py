@@ -77,3 +77,10 @@ def test_leadflow_kpis_on_the_ledger_equals_the_report_of_its_exported_facts(
     assert document == json.loads(from_file.stdout)
     assert (document["funnel"]["leads"], document["funnel"]["mqls"], document["funnel"]["won"]) == (2, 1, 1)
     assert document["rates"]["sla_met"] == 1  # touched 20 minutes after the handover, within its target
+
+    owners = CliRunner().invoke(main, ["kpis", *window[:-1], "--breakdown", "owner"])
+    assert owners.exit_code == 0, owners.output
+    (fact,) = [f for f in portal.container.ledger.kpis.lead_cycles() if f.owner]
+    (name,) = [owner.name for owner in portal.hubspot.team if owner.id == fact.owner]
+    (line,) = [line for line in owners.stdout.splitlines() if line.startswith(f"  {name} ({fact.owner})"[:27])]
+    assert line.split()[-5:-2] == ["100.0", "%", "(n=1)"]  # closed won: the owner's one MQL was won

@@ -53,7 +53,12 @@ def test_times_are_shown_as_durations_with_their_count() -> None:
 def test_grades_and_reasons_are_listed_and_periods_only_when_cut() -> None:
     text = table()
     assert lines_starting(text, "A1") == ["  A1           2         1     1  50.0 % (n=2)          50.0 % (n=2)"]
-    assert lines_starting(text, "UNQUALIFIED") == ["  UNQUALIFIED                  1"]
+    # A Pareto: most frequent first, with each reason's share and the cumulative share.
+    reasons = text.split("Rejection reasons\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert reasons == [  # a tie: by reason
+        "  UNQUALIFIED                  1   50.0 %  cumulative 50.0 %",
+        "  none                         1   50.0 %  cumulative 100.0 %",
+    ]
     assert "Periods" not in text
     assert lines_starting(table(by="month"), "2026-11-01 →") == [
         "  2026-11-01 → 2026-12-01  leads 5  mqls 5  sqls 2  won 1  mql→sql 40.0 % (n=5)  SLA met 33.3 % (n=3)"
