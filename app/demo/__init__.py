@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.demo.kpis import print_kpis
 from app.demo.report import print_report
 from app.demo.runtime import embedded_leadflow
 from app.sync.setup import run_setup
@@ -66,6 +67,7 @@ def run_demo(
 
             report = simulation.run(after_tick)
         print_report(runtime, portal, report, echo)
+        print_kpis(runtime, START, days, echo)
 
 
 @contextmanager

@@ -54,6 +54,13 @@ def test_the_demo_scores_a_simulated_portal_and_prints_its_funnel_and_its_slas()
     reps = lines[header + 2 : next(i for i in range(header, len(lines)) if "simulated reps" in lines[i])]
     assert sum(int(row.split()[-6]) for row in reps) == clocks  # each handover once, under its owner
     assert all(re.fullmatch(r"(\d+|—)", row.split()[-1]) for row in reps)  # the p90 in business minutes
+    # The KPIs from the ledger, each answer, deal outcome and first touch matched with the twin's record.
+    assert "Funnel KPIs (leadflow kpis --from 2026-09-01 --to 2026-09-09)" in text
+    checked = re.search(r"Checked against the simulated portal: (\d+) fact times matched .*; no difference$", text,
+                        re.M)  # fmt: skip
+    assert checked and int(checked[1]) > 0, text[text.index("Funnel KPIs") :]
+    mqls = re.search(r"^  mqls +(\d+)", text, re.M)
+    assert mqls and int(mqls[1]) > 0
 
 
 def test_the_same_seed_prints_the_same_funnel_and_another_seed_does_not() -> None:
