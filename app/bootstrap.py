@@ -21,6 +21,7 @@ from app.ledger.store import Ledger
 from app.observability.metrics import Metrics
 from app.observability.recorders import HubSpotCallRecorder
 from app.rules import HandoverConfig, RoutingConfig, ScoringModel, SignalRules, load_configuration
+from app.rules.kpis.backfill import Answers
 from app.rules.sla.policy import FirstTouch, SlaConfig
 from app.settings import Settings
 from app.sync.drain import DrainContext
@@ -34,6 +35,7 @@ from app.sync.hubspot.gateway import HubSpotGateway
 from app.sync.hubspot.ratelimit import HubSpotBudget
 from app.sync.hubspot.sdk import SdkGateway
 from app.sync.jobs import JobQueue
+from app.sync.kpis.backfill import BackfillContext
 from app.sync.pipeline import DrainStep, Pipeline
 from app.sync.reconcile import ReconcileContext
 from app.sync.rescore import RescoreContext, RescoreRuns
@@ -46,7 +48,7 @@ from app.sync.sla.clock import clock_starter
 from app.sync.sla.reconcile import TouchReconcileContext
 from app.sync.sla.watch import SlaWatchContext
 from app.webhooks.intake import WebhookIntake
-from app.webhooks.translate import TranslationContext
+from app.webhooks.translate import DEFAULT_DEAL_OUTCOMES, TranslationContext
 from app.worklist import Worklist
 
 Clock = Callable[[], datetime]
@@ -215,6 +217,17 @@ def retention_context(container: Container) -> RetentionContext:
     )
 
 
+def backfill_context(container: Container) -> BackfillContext:
+    config = container.handover_config
+    feedback = config.feedback if config is not None else None
+    answers = Answers(
+        feedback.accepted if feedback else frozenset(),
+        frozenset(feedback.rejected) if feedback else frozenset(),
+        DEFAULT_DEAL_OUTCOMES,
+    )
+    return BackfillContext(container.ledger, container.gateway(), answers, container.clock)
+
+
 def close_work_context(container: Container) -> CloseWorkContext:
     return CloseWorkContext(container.ledger, container.gateway)
 
@@ -254,6 +267,7 @@ PROVIDERS: dict[type, Callable[[Container], object]] = {
     ReconcileContext: reconcile_context,
     RetentionContext: retention_context,
     CloseWorkContext: close_work_context,
+    BackfillContext: backfill_context,
     SweepContext: sweep_context,
     SlaWatchContext: sla_watch_context,
     TouchReconcileContext: touch_reconcile_context,

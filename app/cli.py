@@ -415,6 +415,9 @@ def _owner_names(container: Container) -> dict[str, str]:
 @main.command()
 @click.option("--facts", "facts", default=None, type=click.Path(path_type=Path, dir_okay=False),
               help="Compute the report from this JSON Lines file of lead-cycle facts, not the ledger.")  # fmt: skip
+@click.option("--backfill", is_flag=True,
+              help="Once, for a portal that ran before Leadflow: read the lead cycles before it from HubSpot's "
+                   "property histories into the ledger, and say what could not be reconstructed.")  # fmt: skip
 @click.option("--export-facts", "export", default=None, type=click.Path(path_type=Path, dir_okay=False),
               help="Write the ledger's lead-cycle facts to this file (JSON Lines) and report nothing.")  # fmt: skip
 @click.option("--from", "window_from", default=None, metavar="DATE|TIME",
@@ -431,7 +434,7 @@ def _owner_names(container: Container) -> dict[str, str]:
 @click.option("--breakdown", "breakdowns", multiple=True, type=click.Choice(["owner", "grade", "model"]),
               help="Also break the figures down by owner, grade at MQL or scoring model (repeatable).")  # fmt: skip
 @click.option("--ci", is_flag=True, help="Show each rate's Wilson 95 % interval.")
-def kpis(facts: Path | None, export: Path | None, window_from: str | None, window_to: str | None,
+def kpis(facts: Path | None, backfill: bool, export: Path | None, window_from: str | None, window_to: str | None,
          as_of: str | None, by: str | None, as_json: bool, as_csv: bool, breakdowns: tuple[str, ...],
          ci: bool) -> None:  # fmt: skip
     """Report the funnel KPIs of a window, from the ledger.
@@ -440,8 +443,13 @@ def kpis(facts: Path | None, export: Path | None, window_from: str | None, windo
     rejection reasons, exactly as docs/kpis.md defines them. Dates and times are ISO 8601; a date is 00:00 UTC, a
     time without an offset is UTC. The window is [--from, --to).
     """
-    from app.kpis_report import KpisOptions, export_facts, kpis_output
+    from app.kpis_report import KpisOptions, backfill_lines, export_facts, kpis_output
 
+    if backfill:
+        from app.sync.kpis.backfill import BackfillContext, backfill_kpis
+
+        click.echo("\n".join(backfill_lines(backfill_kpis(_container().provide(BackfillContext)))))
+        return
     if export is not None:
         click.echo(export_facts(export, _ledger_facts(_container())))
         return

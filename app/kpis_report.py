@@ -30,6 +30,7 @@ from app.rules.kpis.breakdowns import Breakdown, breakdown
 from app.rules.kpis.document import intervals_document, report_document, window_document
 from app.rules.kpis.exports import periods_csv
 from app.rules.kpis.table import breakdown_lines, interval_lines, kpi_table
+from app.sync.kpis.backfill import BackfillReport
 
 DEFAULT_WINDOW = timedelta(days=28)
 BREAKDOWN_TITLES: Mapping[Breakdown, str] = {"owner": "owner", "grade": "grade at MQL", "model": "scoring model at MQL"}
@@ -88,6 +89,18 @@ def kpis_output(
         title = f"By {BREAKDOWN_TITLES[by]}"
         sections.append("\n".join([title, *breakdown_lines(by, found, labels if by == "owner" else {})]))
     return "\n\n".join(sections)
+
+
+def backfill_lines(report: BackfillReport) -> list[str]:
+    """Return what `leadflow kpis --backfill` says: what it read, what it recorded, what it could not reconstruct."""
+    missing = f"{report.without_history} contact(s) have no lifecycle stage history: nothing to reconstruct"
+    return [
+        f"read {report.contacts} contact(s) and {report.deals} deal(s) from HubSpot's property histories",
+        f"recorded {report.cycles} lead cycle(s) of {report.qualified} contact(s) that reached MQL",
+        *([missing] if report.without_history else []),
+        "not reconstructed (HubSpot keeps no record of them): " + ", ".join(report.unreconstructed),
+        "from each contact's first change of stage Leadflow recorded on, the ledger's own facts count",
+    ]
 
 
 def export_facts(path: Path, facts: Sequence[LeadCycle]) -> str:

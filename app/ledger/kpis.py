@@ -1,12 +1,18 @@
 """What the KPI facts are built from (app/rules/kpis/cycles.py): every contact's creation time and cycles, its stage
-transitions and its handovers, read in three queries."""
+transitions and its handovers, read in three queries; and the cycles backfilled from HubSpot's histories
+(app/rules/kpis/backfill.py) with when Leadflow first saw each contact."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 
-from app.ledger.models import ContactState, Handover, Transition
+from sqlalchemy import Connection, delete, func, insert, select
+
+from app.ledger.models import BackfilledCycle, ContactState, Handover, Transition
 from app.rules.kpis.cycles import ContactFacts, HandoverFacts, StageEntry
+from app.rules.kpis.facts import LeadCycle, fact_line, parse_fact
 
 
 def contact_facts(connection: Connection) -> list[ContactFacts]:
@@ -51,3 +57,30 @@ def handover_facts(connection: Connection) -> list[HandoverFacts]:
         Handover.end_reason,
     ).order_by(Handover.id)
     return [HandoverFacts(*row) for row in connection.execute(statement)]
+
+
+def replace_backfilled(connection: Connection, facts: Sequence[LeadCycle], at: datetime) -> None:
+    """Replace every backfilled cycle with these."""
+    connection.execute(delete(BackfilledCycle))
+    rows = [
+        {"contact_id": fact.contact or "", "cycle": fact.cycle or 1, "fact": fact_line(fact), "backfilled_at": at}
+        for fact in facts
+    ]
+    if rows:
+        connection.execute(insert(BackfilledCycle), rows)
+
+
+def backfilled(connection: Connection) -> list[LeadCycle]:
+    """Return the backfilled cycles, each under the contact it now belongs to (a merge re-keys the rows)."""
+    statement = select(BackfilledCycle.id, BackfilledCycle.contact_id, BackfilledCycle.fact).order_by(
+        BackfilledCycle.id
+    )
+    return [
+        replace(parse_fact(fact, number), contact=contact) for number, contact, fact in connection.execute(statement)
+    ]
+
+
+def first_seen(connection: Connection) -> dict[str, datetime]:
+    """Return, per contact, Leadflow's first recorded change of its stage (from then on, the ledger is the record)."""
+    statement = select(Transition.contact_id, func.min(Transition.at)).group_by(Transition.contact_id)
+    return {contact: at for contact, at in connection.execute(statement)}

@@ -313,6 +313,24 @@ TOUCHES = cast(Table, SalesTouch.__table__)
 CONTACT_HISTORY = (*CONTACT_HISTORY, TOUCHES)
 
 
+class BackfilledCycle(Base):
+    """A lead cycle read from HubSpot's property histories for the time before Leadflow (`leadflow kpis
+    --backfill`): the fact as one JSON object (docs/kpis.md), replaced by each backfill."""
+
+    __tablename__ = "backfilled_cycles"
+
+    id: Mapped[int] = mapped_column(Identity64, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str] = mapped_column(String(32), index=True)
+    cycle: Mapped[int] = mapped_column(Integer)
+    fact: Mapped[str] = mapped_column(Text)
+    backfilled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+BACKFILLED_CYCLES = cast(Table, BackfilledCycle.__table__)
+# Contact history too: merges re-key them, erasures delete them.
+CONTACT_HISTORY = (*CONTACT_HISTORY, BACKFILLED_CYCLES)
+
+
 class SalesUser(Base):
     """A HubSpot user of the sales team and the owner it is (owners API `userId`), as last read from HubSpot: the
     author of the touches HubSpot's webhooks attribute to a user (`sourceId` `userId:<id>`)."""

@@ -43,6 +43,7 @@ from app.ledger.records import (
     TransitionRecord,
 )
 from app.rules.handover.types import RoutingState
+from app.rules.kpis.backfill import join_backfill
 from app.rules.kpis.cycles import lead_cycles
 from app.rules.kpis.facts import LeadCycle
 from app.rules.scoring.engagement import EngagementEvent
@@ -380,7 +381,15 @@ class KpiStore(_Store):
             contacts = kpis.contact_facts(connection)
             entries = kpis.stage_entries(connection)
             handovers = kpis.handover_facts(connection)
-        return lead_cycles(contacts, entries, handovers, qualified_stages)
+            backfilled = kpis.backfilled(connection)
+            first_seen = kpis.first_seen(connection) if backfilled else {}
+        ledger = lead_cycles(contacts, entries, handovers, qualified_stages)
+        return join_backfill(ledger, backfilled, first_seen) if backfilled else ledger
+
+    def record_backfill(self, facts: Sequence[LeadCycle], at: datetime) -> None:
+        """Replace the cycles backfilled from HubSpot's histories with these."""
+        with self.engine.begin() as connection:
+            kpis.replace_backfilled(connection, facts, at)
 
 
 class Ledger:

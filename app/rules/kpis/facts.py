@@ -132,6 +132,11 @@ def _json_type(value: Any) -> str:
     return names.get(type(value), "null" if value is None else type(value).__name__)
 
 
+def fact_line(fact: LeadCycle) -> str:
+    """Return one fact as a JSON object on one line (no newline)."""
+    return json.dumps(fact_document(fact), ensure_ascii=False)
+
+
 def facts_to_json_lines(facts: Iterable[LeadCycle]) -> str:
     """Return the facts as JSON Lines (every key, in the contract's order; times in UTC with a Z), one per line."""
     return "".join(json.dumps(fact_document(fact), ensure_ascii=False) + "\n" for fact in facts)
