@@ -4,7 +4,6 @@ window itself without `--by`), its bounds, every funnel count and every rate (em
 from __future__ import annotations
 
 import csv
-import io
 
 from app.rules.kpis.facts import format_instant
 from app.rules.kpis.figures import KpiReport
@@ -14,7 +13,7 @@ def periods_csv(report: KpiReport) -> str:
     """Return the report's periods (or its window) as CSV text with a header row."""
     rows = report.periods if report.periods is not None else (report.window,)
     counts, rates = list(report.window.funnel), list(report.window.rates)
-    out = io.StringIO()
+    out = _Text()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["from", "to", *counts, *rates])
     for period in rows:
@@ -23,4 +22,12 @@ def periods_csv(report: KpiReport) -> str:
             format_instant(period.window_from), format_instant(period.window_to),
             *(period.funnel[key] for key in counts), *("" if value is None else value for value in values),
         ])  # fmt: skip
-    return out.getvalue()
+    return "".join(out)
+
+
+class _Text(list[str]):
+    """Where csv.writer writes: the text, kept in memory (the rules do no I/O, not even io.StringIO)."""
+
+    def write(self, text: str) -> int:
+        self.append(text)
+        return len(text)
