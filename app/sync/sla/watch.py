@@ -76,9 +76,7 @@ def watch_sla(ctx: SlaWatchContext) -> SlaWatchReport:
         chosen = [step for steps in _by_handover(due) for step in _choose(ctx, run, steps, report)]
         for step in _of_kind(chosen, "reminder"):
             _run_step(ctx, run, step, report)
-        _escalate(
-            ctx, run, [s for s in _of_kind(chosen, "escalation") if ctx.ledger.sla.claim(s.id, now, ctx.lease)], report
-        )
+        _escalate(ctx, run, _of_kind(chosen, "escalation"), report)
         for step in _of_kind(chosen, "reassignment"):
             _run_step(ctx, run, step, report)
     report.contacts_written = write_statuses(ctx.ledger, gateway, sla, now, ctx.recheck_after)
@@ -127,9 +125,10 @@ def _run_step(ctx: SlaWatchContext, run: StepRun, step: DueStep, report: SlaWatc
         logger.error("sla-watch.step-failed", extra={"handover": step.key, "step": step.step, "error": str(error)})
 
 
-def _escalate(ctx: SlaWatchContext, run: StepRun, steps: list[DueStep], report: SlaWatchReport) -> None:
-    """Carry out the claimed escalations together, then mark each fired with what it did; on a HubSpot error
-    release them all for the next run."""
+def _escalate(ctx: SlaWatchContext, run: StepRun, chosen: list[DueStep], report: SlaWatchReport) -> None:
+    """Claim each escalation, carry out those claimed together, then mark each fired with what it did; on a HubSpot
+    error release them all for the next run."""
+    steps = [step for step in chosen if ctx.ledger.sla.claim(step.id, run.now, ctx.lease)]
     if not steps:
         return
     try:
