@@ -8,6 +8,9 @@ hours so their clocks are spread; what each contact shows is recorded as written
   computing 10,000 statuses). No HubSpot request.
 - **HubSpot requests per 100 status changes**: 1,000 of the handovers belong to contacts in the twin; the clock is
   moved so each of their statuses changes; one run writes them, against the floor of one batch update per 100.
+- **HubSpot requests per 100 escalations**: the clock is moved past those 1,000 handovers' due time; one run
+  escalates them to their owner's manager with a task each, against the floor of one task upsert and one
+  task→contact association create per 100.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ HANDOVERS_OPEN = 10_000
 IN_TWIN = 1_000  # handovers whose contacts exist in the twin: their status changes are written
 REPEATS = 5
 START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # Tuesday 09:00 in Berlin: sql-a's calendar is open
+ESCALATED_OWNER = "dana.fuchs@example.com"  # the twin's handovers' owner: config/sla.yaml names her manager
 
 
 def run(report: Report, quick: bool) -> None:
@@ -45,19 +49,19 @@ def run(report: Report, quick: bool) -> None:
         container = build_container(the_stack.settings())
         try:
             twin = the_stack.twin
-            for name, email, team, _ in SALES_TEAM:
-                twin.create_owner(email, *name.split(" ", 1), teams=[team])
+            owners = {email: twin.create_owner(email, *name.split(" ", 1), teams=[team])
+                      for name, email, team, _ in SALES_TEAM}  # fmt: skip
             run_setup(container.gateway(), container.ledger, container.model, container.clock)
             contacts = [twin.create_object("contacts", {"email": f"sla{n}@bench.example"}) for n in range(IN_TWIN)]
-            report.details[SECTION] = _measure(report, container, contacts, twin)
+            report.details[SECTION] = _measure(report, container, contacts, twin, owners[ESCALATED_OWNER])
         finally:
             container.ledger.engine.dispose()
 
 
-def _measure(report: Report, container: Container, contacts: list[str], twin: Any) -> dict[str, Any]:
+def _measure(report: Report, container: Container, contacts: list[str], twin: Any, owner: str) -> dict[str, Any]:
     config = container.sla
     assert config is not None, "the bench runs with the shipped config/sla.yaml"
-    _fill(container, config, contacts)
+    _fill(container, config, contacts, owner)
     context = container.provide(SlaWatchContext)
     quiet = START + timedelta(minutes=5)  # every clock on track, nothing due, everything written
     twin.reset_request_counts()
@@ -83,6 +87,14 @@ def _measure(report: Report, container: Container, contacts: list[str], twin: An
     by_endpoint = twin.request_counts()
     writes = sum(count for key, count in by_endpoint.items() if "batch/update" in str(key))
     floor = -(-changed.contacts_written // 100)
+    # At +61 minutes the twin's handovers are breached: their escalations are due (the 80 % reminders skipped).
+    twin.reset_request_counts()
+    started = time.perf_counter()
+    escalated = watch_sla(replace(context, clock=lambda: START + timedelta(minutes=61)))
+    escalated_ms = (time.perf_counter() - started) * 1000
+    escalation_endpoints = twin.request_counts()
+    tasks = sum(count for key, count in escalation_endpoints.items() if "task" in str(key).lower())
+    assert escalated.escalations >= IN_TWIN, escalated
     report.add(
         Figure(SECTION, "one watch run, 10,000 open clocks, nothing due: database time", statistics.median(queries),
                "ms", note=f"its two queries (steps due, clocks to write) with the rows read; median of {REPEATS}"),
@@ -93,6 +105,9 @@ def _measure(report: Report, container: Container, contacts: list[str], twin: An
                Target("ratio", "<=", 1.0), note=f"{changed.contacts_written:,} statuses changed in one run"),
         Figure(SECTION, "the run that fired the reminders and wrote them", changed_ms, "ms",
                note=f"{changed.reminders:,} reminders (notifications: none configured), for information"),
+        Figure(SECTION, "HubSpot requests per 100 escalations (tasks, their associations)", tasks / IN_TWIN * 100,
+               "req", 2.0, "one task upsert and one association create per 100", Target("ratio", "<=", 1.0),
+               note=f"{IN_TWIN:,} escalations with a task in one run of {escalated_ms / 1000:,.1f} s"),
     )  # fmt: skip
     return {
         "open_handovers": HANDOVERS_OPEN,
@@ -102,26 +117,30 @@ def _measure(report: Report, container: Container, contacts: list[str], twin: An
         "changed": changed.contacts_written,
         "reminders": changed.reminders,
         "by_endpoint": {str(key): value for key, value in by_endpoint.items()},
+        "escalations": escalated.escalations,
+        "escalation_ms": escalated_ms,
+        "escalation_by_endpoint": {str(key): value for key, value in escalation_endpoints.items()},
     }
 
 
-def _fill(container: Container, config: SlaConfig, contacts: list[str]) -> None:
-    """10,000 done SQL handovers on sql-a clocks: the twin's contacts assigned at START, the rest over the next
-    hours; what each contact shows at START + 5 minutes is recorded as written."""
+def _fill(container: Container, config: SlaConfig, contacts: list[str], owner: str) -> None:
+    """10,000 done SQL handovers on sql-a clocks: the twin's contacts assigned at START to `owner`, the rest over
+    the next hours; what each contact shows at START + 5 minutes is recorded as written."""
     target = next(t for t in config.targets if t.id == "sql-a")
     handovers: list[dict[str, Any]] = []
     steps: list[dict[str, Any]] = []
     for n in range(HANDOVERS_OPEN):
         contact_id = contacts[n] if n < len(contacts) else f"8{n:08d}"
         assigned = START if n < len(contacts) else START + timedelta(minutes=10 + n % 300)
+        owner_id = owner if n < len(contacts) else "70000001"
         points = sla_points(config, target, assigned)
         key = f"{contact_id}-sql-1"
-        clock = SlaClock(key, contact_id, "sql", "70000001", "sql-a", assigned, assigned, points.due_at, None, None,
+        clock = SlaClock(key, contact_id, "sql", owner_id, "sql-a", assigned, assigned, points.due_at, None, None,
                          0, 0)  # fmt: skip
         written = sla_view(config, clock, START + timedelta(minutes=5)).fingerprint()
         handovers.append(
             {"key": key, "contact_id": contact_id, "stage": "sql", "cycle": 1, "status": "done",
-             "owner_id": "70000001", "routing_strategy": "bench", "routing_reason": "bench", "assigned_at": assigned,
+             "owner_id": owner_id, "routing_strategy": "bench", "routing_reason": "bench", "assigned_at": assigned,
              "due_at": points.due_at, "escalations": 0, "sla_target": "sql-a", "sla_clock_at": assigned,
              "sla_due_at": points.due_at, "reassignments": 0, "sla_written": written}
         )  # fmt: skip

@@ -1,6 +1,7 @@
-"""A worker process running the SLA watch at a given moment that is SIGKILLed in the middle of an escalation:
-after the step's claim and the escalation task's upsert in HubSpot, before the step is marked fired (the first
-escalation with a recipient, and so a task; one to an owner without a manager goes through).
+"""A worker process running the SLA watch at a given moment that is SIGKILLed in the middle of its escalations:
+after the steps' claims and the upsert of their escalation tasks in HubSpot (one batch), before the steps are
+marked fired (when some escalation of the batch had a recipient, and so a task; a batch of escalations to owners
+without a manager goes through).
 
     python -m tests.faults.sla_victim 2026-12-03T21:00:00+00:00   (Leadflow's settings in the environment)
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -30,11 +32,11 @@ def main(moment: datetime) -> None:
     container = build_container(load_settings())
     escalate = watch.escalate
 
-    def escalate_then_die(run: StepRun, step: DueStep) -> tuple[str, str | None]:
-        detail, recipient = escalate(run, step)  # the task is upserted in HubSpot, the notification sent
-        if recipient is None:  # notified only (the owner has no manager): no task to look for; the next one
-            return detail, recipient
-        os.kill(os.getpid(), signal.SIGKILL)  # the worker dies before `fire`
+    def escalate_then_die(run: StepRun, steps: Sequence[DueStep]) -> list[tuple[str, str | None]]:
+        escalated = escalate(run, steps)  # the tasks are upserted in HubSpot, the notifications sent
+        if all(recipient is None for _detail, recipient in escalated):  # notified only: no task to look for
+            return escalated
+        os.kill(os.getpid(), signal.SIGKILL)  # the worker dies before the steps are fired
         raise AssertionError("unreachable")
 
     watch.escalate = escalate_then_die  # type: ignore[assignment]

@@ -238,7 +238,7 @@ def test_a_worker_killed_in_the_middle_of_a_drain_and_replaced_ends_like_the_cle
         if lease == 900:
             assert (released, expired) == (killed["claims"], 0), "the dead drain's claims come back by its death"
         assert run.container.worklist.claimed_count() == 0
-        count = f"2 kills ({killed['claims']} claims held; 1 escalation)"
+        count = f"2 kills ({killed['claims']} claims held; 1 batch of escalations)"
         check(run, clean_run, "worker SIGKILLed mid-drain, SLA watch mid-escalation", count, injected, report)
         assert recovery <= KILLED_WORKER_RECOVERY_BOUND, f"the killed drain's contacts took {recovery:.0f} s"
 

@@ -2,8 +2,10 @@
 
 Every HubSpot effect is repeatable, so a step claimed again after a crash repeats it harmlessly: the escalation
 task is upserted by its key (`leadflow_handover_id` = `<handover>-escalation`), owner moves write the same owner.
-A HubSpot error propagates to the watch, which releases the step for its next run and goes on with the others;
-a worker killed mid-step leaves it claimed, and the watch claims it again once the lease has passed.
+A run's escalations go together: their tasks in one upsert per 100 and one association create per 100, then the
+notifications. A HubSpot error propagates to the watch, which releases the step (for escalations: every step of
+the batch) for its next run and goes on with the others; a worker killed mid-step leaves it claimed, and the watch
+claims it again once the lease has passed.
 Notifications cannot be taken back: one is sent after the claim and before the step is marked fired, so a worker
 killed in that short window sends it again (the handover notification has the same window).
 """
@@ -28,7 +30,7 @@ from app.rules.sla.escalation import due_text, escalation_recipient, owner_label
 from app.rules.sla.policy import SlaConfig, Target
 from app.rules.sla.reassignment import reassignment_reason, reroute
 from app.rules.sla.steps import clock_steps
-from app.sync.handover.effects import TaskWork, create_effects
+from app.sync.handover.effects import Created, TaskWork, create_effects
 from app.sync.handover.step import Handovers
 from app.sync.hubspot.gateway import PRIMARY_COMPANY_ID, HubSpotGateway, Properties
 
@@ -67,21 +69,48 @@ def remind(run: StepRun, step: DueStep) -> str:
     return f"sent to {step.owner_id}; {run.notify(step, text)}"
 
 
-def escalate(run: StepRun, step: DueStep) -> tuple[str, str | None]:
-    """Tell the recipient (manager, team lead, named user) by task and/or notification; return detail, recipient."""
-    escalation = run.sla.escalation
+@dataclass(frozen=True)
+class Escalation:
+    """An escalation about to go out: to whom (None: nobody found), what it says, and its task (None: no task)."""
+
+    step: DueStep
+    recipient: Owner | None
+    what: str
+    task: TaskWork | None
+
+
+def escalate(run: StepRun, steps: Sequence[DueStep]) -> list[tuple[str, str | None]]:
+    """Tell each step's recipient (manager, team lead, named user) by task and/or notification, the tasks of all
+    the steps upserted together; return each step's detail and recipient, in the steps' order."""
+    escalations = [_escalation(run, step) for step in steps]
+    tasks = [escalation.task for escalation in escalations if escalation.task is not None]
+    created = create_effects(run.gateway, [], tasks, {}) if tasks else Created()
+    return [_escalated(run, escalation, created) for escalation in escalations]
+
+
+def _escalation(run: StepRun, step: DueStep) -> Escalation:
     owner = run.team.get(step.owner_id or "")
-    recipient = escalation_recipient(escalation, owner, run.team)
-    parts = [f"to {recipient.id}" if recipient else f"no {escalation.to.replace('_', ' ')} found for {step.owner_id}"]
+    recipient = escalation_recipient(run.sla.escalation, owner, run.team)
     what = f"contact {step.contact_id} ({step.stage}) has no first touch by {owner_label(owner, step.owner_id)}"
-    if escalation.task and recipient is not None:
-        spec = TaskSpec(f"SLA breached: {what}", _escalation_body(run, step), "TODO", "HIGH", run.now, recipient.id)
-        work = TaskWork(f"{step.key}-{step.step.replace('/', '-')}", spec, step.contact_id, None)
-        created = create_effects(run.gateway, [], [work], {})
-        parts.append(f"task {created.tasks.get(work.key) or 'refused: ' + created.refused.get(work.key, '?')}")
-    if escalation.notify:
+    if not run.sla.escalation.task or recipient is None:
+        return Escalation(step, recipient, what, None)
+    spec = TaskSpec(f"SLA breached: {what}", _escalation_body(run, step), "TODO", "HIGH", run.now, recipient.id)
+    task = TaskWork(f"{step.key}-{step.step.replace('/', '-')}", spec, step.contact_id, None)
+    return Escalation(step, recipient, what, task)
+
+
+def _escalated(run: StepRun, escalation: Escalation, created: Created) -> tuple[str, str | None]:
+    """Notify the escalation's recipient (when configured); return the step's detail and recipient."""
+    step, recipient = escalation.step, escalation.recipient
+    parts = [
+        f"to {recipient.id}" if recipient else f"no {run.sla.escalation.to.replace('_', ' ')} found for {step.owner_id}"
+    ]
+    if escalation.task is not None:
+        key = escalation.task.key
+        parts.append(f"task {created.tasks.get(key) or 'refused: ' + created.refused.get(key, '?')}")
+    if run.sla.escalation.notify:
         name = owner_label(recipient, None) if recipient else "sales"
-        parts.append(run.notify(step, f"Escalation to {name}: {what}, due {due_text(_due(run, step))}"))
+        parts.append(run.notify(step, f"Escalation to {name}: {escalation.what}, due {due_text(_due(run, step))}"))
     return "; ".join(parts), recipient.id if recipient else None
 
 

@@ -4,7 +4,10 @@ the SLA properties on the contacts.
 Each run
 1. reads the steps whose time has come (app/ledger/sla.py: of open, untouched handovers, not fired, not claimed
    within the lease), decides per handover what fires (app/rules/sla/steps.py `due_steps`), claims each step,
-   carries it out (app/sync/sla/steps.py) and marks it fired together with what it changed;
+   carries it out (app/sync/sla/steps.py) and marks it fired together with what it changed: the reminders one by
+   one, then the escalations together (each claimed, their tasks upserted in one batch, then each marked fired),
+   then the reassignments one by one (a handover's escalation fires before its reassignment, as `due_steps` orders
+   them);
 2. computes the status of every open clock and of every clock touched since it was last written, and writes the
    contacts whose values changed, 100 per request.
 """
@@ -21,7 +24,7 @@ from app.ledger import touches as touch_rows
 from app.ledger.records import DueStep
 from app.ledger.store import Ledger
 from app.rules.sla.policy import SlaConfig
-from app.rules.sla.steps import ClockStep, due_steps
+from app.rules.sla.steps import ClockStep, StepKind, due_steps, step_kind
 from app.sync.handover.step import Handovers
 from app.sync.hubspot.errors import HubSpotError
 from app.sync.hubspot.gateway import HubSpotGateway
@@ -72,8 +75,12 @@ def watch_sla(ctx: SlaWatchContext) -> SlaWatchReport:
         contacts, companies = read_routing_values(gateway, handovers, rerouted)
         run = StepRun(ctx.ledger, gateway, handovers, sla, now, handovers.team(), contacts, companies)
         learn_team(ctx.ledger, run.team, sla.first_touch, now)  # the next run sees a touch judged anew by its author
-        for steps in _by_handover(due):
-            _run_clock(ctx, run, steps, report)
+        chosen = [step for steps in _by_handover(due) for step in _choose(ctx, run, steps, report)]
+        for step in _of_kind(chosen, "reminder"):
+            _run_step(ctx, run, step, report)
+        _escalate(ctx, run, _of_kind(chosen, "escalation"), report)
+        for step in _of_kind(chosen, "reassignment"):
+            _run_step(ctx, run, step, report)
     report.contacts_written = write_statuses(ctx.ledger, gateway, sla, now, ctx.recheck_after)
     logger.info("sla-watch.ran", extra={k: v for k, v in vars(report).items() if k != "details"})
     return report
@@ -91,7 +98,8 @@ def _by_handover(due: Sequence[DueStep]) -> list[list[DueStep]]:
     return list(grouped.values())
 
 
-def _run_clock(ctx: SlaWatchContext, run: StepRun, steps: list[DueStep], report: SlaWatchReport) -> None:
+def _choose(ctx: SlaWatchContext, run: StepRun, steps: list[DueStep], report: SlaWatchReport) -> list[DueStep]:
+    """Mark the steps a later one made pointless skipped; return those to fire, in their order."""
     by_name = {step.step: step for step in steps}
     decision = due_steps([ClockStep(s.step, s.due_at) for s in steps], (), None, run.now)
     for skipped in decision.skip:
@@ -99,46 +107,74 @@ def _run_clock(ctx: SlaWatchContext, run: StepRun, steps: list[DueStep], report:
         if ctx.ledger.sla.claim(step.id, run.now, ctx.lease):
             with ctx.ledger.transaction() as connection:
                 report.skipped += sla_rows.fire(connection, step.id, run.now, "skipped: a later step was due")
-    for chosen in decision.fire:
-        step = by_name[chosen.name]
-        if not ctx.ledger.sla.claim(step.id, run.now, ctx.lease):
-            continue
-        try:
-            _fire(ctx, run, step, report)
-        except HubSpotError as error:
-            # Recorded and retried: the step is released for the next run; the other handovers go on.
+    return [by_name[chosen.name] for chosen in decision.fire]
+
+
+def _of_kind(steps: Sequence[DueStep], kind: StepKind) -> list[DueStep]:
+    return [step for step in steps if step_kind(step.step) == kind]
+
+
+def _run_step(ctx: SlaWatchContext, run: StepRun, step: DueStep, report: SlaWatchReport) -> None:
+    """Claim a reminder or reassignment and fire it; on a HubSpot error release it for the next run."""
+    if not ctx.ledger.sla.claim(step.id, run.now, ctx.lease):
+        return
+    try:
+        _fire(ctx, run, step, report)
+    except HubSpotError as error:
+        # Recorded and retried: the step is released for the next run; the other handovers go on.
+        ctx.ledger.sla.release(step.id)
+        report.failed += 1
+        logger.error("sla-watch.step-failed", extra={"handover": step.key, "step": step.step, "error": str(error)})
+
+
+def _escalate(ctx: SlaWatchContext, run: StepRun, chosen: list[DueStep], report: SlaWatchReport) -> None:
+    """Claim each escalation, carry out those claimed together, then mark each fired with what it did; on a HubSpot
+    error release them all for the next run."""
+    steps = [step for step in chosen if ctx.ledger.sla.claim(step.id, run.now, ctx.lease)]
+    if not steps:
+        return
+    try:
+        escalated = escalate(run, steps)
+    except HubSpotError as error:
+        for step in steps:
             ctx.ledger.sla.release(step.id)
-            report.failed += 1
-            logger.error("sla-watch.step-failed", extra={"handover": step.key, "step": step.step, "error": str(error)})
-
-
-def _fire(ctx: SlaWatchContext, run: StepRun, step: DueStep, report: SlaWatchReport) -> None:
-    """Carry out a claimed step, then mark it fired with what it changed (nothing more if it had fired)."""
-    kind = ClockStep(step.step, step.due_at).kind
-    if kind == "reminder":
-        detail = remind(run, step)
-        with ctx.ledger.transaction() as connection:
-            report.reminders += sla_rows.fire(connection, step.id, run.now, detail, step.owner_id)
-    elif kind == "escalation":
-        detail, recipient = escalate(run, step)
-        with ctx.ledger.transaction() as connection:
+        report.failed += len(steps)
+        logger.error("sla-watch.escalations-failed", extra={"steps": len(steps), "error": str(error)})
+        return
+    with ctx.ledger.transaction() as connection:
+        for step, (detail, recipient) in zip(steps, escalated, strict=True):
             if sla_rows.fire(connection, step.id, run.now, detail, recipient):
                 sla_rows.count_escalation(connection, step.key)
                 report.escalations += 1
-    else:
-        moved = reassign(run, step)
-        detail = moved.detail
+    for step, (detail, _recipient) in zip(steps, escalated, strict=True):
+        _note(report, step, detail)
+
+
+def _fire(ctx: SlaWatchContext, run: StepRun, step: DueStep, report: SlaWatchReport) -> None:
+    """Carry out a claimed reminder or reassignment, then mark it fired with what it changed (nothing more if it
+    had fired)."""
+    if step_kind(step.step) == "reminder":
+        detail = remind(run, step)
         with ctx.ledger.transaction() as connection:
-            if not sla_rows.fire(connection, step.id, run.now, detail, moved.owner_id):
-                return
-            if moved.owner_id is None or moved.clock is None:
-                sla_rows.note_not_reassigned(connection, step.key, moved.reason)
-                return
-            earlier = ",".join(earlier_owners(step))
-            sla_rows.reassign(connection, step.key, moved.owner_id, earlier, moved.reason, moved.clock, run.now)
-            # The touches recorded so far are judged again: whose touch counts changed with the owner.
-            touch_rows.judge_contacts(connection, [step.contact_id], run.sla.first_touch)
-            report.reassignments += 1
+            report.reminders += sla_rows.fire(connection, step.id, run.now, detail, step.owner_id)
+        _note(report, step, detail)
+        return
+    moved = reassign(run, step)
+    with ctx.ledger.transaction() as connection:
+        if not sla_rows.fire(connection, step.id, run.now, moved.detail, moved.owner_id):
+            return
+        if moved.owner_id is None or moved.clock is None:
+            sla_rows.note_not_reassigned(connection, step.key, moved.reason)
+            return
+        earlier = ",".join(earlier_owners(step))
+        sla_rows.reassign(connection, step.key, moved.owner_id, earlier, moved.reason, moved.clock, run.now)
+        # The touches recorded so far are judged again: whose touch counts changed with the owner.
+        touch_rows.judge_contacts(connection, [step.contact_id], run.sla.first_touch)
+        report.reassignments += 1
+    _note(report, step, moved.detail)
+
+
+def _note(report: SlaWatchReport, step: DueStep, detail: str) -> None:
     if len(report.details) < MAX_DETAILS:
         report.details.append(f"{step.key} {step.step}: {detail}")
     logger.info("sla-watch.fired", extra={"handover": step.key, "step": step.step})

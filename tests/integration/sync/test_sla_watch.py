@@ -167,17 +167,65 @@ class Killed(BaseException):
     """The worker dies here (SIGKILL): nothing after this line of the watch runs."""
 
 
-def test_a_hubspot_error_releases_the_step_for_the_next_run_and_the_others_go_on(portal: Portal) -> None:
-    contact_id, other = sql_lead(portal), sql_lead(portal, "lena.berg@ventile.de")
-    record = handover(portal, contact_id)
-    at(portal, record, 61)
+def escalation_tasks(portal: Portal) -> list[str]:
+    """The handover keys of the escalation tasks in HubSpot, one per task."""
+    keys = [t["leadflow_handover_id"] for t in portal.hubspot.records["task"].values()]
+    return sorted(key for key in keys if key.endswith("-escalation"))
+
+
+LEADS = ("jonas.meier@pumpen.de", "lena.berg@ventile.de", "ole.hansen@getriebe.de", "mia.wolf@lager.de")
+
+
+def test_the_escalations_due_in_one_run_cost_one_task_upsert_and_one_association_create_not_one_each(
+    portal: Portal,
+) -> None:
+    records = [handover(portal, sql_lead(portal, email)) for email in LEADS]
+    at(portal, records[0], 61)
+    portal.hubspot.calls.clear()
+    report = watch(portal)
+    assert (report.escalations, report.failed) == (len(LEADS), 0)
+    counts = portal.hubspot.request_counts()
+    tasks = [call for call in portal.hubspot.calls if call.operation == "upsert_objects"]
+    assert [(call.object_type, call.records) for call in tasks] == [("task", len(LEADS))]  # per 100: one request
+    assert counts[("create_associations", "task→contact")] == 1
+    assert sum(n for (operation, _), n in counts.items() if operation in ("upsert_objects", "create_associations")) == 2
+    assert escalation_tasks(portal) == sorted(f"{r.key}-escalation" for r in records)
+    for record in records:
+        (detail,) = [d for _, step, _, d in portal.container.ledger.sla.steps_of([record.key]) if step == "escalation"]
+        task_id = next(i for i, t in portal.hubspot.records["task"].items()
+                       if t["leadflow_handover_id"] == f"{record.key}-escalation")  # fmt: skip
+        assert detail is not None and f"task {task_id}" in detail
+    assert watch(portal).escalations == 0
+
+
+def test_an_escalation_task_hubspot_refuses_is_recorded_in_its_step_and_the_others_go_out(portal: Portal) -> None:
+    refused, other = (handover(portal, sql_lead(portal, email)) for email in LEADS[:2])
+    portal.hubspot.refuse("task", f"{refused.key}-escalation", "PROPERTY_DOESNT_EXIST: hs_task_subject")
+    at(portal, refused, 61)
+    report = watch(portal)
+    assert (report.escalations, report.failed) == (2, 0)
+    details = {key: d for key, step, _, d in portal.container.ledger.sla.steps_of([refused.key, other.key])
+               if step == "escalation"}  # fmt: skip
+    assert "task refused: PROPERTY_DOESNT_EXIST: hs_task_subject" in (details[refused.key] or "")
+    assert "refused" not in (details[other.key] or "")
+    assert escalation_tasks(portal) == [f"{other.key}-escalation"]
+    assert handover(portal, refused.contact_id).escalations == handover(portal, other.contact_id).escalations == 1
+
+
+def test_a_hubspot_error_releases_every_escalation_of_the_batch_and_the_next_run_fires_each_once(
+    portal: Portal,
+) -> None:
+    records = [handover(portal, sql_lead(portal, email)) for email in LEADS[:3]]
+    at(portal, records[0], 61)
     portal.hubspot.fail_next("upsert_objects", TransientHubSpotError("HubSpot answered 502"))
     report = watch(portal)
-    assert (report.failed, report.escalations) == (1, 1)  # one escalation failed, the other contact's went out
-    assert report.contacts_written == 2
-    assert watch(portal).escalations == 1  # the next run, no lease to wait for
+    assert (report.failed, report.escalations, report.skipped) == (3, 0, 3 * 2)  # the reminders it superseded
+    assert report.contacts_written == 3  # the statuses are written all the same
+    assert [handover(portal, r.contact_id).escalations for r in records] == [0, 0, 0]
+    assert watch(portal).escalations == 3  # the next run, no lease to wait for
     assert watch(portal).escalations == 0
-    assert handover(portal, contact_id).escalations == handover(portal, other).escalations == 1
+    assert [handover(portal, r.contact_id).escalations for r in records] == [1, 1, 1]
+    assert escalation_tasks(portal) == sorted(f"{r.key}-escalation" for r in records)
 
 
 def test_a_worker_killed_between_claim_and_effect_escalates_once_after_the_lease(portal: Portal) -> None:
