@@ -6,7 +6,8 @@ objects, never the ledger. Per lead cycle:
 - an acceptance or rejection must be a lead status the rep set, at that second, to an accepted or rejected value;
 - a won or lost deal must be a deal of the contact closed won or lost by a rep at that second;
 - a first touch must be a call, sales e-mail or meeting logged on the contact, a lead status or a task completed,
-  at that second.
+  at that second;
+- `mql_at` and `sql_at` must be when the contact's `leadflow_stage` (what HubSpot shows) took `mql` or `sql`.
 And per portal: every contact a rep answered has an answer among its facts, and every deal a rep closed is won or
 lost in a fact (one deal per cycle).
 """
@@ -20,6 +21,7 @@ from datetime import datetime, timedelta
 from app.demo.runtime import Runtime
 from app.rules.kpis import LeadCycle, compute_kpis
 from app.rules.kpis.table import kpi_table
+from app.rules.scoring.writes import STAGE
 from hubspot_twin.crm.timestamps import parse_instant
 from hubspot_twin.errors import HubSpotError
 from hubspot_twin.simulator.sales import ACCEPTED, REJECTED
@@ -48,8 +50,8 @@ def print_kpis(runtime: Runtime, start: datetime, days: int, echo: Echo) -> Veri
     echo(kpi_table(compute_kpis(facts, start, start + timedelta(days=days), max(now, start + timedelta(days=days)))))
     found = verify_facts(runtime.twin, facts)
     verdict = "no difference" if not found.differences else f"{len(found.differences)} difference(s)"
-    echo(f"\nChecked against the simulated portal: {found.checked} fact times matched HubSpot's record of what the "
-         f"reps did, to the second; {verdict}")  # fmt: skip
+    echo(f"\nChecked against the simulated portal: {found.checked} fact times matched HubSpot's record (the reps' "
+         f"answers, deals and touches, the stages Leadflow wrote), to the second; {verdict}")  # fmt: skip
     for difference in found.differences[:SHOWN]:
         echo(f"  {difference}")
     return found
@@ -75,6 +77,8 @@ def _verify_contact(contact: str, cycles: Sequence[LeadCycle], record: _PortalRe
         ("won", [c.won_at for c in cycles], record.won),
         ("lost", [c.lost_at for c in cycles], record.lost),
         ("first touch", [c.first_touch_at for c in cycles], record.touches),
+        ("mql", [c.mql_at for c in cycles], record.qualified),
+        ("sql", [c.sql_at for c in cycles], record.sales_qualified),
     ]
     for what, moments, truth in checks:
         for moment in (m for m in moments if m is not None):
@@ -99,6 +103,8 @@ class _PortalRecord:
     lost: frozenset[int]
     deals_closed: int
     touches: frozenset[int]
+    qualified: frozenset[int]  # when Leadflow's stage property took `mql` or `sql`
+    sales_qualified: frozenset[int]  # when it took `sql`
 
     @classmethod
     def of(cls, twin: Twin, contact: str) -> _PortalRecord | None:
@@ -110,7 +116,11 @@ class _PortalRecord:
         rejected = _stamps(stamp for stamp, value in statuses if value in REJECTED)
         won, lost = _closings(twin, contact)
         touches = _engagement_times(twin, contact) | accepted | rejected | _task_completions(twin, contact)
-        return cls(accepted, rejected, frozenset(won), frozenset(lost), len(won) + len(lost), touches)
+        stages = twin.history("contacts", contact, STAGE)
+        qualified = _stamps(stamp for stamp, value in stages if value in ("mql", "sql"))
+        sales_qualified = _stamps(stamp for stamp, value in stages if value == "sql")
+        closed = len(won) + len(lost)
+        return cls(accepted, rejected, frozenset(won), frozenset(lost), closed, touches, qualified, sales_qualified)
 
 
 def _closings(twin: Twin, contact: str) -> tuple[list[int], list[int]]:
