@@ -464,9 +464,7 @@ def kpis(facts: Path | None, backfill: bool, export: Path | None, window_from: s
 
 def _ledger_facts(container: Container) -> list[LeadCycle]:
     """The ledger's lead cycles; a contact entering the model's `mql` stage or one ranked above it is qualified."""
-    stages = container.model.stage_ids
-    qualified = stages[: stages.index("mql") + 1] if "mql" in stages else ("mql", "sql")
-    return container.ledger.kpis.lead_cycles(qualified)
+    return container.ledger.kpis.lead_cycles(container.model.qualified_stages)
 
 
 @main.command()

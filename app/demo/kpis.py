@@ -43,8 +43,7 @@ class Verification:
 def print_kpis(runtime: Runtime, start: datetime, days: int, echo: Echo) -> Verification:
     """Print the KPI report of the demo's window from the ledger, then its check against the twin."""
     container = runtime.container
-    stages = container.model.stage_ids
-    facts = container.ledger.kpis.lead_cycles(stages[: stages.index("mql") + 1] if "mql" in stages else ("mql",))
+    facts = container.ledger.kpis.lead_cycles(container.model.qualified_stages)
     now = container.clock()
     echo(f"\nFunnel KPIs (leadflow kpis --from {start:%Y-%m-%d} --to {start + timedelta(days=days):%Y-%m-%d})")
     echo(kpi_table(compute_kpis(facts, start, start + timedelta(days=days), max(now, start + timedelta(days=days)))))

@@ -76,6 +76,13 @@ class ScoringModel:
         return tuple(stage.id for stage in self.stages)
 
     @property
+    def qualified_stages(self) -> tuple[str, ...]:
+        """`mql` and the stages ranked above it: a contact entering one of them is a marketing-qualified lead (the
+        KPIs' `mql_at`); `mql` and `sql` for a model without an `mql` stage."""
+        stages = self.stage_ids
+        return stages[: stages.index("mql") + 1] if "mql" in stages else ("mql", "sql")
+
+    @property
     def event_types(self) -> tuple[str, ...]:
         """The engagement event types the model weighs, in file order."""
         return tuple(weight.type for weight in self.events)
