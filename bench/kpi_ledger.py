@@ -83,8 +83,10 @@ def lead_cycle(
 
 def transition(contact: str, stage: str, at: datetime, grade: str, signal_at: datetime) -> dict[str, Any]:
     """Return a transitions row: the contact entered `stage` at `at`."""
-    return {"contact_id": contact, "from_stage": None, "to_stage": stage, "at": at, "cycle": 1, "model": "bench",
-            "fit": 40, "engagement": 20, "score": 60, "grade": grade, "cause": "signal", "signal_at": signal_at}  # fmt: skip
+    return {
+        "contact_id": contact, "from_stage": None, "to_stage": stage, "at": at, "cycle": 1, "model": "bench",
+        "fit": 40, "engagement": 20, "score": 60, "grade": grade, "cause": "signal", "signal_at": signal_at,
+    }  # fmt: skip
 
 
 def handover_row(

@@ -31,6 +31,7 @@ from app.rules.kpis.panels import (
 )
 from app.rules.kpis.report import compute_kpis, members
 from app.rules.kpis.sparkline import render_sparkline_svg
+from app.rules.kpis.window_facts import FactIndex
 from app.rules.sla.policy import SlaConfig
 from app.sla_report import sla_rows
 
@@ -98,13 +99,13 @@ def _instant(args: Mapping[str, str], name: str) -> datetime | None:
         raise ValueError(f"{name}: {text!r} is not a date (2026-11-30) or an ISO time (2026-11-30T09:00Z)") from None
 
 
-def build_page(sources: DashboardSources, window: Window) -> DashboardPage:
-    """Compute the panels of the window from the sources' facts (and clocks, for business hours)."""
-    facts = sources.facts()
+def build_page(sources: DashboardSources, window: Window, index: FactIndex) -> DashboardPage:
+    """Compute the panels of the window from the indexed facts (and the sources' clocks, for business hours)."""
     start, end, as_of = window.window_from, window.window_to, window.as_of
+    facts = index.within(start, end)
     report = compute_kpis(facts, start, end, as_of, "week")
     before = previous_window(start, end)
-    previous = compute_kpis(facts, *before, as_of)
+    previous = compute_kpis(index.within(*before), *before, as_of)
     document = report_document(report)
     steps = funnel_steps(report)
     labels = [period["from"][:10] for period in document.get("periods", [])]

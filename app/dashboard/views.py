@@ -20,6 +20,7 @@ from app.dashboard.auth import DashboardAuth, Verdict
 from app.dashboard.page import DashboardPage, Window, build_page, format_rate, parse_window, sla_panel
 from app.dashboard.sources import DashboardSources, Expiring
 from app.rules.kpis.periods_csv import periods_csv
+from app.rules.kpis.window_facts import FactIndex
 
 logger = logging.getLogger(__name__)
 
@@ -34,17 +35,22 @@ class PageCache:
     def __init__(self, sources: DashboardSources) -> None:
         self._sources = sources
         self._pages: OrderedDict[tuple[Window, int], DashboardPage] = OrderedDict()
+        self._index: tuple[int, FactIndex] | None = None
         self._lock = threading.Lock()
 
     def page(self, window: Window) -> DashboardPage:
         """Return the page of the window, computing it when the facts changed since or it was never asked for."""
-        self._sources.facts()  # refresh the facts first when they are old: the key names their generation
-        key = (window, self._sources.facts.generation)
+        facts = self._sources.facts()
+        generation = self._sources.facts.generation
+        key = (window, generation)
         with self._lock:
             if key in self._pages:
                 self._pages.move_to_end(key)
                 return self._pages[key]
-        page = build_page(self._sources, window)
+            if self._index is None or self._index[0] != generation:
+                self._index = (generation, FactIndex(facts))
+            index = self._index[1]
+        page = build_page(self._sources, window, index)
         with self._lock:
             self._pages[key] = page
             while len(self._pages) > PAGES_KEPT:
@@ -57,7 +63,9 @@ def create_dashboard_blueprint(auth: DashboardAuth, sources: DashboardSources, r
     blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates")
     pages = PageCache(sources)
     # The SLA panel reads the open clocks and counts their business minutes: kept a little less than a refresh.
-    panel = Expiring(lambda: sla_panel(sources), min(SLA_PANEL_TTL_SECONDS, max(0.5, refresh_seconds - 0.5)))
+    panel = Expiring(
+        lambda: sla_panel(sources), min(SLA_PANEL_TTL_SECONDS, max(0.5, refresh_seconds - 0.5)), background=False
+    )
     blueprint.before_request(lambda: _authorize(auth))
     blueprint.after_request(_secure)
 

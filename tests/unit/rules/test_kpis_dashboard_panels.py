@@ -14,6 +14,7 @@ from app.rules.kpis import LeadCycle, compute_kpis, kpi_report, parse_facts, par
 from app.rules.kpis.business_hours import TouchClock, business_response
 from app.rules.kpis.panels import breaches_this_week, pareto, previous_window, tiles, times_by_owner
 from app.rules.kpis.periods_csv import periods_csv
+from app.rules.kpis.window_facts import FactIndex
 
 FACTS = parse_facts((Path(__file__).resolve().parents[2] / "fixtures" / "kpis" / "small_portal.jsonl").read_text())
 FROM, TO, AS_OF = parse_instant("2026-11-01"), parse_instant("2026-12-01"), parse_instant("2026-12-10")
@@ -90,3 +91,15 @@ def test_the_periods_csv_has_a_row_per_period_with_the_contracts_figures() -> No
         assert row["rate_win"] == ("" if rate is None else str(rate))
         assert row["time_to_response_p50"] == str(period["times"]["time_to_response"]["p50"] or "")
     assert periods_csv([]) == ""
+
+
+def test_the_report_of_a_windows_indexed_facts_equals_the_report_of_all_facts() -> None:
+    index = FactIndex(FACTS)
+    for start, end in (
+        (FROM, TO),
+        (parse_instant("2026-10-15"), parse_instant("2026-11-20")),
+        previous_window(FROM, TO),
+    ):
+        subset = index.within(start, end)
+        assert len(subset) <= len(FACTS)
+        assert kpi_report(subset, start, end, AS_OF, "week") == kpi_report(FACTS, start, end, AS_OF, "week")
