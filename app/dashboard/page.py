@@ -7,14 +7,14 @@ rules do.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from app.dashboard.sources import DashboardSources
 from app.ledger.records import SlaClock
-from app.rules.kpis.business_hours import TouchClock, business_response
+from app.rules.kpis.business_hours import BusinessResponses, TouchClock
 from app.rules.kpis.document import report_document
 from app.rules.kpis.facts import format_instant, parse_instant
 from app.rules.kpis.funnel_svg import FunnelStep, format_rate, funnel_steps, render_funnel_svg
@@ -29,9 +29,9 @@ from app.rules.kpis.panels import (
     tiles,
     times_by_owner,
 )
-from app.rules.kpis.report import compute_kpis, members
+from app.rules.kpis.report import members
 from app.rules.kpis.sparkline import render_sparkline_svg
-from app.rules.kpis.window_facts import FactIndex
+from app.rules.kpis.window_facts import FactIndex, indexed_kpis
 from app.rules.sla.policy import SlaConfig
 from app.sla_report import sla_rows
 
@@ -99,34 +99,38 @@ def _instant(args: Mapping[str, str], name: str) -> datetime | None:
         raise ValueError(f"{name}: {text!r} is not a date (2026-11-30) or an ISO time (2026-11-30T09:00Z)") from None
 
 
-def build_page(sources: DashboardSources, window: Window, index: FactIndex) -> DashboardPage:
-    """Compute the panels of the window from the indexed facts (and the sources' clocks, for business hours)."""
+def build_page(
+    sources: DashboardSources, window: Window, index: FactIndex, responses: BusinessResponses | None
+) -> DashboardPage:
+    """Compute the panels of the window from the indexed facts (and the handovers' clocks, for business hours)."""
     start, end, as_of = window.window_from, window.window_to, window.as_of
     facts = index.within(start, end)
-    report = compute_kpis(facts, start, end, as_of, "week")
+    report = indexed_kpis(index, start, end, as_of, "week")
     before = previous_window(start, end)
-    previous = compute_kpis(index.within(*before), *before, as_of)
+    previous = indexed_kpis(index, *before, as_of)
     document = report_document(report)
     steps = funnel_steps(report)
     labels = [period["from"][:10] for period in document.get("periods", [])]
     tile_svgs = tuple((tile, render_sparkline_svg(tile.trend, f"{tile.label} by week", labels))
                       for tile in tiles(report, previous))  # fmt: skip
-    business = _business(sources, facts, window) if sources.sla is not None else {}
+    cohort = members(facts, "mql_at", start, end, as_of)
+    business = responses.of(cohort, as_of) if responses is not None else {}
     times: dict[str, Percentiles] = dict(document["times"])
-    if sources.sla is not None:
+    if responses is not None:
         times["business_response"] = percentiles(business["all"]) if "all" in business else percentiles_empty()
+    has_business = responses is not None
     names = sources.owner_names()
     owners = tuple(
         OwnerTimes(owner, names.get(owner, owner), {
             **{key: percentiles(values[key]) for key in OWNER_TIMES},
             **({"business_response": percentiles(business[owner]) if owner in business else percentiles_empty()}
-               if sources.sla is not None else {}),
+               if has_business else {}),
         })
         for owner, values in times_by_owner(facts, start, end, as_of).items()
     )  # fmt: skip
     return DashboardPage(
         window, before, document, steps, render_funnel_svg(steps), tile_svgs, times, owners,
-        tuple(pareto(report.rejection_reasons)), sources.sla is not None,
+        tuple(pareto(report.rejection_reasons)), responses is not None,
     )  # fmt: skip
 
 
@@ -135,22 +139,23 @@ def percentiles_empty() -> Percentiles:
     return {"count": 0, "p50": None, "p90": None, "p95": None}
 
 
-def _business(sources: DashboardSources, facts: Sequence[Any], window: Window) -> dict[str, Any]:
+def business_responses(sources: DashboardSources) -> BusinessResponses | None:
+    """Return the handovers' business-hours responses, or None without an SLA (no calendars)."""
     config = sources.sla
-    assert config is not None
-    cohort = members(facts, "mql_at", window.window_from, window.window_to, window.as_of)
-    clocks = (_touch_clock(config, clock, window.as_of) for clock in sources.all_clocks())
-    return business_response(cohort, (clock for clock in clocks if clock is not None))
+    if config is None:
+        return None
+    clocks = (_touch_clock(config, clock) for clock in sources.all_clocks())
+    return BusinessResponses(clock for clock in clocks if clock is not None)
 
 
-def _touch_clock(config: SlaConfig, clock: SlaClock, as_of: datetime) -> TouchClock | None:
+def _touch_clock(config: SlaConfig, clock: SlaClock) -> TouchClock | None:
     """Return the clock as the rules take it (its cycle is the last part of its key), or None when unreadable."""
     _, _, cycle = clock.key.rpartition("-")
     if not cycle.isdigit():
         return None
     target = config.target_by_id(clock.sla_target)
-    touched = clock.first_touch_at if clock.first_touch_at and clock.first_touch_at <= as_of else None
-    return TouchClock(clock.contact_id, int(cycle), clock.owner_id, clock.assigned_at, clock.sla_clock_at, touched,
+    return TouchClock(clock.contact_id, int(cycle), clock.owner_id, clock.assigned_at, clock.sla_clock_at,
+                      clock.first_touch_at,
                       target.calendar if target else None)  # fmt: skip
 
 

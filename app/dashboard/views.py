@@ -17,8 +17,17 @@ from typing import Any
 from flask import Blueprint, Response, g, make_response, render_template, request, url_for
 
 from app.dashboard.auth import DashboardAuth, Verdict
-from app.dashboard.page import DashboardPage, Window, build_page, format_rate, parse_window, sla_panel
+from app.dashboard.page import (
+    DashboardPage,
+    Window,
+    build_page,
+    business_responses,
+    format_rate,
+    parse_window,
+    sla_panel,
+)
 from app.dashboard.sources import DashboardSources, Expiring
+from app.rules.kpis.business_hours import BusinessResponses
 from app.rules.kpis.periods_csv import periods_csv
 from app.rules.kpis.window_facts import FactIndex
 
@@ -36,6 +45,7 @@ class PageCache:
         self._sources = sources
         self._pages: OrderedDict[tuple[Window, int], DashboardPage] = OrderedDict()
         self._index: tuple[int, FactIndex] | None = None
+        self._responses: tuple[int, BusinessResponses | None] | None = None
         self._lock = threading.Lock()
 
     def page(self, window: Window) -> DashboardPage:
@@ -50,7 +60,14 @@ class PageCache:
             if self._index is None or self._index[0] != generation:
                 self._index = (generation, FactIndex(facts))
             index = self._index[1]
-        page = build_page(self._sources, window, index)
+        clocks = self._sources.all_clocks
+        if self._sources.sla is not None:
+            clocks()  # read (or start reading again) first: the responses are computed per generation of clocks
+        with self._lock:
+            if self._responses is None or self._responses[0] != clocks.generation:
+                self._responses = (clocks.generation, business_responses(self._sources))
+            responses = self._responses[1]
+        page = build_page(self._sources, window, index, responses)
         with self._lock:
             self._pages[key] = page
             while len(self._pages) > PAGES_KEPT:

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
-from app.rules.kpis.facts import LeadCycle
+from app.rules.kpis.facts import LeadCycle, in_utc
+from app.rules.kpis.figures import KpiReport
+from app.rules.kpis.periods import Period, periods
+from app.rules.kpis.report import compute_kpis
 
 
 class FactIndex:
@@ -23,12 +27,14 @@ class FactIndex:
 
     def within(self, window_from: datetime, window_to: datetime) -> list[LeadCycle]:
         """Return the facts whose `created_at` or `mql_at` lies in `[window_from, window_to)`, each once."""
-        found: dict[int, LeadCycle] = {}
-        for keys, ordered in self._sorted:
-            first, last = bisect.bisect_left(keys, window_from), bisect.bisect_left(keys, window_to)
-            for fact in ordered[first:last]:
-                found[id(fact)] = fact
-        return list(found.values())
+        (created_keys, created), (mql_keys, qualified) = self._sorted
+        found = created[bisect.bisect_left(created_keys, window_from) : bisect.bisect_left(created_keys, window_to)]
+        found += [  # the MQLs of the window created outside it (those created inside it are found already)
+            fact
+            for fact in qualified[bisect.bisect_left(mql_keys, window_from) : bisect.bisect_left(mql_keys, window_to)]
+            if fact.created_at is None or not window_from <= fact.created_at < window_to
+        ]
+        return found
 
 
 def _by(facts: Iterable[LeadCycle], field: str) -> tuple[list[datetime], list[LeadCycle]]:
@@ -40,3 +46,16 @@ def _by(facts: Iterable[LeadCycle], field: str) -> tuple[list[datetime], list[Le
             pairs.append((moment, fact))
     pairs.sort(key=lambda pair: pair[0])
     return [moment for moment, _ in pairs], [fact for _, fact in pairs]
+
+
+def indexed_kpis(
+    index: FactIndex, window_from: datetime, window_to: datetime, as_of: datetime, by: Period | None = None
+) -> KpiReport:
+    """Return `compute_kpis` of all the facts, computed from each window's and period's own facts only."""
+    report = compute_kpis(index.within(window_from, window_to), window_from, window_to, as_of)
+    if by is None:
+        return report
+    cuts = periods(in_utc(window_from), in_utc(window_to), by)
+    return replace(report, periods=tuple(
+        compute_kpis(index.within(start, end), start, end, as_of).window for start, end in cuts
+    ))  # fmt: skip

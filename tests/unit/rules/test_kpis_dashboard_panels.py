@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 from app.rules.handover.calendar import BusinessCalendar
 from app.rules.kpis import LeadCycle, compute_kpis, kpi_report, parse_facts, parse_instant
 from app.rules.kpis.business_hours import TouchClock, business_response
+from app.rules.kpis.document import report_document
 from app.rules.kpis.panels import breaches_this_week, pareto, previous_window, tiles, times_by_owner
 from app.rules.kpis.periods_csv import periods_csv
-from app.rules.kpis.window_facts import FactIndex
+from app.rules.kpis.window_facts import FactIndex, indexed_kpis
 
 FACTS = parse_facts((Path(__file__).resolve().parents[2] / "fixtures" / "kpis" / "small_portal.jsonl").read_text())
 FROM, TO, AS_OF = parse_instant("2026-11-01"), parse_instant("2026-12-01"), parse_instant("2026-12-10")
@@ -73,7 +74,7 @@ def test_business_response_counts_working_time_of_each_cycles_first_handover() -
         TouchClock("2", 1, "o2", friday_4pm, friday_4pm, None, calendar),  # not touched
         TouchClock("3", 1, "o2", friday_4pm, friday_4pm, friday_4pm + timedelta(hours=1), calendar),  # not in C
     ]
-    found = business_response(cohort, clocks)
+    found = business_response(cohort, clocks, friday_4pm + timedelta(days=7))
     # Friday 16:00-17:00 and Monday 09:00-10:00: two working hours, though 66 hours passed.
     assert found["all"].seconds == (7200,)
     assert found["o1"].seconds == (7200,)
@@ -103,3 +104,18 @@ def test_the_report_of_a_windows_indexed_facts_equals_the_report_of_all_facts() 
         subset = index.within(start, end)
         assert len(subset) <= len(FACTS)
         assert kpi_report(subset, start, end, AS_OF, "week") == kpi_report(FACTS, start, end, AS_OF, "week")
+
+
+def test_the_indexed_report_equals_the_report_of_all_facts_with_its_periods() -> None:
+    index = FactIndex(FACTS)
+    for by in (None, "week", "month"):
+        expected = kpi_report(FACTS, parse_instant("2026-10-20"), TO, AS_OF, by)  # type: ignore[arg-type]
+        found = indexed_kpis(index, parse_instant("2026-10-20"), TO, AS_OF, by)  # type: ignore[arg-type]
+        assert report_document(found) == expected
+
+
+def test_a_touch_after_as_of_is_not_counted_in_business_hours() -> None:
+    calendar = BusinessCalendar(ZoneInfo("UTC"), frozenset(range(7)), 0, 1440)
+    start = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    clocks = [TouchClock("1", 1, "o1", start, start, start + timedelta(hours=1), calendar)]
+    assert business_response([LeadCycle(contact="1", cycle=1)], clocks, start)["all"].count == 0
