@@ -412,13 +412,13 @@ def _owner_names(container: Container) -> dict[str, str]:
         return {}
 
 
-@main.command("dashboard-user")
+@main.command("dash-user")
 @click.argument("name")
 @click.password_option("--password", help="The password (asked for, twice, when not given).")
 def dashboard_user(name: str, password: str) -> None:
-    """Print a DASHBOARD_USERS entry (NAME:HASH) for a dashboard account.
+    """Print a DASHBOARD_USERS entry for a dashboard account.
 
-    The hash is werkzeug's scrypt; join several entries with commas (docs/dashboard.md).
+    The entry is NAME:HASH with werkzeug's scrypt hash; join several with commas (docs/dashboard.md).
     """
     from werkzeug.security import generate_password_hash
 

@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     signal_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90  # processed signals (raw payloads) kept
     deleted_contact_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90  # HubSpot keeps deleted records 90 days
     admin_token: SecretStr | None = None  # bearer token for /metrics and other admin endpoints
-    # The dashboard's accounts, `name:hash,name:hash` (werkzeug's pbkdf2 or scrypt hashes; `leadflow dashboard-user`
+    # The dashboard's accounts, `name:hash,name:hash` (werkzeug's pbkdf2 or scrypt hashes; `leadflow dash-user`
     # makes one), and a token for wall screens. Without either, /dashboard is off (docs/dashboard.md).
     dashboard_users: SecretStr | None = None
     dashboard_token: SecretStr | None = None
@@ -242,7 +242,7 @@ def dashboard_accounts(text: str) -> dict[str, str]:
         if not colon or not name.strip() or password_hash.count("$") != 2 or method not in PASSWORD_METHODS:
             raise ValueError(
                 f"entry {number} ({name.strip() or 'no name'!r}) must be NAME:HASH with a werkzeug pbkdf2 or scrypt "
-                "hash (make one with `leadflow dashboard-user NAME`)"
+                "hash (make one with `leadflow dash-user NAME`)"
             )
         if name.strip() in accounts:
             raise ValueError(f"entry {number} names {name.strip()!r} a second time")
