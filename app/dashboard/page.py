@@ -17,6 +17,7 @@ from app.ledger.records import SlaClock
 from app.rules.kpis.business_hours import BusinessResponses, TouchClock
 from app.rules.kpis.document import report_document
 from app.rules.kpis.facts import format_instant, parse_instant
+from app.rules.kpis.figures import KpiReport
 from app.rules.kpis.funnel_svg import FunnelStep, format_rate, funnel_steps, render_funnel_svg
 from app.rules.kpis.panels import (
     OWNER_TIMES,
@@ -68,7 +69,8 @@ class DashboardPage:
 
     window: Window
     previous: tuple[datetime, datetime]
-    document: dict[str, Any]  # the contract's JSON, by week: what /dashboard/kpis.json serves
+    report: KpiReport  # the window's report, by week
+    document: dict[str, Any]  # the contract's JSON of it: what /dashboard/kpis.json serves
     steps: tuple[FunnelStep, ...]
     funnel_svg: str
     tiles: tuple[tuple[Tile, str], ...]  # each tile with its sparkline's SVG
@@ -129,7 +131,7 @@ def build_page(
         for owner, values in times_by_owner(facts, start, end, as_of).items()
     )  # fmt: skip
     return DashboardPage(
-        window, before, document, steps, render_funnel_svg(steps), tile_svgs, times, owners,
+        window, before, report, document, steps, render_funnel_svg(steps), tile_svgs, times, owners,
         tuple(pareto(report.rejection_reasons)), responses is not None,
     )  # fmt: skip
 

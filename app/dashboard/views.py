@@ -28,7 +28,7 @@ from app.dashboard.page import (
 )
 from app.dashboard.sources import DashboardSources, Expiring
 from app.rules.kpis.business_hours import BusinessResponses
-from app.rules.kpis.periods_csv import periods_csv
+from app.rules.kpis.exports import periods_csv
 from app.rules.kpis.window_facts import FactIndex
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def create_dashboard_blueprint(auth: DashboardAuth, sources: DashboardSources, r
         window = picked()
         if isinstance(window, str):
             return _plain(window, 400)
-        return _download(periods_csv(pages.page(window).document["periods"]), "text/csv", "leadflow-kpis.csv")
+        return _download(periods_csv(pages.page(window).report), "text/csv", "leadflow-kpis.csv")
 
     return blueprint
 

@@ -1,10 +1,8 @@
 """The dashboard's added figures: tiles against the previous period, Pareto, times by owner, breaches, business
-hours, the periods' CSV."""
+hours."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,7 +12,6 @@ from app.rules.kpis import LeadCycle, compute_kpis, kpi_report, parse_facts, par
 from app.rules.kpis.business_hours import TouchClock, business_response
 from app.rules.kpis.document import report_document
 from app.rules.kpis.panels import breaches_this_week, pareto, previous_window, tiles, times_by_owner
-from app.rules.kpis.periods_csv import periods_csv
 from app.rules.kpis.window_facts import FactIndex, indexed_kpis
 
 FACTS = parse_facts((Path(__file__).resolve().parents[2] / "fixtures" / "kpis" / "small_portal.jsonl").read_text())
@@ -79,19 +76,6 @@ def test_business_response_counts_working_time_of_each_cycles_first_handover() -
     assert found["all"].seconds == (7200,)
     assert found["o1"].seconds == (7200,)
     assert "o2" not in found
-
-
-def test_the_periods_csv_has_a_row_per_period_with_the_contracts_figures() -> None:
-    document = kpi_report(FACTS, FROM, TO, AS_OF, "week")
-    rows = list(csv.DictReader(io.StringIO(periods_csv(document["periods"]))))
-    assert len(rows) == len(document["periods"])
-    for row, period in zip(rows, document["periods"], strict=True):
-        assert (row["from"], row["to"]) == (period["from"], period["to"])
-        assert int(row["mqls"]) == period["funnel"]["mqls"]
-        rate = period["rates"]["win"]
-        assert row["rate_win"] == ("" if rate is None else str(rate))
-        assert row["time_to_response_p50"] == str(period["times"]["time_to_response"]["p50"] or "")
-    assert periods_csv([]) == ""
 
 
 def test_the_report_of_a_windows_indexed_facts_equals_the_report_of_all_facts() -> None:
