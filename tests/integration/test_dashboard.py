@@ -207,3 +207,22 @@ def test_the_sla_fragment_lists_the_open_handovers_by_owner(client: FlaskClient,
     open_clocks = container.ledger.sla.open_clocks()
     assert open_clocks
     assert fragment.count('class="sla-row') == len(open_clocks)
+
+
+def test_on_either_ledger_the_page_and_the_json_are_the_report_of_its_facts(
+    ledger_url: str, redis_client: redis.Redis
+) -> None:
+    container = build(ledger_url, redis_client, dashboard_token=TOKEN)
+    try:
+        fill_kpi_ledger(container.ledger.engine, 120, 60, NOW, days=40)
+        client = create_app(container=container).test_client()
+        bearer = {"Authorization": f"Bearer {TOKEN}"}
+        document = client.get("/dashboard/kpis.json", headers=bearer).json
+        assert document is not None and document["funnel"]["mqls"] > 0
+        facts = container.ledger.kpis.lead_cycles(("sql", "mql"))
+        start, end = datetime.fromisoformat(document["from"]), datetime.fromisoformat(document["to"])
+        assert document == kpi_report(facts, start, end, end, "week")
+        page = client.get("/dashboard", headers=bearer).text
+        assert f'data-stage="MQL" data-count="{document["funnel"]["mqls"]}"' in page
+    finally:
+        container.close()
