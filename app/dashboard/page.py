@@ -17,9 +17,10 @@ from app.ledger.records import SlaClock
 from app.rules.kpis.business_hours import BusinessResponses, TouchClock
 from app.rules.kpis.document import report_document
 from app.rules.kpis.facts import format_instant, parse_instant
-from app.rules.kpis.figures import KpiReport
+from app.rules.kpis.figures import Durations, KpiReport
 from app.rules.kpis.funnel_svg import FunnelStep, format_rate, funnel_steps, render_funnel_svg
 from app.rules.kpis.panels import (
+    NO_OWNER,
     OWNER_TIMES,
     ParetoRow,
     Tile,
@@ -37,6 +38,7 @@ from app.rules.sla.policy import SlaConfig
 from app.sla_report import sla_rows
 
 DEFAULT_DAYS = 28
+NOT_HANDED_OVER = "(not handed over)"
 Percentiles = dict[str, int | None]
 
 
@@ -115,30 +117,34 @@ def build_page(
     labels = [period["from"][:10] for period in document.get("periods", [])]
     tile_svgs = tuple((tile, render_sparkline_svg(tile.trend, f"{tile.label} by week", labels))
                       for tile in tiles(report, previous))  # fmt: skip
-    cohort = members(facts, "mql_at", start, end, as_of)
-    business = responses.of(cohort, as_of) if responses is not None else {}
+    business = responses.of(members(facts, "mql_at", start, end, as_of), as_of) if responses is not None else None
     times: dict[str, Percentiles] = dict(document["times"])
-    if responses is not None:
-        times["business_response"] = percentiles(business["all"]) if "all" in business else percentiles_empty()
-    has_business = responses is not None
-    names = sources.owner_names()
-    owners = tuple(
-        OwnerTimes(owner, names.get(owner, owner), {
-            **{key: percentiles(values[key]) for key in OWNER_TIMES},
-            **({"business_response": percentiles(business[owner]) if owner in business else percentiles_empty()}
-               if has_business else {}),
-        })
-        for owner, values in times_by_owner(facts, start, end, as_of).items()
-    )  # fmt: skip
+    if business is not None:
+        times["business_response"] = _percentiles_of(business, "all")
+    owners = _owner_times(times_by_owner(facts, start, end, as_of), business, sources.owner_names())
     return DashboardPage(
         window, before, report, document, steps, render_funnel_svg(steps), tile_svgs, times, owners,
         tuple(pareto(report.rejection_reasons)), responses is not None,
     )  # fmt: skip
 
 
-def percentiles_empty() -> Percentiles:
-    """Return the percentiles of no values."""
-    return {"count": 0, "p50": None, "p90": None, "p95": None}
+def _owner_times(
+    wall_clock: Mapping[str, Mapping[str, Durations]],
+    business: Mapping[str, Durations] | None,
+    names: Mapping[str, str],
+) -> tuple[OwnerTimes, ...]:
+    """Return each owner's wall-clock times and (with an SLA) business-hours response, named where a name is known."""
+    return tuple(
+        OwnerTimes(owner, NOT_HANDED_OVER if owner == NO_OWNER else names.get(owner, owner), {
+            **{key: percentiles(values[key]) for key in OWNER_TIMES},
+            **({"business_response": _percentiles_of(business, owner)} if business is not None else {}),
+        })
+        for owner, values in wall_clock.items()
+    )  # fmt: skip
+
+
+def _percentiles_of(durations: Mapping[str, Durations], key: str) -> Percentiles:
+    return percentiles(durations[key]) if key in durations else {"count": 0, "p50": None, "p90": None, "p95": None}
 
 
 def business_responses(sources: DashboardSources) -> BusinessResponses | None:
