@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench bench-full lint typecheck unit integration e2e clean
+.PHONY: demo test bench bench-full lint typecheck unit integration e2e chromium clean
 
 $(STAMP): pyproject.toml
 	@echo "==> Creating $(VENV) and installing Leadflow with its dependencies (once; about a minute, more on a slow network)"
@@ -30,7 +30,7 @@ bench-full: $(STAMP)
 # own Redis database (tests/conftest.py); TEST_WORKERS=0 runs the suite in one process.
 TEST_WORKERS ?= 4
 
-test: lint typecheck
+test: lint typecheck chromium
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(STAMP)
@@ -46,8 +46,17 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/python -m pytest -q tests/integration
 
-e2e: $(STAMP)
+e2e: $(STAMP) chromium
 	$(BIN)/python -m pytest -q tests/e2e
 
+# The dashboard's browser test drives Debian's chromium (never a browser Playwright downloads): install it when
+# missing, as root or through sudo.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "==> Installing Debian's chromium for the browser tests (apt-get)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium; \
+	  else echo "chromium is missing and this is neither root nor sudo: apt-get install chromium" >&2; exit 1; fi; }
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info leadflow.db*
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info leadflow.db* test-artifacts

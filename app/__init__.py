@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
-from flask import Flask, Response, jsonify
+from flask import Blueprint, Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 if TYPE_CHECKING:
@@ -18,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
-    """Build the Flask app: the webhook receiver, the health and readiness checks and `/metrics`, on `container`."""
+    """Build the Flask app: the webhook receiver, health and readiness, `/metrics` and `/dashboard`, on `container`."""
     from app.bootstrap import build_container
     from app.logs import configure_logging
     from app.observability.collector import ScrapeSources
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_url_rule("/healthz", "healthz", _healthz)
     admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
     install_operability(app, ScrapeSources(metrics, container.queue, container.worklist, container.ledger), admin_token)
+    app.register_blueprint(_dashboard(settings, container))
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.wsgi_app = BodyDeadline(app.wsgi_app)  # type: ignore[method-assign]
@@ -64,6 +67,41 @@ def _webhook_endpoint(settings: Settings, container: Container, count: Callable[
         max_body_bytes=settings.webhook_max_body_bytes,
         count=count,
     )
+
+
+def _dashboard(settings: Settings, container: Container) -> Blueprint:
+    """The KPI dashboard over the container's ledger (docs/dashboard.md); off without DASHBOARD_USERS/_TOKEN."""
+    from app.dashboard import DashboardAuth, DashboardSources, Expiring, create_dashboard_blueprint
+    from app.dashboard.sources import FACTS_TTL_SECONDS
+
+    stages = container.model.stage_ids
+    qualified = stages[: stages.index("mql") + 1] if "mql" in stages else ("mql", "sql")
+    ledger = container.ledger
+    sources = DashboardSources(
+        facts=Expiring(lambda: ledger.kpis.lead_cycles(qualified), FACTS_TTL_SECONDS),
+        all_clocks=Expiring(ledger.sla.all_clocks, FACTS_TTL_SECONDS),
+        open_clocks=ledger.sla.open_clocks,
+        owner_names=Expiring(partial(_shared_owner_names, container), FACTS_TTL_SECONDS),
+        sla=container.sla,
+        now=container.clock,
+    )
+    auth = DashboardAuth(settings.dashboard_logins(), settings.dashboard_token_value())
+    return create_dashboard_blueprint(auth, sources, settings.dashboard_sla_refresh_seconds)
+
+
+def _shared_owner_names(container: Container) -> dict[str, str]:
+    """Return the owners' names from the copy of HubSpot's owners the workers share in Redis (the web process
+    never calls HubSpot for them); without that copy, the dashboard shows owner ids."""
+    from redis.exceptions import RedisError
+
+    try:
+        kept = container.redis.get(f"{container.settings.redis_prefix}:team")
+    except RedisError:
+        logger.warning("dashboard.owner-names-unavailable")
+        return {}
+    if not isinstance(kept, bytes | str):
+        return {}
+    return {str(owner["id"]): str(owner["name"]) for owner in json.loads(kept) if isinstance(owner, dict)}
 
 
 def _healthz() -> Response:

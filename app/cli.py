@@ -412,6 +412,21 @@ def _owner_names(container: Container) -> dict[str, str]:
         return {}
 
 
+@main.command("dash-user")
+@click.argument("name")
+@click.password_option("--password", help="The password (asked for, twice, when not given).")
+def dashboard_user(name: str, password: str) -> None:
+    """Print a DASHBOARD_USERS entry for a dashboard account.
+
+    The entry is NAME:HASH with werkzeug's scrypt hash; join several with commas (docs/dashboard.md).
+    """
+    from werkzeug.security import generate_password_hash
+
+    if not name or any(character in name for character in ":,") or name != name.strip():
+        raise click.BadParameter("a name without ':' or ',' and without surrounding spaces", param_hint="NAME")
+    click.echo(f"{name}:{generate_password_hash(password)}")
+
+
 @main.command()
 @click.option("--facts", "facts", default=None, type=click.Path(path_type=Path, dir_okay=False),
               help="Compute the report from this JSON Lines file of lead-cycle facts, not the ledger.")  # fmt: skip

@@ -21,6 +21,8 @@ HUBSPOT_PUBLIC_API = "https://api.hubapi.com"
 # works from any directory; LEADFLOW_CONFIG names another directory.
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent / "defaults"
 # The ledger runs on SQLite or PostgreSQL (psycopg 3), as SQLAlchemy names them in a URL's scheme.
+PASSWORD_METHODS = frozenset({"pbkdf2", "scrypt"})  # werkzeug.security's hashes DASHBOARD_USERS accepts
+MIN_DASHBOARD_TOKEN = 16
 LEDGER_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg"})
 
 
@@ -100,6 +102,11 @@ class Settings(BaseSettings):
     signal_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90  # processed signals (raw payloads) kept
     deleted_contact_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90  # HubSpot keeps deleted records 90 days
     admin_token: SecretStr | None = None  # bearer token for /metrics and other admin endpoints
+    # The dashboard's accounts, `name:hash,name:hash` (werkzeug's pbkdf2 or scrypt hashes; `leadflow dash-user`
+    # makes one), and a token for wall screens. Without either, /dashboard is off (docs/dashboard.md).
+    dashboard_users: SecretStr | None = None
+    dashboard_token: SecretStr | None = None
+    dashboard_sla_refresh_seconds: Annotated[int, Field(ge=1, le=3600)] = 30  # the SLA panel reloads this often
     queue_name: str = "leadflow"
     redis_prefix: str = "leadflow"
     log_level: LogLevel = LogLevel.INFO
@@ -115,6 +122,20 @@ class Settings(BaseSettings):
     @classmethod
     def _format_in_any_case(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("dashboard_users")
+    @classmethod
+    def _dashboard_accounts(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            dashboard_accounts(value.get_secret_value())  # raises ValueError naming the entry's problem
+        return value
+
+    @field_validator("dashboard_token")
+    @classmethod
+    def _long_enough_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and 0 < len(value.get_secret_value()) < MIN_DASHBOARD_TOKEN:
+            raise ValueError(f"must be at least {MIN_DASHBOARD_TOKEN} characters long (a random token)")
+        return value
 
     @field_validator("hubspot_access_token", "hubspot_client_secret", "hubspot_app_id")
     @classmethod
@@ -182,6 +203,14 @@ class Settings(BaseSettings):
         """Return LOG_FORMAT when set, else the process's own default."""
         return self.log_format or default
 
+    def dashboard_logins(self) -> dict[str, str]:
+        """Return the dashboard's accounts, name → password hash (empty when DASHBOARD_USERS is not set)."""
+        return dashboard_accounts(self.dashboard_users.get_secret_value()) if self.dashboard_users else {}
+
+    def dashboard_token_value(self) -> str | None:
+        """Return DASHBOARD_TOKEN, or None when it is not set or empty."""
+        return (self.dashboard_token.get_secret_value() or None) if self.dashboard_token else None
+
     def access_token(self) -> str:
         """Return the HubSpot access token, or fail with a clear message when it is not set."""
         if self.hubspot_access_token is None:
@@ -200,6 +229,25 @@ class ConfigLocation(BaseSettings):
 def config_directory() -> Path:
     """Return the configuration directory: LEADFLOW_CONFIG, else the configuration shipped with Leadflow."""
     return ConfigLocation().leadflow_config
+
+
+def dashboard_accounts(text: str) -> dict[str, str]:
+    """Return DASHBOARD_USERS (`name:hash,…`) as name → hash, or raise ValueError saying which entry is wrong."""
+    accounts: dict[str, str] = {}
+    for number, entry in enumerate((part.strip() for part in text.split(",")), start=1):
+        if not entry:
+            continue
+        name, colon, password_hash = entry.partition(":")
+        method = password_hash.split("$", 1)[0].split(":", 1)[0]
+        if not colon or not name.strip() or password_hash.count("$") != 2 or method not in PASSWORD_METHODS:
+            raise ValueError(
+                f"entry {number} ({name.strip() or 'no name'!r}) must be NAME:HASH with a werkzeug pbkdf2 or scrypt "
+                "hash (make one with `leadflow dash-user NAME`)"
+            )
+        if name.strip() in accounts:
+            raise ValueError(f"entry {number} names {name.strip()!r} a second time")
+        accounts[name.strip()] = password_hash
+    return accounts
 
 
 def _ledger_driver(url: str) -> str | None:

@@ -15,6 +15,7 @@ def secret_values(settings: Settings) -> list[str]:
         _value(settings.hubspot_access_token),
         _value(settings.hubspot_client_secret),
         _value(settings.admin_token),
+        _value(settings.dashboard_token),
         *_passwords(settings.database_url),
         *_passwords(settings.redis_url),
     ]

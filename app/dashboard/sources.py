@@ -1,0 +1,90 @@
+"""What the dashboard reads, and how long it keeps it: the lead-cycle facts and the SLA clocks from the ledger, the
+owners' names, the SLA configuration and the time.
+
+Reading 50,000 lead cycles from the ledger is the expensive part of a page, so the facts (and every clock) are
+kept for `FACTS_TTL_SECONDS`: a page shows the ledger as it was at most that long ago (it says when). The SLA
+panel reads the open clocks afresh on every refresh.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from app.ledger.records import SlaClock
+from app.rules.kpis.facts import LeadCycle
+from app.rules.sla.policy import SlaConfig
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+FACTS_TTL_SECONDS = 60.0
+
+
+class Expiring(Generic[T]):
+    """A value read by `read` and kept for `ttl` seconds (thread-safe).
+
+    The first call reads it; later, an old value is still returned while one background thread reads the new one
+    (`background=False`: the caller waits for it), so no request waits for the ledger once the page has been seen.
+    """
+
+    def __init__(
+        self, read: Callable[[], T], ttl: float, clock: Callable[[], float] = time.monotonic, background: bool = True
+    ) -> None:
+        self._read = read
+        self._ttl = ttl
+        self._clock = clock
+        self._background = background
+        self._lock = threading.Lock()
+        self._reading = threading.Lock()
+        self._value: T | None = None
+        self._read_at = 0.0
+        self._refreshing = False
+        self.generation = 0  # counts the reads: what was computed from an older value is stale
+
+    def __call__(self) -> T:
+        """Return the kept value: read it when there is none; when it is old, read it again (in the background)."""
+        with self._lock:
+            value, old = self._value, self._clock() - self._read_at >= self._ttl
+            if value is not None and old and self._background and not self._refreshing:
+                self._refreshing = True
+                threading.Thread(target=self._refresh, name="dashboard-refresh", daemon=True).start()
+            if value is not None and (not old or self._background):
+                return value
+        return self._refresh()
+
+    def _refresh(self) -> T:
+        with self._reading:  # one read at a time; a caller that waited takes what the other read
+            with self._lock:
+                if self._value is not None and self._clock() - self._read_at < self._ttl:
+                    self._refreshing = False
+                    return self._value
+            try:
+                value = self._read()
+            except Exception:
+                logger.exception("dashboard.refresh-failed")
+                with self._lock:
+                    self._refreshing = False
+                    if self._value is None:
+                        raise
+                    return self._value
+            with self._lock:
+                self._value, self._read_at, self._refreshing = value, self._clock(), False
+                self.generation += 1
+                return value
+
+
+@dataclass(frozen=True)
+class DashboardSources:
+    """Where the dashboard's data comes from (built by the composition root, app/__init__.py)."""
+
+    facts: Expiring[Sequence[LeadCycle]]
+    all_clocks: Expiring[Sequence[SlaClock]]
+    open_clocks: Callable[[], Sequence[SlaClock]]
+    owner_names: Callable[[], Mapping[str, str]]
+    sla: SlaConfig | None
+    now: Callable[[], datetime]

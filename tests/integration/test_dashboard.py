@@ -1,0 +1,228 @@
+"""The dashboard through Flask's test client, on a real ledger of lead cycles: never open, who gets in, what the
+page shows, and the downloads (they equal the contract's report of the same ledger)."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
+
+import app.dashboard.auth as dashboard_auth
+from app import create_app
+from app.bootstrap import Container
+from app.rules.kpis import format_instant, kpi_report
+from bench.kpi_ledger import fill_kpi_ledger
+from tests.support.app import make_container
+
+PASSWORD = "correct horse battery staple"
+TOKEN = "wall-screen-token-0123456789"
+NOW = datetime.now(UTC).replace(second=0, microsecond=0)
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture
+def sqlite_url(migrated_sqlite_ledger: Path, tmp_path: Path) -> str:
+    target = tmp_path / "ledger.db"
+    target.write_bytes(migrated_sqlite_ledger.read_bytes())
+    return f"sqlite:///{target}"
+
+
+def build(url: str, client: redis.Redis, **settings: Any) -> Container:
+    container = make_container(url, client, settings=settings)
+    return container
+
+
+@pytest.fixture
+def container(sqlite_url: str, redis_client: redis.Redis) -> Iterator[Container]:
+    users = f"ann:{generate_password_hash(PASSWORD)},bob:{generate_password_hash('other')}"
+    built = build(sqlite_url, redis_client, dashboard_users=users, dashboard_token=TOKEN)
+    fill_kpi_ledger(built.ledger.engine, 400, 200, NOW, days=90)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def client(container: Container) -> FlaskClient:
+    return create_app(container=container).test_client()
+
+
+def basic(name: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{name}:{password}".encode()).decode()}
+
+
+ANN = basic("ann", PASSWORD)
+PATHS = ("/dashboard", "/dashboard/sla", "/dashboard/kpis.json", "/dashboard/kpis.csv")
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_without_users_or_token_the_dashboard_is_off_and_says_so(
+    sqlite_url: str, redis_client: redis.Redis, path: str
+) -> None:
+    container = build(sqlite_url, redis_client)
+    response = create_app(container=container).test_client().get(path, headers=ANN)
+    container.close()
+    assert response.status_code == 403
+    assert "DASHBOARD_USERS or DASHBOARD_TOKEN" in response.text
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_without_credentials_every_path_asks_for_them(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith('Basic realm="leadflow-dashboard"')
+
+
+@pytest.mark.parametrize("headers", [basic("ann", "wrong"), basic("bob", PASSWORD), basic("eve", PASSWORD),
+                                     {"Authorization": "Bearer not-the-token-0123456789"}])  # fmt: skip
+def test_a_wrong_password_name_or_token_is_refused(client: FlaskClient, headers: dict[str, str]) -> None:
+    assert client.get("/dashboard", headers=headers).status_code == 401
+    assert client.get("/dashboard?token=nope").status_code == 401
+
+
+def test_an_account_or_the_token_gets_in(client: FlaskClient) -> None:
+    assert client.get("/dashboard", headers=ANN).status_code == 200
+    assert client.get("/dashboard", headers=basic("bob", "other")).status_code == 200
+    assert client.get("/dashboard", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+
+
+def test_a_token_in_the_query_is_carried_on_by_the_pages_links(client: FlaskClient) -> None:
+    page = client.get(f"/dashboard?token={TOKEN}")
+    assert page.status_code == 200
+    links = re.findall(r'(?:href|data-src)="([^"]+)"', page.text)
+    assert links and all(f"token={TOKEN}" in link for link in links if "/dashboard/" in link)
+    assert client.get(f"/dashboard/sla?token={TOKEN}").status_code == 200
+
+
+def test_credentials_are_compared_in_constant_time_and_an_unknown_name_costs_a_hash_check(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compared: list[int] = []
+    checked: list[str] = []
+    real_compare, real_check = dashboard_auth.hmac.compare_digest, dashboard_auth.check_password_hash
+    monkeypatch.setattr(dashboard_auth.hmac, "compare_digest", lambda a, b: compared.append(1) or real_compare(a, b))
+    monkeypatch.setattr(dashboard_auth, "check_password_hash",
+                        lambda stored, given: checked.append(stored) or real_check(stored, given))  # fmt: skip
+    client.get("/dashboard", headers=basic("eve", PASSWORD))
+    client.get("/dashboard", headers=basic("ann", "wrong"))
+    assert len(checked) == 2  # the unknown name was checked against a decoy hash too
+    compared.clear()
+    client.get("/dashboard", headers={"Authorization": "Bearer nope"})
+    assert compared
+
+
+def test_the_funnel_svg_and_table_show_the_counts_of_the_json_report(client: FlaskClient) -> None:
+    page = client.get("/dashboard", headers=ANN).text
+    document = client.get("/dashboard/kpis.json", headers=ANN).json
+    assert document is not None
+    funnel = document["funnel"]
+    expected = {"Lead": funnel["leads"], "MQL": funnel["mqls"], "SQL": funnel["sqls"],
+                "accepted": funnel["accepted"], "deal": funnel["deals"], "won": funnel["won"]}  # fmt: skip
+    assert funnel["mqls"] > 0
+    svg = ET.fromstring(re.search(r"<svg[^>]*class=\"funnel\".*?</svg>", page, re.S).group(0))  # type: ignore[union-attr]
+    assert {g.get("data-stage"): int(g.get("data-count", "-1")) for g in svg.iter(f"{SVG}g")} == expected
+    for stage, count in expected.items():
+        assert re.search(rf'<tr data-stage="{stage}"><th scope="row">{stage}</th><td class="count">{count}</td>', page)
+
+
+def test_the_page_has_every_panel(client: FlaskClient) -> None:
+    page = client.get("/dashboard", headers=ANN).text
+    for panel in ('id="tiles-heading"', 'id="tile-mql_to_sql"', 'id="tile-sla_met"', 'class="sparkline"',
+                  'id="times"', 'data-key="business_response"', 'id="owner-times"', 'id="sla-panel"',
+                  'id="grades"', 'id="conversion"', 'id="reasons"', 'id="picker"', "Breaches this week"):  # fmt: skip
+        assert panel in page, panel
+    assert "70000001" in page  # owners by id (no names shared in Redis)
+    assert page.count('class="sparkline"') == 6
+
+
+def test_the_page_loads_nothing_from_elsewhere_and_forbids_it(client: FlaskClient) -> None:
+    response = client.get("/dashboard", headers=ANN)
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', response.text)
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    nonce = re.search(r"script-src 'nonce-([^']+)'", policy).group(1)  # type: ignore[union-attr]
+    assert f'<script nonce="{nonce}">' in response.text
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_owners_names_come_from_the_team_the_workers_share(client: FlaskClient, container: Container) -> None:
+    team = [{"id": "70000001", "email": "a@x", "name": "Ada <Lovelace>", "teams": [], "active": True}]
+    container.redis.set(f"{container.settings.redis_prefix}:team", json.dumps(team))
+    page = create_app(container=container).test_client().get("/dashboard", headers=ANN).text
+    assert "Ada &lt;Lovelace&gt;" in page
+
+
+def test_the_json_download_is_the_contract_report_of_the_window_by_week(
+    client: FlaskClient, container: Container
+) -> None:
+    start, end = NOW - timedelta(days=35), NOW - timedelta(days=7)
+    query = f"from={format_instant(start)}&to={format_instant(end)}&as_of={format_instant(NOW)}"
+    response = client.get(f"/dashboard/kpis.json?{query}", headers=ANN)
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="leadflow-kpis.json"'
+    facts = container.ledger.kpis.lead_cycles(("sql", "mql"))
+    assert response.json == kpi_report(facts, start, end, NOW, "week")
+
+
+def test_the_csv_download_has_a_row_per_period_shown(client: FlaskClient) -> None:
+    document = client.get("/dashboard/kpis.json", headers=ANN).json
+    response = client.get("/dashboard/kpis.csv", headers=ANN)
+    assert response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert document is not None
+    assert [(row["from"], row["to"], int(row["mqls"])) for row in rows] == [
+        (period["from"], period["to"], period["funnel"]["mqls"]) for period in document["periods"]
+    ]
+
+
+def test_the_default_period_is_the_last_28_days_to_the_minute(client: FlaskClient) -> None:
+    document = client.get("/dashboard/kpis.json", headers=ANN).json
+    assert document is not None
+    start, end = datetime.fromisoformat(document["from"]), datetime.fromisoformat(document["to"])
+    assert end - start == timedelta(days=28) and end.second == 0 and document["as_of"] == document["to"]
+
+
+@pytest.mark.parametrize("query", ["from=yesterday", "from=2026-12-01&to=2026-11-01", "as_of=2026-13-01"])
+def test_a_bad_period_is_a_400_saying_which_field(client: FlaskClient, query: str) -> None:
+    response = client.get(f"/dashboard?{query}", headers=ANN)
+    assert response.status_code == 400
+    assert re.search(r"from|to|as_of", response.text)
+    assert client.get(f"/dashboard/kpis.csv?{query}", headers=ANN).status_code == 400
+
+
+def test_the_sla_fragment_lists_the_open_handovers_by_owner(client: FlaskClient, container: Container) -> None:
+    fragment = client.get("/dashboard/sla", headers=ANN).text
+    assert fragment.startswith('<div id="sla-panel"')
+    open_clocks = container.ledger.sla.open_clocks()
+    assert open_clocks
+    assert fragment.count('class="sla-row') == len(open_clocks)
+
+
+def test_on_either_ledger_the_page_and_the_json_are_the_report_of_its_facts(
+    ledger_url: str, redis_client: redis.Redis
+) -> None:
+    container = build(ledger_url, redis_client, dashboard_token=TOKEN)
+    try:
+        fill_kpi_ledger(container.ledger.engine, 120, 60, NOW, days=40)
+        client = create_app(container=container).test_client()
+        bearer = {"Authorization": f"Bearer {TOKEN}"}
+        document = client.get("/dashboard/kpis.json", headers=bearer).json
+        assert document is not None and document["funnel"]["mqls"] > 0
+        facts = container.ledger.kpis.lead_cycles(("sql", "mql"))
+        start, end = datetime.fromisoformat(document["from"]), datetime.fromisoformat(document["to"])
+        assert document == kpi_report(facts, start, end, end, "week")
+        page = client.get("/dashboard", headers=bearer).text
+        assert f'data-stage="MQL" data-count="{document["funnel"]["mqls"]}"' in page
+    finally:
+        container.close()
