@@ -74,8 +74,7 @@ def _dashboard(settings: Settings, container: Container) -> Blueprint:
     from app.dashboard import DashboardAuth, DashboardSources, Expiring, create_dashboard_blueprint
     from app.dashboard.sources import FACTS_TTL_SECONDS
 
-    stages = container.model.stage_ids
-    qualified = stages[: stages.index("mql") + 1] if "mql" in stages else ("mql", "sql")
+    qualified = container.model.qualified_stages
     ledger = container.ledger
     sources = DashboardSources(
         facts=Expiring(lambda: ledger.kpis.lead_cycles(qualified), FACTS_TTL_SECONDS),
