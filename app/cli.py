@@ -552,7 +552,11 @@ def status() -> None:
 @click.option("--contacts", default=300, show_default=True, type=click.IntRange(10, 20_000), help="Contacts to seed.")
 @click.option("--days", default=60, show_default=True, type=click.IntRange(1, 365), help="Simulated days.")
 @click.option("--seed", default=7, show_default=True, type=int, help="The same seed gives the same funnel.")
-def demo(contacts: int, days: int, seed: int) -> None:
+@click.option("--snapshot", default="demo-dashboard.html", show_default=True, type=click.Path(path_type=Path),
+              help="Where to write the run's dashboard as one self-contained HTML file.")  # fmt: skip
+@click.option("--serve", is_flag=True, help="Then serve the dashboard on the demo's data until Ctrl-C.")
+@click.option("--port", default=8050, show_default=True, type=click.IntRange(0, 65535), help="With --serve.")
+def demo(contacts: int, days: int, seed: int, snapshot: Path, serve: bool, port: int) -> None:
     """Simulate a portal's buyers against the twin; print the funnel.
 
     Weeks of buyers, scored and handed over by Leadflow in one process (what `make demo` runs).
@@ -568,6 +572,8 @@ def demo(contacts: int, days: int, seed: int) -> None:
         progress=_progress,
         redis_url=settings.redis_url_if_set(),
         database_url=settings.database_url_if_set(),
+        snapshot=snapshot,
+        serve_port=port if serve else None,
     )
 
 

@@ -9,7 +9,8 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.demo.kpis import print_kpis
+from app.demo.dashboard import serve_dashboard, write_snapshot
+from app.demo.kpis import kpi_window, print_kpis
 from app.demo.report import print_report
 from app.demo.runtime import embedded_leadflow
 from app.sync.setup import run_setup
@@ -27,11 +28,15 @@ def run_demo(
     progress: Progress,
     redis_url: str | None = None,
     database_url: str | None = None,
+    snapshot: Path | None = None,
+    serve_port: int | None = None,
 ) -> None:
     """Simulate `days` of a `contacts`-strong portal against the twin, with Leadflow scoring it, and report.
 
     Leadflow's queue and worklist live in the Redis at `redis_url`, or in an in-process one when it is None; its
     ledger in the (empty) database at `database_url`, kept afterwards, or in a temporary SQLite file when it is None.
+    `snapshot`: where to write the dashboard of the run as one HTML file; `serve_port`: then serve the dashboard
+    on the demo's data at 127.0.0.1 on that port (0: any free one) until interrupted.
     """
     clock = SimClock(START)
     ledger = "the ledger at DATABASE_URL" if database_url else "a SQLite ledger"
@@ -67,7 +72,13 @@ def run_demo(
 
             report = simulation.run(after_tick)
         print_report(runtime, portal, report, echo)
-        print_kpis(runtime, START, days, echo)
+        window = kpi_window(runtime, START, days)
+        print_kpis(runtime, window, echo)
+        if snapshot is not None:
+            echo(f"\nDashboard snapshot of the run: {write_snapshot(container, window, snapshot)}")
+        if serve_port is not None:
+            query = f"from={window[0]:%Y-%m-%d}&to={window[1]:%Y-%m-%d}"
+            serve_dashboard(container, serve_port, echo, query)
 
 
 @contextmanager

@@ -40,13 +40,21 @@ class Verification:
     differences: list[str] = field(default_factory=list)
 
 
-def print_kpis(runtime: Runtime, start: datetime, days: int, echo: Echo) -> Verification:
+Window = tuple[datetime, datetime, datetime]  # from, to, as of
+
+
+def kpi_window(runtime: Runtime, start: datetime, days: int) -> Window:
+    """The demo's months as the KPI report's window, as of their end (or later, if the clock went on)."""
+    end = start + timedelta(days=days)
+    return start, end, max(runtime.container.clock(), end)
+
+
+def print_kpis(runtime: Runtime, window: Window, echo: Echo) -> Verification:
     """Print the KPI report of the demo's window from the ledger, then its check against the twin."""
     container = runtime.container
     facts = container.ledger.kpis.lead_cycles(container.model.qualified_stages)
-    now = container.clock()
-    echo(f"\nFunnel KPIs (leadflow kpis --from {start:%Y-%m-%d} --to {start + timedelta(days=days):%Y-%m-%d})")
-    echo(kpi_table(compute_kpis(facts, start, start + timedelta(days=days), max(now, start + timedelta(days=days)))))
+    echo(f"\nFunnel KPIs (leadflow kpis --from {window[0]:%Y-%m-%d} --to {window[1]:%Y-%m-%d})")
+    echo(kpi_table(compute_kpis(facts, *window)))
     found = verify_facts(runtime.twin, facts)
     verdict = "no difference" if not found.differences else f"{len(found.differences)} difference(s)"
     echo(f"\nChecked against the simulated portal: {found.checked} fact times matched HubSpot's record (the reps' "

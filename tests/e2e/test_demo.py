@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -21,9 +22,9 @@ def no_progress(_length: int, _label: str) -> Iterator[Callable[[int], None]]:
     yield lambda _steps: None
 
 
-def demo_output(seed: int, days: int = 6) -> list[str]:
+def demo_output(seed: int, days: int = 6, snapshot: Path | None = None) -> list[str]:
     lines: list[str] = []
-    run_demo(contacts=40, days=days, seed=seed, echo=lines.append, progress=no_progress)
+    run_demo(contacts=40, days=days, seed=seed, echo=lines.append, progress=no_progress, snapshot=snapshot)
     return lines
 
 
@@ -32,8 +33,9 @@ def reproducible_part(lines: list[str]) -> list[str]:
     return lines[1:end]  # the first line names the run's Redis, the last part depends on timing
 
 
-def test_the_demo_scores_a_simulated_portal_and_prints_its_funnel_and_its_slas() -> None:
-    lines = demo_output(seed=5, days=8)  # eight days: a holiday's leads are reassigned, slow reps miss
+def test_the_demo_scores_a_simulated_portal_and_prints_its_funnel_and_its_slas(tmp_path: Path) -> None:
+    snapshot = tmp_path / "demo-dashboard.html"
+    lines = demo_output(seed=5, days=8, snapshot=snapshot)  # eight days: a holiday's leads are reassigned
     text = "\n".join(lines)
     for heading in ("Funnel (40 contacts)", "Grades", "Ten most common reasons", "Score history", "Response SLA",
                     "HubSpot requests"):  # fmt: skip
@@ -61,6 +63,12 @@ def test_the_demo_scores_a_simulated_portal_and_prints_its_funnel_and_its_slas()
     assert checked and int(checked[1]) > 0, text[text.index("Funnel KPIs") :]
     mqls = re.search(r"^  mqls +(\d+)", text, re.M)
     assert mqls and int(mqls[1]) > 0
+    # The dashboard's snapshot: one file, nothing fetched from elsewhere, no script, no token; the same MQLs.
+    assert f"Dashboard snapshot of the run: {snapshot}" in text
+    page = snapshot.read_text(encoding="utf-8")
+    assert "<svg" in page and "<script" not in page.lower() and "token=" not in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assert re.search(rf">\s*{mqls[1]}\s*<", page)  # the MQL count appears as a figure
 
 
 def test_the_same_seed_prints_the_same_funnel_and_another_seed_does_not() -> None:

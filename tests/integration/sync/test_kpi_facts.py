@@ -5,6 +5,9 @@ own exported facts."""
 from __future__ import annotations
 
 import json
+import threading
+import urllib.error
+import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
+from app.demo.dashboard import dashboard_server
 from app.rules.kpis import compute_kpis
 from tests.conftest import REDIS_URL
 from tests.integration.sync.conftest import SQL, Portal
@@ -84,3 +88,20 @@ def test_leadflow_kpis_on_the_ledger_equals_the_report_of_its_exported_facts(
     (name,) = [owner.name for owner in portal.hubspot.team if owner.id == fact.owner]
     (line,) = [line for line in owners.stdout.splitlines() if line.startswith(f"  {name} ({fact.owner})"[:27])]
     assert line.split()[-5:-2] == ["100.0", "%", "(n=1)"]  # closed won: the owner's one MQL was won
+
+
+def test_the_demo_serves_the_dashboard_with_a_token_of_its_own(portal: Portal) -> None:
+    won_lead(portal)
+    server, url = dashboard_server(portal.container, 0, "from=2026-09-01&to=2027-01-01")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            page = response.read().decode()
+        assert response.status == 200 and "<svg" in page and "Leadflow dashboard" in page
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url.split("&token=")[0], timeout=10)
+        assert refused.value.code in (401, 403)
+    finally:
+        server.shutdown()
+        server.server_close()
