@@ -59,4 +59,4 @@ chromium:
 	  else echo "chromium is missing and this is neither root nor sudo: apt-get install chromium" >&2; exit 1; fi; }
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info leadflow.db* test-artifacts
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info leadflow.db* test-artifacts demo-dashboard.html
