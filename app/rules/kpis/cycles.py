@@ -101,8 +101,11 @@ def lead_cycles(
         handed[(handover.contact_id, handover.cycle)].append(handover)
     keys = {(c.contact_id, n) for c in contacts for n in range(1, max(c.cycles, 1) + 1)} | set(by_cycle) | set(handed)
     created = {c.contact_id: c.created_at for c in contacts}
+    qualified = frozenset(qualified_stages)
     return [
-        _cycle(contact, cycle, created, by_cycle[(contact, cycle)], handed, frozenset(qualified_stages))
+        _cycle(contact, cycle, created, by_cycle[(contact, cycle)], handed, qualified)
+        if (contact, cycle) in by_cycle or (contact, cycle) in handed or cycle > 1
+        else LeadCycle(contact=contact, cycle=cycle, created_at=_utc(created.get(contact)))  # nothing happened yet
         for contact, cycle in sorted(keys, key=lambda key: (_id_order(key[0]), key[1]))
     ]
 
