@@ -458,12 +458,12 @@ def kpis(facts: Path | None, backfill: bool, export: Path | None, window_from: s
     rejection reasons, exactly as docs/kpis.md defines them. Dates and times are ISO 8601; a date is 00:00 UTC, a
     time without an offset is UTC. The window is [--from, --to).
     """
-    from app.kpis_report import KpisOptions, backfill_lines, export_facts, kpis_output
+    from app.kpis_report import KpisOptions, backfill_output, export_facts, kpis_output
 
     if backfill:
-        from app.sync.kpis.backfill import BackfillContext, backfill_kpis
+        from app.sync.kpis.backfill import BackfillContext
 
-        click.echo("\n".join(backfill_lines(backfill_kpis(_container().provide(BackfillContext)))))
+        click.echo(backfill_output(_container().provide(BackfillContext), lambda line: click.echo(line, err=True)))
         return
     if export is not None:
         click.echo(export_facts(export, _ledger_facts(_container())))

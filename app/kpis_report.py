@@ -30,7 +30,7 @@ from app.rules.kpis.breakdowns import Breakdown, breakdown
 from app.rules.kpis.document import intervals_document, report_document, window_document
 from app.rules.kpis.exports import periods_csv
 from app.rules.kpis.table import breakdown_lines, interval_lines, kpi_table
-from app.sync.kpis.backfill import BackfillReport
+from app.sync.kpis.backfill import BackfillContext, BackfillReport, backfill_kpis
 
 DEFAULT_WINDOW = timedelta(days=28)
 BREAKDOWN_TITLES: Mapping[Breakdown, str] = {"owner": "owner", "grade": "grade at MQL", "model": "scoring model at MQL"}
@@ -89,6 +89,18 @@ def kpis_output(
         title = f"By {BREAKDOWN_TITLES[by]}"
         sections.append("\n".join([title, *breakdown_lines(by, found, labels if by == "owner" else {})]))
     return "\n\n".join(sections)
+
+
+def backfill_output(context: BackfillContext, note: Callable[[str], None]) -> str:
+    """Run the backfill, noting its progress each thousand contacts; return what it found."""
+    read = [0]
+
+    def progress(contacts: int) -> None:
+        read[0] += contacts
+        if read[0] % 1000 < contacts:
+            note(f"… {read[0]} contacts read")
+
+    return "\n".join(backfill_lines(backfill_kpis(context, progress)))
 
 
 def backfill_lines(report: BackfillReport) -> list[str]:

@@ -16,7 +16,9 @@ from click.testing import CliRunner
 
 from app.cli import main
 from app.demo.dashboard import dashboard_server
+from app.kpis_report import backfill_output
 from app.rules.kpis import compute_kpis
+from app.sync.kpis.backfill import BackfillContext
 from tests.conftest import REDIS_URL
 from tests.integration.sync.conftest import SQL, Portal
 
@@ -106,3 +108,21 @@ def test_the_demo_serves_the_dashboard_with_a_token_of_its_own(portal: Portal) -
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_backfill_says_what_it_read_and_leaves_the_ledgers_own_facts_alone(portal: Portal) -> None:
+    won_lead(portal)
+    before = portal.container.ledger.kpis.lead_cycles()
+    portal.hubspot.change("contact", before[0].contact or "", {"lifecyclestage": "marketingqualifiedlead"})
+    (deal_id,) = portal.hubspot.records["deal"]
+    portal.hubspot.change("deal", deal_id, {"createdate": CREATED})  # HubSpot sets it; the in-memory HubSpot does not
+    notes: list[str] = []
+    text = backfill_output(portal.container.provide(BackfillContext), notes.append)
+    assert text.splitlines()[:2] == [
+        "read 2 contact(s) and 1 deal(s) from HubSpot's property histories",
+        "recorded 1 lead cycle(s) of 1 contact(s) that reached MQL",
+    ]
+    assert "not reconstructed (HubSpot keeps no record of them): qualified_signal_at, grade_at_mql" in text
+    assert notes == []  # fewer than a thousand contacts: no progress line
+    # HubSpot's MQL came after Leadflow's first recorded change: the ledger's facts stand as they were.
+    assert portal.container.ledger.kpis.lead_cycles() == before
