@@ -151,9 +151,9 @@ def join_backfill(
     """Return the ledger's cycles with the backfilled ones that came before Leadflow first assessed each contact.
 
     Backfilled cycles that ended before `first_seen` come first (cycles 1…k; the ledger's are numbered on from k+1);
-    one still open then is the ledger's first cycle, which keeps its own facts and takes the earlier `created_at`,
-    `mql_at`, `sql_at` and what the ledger lacks from HubSpot's history. A contact Leadflow never assessed keeps its
-    backfilled cycles as they are."""
+    one still open then is the ledger's first cycle, which keeps its own facts and takes HubSpot's `created_at` (a
+    cycle after a rejection began then), the earlier `mql_at` and `sql_at`, and what the ledger lacks. A contact
+    Leadflow never assessed keeps its backfilled cycles as they are."""
     before: dict[str, list[LeadCycle]] = {}
     for fact in backfilled:
         seen = first_seen.get(fact.contact or "")
@@ -180,7 +180,8 @@ def _continue(history: LeadCycle, ledger: LeadCycle) -> LeadCycle:
         name: getattr(ledger, name) if getattr(ledger, name) is not None else getattr(history, name)
         for name in LeadCycle.__dataclass_fields__
     }
-    for name in ("created_at", "mql_at", "sql_at"):
+    for name in ("mql_at", "sql_at"):
         found = [moment for moment in (getattr(history, name), getattr(ledger, name)) if moment is not None]
         values[name] = min(found) if found else None
+    values["created_at"] = history.created_at or ledger.created_at  # a later cycle began at HubSpot's rejection
     return LeadCycle(**values)

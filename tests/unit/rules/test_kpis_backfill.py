@@ -93,7 +93,7 @@ def test_closed_cycles_before_leadflow_come_first_and_the_ledgers_are_numbered_o
     ]
     joined = join_backfill(ledger, backfilled, {"7": day(100)})
     assert [(f.cycle, f.mql_at, f.owner, f.created_at) for f in joined] == [
-        (1, day(5), None, None), (2, day(30), "o2", day(0)), (3, day(200), None, None)
+        (1, day(5), None, None), (2, day(30), "o2", day(8)), (3, day(200), None, None)
     ]  # fmt: skip
 
 
