@@ -16,10 +16,10 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
-from app.ledger.models import HANDOVERS, TOUCHES, Handover, SalesTouch, SalesUser
+from app.ledger.models import HANDOVERS, SALES_USERS, TOUCHES, Handover, SalesTouch, SalesUser
 from app.ledger.records import NewTouch, TouchRecord
 from app.ledger.upsert import insert_for
 from app.rules.sla.first_touch import HandoverWindow, Touch, judge
@@ -89,9 +89,14 @@ def learn_users(connection: Connection, users: Mapping[str, str], policy: FirstT
     changed = {user: owner for user, owner in users.items() if known.get(user) != owner}
     if not changed:
         return []
-    connection.execute(delete(SalesUser).where(SalesUser.user_id.in_(sorted(changed))))
     rows = [{"user_id": user, "owner_id": owner, "learned_at": now} for user, owner in sorted(changed.items())]
-    connection.execute(insert(SalesUser), rows)
+    statement = insert_for(connection, SALES_USERS)  # an upsert: the watch and the reconciliation may learn at once
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id"], set_={"owner_id": statement.excluded.owner_id, "learned_at": now}
+        ),
+        rows,
+    )
     touched = select(SalesTouch.contact_id).where(SalesTouch.user_id.in_(sorted(changed))).distinct()
     contacts = sorted(contact for (contact,) in connection.execute(touched))
     judge_contacts(connection, contacts, policy)
