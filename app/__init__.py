@@ -85,6 +85,8 @@ def _dashboard(settings: Settings, container: Container) -> Blueprint:
         now=container.clock,
     )
     auth = DashboardAuth(settings.dashboard_logins(), settings.dashboard_token_value())
+    if settings.dashboard_logins() or settings.dashboard_token_value():
+        sources.facts.warm()  # a large ledger's facts take seconds to read: not on the first visitor's time
     return create_dashboard_blueprint(auth, sources, settings.dashboard_sla_refresh_seconds)
 
 

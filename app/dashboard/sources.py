@@ -57,6 +57,19 @@ class Expiring(Generic[T]):
                 return value
         return self._refresh()
 
+    def warm(self) -> threading.Thread:
+        """Read the value now, in the background, so the first request finds it read (a failure is logged, and the
+        first request reads again); return the reading thread."""
+        thread = threading.Thread(target=self._warm, name="dashboard-warm", daemon=True)
+        thread.start()
+        return thread
+
+    def _warm(self) -> None:
+        try:
+            self()
+        except Exception:  # logged by _refresh; the first request reads again and shows the error
+            return
+
     def _refresh(self) -> T:
         with self._reading:  # one read at a time; a caller that waited takes what the other read
             with self._lock:
