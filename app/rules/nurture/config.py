@@ -57,7 +57,7 @@ def _reject_same_priority(file: str, tracks: list[TrackSpec]) -> None:
     seen: dict[int, str] = {}
     for track in tracks:
         if track.priority in seen:
-            problem = f"priority {track.priority} is also track {seen[track.priority]!r}'s: which one wins?"
+            problem = f"track {seen[track.priority]!r} has priority {track.priority} too: which one wins?"
             raise ConfigError(file, track.id, problem, subject="track")
         seen[track.priority] = track.id
 
