@@ -11,7 +11,7 @@ import pytest
 
 from app.rules import ConfigError, ScoringModel
 from app.rules.configuration import load_configuration
-from app.rules.nurture import NurtureConfig, parse_nurture
+from app.rules.nurture import parse_nurture
 from app.rules.nurture.schema import DEFAULT_SUPPRESS_WHEN
 
 FILE = "config/nurture.yaml"
@@ -104,10 +104,12 @@ def test_an_invalid_shipped_nurture_file_names_its_path(config_dir: Path, tmp_pa
         (("id: recycled", "id: awareness"), "track 'awareness': duplicate track id"),
         (("priority: 0", "priority: 10"), "track 'recycled': track 'awareness' has priority 10 too: which one wins?"),
         (("when: fit >= 20", "when: fit >>= 20"), "step 'webinar-invite': 'when': syntax error"),
-        (("when: fit >= 20", "when: fitt >= 20"), "step 'webinar-invite': 'when': unknown name 'fitt' (did you mean 'fit'?)"),
+        (("when: fit >= 20", "when: fitt >= 20"),
+         "step 'webinar-invite': 'when': unknown name 'fitt' (did you mean 'fit'?)"),
         (("stage == null and", "stage == 'customer' and"),
          "track 'awareness': 'enter': 'customer' is not a stage of the scoring model (its stages: sql, mql)"),
-        (("    steps:\n      - {id: whats-new}\n", "    steps: []\n"), "track 'recycled': 'steps' List should have at least 1 item"),
+        (("    steps:\n      - {id: whats-new}\n", "    steps: []\n"),
+         "track 'recycled': 'steps' List should have at least 1 item"),
         (("priority: 0", "priority: high"), "track 'recycled': 'priority' should be a valid integer, got 'high'"),
         (("{id: whats-new}", "{id: whats new}"), "track 'recycled': 'steps[0].id' must be a slug"),
         (("{id: whats-new}", "{id: whats-new, colour: blue}"), "track 'recycled': unknown key 'steps[0].colour'"),
