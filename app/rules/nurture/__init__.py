@@ -1,0 +1,27 @@
+"""Nurturing: config/nurture.yaml, and the pure planner of every contact's next step (docs/nurture.md)."""
+
+from app.rules.nurture.config import nurture_file, parse_nurture
+from app.rules.nurture.explain import explain
+from app.rules.nurture.facts import NurtureFacts, Offer
+from app.rules.nurture.pace import leave_quiet_hours, pace
+from app.rules.nurture.plan import NurturePlan, NurtureState, completions, next_nurture_step
+from app.rules.nurture.policy import NurtureConfig, Pacing, QuietHours, Step, Track
+
+__all__ = [
+    "NurtureConfig",
+    "NurtureFacts",
+    "NurturePlan",
+    "NurtureState",
+    "Offer",
+    "Pacing",
+    "QuietHours",
+    "Step",
+    "Track",
+    "completions",
+    "explain",
+    "leave_quiet_hours",
+    "next_nurture_step",
+    "nurture_file",
+    "pace",
+    "parse_nurture",
+]
