@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, exists, update
 from sqlalchemy.orm import aliased
 
-from app.ledger import endings, handovers, touches
+from app.ledger import endings, handovers, nurture, touches
 from app.ledger.erasure import erase_contacts
 from app.ledger.models import (
     CONTACT_HISTORY,
@@ -241,6 +241,7 @@ def move_contact_rows(connection: Connection, merge: Merge, at: datetime) -> Non
     awaiting = and_(Signal.kind == AWAITING_RECALL, Signal.processed_at.is_(None), Signal.object_id.in_(merged))
     connection.execute(update(Signal).where(awaiting).values(object_id=merge.survivor))
     touches.move_touches(connection, merged, merge.survivor)  # before the history: one touch per source
+    nurture.move_offers(connection, merged, merge.survivor)  # likewise: one offer per step
     for table in CONTACT_HISTORY:
         connection.execute(update(table).where(table.c.contact_id.in_(merged)).values(contact_id=merge.survivor))
     _move_handovers(connection, merged, merge.survivor)

@@ -372,3 +372,25 @@ class OrphanedTask(Base):
 
 
 ORPHANED_TASKS = cast(Table, OrphanedTask.__table__)
+
+
+class NurtureStep(Base):
+    """A nurture step offered to a contact, once: when, and when the contact completed it and became an MQL after
+    it (docs/nurture.md). Contact history: merges re-key it (a step both contacts had is kept once), erasures
+    delete it."""
+
+    __tablename__ = "nurture_steps"
+
+    id: Mapped[int] = mapped_column(Identity64, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str] = mapped_column(String(32))
+    track: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(128))
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    converted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("contact_id", "step", name="uq_nurture_steps_offer"),)
+
+
+NURTURE_STEPS = cast(Table, NurtureStep.__table__)
+CONTACT_HISTORY = (*CONTACT_HISTORY, NURTURE_STEPS)

@@ -4,7 +4,8 @@
 query modules inside one), and gives each concern its store: `signals` (webhook intake and the work it leaves),
 `contacts` (assessed state and engagements), `handovers` (handovers, routing, transitions), `sla` (the SLA
 watch's steps and clocks), `history` (a contact's score history and timeline), `quarantine` (events set aside for
-their shape), `privacy` (erasure and retention), `kpis` (the lead-cycle facts of the KPI report).
+their shape), `privacy` (erasure and retention), `kpis` (the lead-cycle facts of the KPI report), `nurture`
+(the steps offered).
 Every store method is one transaction; callers pass and receive the plain records of `app.ledger.records` and the
 rules' own types.
 """
@@ -18,9 +19,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, delete, func, select
 
-from app.ledger import endings, erasure, handovers, history, intake, kpis, pending, sla, state
+from app.ledger import endings, erasure, handovers, history, intake, kpis, nurture, pending, sla, state
 from app.ledger import touches as touch_records
 from app.ledger.models import ERASURES, QUARANTINE, ContactState, Engagement, QuarantinedEventRow, Signal
+from app.ledger.nurture import NewOffer
 from app.ledger.records import (
     AssessedContact,
     Backlog,
@@ -46,6 +48,7 @@ from app.rules.handover.types import RoutingState
 from app.rules.kpis.backfill import join_backfill
 from app.rules.kpis.cycles import lead_cycles
 from app.rules.kpis.facts import LeadCycle
+from app.rules.nurture.facts import Offer
 from app.rules.scoring.engagement import EngagementEvent
 from app.rules.sla.policy import FirstTouch
 
@@ -372,6 +375,30 @@ class PrivacyStore(_Store):
             return [(at, reason, contacts, count) for at, reason, contacts, count in rows]
 
 
+class NurtureStore(_Store):
+    """Nurture steps offered, once per contact and step (app/ledger/nurture.py)."""
+
+    def record_offers(self, offers: Sequence[NewOffer]) -> list[tuple[str, str]]:
+        """Record the offers not recorded before; return (contact, step) of those recorded now."""
+        with self.engine.begin() as connection:
+            return nurture.record_offers(connection, offers)
+
+    def record_completed(self, completed: Sequence[tuple[str, str, datetime]]) -> None:
+        """Note when contacts completed steps: (contact, step, when)."""
+        with self.engine.begin() as connection:
+            nurture.record_completed(connection, completed)
+
+    def record_converted(self, contact_ids: Sequence[str], at: datetime) -> None:
+        """Note that these contacts became MQLs: the steps offered to them before converted."""
+        with self.engine.begin() as connection:
+            nurture.record_converted(connection, contact_ids, at)
+
+    def offers_of(self, contact_ids: Sequence[str]) -> dict[str, list[Offer]]:
+        """Return these contacts' offered steps, oldest first."""
+        with self.engine.connect() as connection:
+            return nurture.offers_of(connection, contact_ids)
+
+
 class KpiStore(_Store):
     """The lead-cycle facts of the KPI report (docs/kpis.md), built from transitions and handovers."""
 
@@ -406,6 +433,7 @@ class Ledger:
         self.quarantine = QuarantineStore(engine)
         self.privacy = PrivacyStore(engine)
         self.kpis = KpiStore(engine)
+        self.nurture = NurtureStore(engine)
 
     def transaction(self) -> AbstractContextManager[Connection]:
         """Return one transaction, for work recorded together (a drain's steps); committed when the block ends."""

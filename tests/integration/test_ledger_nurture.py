@@ -1,0 +1,78 @@
+"""Nurture steps in the ledger (SQLite and PostgreSQL): each offered once per contact, whatever retries and
+concurrent writers do; completed and converted once; read back as the planner's history; merges keep a step once,
+erasures delete them."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from app.ledger.database import create_ledger_engine
+from app.ledger.nurture import NewOffer
+from app.ledger.records import Intake, Merge
+from app.ledger.store import Ledger
+from app.rules.nurture.facts import Offer
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def offer(contact: str, step: str, days: float = 0, track: str = "awareness") -> NewOffer:
+    return NewOffer(contact, track, step, NOW + timedelta(days=days))
+
+
+def test_a_step_is_recorded_once_however_often_it_is_offered(ledger: Ledger) -> None:
+    assert ledger.nurture.record_offers([offer("101", "checklist"), offer("102", "checklist")]) == [
+        ("101", "checklist"), ("102", "checklist")
+    ]  # fmt: skip
+    assert ledger.nurture.record_offers([offer("101", "checklist", days=1), offer("101", "webinar-invite", 6)]) == [
+        ("101", "webinar-invite")
+    ]  # fmt: skip
+    assert ledger.nurture.offers_of(["101", "103"]) == {
+        "101": [Offer("awareness", "checklist", NOW), Offer("awareness", "webinar-invite", NOW + timedelta(days=6))]
+    }
+
+
+def test_completion_keeps_its_first_time_and_conversion_marks_the_steps_offered_before(ledger: Ledger) -> None:
+    ledger.nurture.record_offers([offer("101", "checklist"), offer("101", "webinar-invite", 6)])
+    ledger.nurture.record_completed([("101", "checklist", NOW + timedelta(days=2))])
+    ledger.nurture.record_completed([("101", "checklist", NOW + timedelta(days=3))])
+    ledger.nurture.record_converted(["101"], NOW + timedelta(days=4))
+    checklist, invite = ledger.nurture.offers_of(["101"])["101"]
+    assert checklist.completed_at == NOW + timedelta(days=2) and invite.completed_at is None
+    with ledger.engine.connect() as connection:
+        converted = dict(connection.exec_driver_sql("SELECT step, converted_at IS NOT NULL FROM nurture_steps").all())
+    assert converted == {"checklist": True, "webinar-invite": False}  # offered after the conversion
+
+
+def test_two_writers_offering_the_same_step_record_it_once(ledger_url: str) -> None:
+    engines = [create_ledger_engine(ledger_url) for _ in range(2)]
+    recorded: list[list[tuple[str, str]]] = []
+    barrier = threading.Barrier(2)
+
+    def write(engine_index: int) -> None:
+        barrier.wait()
+        recorded.append(Ledger(engines[engine_index]).nurture.record_offers([offer("101", "checklist")]))
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    for engine in engines:
+        engine.dispose()
+    ledger = Ledger(create_ledger_engine(ledger_url))
+    try:
+        assert len(ledger.nurture.offers_of(["101"])["101"]) == 1
+        assert sorted(len(found) for found in recorded) == [0, 1]  # the writer that lost knows it
+    finally:
+        ledger.engine.dispose()
+
+
+def test_a_merge_keeps_each_step_once_and_an_erasure_deletes_them(ledger: Ledger) -> None:
+    ledger.nurture.record_offers([offer("101", "checklist"), offer("102", "checklist", 1), offer("102", "roi", 2)])
+    ledger.signals.record_intake(Intake(merges=(Merge("101", ("102",)),)), NOW)
+    found = ledger.nurture.offers_of(["101", "102"])
+    assert [(o.step, o.offered_at) for o in found["101"]] == [("checklist", NOW), ("roi", NOW + timedelta(days=2))]
+    assert "102" not in found
+    ledger.privacy.forget(["101"], "forget", NOW)
+    assert ledger.nurture.offers_of(["101"]) == {}
