@@ -21,6 +21,7 @@ from app.ledger.store import Ledger
 from app.observability.metrics import Metrics
 from app.observability.recorders import HubSpotCallRecorder
 from app.rules import HandoverConfig, RoutingConfig, ScoringModel, SignalRules, load_configuration
+from app.rules.handover.config import FeedbackRules
 from app.rules.kpis.backfill import Answers
 from app.rules.sla.policy import FirstTouch, SlaConfig
 from app.settings import Settings
@@ -219,12 +220,8 @@ def retention_context(container: Container) -> RetentionContext:
 
 def backfill_context(container: Container) -> BackfillContext:
     config = container.handover_config
-    feedback = config.feedback if config is not None else None
-    answers = Answers(
-        feedback.accepted if feedback else frozenset(),
-        frozenset(feedback.rejected) if feedback else frozenset(),
-        DEFAULT_DEAL_OUTCOMES,
-    )
+    feedback = config.feedback if config is not None else FeedbackRules()  # no handover.yaml: no answers known
+    answers = Answers(feedback.accepted, frozenset(feedback.rejected), DEFAULT_DEAL_OUTCOMES)
     return BackfillContext(container.ledger, container.gateway(), answers, container.clock)
 
 

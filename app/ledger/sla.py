@@ -10,7 +10,7 @@ claimed: once the lease has passed, the next watch claims it again and repeats t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, bindparam, func, not_, or_, select, true, update
@@ -156,12 +156,7 @@ def _reminded(connection: Connection, clocks: list[SlaClock]) -> list[SlaClock]:
             .group_by(SlaStep.handover_key)
         ).all()
     )
-    return [_with_reminders(clock, int(reminded.get(clock.key, 0))) for clock in clocks]
-
-
-def _with_reminders(clock: SlaClock, count: int) -> SlaClock:
-    values = {name: getattr(clock, name) for name in _CLOCK_FIELDS}
-    return SlaClock(**values, reminders=count)
+    return [replace(clock, reminders=int(reminded.get(clock.key, 0))) for clock in clocks]
 
 
 def _clocks(connection: Connection, condition: object) -> list[SlaClock]:

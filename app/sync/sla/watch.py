@@ -88,7 +88,7 @@ def watch_sla(ctx: SlaWatchContext) -> SlaWatchReport:
 
 def _routes_anew(step: DueStep) -> bool:
     """Return whether the step is a reassignment still to be routed (a retried one keeps the owner it chose)."""
-    return step.decided_owner is None and ClockStep(step.step, step.due_at).kind == "reassignment"
+    return step.decided_owner is None and step_kind(step.step) == "reassignment"
 
 
 def _by_handover(due: Sequence[DueStep]) -> list[list[DueStep]]:
