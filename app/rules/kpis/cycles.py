@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import TypeAlias
 
 from app.rules.kpis.facts import LeadCycle, in_utc
+from app.rules.sla.reassignment import handover_owners
 
 MQL, SQL = "mql", "sql"
 
@@ -69,8 +70,8 @@ class HandoverFacts:
     @property
     def first_owner(self) -> str | None:
         """The owner it was handed over to (a reassignment keeps the earlier owners, the first first)."""
-        earlier = [owner for owner in (self.earlier_owners or "").split(",") if owner]
-        return earlier[0] if earlier else self.owner_id
+        owners = handover_owners(self.earlier_owners, self.owner_id)
+        return owners[0] if owners else None
 
 
 _When: TypeAlias = Callable[[HandoverFacts], datetime | None]

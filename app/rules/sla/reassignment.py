@@ -40,3 +40,9 @@ def reassignment_reason(
     if decision.owner_id is None:
         return clip_reason(f"not reassigned: {waited}; {decision.reason}")
     return clip_reason(f"reassigned: {waited}; earlier owners {', '.join(earlier)} excluded; {decision.reason}")
+
+
+def handover_owners(earlier_owners: str | None, owner_id: str | None) -> list[str]:
+    """Return every owner a handover had, in order, from the ledger's comma-separated earlier owners and the current
+    one (last)."""
+    return [owner for owner in (earlier_owners or "").split(",") if owner] + ([owner_id] if owner_id else [])

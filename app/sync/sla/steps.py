@@ -28,7 +28,7 @@ from app.rules.scoring.writes import format_datetime
 from app.rules.sla.clock import sla_points
 from app.rules.sla.escalation import due_text, escalation_recipient, owner_label, watch_message
 from app.rules.sla.policy import SlaConfig, Target
-from app.rules.sla.reassignment import reassignment_reason, reroute
+from app.rules.sla.reassignment import handover_owners, reassignment_reason, reroute
 from app.rules.sla.steps import clock_steps
 from app.sync.handover.effects import Created, TaskWork, create_effects
 from app.sync.handover.step import Handovers
@@ -130,7 +130,7 @@ class Reassigned:
 
 def earlier_owners(step: DueStep) -> list[str]:
     """Return every owner the handover had, the current one last."""
-    return [o for o in (step.earlier_owners or "").split(",") if o] + ([step.owner_id] if step.owner_id else [])
+    return handover_owners(step.earlier_owners, step.owner_id)
 
 
 def reassign(run: StepRun, step: DueStep) -> Reassigned:
