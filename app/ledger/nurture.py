@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, delete, exists, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import Connection, bindparam, select, update
 
 from app.ledger.models import NURTURE_STEPS, NurtureStep
-from app.ledger.upsert import insert_for
+from app.ledger.upsert import insert_for, move_once
 from app.rules.nurture.facts import Offer
 
 
@@ -29,7 +28,9 @@ class NewOffer:
 def record_offers(connection: Connection, offers: Sequence[NewOffer]) -> list[tuple[str, str]]:
     """Record the offers not recorded before; return (contact, step) of those this call recorded (RETURNING: a
     concurrent writer that recorded one first keeps it, and this call does not claim it)."""
-    unique = {(o.contact_id, o.step): o for o in offers}  # the first of an offer given twice in one call
+    unique: dict[tuple[str, str], NewOffer] = {}
+    for offer in offers:
+        unique.setdefault((offer.contact_id, offer.step), offer)  # the first of an offer given twice in one call
     if not unique:
         return []
     rows = [
@@ -46,13 +47,19 @@ def record_offers(connection: Connection, offers: Sequence[NewOffer]) -> list[tu
 
 
 def record_completed(connection: Connection, completed: Sequence[tuple[str, str, datetime]]) -> None:
-    """Note when contacts completed steps: (contact, step, when); a step completed before keeps its first time."""
-    for contact_id, step, at in completed:
-        connection.execute(
-            update(NurtureStep)
-            .where(NurtureStep.contact_id == contact_id, NurtureStep.step == step, NurtureStep.completed_at.is_(None))
-            .values(completed_at=at)
+    """Note when contacts completed steps: (contact, step, when), in one statement; a step completed before keeps
+    its first time."""
+    if completed:
+        statement = (
+            update(NURTURE_STEPS)
+            .where(
+                NURTURE_STEPS.c.contact_id == bindparam("contact"),
+                NURTURE_STEPS.c.step == bindparam("offered_step"),
+                NURTURE_STEPS.c.completed_at.is_(None),
+            )
+            .values(completed_at=bindparam("at"))
         )
+        connection.execute(statement, [{"contact": c, "offered_step": s, "at": at} for c, s, at in completed])
 
 
 def record_converted(connection: Connection, contact_ids: Sequence[str], at: datetime) -> None:
@@ -92,8 +99,4 @@ def offers_of(connection: Connection, contact_ids: Sequence[str]) -> dict[str, l
 
 def move_offers(connection: Connection, merged: Sequence[str], survivor: str) -> None:
     """Give the merged contacts' steps to the survivor; a step it was offered itself is kept once (its own)."""
-    for contact_id in merged:  # one at a time: two merged contacts may hold the same step
-        theirs = aliased(NurtureStep)
-        already = exists().where(and_(theirs.contact_id == survivor, theirs.step == NurtureStep.step))
-        connection.execute(delete(NurtureStep).where(NurtureStep.contact_id == contact_id, already))
-        connection.execute(update(NurtureStep).where(NurtureStep.contact_id == contact_id).values(contact_id=survivor))
+    move_once(connection, NurtureStep, "step", merged, survivor)

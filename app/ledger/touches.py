@@ -16,12 +16,11 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, exists, func, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import Connection, Row, func, or_, select, update
 
 from app.ledger.models import HANDOVERS, SALES_USERS, TOUCHES, Handover, SalesTouch, SalesUser
 from app.ledger.records import NewTouch, TouchRecord
-from app.ledger.upsert import insert_for
+from app.ledger.upsert import insert_for, move_once
 from app.rules.sla.first_touch import HandoverWindow, Touch, judge
 from app.rules.sla.policy import FirstTouch
 
@@ -170,11 +169,7 @@ def touches_of(connection: Connection, contact_ids: Sequence[str]) -> dict[str, 
 
 def move_touches(connection: Connection, merged: Sequence[str], survivor: str) -> None:
     """Give the merged contacts' touches to the survivor; a source it already has a touch of is kept once."""
-    for contact_id in merged:  # one at a time: two merged contacts may hold the same source
-        theirs = aliased(SalesTouch)
-        already_there = exists().where(and_(theirs.contact_id == survivor, theirs.source_key == SalesTouch.source_key))
-        connection.execute(delete(SalesTouch).where(SalesTouch.contact_id == contact_id, already_there))
-        connection.execute(update(SalesTouch).where(SalesTouch.contact_id == contact_id).values(contact_id=survivor))
+    move_once(connection, SalesTouch, "source_key", merged, survivor)
 
 
 def awaiting_first_touch(connection: Connection, after: str, limit: int) -> list[tuple[str, datetime]]:
