@@ -26,6 +26,7 @@ from app.rules.kpis import (
     parse_facts,
     parse_instant,
 )
+from app.rules.kpis.backfill import UNRECONSTRUCTED
 from app.rules.kpis.breakdowns import Breakdown, breakdown
 from app.rules.kpis.document import intervals_document, report_document, window_document
 from app.rules.kpis.exports import periods_csv
@@ -110,7 +111,7 @@ def backfill_lines(report: BackfillReport) -> list[str]:
         f"read {report.contacts} contact(s) and {report.deals} deal(s) from HubSpot's property histories",
         f"recorded {report.cycles} lead cycle(s) of {report.qualified} contact(s) that reached MQL",
         *([missing] if report.without_history else []),
-        "not reconstructed (HubSpot keeps no record of them): " + ", ".join(report.unreconstructed),
+        "not reconstructed (HubSpot keeps no record of them): " + ", ".join(UNRECONSTRUCTED),
         "from each contact's first change of stage Leadflow recorded on, the ledger's own facts count",
     ]
 

@@ -70,8 +70,9 @@ def verify_facts(twin: Twin, facts: Sequence[LeadCycle]) -> Verification:
     by_contact: dict[str, list[LeadCycle]] = {}
     for fact in facts:
         by_contact.setdefault(fact.contact or "", []).append(fact)
+    closing = _closing_stages(twin)
     for contact, cycles in by_contact.items():
-        record = _PortalRecord.of(twin, contact)
+        record = _PortalRecord.of(twin, contact, closing)
         if record is not None:
             _verify_contact(contact, cycles, record, found)
     return found
@@ -114,14 +115,14 @@ class _PortalRecord:
     sales_qualified: frozenset[int]  # when it took `sql`
 
     @classmethod
-    def of(cls, twin: Twin, contact: str) -> _PortalRecord | None:
+    def of(cls, twin: Twin, contact: str, closing: tuple[frozenset[str], frozenset[str]]) -> _PortalRecord | None:
         try:
             statuses = twin.history("contacts", contact, "hs_lead_status")
         except HubSpotError:  # merged away or deleted in the twin: nothing of its own to compare
             return None
         accepted = _stamps(stamp for stamp, value in statuses if value in ACCEPTED)
         rejected = _stamps(stamp for stamp, value in statuses if value in REJECTED)
-        won, lost = _closings(twin, contact)
+        won, lost = _closings(twin, contact, closing)
         touches = _engagement_times(twin, contact) | accepted | rejected | _task_completions(twin, contact)
         stages = twin.history("contacts", contact, STAGE)
         qualified = _stamps(stamp for stamp, value in stages if value in ("mql", "sql"))
@@ -130,16 +131,17 @@ class _PortalRecord:
         return cls(accepted, rejected, frozenset(won), frozenset(lost), closed, touches, qualified, sales_qualified)
 
 
-def _closings(twin: Twin, contact: str) -> tuple[list[int], list[int]]:
-    """Return the seconds at which the contact's deals were closed won and closed lost (each deal once)."""
-    won_stages, lost_stages = _closing_stages(twin)
+def _closings(twin: Twin, contact: str, closing: tuple[frozenset[str], frozenset[str]]) -> tuple[list[int], list[int]]:
+    """Return the seconds at which the contact's deals were closed won and closed lost (each deal once), by the
+    portal's closed-won and closed-lost stages (`closing`)."""
+    won_stages, lost_stages = closing
     won: list[int] = []
     lost: list[int] = []
     for deal in twin.associated_ids("contacts", contact, "deals"):
         stages = twin.history("deals", deal, "dealstage")
-        closing = next(((stamp, value) for stamp, value in stages if value in won_stages | lost_stages), None)
-        if closing is not None:
-            (won if closing[1] in won_stages else lost).extend(_stamps([closing[0]]))
+        closed = next(((stamp, value) for stamp, value in stages if value in won_stages | lost_stages), None)
+        if closed is not None:
+            (won if closed[1] in won_stages else lost).extend(_stamps([closed[0]]))
     return won, lost
 
 

@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from app.rules.kpis.facts import LeadCycle, in_utc
+from app.rules.kpis.facts import KEYS, LeadCycle, in_utc, utc_or_none
 
 MQL_OR_LATER = frozenset({"marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist"})
 SQL_OR_LATER = frozenset({"salesqualifiedlead", "opportunity", "customer", "evangelist"})
@@ -62,7 +62,7 @@ def backfilled_cycles(history: ContactHistory, answers: Answers) -> list[LeadCyc
     lifecycle = _sorted(history.lifecycle)
     statuses = _sorted(history.lead_status)
     cycles: list[LeadCycle] = []
-    begins = _utc(history.created_at)
+    begins = utc_or_none(history.created_at)
     while True:
         mql_at = _first(lifecycle, MQL_OR_LATER, after=begins if cycles else None)
         if mql_at is None:
@@ -141,10 +141,6 @@ def _sorted(changes: Changes) -> list[tuple[datetime, str | None]]:
     return sorted(((in_utc(at), value) for at, value in changes), key=lambda change: change[0])
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    return in_utc(moment) if moment is not None else None
-
-
 def join_backfill(
     ledger_cycles: Iterable[LeadCycle], backfilled: Iterable[LeadCycle], first_seen: Mapping[str, datetime]
 ) -> list[LeadCycle]:
@@ -177,8 +173,7 @@ def join_backfill(
 def _continue(history: LeadCycle, ledger: LeadCycle) -> LeadCycle:
     """The ledger's first cycle, begun before Leadflow: HubSpot's earlier entries, the ledger's own facts."""
     values = {
-        name: getattr(ledger, name) if getattr(ledger, name) is not None else getattr(history, name)
-        for name in LeadCycle.__dataclass_fields__
+        name: getattr(ledger, name) if getattr(ledger, name) is not None else getattr(history, name) for name in KEYS
     }
     for name in ("mql_at", "sql_at"):
         found = [moment for moment in (getattr(history, name), getattr(ledger, name)) if moment is not None]

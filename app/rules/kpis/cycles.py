@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias
 
-from app.rules.kpis.facts import LeadCycle, in_utc
+from app.rules.kpis.facts import LeadCycle, in_utc, utc_or_none
 from app.rules.sla.reassignment import handover_owners
 
 MQL, SQL = "mql", "sql"
@@ -106,7 +106,8 @@ def lead_cycles(
     return [
         _cycle(contact, cycle, created, by_cycle[(contact, cycle)], handed, qualified)
         if (contact, cycle) in by_cycle or (contact, cycle) in handed or cycle > 1
-        else LeadCycle(contact=contact, cycle=cycle, created_at=_utc(created.get(contact)))  # nothing happened yet
+        # A fast path for the many contacts with nothing recorded: what `_cycle` would build for them.
+        else LeadCycle(contact=contact, cycle=cycle, created_at=utc_or_none(created.get(contact)))
         for contact, cycle in sorted(keys, key=lambda key: (_id_order(key[0]), key[1]))
     ]
 
@@ -130,23 +131,23 @@ def _cycle(
     return LeadCycle(
         contact=contact,
         cycle=cycle,
-        created_at=_utc(_created_at(contact, cycle, created, entries, handed)),
-        qualified_signal_at=_utc(_qualified_signal(entries, first, qualified)),
-        mql_at=_utc(mql.at if mql else None),
-        sql_at=_utc(sql.at if sql else None),
+        created_at=utc_or_none(_created_at(contact, cycle, created, entries, handed)),
+        qualified_signal_at=utc_or_none(_qualified_signal(entries, first, qualified)),
+        mql_at=utc_or_none(mql.at if mql else None),
+        sql_at=utc_or_none(sql.at if sql else None),
         grade_at_mql=mql.grade if mql else None,
         score_at_mql=mql.score if mql else None,
         model_at_mql=mql.model if mql else None,
-        handed_over_at=_utc(first.done_at if first else None),
+        handed_over_at=utc_or_none(first.done_at if first else None),
         owner=first.first_owner if first else None,
-        due_at=_utc(first.first_due_at if first else None),
-        first_touch_at=_utc(min(touches, key=in_utc) if touches else None),
-        accepted_at=_utc(answer.outcome_at if answer and answer.outcome == "accepted" else None),
-        rejected_at=_utc(answer.outcome_at if answer and answer.outcome == "rejected" else None),
+        due_at=utc_or_none(first.first_due_at if first else None),
+        first_touch_at=utc_or_none(min(touches, key=in_utc) if touches else None),
+        accepted_at=utc_or_none(answer.outcome_at if answer and answer.outcome == "accepted" else None),
+        rejected_at=utc_or_none(answer.outcome_at if answer and answer.outcome == "rejected" else None),
         rejection_reason=answer.outcome_reason if answer and answer.outcome == "rejected" else None,
-        deal_created_at=_utc(deal.done_at if deal else None),
-        won_at=_utc(closed.deal_outcome_at if closed and closed.deal_outcome == "won" else None),
-        lost_at=_utc(closed.deal_outcome_at if closed and closed.deal_outcome == "lost" else None),
+        deal_created_at=utc_or_none(deal.done_at if deal else None),
+        won_at=utc_or_none(closed.deal_outcome_at if closed and closed.deal_outcome == "won" else None),
+        lost_at=utc_or_none(closed.deal_outcome_at if closed and closed.deal_outcome == "lost" else None),
     )
 
 
@@ -187,10 +188,6 @@ def _earliest(handovers: Sequence[HandoverFacts], when: _When) -> HandoverFacts 
 def _latest(handovers: Sequence[HandoverFacts], when: _When) -> HandoverFacts | None:
     timed = [(moment, h) for h in handovers if (moment := when(h)) is not None]
     return max(timed, key=lambda pair: in_utc(pair[0]))[1] if timed else None
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return in_utc(moment) if moment is not None else None
 
 
 def _id_order(contact_id: str) -> tuple[int, str]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from app.rules.errors import FactsError
+from app.rules.values import as_utc
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,12 @@ def parse_instant(text: str) -> datetime:
     return in_utc(datetime.fromisoformat(text.strip()))
 
 
-def in_utc(moment: datetime) -> datetime:
-    """Return the instant in UTC; a time without an offset is UTC."""
-    if moment.tzinfo is UTC:  # the ledger's times already are: 600,000 of them for a large portal's facts
-        return moment
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+in_utc = as_utc  # the instant in UTC; a time without an offset is UTC (app/rules/values.py)
+
+
+def utc_or_none(moment: datetime | None) -> datetime | None:
+    """Return the instant in UTC, or None."""
+    return as_utc(moment) if moment is not None else None
 
 
 def parse_facts(text: str) -> list[LeadCycle]:
@@ -141,7 +143,7 @@ def fact_line(fact: LeadCycle) -> str:
 
 def facts_to_json_lines(facts: Iterable[LeadCycle]) -> str:
     """Return the facts as JSON Lines (every key, in the contract's order; times in UTC with a Z), one per line."""
-    return "".join(json.dumps(fact_document(fact), ensure_ascii=False) + "\n" for fact in facts)
+    return "".join(fact_line(fact) + "\n" for fact in facts)
 
 
 def fact_document(fact: LeadCycle) -> dict[str, Any]:

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.ledger.store import Ledger
-from app.rules.kpis.backfill import UNRECONSTRUCTED, Answers, ContactHistory, DealHistory, backfilled_cycles
+from app.rules.kpis.backfill import Answers, ContactHistory, DealHistory, backfilled_cycles
 from app.rules.kpis.facts import LeadCycle
 from app.rules.scoring.recall import PropertyVersion
 from app.rules.values import to_timestamp
 from app.sync.hubspot.gateway import HubSpotGateway
-from app.sync.hubspot.writes import BATCH_LIMIT
 
 logger = logging.getLogger(__name__)
 CONTACT_HISTORY = ("lifecyclestage", "hs_lead_status", "hubspot_owner_id")
@@ -43,7 +42,6 @@ class BackfillReport:
     cycles: int = 0  # lead cycles recorded
     deals: int = 0  # deals read
     without_history: int = 0  # contacts whose lifecycle stage HubSpot kept no history of
-    unreconstructed: tuple[str, ...] = UNRECONSTRUCTED  # facts HubSpot keeps no record of: left empty
     notes: list[str] = field(default_factory=list)
 
 
@@ -90,18 +88,18 @@ def _page_cycles(ctx: BackfillContext, page: Mapping[str, Mapping[str, str | Non
 
 
 def _deals(gateway: HubSpotGateway, ids: Sequence[str]) -> dict[str, DealHistory]:
-    found: dict[str, DealHistory] = {}
-    for start in range(0, len(ids), BATCH_LIMIT):
-        chunk = ids[start : start + BATCH_LIMIT]
-        created = gateway.read_objects("deal", chunk, ["createdate"])
-        stages = gateway.read_histories("deal", chunk, ["dealstage"])
-        for deal, values in created.items():
-            at = to_timestamp(values.get("createdate"))
-            if at is not None:
-                found[deal] = DealHistory(at, _changes(stages.get(deal, {}).get("dealstage", [])))
-    return found
+    """The deals' creation and stage changes (the gateway batches: 100 per read, 50 per history read)."""
+    if not ids:
+        return {}
+    created = gateway.read_objects("deal", ids, ["createdate"])
+    stages = gateway.read_histories("deal", ids, ["dealstage"])
+    return {
+        deal: DealHistory(at, _changes(stages.get(deal, {}).get("dealstage", [])))
+        for deal, values in created.items()
+        if (at := to_timestamp(values.get("createdate"))) is not None
+    }
 
 
 def _changes(versions: Sequence[PropertyVersion]) -> Changes:
-    """HubSpot's versions (newest first) as (when, value), oldest first."""
-    return sorted(((version.timestamp, version.value) for version in versions), key=lambda change: change[0])
+    """HubSpot's versions as (when, value); the rules put them in order."""
+    return [(version.timestamp, version.value) for version in versions]
