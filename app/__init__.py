@@ -73,11 +73,12 @@ def _dashboard(settings: Settings, container: Container) -> Blueprint:
     """The KPI dashboard over the container's ledger (docs/dashboard.md); off without DASHBOARD_USERS/_TOKEN."""
     from app.dashboard import DashboardAuth, DashboardSources, Expiring, create_dashboard_blueprint
     from app.dashboard.sources import FACTS_TTL_SECONDS
+    from app.sync.kpis.facts import ledger_facts
 
     qualified = container.model.qualified_stages
     ledger = container.ledger
     sources = DashboardSources(
-        facts=Expiring(lambda: ledger.kpis.lead_cycles(qualified), FACTS_TTL_SECONDS),
+        facts=Expiring(lambda: ledger_facts(ledger, qualified), FACTS_TTL_SECONDS),
         all_clocks=Expiring(ledger.sla.all_clocks, FACTS_TTL_SECONDS),
         open_clocks=ledger.sla.open_clocks,
         owner_names=Expiring(partial(_shared_owner_names, container), FACTS_TTL_SECONDS),

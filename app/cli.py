@@ -479,7 +479,9 @@ def kpis(facts: Path | None, backfill: bool, export: Path | None, window_from: s
 
 def _ledger_facts(container: Container) -> list[LeadCycle]:
     """The ledger's lead cycles; a contact entering the model's `mql` stage or one ranked above it is qualified."""
-    return container.ledger.kpis.lead_cycles(container.model.qualified_stages)
+    from app.sync.kpis.facts import ledger_facts
+
+    return ledger_facts(container.ledger, container.model.qualified_stages)
 
 
 @main.command()

@@ -22,6 +22,7 @@ from app.demo.runtime import Runtime
 from app.rules.kpis import LeadCycle, compute_kpis
 from app.rules.kpis.table import kpi_table
 from app.rules.scoring.writes import STAGE
+from app.sync.kpis.facts import ledger_facts
 from hubspot_twin.crm.timestamps import parse_instant
 from hubspot_twin.errors import HubSpotError
 from hubspot_twin.simulator.sales import ACCEPTED, REJECTED
@@ -52,7 +53,7 @@ def kpi_window(runtime: Runtime, start: datetime, days: int) -> Window:
 def print_kpis(runtime: Runtime, window: Window, echo: Echo) -> Verification:
     """Print the KPI report of the demo's window from the ledger, then its check against the twin."""
     container = runtime.container
-    facts = container.ledger.kpis.lead_cycles(container.model.qualified_stages)
+    facts = ledger_facts(container.ledger, container.model.qualified_stages)
     echo(f"\nFunnel KPIs (leadflow kpis --from {window[0]:%Y-%m-%d} --to {window[1]:%Y-%m-%d})")
     echo(kpi_table(compute_kpis(facts, *window)))
     found = verify_facts(runtime.twin, facts)

@@ -5,7 +5,7 @@ transitions and its handovers, read in three queries; and the cycles backfilled 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, insert, select
@@ -13,6 +13,18 @@ from sqlalchemy import Connection, delete, func, insert, select
 from app.ledger.models import BackfilledCycle, ContactState, Handover, Transition
 from app.rules.kpis.cycles import ContactFacts, HandoverFacts, StageEntry
 from app.rules.kpis.facts import LeadCycle, fact_line, parse_fact
+
+
+@dataclass(frozen=True)
+class KpiRows:
+    """The ledger's rows of the KPI facts: contacts, stage entries, handovers, backfilled cycles and when Leadflow
+    first saw each contact (read only when there are backfilled cycles)."""
+
+    contacts: list[ContactFacts]
+    entries: list[StageEntry]
+    handovers: list[HandoverFacts]
+    backfilled: list[LeadCycle]
+    first_seen: dict[str, datetime]
 
 
 def contact_facts(connection: Connection) -> list[ContactFacts]:

@@ -12,7 +12,7 @@ rules' own types.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,8 +45,6 @@ from app.ledger.records import (
     TransitionRecord,
 )
 from app.rules.handover.types import RoutingState
-from app.rules.kpis.backfill import join_backfill
-from app.rules.kpis.cycles import lead_cycles
 from app.rules.kpis.facts import LeadCycle
 from app.rules.nurture.facts import Offer
 from app.rules.scoring.engagement import EngagementEvent
@@ -400,18 +398,20 @@ class NurtureStore(_Store):
 
 
 class KpiStore(_Store):
-    """The lead-cycle facts of the KPI report (docs/kpis.md), built from transitions and handovers."""
+    """What the lead-cycle facts of the KPI report (docs/kpis.md) are built from: transitions, handovers, the
+    backfilled cycles (the rules build the facts: app/rules/kpis/cycles.py `facts_of`)."""
 
-    def lead_cycles(self, qualified_stages: Collection[str] = ("mql", "sql")) -> list[LeadCycle]:
-        """Return the facts of every lead cycle the ledger holds (the three tables read in one transaction)."""
+    def rows(self) -> kpis.KpiRows:
+        """Return every row the facts are built from, read in one transaction."""
         with self.engine.connect() as connection, connection.begin():
-            contacts = kpis.contact_facts(connection)
-            entries = kpis.stage_entries(connection)
-            handovers = kpis.handover_facts(connection)
             backfilled = kpis.backfilled(connection)
-            first_seen = kpis.first_seen(connection) if backfilled else {}
-        ledger = lead_cycles(contacts, entries, handovers, qualified_stages)
-        return join_backfill(ledger, backfilled, first_seen) if backfilled else ledger
+            return kpis.KpiRows(
+                kpis.contact_facts(connection),
+                kpis.stage_entries(connection),
+                kpis.handover_facts(connection),
+                backfilled,
+                kpis.first_seen(connection) if backfilled else {},
+            )
 
     def record_backfill(self, facts: Sequence[LeadCycle], at: datetime) -> None:
         """Replace the cycles backfilled from HubSpot's histories with these."""

@@ -13,6 +13,7 @@ from app.bootstrap import Container
 from app.sync.hubspot.retry import RetryPolicy
 from app.sync.hubspot.sdk import SdkGateway
 from app.sync.kpis.backfill import BackfillContext, backfill_kpis
+from app.sync.kpis.facts import ledger_facts
 from hubspot_twin import Twin
 from hubspot_twin.crm.timestamps import parse_instant
 from tests.support.app import ACCESS_TOKEN, make_container
@@ -64,7 +65,7 @@ def test_the_backfill_reads_a_won_and_a_rejected_lead_and_a_quiet_one_at_the_bat
         "POST /crm/v4/associations/contacts/deals/batch/read": 1,
         "POST /crm/v3/objects/deals/batch/read": 2,  # the deals' creation, their stages' history
     }
-    facts = {fact.contact: fact for fact in container.ledger.kpis.lead_cycles()}
+    facts = {fact.contact: fact for fact in ledger_facts(container.ledger)}
     assert set(facts) == {won, rejected}  # the quiet one never reached MQL; the ledger has none of them
 
     def changed(object_type: str, object_id: str, name: str, value: str) -> object:
@@ -82,4 +83,4 @@ def test_the_backfill_reads_a_won_and_a_rejected_lead_and_a_quiet_one_at_the_bat
     )  # fmt: skip
 
     backfill_kpis(container.provide(BackfillContext))  # once more: replaces, does not add
-    assert len(container.ledger.kpis.lead_cycles()) == 2
+    assert len(ledger_facts(container.ledger)) == 2

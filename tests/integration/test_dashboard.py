@@ -23,6 +23,7 @@ import app.dashboard.auth as dashboard_auth
 from app import create_app
 from app.bootstrap import Container
 from app.rules.kpis import format_instant, kpi_report
+from app.sync.kpis.facts import ledger_facts
 from bench.kpi_ledger import fill_kpi_ledger
 from tests.support.app import make_container
 
@@ -171,7 +172,7 @@ def test_the_json_download_is_the_contract_report_of_the_window_by_week(
     response = client.get(f"/dashboard/kpis.json?{query}", headers=ANN)
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == 'attachment; filename="leadflow-kpis.json"'
-    facts = container.ledger.kpis.lead_cycles(("sql", "mql"))
+    facts = ledger_facts(container.ledger, ("sql", "mql"))
     assert response.json == kpi_report(facts, start, end, NOW, "week")
 
 
@@ -219,7 +220,7 @@ def test_on_either_ledger_the_page_and_the_json_are_the_report_of_its_facts(
         bearer = {"Authorization": f"Bearer {TOKEN}"}
         document = client.get("/dashboard/kpis.json", headers=bearer).json
         assert document is not None and document["funnel"]["mqls"] > 0
-        facts = container.ledger.kpis.lead_cycles(("sql", "mql"))
+        facts = ledger_facts(container.ledger, ("sql", "mql"))
         start, end = datetime.fromisoformat(document["from"]), datetime.fromisoformat(document["to"])
         assert document == kpi_report(facts, start, end, end, "week")
         page = client.get("/dashboard", headers=bearer).text

@@ -21,6 +21,7 @@ from app.ledger.records import (
 )
 from app.ledger.store import Ledger
 from app.rules.handover.types import RoutingDecision, RoutingState
+from app.sync.kpis.facts import ledger_facts
 from tests.support.ledger import assessment, record_drain
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -243,7 +244,7 @@ def test_the_kpi_facts_read_transitions_handovers_and_the_contacts_creation(ledg
     )
     ledger.handovers.reserve([request("101")], round_robin, NOW)
     ledger.handovers.complete([HandoverDone("101-mql-1", "9001", "7001", NOW + timedelta(hours=8), False)], NOW)
-    (fact,) = ledger.kpis.lead_cycles()
+    (fact,) = ledger_facts(ledger)
     assert (fact.contact, fact.cycle, fact.created_at, fact.mql_at, fact.grade_at_mql, fact.score_at_mql) == (
         "101", 1, created, NOW, "B2", 65
     )  # fmt: skip

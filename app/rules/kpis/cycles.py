@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias
 
+from app.rules.kpis.backfill import join_backfill
 from app.rules.kpis.facts import LeadCycle, in_utc, utc_or_none
 from app.rules.sla.reassignment import handover_owners
 
@@ -193,3 +194,17 @@ def _latest(handovers: Sequence[HandoverFacts], when: _When) -> HandoverFacts | 
 def _id_order(contact_id: str) -> tuple[int, str]:
     """HubSpot ids are numbers: 9 before 10; anything else after them, by text."""
     return (int(contact_id), "") if contact_id.isdigit() else (1 << 62, contact_id)
+
+
+def facts_of(
+    contacts: Iterable[ContactFacts],
+    entries: Iterable[StageEntry],
+    handovers: Iterable[HandoverFacts],
+    backfilled: Sequence[LeadCycle] = (),
+    first_seen: Mapping[str, datetime] | None = None,
+    qualified_stages: Collection[str] = (MQL, SQL),
+) -> list[LeadCycle]:
+    """Return the KPI facts of the ledger's rows: its own lead cycles, joined with those backfilled from HubSpot's
+    histories (app/rules/kpis/backfill.py) when there are any."""
+    ledger = lead_cycles(contacts, entries, handovers, qualified_stages)
+    return join_backfill(ledger, backfilled, first_seen or {}) if backfilled else ledger

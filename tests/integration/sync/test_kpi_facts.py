@@ -19,6 +19,7 @@ from app.demo.dashboard import dashboard_server
 from app.kpis_report import backfill_output
 from app.rules.kpis import compute_kpis
 from app.sync.kpis.backfill import BackfillContext
+from app.sync.kpis.facts import ledger_facts
 from tests.conftest import REDIS_URL
 from tests.integration.sync.conftest import SQL, Portal
 
@@ -46,7 +47,7 @@ def won_lead(portal: Portal) -> tuple[str, str]:
 
 def test_a_won_leads_cycle_is_read_from_the_ledger(portal: Portal) -> None:
     contact_id, quiet = won_lead(portal)
-    facts = {fact.contact: fact for fact in portal.container.ledger.kpis.lead_cycles()}
+    facts = {fact.contact: fact for fact in ledger_facts(portal.container.ledger)}
     assert set(facts) == {contact_id, quiet}
     assert facts[quiet].mql_at is None and facts[quiet].created_at is not None
     fact = facts[contact_id]
@@ -86,7 +87,7 @@ def test_leadflow_kpis_on_the_ledger_equals_the_report_of_its_exported_facts(
 
     owners = CliRunner().invoke(main, ["kpis", *window[:-1], "--breakdown", "owner"])
     assert owners.exit_code == 0, owners.output
-    (fact,) = [f for f in portal.container.ledger.kpis.lead_cycles() if f.owner]
+    (fact,) = [f for f in ledger_facts(portal.container.ledger) if f.owner]
     (name,) = [owner.name for owner in portal.hubspot.team if owner.id == fact.owner]
     (line,) = [line for line in owners.stdout.splitlines() if line.startswith(f"  {name} ({fact.owner})"[:27])]
     assert line.split()[-5:-2] == ["100.0", "%", "(n=1)"]  # closed won: the owner's one MQL was won
@@ -112,7 +113,7 @@ def test_the_demo_serves_the_dashboard_with_a_token_of_its_own(portal: Portal) -
 
 def test_the_backfill_says_what_it_read_and_leaves_the_ledgers_own_facts_alone(portal: Portal) -> None:
     won_lead(portal)
-    before = portal.container.ledger.kpis.lead_cycles()
+    before = ledger_facts(portal.container.ledger)
     portal.hubspot.change("contact", before[0].contact or "", {"lifecyclestage": "marketingqualifiedlead"})
     (deal_id,) = portal.hubspot.records["deal"]
     portal.hubspot.change("deal", deal_id, {"createdate": CREATED})  # HubSpot sets it; the in-memory HubSpot does not
@@ -125,4 +126,4 @@ def test_the_backfill_says_what_it_read_and_leaves_the_ledgers_own_facts_alone(p
     assert "not reconstructed (HubSpot keeps no record of them): qualified_signal_at, grade_at_mql" in text
     assert notes == []  # fewer than a thousand contacts: no progress line
     # HubSpot's MQL came after Leadflow's first recorded change: the ledger's facts stand as they were.
-    assert portal.container.ledger.kpis.lead_cycles() == before
+    assert ledger_facts(portal.container.ledger) == before
