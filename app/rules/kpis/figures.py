@@ -23,6 +23,12 @@ def round_half_up(value: Fraction, decimals: int = 4) -> Fraction:
     return Fraction(math.floor(value * scale + Fraction(1, 2)), scale)
 
 
+def percent_figure(share: Fraction) -> str:
+    """Return a share as a percentage with one decimal, rounded half up on the exact value (`0.0625` → `6.3`):
+    the one way the table and the dashboard print a rate."""
+    return f"{float(round_half_up(share * 100, 1)):.1f}"
+
+
 @dataclass(frozen=True)
 class Ratio:
     """A rate as its count and denominator: `part / whole`, null when `whole` is 0."""

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from html import escape
 
-from app.rules.kpis.figures import KpiReport, Ratio
+from app.rules.kpis.figures import KpiReport, Ratio, percent_figure
 
 WIDTH = 640
 BAR_HEIGHT = 36
@@ -49,8 +50,9 @@ def funnel_steps(report: KpiReport) -> tuple[FunnelStep, ...]:
 
 
 def format_rate(rate: float | None) -> str:
-    """Return a rate as a percentage with one decimal (`41.7 %`), or `–` when it has no denominator."""
-    return "–" if rate is None else f"{rate * 100:.1f} %"
+    """Return a rate as a percentage with one decimal (`41.7 %`), rounded as `leadflow kpis` rounds it, or `–` when
+    it has no denominator."""
+    return "–" if rate is None else f"{percent_figure(Fraction(str(rate)))} %"
 
 
 def render_funnel_svg(steps: Sequence[FunnelStep], title: str = "Lead funnel") -> str:

@@ -7,7 +7,14 @@ from datetime import datetime
 from fractions import Fraction
 
 from app.rules.kpis.facts import format_instant
-from app.rules.kpis.figures import Durations, GradeFigures, KpiReport, Ratio, WindowFigures, round_half_up
+from app.rules.kpis.figures import (
+    Durations,
+    GradeFigures,
+    KpiReport,
+    Ratio,
+    WindowFigures,
+    percent_figure,
+)
 from app.rules.kpis.intervals import wilson
 
 BAR_WIDTH = 32  # characters of the longest bar
@@ -61,8 +68,7 @@ def percent(ratio: Ratio) -> str:
     """Return the rate as `42.1 % (n=57)`, its denominator as n; `– (n=0)` when there is none."""
     if ratio.whole == 0:
         return "– (n=0)"
-    value = round_half_up(Fraction(ratio.part, ratio.whole) * 100, 1)
-    return f"{float(value):.1f} % (n={ratio.whole})"
+    return f"{percent_figure(Fraction(ratio.part, ratio.whole))} % (n={ratio.whole})"
 
 
 def rate_lines(rates: Mapping[str, Ratio]) -> list[str]:
@@ -126,7 +132,7 @@ def reason_lines(reasons: Mapping[str, int]) -> list[str]:
 
 
 def _share(part: int, whole: int) -> str:
-    return f"{float(round_half_up(Fraction(part, whole) * 100, 1)):.1f} %"
+    return f"{percent_figure(Fraction(part, whole))} %"
 
 
 def interval(ratio: Ratio) -> str:
@@ -134,7 +140,7 @@ def interval(ratio: Ratio) -> str:
     found = wilson(ratio)
     if found is None:
         return ""
-    low, high = (f"{float(round_half_up(Fraction(repr(bound)) * 100, 1)):.1f}" for bound in found)
+    low, high = (percent_figure(Fraction(repr(bound))) for bound in found)
     return f"95 % CI {low}–{high} %"
 
 
