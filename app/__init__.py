@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -86,7 +85,7 @@ def _dashboard(settings: Settings, container: Container) -> Blueprint:
         now=container.clock,
     )
     auth = DashboardAuth(settings.dashboard_logins(), settings.dashboard_token_value())
-    if settings.dashboard_logins() or settings.dashboard_token_value():
+    if auth.enabled:
         sources.facts.warm()  # a large ledger's facts take seconds to read: not on the first visitor's time
     return create_dashboard_blueprint(auth, sources, settings.dashboard_sla_refresh_seconds)
 
@@ -96,14 +95,14 @@ def _shared_owner_names(container: Container) -> dict[str, str]:
     never calls HubSpot for them); without that copy, the dashboard shows owner ids."""
     from redis.exceptions import RedisError
 
+    from app.sync.handover.team import shared_owners, team_key
+
     try:
-        kept = container.redis.get(f"{container.settings.redis_prefix}:team")
+        kept = shared_owners(container.redis, team_key(container.settings.redis_prefix))
     except RedisError:
         logger.warning("dashboard.owner-names-unavailable")
         return {}
-    if not isinstance(kept, bytes | str):
-        return {}
-    return {str(owner["id"]): str(owner["name"]) for owner in json.loads(kept) if isinstance(owner, dict)}
+    return {owner.id: owner.name for owner in kept or ()}
 
 
 def _healthz() -> Response:

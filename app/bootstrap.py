@@ -29,7 +29,7 @@ from app.sync.drain import DrainContext
 from app.sync.handover.notify import Notifier, NullNotifier, WebhookNotifier
 from app.sync.handover.orphans import CloseWorkContext
 from app.sync.handover.step import Handovers, HandoverStep
-from app.sync.handover.team import TeamCache
+from app.sync.handover.team import TeamCache, team_key
 from app.sync.holders import RqHolders
 from app.sync.hubspot.company_cache import CompanyCache
 from app.sync.hubspot.gateway import HubSpotGateway
@@ -138,7 +138,7 @@ class Container:
         if self.handover_config is None or self.routing_config is None:
             return None
         if self._team is None:
-            self._team = TeamCache(self.gateway, shared=(self.redis, f"{self.settings.redis_prefix}:team"))
+            self._team = TeamCache(self.gateway, shared=(self.redis, team_key(self.settings.redis_prefix)))
         starter = clock_starter(self.sla_config) if self.sla_config else None
         return Handovers(
             self.handover_config, self.routing_config, self._notifier(), self._team, self._contact_url, starter

@@ -50,12 +50,23 @@ class TeamCache:
         if self._shared is None:
             return self._gateway().owners()
         redis, key = self._shared
-        kept = redis.get(key)
-        if isinstance(kept, bytes | str):
-            return [_owner(item) for item in json.loads(kept)]
+        kept = shared_owners(redis, key)
+        if kept is not None:
+            return kept
         owners = self._gateway().owners()
         redis.set(key, json.dumps([asdict(owner) for owner in owners]), ex=max(1, int(self._ttl)))
         return owners
+
+
+def team_key(redis_prefix: str) -> str:
+    """Return the Redis key of the team's shared copy."""
+    return f"{redis_prefix}:team"
+
+
+def shared_owners(redis: Redis, key: str) -> list[Owner] | None:
+    """Return the team's copy kept in Redis, or None when there is none (Redis errors propagate)."""
+    kept = redis.get(key)
+    return [_owner(item) for item in json.loads(kept)] if isinstance(kept, bytes | str) else None
 
 
 def _owner(item: dict[str, object]) -> Owner:
