@@ -20,7 +20,6 @@ from app.rules.kpis.facts import format_instant, parse_instant
 from app.rules.kpis.figures import Durations, KpiReport
 from app.rules.kpis.funnel_svg import FunnelStep, format_rate, funnel_steps, render_funnel_svg
 from app.rules.kpis.panels import (
-    NO_OWNER,
     OWNER_TIMES,
     ParetoRow,
     Tile,
@@ -31,7 +30,7 @@ from app.rules.kpis.panels import (
     tiles,
     times_by_owner,
 )
-from app.rules.kpis.report import members
+from app.rules.kpis.report import NONE, members
 from app.rules.kpis.sparkline import render_sparkline_svg
 from app.rules.kpis.window_facts import FactIndex, indexed_kpis
 from app.rules.sla.policy import SlaConfig
@@ -135,7 +134,7 @@ def _owner_times(
 ) -> tuple[OwnerTimes, ...]:
     """Return each owner's wall-clock times and (with an SLA) business-hours response, named where a name is known."""
     return tuple(
-        OwnerTimes(owner, NOT_HANDED_OVER if owner == NO_OWNER else names.get(owner, owner), {
+        OwnerTimes(owner, NOT_HANDED_OVER if owner == NONE else names.get(owner, owner), {
             **{key: percentiles(values[key]) for key in OWNER_TIMES},
             **({"business_response": _percentiles_of(business, owner)} if business is not None else {}),
         })

@@ -45,11 +45,11 @@ def _window_body(figures: WindowFigures) -> dict[str, Any]:
     return {
         "funnel": dict(figures.funnel),
         "rates": {key: ratio.value for key, ratio in figures.rates.items()},
-        "times": {key: _times_document(values) for key, values in figures.times.items()},
+        "times": {key: times_document(values) for key, values in figures.times.items()},
     }
 
 
-def _times_document(values: Durations) -> dict[str, Any]:
+def times_document(values: Durations) -> dict[str, Any]:
     return {"count": values.count, **{f"p{x}": values.percentile(x) for x in PERCENTILES}}
 
 

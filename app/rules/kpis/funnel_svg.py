@@ -7,7 +7,7 @@ a `<title>` and `role="img"` so a screen reader says what it shows (the page put
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from html import escape
@@ -99,8 +99,3 @@ def _bar(index: int, step: FunnelStep, largest: int) -> list[str]:
 def _colour(index: int) -> str:
     palette = ("#9ecae1", "#6baed6", "#74c476", "#a1d99b", "#fdae6b", "#fd8d3c")
     return palette[index % len(palette)]
-
-
-def funnel_counts(steps: Sequence[FunnelStep]) -> Mapping[str, int]:
-    """Return each stage's count by label (what the page's table and tests compare)."""
-    return {step.label: step.count for step in steps}

@@ -5,13 +5,15 @@ definitions (app/rules/kpis/report.py): nothing here counts differently from `le
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
+from app.rules.kpis.document import times_document
 from app.rules.kpis.facts import LeadCycle
-from app.rules.kpis.figures import PERCENTILES, Durations, KpiReport, Ratio
-from app.rules.kpis.report import TIMES, durations, members
+from app.rules.kpis.figures import Durations, KpiReport, Ratio
+from app.rules.kpis.periods import week_start
+from app.rules.kpis.report import NONE, TIMES, durations, members
 
 # The tiles, in order: rate key → its label.
 TILES = {
@@ -23,7 +25,6 @@ TILES = {
     "sla_met": "SLA met",
 }
 OWNER_TIMES = ("time_to_lead", "time_to_response")
-NO_OWNER = "none"
 
 
 @dataclass(frozen=True)
@@ -85,22 +86,14 @@ def times_by_owner(
     """Return time-to-lead and time-to-response of the MQL cohort per owner (`none`: not handed over), by owner."""
     owners: dict[str, list[LeadCycle]] = {}
     for fact in members(facts, "mql_at", window_from, window_to, as_of):
-        owners.setdefault(fact.owner or NO_OWNER, []).append(fact)
+        owners.setdefault(fact.owner or NONE, []).append(fact)
     return {
         owner: {key: durations(cohort, *TIMES[key], as_of) for key in OWNER_TIMES}
         for owner, cohort in sorted(owners.items())
     }
 
 
-def percentiles(values: Durations) -> dict[str, int | None]:
-    """Return the count and the P50/P90/P95 of the durations (nearest rank, as the report)."""
-    return {"count": values.count, **{f"p{x}": values.percentile(x) for x in PERCENTILES}}
-
-
-def week_start(moment: datetime) -> datetime:
-    """Return the Monday 00:00 UTC of the ISO week holding `moment`."""
-    utc = moment.astimezone(UTC)
-    return datetime(utc.year, utc.month, utc.day, tzinfo=UTC) - timedelta(days=utc.weekday())
+percentiles = times_document  # the count and the P50/P90/P95 of durations, as the report's JSON writes them
 
 
 def breaches_this_week(facts: Iterable[LeadCycle], now: datetime) -> list[LeadCycle]:
@@ -114,8 +107,3 @@ def breaches_this_week(facts: Iterable[LeadCycle], now: datetime) -> list[LeadCy
         and (fact.first_touch_at is None or fact.first_touch_at > fact.due_at)
     ]
     return sorted(found, key=lambda fact: (fact.due_at, fact.contact or ""))
-
-
-def business_durations(minutes: Sequence[float]) -> Durations:
-    """Return business minutes as whole seconds (rounded half up), the report's unit."""
-    return Durations.of(int(value * 60 + 0.5) for value in minutes if value >= 0)

@@ -30,11 +30,15 @@ def _following(moment: datetime, by: Period) -> datetime | None:
         return None
 
 
+def week_start(moment: datetime) -> datetime:
+    """Return the Monday 00:00 UTC of the ISO week holding `moment`."""
+    utc = moment.astimezone(UTC)
+    return datetime(utc.year, utc.month, utc.day, tzinfo=UTC) - timedelta(days=utc.weekday())
+
+
 def next_week_start(moment: datetime) -> datetime:
     """Return the first Monday 00:00 UTC after `moment`."""
-    utc = moment.astimezone(UTC)
-    monday = datetime(utc.year, utc.month, utc.day, tzinfo=UTC) - timedelta(days=utc.weekday())
-    return monday + timedelta(days=7)
+    return week_start(moment) + timedelta(days=7)
 
 
 def next_month_start(moment: datetime) -> datetime:
