@@ -35,6 +35,7 @@ ALLOWED_PROJECT_IMPORTS = {
     "app/observability/": frozenset(
         {"app.observability", "app.sync", "app.ledger", "app.worklist", "app.rules", "app.logs", "app.settings"}
     ),
+    "app/dashboard/": frozenset({"app.dashboard", "app.rules", "app.ledger", "app.sla_report"}),
     "app/worklist.py": frozenset(),
     "app/logs.py": frozenset(),
 }
