@@ -8,7 +8,8 @@ from datetime import datetime
 from app.rules.expressions import PropertyRecord
 from app.rules.nurture.facts import NurtureFacts
 from app.rules.nurture.policy import NurtureConfig
-from app.rules.scoring.engagement import EngagementEvent, event_windows
+from app.rules.scoring.assessment import stage_facts
+from app.rules.scoring.engagement import EngagementEvent
 from app.rules.values import convert_properties
 
 
@@ -17,13 +18,9 @@ def condition_names(
 ) -> dict[str, object]:
     """Return the names a track's, a step's or the suppression's condition reads, as they are at `now`."""
     types = config.property_types
-    return {
+    records = {
         "contact": PropertyRecord(convert_properties(contact.properties, "contact", types)),
         "company": PropertyRecord(convert_properties(contact.company, "company", types)),
-        **event_windows(events, now),
-        "fit": contact.fit,
-        "engagement": contact.engagement,
-        "score": contact.fit + contact.engagement,
-        "grade": contact.grade,
-        "stage": contact.stage,
     }
+    facts = stage_facts(records, events, now, contact.fit, contact.engagement, contact.grade)
+    return {**facts, "stage": contact.stage}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -105,7 +105,20 @@ def stage_at(
     grade: str,
 ) -> tuple[str | None, tuple[Blocked, ...]]:
     """Return the stage and the blocked stages of these values, with the event windows as they are at `now`."""
-    facts = {
+    return _stage(model, stage_facts(records, counted, now, fit, engagement, grade))
+
+
+def stage_facts(
+    records: Mapping[str, PropertyRecord],
+    counted: Sequence[EngagementEvent],
+    now: datetime,
+    fit: int,
+    engagement: int,
+    grade: str,
+) -> dict[str, object]:
+    """Return the names a stage's condition reads (and nurture's, which adds `stage`): the converted records, the
+    event windows as they are at `now`, fit, engagement, score and grade."""
+    return {
         **records,
         **event_windows(counted, now),
         "fit": fit,
@@ -113,7 +126,6 @@ def stage_at(
         "score": fit + engagement,
         "grade": grade,
     }
-    return _stage(model, facts)
 
 
 def render_reasons(reasons: Iterable[Reason], max_length: int = MAX_REASONS_LENGTH) -> str:
