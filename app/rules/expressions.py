@@ -39,7 +39,12 @@ class PropertyRecord:
 
 
 class ExpressionError(Exception):
-    """A `when` expression does not compile."""
+    """A `when` expression does not compile: the message names the `when` key; `detail` is the same without it, for
+    a file whose conditions have other keys (nurture.yaml's `enter`, `exit`, `suppress_when`)."""
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,15 +227,17 @@ def compile_condition(text: str, names: Mapping[str, Any] | None = None) -> Cond
             warnings.simplefilter("ignore", DeprecationWarning)
             rule = rule_engine.Rule(text, context=context)
     except rule_errors.RuleSyntaxError as error:
-        raise ExpressionError(f"syntax error in 'when': {error.message}") from None
+        raise ExpressionError(f"syntax error in 'when': {error.message}", f"syntax error: {error.message}") from None
     except rule_errors.SymbolResolutionError as error:
         hint = f" (did you mean '{error.suggestion}'?)" if error.suggestion else ""
         allowed = ", ".join(names or ())
-        raise ExpressionError(f"unknown name '{error.symbol_name}' in 'when'{hint}; known names: {allowed}") from None
+        unknown, known = f"unknown name '{error.symbol_name}'", f"{hint}; known names: {allowed}"
+        raise ExpressionError(f"{unknown} in 'when'{known}", f"{unknown}{known}") from None
     except rule_errors.RegexSyntaxError as error:
-        raise ExpressionError(f"invalid regular expression {error.value!r} in 'when': {error.error}") from None
+        regex = f"invalid regular expression {error.value!r}"
+        raise ExpressionError(f"{regex} in 'when': {error.error}", f"{regex}: {error.error}") from None
     except Exception as error:
-        raise ExpressionError(f"invalid 'when': {_describe(error)}") from None
+        raise ExpressionError(f"invalid 'when': {_describe(error)}", f"invalid: {_describe(error)}") from None
     return Condition(text=text, rule=rule)
 
 

@@ -92,8 +92,7 @@ def _condition(file: str, where: tuple[str, str], key: str, text: str, model: Sc
     try:
         condition = compile_condition(text, NURTURE_NAMES)
     except ExpressionError as error:
-        problem = str(error).replace(" in 'when'", "")
-        raise ConfigError(file, where[0], f"'{key}': {problem}", subject=where[1]) from None
+        raise ConfigError(file, where[0], f"'{key}': {error.detail}", subject=where[1]) from None
     unknown = sorted(literal_values(condition, "stage") - set(model.stage_ids))
     if unknown:
         problem = f"{unknown[0]!r} is not a stage of the scoring model (its stages: {', '.join(model.stage_ids)})"
