@@ -33,6 +33,11 @@ SLA_STATUSES = (
 )
 REJECT_REASON = "leadflow_reject_reason"  # the rejection reason sales picks (handover.yaml `feedback.reasons`)
 FEEDBACK_MISSING = "leadflow_feedback_missing"  # why a rejection lacks a valid reason (empty: it has one)
+# Nurture's properties on the contact (docs/nurture.md): one HubSpot workflow per step sends its content.
+NURTURE_TRACK = "leadflow_nurture_track"
+NURTURE_STEP = "leadflow_nurture_step"  # the content id of the step offered last
+NURTURE_STEP_AT = "leadflow_nurture_step_at"
+NURTURE_PROPERTIES = (NURTURE_TRACK, NURTURE_STEP, NURTURE_STEP_AT)
 # The object types whose records Leadflow upserts by `HANDOVER_ID`.
 HANDOVER_OBJECT_TYPES = ("deal", "task")
 
@@ -154,6 +159,26 @@ def missing_options(wanted: Sequence[PropertyOption], present: Sequence[Property
     """Return the options of `wanted` whose value is not among `present` (options are never removed)."""
     values = {option.value for option in present}
     return [option for option in wanted if option.value not in values]
+
+
+def nurture_contact_properties(
+    tracks: Sequence[tuple[str, str]], steps: Sequence[tuple[str, str]]
+) -> tuple[PropertyInfo, ...]:
+    """Return the contact properties nurture writes; `tracks` and `steps` are (id, label) pairs in config order."""
+    track_options = tuple(PropertyOption(value, label, order) for order, (value, label) in enumerate(tracks))
+    step_options = tuple(PropertyOption(value, label, order) for order, (value, label) in enumerate(steps))
+    return (
+        _enumeration(NURTURE_TRACK, "Nurture track", "The nurture track of the step offered last.", track_options),
+        _enumeration(
+            NURTURE_STEP,
+            "Nurture step",
+            "The content Leadflow offered last: one HubSpot workflow per value sends it.",
+            step_options,
+        ),
+        PropertyInfo(
+            NURTURE_STEP_AT, "Nurture step at", "datetime", "date", GROUP_NAME, "When Leadflow offered the step."
+        ),
+    )
 
 
 def _number(name: str, label: str, description: str) -> PropertyInfo:
