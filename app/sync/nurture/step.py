@@ -78,7 +78,7 @@ class NurtureStep:
         """Nothing of its own: the offers go out with the drain's one contact update."""
 
     def record(self, batch: Batch, connection: Connection) -> None:
-        refused = set(batch.refused) | set(batch.errors) | self._held
+        refused = set(batch.refused) | self._held  # HubSpot refused the write, or it was never sent
         offers = [offer for contact_id, offer in self._offers.items() if contact_id not in refused]
         recorded = ledger_nurture.record_offers(connection, offers)
         completed = [
