@@ -39,6 +39,7 @@ from app.sync.hubspot.sdk import SdkGateway
 from app.sync.jobs import JobQueue
 from app.sync.kpis.backfill import BackfillContext
 from app.sync.nurture.due import NurtureDueContext
+from app.sync.nurture.explain import NurtureExplainContext
 from app.sync.nurture.step import NurtureStep
 from app.sync.pipeline import DrainStep, Pipeline
 from app.sync.reconcile import ReconcileContext
@@ -245,6 +246,12 @@ def nurture_due_context(container: Container) -> NurtureDueContext:
     return NurtureDueContext(container.ledger, container.worklist, container.clock)
 
 
+def nurture_explain_context(container: Container) -> NurtureExplainContext:
+    if container.nurture_config is None:
+        raise LookupError("no nurture: config/nurture.yaml does not exist")
+    return NurtureExplainContext(container.ledger, container.gateway, container.nurture_config, container.clock)
+
+
 def sla_watch_context(container: Container) -> SlaWatchContext:
     return SlaWatchContext(
         container.ledger,
@@ -279,6 +286,7 @@ PROVIDERS: dict[type, Callable[[Container], object]] = {
     BackfillContext: backfill_context,
     SweepContext: sweep_context,
     NurtureDueContext: nurture_due_context,
+    NurtureExplainContext: nurture_explain_context,
     SlaWatchContext: sla_watch_context,
     TouchReconcileContext: touch_reconcile_context,
 }

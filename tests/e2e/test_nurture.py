@@ -27,6 +27,7 @@ from app.rules.values import to_timestamp
 from app.sync.hubspot.retry import RetryPolicy
 from app.sync.hubspot.sdk import SdkGateway
 from app.sync.nurture.due import NurtureDueContext, offer_due_steps
+from app.sync.nurture.explain import NurtureExplainContext, UnknownContact, explain_contact
 from app.sync.setup import run_setup
 from app.workers import ThreadWorker
 from hubspot_twin import Twin, TwinServer
@@ -294,3 +295,24 @@ def test_the_cap_the_gap_and_the_quiet_hours_hold_over_a_burst_across_tracks(bur
     assert [(track, step) for track, step in portal.offered(contact_id)] == [
         ("clickers" if step.startswith("c") else "readers", step) for _, step in writes
     ]
+
+
+def test_explain_shows_the_next_drains_plan_with_its_reasons(portal: Portal) -> None:
+    contact_id = portal.buyer()
+    portal.act(contact_id, "whitepaper")
+    portal.settle()
+    offered_at = portal.clock()
+    portal.act(contact_id, "checklist")
+    portal.settle()
+    context = portal.container.provide(NurtureExplainContext)
+    lines = explain_contact(context, contact_id)
+    due = offered_at + timedelta(days=5)
+    assert lines[1] == f"waiting (pacing): step 'webinar-invite' of track 'awareness' at {due:%Y-%m-%d %H:%M} UTC"
+    assert "  · track 'awareness' (priority 10): already in it" in lines
+    assert any(line.startswith("  · gap: at least 5 days after the last offer") for line in lines), lines
+    assert lines[-2:] == [
+        "offers:",
+        f"  {offered_at:%Y-%m-%d %H:%M} UTC  checklist (awareness), completed {portal.clock():%Y-%m-%d %H:%M} UTC",
+    ]
+    with pytest.raises(UnknownContact):
+        explain_contact(context, "999999")
