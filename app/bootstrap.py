@@ -23,6 +23,7 @@ from app.observability.recorders import HubSpotCallRecorder
 from app.rules import HandoverConfig, RoutingConfig, ScoringModel, SignalRules, load_configuration
 from app.rules.handover.config import FeedbackRules
 from app.rules.kpis.backfill import Answers
+from app.rules.nurture.policy import NurtureConfig
 from app.rules.sla.policy import FirstTouch, SlaConfig
 from app.settings import Settings
 from app.sync.drain import DrainContext
@@ -77,6 +78,7 @@ class Container:
     gateway_factory: Callable[[], HubSpotGateway]
     clock: Clock = utc_now
     sla_config: SlaConfig | None = None
+    nurture_config: NurtureConfig | None = None  # config/nurture.yaml, when it exists
     sleep: Callable[[float], None] = time.sleep
     _gateway: HubSpotGateway | None = field(default=None, repr=False)
     _team: TeamCache | None = field(default=None, repr=False)
@@ -333,4 +335,5 @@ def build_container(
         gateway_factory=gateway_factory or sdk_gateway_factory(settings, redis),
         clock=clock,
         sla_config=config.sla,
+        nurture_config=config.nurture,
     )

@@ -46,7 +46,7 @@ from app.ledger.records import (
 )
 from app.rules.handover.types import RoutingState
 from app.rules.kpis.facts import LeadCycle
-from app.rules.nurture.facts import Offer
+from app.rules.nurture.facts import Offer, OfferRecord
 from app.rules.scoring.engagement import EngagementEvent
 from app.rules.sla.policy import FirstTouch
 
@@ -395,6 +395,11 @@ class NurtureStore(_Store):
         """Return these contacts' offered steps, oldest first."""
         with self.engine.connect() as connection:
             return nurture.offers_of(connection, contact_ids)
+
+    def records(self, offered_before: datetime | None = None) -> list[OfferRecord]:
+        """Return every offer recorded (made before `offered_before`, when given), oldest first."""
+        with self.engine.connect() as connection:
+            return nurture.offer_records(connection, offered_before)
 
 
 class KpiStore(_Store):
