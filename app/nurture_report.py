@@ -82,10 +82,10 @@ def effectiveness_lines(report: NurtureEffectiveness, configured: bool = True) -
     days = report.mql_within_days
     lines += ["", "By step" + (" (nurture.yaml's order)" if configured else "")]
     for figures in report.steps:
-        lines += _figure_lines(figures, days, f"track {figures.track}")
+        lines += _figure_lines(figures, days, f"track {figures.track}", configured)
     lines += ["", "By track"]
     for figures in report.tracks:
-        lines += _figure_lines(figures, days, f"{figures.offers} offer(s)")
+        lines += _figure_lines(figures, days, f"{figures.offers} offer(s)", configured)
     lines += ["", "Transitions: each offer → the contact's next step, (MQL) without one, else (stopped)"]
     lines += [
         f"  {t.from_step + ' → ' + t.to:<40}{t.ratio.part:>5}  {_rate(t.ratio)}"
@@ -96,9 +96,9 @@ def effectiveness_lines(report: NurtureEffectiveness, configured: bool = True) -
     return lines
 
 
-def _figure_lines(figures: OfferFigures, days: int, note: str) -> list[str]:
+def _figure_lines(figures: OfferFigures, days: int, note: str, configured: bool) -> list[str]:
     title = figures.key if figures.label == figures.key else f"{figures.key} · {figures.label}"
-    retired = "" if figures.configured else ", not in nurture.yaml"
+    retired = ", not in nurture.yaml" if configured and not figures.configured else ""
     if figures.offers == 0:
         return [f"  {title} ({note}{retired}): not offered"]
     median = figures.median_to_next
