@@ -155,9 +155,10 @@ def _histories(records: Iterable[OfferRecord], as_of: datetime) -> dict[str, lis
         if offered > as_of:
             continue
         completed, converted = _by(record.completed_at, as_of), _by(record.converted_at, as_of)
-        histories[record.contact_id].append(
-            replace(record, offered_at=offered, completed_at=completed, converted_at=converted)
-        )
+        known = record
+        if (offered, completed, converted) != (record.offered_at, record.completed_at, record.converted_at):
+            known = replace(record, offered_at=offered, completed_at=completed, converted_at=converted)
+        histories[record.contact_id].append(known)
     for history in histories.values():
         history.sort(key=lambda offer: (offer.offered_at, offer.step))
     return histories
