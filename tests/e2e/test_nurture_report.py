@@ -19,6 +19,7 @@ from app.ledger.store import Ledger
 from app.rules.kpis.breakdowns import NO_TRACK
 from tests.conftest import CLI_REDIS_URL
 from tests.e2e.test_cli import LEADFLOW, ROOT, base_env
+from tests.e2e.test_cli_errors import REFUSING_DATABASE, the_error_line
 from tests.support.processes import describe, run_command
 
 FACTS = ROOT / "tests" / "fixtures" / "kpis" / "small_portal.jsonl"
@@ -154,3 +155,15 @@ def test_the_kpi_breakdown_by_track_groups_each_cycle_by_its_last_offer(env: dic
     assert plain == document  # the contract's keys are the same with or without the breakdown
     table = ok(env, tmp_path, "kpis", "--facts", str(FACTS), *KPI_WINDOW, "--breakdown", "track")
     assert "\nBy nurture track\n" in table and "  (none)" in table and "  awareness" in table
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["nurture", "--report"], ["kpis", "--facts", str(FACTS), "--breakdown", "track"]],
+    ids=["nurture", "kpis-track"],
+)
+def test_a_database_that_refuses_is_named_with_its_url_masked(tmp_path: Path, command: list[str]) -> None:
+    env = {**base_env(tmp_path / "home"), "LEADFLOW_ENV": "development", "DATABASE_URL": REFUSING_DATABASE,
+           "REDIS_URL": CLI_REDIS_URL, "LEADFLOW_CONFIG": str(ROOT / "config")}  # fmt: skip
+    line = the_error_line(leadflow(env, tmp_path, *command))
+    assert line.startswith("Error: cannot use the ledger database (DATABASE_URL=postgresql://postgres:***@127.0.0.1:1/")
