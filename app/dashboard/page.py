@@ -19,7 +19,7 @@ from app.rules.kpis.document import report_document
 from app.rules.kpis.facts import format_instant, parse_instant
 from app.rules.kpis.figures import Durations, KpiReport
 from app.rules.kpis.funnel_svg import FunnelStep, format_rate, funnel_steps, render_funnel_svg
-from app.rules.kpis.nurture import DEFAULT_MQL_WITHIN_DAYS, NurtureEffectiveness, nurture_effectiveness
+from app.rules.kpis.nurture import DEFAULT_MQL_WITHIN_DAYS, NurtureEffectiveness, OfferHistories, nurture_effectiveness
 from app.rules.kpis.panels import (
     OWNER_TIMES,
     ParetoRow,
@@ -134,12 +134,14 @@ def build_page(
     )  # fmt: skip
 
 
-def nurture_panel(sources: DashboardSources, window: Window) -> NurtureEffectiveness | None:
+def nurture_panel(
+    sources: DashboardSources, window: Window, histories: OfferHistories | None
+) -> NurtureEffectiveness | None:
     """Return the effectiveness of the nurture offers made in the window, MQL within 30 days (docs/nurture.md,
-    "Measuring"), or None when the dashboard reads no offers."""
-    if sources.nurture is None:
+    "Measuring"), from the offers' histories; None when the dashboard reads no offers."""
+    if histories is None:
         return None
-    return nurture_effectiveness(sources.nurture(), window.as_of, DEFAULT_MQL_WITHIN_DAYS, window.window_from,
+    return nurture_effectiveness(histories, window.as_of, DEFAULT_MQL_WITHIN_DAYS, window.window_from,
                                  window.window_to, sources.nurture_config)  # fmt: skip
 
 

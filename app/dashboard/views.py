@@ -30,7 +30,7 @@ from app.dashboard.page import (
 from app.dashboard.sources import DashboardSources, Expiring
 from app.rules.kpis.business_hours import BusinessResponses
 from app.rules.kpis.exports import periods_csv
-from app.rules.kpis.nurture import STOPPED, days_figure
+from app.rules.kpis.nurture import STOPPED, OfferHistories, days_figure
 from app.rules.kpis.table import interval, percent
 from app.rules.kpis.window_facts import FactIndex
 
@@ -50,6 +50,7 @@ class PageCache:
         self._pages: OrderedDict[tuple[Window, int, int], DashboardPage] = OrderedDict()
         self._index: tuple[int, FactIndex] | None = None
         self._responses: tuple[int, BusinessResponses | None] | None = None
+        self._histories: tuple[int, OfferHistories] | None = None
         self._lock = threading.Lock()
 
     def page(self, window: Window) -> DashboardPage:
@@ -57,8 +58,7 @@ class PageCache:
         facts = self._sources.facts()
         generation = self._sources.facts.generation
         offers = self._sources.nurture
-        if offers is not None:
-            offers()  # read (or start reading again) first: the page is computed per generation of offers
+        records = None if offers is None else offers()  # the page is computed per generation of offers too
         key = (window, generation, 0 if offers is None else offers.generation)
         with self._lock:
             if key in self._pages:
@@ -67,6 +67,11 @@ class PageCache:
             if self._index is None or self._index[0] != generation:
                 self._index = (generation, FactIndex(facts))
             index = self._index[1]
+            histories = None
+            if offers is not None and records is not None:
+                if self._histories is None or self._histories[0] != key[2]:
+                    self._histories = (key[2], OfferHistories.of(records))
+                histories = self._histories[1]
         clocks = self._sources.all_clocks
         if self._sources.sla is not None:
             clocks()  # read (or start reading again) first: the responses are computed per generation of clocks
@@ -74,7 +79,7 @@ class PageCache:
             if self._responses is None or self._responses[0] != clocks.generation:
                 self._responses = (clocks.generation, business_responses(self._sources))
             responses = self._responses[1]
-        page = build_page(self._sources, window, index, responses, nurture_panel(self._sources, window))
+        page = build_page(self._sources, window, index, responses, nurture_panel(self._sources, window, histories))
         with self._lock:
             self._pages[key] = page
             while len(self._pages) > PAGES_KEPT:

@@ -13,7 +13,7 @@ yet, and the MQL rate counts only offers old enough to have had their N days (th
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -89,21 +89,35 @@ class NurtureEffectiveness:
 
 
 @dataclass(frozen=True)
+class OfferHistories:
+    """Every contact's offers in UTC, oldest first (ties by step id): built once per read of the ledger's offers (the
+    dashboard keeps it), then measured for any window and moment."""
+
+    by_contact: Mapping[str, tuple[OfferRecord, ...]]
+
+    @classmethod
+    def of(cls, records: Iterable[OfferRecord]) -> OfferHistories:
+        """Return the histories of these offers; naive times are UTC."""
+        histories: dict[str, list[OfferRecord]] = defaultdict(list)
+        for record in records:
+            histories[record.contact_id].append(_in_utc(record))
+        return cls({contact: tuple(sorted(found, key=_order)) for contact, found in histories.items()})
+
+
+@dataclass(frozen=True)
 class _Outcome:
-    """An offer and what followed it: the contact's next offer, if any."""
+    """An offer in the window and what followed it by `as_of`: the contact's next offer, if any; its completion and
+    conversion when they had happened by then."""
 
     offer: OfferRecord
     following: OfferRecord | None
-
-    @property
-    def to(self) -> str:
-        if self.following is not None:
-            return self.following.step
-        return MQL if self.offer.converted_at is not None else STOPPED
+    completed: bool
+    converted_at: datetime | None
+    to: str  # the next step, MQL or STOPPED
 
 
 def nurture_effectiveness(
-    records: Iterable[OfferRecord],
+    records: Iterable[OfferRecord] | OfferHistories,
     as_of: datetime,
     mql_within_days: int = DEFAULT_MQL_WITHIN_DAYS,
     window_from: datetime | None = None,
@@ -117,12 +131,9 @@ def nurture_effectiveness(
     moment = as_utc(as_of)
     start = None if window_from is None else as_utc(window_from)
     end = None if window_to is None else as_utc(window_to)
-    histories = _histories(records, moment)
+    histories = records if isinstance(records, OfferHistories) else OfferHistories.of(records)
     outcomes = [
-        _Outcome(offer, history[index + 1] if index + 1 < len(history) else None)
-        for history in histories.values()
-        for index, offer in enumerate(history)
-        if (start is None or offer.offered_at >= start) and (end is None or offer.offered_at < end)
+        outcome for history in histories.by_contact.values() for outcome in _outcomes(history, start, end, moment)
     ]
     within = timedelta(days=mql_within_days)
     by_step: dict[str, list[_Outcome]] = defaultdict(list)
@@ -136,7 +147,8 @@ def nurture_effectiveness(
     tracks = tuple(_figures(track, label, track, known, by_track.get(track, []), moment, within)
                    for track, label, known in _track_order(config, by_track))  # fmt: skip
     return NurtureEffectiveness(
-        moment, start, end, mql_within_days, len({o.offer.contact_id for o in outcomes}), len(outcomes), steps, tracks,
+        moment, start, end, mql_within_days,
+        len({o.offer.contact_id for o in outcomes}), len(outcomes), steps, tracks,
         tuple(_transitions([step for step, _, _, _ in step_order], by_step)),
     )  # fmt: skip
 
@@ -146,30 +158,36 @@ def days_figure(seconds: int) -> str:
     return f"{float(round_half_up(Fraction(seconds, SECONDS_PER_DAY), 1)):.1f}"
 
 
-def _histories(records: Iterable[OfferRecord], as_of: datetime) -> dict[str, list[OfferRecord]]:
-    """Return each contact's offers made by `as_of`, oldest first (ties by step id), in UTC, without what happened
-    after `as_of` (a later completion or conversion is not known yet)."""
-    histories: dict[str, list[OfferRecord]] = defaultdict(list)
-    for record in records:
-        offered = as_utc(record.offered_at)
-        if offered > as_of:
+def _outcomes(
+    history: Sequence[OfferRecord], start: datetime | None, end: datetime | None, as_of: datetime
+) -> Iterator[_Outcome]:
+    """Yield the outcomes of a contact's offers made in [start, end) and by `as_of`, each with the contact's next
+    offer made by `as_of`."""
+    for index, offer in enumerate(history):
+        if offer.offered_at > as_of or (end is not None and offer.offered_at >= end):
+            return
+        if start is not None and offer.offered_at < start:
             continue
-        completed, converted = _by(record.completed_at, as_of), _by(record.converted_at, as_of)
-        known = record
-        if (offered, completed, converted) != (record.offered_at, record.completed_at, record.converted_at):
-            known = replace(record, offered_at=offered, completed_at=completed, converted_at=converted)
-        histories[record.contact_id].append(known)
-    for history in histories.values():
-        history.sort(key=lambda offer: (offer.offered_at, offer.step))
-    return histories
+        following = history[index + 1] if index + 1 < len(history) else None
+        if following is not None and following.offered_at > as_of:
+            following = None
+        completed = offer.completed_at is not None and offer.completed_at <= as_of
+        converted = offer.converted_at if offer.converted_at is not None and offer.converted_at <= as_of else None
+        to = following.step if following is not None else MQL if converted is not None else STOPPED
+        yield _Outcome(offer, following, completed, converted, to)
 
 
-def _by(moment: datetime | None, as_of: datetime) -> datetime | None:
-    """Return the moment in UTC when it came by `as_of`, else None (it had not happened yet)."""
-    if moment is None:
-        return None
-    found = as_utc(moment)
-    return found if found <= as_of else None
+def _in_utc(record: OfferRecord) -> OfferRecord:
+    offered = as_utc(record.offered_at)
+    completed = None if record.completed_at is None else as_utc(record.completed_at)
+    converted = None if record.converted_at is None else as_utc(record.converted_at)
+    if (offered, completed, converted) == (record.offered_at, record.completed_at, record.converted_at):
+        return record  # aware UTC already, as the ledger reads them
+    return replace(record, offered_at=offered, completed_at=completed, converted_at=converted)
+
+
+def _order(record: OfferRecord) -> tuple[datetime, str]:
+    return record.offered_at, record.step
 
 
 def _figures(
@@ -177,8 +195,8 @@ def _figures(
     within: timedelta,
 ) -> OfferFigures:  # fmt: skip
     offers = len(outcomes)
-    matured = [o.offer for o in outcomes if o.offer.offered_at + within <= as_of]
-    converted = sum(1 for offer in matured if _converted_within(offer, within))
+    matured = [o for o in outcomes if o.offer.offered_at + within <= as_of]
+    converted = sum(1 for outcome in matured if _converted_within(outcome, within))
     gaps = (whole_seconds(o.offer.offered_at, o.following.offered_at) for o in outcomes if o.following is not None)
     return OfferFigures(
         key=key,
@@ -187,7 +205,7 @@ def _figures(
         configured=configured,
         reach=len({o.offer.contact_id for o in outcomes}),
         offers=offers,
-        completed=Ratio(sum(1 for o in outcomes if o.offer.completed_at is not None), offers),
+        completed=Ratio(sum(1 for o in outcomes if o.completed), offers),
         next_step=Ratio(sum(1 for o in outcomes if o.following is not None), offers),
         mql=Ratio(converted, len(matured)),
         maturing=offers - len(matured),
@@ -196,8 +214,8 @@ def _figures(
     )
 
 
-def _converted_within(offer: OfferRecord, within: timedelta) -> bool:
-    return offer.converted_at is not None and offer.converted_at - offer.offered_at <= within
+def _converted_within(outcome: _Outcome, within: timedelta) -> bool:
+    return outcome.converted_at is not None and outcome.converted_at - outcome.offer.offered_at <= within
 
 
 def _step_order(

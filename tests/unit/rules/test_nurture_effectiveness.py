@@ -15,7 +15,14 @@ from app.rules.configuration import load_configuration
 from app.rules.kpis import LeadCycle
 from app.rules.kpis.breakdowns import NO_TRACK, breakdown
 from app.rules.kpis.figures import Ratio
-from app.rules.kpis.nurture import MQL, STOPPED, NurtureEffectiveness, days_figure, nurture_effectiveness
+from app.rules.kpis.nurture import (
+    MQL,
+    STOPPED,
+    NurtureEffectiveness,
+    OfferHistories,
+    days_figure,
+    nurture_effectiveness,
+)
 from app.rules.nurture import NurtureConfig, OfferRecord
 
 T = datetime(2026, 12, 1, tzinfo=UTC)  # as of
@@ -153,6 +160,14 @@ def test_as_of_hides_what_happened_later_and_the_mql_window_is_a_parameter() -> 
         nurture_effectiveness(LEDGER, T, 0)
 
 
+def test_an_offer_made_at_as_of_counts_and_naive_times_are_utc() -> None:
+    naive = OfferRecord("A", "awareness", "checklist", T.replace(tzinfo=None), T.replace(tzinfo=None))
+    found = nurture_effectiveness([naive], T.replace(tzinfo=None), 30, window_to=T + timedelta(days=1))
+    checklist = found.step("checklist")
+    assert checklist is not None and (checklist.reach, checklist.completed, checklist.maturing) == (1, Ratio(1, 1), 1)
+    assert found.as_of == T and nurture_effectiveness([naive], T, 30, window_to=T).offers == 0  # [from, to)
+
+
 def test_days_are_printed_with_one_decimal_rounded_half_up() -> None:
     assert [days_figure(s) for s in (0, 129_600, 4_320, 86_400 * 6)] == ["0.0", "1.5", "0.1", "6.0"]
 
@@ -189,6 +204,7 @@ def test_every_offer_is_counted_once_in_each_breakdown(records: list[OfferRecord
         assert sum(t.ratio.part for t in found.transitions_from(step.key)) == step.offers == step.reach
     assert sum(track.offers for track in found.tracks) == found.offers == sum(step.offers for step in found.steps)
     assert found.offers == sum(1 for record in records if record.offered_at <= T)
+    assert nurture_effectiveness(OfferHistories.of(records), T, days) == found  # the dashboard's kept index
 
 
 def cycle(contact: str, mql: float | None, created: float = 80) -> LeadCycle:
