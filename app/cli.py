@@ -30,9 +30,15 @@ SETTINGS = "leadflow.settings"  # where the command's settings wait in click's c
 def _contact_ids(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
     """Refuse an id that is not HubSpot's (digits only): a typo or an email address would otherwise do nothing."""
     for value in values:
-        if not (value.isascii() and value.isdigit()):
-            raise click.BadParameter(f"{value!r} is not a HubSpot contact id (HubSpot's ids are digits)")
+        _check_contact_id(value)
     return values
+
+
+def _check_contact_id(value: str, option: str | None = None) -> str:
+    if not (value.isascii() and value.isdigit()):
+        problem = f"{value!r} is not a HubSpot contact id (HubSpot's ids are digits)"
+        raise click.BadParameter(problem, param_hint=option)
+    return value
 
 
 def _contact_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -507,32 +513,54 @@ def _ledger_facts(container: Container) -> list[LeadCycle]:
 
 @main.command()
 @click.option("--report", is_flag=True, help="Report how well the nurture steps work (docs/nurture.md, Measuring).")
+@click.option("--explain", "contact_id", default=None, metavar="CONTACT_ID",
+              help="Explain the plan the next drain would make for this contact, with every reason.")  # fmt: skip
 @click.option("--from", "window_from", default=None, metavar="DATE|TIME",
               help="Count only offers made from this time on (default: every offer).")  # fmt: skip
 @click.option("--to", "window_to", default=None, metavar="DATE|TIME",
               help="Count only offers made before this time (default: up to --as-of).")  # fmt: skip
 @click.option("--as-of", "as_of", default=None, metavar="TIME",
-              help="Count only what happened up to this time (default: now, UTC).")  # fmt: skip
+              help="Count (or with --explain: plan) as of this time (default: now, UTC).")  # fmt: skip
 @click.option("--mql-within", "mql_within", default=30, show_default=True, type=click.IntRange(1, 3650),
               metavar="DAYS", help="An offer counts as converted when an MQL followed within DAYS.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of lines.")
-def nurture(report: bool, window_from: str | None, window_to: str | None, as_of: str | None, mql_within: int,
-            as_json: bool) -> None:  # fmt: skip
-    """Show how nurturing works, from the ledger's nurture steps.
+def nurture(report: bool, contact_id: str | None, window_from: str | None, window_to: str | None, as_of: str | None,
+            mql_within: int, as_json: bool) -> None:  # fmt: skip
+    """Explain a contact's nurture plan, or report how nurturing works.
 
-    With --report: per step and per track, reach, completion, next-step and MQL-within-N-days rates (each with its
-    n and Wilson 95 % interval), the median time to the next step, and the step-to-step transitions showing where
-    paths stop. Dates and times are ISO 8601; a date is 00:00 UTC.
+    With --explain CONTACT_ID: the state, track and next step the next drain would plan for the contact (HubSpot's
+    values now, the ledger's scores, engagements and offers), every reason, and its offers. With --report: per step
+    and per track, reach, completion, next-step and MQL-within-N-days rates (each with its n and Wilson 95 %
+    interval), the median time to the next step, and the step-to-step transitions showing where paths stop.
+    Dates and times are ISO 8601; a date is 00:00 UTC.
     """
     from app.nurture_report import NurtureReportOptions, nurture_output, report_moments
 
-    if not report:
-        raise click.UsageError("say what to show: --report (how well the nurture steps work)")
+    if report == (contact_id is not None):
+        raise click.UsageError("say what to show: --explain CONTACT_ID (a contact's plan) or --report (the steps)")
+    if contact_id is not None:
+        _explain_nurture(_check_contact_id(contact_id, "--explain"), as_of)
+        return
     options = NurtureReportOptions(window_from, window_to, as_of, mql_within, as_json)
     now = datetime.now(UTC)
     report_moments(options, now)  # input the user can fix fails before the ledger is opened
     container = _container()
     click.echo(nurture_output(options, now, lambda: _ledger_offers(container), container.nurture_config))
+
+
+def _explain_nurture(contact_id: str, as_of: str | None) -> None:
+    from app.kpis_report import option_instant
+    from app.sync.nurture.explain import NurtureExplainContext, UnknownContact, explain_contact
+
+    at = option_instant(as_of, "--as-of")
+    container = _container()
+    if container.nurture_config is None:
+        raise click.ClickException("no nurture: config/nurture.yaml does not exist")
+    try:
+        lines = explain_contact(container.provide(NurtureExplainContext), contact_id, at)
+    except UnknownContact as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("\n".join(lines))
 
 
 @main.command()

@@ -302,6 +302,14 @@ def test_setup_webhooks_and_a_burst_worker_score_a_contact_in_hubspot(
         assert status["signals"] == "5 (0 unprocessed)", status
         assert status["engagements"] == "4", status
         assert status["contacts assessed"] == "1", status
+        explained = leadflow.ok("nurture", "--explain", contact_id, "--as-of", "2026-12-07T10:00:00Z").stdout
+        assert explained.splitlines() == [
+            f"contact {contact_id} at 2026-12-07 10:00 UTC (the last drain's scores: fit 90, engagement 19, grade A3, "
+            "stage mql)",
+            "paused",  # the MQL's handover is open: sales has the lead
+            "  · paused: the lead is handed over to sales",
+            "offers: none yet",  # it became an MQL in the drain that saw its whitepaper: never nurtured
+        ], explained
 
         portal.reset_request_counts()
         started_run = leadflow.ok("rescore", "--all")

@@ -167,3 +167,28 @@ def test_a_database_that_refuses_is_named_with_its_url_masked(tmp_path: Path, co
            "REDIS_URL": CLI_REDIS_URL, "LEADFLOW_CONFIG": str(ROOT / "config")}  # fmt: skip
     line = the_error_line(leadflow(env, tmp_path, *command))
     assert line.startswith("Error: cannot use the ledger database (DATABASE_URL=postgresql://postgres:***@127.0.0.1:1/")
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ((), "say what to show: --explain CONTACT_ID (a contact's plan) or --report (the steps)"),
+        (("--report", "--explain", "12"), "say what to show: --explain CONTACT_ID (a contact's plan) or --report"),
+        (("--explain", "anna@example.com"), "'anna@example.com' is not a HubSpot contact id"),
+        (("--explain", "12", "--as-of", "yesterday"), "--as-of: 'yesterday' is not an ISO 8601 date or time"),
+    ],
+)
+def test_nurture_explain_refuses_what_the_user_can_fix_in_one_line(
+    env: dict[str, str], tmp_path: Path, args: tuple[str, ...], problem: str
+) -> None:
+    result = leadflow(env, tmp_path, "nurture", *args)
+    assert result.returncode == 2, describe(result)
+    assert problem in result.stderr and "Traceback" not in result.stderr, describe(result)
+
+
+def test_nurture_explain_names_a_contact_the_ledger_does_not_hold(env: dict[str, str], tmp_path: Path) -> None:
+    result = leadflow(env, tmp_path, "nurture", "--explain", "424242")
+    assert result.returncode == 1, describe(result)
+    assert the_error_line(result) == (
+        "Error: the ledger holds no assessment of contact 424242: never drained, or forgotten"
+    ), describe(result)
