@@ -16,34 +16,62 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 
-from app.ledger.models import CONTACT_STATE, HANDOVERS, TRANSITIONS
+from app.ledger.models import CONTACT_STATE, HANDOVERS, NURTURE_STEPS, TRANSITIONS
 
 OWNERS = ("70000001", "70000002", "70000003", "70000004", "70000005", "70000006")
 GRADES = ("A1", "A2", "B1", "B2", "C2", "C3")
 REASONS = ("BAD_TIMING", "UNQUALIFIED", "UNQUALIFIED", "UNQUALIFIED", "NO_BUDGET", "BAD_TIMING")
 CHUNK = 5000
+# The awareness track of config/nurture.yaml, in order: what a nurtured contact of the bench was offered.
+NURTURE_PATH = ("checklist", "webinar-invite", "best-of-newsletter")
 
 
-def fill_kpi_ledger(engine: Engine, contacts: int, cycles: int, end: datetime, days: int = 365, seed: int = 7) -> None:
-    """Write `contacts` contacts, `cycles` of them qualified and handed over, created over `days` before `end`."""
-    rng = random.Random(seed)
+def fill_kpi_ledger(
+    engine: Engine, contacts: int, cycles: int, end: datetime, days: int = 365, seed: int = 7, offers: bool = False
+) -> None:
+    """Write `contacts` contacts, `cycles` of them qualified and handed over, created over `days` before `end`;
+    with `offers`, 60 % of the contacts were nurtured (one to three steps of the awareness track)."""
+    rng, nurture_rng = random.Random(seed), random.Random(seed + 1)
     start = end - timedelta(days=days)
     step = (end - start) / max(1, contacts)
     qualified_every = max(1, contacts // max(1, cycles))
-    states, transitions, handovers = [], [], []
+    states, transitions, handovers, steps = [], [], [], []
     for n in range(contacts):
         contact = str(10_000_000 + n)
         created = start + step * n
         qualified = n % qualified_every == 0 and n // qualified_every < cycles
         states.append(_state(contact, created, "mql" if qualified else None))
+        cycle_transitions: list[dict[str, Any]] = []
         if qualified:
             cycle_transitions, cycle_handovers = lead_cycle(rng, contact, created, OWNERS[n % len(OWNERS)], end)
             transitions += cycle_transitions
             handovers += cycle_handovers
+        if offers and nurture_rng.random() < 0.6:
+            mql_at = cycle_transitions[0]["at"] if cycle_transitions else None
+            steps += nurture_offers(nurture_rng, contact, created, mql_at, end)
+    tables = ((CONTACT_STATE, states), (TRANSITIONS, transitions), (HANDOVERS, handovers), (NURTURE_STEPS, steps))
     with engine.begin() as connection:
-        for table, rows in ((CONTACT_STATE, states), (TRANSITIONS, transitions), (HANDOVERS, handovers)):
+        for table, rows in tables:
             for chunk in _chunks(rows):
                 connection.execute(insert(table), chunk)
+
+
+def nurture_offers(
+    rng: random.Random, contact: str, created: datetime, mql_at: datetime | None, end: datetime
+) -> list[dict[str, Any]]:
+    """Return the nurture steps offered to one contact from its creation on, 5 to 15 days apart, each completed
+    two times in five, every one offered before the contact's MQL converted then (none after it, none after `end`)."""
+    rows, offered_at = [], created + timedelta(hours=rng.random() * 12)
+    for step in NURTURE_PATH[: rng.randint(1, len(NURTURE_PATH))]:
+        if offered_at > end or (mql_at is not None and offered_at >= mql_at):
+            break
+        completed = offered_at + timedelta(hours=rng.random() * 72) if rng.random() < 0.4 else None
+        if completed is not None and completed > end:
+            completed = None
+        rows.append({"contact_id": contact, "track": "awareness", "step": step, "offered_at": offered_at,
+                     "completed_at": completed, "converted_at": mql_at})  # fmt: skip
+        offered_at += timedelta(days=5 + rng.random() * 10)
+    return rows
 
 
 def lead_cycle(
