@@ -29,7 +29,8 @@ class Content:
     act_share: float = 1.0
 
 
-# The content ids of config/nurture.yaml. A content id not listed here is opened at most.
+# The content ids of config/nurture.yaml. A content id not listed here (nor `recycled-` and a listed one) is opened
+# at most.
 CONTENT: Mapping[str, Content] = {
     "checklist": Content("awareness", "checklist"),
     "webinar-invite": Content("awareness", "webinar"),
@@ -40,7 +41,17 @@ CONTENT: Mapping[str, Content] = {
     "customer-story": Content("decision", "pricing_view"),
     "whats-new": Content("recycled", None),
     "recycled-checklist": Content("recycled", "checklist"),
+    "recycled-webinar": Content("recycled", "webinar"),
 }
+RECYCLED = "recycled-"  # `recycled-checklist`, `recycled-webinar-invite`: the namesake's action, the recycled phase
+
+
+def content_of(content_id: str) -> Content | None:
+    """Return the content `content_id` names: listed, or `recycled-` and a listed one; None when unknown."""
+    if content_id in CONTENT:
+        return CONTENT[content_id]
+    namesake = CONTENT.get(content_id.removeprefix(RECYCLED)) if content_id.startswith(RECYCLED) else None
+    return None if namesake is None else Content("recycled", namesake.action, namesake.act_share)
 
 
 @dataclass(frozen=True)
@@ -92,7 +103,7 @@ def plan_reactions(contact: SimContact, content_id: str, sent_at: datetime, seed
     """Return the contact's reactions to the email `content_id` sent at `sent_at`, in time order (maybe none)."""
     rng = random.Random(f"{seed}:nurture:{contact.index}:{content_id}")
     persona = contact.persona.name
-    content = CONTENT.get(content_id)
+    content = content_of(content_id)
     interest = INTEREST.get(persona, {}).get(content.phase if content else "awareness", IGNORES)
     pace = RESPONSIVENESS.get(persona, Responsiveness(48))
     # Every draw is made, whatever the outcome, so one probability's change does not shift the others'.

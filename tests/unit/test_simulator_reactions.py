@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -9,7 +10,15 @@ import pytest
 from hubspot_twin.simulator.personas import PERSONAS, persona_named
 from hubspot_twin.simulator.plan import PlannedAction
 from hubspot_twin.simulator.portal import SimContact
-from hubspot_twin.simulator.reactions import CLICK, CONTENT, INTEREST, OPEN, RESPONSIVENESS, plan_reactions
+from hubspot_twin.simulator.reactions import (
+    CLICK,
+    CONTENT,
+    INTEREST,
+    OPEN,
+    RESPONSIVENESS,
+    content_of,
+    plan_reactions,
+)
 
 SENT = datetime(2026, 9, 3, 8, 0, tzinfo=UTC)
 RUNS = 600
@@ -70,7 +79,7 @@ def test_evaluators_take_decision_content_and_leave_awareness_content() -> None:
     ("content", "action"),
     [("checklist", "checklist"), ("webinar-invite", "webinar"), ("comparison-guide", "whitepaper"),
      ("pricing-overview", "pricing_view"), ("customer-story", "pricing_view"), ("roi-calculator", "demo_request"),
-     ("recycled-checklist", "checklist")],
+     ("recycled-checklist", "checklist"), ("recycled-webinar", "webinar"), ("recycled-comparison-guide", "whitepaper")],
 )  # fmt: skip
 def test_each_contents_action_is_a_click_then_the_action_in_time_order_after_the_send(
     content: str, action: str
@@ -101,3 +110,9 @@ def test_an_open_comes_within_the_personas_hours_after_the_send() -> None:
     hours = [(r.at - SENT).total_seconds() / 3600 for r in opens]
     assert opens and all(0 < h <= RESPONSIVENESS["evaluator"].open_hours for h in hours)
     assert all(isinstance(r, PlannedAction) and r.contact_index < RUNS for r in opens)
+
+
+def test_a_recycled_step_is_its_namesake_in_the_recycled_phase_and_other_ids_are_unknown() -> None:
+    assert content_of("recycled-pricing-overview") == replace(CONTENT["pricing-overview"], phase="recycled")
+    assert content_of("recycled-company-news") is None
+    assert content_of("company-news") is None
