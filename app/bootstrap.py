@@ -23,6 +23,7 @@ from app.observability.recorders import HubSpotCallRecorder
 from app.rules import HandoverConfig, RoutingConfig, ScoringModel, SignalRules, load_configuration
 from app.rules.handover.config import FeedbackRules
 from app.rules.kpis.backfill import Answers
+from app.rules.nurture import NurtureConfig
 from app.rules.sla.policy import FirstTouch, SlaConfig
 from app.settings import Settings
 from app.sync.drain import DrainContext
@@ -37,6 +38,9 @@ from app.sync.hubspot.ratelimit import HubSpotBudget
 from app.sync.hubspot.sdk import SdkGateway
 from app.sync.jobs import JobQueue
 from app.sync.kpis.backfill import BackfillContext
+from app.sync.nurture.due import NurtureDueContext
+from app.sync.nurture.explain import NurtureExplainContext
+from app.sync.nurture.step import NurtureStep
 from app.sync.pipeline import DrainStep, Pipeline
 from app.sync.reconcile import ReconcileContext
 from app.sync.rescore import RescoreContext, RescoreRuns
@@ -77,6 +81,7 @@ class Container:
     gateway_factory: Callable[[], HubSpotGateway]
     clock: Clock = utc_now
     sla_config: SlaConfig | None = None
+    nurture_config: NurtureConfig | None = None  # None: Leadflow does not nurture (no config/nurture.yaml)
     sleep: Callable[[float], None] = time.sleep
     _gateway: HubSpotGateway | None = field(default=None, repr=False)
     _team: TeamCache | None = field(default=None, repr=False)
@@ -110,7 +115,8 @@ class Container:
         return built
 
     def pipeline(self) -> Pipeline:
-        """Return the drain's pipeline: recall, scoring, then handover when config/handover.yaml exists."""
+        """Return the drain's pipeline: recall, scoring, then handover when config/handover.yaml exists and nurture
+        when config/nurture.yaml does (after the handover, which tells it whom sales has)."""
         gateway, cache = self.gateway(), self.company_cache
         steps: list[Callable[[], DrainStep]] = [
             partial(RecallStep, self.signal_rules, self.ledger, gateway),
@@ -119,6 +125,9 @@ class Container:
         handovers = self.handovers
         if handovers is not None:
             steps.append(partial(HandoverStep, handovers, self.ledger, gateway, cache))
+        if self.nurture_config is not None:
+            qualified = frozenset(self.model.qualified_stages)
+            steps.append(partial(NurtureStep, self.nurture_config, qualified, self.ledger))
         return Pipeline(
             self.ledger,
             gateway,
@@ -233,6 +242,16 @@ def sweep_context(container: Container) -> SweepContext:
     return SweepContext(container.ledger, container.worklist, container.clock)
 
 
+def nurture_due_context(container: Container) -> NurtureDueContext:
+    return NurtureDueContext(container.ledger, container.worklist, container.clock)
+
+
+def nurture_explain_context(container: Container) -> NurtureExplainContext:
+    if container.nurture_config is None:
+        raise LookupError("no nurture: config/nurture.yaml does not exist")
+    return NurtureExplainContext(container.ledger, container.gateway, container.nurture_config, container.clock)
+
+
 def sla_watch_context(container: Container) -> SlaWatchContext:
     return SlaWatchContext(
         container.ledger,
@@ -266,6 +285,8 @@ PROVIDERS: dict[type, Callable[[Container], object]] = {
     CloseWorkContext: close_work_context,
     BackfillContext: backfill_context,
     SweepContext: sweep_context,
+    NurtureDueContext: nurture_due_context,
+    NurtureExplainContext: nurture_explain_context,
     SlaWatchContext: sla_watch_context,
     TouchReconcileContext: touch_reconcile_context,
 }
@@ -333,4 +354,5 @@ def build_container(
         gateway_factory=gateway_factory or sdk_gateway_factory(settings, redis),
         clock=clock,
         sla_config=config.sla,
+        nurture_config=config.nurture,
     )

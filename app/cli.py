@@ -107,7 +107,7 @@ def worker(burst: bool) -> None:
 
 @main.command()
 def clock() -> None:
-    """Run the periodic jobs: reconcile, decay, SLA watch, retention.
+    """Run the periodic jobs: reconcile, decay, SLA, nurture and more.
 
     With sla.yaml also the touch reconciliation. RQ's cron scheduler; run exactly one clock process, with TZ=UTC.
     """
@@ -121,6 +121,7 @@ def clock() -> None:
         settings.decay_sweep_seconds,
         settings.sla_watch_seconds,
         settings.touch_reconcile_seconds,
+        settings.nurture_due_seconds,
     ).start()
 
 
@@ -220,12 +221,18 @@ def setup() -> None:
     Creates or completes the "Lead scoring (Leadflow)" property group and its properties, then prints the webhook
     subscriptions to create.
     """
+    from app.rules.nurture.recipe import workflow_recipe
     from app.sync.setup import SetupConflict, run_setup
 
     container = _container()
     try:
         report = run_setup(
-            container.gateway(), container.ledger, container.model, container.clock, container.handover_config
+            container.gateway(),
+            container.ledger,
+            container.model,
+            container.clock,
+            container.handover_config,
+            container.nurture_config,
         )
     except SetupConflict as exc:
         raise click.ClickException(str(exc)) from None
@@ -248,6 +255,10 @@ def setup() -> None:
         container.model, container.signal_rules, config is not None, container.first_touch, reasons
     ):
         click.echo(f"  {subscription.describe()}")
+    if container.nurture_config is not None:
+        click.echo("")
+        for line in workflow_recipe(container.nurture_config):
+            click.echo(line)
 
 
 @main.command()

@@ -16,6 +16,7 @@ from rq.serializers import JSONSerializer
 
 from app.sync.handover.orphans import close_orphaned_tasks
 from app.sync.jobs import JobSpec, spec_of
+from app.sync.nurture.due import offer_due_steps
 from app.sync.reconcile import reconcile
 from app.sync.retention import apply_retention
 from app.sync.scoring.sweep import sweep_decay
@@ -41,6 +42,7 @@ def build_cron(
     decay_sweep_seconds: int = 300,
     sla_watch_seconds: int = 60,
     touch_reconcile_seconds: int = 900,
+    nurture_due_seconds: int = 300,
 ) -> CronScheduler:
     """Return the cron scheduler with Leadflow's periodic jobs registered."""
     scheduler = CronScheduler(connection=connection)
@@ -51,6 +53,7 @@ def build_cron(
     jobs.append(_cron_job(queue_name, spec_of(apply_retention), cron=RETENTION_CRON))
     jobs.append(_cron_job(queue_name, spec_of(reconcile_touches), interval=touch_reconcile_seconds))
     jobs.append(_cron_job(queue_name, spec_of(close_orphaned_tasks), interval=CLOSE_WORK_EVERY_SECONDS))
+    jobs.append(_cron_job(queue_name, spec_of(offer_due_steps), interval=nurture_due_seconds))
     return scheduler
 
 

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     # The touch reconciliation reads HubSpot's first-engagement dates of handovers still awaiting a first touch this
     # often (touches that came without a webhook; docs/sla.md).
     touch_reconcile_seconds: Annotated[int, Field(ge=60, le=86_400)] = 900
+    # The nurture clock job (config/nurture.yaml) marks the contacts whose paced nurture step is due this often: a
+    # waiting step is offered at most this plus one drain late.
+    nurture_due_seconds: Annotated[int, Field(ge=60, le=86_400)] = 300
     drain_claim_lease_seconds: Annotated[float, Field(gt=0, le=86_400)] = 900.0
     # How often a `leadflow worker` heartbeats while it runs a job (RQ's job monitoring interval): RQ stops seeing a
     # killed worker this plus 60 s after its last heartbeat, and the reconciler then gives its drain's claims back.

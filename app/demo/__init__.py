@@ -51,7 +51,12 @@ def run_demo(
         echo(f"Leadflow demo: HubSpot twin (190 requests / 10 s), {kept}, {where}; seed {seed}")
         container = runtime.container
         setup = run_setup(
-            container.gateway(), container.ledger, container.model, container.clock, container.handover_config
+            container.gateway(),
+            container.ledger,
+            container.model,
+            container.clock,
+            container.handover_config,
+            container.nurture_config,
         )
         echo(f"leadflow setup: {len(setup.created)} properties created in 'Lead scoring (Leadflow)'")
         echo(f"Seeding the portal: {contacts} contacts with their companies and a sales team…")

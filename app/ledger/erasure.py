@@ -20,6 +20,7 @@ from app.ledger.models import (
     DataTask,
     Engagement,
     Handover,
+    NurtureContact,
     OrphanedTask,
     QuarantinedEventRow,
     ScoreChange,
@@ -50,6 +51,7 @@ def erase_contacts(
         delete(DataTask).where(DataTask.contact_id.in_(ids)),
         *(delete(table).where(table.c.contact_id.in_(ids)) for table in CONTACT_HISTORY),
         delete(ContactState).where(ContactState.contact_id.in_(ids)),
+        delete(NurtureContact).where(NurtureContact.contact_id.in_(ids)),
         delete(QuarantinedEventRow).where(QuarantinedEventRow.object_id.in_(ids)),
     ]
     rows = sum(connection.execute(statement).rowcount or 0 for statement in statements)

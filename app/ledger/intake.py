@@ -242,6 +242,7 @@ def move_contact_rows(connection: Connection, merge: Merge, at: datetime) -> Non
     connection.execute(update(Signal).where(awaiting).values(object_id=merge.survivor))
     touches.move_touches(connection, merged, merge.survivor)  # before the history: one touch per source
     nurture.move_offers(connection, merged, merge.survivor)  # likewise: one offer per step
+    nurture.forget_standings(connection, merged)  # derived: the survivor's next drain plans it again
     for table in CONTACT_HISTORY:
         connection.execute(update(table).where(table.c.contact_id.in_(merged)).values(contact_id=merge.survivor))
     _move_handovers(connection, merged, merge.survivor)

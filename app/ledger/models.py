@@ -394,3 +394,23 @@ class NurtureStep(Base):
 
 NURTURE_STEPS = cast(Table, NurtureStep.__table__)
 CONTACT_HISTORY = (*CONTACT_HISTORY, NURTURE_STEPS)
+
+
+class NurtureContact(Base):
+    """Where a contact stands in nurture after its last plan (docs/nurture.md): its state, track and next step, and
+    `due_at`, when a waiting step's time comes (the `nurture-due` clock job reads the due contacts by its index).
+    Derived state: a merge drops the merged contacts' rows (the survivor is planned again), an erasure deletes it."""
+
+    __tablename__ = "nurture_contacts"
+
+    contact_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))  # active, waiting, paused, exhausted, suppressed, none
+    track: Mapped[str | None] = mapped_column(String(64))
+    step: Mapped[str | None] = mapped_column(String(128))  # the next step (waiting) or the one offered (active)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_nurture_contacts_due", "due_at", "contact_id"),)
+
+
+NURTURE_CONTACTS = cast(Table, NurtureContact.__table__)

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, delete, select, tuple_, update
 
-from app.ledger.models import NURTURE_STEPS, NurtureStep
+from app.ledger.models import NURTURE_CONTACTS, NURTURE_STEPS, NurtureContact, NurtureStep
 from app.ledger.upsert import insert_for, move_once
 from app.rules.nurture.facts import Offer
 
@@ -23,6 +23,60 @@ class NewOffer:
     track: str
     step: str
     offered_at: datetime
+
+
+@dataclass(frozen=True)
+class NurtureStanding:
+    """Where a contact stands in nurture after a plan: its state, track and next step, and when a waiting step is
+    due (None: nothing waits for time)."""
+
+    contact_id: str
+    state: str
+    track: str | None
+    step: str | None
+    due_at: datetime | None
+    planned_at: datetime
+
+
+DUE_PAGE = 10_000  # contacts the `nurture-due` job reads per query
+
+
+def record_standings(connection: Connection, standings: Sequence[NurtureStanding]) -> None:
+    """Keep each contact's latest standing (one row per contact)."""
+    if not standings:
+        return
+    statement = insert_for(connection, NURTURE_CONTACTS)
+    refreshed = {name: statement.excluded[name] for name in ("state", "track", "step", "due_at", "planned_at")}
+    statement = statement.on_conflict_do_update(index_elements=["contact_id"], set_=refreshed)
+    connection.execute(statement, [vars(standing) for standing in standings])
+
+
+def standings_of(connection: Connection, contact_ids: Sequence[str]) -> dict[str, NurtureStanding]:
+    """Return these contacts' standings, by contact id."""
+    if not contact_ids:
+        return {}
+    columns = NURTURE_CONTACTS.c
+    statement = select(columns.contact_id, columns.state, columns.track, columns.step, columns.due_at,
+                       columns.planned_at).where(columns.contact_id.in_(list(contact_ids)))  # fmt: skip
+    return {row[0]: NurtureStanding(*row) for row in connection.execute(statement)}
+
+
+def due_for_offer(
+    connection: Connection, now: datetime, after: tuple[datetime, str] | None, limit: int
+) -> list[tuple[str, datetime]]:
+    """Return (contact id, due at) of the contacts whose waiting step is due by `now`, in that order, from past
+    `after` on (keyset paging over the index on due_at: the job reads the due contacts, never the whole table)."""
+    statement = select(NurtureContact.contact_id, NurtureContact.due_at).where(NurtureContact.due_at <= now)
+    if after is not None:
+        statement = statement.where(tuple_(NurtureContact.due_at, NurtureContact.contact_id) > tuple_(*after))
+    statement = statement.order_by(NurtureContact.due_at, NurtureContact.contact_id).limit(limit)
+    return [(contact_id, due) for contact_id, due in connection.execute(statement) if due is not None]
+
+
+def forget_standings(connection: Connection, contact_ids: Sequence[str]) -> None:
+    """Drop these contacts' standings (merged away: the survivor is planned again)."""
+    if contact_ids:
+        connection.execute(delete(NurtureContact).where(NurtureContact.contact_id.in_(list(contact_ids))))
 
 
 def record_offers(connection: Connection, offers: Sequence[NewOffer]) -> list[tuple[str, str]]:

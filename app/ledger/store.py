@@ -396,6 +396,23 @@ class NurtureStore(_Store):
         with self.engine.connect() as connection:
             return nurture.offers_of(connection, contact_ids)
 
+    def standings_of(self, contact_ids: Sequence[str]) -> dict[str, nurture.NurtureStanding]:
+        """Return these contacts' nurture standings after their last plan."""
+        with self.engine.connect() as connection:
+            return nurture.standings_of(connection, contact_ids)
+
+    def due_for_offer(self, now: datetime, page_size: int = nurture.DUE_PAGE) -> Iterator[list[str]]:
+        """Yield, a page at a time, the contacts whose waiting nurture step is due by `now`."""
+        after: tuple[datetime, str] | None = None
+        while True:
+            with self.engine.connect() as connection:
+                page = nurture.due_for_offer(connection, now, after, page_size)
+            if page:
+                yield [contact_id for contact_id, _ in page]
+                after = page[-1][1], page[-1][0]
+            if len(page) < page_size:
+                return
+
 
 class KpiStore(_Store):
     """What the lead-cycle facts of the KPI report (docs/kpis.md) are built from: transitions, handovers, the

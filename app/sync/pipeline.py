@@ -65,6 +65,8 @@ class Member:
     cycle: int = 1  # the qualification cycle (a rejected handover starts the next one)
     counted_from: datetime | None = None  # engagement before this moment does not count (a recycle)
     assessment: Assessment | None = None  # set by the scoring step's plan
+    recycled_at: datetime | None = None  # the last recycle (a rejected handover); the handover step sets a new one
+    handed_over: bool = False  # sales has the lead: an open handover (set by the handover step)
 
     @property
     def previous_stage(self) -> str | None:
@@ -226,6 +228,7 @@ class Pipeline:
                 companies.get(company_id or "", {}),
                 state,
                 cycle=state.qualification_cycle if state else 1,
+                recycled_at=state.recycled_at if state else None,
             )
         missing = [contact_id for contact_id in contact_ids if contact_id not in contacts]
         return Batch(members, missing, self.clock(), reads)

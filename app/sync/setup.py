@@ -9,6 +9,10 @@ on deals and tasks a "Leadflow" group holding `leadflow_handover_id`, a unique-v
 them by. HubSpot never lets a property become unique later, so an existing non-unique one is a conflict. When
 handover.yaml lists rejection reasons (`feedback.reasons`), it adds the enumeration `leadflow_reject_reason` with
 them as options (new reasons are added, none removed) and the flag `leadflow_feedback_missing`.
+
+With nurture.yaml it adds `leadflow_nurture_track` and `leadflow_nurture_step` (one option per track and per
+content id; new ones are added, none removed) and `leadflow_nurture_step_at`, and records them as present: the
+drain offers nurture steps only once setup has made them (a write naming a missing property fails in HubSpot).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from datetime import datetime
 
 from app.ledger.store import Ledger
 from app.rules.handover.config import HandoverConfig
+from app.rules.nurture import NurtureConfig, reads_of
 from app.rules.properties import (
     GROUP_LABEL,
     GROUP_NAME,
@@ -29,6 +34,7 @@ from app.rules.properties import (
     handover_contact_properties,
     handover_id_property,
     missing_options,
+    nurture_contact_properties,
     score_properties,
     sla_contact_properties,
 )
@@ -75,9 +81,10 @@ def run_setup(
     model: ScoringModel,
     clock: Callable[[], datetime],
     handover: HandoverConfig | None = None,
+    nurture: NurtureConfig | None = None,
 ) -> SetupReport:
     """Create or complete the property group and the score properties (and the feedback properties `handover`
-    asks for); record the model's property types."""
+    asks for, the nurture properties `nurture` needs); record the property types the model and nurture read."""
     report = SetupReport()
     if not gateway.property_group_exists("contact", GROUP_NAME):
         gateway.create_property_group("contact", GROUP_NAME, GROUP_LABEL)
@@ -91,9 +98,16 @@ def run_setup(
     reasons = list(handover.feedback.reasons.items()) if handover is not None else []
     for wanted in (*sla_contact_properties(), *(feedback_properties(reasons) if reasons else ())):
         _ensure_property(gateway, wanted, existing.get(wanted.name), report)
+    nurtured = nurture_contact_properties(*_nurture_options(nurture)) if nurture is not None else ()
+    for wanted in nurtured:
+        _ensure_property(gateway, wanted, existing.get(wanted.name), report)
     _ensure_handover_ids(gateway, report)
     company_props = {prop.name: prop for prop in gateway.properties("company")}
-    report.property_types = _model_property_types(model, existing, company_props, report.warnings)
+    known = {"contact": existing, "company": company_props}
+    report.property_types = _property_types("the model", model.referenced_properties(), known, report.warnings)
+    if nurture is not None:
+        report.property_types.update(_property_types("nurture.yaml", reads_of(nurture), known, report.warnings))
+    report.property_types.update({f"contact.{p.name}": value_type(p) for p in nurtured})  # made above
     ledger.contacts.save_property_types(report.property_types, clock())
     return report
 
@@ -156,21 +170,26 @@ def value_type(info: PropertyInfo) -> str:
     return "set" if info.field_type == "checkbox" else info.type
 
 
-def _model_property_types(
-    model: ScoringModel,
-    contact_props: Mapping[str, PropertyInfo],
-    company_props: Mapping[str, PropertyInfo],
+def _nurture_options(nurture: NurtureConfig) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Return the (id, label) options of the nurture track and step properties, in config order."""
+    tracks = [(track.id, track.label) for track in nurture.tracks]
+    steps = [(step.id, step.label) for track in nurture.tracks for step in track.steps]
+    return tracks, steps
+
+
+def _property_types(
+    reader: str,
+    reads: tuple[frozenset[str], frozenset[str]],
+    known: Mapping[str, Mapping[str, PropertyInfo]],
     warnings: list[str],
 ) -> dict[str, str]:
-    contact_names, company_names = model.referenced_properties()
+    """Return HubSpot's types of the (contact, company) properties `reader` reads, as `object.name`; warn about
+    those the portal lacks."""
     types: dict[str, str] = {}
-    for prefix, names, known in (
-        ("contact", contact_names, contact_props),
-        ("company", company_names, company_props),
-    ):
+    for prefix, names in zip(("contact", "company"), reads, strict=True):
         for name in sorted(names):
-            if name in known:
-                types[f"{prefix}.{name}"] = value_type(known[name])
+            if name in known[prefix]:
+                types[f"{prefix}.{name}"] = value_type(known[prefix][name])
             else:
-                warnings.append(f"the model reads {prefix}.{name}, which this portal does not have")
+                warnings.append(f"{reader} reads {prefix}.{name}, which this portal does not have")
     return types

@@ -22,6 +22,15 @@ LIFECYCLE_STAGES: tuple[tuple[str, str], ...] = (
     ("evangelist", "Evangelist"),
     ("other", "Other"),
 )
+# Why HubSpot's e-mail tool stopped mailing a contact after a hard bounce (HubSpot sets it; read-only).
+HARD_BOUNCE_REASONS: tuple[tuple[str, str], ...] = (
+    ("UNKNOWN_USER", "Unknown user"),
+    ("MAILBOX_FULL", "Mailbox full"),
+    ("DNS_FAILURE", "DNS failure"),
+    ("POLICY", "Policy"),
+    ("SPAM", "Spam"),
+    ("OTHER", "Other"),
+)
 LEAD_STATUSES: tuple[tuple[str, str], ...] = (
     ("NEW", "New"),
     ("OPEN", "Open"),
@@ -71,6 +80,13 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     datetime_("hs_email_last_click_date", "Last marketing email click date", "emailinformation", read_only=True),
     datetime_("hs_email_last_open_date", "Last marketing email open date", "emailinformation", read_only=True),
     flag("hs_email_optout", "Unsubscribed from all email", "emailinformation", read_only=True),
+    choice(
+        "hs_email_hard_bounce_reason_enum",
+        "Email hard bounce reason",
+        "emailinformation",
+        HARD_BOUNCE_REASONS,
+        read_only=True,
+    ),
     number("hs_analytics_num_page_views", "Number of Pageviews", "analyticsinformation", read_only=True),
     text("hs_analytics_last_url", "Last Page Seen", "analyticsinformation", read_only=True),
     text("hs_merged_object_ids", "Merged Contact IDs", _INFO, read_only=True),

@@ -59,7 +59,7 @@ def pipeline(twin: tuple[Twin, TwinServer], ledger_url: str, redis_client: redis
         gateway_factory=lambda: SdkGateway(ACCESS_TOKEN, server.url, (2.0, 10.0), FAST_RETRIES),
         settings={"hubspot_api_base": server.url},
     )
-    run_setup(container.gateway(), container.ledger, container.model, container.clock)
+    run_setup(container.gateway(), container.ledger, container.model, container.clock, nurture=container.nurture_config)
     with TwinServer(create_app(container=container)).start() as web:
         yield Pipeline(portal, container, f"{web.url}/webhooks/hubspot", EventFactory(app_id=4242))
     container.ledger.engine.dispose()

@@ -27,6 +27,7 @@ from hubspot.crm.associations.v4 import AssociationSpec
 from hubspot.crm.companies import SimplePublicObjectInputForCreate as CompanyInput
 from hubspot.crm.contacts import SimplePublicObjectInputForCreate as ContactInput
 
+from app.rules.properties import NURTURE_PROPERTIES
 from hubspot_twin.webhooks.handmade import EventFactory, deliver
 from tests.conftest import CLI_REDIS_URL, empty_redis_db
 from tests.support.processes import Service, describe, free_port, run_command
@@ -243,12 +244,13 @@ def test_setup_webhooks_and_a_burst_worker_score_a_contact_in_hubspot(
     first = leadflow.ok("setup")
     created = re.findall(r"^created +(\S+)$", first.stdout, re.MULTILINE)
     assert "property group: created" in first.stdout, describe(first)
-    assert sorted(created) == sorted([*SCORE_PROPERTIES, *SLA_PROPERTIES]), describe(first)
+    assert sorted(created) == sorted([*SCORE_PROPERTIES, *SLA_PROPERTIES, *NURTURE_PROPERTIES]), describe(first)
+    assert "  leadflow_nurture_step is 'checklist': send the email for 'checklist'" in first.stdout, describe(first)
     assert "warning" not in first.stderr, describe(first)
     second = leadflow.ok("setup")
     unchanged = re.findall(r"^unchanged +(\S+)$", second.stdout, re.MULTILINE)
     assert "property group: present" in second.stdout, describe(second)
-    assert sorted(unchanged) == sorted([*SCORE_PROPERTIES, *SLA_PROPERTIES]), describe(second)
+    assert sorted(unchanged) == sorted([*SCORE_PROPERTIES, *SLA_PROPERTIES, *NURTURE_PROPERTIES]), describe(second)
     assert not re.search(r"^(created|options) ", second.stdout, re.MULTILINE), describe(second)
     defined = {p.name: p for p in portal.client.crm.properties.core_api.get_all("contacts").results}
     handover_properties = {"leadflow_routing_reason", "leadflow_handover_blocked"}
@@ -256,6 +258,7 @@ def test_setup_webhooks_and_a_burst_worker_score_a_contact_in_hubspot(
         *SCORE_PROPERTIES,
         *handover_properties,
         *SLA_PROPERTIES,
+        *NURTURE_PROPERTIES,
     }
     assert {defined[name].group_name for name in SCORE_PROPERTIES} == {"leadflow"}
 

@@ -129,7 +129,7 @@ def portal(twin: tuple[Twin, TwinServer], ledger_url: str, redis_client: redis.R
         gateway_factory=lambda: SdkGateway(ACCESS_TOKEN, server.url, (2.0, 10.0), FAST_RETRIES),
         clock=clock,
     )
-    run_setup(container.gateway(), container.ledger, container.model, container.clock)
+    run_setup(container.gateway(), container.ledger, container.model, container.clock, nurture=container.nurture_config)
     with TwinServer(create_app(container=container)).start() as web:
         yield Portal(hubspot, container, clock, f"{web.url}/webhooks/hubspot", EventFactory(app_id=4242))
     container.ledger.engine.dispose()

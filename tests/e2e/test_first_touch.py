@@ -45,7 +45,9 @@ def portal(ledger_url: str, redis_client: redis.Redis) -> Iterator[Portal]:
             gateway_factory=lambda: SdkGateway(ACCESS_TOKEN, server.url, (2.0, 10.0), POLICY),
             settings={"hubspot_api_base": server.url},
         )
-        run_setup(container.gateway(), container.ledger, container.model, container.clock)
+        run_setup(
+            container.gateway(), container.ledger, container.model, container.clock, nurture=container.nurture_config
+        )
         with TwinServer(create_app(container=container)).start() as web:
             yield Portal(twin, server.url, owners, container, f"{web.url}/webhooks/hubspot", EventFactory(app_id=4242))
         container.ledger.engine.dispose()

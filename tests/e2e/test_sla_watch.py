@@ -42,7 +42,9 @@ def staffed(ledger_url: str, redis_client: redis.Redis) -> Iterator[tuple[Pipeli
             gateway_factory=lambda: SdkGateway(ACCESS_TOKEN, server.url, (2.0, 10.0), FAST_RETRIES),
             settings={"hubspot_api_base": server.url},
         )
-        run_setup(container.gateway(), container.ledger, container.model, container.clock)
+        run_setup(
+            container.gateway(), container.ledger, container.model, container.clock, nurture=container.nurture_config
+        )
         with TwinServer(create_app(container=container)).start() as web:
             yield Pipeline(twin, container, f"{web.url}/webhooks/hubspot", EventFactory(app_id=4242)), owners
         container.ledger.engine.dispose()

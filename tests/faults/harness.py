@@ -208,7 +208,9 @@ class Run:
         self.container = make_container(target.database_url, self.redis, settings=self.settings)
         self._stack.callback(self.container.ledger.engine.dispose)
         container = self.container
-        run_setup(container.gateway(), container.ledger, container.model, container.clock)  # `leadflow setup`
+        run_setup(
+            container.gateway(), container.ledger, container.model, container.clock, nurture=container.nurture_config
+        )  # `leadflow setup`
         web = self._stack.enter_context(TwinServer(create_app(container=container)).start())
         self.dispatcher = self.twin.start_webhooks(self._webhooks(f"{web.url}/webhooks/hubspot"), knobs.dispatch)
         self._stack.callback(self.dispatcher.stop, drain=False)

@@ -82,7 +82,7 @@ def leadflow(ledger_url: str, redis_client: redis.Redis) -> Iterator[Leadflow]:
 
 def test_a_drain_that_keeps_failing_is_retried_then_listed_then_requeued_and_done(leadflow: Leadflow) -> None:
     container, queue = leadflow.container, leadflow.container.queue
-    run_setup(container.gateway(), container.ledger, container.model, container.clock)
+    run_setup(container.gateway(), container.ledger, container.model, container.clock, nurture=container.nurture_config)
     contact = leadflow.twin.create_object("contacts", {"email": "anna@example.com"})
     leadflow.faulty.add(Fault("POST", BATCH_READ, times=1000, status=503, body={"message": DOWN}))
     container.worklist.mark_dirty([contact], at=container.clock().timestamp() - 5)

@@ -143,7 +143,7 @@ def test_no_secret_is_logged_or_answered_through_setup_webhooks_a_drain_and_the_
     container = leadflow.container
     container.gateway()
     capture.everything()
-    run_setup(container.gateway(), container.ledger, container.model, container.clock)
+    run_setup(container.gateway(), container.ledger, container.model, container.clock, nurture=container.nurture_config)
     contact = leadflow.twin.create_object("contacts", {"email": "anna.keller@kessler.de", "country": "Germany"})
 
     assert leadflow.post([leadflow.events.creation("contact", contact)], secret="not-the-client-secret") == 401

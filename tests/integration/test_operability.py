@@ -107,7 +107,9 @@ def leadflow(ledger_url: str, redis_client: redis.Redis) -> Iterator[Leadflow]:
             gateway_factory=lambda: SdkGateway(ACCESS_TOKEN, server.url, (2.0, 10.0), FAST_RETRIES, observer=observer),
             settings={"hubspot_api_base": server.url, "admin_token": ADMIN_TOKEN},
         )
-        run_setup(container.gateway(), container.ledger, container.model, container.clock)
+        run_setup(
+            container.gateway(), container.ledger, container.model, container.clock, nurture=container.nurture_config
+        )
         client = create_app(container=container).test_client()
         yield Leadflow(twin, faulty, container, client, EventFactory(app_id=4242))
         container.ledger.engine.dispose()

@@ -87,6 +87,7 @@ def test_development_and_demo_run_without_hubspot_credentials(env: str) -> None:
         ("sla_watch_seconds", 3601),
         ("touch_reconcile_seconds", 59),
         ("touch_reconcile_seconds", "often"),
+        ("nurture_due_seconds", 59),
         ("hubspot_read_timeout", 0),
         ("webhook_max_body_bytes", 10),
         ("public_url", "leadflow.example.com/webhooks"),

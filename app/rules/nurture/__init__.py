@@ -6,6 +6,7 @@ from app.rules.nurture.facts import NurtureFacts, Offer
 from app.rules.nurture.pace import leave_quiet_hours, pace
 from app.rules.nurture.plan import NurturePlan, NurtureState, completions, next_nurture_step
 from app.rules.nurture.policy import NurtureConfig, Pacing, QuietHours, Step, Track
+from app.rules.nurture.writes import offer_writes, reads_of
 
 __all__ = [
     "NurtureConfig",
@@ -22,6 +23,8 @@ __all__ = [
     "leave_quiet_hours",
     "next_nurture_step",
     "nurture_file",
+    "offer_writes",
     "pace",
     "parse_nurture",
+    "reads_of",
 ]

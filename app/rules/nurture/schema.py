@@ -10,12 +10,12 @@ from app.rules.scoring.schema import Slug, Text, _empty_as_default, _none_as_lis
 
 DEFAULT_SUPPRESS_WHEN = (
     "contact.hs_email_optout == 'true'"
-    " or contact.lifecyclestage in ['customer', 'evangelist']"
-    " or contact.competitor == 'true'"
+    " or contact.lifecyclestage in ['customer', 'evangelist', 'other']"
     " or contact.hs_email_hard_bounce_reason_enum != null"
     " or 'unsubscribe' in events_ever"
 )
-"""Unsubscribed (HubSpot's opt-out flag or an unsubscribe engagement), customer, competitor, hard bounce."""
+"""Unsubscribed (HubSpot's opt-out flag or an unsubscribe engagement), customer, other (competitors, partners:
+HubSpot's lifecycle stage for contacts that are no buyers), hard bounce: only HubSpot's default properties."""
 
 ClockTime = Annotated[str, StringConstraints(strict=True, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 EventTypes = Annotated[list[Slug], BeforeValidator(_none_as_list)]

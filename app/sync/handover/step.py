@@ -82,8 +82,11 @@ class HandoverStep:
             self._unblocked.update({contact_id: "deleted" for contact_id in batch.missing})
         for member in batch.members.values():
             recycled_at = self._feedback(batch, member)
+            member.recycled_at = recycled_at or member.recycled_at
             if self.config.recycle.engagement_from_recycle:
-                member.counted_from = recycled_at or (member.state.recycled_at if member.state else None)
+                member.counted_from = member.recycled_at
+            records = self._records.get(member.contact_id, [])
+            member.handed_over = any(h.cycle == member.cycle and h.ended_at is None for h in records)
 
     def plan(self, batch: Batch) -> None:
         """Ask for the handovers the assessments call for, route and reserve them; plan what each does."""
@@ -96,6 +99,8 @@ class HandoverStep:
             self._blocked(batch, member, lead)
         self._team = self.handovers.team() if requests else {}
         self._reserved = self.ledger.handovers.reserve(requests, self._decide(batch), batch.now)
+        for record in self._reserved:
+            batch.members[record.contact_id].handed_over = True
         self._supersede(batch)
         self._plans = [
             plan

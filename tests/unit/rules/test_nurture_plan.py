@@ -130,7 +130,7 @@ def test_in_the_recycled_track_only_engagements_since_the_recycle_count(nurture:
     [
         ({"hs_email_optout": "true"}, ()),
         ({"lifecyclestage": "customer"}, ()),
-        ({"competitor": "true"}, ()),
+        ({"lifecyclestage": "other"}, ()),
         ({"hs_email_hard_bounce_reason_enum": "MAILBOX_FULL"}, ()),
         ({}, (event("unsubscribe", NOW - 3 * DAY),)),
     ],

@@ -1,0 +1,46 @@
+"""The `nurture-due` clock job (every NURTURE_DUE_SECONDS): a step that waited for its pacing is offered on time.
+
+Each plan keeps the contact's standing with `due_at`, when its waiting step may be offered (cap, gap, quiet
+hours). The job marks the contacts whose moment has passed dirty, and ordinary drains plan them again and offer
+the step, at the drain's request floor (no request of its own). It reads the due contacts through an index,
+never the whole ledger, and asks HubSpot nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.ledger.store import Ledger
+from app.sync.jobs import job
+from app.worklist import Worklist
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NurtureDueContext:
+    ledger: Ledger
+    worklist: Worklist
+    clock: Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class NurtureDueReport:
+    due: int  # contacts marked dirty: their waiting nurture step may be offered now
+
+
+@job("nurture-due", needs=NurtureDueContext, timeout=300)
+def offer_due_steps(ctx: NurtureDueContext) -> NurtureDueReport:
+    """Mark the contacts whose waiting nurture step is due dirty and schedule a drain."""
+    now = ctx.clock()
+    due = 0
+    for page in ctx.ledger.nurture.due_for_offer(now):
+        ctx.worklist.mark_dirty(page, now.timestamp())
+        due += len(page)
+    if due:
+        ctx.worklist.schedule("drain")
+    logger.info("nurture-due.marked", extra={"due": due})
+    return NurtureDueReport(due)
