@@ -1,10 +1,11 @@
 """The portal's nurture workflows: one per content id, each sending its marketing email when a contact's nurture
-step property changes to that id (re-enrollment on the property).
+step property changes to that id, or when the step's time changes while it holds it (re-enrollment).
 
-A marketer builds these in HubSpot: "leadflow_nurture_step is checklist" → send the email "checklist". The
-workflows listen on the twin's change feed, where an update carries only the properties whose value changed, so a
-write of the value a contact already holds enrolls nobody, as HubSpot's re-enrollment works. A listener only
-queues (the feed calls it under the store's lock); `send_enrolled` sends what was queued.
+A marketer builds these in HubSpot as `leadflow setup`'s recipe says: trigger "leadflow_nurture_step is checklist",
+re-enrollment when leadflow_nurture_step_at changes → send the email "checklist". The workflows listen on the
+twin's change feed, where an update carries only the properties whose value changed, so writing the values a
+contact already holds enrolls nobody, as HubSpot's triggers work; one write of both properties enrolls once. A
+listener only queues (the feed calls it under the store's lock); `send_enrolled` sends what was queued.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from hubspot_twin.errors import HubSpotError
 from hubspot_twin.twin import Twin
 
 NURTURE_STEP = "leadflow_nurture_step"  # the property Leadflow writes; the workflows' enrollment trigger
+NURTURE_STEP_AT = "leadflow_nurture_step_at"  # written with it; its change re-enrolls the contact
 
 
 def workflow_source(content: str) -> ChangeSource:
@@ -28,7 +30,8 @@ def workflow_source(content: str) -> ChangeSource:
 
 @dataclass(frozen=True, order=True)
 class Enrollment:
-    """A contact's step property changed to `content` at `at`: the workflow of `content` sends its email."""
+    """At `at` a contact's step property changed to `content`, or (`content` empty) its step time changed: the
+    workflow of the step it holds sends its email."""
 
     at: datetime
     contact_id: str
@@ -47,8 +50,8 @@ class EmailSend:
 class NurtureWorkflows:
     """The portal's nurture workflows, enrolling contacts from `feed` until `close()`."""
 
-    def __init__(self, feed: ChangeFeed, trigger: str = NURTURE_STEP) -> None:
-        self.trigger = trigger
+    def __init__(self, feed: ChangeFeed, trigger: str = NURTURE_STEP, reenroll: str | None = NURTURE_STEP_AT) -> None:
+        self.trigger, self.reenroll = trigger, reenroll
         self._lock = threading.Lock()
         self._enrolled: list[Enrollment] = []
         self._unsubscribe: Callable[[], None] = feed.subscribe(self._receive)
@@ -61,34 +64,35 @@ class NurtureWorkflows:
         sends. A contact unsubscribed from all email, or gone, gets nothing (HubSpot sends it no marketing email)."""
         with self._lock:
             enrolled, self._enrolled = sorted(self._enrolled), []
-        return [send for send in (_send(twin, enrollment) for enrollment in enrolled) if send is not None]
+        sends = (_send(twin, enrollment, self.trigger) for enrollment in enrolled)
+        return [send for send in sends if send is not None]
 
     def _receive(self, change: Change) -> None:
         if change.object_type != "contacts" or change.kind not in ("created", "updated"):
             return
         content = change.properties.get(self.trigger)
-        if not content:  # not this property, or cleared: no workflow is enrolled
+        retimed = self.reenroll is not None and bool(change.properties.get(self.reenroll))
+        if not content and not retimed:  # neither property, or cleared: no workflow is enrolled
             return
         at = datetime.fromtimestamp(change.occurred_at_ms / 1000, UTC)
         with self._lock:
-            self._enrolled.append(Enrollment(at, change.object_id, content))
+            self._enrolled.append(Enrollment(at, change.object_id, content or ""))
 
 
-def _send(twin: Twin, enrollment: Enrollment) -> EmailSend | None:
+def _send(twin: Twin, enrollment: Enrollment, trigger: str) -> EmailSend | None:
     try:
         current = twin.get_object("contacts", enrollment.contact_id)
     except HubSpotError:  # archived or merged away since
         return None
-    if current.get("hs_email_optout") == "true":
+    content = enrollment.content or current.get(trigger)  # a re-enrollment sends the step the contact holds
+    if not content or current.get("hs_email_optout") == "true":
         return None
     millis = str(int(enrollment.at.timestamp() * 1000))
     delivered = int(current.get("hs_email_delivered") or 0) + 1
     values = {
         "hs_email_last_send_date": millis,
-        "hs_email_last_email_name": enrollment.content,
+        "hs_email_last_email_name": content,
         "hs_email_delivered": str(delivered),
     }
-    twin.update_object(
-        "contacts", enrollment.contact_id, values, system=True, source=workflow_source(enrollment.content)
-    )
-    return EmailSend(enrollment.at, enrollment.contact_id, enrollment.content)
+    twin.update_object("contacts", enrollment.contact_id, values, system=True, source=workflow_source(content))
+    return EmailSend(enrollment.at, enrollment.contact_id, content)

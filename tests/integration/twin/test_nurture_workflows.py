@@ -17,7 +17,7 @@ from hubspot_twin.crm.timestamps import parse_instant
 from hubspot_twin.simulator import SeededPortal, SimClock, Simulation, SimulationReport, seed_portal
 from hubspot_twin.simulator.actions import EMAIL, FORM
 from hubspot_twin.simulator.reactions import CONTENT, plan_reactions
-from hubspot_twin.simulator.workflows import NURTURE_STEP, NurtureWorkflows, workflow_source
+from hubspot_twin.simulator.workflows import NURTURE_STEP, NURTURE_STEP_AT, NurtureWorkflows, workflow_source
 from hubspot_twin.webhooks.delivery import RetrySchedule
 from hubspot_twin.webhooks.dispatch import DispatchOptions, WebhookDispatcher
 from hubspot_twin.webhooks.subscriptions import Subscription, WebhookSettings
@@ -34,6 +34,13 @@ STEP_PROPERTY = {
     "groupName": "contactinformation",
     "options": [{"label": c, "value": c} for c in (*CONTENT, "company-news")],
 }
+STEP_AT_PROPERTY = {
+    "name": NURTURE_STEP_AT,
+    "label": "Nurture step at",
+    "type": "datetime",
+    "fieldType": "date",
+    "groupName": "contactinformation",
+}
 
 
 @pytest.fixture
@@ -49,8 +56,9 @@ def twin(clock: SimClock) -> Twin:
 
 @pytest.fixture(autouse=True)
 def step_property(twin: Twin, fresh_portal: None) -> None:
-    """Create Leadflow's step property, as `leadflow setup` does (after the package's reset of the portal)."""
+    """Create Leadflow's step properties, as `leadflow setup` does (after the package's reset of the portal)."""
     twin.create_property("contacts", STEP_PROPERTY)
+    twin.create_property("contacts", STEP_AT_PROPERTY)
 
 
 @pytest.fixture
@@ -102,6 +110,24 @@ def test_a_step_change_sends_its_email_once_as_the_workflow_and_the_same_value_a
     stored = twin.get_object("contacts", contact)
     assert (stored["hs_email_last_email_name"], stored["hs_email_delivered"]) == ("webinar-invite", "2")
     assert stored_instant(twin, contact, "hs_email_last_send_date") == START + timedelta(days=6)
+
+
+def test_a_new_step_time_re_enrolls_the_contact_in_its_steps_workflow_and_one_write_of_both_enrolls_once(
+    twin: Twin, clock: SimClock, workflows: NurtureWorkflows
+) -> None:
+    contact = twin.create_object("contacts", {"email": "ada@example.com"})
+    offer = {NURTURE_STEP: "checklist", NURTURE_STEP_AT: millis(START)}
+    twin.update_object("contacts", contact, offer, source=LEADFLOW)
+    assert [s.content for s in workflows.send_enrolled(twin)] == ["checklist"]  # one write of both: one email
+    twin.update_object("contacts", contact, offer, source=LEADFLOW)  # the same values again: nothing
+    assert workflows.send_enrolled(twin) == []
+    clock.set(START + timedelta(days=2))
+    twin.update_object("contacts", contact, {NURTURE_STEP_AT: millis(clock())}, source=LEADFLOW)
+    assert [(s.content, s.at) for s in workflows.send_enrolled(twin)] == [("checklist", clock())]  # re-enrolled
+    assert twin.get_object("contacts", contact)["hs_email_delivered"] == "2"
+    other = twin.create_object("contacts", {"email": "bob@example.com"})
+    twin.update_object("contacts", other, {NURTURE_STEP_AT: millis(clock())}, source=LEADFLOW)
+    assert workflows.send_enrolled(twin) == []  # a time without a step: no workflow's trigger holds
 
 
 def test_a_contact_created_with_a_step_is_enrolled_and_each_contact_gets_its_own_email(
@@ -181,6 +207,7 @@ def test_the_same_seed_plays_the_same_reactions() -> None:
         clock = SimClock(START)
         twin = Twin(clock=clock)
         twin.create_property("contacts", STEP_PROPERTY)
+        twin.create_property("contacts", STEP_AT_PROPERTY)
         portal = seed_portal(twin, 20, seed=9)
         report, _ = nurture_run(twin, clock, portal, "webinar-invite")
         outcomes.append((twin.live_objects("contacts"), report.nurture))
