@@ -71,7 +71,8 @@ def print_step_effectiveness(runtime: Runtime, echo: Echo) -> None:
 def print_nurture_comparison(
     portal: SeededPortal, with_nurture: FunnelOutcome, without: FunnelOutcome, echo: Echo
 ) -> None:
-    """Print both runs' funnels, the difference, and the contacts that reached MQL more often in one of them."""
+    """Print both runs' funnels, the difference, the contacts that reached MQL in one run only, and how many
+    reached it in both but more or less often with nurture (a recycled lead can qualify again)."""
     echo("\nNurture's difference: the same seed played without config/nurture.yaml")
     rows: list[tuple[object, ...]] = [("Run", "MQLs", "SQLs", "MQL→SQL")]
     rows.append(("with nurture", with_nurture.mqls, with_nurture.sqls, _rate(with_nurture.mql_to_sql)))
@@ -80,10 +81,14 @@ def print_nurture_comparison(
                  _points(with_nurture.mql_to_sql, without.mql_to_sql)))  # fmt: skip
     print_table(rows, echo)
     contacts = {contact.index: contact for contact in portal.contacts}
-    moved = [contacts[i] for i in sorted(with_nurture.qualified - without.qualified)]
-    lost = [contacts[i] for i in sorted(without.qualified - with_nurture.qualified)]
-    echo(f"  moved to MQL by nurture (or once more, after a recycle): {len(moved)}{_who(moved)}")
-    echo(f"  MQL only without nurture (or more often): {len(lost)}{_who(lost)}")
+    nurtured, plain = with_nurture.qualified, without.qualified
+    moved = [contacts[i] for i in sorted(set(nurtured) - set(plain))]
+    lost = [contacts[i] for i in sorted(set(plain) - set(nurtured))]
+    more = sum(1 for i in set(nurtured) & set(plain) if nurtured[i] > plain[i])
+    fewer = sum(1 for i in set(nurtured) & set(plain) if nurtured[i] < plain[i])
+    echo(f"  reached MQL only with nurture: {len(moved)}{_who(moved)}")
+    echo(f"  reached MQL only without nurture: {len(lost)}{_who(lost)}")
+    echo(f"  reached MQL in both, more often with nurture (again after a recycle): {more}; less often: {fewer}")
 
 
 def _who(contacts: Iterable[SimContact]) -> str:
