@@ -51,7 +51,8 @@ def run(report: Report, quick: bool) -> None:
             twin = the_stack.twin
             owners = {email: twin.create_owner(email, *name.split(" ", 1), teams=[team])
                       for name, email, team, _ in SALES_TEAM}  # fmt: skip
-            run_setup(container.gateway(), container.ledger, container.model, container.clock)
+            run_setup(container.gateway(), container.ledger, container.model, container.clock,
+                      nurture=container.nurture_config)  # fmt: skip
             contacts = [twin.create_object("contacts", {"email": f"sla{n}@bench.example"}) for n in range(IN_TWIN)]
             report.details[SECTION] = _measure(report, container, contacts, twin, owners[ESCALATED_OWNER])
         finally:

@@ -18,12 +18,11 @@ clock is moved): each one's `next_change_at` is stored. 99,000 more contact stat
 from __future__ import annotations
 
 import random
-import statistics
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from app.bootstrap import Container, build_container
 from app.ledger import state
@@ -34,6 +33,7 @@ from app.sync.scoring.sweep import SweepContext, sweep_decay
 from app.sync.setup import run_setup
 from bench.env import Servers, Stack, stack
 from bench.portal import scoring_floor, seed_portal, synthetic_portal
+from bench.query_plans import DueQuery, index_against_scan
 from bench.report import Figure, Report, Target
 from hubspot_twin.simulator.clock import SimClock
 from hubspot_twin.simulator.portal import SALES_TEAM
@@ -61,7 +61,8 @@ def _measure(report: Report, the_stack: Stack, container: Container, clock: SimC
     twin = the_stack.twin
     for name, email, team, _ in SALES_TEAM:
         twin.create_owner(email, *name.split(" ", 1), teams=[team])
-    run_setup(container.gateway(), container.ledger, container.model, container.clock)
+    run_setup(container.gateway(), container.ledger, container.model, container.clock,
+              nurture=container.nurture_config)  # fmt: skip
     portal = synthetic_portal(SCORED, SCORED // 5, seed=31)
     contact_ids = seed_portal(twin, portal)
     _record_engagement(container, contact_ids, clock())
@@ -143,52 +144,13 @@ def _fill_ledger(container: Container, count: int, now: datetime) -> None:
 
 
 def _find_figures(container: Container, now: datetime, due: int) -> dict[str, Any]:
-    indexed, scanned = _timed(container, now, scan=False), _timed(container, now, scan=True)
-    assert indexed["found"] == scanned["found"] == due, (indexed, scanned, due)
-    return {
-        f"{name}_{key}": value for name, plan in (("index", indexed), ("scan", scanned)) for key, value in plan.items()
-    }
-
-
-def _timed(container: Container, now: datetime, scan: bool) -> dict[str, Any]:
-    """The sweep's query with index scans on or off: the median database time (EXPLAIN ANALYZE's execution time)
-    and wall time in Leadflow (rows turned into Python), and what the plan read."""
-    with container.ledger.engine.connect() as connection:
-        if scan:
-            for setting in ("enable_indexscan", "enable_bitmapscan", "enable_indexonlyscan"):
-                connection.execute(text(f"SET {setting} = off"))
-        found = len(state.due_for_change(connection, now, None, LEDGER_CONTACTS))  # warm, as in a running database
-        walls, plans = [], []
-        for _ in range(REPEATS):
-            started = time.perf_counter()
-            state.due_for_change(connection, now, None, LEDGER_CONTACTS)
-            walls.append(time.perf_counter() - started)
-            plans.append(_plan(connection, now))
-        connection.rollback()
-    return {
-        "found": found,
-        "db_ms": round(statistics.median(plan["ms"] for plan in plans), 3),
-        "wall_ms": round(statistics.median(walls) * 1000, 3),
-        "rows": plans[-1]["rows"],
-        "buffers": plans[-1]["buffers"],
-        "plan": plans[-1]["nodes"],
-    }
-
-
-def _plan(connection: Connection, now: datetime) -> dict[str, Any]:
-    query = (
-        "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT contact_id, next_change_at FROM contact_state "
-        "WHERE next_change_at <= :now ORDER BY next_change_at, contact_id LIMIT :limit"
+    """The sweep's query through its index against a full scan (bench/query_plans.py)."""
+    query = DueQuery(
+        lambda connection: state.due_for_change(connection, now, None, LEDGER_CONTACTS),
+        "SELECT contact_id, next_change_at FROM contact_state WHERE next_change_at <= :now "
+        "ORDER BY next_change_at, contact_id LIMIT :limit",
+        {"now": now, "limit": LEDGER_CONTACTS},
     )
-    ((document,),) = connection.execute(text(query), {"now": now, "limit": LEDGER_CONTACTS}).all()
-    root = document[0]["Plan"]
-    nodes, rows = [], 0
-    pending = [root]
-    while pending:
-        node = pending.pop()
-        nodes.append(node["Node Type"] + (f" on {node['Index Name']}" if "Index Name" in node else ""))
-        if "Relation Name" in node:  # a node that reads the table: every row it looked at, kept or filtered out
-            rows += int(node.get("Actual Rows", 0)) + int(node.get("Rows Removed by Filter", 0))
-        pending.extend(node.get("Plans", []))
-    buffers = int(root.get("Shared Hit Blocks", 0)) + int(root.get("Shared Read Blocks", 0))
-    return {"ms": float(document[0]["Execution Time"]), "rows": rows, "buffers": buffers, "nodes": nodes}
+    found = index_against_scan(container.ledger.engine, query, REPEATS)
+    assert found["index_found"] == due, (found, due)
+    return found
