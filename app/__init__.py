@@ -83,6 +83,8 @@ def _dashboard(settings: Settings, container: Container) -> Blueprint:
         owner_names=Expiring(partial(_shared_owner_names, container), FACTS_TTL_SECONDS),
         sla=container.sla,
         now=container.clock,
+        nurture=Expiring(ledger.nurture.records, FACTS_TTL_SECONDS),
+        nurture_config=container.nurture_config,
     )
     auth = DashboardAuth(settings.dashboard_logins(), settings.dashboard_token_value())
     if auth.enabled:

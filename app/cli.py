@@ -22,6 +22,7 @@ from app.twin_options import TwinOptions
 if TYPE_CHECKING:
     from app.bootstrap import Container
     from app.rules.kpis import LeadCycle, Period
+    from app.rules.nurture import OfferRecord
 
 SETTINGS = "leadflow.settings"  # where the command's settings wait in click's context, for `explain`
 
@@ -457,8 +458,9 @@ def dashboard_user(name: str, password: str) -> None:
               help="Also cut the window into ISO weeks or calendar months (UTC).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the contract's JSON object instead of a table.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the periods (or the window) as CSV.")
-@click.option("--breakdown", "breakdowns", multiple=True, type=click.Choice(["owner", "grade", "model"]),
-              help="Also break the figures down by owner, grade at MQL or scoring model (repeatable).")  # fmt: skip
+@click.option("--breakdown", "breakdowns", multiple=True, type=click.Choice(["owner", "grade", "model", "track"]),
+              help="Also break the figures down by owner, grade at MQL, scoring model or nurture track "
+                   "(repeatable).")  # fmt: skip
 @click.option("--ci", is_flag=True, help="Show each rate's Wilson 95 % interval.")
 def kpis(facts: Path | None, backfill: bool, export: Path | None, window_from: str | None, window_to: str | None,
          as_of: str | None, by: str | None, as_json: bool, as_csv: bool, breakdowns: tuple[str, ...],
@@ -480,12 +482,20 @@ def kpis(facts: Path | None, backfill: bool, export: Path | None, window_from: s
         click.echo(export_facts(export, _ledger_facts(_container())))
         return
     period: Period | None = "week" if by == "week" else "month" if by == "month" else None
-    chosen = tuple(b for b in ("owner", "grade", "model") if b in breakdowns)
+    chosen = tuple(b for b in ("owner", "grade", "model", "track") if b in breakdowns)
     options = KpisOptions(facts, window_from, window_to, as_of, period, as_json, chosen, ci, as_csv)
     container = functools.cache(_container)  # built only when the ledger or the owners' names are needed
     click.echo(
-        kpis_output(options, datetime.now(UTC), lambda: _ledger_facts(container()), lambda: _owner_names(container()))
-    )
+        kpis_output(
+            options, datetime.now(UTC), lambda: _ledger_facts(container()), lambda: _owner_names(container()),
+            lambda: _ledger_offers(container()),
+        )
+    )  # fmt: skip
+
+
+def _ledger_offers(container: Container) -> list[OfferRecord]:
+    """The ledger's nurture offers (the KPI breakdown by track, `leadflow nurture --report`)."""
+    return container.ledger.nurture.records()
 
 
 def _ledger_facts(container: Container) -> list[LeadCycle]:
@@ -493,6 +503,36 @@ def _ledger_facts(container: Container) -> list[LeadCycle]:
     from app.sync.kpis.facts import ledger_facts
 
     return ledger_facts(container.ledger, container.model.qualified_stages)
+
+
+@main.command()
+@click.option("--report", is_flag=True, help="Report how well the nurture steps work (docs/nurture.md, Measuring).")
+@click.option("--from", "window_from", default=None, metavar="DATE|TIME",
+              help="Count only offers made from this time on (default: every offer).")  # fmt: skip
+@click.option("--to", "window_to", default=None, metavar="DATE|TIME",
+              help="Count only offers made before this time (default: up to --as-of).")  # fmt: skip
+@click.option("--as-of", "as_of", default=None, metavar="TIME",
+              help="Count only what happened up to this time (default: now, UTC).")  # fmt: skip
+@click.option("--mql-within", "mql_within", default=30, show_default=True, type=click.IntRange(1, 3650),
+              metavar="DAYS", help="An offer counts as converted when an MQL followed within DAYS.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of lines.")
+def nurture(report: bool, window_from: str | None, window_to: str | None, as_of: str | None, mql_within: int,
+            as_json: bool) -> None:  # fmt: skip
+    """Show how nurturing works, from the ledger's nurture steps.
+
+    With --report: per step and per track, reach, completion, next-step and MQL-within-N-days rates (each with its
+    n and Wilson 95 % interval), the median time to the next step, and the step-to-step transitions showing where
+    paths stop. Dates and times are ISO 8601; a date is 00:00 UTC.
+    """
+    from app.nurture_report import NurtureReportOptions, nurture_output, report_moments
+
+    if not report:
+        raise click.UsageError("say what to show: --report (how well the nurture steps work)")
+    options = NurtureReportOptions(window_from, window_to, as_of, mql_within, as_json)
+    now = datetime.now(UTC)
+    report_moments(options, now)  # input the user can fix fails before the ledger is opened
+    container = _container()
+    click.echo(nurture_output(options, now, lambda: _ledger_offers(container), container.nurture_config))
 
 
 @main.command()

@@ -31,10 +31,13 @@ from app.rules.kpis.breakdowns import Breakdown, breakdown
 from app.rules.kpis.document import intervals_document, report_document, window_document
 from app.rules.kpis.exports import periods_csv
 from app.rules.kpis.table import breakdown_lines, interval_lines, kpi_table
+from app.rules.nurture.facts import OfferRecord
 from app.sync.kpis.backfill import BackfillContext, BackfillReport, backfill_kpis
 
 DEFAULT_WINDOW = timedelta(days=28)
-BREAKDOWN_TITLES: Mapping[Breakdown, str] = {"owner": "owner", "grade": "grade at MQL", "model": "scoring model at MQL"}
+BREAKDOWN_TITLES: Mapping[Breakdown, str] = {
+    "owner": "owner", "grade": "grade at MQL", "model": "scoring model at MQL", "track": "nurture track"
+}  # fmt: skip
 
 
 class KpisInputError(click.ClickException):
@@ -53,7 +56,7 @@ class KpisOptions:
     as_of: str | None = None
     by: Period | None = None
     as_json: bool = False
-    breakdowns: tuple[Breakdown, ...] = ()  # beyond the contract: owner, grade, model
+    breakdowns: tuple[Breakdown, ...] = ()  # beyond the contract: owner, grade, model, track
     ci: bool = False  # Wilson 95 % intervals of the rates
     as_csv: bool = False  # the periods (or the window) as CSV
 
@@ -63,16 +66,18 @@ def kpis_output(
     now: datetime,
     ledger_facts: Callable[[], Sequence[LeadCycle]],
     names: Callable[[], Mapping[str, str]] = dict,
+    offers: Callable[[], Sequence[OfferRecord]] = tuple,
 ) -> str:
     """Return what `leadflow kpis` prints for these options, `now` being the default `--as-of`; the facts come from
     `--facts`, else from `ledger_facts`; `names` labels the owners of an owner breakdown's table (of the ledger's
-    facts only)."""
+    facts only); `offers` are the ledger's nurture offers, read for the track breakdown only."""
     window_from, window_to, as_of = report_window(options, now)
     facts = read_facts(options.facts) if options.facts is not None else ledger_facts()
     report = compute_kpis(facts, window_from, window_to, as_of, options.by)
     if options.as_csv:
         return periods_csv(report).rstrip("\n")
-    groups = {by: breakdown(facts, by, window_from, window_to, as_of) for by in options.breakdowns}
+    nurture = offers() if "track" in options.breakdowns else ()
+    groups = {by: breakdown(facts, by, window_from, window_to, as_of, nurture) for by in options.breakdowns}
     if options.as_json:
         document = report_document(report)
         if options.ci:
@@ -127,9 +132,9 @@ def export_facts(path: Path, facts: Sequence[LeadCycle]) -> str:
 
 def report_window(options: KpisOptions, now: datetime) -> tuple[datetime, datetime, datetime]:
     """Return (from, to, as_of) with the defaults applied; refuse a window whose from is not before its to."""
-    as_of = _instant(options.as_of, "--as-of") or now
-    window_to = _instant(options.window_to, "--to") or as_of
-    window_from = _instant(options.window_from, "--from") or _days_before(window_to)
+    as_of = option_instant(options.as_of, "--as-of") or now
+    window_to = option_instant(options.window_to, "--to") or as_of
+    window_from = option_instant(options.window_from, "--from") or _days_before(window_to)
     if window_from >= window_to:
         raise KpisInputError(
             f"--from {format_instant(window_from)} is not before --to {format_instant(window_to)}: the window is empty"
@@ -149,7 +154,8 @@ def read_facts(path: Path) -> list[LeadCycle]:
         raise KpisInputError(f"--facts {path}: {exc}") from None
 
 
-def _instant(text: str | None, option: str) -> datetime | None:
+def option_instant(text: str | None, option: str) -> datetime | None:
+    """Return the instant an option names (None when left out); one that is not ISO 8601 is the user's to fix."""
     if text is None:
         return None
     try:

@@ -1,8 +1,8 @@
 """The dashboard's panels for a window: the report of app/rules/kpis, and what the page adds to it.
 
 `parse_window` reads the period picker (a GET form); `build_page` computes everything the page shows from the
-sources, with the pure functions of app/rules/kpis; `sla_panel` is the live SLA panel. Nothing here counts: the
-rules do.
+sources, with the pure functions of app/rules/kpis; `nurture_panel` is "Content that activates" (the nurture
+offers made in the window); `sla_panel` is the live SLA panel. Nothing here counts: the rules do.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from app.rules.kpis.document import report_document
 from app.rules.kpis.facts import format_instant, parse_instant
 from app.rules.kpis.figures import Durations, KpiReport
 from app.rules.kpis.funnel_svg import FunnelStep, format_rate, funnel_steps, render_funnel_svg
+from app.rules.kpis.nurture import DEFAULT_MQL_WITHIN_DAYS, NurtureEffectiveness, OfferHistories, nurture_effectiveness
 from app.rules.kpis.panels import (
     OWNER_TIMES,
     ParetoRow,
@@ -79,6 +80,7 @@ class DashboardPage:
     owners: tuple[OwnerTimes, ...]
     pareto: tuple[ParetoRow, ...]
     business_hours: bool
+    nurture: NurtureEffectiveness | None = None  # "Content that activates": None when the ledger is not read
 
 
 def parse_window(args: Mapping[str, str], now: datetime) -> Window:
@@ -103,9 +105,14 @@ def _instant(args: Mapping[str, str], name: str) -> datetime | None:
 
 
 def build_page(
-    sources: DashboardSources, window: Window, index: FactIndex, responses: BusinessResponses | None
+    sources: DashboardSources,
+    window: Window,
+    index: FactIndex,
+    responses: BusinessResponses | None,
+    nurture: NurtureEffectiveness | None = None,
 ) -> DashboardPage:
-    """Compute the panels of the window from the indexed facts (and the handovers' clocks, for business hours)."""
+    """Compute the panels of the window from the indexed facts (and the handovers' clocks, for business hours);
+    `nurture` is the window's nurture panel (`nurture_panel`)."""
     start, end, as_of = window.window_from, window.window_to, window.as_of
     facts = index.within(start, end)
     report = indexed_kpis(index, start, end, as_of, "week")
@@ -123,8 +130,19 @@ def build_page(
     owners = _owner_times(times_by_owner(facts, start, end, as_of), business, sources.owner_names())
     return DashboardPage(
         window, before, report, document, steps, render_funnel_svg(steps), tile_svgs, times, owners,
-        tuple(pareto(report.rejection_reasons)), responses is not None,
+        tuple(pareto(report.rejection_reasons)), responses is not None, nurture,
     )  # fmt: skip
+
+
+def nurture_panel(
+    sources: DashboardSources, window: Window, histories: OfferHistories | None
+) -> NurtureEffectiveness | None:
+    """Return the effectiveness of the nurture offers made in the window, MQL within 30 days (docs/nurture.md,
+    "Measuring"), from the offers' histories; None when the dashboard reads no offers."""
+    if histories is None:
+        return None
+    return nurture_effectiveness(histories, window.as_of, DEFAULT_MQL_WITHIN_DAYS, window.window_from,
+                                 window.window_to, sources.nurture_config)  # fmt: skip
 
 
 def _owner_times(
@@ -196,4 +214,6 @@ def sla_panel(sources: DashboardSources) -> SlaPanel:
                     format_instant(now))  # fmt: skip
 
 
-__all__ = ["DashboardPage", "SlaPanel", "Window", "build_page", "format_rate", "parse_window", "sla_panel"]
+__all__ = [
+    "DashboardPage", "SlaPanel", "Window", "build_page", "format_rate", "nurture_panel", "parse_window", "sla_panel"
+]  # fmt: skip

@@ -1,8 +1,8 @@
-"""What the dashboard reads, and how long it keeps it: the lead-cycle facts and the SLA clocks from the ledger, the
-owners' names, the SLA configuration and the time.
+"""What the dashboard reads, and how long it keeps it: the lead-cycle facts, the SLA clocks and the nurture offers
+from the ledger, the owners' names, the SLA and nurture configurations and the time.
 
 Reading 50,000 lead cycles from the ledger is the expensive part of a page, so the facts (and every clock) are
-kept for `FACTS_TTL_SECONDS`: a page shows the ledger as it was at most that long ago (it says when). The SLA
+kept for `FACTS_TTL_SECONDS` (the nurture offers too): a page shows the ledger as it was at most that long ago. The SLA
 panel reads the open clocks afresh on every refresh.
 """
 
@@ -18,6 +18,8 @@ from typing import Generic, TypeVar
 
 from app.ledger.records import SlaClock
 from app.rules.kpis.facts import LeadCycle
+from app.rules.nurture.facts import OfferRecord
+from app.rules.nurture.policy import NurtureConfig
 from app.rules.sla.policy import SlaConfig
 
 T = TypeVar("T")
@@ -101,3 +103,5 @@ class DashboardSources:
     owner_names: Callable[[], Mapping[str, str]]
     sla: SlaConfig | None
     now: Callable[[], datetime]
+    nurture: Expiring[Sequence[OfferRecord]] | None = None  # the ledger's nurture offers ("Content that activates")
+    nurture_config: NurtureConfig | None = None  # the steps' order and labels

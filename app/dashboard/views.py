@@ -23,12 +23,15 @@ from app.dashboard.page import (
     build_page,
     business_responses,
     format_rate,
+    nurture_panel,
     parse_window,
     sla_panel,
 )
 from app.dashboard.sources import DashboardSources, Expiring
 from app.rules.kpis.business_hours import BusinessResponses
 from app.rules.kpis.exports import periods_csv
+from app.rules.kpis.nurture import STOPPED, OfferHistories, days_figure
+from app.rules.kpis.table import interval, percent
 from app.rules.kpis.window_facts import FactIndex
 
 logger = logging.getLogger(__name__)
@@ -39,20 +42,24 @@ SLA_PANEL_TTL_SECONDS = 10.0
 
 
 class PageCache:
-    """The pages computed lately, by window and the generation of the facts they were computed from."""
+    """The pages computed lately, by window and the generations of the facts and nurture offers they were computed
+    from."""
 
     def __init__(self, sources: DashboardSources) -> None:
         self._sources = sources
-        self._pages: OrderedDict[tuple[Window, int], DashboardPage] = OrderedDict()
+        self._pages: OrderedDict[tuple[Window, int, int], DashboardPage] = OrderedDict()
         self._index: tuple[int, FactIndex] | None = None
         self._responses: tuple[int, BusinessResponses | None] | None = None
+        self._histories: tuple[int, OfferHistories] | None = None
         self._lock = threading.Lock()
 
     def page(self, window: Window) -> DashboardPage:
         """Return the page of the window, computing it when the facts changed since or it was never asked for."""
         facts = self._sources.facts()
         generation = self._sources.facts.generation
-        key = (window, generation)
+        offers = self._sources.nurture
+        records = None if offers is None else offers()  # the page is computed per generation of offers too
+        key = (window, generation, 0 if offers is None else offers.generation)
         with self._lock:
             if key in self._pages:
                 self._pages.move_to_end(key)
@@ -60,6 +67,11 @@ class PageCache:
             if self._index is None or self._index[0] != generation:
                 self._index = (generation, FactIndex(facts))
             index = self._index[1]
+            histories = None
+            if offers is not None and records is not None:
+                if self._histories is None or self._histories[0] != key[2]:
+                    self._histories = (key[2], OfferHistories.of(records))
+                histories = self._histories[1]
         clocks = self._sources.all_clocks
         if self._sources.sla is not None:
             clocks()  # read (or start reading again) first: the responses are computed per generation of clocks
@@ -67,7 +79,7 @@ class PageCache:
             if self._responses is None or self._responses[0] != clocks.generation:
                 self._responses = (clocks.generation, business_responses(self._sources))
             responses = self._responses[1]
-        page = build_page(self._sources, window, index, responses)
+        page = build_page(self._sources, window, index, responses, nurture_panel(self._sources, window, histories))
         with self._lock:
             self._pages[key] = page
             while len(self._pages) > PAGES_KEPT:
@@ -106,7 +118,8 @@ def create_dashboard_blueprint(auth: DashboardAuth, sources: DashboardSources, r
         return _html(render_template(
             "dashboard/page.html", page=page, panel=panel(), link=link, rate=format_rate,
             duration=_duration, refresh_ms=refresh_seconds * 1000, nonce=g.csp_nonce, query=window.query(),
-            token=auth.token_in_query(request) or "",
+            token=auth.token_in_query(request) or "", interval=interval, percent=percent, days=days_figure,
+            stopped=STOPPED,
         ))  # fmt: skip
 
     @blueprint.get("/sla")

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, bindparam, delete, select, tuple_, update
 
 from app.ledger.models import NURTURE_CONTACTS, NURTURE_STEPS, NurtureContact, NurtureStep
 from app.ledger.upsert import insert_for, move_once
-from app.rules.nurture.facts import Offer
+from app.rules.nurture.facts import Offer, OfferRecord
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,22 @@ def offers_of(connection: Connection, contact_ids: Sequence[str]) -> dict[str, l
     for contact_id, track, step, offered_at, completed_at in connection.execute(statement):
         found[contact_id].append(Offer(track, step, offered_at, completed_at))
     return dict(found)
+
+
+def offer_records(connection: Connection, offered_before: datetime | None = None) -> list[OfferRecord]:
+    """Return every offer recorded (made before `offered_before`, when given), oldest first: what effectiveness
+    and the KPI breakdown by track read."""
+    statement = select(
+        NurtureStep.contact_id,
+        NurtureStep.track,
+        NurtureStep.step,
+        NurtureStep.offered_at,
+        NurtureStep.completed_at,
+        NurtureStep.converted_at,
+    ).order_by(NurtureStep.offered_at, NurtureStep.id)
+    if offered_before is not None:
+        statement = statement.where(NurtureStep.offered_at < offered_before)
+    return [OfferRecord(*row) for row in connection.execute(statement)]
 
 
 def move_offers(connection: Connection, merged: Sequence[str], survivor: str) -> None:

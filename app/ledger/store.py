@@ -46,7 +46,7 @@ from app.ledger.records import (
 )
 from app.rules.handover.types import RoutingState
 from app.rules.kpis.facts import LeadCycle
-from app.rules.nurture.facts import Offer
+from app.rules.nurture.facts import Offer, OfferRecord
 from app.rules.scoring.engagement import EngagementEvent
 from app.rules.sla.policy import FirstTouch
 
@@ -412,6 +412,11 @@ class NurtureStore(_Store):
                 after = page[-1][1], page[-1][0]
             if len(page) < page_size:
                 return
+
+    def records(self, offered_before: datetime | None = None) -> list[OfferRecord]:
+        """Return every offer recorded (made before `offered_before`, when given), oldest first."""
+        with self.engine.connect() as connection:
+            return nurture.offer_records(connection, offered_before)
 
 
 class KpiStore(_Store):

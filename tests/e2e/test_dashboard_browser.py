@@ -3,7 +3,8 @@ running `leadflow web` on a ledger of lead cycles.
 
 It logs in, sees the funnel drawn with the counts `leadflow kpis --json` prints for the same ledger and window, the
 table beside it, the SLA panel refreshing by itself (a handover added to the ledger appears without a reload), and
-downloads the CSV; without credentials the page is refused. A screenshot is saved to test-artifacts/. Chromium
+downloads the CSV; "Content that activates" shows the figures `leadflow nurture --report --json` prints for the same
+offers and window; without credentials the page is refused. A screenshot is saved to test-artifacts/. Chromium
 missing is a failure, never a skip: `make test` and `.ci/run` install it (`make chromium`).
 """
 
@@ -25,9 +26,11 @@ from werkzeug.security import generate_password_hash
 
 from app.ledger.database import create_ledger_engine
 from app.ledger.models import HANDOVERS
+from app.ledger.store import Ledger
 from app.rules.kpis import format_instant
 from bench.kpi_ledger import fill_kpi_ledger, handover_row
 from tests.conftest import CLI_REDIS_URL, migrate_url
+from tests.support.ledger import record_nurture_paths
 from tests.support.processes import Service, free_port, run_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +48,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     migrate_url(url)
     engine = create_ledger_engine(url)
     fill_kpi_ledger(engine, 300, 150, NOW, days=60)
+    record_nurture_paths(Ledger(engine), NOW)
     engine.dispose()
     port = free_port()
     tag = uuid.uuid4().hex[:12]
@@ -123,6 +127,27 @@ def test_the_dashboard_in_chromium(served: tuple[str, dict[str, str]], tmp_path:
             rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text())))
             assert rows[0]["from"] == format_instant(start)
             assert sum(int(row["mqls"]) for row in rows) == funnel["mqls"]
+
+            nurture_from = NOW - timedelta(days=80)
+            page.goto(f"{base}/dashboard?from={format_instant(nurture_from)}&to={format_instant(end)}"
+                      f"&as_of={format_instant(NOW)}")  # fmt: skip
+            report = run_command([str(BIN / "leadflow"), "nurture", "--report", "--json", "--from",
+                                  format_instant(nurture_from), "--to", format_instant(end), "--as-of",
+                                  format_instant(NOW)], env, ROOT)  # fmt: skip
+            assert report.returncode == 0, report.stderr
+            steps = {step["step"]: step for step in json.loads(report.stdout)["steps"] if step["reach"]}
+            assert list(steps) == ["checklist", "webinar-invite"]
+            shown = page.locator("#nurture-steps tbody tr")
+            assert shown.count() == len(steps) and page.locator("#nurture-heading").is_visible()
+            for step, figures in steps.items():
+                row = page.locator(f'#nurture-steps tr[data-step="{step}"]')
+                assert int(row.locator("td.reach").inner_text()) == figures["reach"]
+                mql = figures["mql_within"]
+                assert row.locator("td.mql").inner_text().startswith(f"{mql['rate'] * 100:.1f} % (n={mql['n']})")
+            checklist = page.locator('#nurture-steps tr[data-step="checklist"]')
+            assert checklist.locator("td.mql").inner_text() == "33.3 % (n=3) 95 % CI 6.2–79.2 %"
+            assert page.locator('#nurture-transitions tr[data-to="(MQL)"]').count() == 1
+            page.locator("#nurture").screenshot(path=str(ARTIFACTS / "dashboard-nurture.png"))
             context.close()
         finally:
             browser.close()

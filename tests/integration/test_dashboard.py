@@ -26,6 +26,7 @@ from app.rules.kpis import format_instant, kpi_report
 from app.sync.kpis.facts import ledger_facts
 from bench.kpi_ledger import fill_kpi_ledger
 from tests.support.app import make_container
+from tests.support.ledger import record_nurture_paths
 
 PASSWORD = "correct horse battery staple"
 TOKEN = "wall-screen-token-0123456789"
@@ -227,3 +228,43 @@ def test_on_either_ledger_the_page_and_the_json_are_the_report_of_its_facts(
         assert f'data-stage="MQL" data-count="{document["funnel"]["mqls"]}"' in page
     finally:
         container.close()
+
+
+def nurture_rows(page: str) -> dict[str, list[str]]:
+    """Return the nurture steps table's rows by step id: the text of each cell, tags and spaces collapsed."""
+    table = re.search(r'<table id="nurture-steps">.*?</table>', page, re.S)
+    assert table is not None, "no nurture steps table"
+    rows = re.findall(r'<tr data-step="([^"]+)">(.*?)</tr>', table.group(0), re.S)
+    return {step: [text_of(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)] for step, row in rows}
+
+
+def text_of(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_content_that_activates_is_empty_without_nurture_offers(client: FlaskClient) -> None:
+    page = client.get("/dashboard", headers=ANN).text
+    assert 'id="nurture-heading">Content that activates</h2>' in page
+    assert '<p id="nurture-empty">No nurture step was offered in this period.</p>' in page
+
+
+def test_content_that_activates_shows_each_steps_figures_with_n_and_interval(container: Container) -> None:
+    record_nurture_paths(container.ledger, NOW)
+    client = create_app(container=container).test_client()
+    query = f"from={format_instant(NOW - timedelta(days=80))}&to={format_instant(NOW)}&as_of={format_instant(NOW)}"
+    page = client.get(f"/dashboard?{query}", headers=ANN).text
+    assert 'id="nurture-empty"' not in page
+    rows = nurture_rows(page)
+    assert list(rows) == ["checklist", "webinar-invite"]  # nurture.yaml's order; offered steps only
+    # MQL within 30 days: 901 of the matured 901, 902, 903; 904 (5 days old) not matured
+    assert rows["checklist"] == [
+        "checklist", "awareness", "4", "25.0 % (n=4) 95 % CI 4.6–69.9 %", "33.3 % (n=3) 95 % CI 6.2–79.2 %", "1",
+        "25.0 % (n=4)", "7.0 d",
+    ]  # fmt: skip
+    assert rows["webinar-invite"][2:6] == ["1", "0.0 % (n=1) 95 % CI 0.0–79.4 %", "0.0 % (n=1) 95 % CI 0.0–79.4 %", "0"]
+    transitions = re.findall(r'<tr data-from="([^"]+)" data-to="([^"]+)">', page)
+    assert transitions == [("checklist", "(MQL)"), ("checklist", "webinar-invite")]  # (stopped): where paths stop
+    stops = re.search(r'<table id="nurture-stops">.*?</table>', page, re.S)
+    assert stops is not None and "50.0 % (n=4)" in stops.group(0) and "100.0 % (n=1)" in stops.group(0)
+    recent = nurture_rows(client.get("/dashboard", headers=ANN).text)  # the last 28 days: 904's checklist alone
+    assert list(recent) == ["checklist"] and recent["checklist"][2] == "1"

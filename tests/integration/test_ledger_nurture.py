@@ -11,7 +11,7 @@ from app.ledger.database import create_ledger_engine
 from app.ledger.nurture import NewOffer
 from app.ledger.records import Intake, Merge
 from app.ledger.store import Ledger
-from app.rules.nurture.facts import Offer
+from app.rules.nurture.facts import Offer, OfferRecord
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -76,3 +76,19 @@ def test_a_merge_keeps_each_step_once_and_an_erasure_deletes_them(ledger: Ledger
     assert "102" not in found
     ledger.privacy.forget(["101"], "forget", NOW)
     assert ledger.nurture.offers_of(["101"]) == {}
+
+
+def test_the_offer_records_read_back_every_offer_with_its_completion_and_conversion(ledger: Ledger) -> None:
+    ledger.nurture.record_offers(
+        [offer("102", "checklist", 1), offer("101", "checklist"), offer("101", "roi", 3, "decision")]
+    )
+    ledger.nurture.record_completed([("101", "checklist", NOW + timedelta(days=2))])
+    ledger.nurture.record_converted(["101"], NOW + timedelta(days=2, hours=1))
+    found = ledger.nurture.records()
+    assert found == [
+        OfferRecord("101", "awareness", "checklist", NOW, NOW + timedelta(days=2), NOW + timedelta(days=2, hours=1)),
+        OfferRecord("102", "awareness", "checklist", NOW + timedelta(days=1)),
+        OfferRecord("101", "decision", "roi", NOW + timedelta(days=3)),  # offered after the conversion
+    ]
+    assert all(record.offered_at.tzinfo is not None for record in found)  # aware, in UTC, on both databases
+    assert ledger.nurture.records(offered_before=NOW + timedelta(days=1)) == found[:1]

@@ -2,7 +2,7 @@
 
 from app.rules.nurture.config import nurture_file, parse_nurture
 from app.rules.nurture.explain import explain
-from app.rules.nurture.facts import NurtureFacts, Offer
+from app.rules.nurture.facts import NurtureFacts, Offer, OfferRecord
 from app.rules.nurture.pace import leave_quiet_hours, pace
 from app.rules.nurture.plan import NurturePlan, NurtureState, completions, next_nurture_step
 from app.rules.nurture.policy import NurtureConfig, Pacing, QuietHours, Step, Track
@@ -14,6 +14,7 @@ __all__ = [
     "NurturePlan",
     "NurtureState",
     "Offer",
+    "OfferRecord",
     "Pacing",
     "QuietHours",
     "Step",

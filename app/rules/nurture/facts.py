@@ -20,6 +20,19 @@ class Offer:
 
 
 @dataclass(frozen=True, slots=True)
+class OfferRecord:
+    """A row of the ledger's nurture steps as effectiveness reads it: an offer to a contact, when the contact
+    completed it and when it became an MQL after it (None: not yet)."""
+
+    contact_id: str
+    track: str
+    step: str
+    offered_at: datetime
+    completed_at: datetime | None = None
+    converted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class NurtureFacts:
     """A contact as the drain knows it; times are aware (naive means UTC), properties HubSpot's raw strings."""
 
