@@ -33,7 +33,7 @@ def print_report(runtime: Runtime, portal: SeededPortal, simulation: SimulationR
     _costs(runtime, simulation, echo)
 
 
-def _table(rows: Sequence[Sequence[object]], echo: Echo) -> None:
+def print_table(rows: Sequence[Sequence[object]], echo: Echo) -> None:
     """Print rows as an aligned table, the first row as its header."""
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     for index, row in enumerate(rows):
@@ -47,13 +47,13 @@ def _funnel(contacts: list[SimContact], scored: dict[str, dict[str, str]], echo:
     echo(f"\nFunnel ({len(contacts)} contacts)")
     rows: list[tuple[object, ...]] = [("Stage", "Contacts", "Share")]
     rows += [(stage, stages[stage], f"{100 * stages[stage] / len(contacts):.1f} %") for stage in ("sql", "mql", "—")]
-    _table(rows, echo)
+    print_table(rows, echo)
 
 
 def _grades(scored: dict[str, dict[str, str]], echo: Echo) -> None:
     grades = Counter(props.get(GRADE) or "" for props in scored.values())
     echo("\nGrades (fit letter × engagement digit)")
-    _table([("Fit", "1", "2", "3", "4")] + [(f, *(grades[f + e] for e in "1234")) for f in "ABCD"], echo)
+    print_table([("Fit", "1", "2", "3", "4")] + [(f, *(grades[f + e] for e in "1234")) for f in "ABCD"], echo)
 
 
 def _reasons(scored: dict[str, dict[str, str]], echo: Echo) -> None:
@@ -64,7 +64,7 @@ def _reasons(scored: dict[str, dict[str, str]], echo: Echo) -> None:
         if part and part != "…"
     )
     echo("\nTen most common reasons")
-    _table([("Reason", "Contacts")] + [(label, count) for label, count in labels.most_common(10)], echo)
+    print_table([("Reason", "Contacts")] + [(label, count) for label, count in labels.most_common(10)], echo)
 
 
 def _personas(contacts: list[SimContact], scored: dict[str, dict[str, str]], echo: Echo) -> None:
@@ -74,7 +74,7 @@ def _personas(contacts: list[SimContact], scored: dict[str, dict[str, str]], ech
     echo("\nWho the buyers really were (the simulator's personas) and where the model put them")
     rows: list[tuple[object, ...]] = [("Persona", "sql", "mql", "—")]
     rows += [(name, c["sql"], c["mql"], c["—"]) for name, c in sorted(by_persona.items())]
-    _table(rows, echo)
+    print_table(rows, echo)
 
 
 def _histories(runtime: Runtime, contacts: list[SimContact], scored: dict[str, dict[str, str]], echo: Echo) -> None:
@@ -102,7 +102,7 @@ def _sla(runtime: Runtime, portal: SeededPortal, simulation: SimulationReport, e
     container = runtime.container
     open_keys = {clock.key for clock in container.ledger.sla.open_clocks()}
     names = {owner.id: owner.name for owner in portal.owners}
-    print_sla(container.sla, container.ledger.sla.all_clocks(), open_keys, names, container.clock(), echo, _table)
+    print_sla(container.sla, container.ledger.sla.all_clocks(), open_keys, names, container.clock(), echo, print_table)
     field = {owner.id: owner.name for owner in portal.owners if owner.team in FIELD_TEAMS}
     print_paces(simulation.reps, field, echo)
 

@@ -6,6 +6,7 @@ simulated time; when the gate opens, Leadflow works at the tick's end, so a run 
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from hubspot_twin.webhooks.subscriptions import Subscription, WebhookSettings
 ACCESS_TOKEN = "demo-access-token"
 CLIENT_SECRET = "demo-client-secret"
 APP_ID = "4242"
+_BUILDING = threading.Lock()  # the demo runs two embedded Leadflows side by side (with and without nurture)
 
 
 @dataclass
@@ -53,6 +55,12 @@ class Runtime:
         """Run the clock's decay sweep now (simulated time) and the drains it asks for, then hold the gate again:
         contacts whose scores changed by time alone are re-assessed, with no webhook."""
         self.container.jobs.enqueue("decay-sweep")
+        self.settle_and_hold()
+
+    def nurture_due(self) -> None:
+        """Run the clock's nurture job now (simulated time) and the drains it asks for, then hold the gate again:
+        contacts whose paced nurture step has come due get it written (and the portal's workflow sends it)."""
+        self.container.jobs.enqueue("nurture-due")
         self.settle_and_hold()
 
     def watch_sla(self, reconcile: bool = True) -> None:
@@ -89,11 +97,12 @@ class Runtime:
 
 @contextmanager
 def embedded_leadflow(
-    workdir: Path, clock: Clock, redis_url: str | None = None, database_url: str | None = None
+    workdir: Path, clock: Clock, redis_url: str | None = None, database_url: str | None = None, *, nurture: bool = True
 ) -> Iterator[Runtime]:
     """Run the twin (with HubSpot's limits), the webhook receiver and a worker; stop them all on exit.
 
-    The ledger is the empty database at `database_url` (kept afterwards), or a SQLite file in `workdir`."""
+    The ledger is the empty database at `database_url` (kept afterwards), or a SQLite file in `workdir`. Without
+    `nurture` Leadflow runs as if config/nurture.yaml did not exist."""
     twin = Twin(access_tokens={ACCESS_TOKEN}, apps={ACCESS_TOKEN: APP_ID}, clock=clock, limits=GuardConfig())
     redis: Redis = connect_redis(redis_url) if redis_url else fakeredis.FakeRedis(server=fakeredis.FakeServer())
     run_id = uuid.uuid4().hex[:8]
@@ -112,7 +121,10 @@ def embedded_leadflow(
                 "drain_debounce_seconds": 0,  # simulated time stands still while Leadflow works
             }
         )
-        container = build_container(settings, redis=redis, clock=clock)
+        with _BUILDING:  # the ledger's migrations (alembic) must not run in two threads at once
+            container = build_container(settings, redis=redis, clock=clock)
+        if not nurture:
+            container.nurture_config = None
         _require_empty(container)
         worker = EmbeddedWorker(container)
         with TwinServer(create_app(container=container)).start() as web:

@@ -14,9 +14,14 @@ WEEK = timedelta(days=7)
 
 @dataclass(frozen=True, order=True)
 class PlannedAction:
+    """`action` (an `apply_action` action) by the contact at `at`; a reaction to a nurture email names the
+    `content` and the `reaction` (`open`, `click`, `action`), a planned action neither."""
+
     at: datetime
     contact_index: int
     action: str
+    content: str = ""
+    reaction: str = ""
 
 
 def plan_actions(contacts: list[SimContact], start: datetime, days: int, seed: int) -> list[PlannedAction]:

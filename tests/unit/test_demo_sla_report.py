@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from app.demo.report import _table
+from app.demo.report import print_table
 from app.demo.sla import print_paces, print_sla
 from app.ledger.records import SlaClock
 from app.rules.sla import parse_sla
@@ -35,7 +35,7 @@ def clock(key: str, owner: str, touched_after: float | None, **values: object) -
 
 def printed(clocks: Sequence[SlaClock], open_keys: set[str], now: datetime) -> list[str]:
     lines: list[str] = []
-    print_sla(SLA, clocks, open_keys, NAMES, now, lines.append, _table)
+    print_sla(SLA, clocks, open_keys, NAMES, now, lines.append, print_table)
     return lines
 
 
@@ -61,7 +61,7 @@ def test_the_section_counts_met_missed_and_open_clocks_and_the_watchs_steps() ->
 def test_without_clocks_or_config_the_section_says_so() -> None:
     assert printed([], set(), MONDAY)[1] == "  no handover with an SLA clock"
     lines: list[str] = []
-    print_sla(None, [clock("a", "1", 30)], set(), NAMES, MONDAY, lines.append, _table)
+    print_sla(None, [clock("a", "1", 30)], set(), NAMES, MONDAY, lines.append, print_table)
     assert lines[1] == "  no handover with an SLA clock"
 
 
