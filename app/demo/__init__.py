@@ -85,7 +85,7 @@ def _print_run(runtime: Runtime, portal: SeededPortal, report: SimulationReport,
     window = kpi_window(runtime, START, days)
     print_kpis(runtime, window, echo)
     print_nurture_sends(report, echo)
-    print_step_effectiveness(runtime, echo)  # Leadflow's per-step effectiveness (`leadflow nurture --report`)
+    print_step_effectiveness(runtime, window, echo)  # Leadflow's per-step effectiveness (`leadflow nurture --report`)
     return window
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 
 from app.demo.kpis import Window
 from app.demo.report import print_table
 from app.demo.runtime import Runtime
-from app.rules.kpis.figures import Ratio
+from app.nurture_report import effectiveness_lines
+from app.rules.kpis.figures import Ratio, percent_figure
+from app.rules.kpis.nurture import DEFAULT_MQL_WITHIN_DAYS, nurture_effectiveness
 from app.rules.kpis.report import compute_kpis, members
 from app.sync.kpis.facts import ledger_facts
 from hubspot_twin.simulator import SeededPortal, SimulationReport
@@ -64,8 +67,18 @@ def print_nurture_sends(simulation: SimulationReport, echo: Echo) -> None:
     echo("  (a newsletter's offer is its click; a step the simulated buyers do not know is only opened)")
 
 
-def print_step_effectiveness(runtime: Runtime, echo: Echo) -> None:
-    """The place of Leadflow's own per-step effectiveness table (`leadflow nurture --report`, from the ledger)."""
+def print_step_effectiveness(runtime: Runtime, window: Window, echo: Echo) -> None:
+    """Print Leadflow's own per-step effectiveness over the run (what `leadflow nurture --report` prints for the
+    demo's window, from the ledger): what the ledger measured, beside what the simulator says it sent."""
+    container = runtime.container
+    window_from, window_to, as_of = window
+    found = nurture_effectiveness(
+        container.ledger.nurture.records(), as_of, DEFAULT_MQL_WITHIN_DAYS, window_from, window_to,
+        container.nurture_config,
+    )  # fmt: skip
+    echo("\nLeadflow's measure of the nurture steps (leadflow nurture --report, from the ledger)")
+    for line in effectiveness_lines(found, configured=container.nurture_config is not None):
+        echo(f"  {line}")
 
 
 def print_nurture_comparison(
@@ -103,11 +116,14 @@ def _who(contacts: Iterable[SimContact]) -> str:
 
 
 def _rate(ratio: Ratio) -> str:
-    value = ratio.value
-    return "—" if value is None else f"{100 * value:.1f} % ({ratio.part}/{ratio.whole})"
+    if ratio.whole == 0:
+        return "—"
+    return f"{percent_figure(Fraction(ratio.part, ratio.whole))} % ({ratio.part}/{ratio.whole})"
 
 
 def _points(first: Ratio, second: Ratio) -> str:
-    if first.value is None or second.value is None:
+    if first.whole == 0 or second.whole == 0:
         return "—"
-    return f"{100 * (first.value - second.value):+.1f} pt"
+    difference = Fraction(first.part, first.whole) - Fraction(second.part, second.whole)
+    sign = "-" if difference < 0 else "+"
+    return f"{sign}{percent_figure(abs(difference))} pt"

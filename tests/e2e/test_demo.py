@@ -84,6 +84,11 @@ def test_the_demo_scores_a_simulated_portal_and_prints_its_funnel_and_its_slas(t
     # Nurture: the portal's workflows sent steps, buyers reacted, and the same seed without nurture is compared.
     sent = re.search(r"^  checklist +(\d+) +(\d+) +(\d+) +(\d+)$", text, re.M)
     assert sent and int(sent[1]) > 0 and int(sent[1]) >= int(sent[2]) >= int(sent[3]) >= int(sent[4])
+    # Leadflow's own measure from the ledger: each checklist offered once per contact, each offer one workflow send.
+    measured = text[text.index("Leadflow's measure of the nurture steps") :]
+    reach = re.search(r"^    checklist · checklist \(track awareness\)\n +reach +(\d+) contact\(s\)$", measured, re.M)
+    reach = reach or re.search(r"^    checklist \(track awareness\)\n +reach +(\d+) contact\(s\)$", measured, re.M)
+    assert reach and int(reach[1]) == int(sent[1]), measured
     figures = nurture_figures(text)
     assert figures["with nurture mqls"] == int(mqls[1])  # the KPI report's MQLs are the nurtured run's
     assert figures["difference mqls"] == figures["with nurture mqls"] - figures["without nurture mqls"]
