@@ -613,6 +613,8 @@ def _shortened(text: str, width: int) -> str:
 @main.command()
 def status() -> None:
     """Show the worklist, the queue and the ledger at a glance."""
+    from app.rules.nurture.plan import NURTURE_STATES
+
     container = _container()
     counts = container.ledger.counts()
     click.echo(f"dirty contacts      {container.worklist.dirty_count()}")
@@ -625,6 +627,10 @@ def status() -> None:
     click.echo(f"engagements         {counts.engagements}")
     click.echo(f"contacts assessed   {counts.contacts}")
     click.echo(f"quarantined events  {counts.quarantined} (leadflow quarantine)")
+    if container.nurture_config is not None:
+        standing = container.ledger.nurture.count_standings(container.clock())
+        states = ", ".join(f"{standing.get(state, 0)} {state}" for state in NURTURE_STATES)
+        click.echo(f"nurture             {states} ({standing['due']} due now)")
     for name, value in sorted(container.worklist.event_counts().items()):
         click.echo(f"webhook {name:<28} {value}")
 

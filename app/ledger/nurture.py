@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, func, select, tuple_, update
 
 from app.ledger.models import NURTURE_CONTACTS, NURTURE_STEPS, NurtureContact, NurtureStep
 from app.ledger.upsert import insert_for, move_once
@@ -59,6 +59,14 @@ def standings_of(connection: Connection, contact_ids: Sequence[str]) -> dict[str
     statement = select(columns.contact_id, columns.state, columns.track, columns.step, columns.due_at,
                        columns.planned_at).where(columns.contact_id.in_(list(contact_ids)))  # fmt: skip
     return {row[0]: NurtureStanding(*row) for row in connection.execute(statement)}
+
+
+def count_standings(connection: Connection, now: datetime) -> dict[str, int]:
+    """Return how many contacts stand in each nurture state, and (as `due`) how many waiting steps are due by now."""
+    columns = NURTURE_CONTACTS.c
+    counted = {state: n for state, n in connection.execute(select(columns.state, func.count()).group_by(columns.state))}
+    due = connection.execute(select(func.count()).where(columns.due_at <= now)).scalar_one()
+    return {**counted, "due": due}
 
 
 def due_for_offer(

@@ -401,6 +401,11 @@ class NurtureStore(_Store):
         with self.engine.connect() as connection:
             return nurture.standings_of(connection, contact_ids)
 
+    def count_standings(self, now: datetime) -> dict[str, int]:
+        """Return the contacts in each nurture state, and the waiting steps due by `now` (`due`)."""
+        with self.engine.connect() as connection:
+            return nurture.count_standings(connection, now)
+
     def due_for_offer(self, now: datetime, page_size: int = nurture.DUE_PAGE) -> Iterator[list[str]]:
         """Yield, a page at a time, the contacts whose waiting nurture step is due by `now`."""
         after: tuple[datetime, str] | None = None

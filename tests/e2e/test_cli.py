@@ -302,6 +302,7 @@ def test_setup_webhooks_and_a_burst_worker_score_a_contact_in_hubspot(
         assert status["signals"] == "5 (0 unprocessed)", status
         assert status["engagements"] == "4", status
         assert status["contacts assessed"] == "1", status
+        assert status["nurture"] == "0 active, 0 waiting, 1 paused, 0 exhausted, 0 suppressed, 0 none (0 due now)"
         explained = leadflow.ok("nurture", "--explain", contact_id, "--as-of", "2026-12-07T10:00:00Z").stdout
         assert explained.splitlines() == [
             f"contact {contact_id} at 2026-12-07 10:00 UTC (the last drain's scores: fit 90, engagement 19, grade A3, "

@@ -8,7 +8,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from app.ledger.database import create_ledger_engine
-from app.ledger.nurture import NewOffer
+from app.ledger.nurture import NewOffer, NurtureStanding, record_standings
 from app.ledger.records import Intake, Merge
 from app.ledger.store import Ledger
 from app.rules.nurture.facts import Offer, OfferRecord
@@ -92,3 +92,27 @@ def test_the_offer_records_read_back_every_offer_with_its_completion_and_convers
     ]
     assert all(record.offered_at.tzinfo is not None for record in found)  # aware, in UTC, on both databases
     assert ledger.nurture.records(offered_before=NOW + timedelta(days=1)) == found[:1]
+
+
+def standing(contact: str, state: str, due_days: float | None = None) -> NurtureStanding:
+    due = None if due_days is None else NOW + timedelta(days=due_days)
+    return NurtureStanding(contact, state, "awareness", "webinar-invite", due, NOW)
+
+
+def test_standings_keep_the_latest_plan_and_the_due_ones_are_read_through_their_index(ledger: Ledger) -> None:
+    with ledger.transaction() as connection:
+        record_standings(connection, [standing("101", "waiting", 5), standing("102", "waiting", 1),
+                                      standing("103", "paused"), standing("104", "waiting", 2)])  # fmt: skip
+    with ledger.transaction() as connection:  # 104's step went out: its latest plan replaces the waiting one
+        record_standings(connection, [standing("104", "active")])
+    assert ledger.nurture.standings_of(["104"])["104"].state == "active"
+    assert ledger.nurture.standings_of(["104"])["104"].due_at is None
+    pages = list(ledger.nurture.due_for_offer(NOW + timedelta(days=6), page_size=1))
+    assert pages == [["102"], ["101"]]  # oldest due first, one per page, keyset paging to the end
+    assert list(ledger.nurture.due_for_offer(NOW + timedelta(hours=12))) == []
+    assert ledger.nurture.count_standings(NOW + timedelta(days=2)) == {"waiting": 2, "paused": 1, "active": 1,
+                                                                       "due": 1}  # fmt: skip
+    ledger.signals.record_intake(Intake(merges=(Merge("103", ("101",)),)), NOW)
+    assert set(ledger.nurture.standings_of(["101", "102", "103"])) == {"102", "103"}  # merged away: dropped
+    ledger.privacy.forget(["102"], "forget", NOW)
+    assert ledger.nurture.standings_of(["102"]) == {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from app.rules.nurture.conditions import condition_names
 from app.rules.nurture.facts import NurtureFacts, Offer
@@ -16,6 +16,7 @@ from app.rules.scoring.engagement import EngagementEvent
 from app.rules.values import as_utc
 
 NurtureState = Literal["active", "waiting", "paused", "exhausted", "suppressed", "none"]
+NURTURE_STATES: tuple[NurtureState, ...] = get_args(NurtureState)
 
 
 @dataclass(frozen=True, slots=True)
