@@ -35,6 +35,7 @@ from app.ledger.records import Backlog, ContactStateRecord
 from app.ledger.store import Ledger
 from app.logs import log_context
 from app.rules.scoring.assessment import Assessment
+from app.rules.scoring.engagement import EngagementEvent
 from app.sync.hubspot.company_cache import CompanyCache, read_companies
 from app.sync.hubspot.gateway import PRIMARY_COMPANY_ID, HubSpotGateway, Properties
 
@@ -65,6 +66,7 @@ class Member:
     cycle: int = 1  # the qualification cycle (a rejected handover starts the next one)
     counted_from: datetime | None = None  # engagement before this moment does not count (a recycle)
     assessment: Assessment | None = None  # set by the scoring step's plan
+    engagements: tuple[EngagementEvent, ...] = ()  # every engagement the ledger holds (set by the scoring step)
     recycled_at: datetime | None = None  # the last recycle (a rejected handover); the handover step sets a new one
     handed_over: bool = False  # sales has the lead: an open handover (set by the handover step)
 

@@ -25,7 +25,6 @@ from app.ledger.nurture import NewOffer, NurtureStanding
 from app.ledger.store import Ledger
 from app.rules.nurture import NurtureConfig, NurturePlan, Offer, next_nurture_step, offer_writes, reads_of
 from app.rules.properties import NURTURE_PROPERTIES, NURTURE_STEP, NURTURE_STEP_AT
-from app.rules.scoring.engagement import EngagementEvent
 from app.rules.values import to_timestamp
 from app.sync.nurture.facts import nurture_facts
 from app.sync.pipeline import Batch, Member, Reads
@@ -41,7 +40,6 @@ class NurtureStep:
     config: NurtureConfig
     qualified: frozenset[str]  # the stages that make a contact an MQL (the scoring model's qualified stages)
     ledger: Ledger
-    _engagements: dict[str, list[EngagementEvent]] = field(default_factory=dict, repr=False)
     _history: dict[str, list[Offer]] = field(default_factory=dict, repr=False)
     _plans: dict[str, NurturePlan] = field(default_factory=dict, repr=False)
     _offers: dict[str, NewOffer] = field(default_factory=dict, repr=False)
@@ -54,14 +52,12 @@ class NurtureStep:
         return Reads(frozenset({*contact, *NURTURE_PROPERTIES}), company)
 
     def prepare(self, batch: Batch) -> None:
-        ids = list(batch.members)
-        self._engagements = self.ledger.contacts.engagements_of(ids)
-        self._history = self.ledger.nurture.offers_of(ids)
+        self._history = self.ledger.nurture.offers_of(list(batch.members))
         self._set_up = f"contact.{NURTURE_STEP}" in self.ledger.contacts.property_types()
 
     def plan(self, batch: Batch) -> None:
         for member in batch.members.values():
-            facts = nurture_facts(member, self._engagements, self._history)
+            facts = nurture_facts(member, self._history)
             plan = next_nurture_step(self.config, facts, batch.now)
             self._plans[member.contact_id] = plan
             if self._converts(member):

@@ -39,6 +39,8 @@ class ScoringStep:
 
     def prepare(self, batch: Batch) -> None:
         self._engagements = self.ledger.contacts.engagements_of(list(batch.members))
+        for contact_id, member in batch.members.items():  # the later steps read them too (nurture)
+            member.engagements = tuple(self._engagements.get(contact_id, ()))
         self._types = self.ledger.contacts.property_types()
         self._transitions = []
 
