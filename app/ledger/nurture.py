@@ -176,8 +176,13 @@ def move_offers(connection: Connection, merged: Sequence[str], survivor: str) ->
 
 def record_enrollment(connection: Connection, enrollment: NewEnrollment) -> bool:
     """Record a handover's enrollment unless one is recorded; return whether this call recorded it."""
-    statement = insert_for(connection, NURTURE_ENROLLMENTS).on_conflict_do_nothing(index_elements=["handover_key"])
-    return bool(connection.execute(statement, [vars(enrollment)]).rowcount)
+    statement = (
+        insert_for(connection, NURTURE_ENROLLMENTS)
+        .values(**vars(enrollment))
+        .on_conflict_do_nothing(index_elements=["handover_key"])
+        .returning(NURTURE_ENROLLMENTS.c.handover_key)
+    )
+    return connection.execute(statement).first() is not None
 
 
 def enrolled(connection: Connection, handover_keys: Sequence[str]) -> set[str]:
