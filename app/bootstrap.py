@@ -127,7 +127,8 @@ class Container:
             steps.append(partial(HandoverStep, handovers, self.ledger, gateway, cache))
         if self.nurture_config is not None:
             qualified = frozenset(self.model.qualified_stages)
-            steps.append(partial(NurtureStep, self.nurture_config, qualified, self.ledger))
+            team = handovers.team if handovers is not None else None
+            steps.append(partial(NurtureStep, self.nurture_config, qualified, self.ledger, gateway, team))
         return Pipeline(
             self.ledger,
             gateway,

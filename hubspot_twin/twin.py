@@ -18,6 +18,7 @@ from hubspot_twin.catalog import CONTACTS, resolve
 from hubspot_twin.catalog.association_types import PRIMARY, UNLABELED, types_between
 from hubspot_twin.crm import merges, seeding
 from hubspot_twin.crm.changes import CRM_UI, ChangeFeed, ChangeSource
+from hubspot_twin.crm.lists import CONTACTS_TYPE_ID
 from hubspot_twin.crm.pipelines import StageSpec
 from hubspot_twin.crm.store import Store
 from hubspot_twin.crm.timestamps import Clock, utc_now
@@ -244,6 +245,33 @@ class Twin:
         """Return the deal pipelines as ``GET /crm/v3/pipelines/deals`` lists them."""
         with self.store.lock:
             return [pipeline_json(pipeline) for pipeline in self.store.pipelines.all()]
+
+    # Lists and sequences -----------------------------------------------------------------------------------
+
+    def create_list(self, name: str, processing_type: str = "MANUAL") -> str:
+        """Add a list of contacts (``MANUAL``, ``SNAPSHOT`` or ``DYNAMIC``), as the marketer would; return its id."""
+        with self.store.lock:
+            return self.store.lists.create(name, CONTACTS_TYPE_ID, processing_type, self.store.now()).list_id
+
+    def list_members(self, list_id: str) -> list[str]:
+        """Return the record ids of a list's members, in the order they joined."""
+        with self.store.lock:
+            return list(self.store.lists.get(str(list_id)).members)
+
+    def create_sequence(self, name: str) -> str:
+        """Add a sales sequence, as a rep would build one; return its id."""
+        with self.store.lock:
+            return self.store.sequences.create(name).id
+
+    def enrollment(self, contact_id: str) -> dict[str, str] | None:
+        """Return a contact's sequence enrollment (``sequenceId``, ``enrolledBy``, ``enrolledByEmail``, …), or None."""
+        with self.store.lock:
+            try:
+                found = self.store.sequences.of_contact(str(contact_id))
+            except HubSpotError:
+                return None
+            return {"id": found.id, "sequenceId": found.sequence.id, "enrolledBy": found.user_id,
+                    "enrolledByEmail": found.sender_email, "toEmail": found.to_email}  # fmt: skip
 
     # Requests and state ------------------------------------------------------------------------------------
 

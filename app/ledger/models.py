@@ -414,3 +414,20 @@ class NurtureContact(Base):
 
 
 NURTURE_CONTACTS = cast(Table, NurtureContact.__table__)
+
+
+class NurtureEnrollment(Base):
+    """A handed-over contact enrolled in nurture's sales sequence (docs/nurture.md), once per handover: the
+    enrollment HubSpot made. Contact history: merges re-key it, erasures delete it."""
+
+    __tablename__ = "nurture_enrollments"
+
+    handover_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(32))
+    sequence_id: Mapped[str] = mapped_column(String(32))
+    enrollment_id: Mapped[str] = mapped_column(String(32))
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+NURTURE_ENROLLMENTS = cast(Table, NurtureEnrollment.__table__)
+CONTACT_HISTORY = (*CONTACT_HISTORY, NURTURE_ENROLLMENTS)

@@ -10,7 +10,14 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, func, select, tuple_, update
 
-from app.ledger.models import NURTURE_CONTACTS, NURTURE_STEPS, NurtureContact, NurtureStep
+from app.ledger.models import (
+    NURTURE_CONTACTS,
+    NURTURE_ENROLLMENTS,
+    NURTURE_STEPS,
+    NurtureContact,
+    NurtureEnrollment,
+    NurtureStep,
+)
 from app.ledger.upsert import insert_for, move_once
 from app.rules.nurture.facts import Offer, OfferRecord
 
@@ -36,6 +43,17 @@ class NurtureStanding:
     step: str | None
     due_at: datetime | None
     planned_at: datetime
+
+
+@dataclass(frozen=True)
+class NewEnrollment:
+    """A handed-over contact enrolled in the sales sequence now (the enrollment HubSpot made, or already held)."""
+
+    handover_key: str
+    contact_id: str
+    sequence_id: str
+    enrollment_id: str
+    enrolled_at: datetime
 
 
 DUE_PAGE = 10_000  # contacts the `nurture-due` job reads per query
@@ -178,3 +196,22 @@ def offer_records(connection: Connection, offered_before: datetime | None = None
 def move_offers(connection: Connection, merged: Sequence[str], survivor: str) -> None:
     """Give the merged contacts' steps to the survivor; a step it was offered itself is kept once (its own)."""
     move_once(connection, NurtureStep, "step", merged, survivor)
+
+
+def record_enrollment(connection: Connection, enrollment: NewEnrollment) -> bool:
+    """Record a handover's enrollment unless one is recorded; return whether this call recorded it."""
+    statement = (
+        insert_for(connection, NURTURE_ENROLLMENTS)
+        .values(**vars(enrollment))
+        .on_conflict_do_nothing(index_elements=["handover_key"])
+        .returning(NURTURE_ENROLLMENTS.c.handover_key)
+    )
+    return connection.execute(statement).first() is not None
+
+
+def enrolled(connection: Connection, handover_keys: Sequence[str]) -> set[str]:
+    """Return which of these handovers have their contact's enrollment recorded."""
+    if not handover_keys:
+        return set()
+    statement = select(NurtureEnrollment.handover_key).where(NurtureEnrollment.handover_key.in_(list(handover_keys)))
+    return set(connection.execute(statement).scalars())

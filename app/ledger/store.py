@@ -406,6 +406,17 @@ class NurtureStore(_Store):
         with self.engine.connect() as connection:
             return nurture.count_standings(connection, now)
 
+    def enrolled(self, handover_keys: Sequence[str]) -> set[str]:
+        """Return which of these handovers have their contact's sales-sequence enrollment recorded."""
+        with self.engine.connect() as connection:
+            return nurture.enrolled(connection, handover_keys)
+
+    def record_enrollment(self, enrollment: nurture.NewEnrollment) -> bool:
+        """Record a handover's sales-sequence enrollment at once (it happened in HubSpot); return whether this call
+        recorded it (False: recorded before)."""
+        with self.engine.begin() as connection:
+            return nurture.record_enrollment(connection, enrollment)
+
     def due_for_offer(self, now: datetime, page_size: int = nurture.DUE_PAGE) -> Iterator[list[str]]:
         """Yield, a page at a time, the contacts whose waiting nurture step is due by `now`."""
         after: tuple[datetime, str] | None = None

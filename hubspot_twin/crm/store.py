@@ -22,9 +22,11 @@ from hubspot_twin.crm.changes import Change, ChangeFeed, ChangeSource
 from hubspot_twin.crm.graph import Node
 from hubspot_twin.crm.indexes import RecordIds, ValueIndex
 from hubspot_twin.crm.links import Links, PairChange, touched
+from hubspot_twin.crm.lists import Lists
 from hubspot_twin.crm.owners import Owners
 from hubspot_twin.crm.pipelines import Pipelines
 from hubspot_twin.crm.schema import Schema
+from hubspot_twin.crm.sequences import Sequences
 from hubspot_twin.crm.timestamps import Clock, iso, utc_now
 from hubspot_twin.crm.unique_values import Claims, find_by_value
 from hubspot_twin.crm.write_rules import WriteRules
@@ -55,7 +57,8 @@ class Store:
         self.reset()
 
     def reset(self) -> None:
-        """Wipe every record, custom property, association, owner and custom pipeline: back to a fresh portal."""
+        """Wipe every record, custom property, association, owner, custom pipeline, list and sequence: back to a
+        fresh portal."""
         with self.lock:
             now = self.now()
             self.schema = Schema(now)
@@ -65,6 +68,8 @@ class Store:
             self.values = ValueIndex(self.objects)
             self.owners = Owners()
             self.pipelines = Pipelines()
+            self.lists = Lists()
+            self.sequences = Sequences()
             self.merged_ids: dict[str, str] = {}  # id of a merged record → id of the record it lives on in
             self.rules = WriteRules(self.schema, self.owners, self.pipelines, self.values)
             self._next_id = FIRST_ID

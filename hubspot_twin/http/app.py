@@ -8,7 +8,19 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from hubspot_twin.errors import HubSpotError, unauthorized
-from hubspot_twin.http.api import associations, batch, control, merges, objects, owners, pipelines, properties, search
+from hubspot_twin.http.api import (
+    associations,
+    batch,
+    control,
+    lists,
+    merges,
+    objects,
+    owners,
+    pipelines,
+    properties,
+    search,
+    sequences,
+)
 from hubspot_twin.http.api.plumbing import EXTENSION, TwinContext, context, respond
 from hubspot_twin.http.counters import endpoint_key
 
@@ -20,7 +32,8 @@ def create_app(twin_context: TwinContext) -> Flask:
     """Return the app serving one twin's state."""
     app = Flask("hubspot_twin")
     app.extensions[EXTENSION] = twin_context
-    for module in (control, objects, batch, associations, properties, search, merges, owners, pipelines):
+    served = (control, objects, batch, associations, properties, search, merges, owners, pipelines, lists, sequences)
+    for module in served:
         app.register_blueprint(module.blueprint)
     app.before_request(_count_and_authenticate)
     app.before_request(_hold_store_lock)

@@ -36,6 +36,14 @@ class Portal(Protocol):
 
     def add_owner(self, email: str, first: str, last: str, active: bool) -> str: ...
 
+    def add_list(self, processing_type: str) -> str: ...
+
+    def list_members(self, list_id: str) -> list[str]: ...
+
+    def add_sequence(self) -> str: ...
+
+    def user_id(self, owner_id: str) -> str: ...
+
 
 @dataclass
 class MemoryPortal:
@@ -52,6 +60,18 @@ class MemoryPortal:
 
     def add_owner(self, email: str, first: str, last: str, active: bool) -> str:
         return self.gateway.add_owner(email, f"{first} {last}", active=active)
+
+    def add_list(self, processing_type: str) -> str:
+        return self.gateway.add_list(processing_type)
+
+    def list_members(self, list_id: str) -> list[str]:
+        return list(self.gateway.lists[list_id][1])
+
+    def add_sequence(self) -> str:
+        return self.gateway.add_sequence()
+
+    def user_id(self, owner_id: str) -> str:
+        return next(str(owner.user_id) for owner in self.gateway.team if owner.id == owner_id)
 
 
 @dataclass
@@ -70,6 +90,18 @@ class TwinPortal:
 
     def add_owner(self, email: str, first: str, last: str, active: bool) -> str:
         return self.twin.create_owner(email, first, last, archived=not active)
+
+    def add_list(self, processing_type: str) -> str:
+        return self.twin.create_list(f"list {processing_type}", processing_type)
+
+    def list_members(self, list_id: str) -> list[str]:
+        return self.twin.list_members(list_id)
+
+    def add_sequence(self) -> str:
+        return self.twin.create_sequence("after the handover")
+
+    def user_id(self, owner_id: str) -> str:
+        return next(str(owner["userId"]) for owner in self.twin.owners() if owner["id"] == owner_id)
 
 
 def memory_portal() -> MemoryPortal:
@@ -223,3 +255,50 @@ def test_owners_are_the_active_ones_then_the_archived_ones_in_two_requests(porta
         (gone, "gone@example.com", "Gone Away", False),
     ]
     assert portal.requests() - before == 2
+
+
+def test_list_members_are_added_in_one_request_and_the_ids_hubspot_lacks_come_back(portal: Portal) -> None:
+    ids = contacts(portal, 2)
+    list_id = portal.add_list("MANUAL")
+    before = portal.requests()
+    missing = portal.gateway.add_list_members(list_id, [ids[0], "999999", ids[1]])
+    again = portal.gateway.add_list_members(list_id, [ids[0]])  # already a member: neither added nor missing
+    assert (missing, again) == (["999999"], [])
+    assert portal.requests() - before == 2
+    assert portal.list_members(list_id) == ids
+
+
+def test_a_dynamic_or_unknown_list_refuses_members(portal: Portal) -> None:
+    (contact_id,) = contacts(portal, 1)
+    dynamic = portal.add_list("DYNAMIC")
+    with pytest.raises(PermanentHubSpotError) as refused:
+        portal.gateway.add_list_members(dynamic, [contact_id])
+    with pytest.raises(PermanentHubSpotError) as unknown:
+        portal.gateway.add_list_members("424242", [contact_id])
+    assert (refused.value.status, unknown.value.status) == (400, 404)
+    assert portal.list_members(dynamic) == []
+
+
+def test_a_contact_is_enrolled_in_a_sequence_once_by_the_owners_user(portal: Portal) -> None:
+    (contact_id,) = contacts(portal, 1)
+    owner_id = portal.add_owner("rep@example.com", "Rep", "One", True)
+    user_id, sequence_id = portal.user_id(owner_id), portal.add_sequence()
+    assert portal.gateway.sequence_enrollment(contact_id) is None
+    enrollment_id = portal.gateway.enroll_in_sequence(sequence_id, contact_id, user_id, "rep@example.com")
+    found = portal.gateway.sequence_enrollment(contact_id)
+    assert found is not None and (found.id, found.sequence_id) == (enrollment_id, sequence_id)
+    with pytest.raises(PermanentHubSpotError) as twice:
+        portal.gateway.enroll_in_sequence(sequence_id, contact_id, user_id, "rep@example.com")
+    assert twice.value.status == 400
+
+
+def test_an_unknown_sequence_or_a_sender_not_the_users_is_refused(portal: Portal) -> None:
+    (contact_id,) = contacts(portal, 1)
+    owner_id = portal.add_owner("rep@example.com", "Rep", "One", True)
+    user_id, sequence_id = portal.user_id(owner_id), portal.add_sequence()
+    with pytest.raises(PermanentHubSpotError) as unknown:
+        portal.gateway.enroll_in_sequence("123", contact_id, user_id, "rep@example.com")
+    with pytest.raises(PermanentHubSpotError) as sender:
+        portal.gateway.enroll_in_sequence(sequence_id, contact_id, user_id, "someone@example.com")
+    assert (unknown.value.status, sender.value.status) == (404, 400)
+    assert portal.gateway.sequence_enrollment(contact_id) is None

@@ -153,3 +153,28 @@ def test_listing_walks_every_page_of_contacts(hubspot: tuple[Twin, FaultyHubSpot
         if after is None:
             break
     assert sorted(seen) == sorted(ids)
+
+
+def test_list_and_sequence_calls_retry_and_report_as_every_call_does(
+    hubspot: tuple[Twin, FaultyHubSpot, SdkGateway],
+) -> None:
+    twin, faulty, gateway = hubspot
+    seen: list[tuple[str, int | None]] = []
+    gateway._observer = lambda operation, status, _seconds: seen.append((operation, status))
+    (contact_id,) = contacts(twin, 1)
+    twin.create_owner("rep@example.com", "Rep", "One")
+    user_id, sequence_id, list_id = str(twin.owners()[0]["userId"]), twin.create_sequence("s"), twin.create_list("l")
+    members, enroll = f"/crm/v3/lists/{list_id}/memberships/add", "/automation/v4/sequences/enrollments"
+    faulty.add(Fault("PUT", members, times=1, status=502))
+    faulty.add(rate_limited(enroll, retry_after="0.05"))
+    assert gateway.add_list_members(list_id, [contact_id]) == []
+    enrollment_id = gateway.enroll_in_sequence(sequence_id, contact_id, user_id, "rep@example.com")
+    assert twin.list_members(list_id) == [contact_id]
+    enrolled = twin.enrollment(contact_id)
+    assert enrolled is not None and (enrolled["id"], enrolled["enrolledBy"]) == (enrollment_id, user_id)
+    assert seen == [("add list members", 502), ("add list members", 200), ("enroll in sequence", 429),
+                    ("enroll in sequence", 200)]  # fmt: skip
+    faulty.add(Fault("PUT", members, times=1, status=400, body={"message": "no such thing"}))
+    with pytest.raises(PermanentHubSpotError, match=f"add list members {list_id}: HubSpot answered 400"):
+        gateway.add_list_members(list_id, [contact_id])
+    assert len(calls(faulty, members)) == 3  # a refusal is not retried

@@ -1,14 +1,17 @@
 """Nurture steps in the ledger (SQLite and PostgreSQL): each offered once per contact, whatever retries and
 concurrent writers do; completed and converted once; read back as the planner's history; merges keep a step once,
-erasures delete them."""
+erasures delete them; sales-sequence enrollments are kept once per handover."""
 
 from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from app.ledger.database import create_ledger_engine
-from app.ledger.nurture import NewOffer, NurtureStanding, record_standings
+from app.ledger.models import NURTURE_ENROLLMENTS
+from app.ledger.nurture import NewEnrollment, NewOffer, NurtureStanding, record_standings
 from app.ledger.records import Intake, Merge
 from app.ledger.store import Ledger
 from app.rules.nurture.facts import Offer, OfferRecord
@@ -116,3 +119,16 @@ def test_standings_keep_the_latest_plan_and_the_due_ones_are_read_through_their_
     assert set(ledger.nurture.standings_of(["101", "102", "103"])) == {"102", "103"}  # merged away: dropped
     ledger.privacy.forget(["102"], "forget", NOW)
     assert ledger.nurture.standings_of(["102"]) == {}
+
+
+def test_an_enrollment_is_recorded_once_per_handover_merges_rekey_it_and_an_erasure_deletes_it(ledger: Ledger) -> None:
+    first = NewEnrollment("102:mql:1", "102", "80000001", "60000001", NOW)
+    assert ledger.nurture.record_enrollment(first)
+    assert not ledger.nurture.record_enrollment(NewEnrollment("102:mql:1", "102", "80000001", "60000009", NOW))
+    assert ledger.nurture.enrolled(["102:mql:1", "101:mql:1"]) == {"102:mql:1"}
+    ledger.signals.record_intake(Intake(merges=(Merge("101", ("102",)),)), NOW)
+    with ledger.engine.connect() as connection:
+        rows = connection.execute(select(NURTURE_ENROLLMENTS.c.contact_id, NURTURE_ENROLLMENTS.c.enrollment_id)).all()
+    assert [tuple(row) for row in rows] == [("101", "60000001")]  # the first enrollment, now the survivor's
+    ledger.privacy.forget(["101"], "forget", NOW)
+    assert ledger.nurture.enrolled(["102:mql:1"]) == set()

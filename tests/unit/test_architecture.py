@@ -155,7 +155,8 @@ def _builds_adapter(name: str) -> bool:
 
 # Capabilities: one folder inside each layer that needs it. A capability may use what it builds on, never the
 # other way round. The drain itself (the pipeline) knows no capability's step: the composition root registers them;
-# it knows only the scoring rules' Assessment, which every step after scoring reads from the batch.
+# it knows only the scoring rules' Assessment and the engagement events, which every step after scoring reads from the
+# batch.
 CAPABILITIES = {
     "scoring": frozenset(),
     "handover": frozenset({"scoring"}),
@@ -165,6 +166,7 @@ CAPABILITIES = {
     "calibration": frozenset({"scoring"}),
 }
 LAYERS = ("app/rules/", "app/sync/", "app/ledger/", "app/webhooks/")
+PIPELINE_KNOWS = frozenset({"app.rules.scoring.assessment", "app.rules.scoring.engagement"})
 CAPABILITY_BLIND = ("app/sync/pipeline.py", "app/sync/drain.py", "app/sync/jobs.py", "app/rules/config.py")
 
 
@@ -182,7 +184,7 @@ def capability_violations(root: Path) -> list[str]:
             if used is None:
                 continue
             if under(imp.path, CAPABILITY_BLIND):
-                if imp.path.startswith("app/sync/pipeline.py") and imp.module == "app.rules.scoring.assessment":
+                if imp.path.startswith("app/sync/pipeline.py") and imp.module in PIPELINE_KNOWS:
                     continue
                 found.append(f"{imp.path}:{imp.line}: imports {imp.module}, but {imp.path} knows no capability")
                 continue

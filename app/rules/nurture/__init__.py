@@ -5,10 +5,11 @@ from app.rules.nurture.explain import explain
 from app.rules.nurture.facts import NurtureFacts, Offer, OfferRecord
 from app.rules.nurture.pace import leave_quiet_hours, pace
 from app.rules.nurture.plan import NurturePlan, NurtureState, completions, next_nurture_step
-from app.rules.nurture.policy import NurtureConfig, Pacing, QuietHours, Step, Track
+from app.rules.nurture.policy import Delivery, NurtureConfig, Pacing, QuietHours, Step, Track
 from app.rules.nurture.writes import offer_writes, reads_of
 
 __all__ = [
+    "Delivery",
     "NurtureConfig",
     "NurtureFacts",
     "NurturePlan",

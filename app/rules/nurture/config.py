@@ -12,8 +12,8 @@ from app.rules.config import ConfigFile, declared_property_types, parse_config, 
 from app.rules.config import time_zone as named_time_zone
 from app.rules.errors import ConfigError
 from app.rules.expressions import STAGE_NAMES, Condition, ExpressionError, compile_condition, literal_values
-from app.rules.nurture.policy import NurtureConfig, Pacing, QuietHours, Step, Track
-from app.rules.nurture.schema import NurtureSpec, PacingSpec, QuietHoursSpec, StepSpec, TrackSpec
+from app.rules.nurture.policy import Delivery, NurtureConfig, Pacing, QuietHours, Step, Track
+from app.rules.nurture.schema import DeliverySpec, NurtureSpec, PacingSpec, QuietHoursSpec, StepSpec, TrackSpec
 from app.rules.scoring.model import ScoringModel
 
 NURTURE_NAMES: Mapping[str, Any] = {**STAGE_NAMES, "stage": DataType.STRING}
@@ -50,7 +50,17 @@ def _compile(spec: NurtureSpec, file: str, model: ScoringModel) -> NurtureConfig
         suppress_when=_condition(file, ("pacing", ""), "suppress_when", spec.pacing.suppress_when, model),
         recycled_track=spec.recycled_track,
         property_types={**model.property_types, **declared},
+        delivery=_delivery(file, spec.delivery, [step.id for track in spec.tracks for step in track.steps]),
     )
+
+
+def _delivery(file: str, spec: DeliverySpec, step_ids: list[str]) -> Delivery:
+    for step_id in spec.lists:
+        if step_id not in step_ids:
+            problem = f"no step {step_id!r} (steps: {', '.join(step_ids)})"
+            raise ConfigError(file, "delivery.lists", problem, subject="")
+    sequence_id = spec.sequence.id if spec.sequence is not None else None
+    return Delivery(dict(spec.lists), sequence_id)
 
 
 def _reject_same_priority(file: str, tracks: list[TrackSpec]) -> None:

@@ -59,6 +59,15 @@ class Pacing:
 
 
 @dataclass(frozen=True, slots=True)
+class Delivery:
+    """The optional delivery adapters (off unless configured): the MANUAL list (ILS id) a step's contacts join when
+    it is offered, by step id; the sales sequence a contact is enrolled in when it is handed over."""
+
+    lists: Mapping[str, str] = field(default_factory=dict)
+    sequence_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class NurtureConfig:
     """A loaded config/nurture.yaml (see docs/nurture.md)."""
 
@@ -67,6 +76,7 @@ class NurtureConfig:
     suppress_when: Condition
     recycled_track: str | None = None
     property_types: Mapping[str, str] = field(default_factory=dict)
+    delivery: Delivery = field(default_factory=Delivery)
 
     def track(self, track_id: str) -> Track | None:
         """Return the track with this id, if there is one."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from app.rules.scoring.schema import Slug, Text, _empty_as_default, _none_as_list
 
@@ -17,6 +17,19 @@ DEFAULT_SUPPRESS_WHEN = (
 """Unsubscribed (HubSpot's opt-out flag or an unsubscribe engagement), customer, other (competitors, partners:
 HubSpot's lifecycle stage for contacts that are no buyers), hard bounce: only HubSpot's default properties."""
 
+
+def _integer_as_id(value: object) -> object:
+    """Read a HubSpot id written as a YAML number (`sequence: {id: 80000001}`) as its text."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _hubspot_id(value: str) -> str:
+    if not value.isascii() or not value.isdigit():
+        raise ValueError("must be a HubSpot id (digits)")
+    return value
+
+
+HubSpotId = Annotated[str, BeforeValidator(_integer_as_id), StringConstraints(strict=True), AfterValidator(_hubspot_id)]
 ClockTime = Annotated[str, StringConstraints(strict=True, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 EventTypes = Annotated[list[Slug], BeforeValidator(_none_as_list)]
 
@@ -64,6 +77,19 @@ class PacingSpec(_Spec):
     suppress_when: Text = DEFAULT_SUPPRESS_WHEN
 
 
+class SequenceSpec(_Spec):
+    """The sales sequence a handed-over contact is enrolled in (Sales Hub)."""
+
+    id: HubSpotId
+
+
+class DeliverySpec(_Spec):
+    """Optional delivery adapters beside the property write: static-list membership per step, and a sequence."""
+
+    lists: Annotated[dict[Slug, HubSpotId], BeforeValidator(_empty_as_default)] = {}
+    sequence: SequenceSpec | None = None
+
+
 class NurtureSpec(_Spec):
     """The whole of config/nurture.yaml."""
 
@@ -71,3 +97,4 @@ class NurtureSpec(_Spec):
     recycled_track: Slug | None = None
     pacing: Annotated[PacingSpec, BeforeValidator(_empty_as_default)] = PacingSpec()
     tracks: Annotated[list[TrackSpec], Field(min_length=1), BeforeValidator(_none_as_list)]
+    delivery: Annotated[DeliverySpec, BeforeValidator(_empty_as_default)] = DeliverySpec()

@@ -12,7 +12,9 @@ Every HTTP request the SDK gateway would send is recorded in `calls`: one per 10
 active ones, then the archived ones). Property histories are kept for `read_histories` (each write stamped now, or
 when `change` says). Knobs: `fail_next` makes an operation's next calls raise what the SDK gateway raises once its
 retries are spent; `leave_unanswered` makes the next updates land unanswered (see `uncertain_writes`); `refuse`
-makes HubSpot refuse a record's writes for good. Left out knowingly: value normalisation (values are kept as
+makes HubSpot refuse a record's writes for good. Lists (`add_list`) take members by hand unless DYNAMIC;
+sequences (`add_sequence`) enroll a contact with an email once, by an active owner's user id sending as the owner's
+email. Left out knowingly: value normalisation (values are kept as
 written; `""` clears one), search, merges, pipelines, rate limits and retries.
 """
 
@@ -34,6 +36,7 @@ from app.sync.hubspot.gateway import (
     API_OBJECT_TYPES,
     HISTORY_BATCH_LIMIT,
     PRIMARY_COMPANY_ID,
+    Enrollment,
     History,
     Properties,
     Upserted,
@@ -70,6 +73,9 @@ class InMemoryHubSpot:
         self._unanswered = 0
         self._next_id = 1
         self.histories: dict[tuple[str, str], History] = {}  # every value written, newest first
+        self.lists: dict[str, tuple[str, list[str]]] = {}  # list id → (processing type, member ids in join order)
+        self.sequences: set[str] = set()
+        self.enrollments: dict[str, tuple[Enrollment, str, str]] = {}  # contact → (enrollment, user id, sender)
 
     def create(self, object_type: str, properties: Mapping[str, str] | None = None) -> str:
         """Add a record, as someone in HubSpot would; return its id."""
@@ -136,6 +142,18 @@ class InMemoryHubSpot:
             if left <= 1:
                 del self.refusals[(object_type, key)], self._refusals_left[(object_type, key)]
         return reason
+
+    def add_list(self, processing_type: str = "MANUAL") -> str:
+        """Add a list of contacts, as the marketer would; return its id."""
+        list_id = str(len(self.lists) + 1)
+        self.lists[list_id] = (processing_type, [])
+        return list_id
+
+    def add_sequence(self) -> str:
+        """Add a sales sequence; return its id."""
+        sequence_id = str(80000001 + len(self.sequences))
+        self.sequences.add(sequence_id)
+        return sequence_id
 
     def request_counts(self) -> Counter[tuple[str, str]]:
         """Return the requests sent so far by (operation, object type)."""
@@ -256,6 +274,42 @@ class InMemoryHubSpot:
         if (object_type, name) in self.groups:
             raise PermanentHubSpotError(f"create property group: {name} already exists", 409, "CONFLICT")
         self.groups.add((object_type, name))
+
+    def add_list_members(self, list_id: str, record_ids: Sequence[str]) -> list[str]:
+        ids = list(dict.fromkeys(record_ids))
+        if not ids:
+            return []
+        self._send("add_list_members", list_id, len(ids), limit=len(ids))
+        if list_id not in self.lists:
+            raise PermanentHubSpotError(f"add list members {list_id}: HubSpot answered 404: List {list_id} does not "
+                                        "exist", 404, "OBJECT_NOT_FOUND")  # fmt: skip
+        processing_type, members = self.lists[list_id]
+        if processing_type == "DYNAMIC":
+            raise PermanentHubSpotError(f"add list members {list_id}: HubSpot answered 400: a DYNAMIC list", 400)
+        have = self.records["contact"]
+        members.extend(i for i in ids if i in have and i not in members)
+        return [i for i in ids if i not in have]
+
+    def enroll_in_sequence(self, sequence_id: str, contact_id: str, user_id: str, sender_email: str) -> str:
+        self._send("enroll_in_sequence", "contact", 1)
+        operation = f"enroll in sequence {contact_id}: HubSpot answered"
+        owner = next((o for o in self.team if o.active and o.user_id == user_id), None)
+        if owner is None or owner.email.lower() != sender_email.strip().lower():
+            raise PermanentHubSpotError(f"{operation} 400: no user {user_id} sending as {sender_email}", 400)
+        if sequence_id not in self.sequences:
+            raise PermanentHubSpotError(f"{operation} 404: no sequence {sequence_id}", 404, "OBJECT_NOT_FOUND")
+        if not self.records["contact"].get(contact_id, {}).get("email"):
+            raise PermanentHubSpotError(f"{operation} 400: no contact {contact_id} with an email", 400)
+        if contact_id in self.enrollments:
+            raise PermanentHubSpotError(f"{operation} 400: already enrolled in a sequence", 400, "CONFLICT")
+        enrollment = Enrollment(str(60000001 + len(self.enrollments)), sequence_id)
+        self.enrollments[contact_id] = (enrollment, user_id, sender_email)
+        return enrollment.id
+
+    def sequence_enrollment(self, contact_id: str) -> Enrollment | None:
+        self._send("sequence_enrollment", "contact", 1)
+        held = self.enrollments.get(contact_id)
+        return held[0] if held else None
 
     # Inside -----------------------------------------------------------------------------------------------
 

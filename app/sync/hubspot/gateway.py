@@ -53,6 +53,14 @@ class Upserted:
         return self.ids
 
 
+@dataclass(frozen=True)
+class Enrollment:
+    """A contact's enrollment in a sales sequence, as HubSpot reports it."""
+
+    id: str
+    sequence_id: str
+
+
 class HubSpotGateway(Protocol):
     """Every HubSpot call Leadflow makes; batch endpoints only, at most 100 records per request."""
 
@@ -114,3 +122,17 @@ class HubSpotGateway(Protocol):
     def property_group_exists(self, object_type: str, name: str) -> bool: ...
 
     def create_property_group(self, object_type: str, name: str, label: str) -> None: ...
+
+    def add_list_members(self, list_id: str, record_ids: Sequence[str]) -> list[str]:
+        """Add contacts to a MANUAL (or SNAPSHOT) list, one request (Lists v3 `memberships/add`); return the ids
+        HubSpot says it lacks (`recordIdsMissing`). Members already in the list stay, and are not missing."""
+        ...
+
+    def enroll_in_sequence(self, sequence_id: str, contact_id: str, user_id: str, sender_email: str) -> str:
+        """Enroll a contact in a sales sequence as the user `user_id`, sending from `sender_email`; return the
+        enrollment's id. A contact already in a sequence is refused (`PermanentHubSpotError`)."""
+        ...
+
+    def sequence_enrollment(self, contact_id: str) -> Enrollment | None:
+        """Return the contact's current sequence enrollment, or None when it is in no sequence."""
+        ...

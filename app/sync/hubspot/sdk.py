@@ -41,7 +41,7 @@ from app.rules.properties import PropertyInfo, PropertyOption
 from app.rules.scoring.recall import PropertyVersion
 from app.rules.values import as_utc
 from app.sync.hubspot.errors import DailyLimitReached, HubSpotError, PermanentHubSpotError, RateLimited, classify
-from app.sync.hubspot.gateway import API_OBJECT_TYPES, HISTORY_BATCH_LIMIT, History, Properties, Upserted
+from app.sync.hubspot.gateway import API_OBJECT_TYPES, HISTORY_BATCH_LIMIT, Enrollment, History, Properties, Upserted
 from app.sync.hubspot.owners import OWNER_PAGE_LIMIT, next_cursor, owner_of
 from app.sync.hubspot.ratelimit import HubSpotBudget, Kind, resume_time
 from app.sync.hubspot.retry import RetryPolicy, call_hubspot
@@ -83,6 +83,10 @@ class SdkGateway:
         self._owners = client.crm.owners.owners_api
         self._properties = client.crm.properties.core_api
         self._groups = client.crm.properties.groups_api
+        self._memberships = client.crm.lists.memberships_api
+        # The pinned SDK has no sequences client: its sequence calls go through a generated API client (the lists
+        # one), which keeps the timeout, the token and the SDK's exceptions (so errors map as every other call's).
+        self._generic = self._memberships.api_client
         self._timeout = timeout
         self._policy = policy or RetryPolicy()
         self._budget = budget
@@ -362,6 +366,62 @@ class SdkGateway:
         body = PropertyGroupCreate(name=name, label=label)
         api_type = API_OBJECT_TYPES[object_type]
         self._call("create property group", self._groups.create_with_http_info, api_type, body, subject=name)
+
+    def add_list_members(self, list_id: str, record_ids: Sequence[str]) -> list[str]:
+        """Add the contacts to the list in one `memberships/add` request; return the ids HubSpot lacks."""
+        ids = list(dict.fromkeys(record_ids))
+        if not ids:
+            return []
+        response = self._call("add list members", self._memberships.add_with_http_info, list_id, ids, subject=list_id)
+        return [str(i) for i in response.record_ids_missing or []]
+
+    def enroll_in_sequence(self, sequence_id: str, contact_id: str, user_id: str, sender_email: str) -> str:
+        """Enroll the contact (`POST /automation/v4/sequences/enrollments?userId=`); return the enrollment id."""
+        body = {"contactId": contact_id, "sequenceId": sequence_id, "senderEmail": sender_email}
+        send = partial(self._generic_call, SEQUENCE_ENROLLMENTS, "POST", [("userId", user_id)], body)
+        response = self._call("enroll in sequence", send, subject=contact_id)
+        return str(_field(response, "id"))
+
+    def sequence_enrollment(self, contact_id: str) -> Enrollment | None:
+        """Return the contact's enrollment (`GET …/enrollments/contact/{id}`), None on HubSpot's 404."""
+        send = partial(self._generic_call, f"{SEQUENCE_ENROLLMENTS}/contact/{contact_id}", "GET", [], None)
+        try:
+            response = self._call("read sequence enrollment", send, subject=contact_id)
+        except PermanentHubSpotError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return Enrollment(str(_field(response, "id")), str(_field(response, "sequenceId")))
+
+    def _generic_call(
+        self, path: str, method: str, query: list[tuple[str, str]], body: Any, _request_timeout: Any = None
+    ) -> tuple[Any, int, Any]:
+        """Send a JSON request through the SDK's generated client; return (the parsed JSON, status, headers)."""
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        result: tuple[Any, int, Any] = self._generic.call_api(
+            path,
+            method,
+            {},
+            query,
+            headers,
+            body=body,
+            response_types_map={200: "object"},
+            auth_settings=["oauth2"],
+            _return_http_data_only=False,
+            _preload_content=True,
+            _request_timeout=_request_timeout,
+        )
+        return result
+
+
+SEQUENCE_ENROLLMENTS = "/automation/v4/sequences/enrollments"
+
+
+def _field(response: Any, name: str) -> Any:
+    """Return a field of a JSON object answer, or raise `PermanentHubSpotError` when HubSpot left it out."""
+    if not isinstance(response, dict) or response.get(name) is None:
+        raise PermanentHubSpotError(f"HubSpot's answer lacks {name!r}: {response!r}"[:500])
+    return response[name]
 
 
 def request_kind(operation: str) -> Kind:

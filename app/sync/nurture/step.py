@@ -2,8 +2,9 @@
 offered now, and record offers, completions, conversions and each contact's standing (docs/nurture.md).
 
 Leadflow decides, HubSpot sends: an offer is a write of `leadflow_nurture_track`, `leadflow_nurture_step` (the
-content id) and `leadflow_nurture_step_at` with the drain's one batch update (no request of its own); one HubSpot
-workflow per step sends the content. A step is offered once per contact: the planner never plans a step the
+content id) and `leadflow_nurture_step_at` with the drain's one batch update (no request of its own; only the
+optional delivery adapters, app/sync/nurture/delivery.py, send theirs); one HubSpot workflow per step sends the
+content. A step is offered once per contact: the planner never plans a step the
 ledger holds, the ledger keeps one row per contact and step, and a drain that died after its write but before
 its record finds HubSpot already showing the step and records it without writing again.
 
@@ -26,6 +27,8 @@ from app.ledger.store import Ledger
 from app.rules.nurture import NurtureConfig, NurturePlan, Offer, next_nurture_step, offer_writes, reads_of
 from app.rules.properties import NURTURE_PROPERTIES, NURTURE_STEP, NURTURE_STEP_AT
 from app.rules.values import to_timestamp
+from app.sync.hubspot.gateway import HubSpotGateway
+from app.sync.nurture.delivery import NurtureDelivery, Team
 from app.sync.nurture.facts import nurture_facts
 from app.sync.pipeline import Batch, Member, Reads
 
@@ -40,6 +43,8 @@ class NurtureStep:
     config: NurtureConfig
     qualified: frozenset[str]  # the stages that make a contact an MQL (the scoring model's qualified stages)
     ledger: Ledger
+    gateway: HubSpotGateway | None = None  # for the optional delivery adapters (None: none run)
+    team: Team | None = None  # the sales team by owner id: the sequence's senders
     _history: dict[str, list[Offer]] = field(default_factory=dict, repr=False)
     _plans: dict[str, NurturePlan] = field(default_factory=dict, repr=False)
     _offers: dict[str, NewOffer] = field(default_factory=dict, repr=False)
@@ -71,7 +76,10 @@ class NurtureStep:
             logger.warning("nurture.not-set-up", extra={"held": len(self._held), "run": "leadflow setup"})
 
     def apply(self, batch: Batch) -> None:
-        """Nothing of its own: the offers go out with the drain's one contact update."""
+        """The offers go out with the drain's one contact update; the optional delivery adapters (app/sync/nurture/
+        delivery.py) add the offered contacts to their step's list and enroll the contacts handed over now."""
+        if self.gateway is not None:
+            NurtureDelivery(self.config.delivery, self.gateway, self.ledger, self.team).deliver(batch, self._offers)
 
     def record(self, batch: Batch, connection: Connection) -> None:
         refused = set(batch.refused) | self._held  # HubSpot refused the write, or it was never sent

@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from hubspot.crm import companies, contacts, deals, objects, owners, pipelines, properties
+from hubspot.crm import companies, contacts, deals, lists, objects, owners, pipelines, properties
 from hubspot.crm.associations import v4
 from hubspot.crm.objects import tasks
 
@@ -263,6 +263,22 @@ def test_pipelines_fit_the_sdk_models(twin: Twin, server: TwinServer) -> None:
     assert_fits(stages, pipelines.models.CollectionResponsePipelineStageNoPaging)
     assert_fits(portal.get("/crm/v3/pipelines/deals/default/stages/closedwon"), pipelines.models.PipelineStage)
     assert_fits(portal.get("/crm/v3/pipelines/deals/nope"), pipelines.models.Error)
+
+
+def test_lists_fit_the_sdk_models(twin: Twin, server: TwinServer) -> None:
+    portal = seed(twin, server)
+    contact_id = portal.ids["contacts"][0]
+    body = {"name": "Readers", "objectTypeId": "0-1", "processingType": "MANUAL"}
+    created = call(server, "POST", "/crm/v3/lists", body).body
+    list_id = created["list"]["listId"]
+    added = call(server, "PUT", f"/crm/v3/lists/{list_id}/memberships/add", [contact_id, "999999"]).body
+
+    assert_fits(created, lists.models.ListCreateResponse)
+    assert_fits(portal.get(f"/crm/v3/lists/{list_id}"), lists.models.ListFetchResponse)
+    assert_fits(added, lists.models.MembershipsUpdateResponse)
+    page = portal.get(f"/crm/v3/lists/{list_id}/memberships")
+    assert_fits(page, lists.models.ApiCollectionResponseJoinTimeAndRecordId)
+    assert_fits(portal.get("/crm/v3/lists/4242"), lists.models.Error)
 
 
 def test_the_checker_finds_unknown_keys_wrong_types_bad_enumerations_and_missing_attributes() -> None:

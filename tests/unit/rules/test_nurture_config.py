@@ -11,7 +11,7 @@ import pytest
 
 from app.rules import ConfigError, ScoringModel
 from app.rules.configuration import load_configuration
-from app.rules.nurture import parse_nurture
+from app.rules.nurture import Delivery, parse_nurture
 from app.rules.nurture.schema import DEFAULT_SUPPRESS_WHEN
 
 FILE = "config/nurture.yaml"
@@ -63,6 +63,14 @@ def test_the_minimal_file_takes_the_documented_defaults(default_model: ScoringMo
     assert nurture.suppress_when.text == DEFAULT_SUPPRESS_WHEN
     assert nurture.step_ids == ("checklist", "webinar-invite", "whats-new")
     assert nurture.property_types == default_model.property_types
+
+
+def test_delivery_is_off_unless_configured(default_model: ScoringModel) -> None:
+    assert parse_nurture(VALID, default_model, FILE).delivery == Delivery()
+    text = VALID + "delivery:\n  lists: {checklist: 11, whats-new: '12'}\n  sequence: {id: 80000001}\n"
+    delivery = parse_nurture(text, default_model, FILE).delivery
+    assert dict(delivery.lists) == {"checklist": "11", "whats-new": "12"}
+    assert delivery.sequence_id == "80000001"
 
 
 def test_tracks_are_kept_highest_priority_first(default_model: ScoringModel) -> None:
@@ -142,6 +150,12 @@ def test_an_invalid_track_names_the_file_the_item_and_the_problem(
         ("pacing: {suppress_when: \"stage == 'won'\"}\n", "pacing: 'suppress_when': 'won' is not a stage"),
         ("properties: {contact.competitor: checkbox}\n", "properties.contact.competitor: unknown property type"),
         ("colour: blue\n", "unknown top-level key 'colour'"),
+        ("delivery: {lists: {check-list: 11}}\n",
+         "delivery.lists: no step 'check-list' (steps: checklist, webinar-invite, whats-new)"),
+        ("delivery: {lists: {checklist: abc}}\n",
+         "delivery.lists: 'checklist' must be a HubSpot id (digits), got 'abc'"),
+        ("delivery: {sequence: {}}\n", "delivery.sequence: missing required key 'id'"),
+        ("delivery: {sequence: {id: 12, sender: me}}\n", "delivery.sequence: unknown key 'sender'"),
     ],
 )  # fmt: skip
 def test_an_invalid_section_names_the_file_the_section_and_the_problem(
