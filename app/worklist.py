@@ -111,6 +111,17 @@ class Worklist:
         if members:
             self.redis.zadd(self.dirty_key, members, nx=True)
 
+    def mark_due(self, pages: Iterable[Sequence[str]], at: float) -> int:
+        """Mark the contacts a clock job found due dirty, page by page, and schedule a drain when there were any;
+        return how many were marked."""
+        due = 0
+        for page in pages:
+            self.mark_dirty(page, at)
+            due += len(page)
+        if due:
+            self.schedule("drain")
+        return due
+
     def recheck_later(self, contact_ids: Iterable[str], at: float) -> None:
         """Have the reconciler mark these contacts dirty again at `at` (a later request keeps the later time)."""
         members = {contact_id: at for contact_id in contact_ids}

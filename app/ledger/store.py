@@ -12,7 +12,7 @@ rules' own types.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,6 +49,22 @@ from app.rules.kpis.facts import LeadCycle
 from app.rules.nurture.facts import Offer, OfferRecord
 from app.rules.scoring.engagement import EngagementEvent
 from app.rules.sla.policy import FirstTouch
+
+DueQuery = Callable[[Connection, datetime, tuple[datetime, str] | None, int], list[tuple[str, datetime]]]
+
+
+def _due_pages(engine: Engine, query: DueQuery, now: datetime, page_size: int) -> Iterator[list[str]]:
+    """Yield the contact ids a clock job's due query finds, a page (and a connection) at a time, in (due, contact)
+    order: keyset paging, so a page never re-reads the rows before it."""
+    after: tuple[datetime, str] | None = None
+    while True:
+        with engine.connect() as connection:
+            page = query(connection, now, after, page_size)
+        if page:
+            yield [contact_id for contact_id, _ in page]
+            after = page[-1][1], page[-1][0]
+        if len(page) < page_size:
+            return
 
 
 class _Store:
@@ -130,15 +146,7 @@ class ContactStore(_Store):
 
     def due_for_change(self, now: datetime, page_size: int = state.DUE_PAGE) -> Iterator[list[str]]:
         """Yield, a page at a time, the contacts whose written values changed by time alone by `now`."""
-        after: tuple[datetime, str] | None = None
-        while True:
-            with self.engine.connect() as connection:
-                page = state.due_for_change(connection, now, after, page_size)
-            if page:
-                yield [contact_id for contact_id, _ in page]
-                after = page[-1][1], page[-1][0]
-            if len(page) < page_size:
-                return
+        return _due_pages(self.engine, state.due_for_change, now, page_size)
 
     def contacts_at_companies(self, company_ids: Sequence[str]) -> dict[str, list[str]]:
         """Return the contacts last seen at these companies, by company id."""
@@ -419,15 +427,7 @@ class NurtureStore(_Store):
 
     def due_for_offer(self, now: datetime, page_size: int = nurture.DUE_PAGE) -> Iterator[list[str]]:
         """Yield, a page at a time, the contacts whose waiting nurture step is due by `now`."""
-        after: tuple[datetime, str] | None = None
-        while True:
-            with self.engine.connect() as connection:
-                page = nurture.due_for_offer(connection, now, after, page_size)
-            if page:
-                yield [contact_id for contact_id, _ in page]
-                after = page[-1][1], page[-1][0]
-            if len(page) < page_size:
-                return
+        return _due_pages(self.engine, nurture.due_for_offer, now, page_size)
 
     def records(self, offered_before: datetime | None = None) -> list[OfferRecord]:
         """Return every offer recorded (made before `offered_before`, when given), oldest first."""

@@ -36,11 +36,6 @@ class NurtureDueReport:
 def offer_due_steps(ctx: NurtureDueContext) -> NurtureDueReport:
     """Mark the contacts whose waiting nurture step is due dirty and schedule a drain."""
     now = ctx.clock()
-    due = 0
-    for page in ctx.ledger.nurture.due_for_offer(now):
-        ctx.worklist.mark_dirty(page, now.timestamp())
-        due += len(page)
-    if due:
-        ctx.worklist.schedule("drain")
+    due = ctx.worklist.mark_due(ctx.ledger.nurture.due_for_offer(now), now.timestamp())
     logger.info("nurture-due.marked", extra={"due": due})
     return NurtureDueReport(due)

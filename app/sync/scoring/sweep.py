@@ -40,11 +40,6 @@ class SweepReport:
 def sweep_decay(ctx: SweepContext) -> SweepReport:
     """Mark the contacts whose values changed by time alone dirty and schedule a drain."""
     now = ctx.clock()
-    due = 0
-    for page in ctx.ledger.contacts.due_for_change(now):
-        ctx.worklist.mark_dirty(page, now.timestamp())
-        due += len(page)
-    if due:
-        ctx.worklist.schedule("drain")
+    due = ctx.worklist.mark_due(ctx.ledger.contacts.due_for_change(now), now.timestamp())
     logger.info("decay-sweep.marked", extra={"due": due})
     return SweepReport(due)
