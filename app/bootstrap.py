@@ -244,7 +244,8 @@ def sweep_context(container: Container) -> SweepContext:
 
 
 def nurture_due_context(container: Container) -> NurtureDueContext:
-    return NurtureDueContext(container.ledger, container.worklist, container.clock)
+    nurturing = container.nurture_config is not None
+    return NurtureDueContext(container.ledger, container.worklist, container.clock, nurturing)
 
 
 def nurture_explain_context(container: Container) -> NurtureExplainContext:

@@ -15,6 +15,7 @@ import click
 from app.bench_sections import BENCH_SECTIONS
 from app.cli_errors import explain
 from app.rules import load_scoring_model, run_assess
+from app.rules.kpis.nurture import DEFAULT_MQL_WITHIN_DAYS
 from app.rules.subscriptions import required_subscriptions
 from app.settings import Settings, config_directory, load_settings
 from app.twin_options import TwinOptions
@@ -521,8 +522,9 @@ def _ledger_facts(container: Container) -> list[LeadCycle]:
               help="Count only offers made before this time (default: up to --as-of).")  # fmt: skip
 @click.option("--as-of", "as_of", default=None, metavar="TIME",
               help="Count (or with --explain: plan) as of this time (default: now, UTC).")  # fmt: skip
-@click.option("--mql-within", "mql_within", default=30, show_default=True, type=click.IntRange(1, 3650),
-              metavar="DAYS", help="An offer counts as converted when an MQL followed within DAYS.")  # fmt: skip
+@click.option("--mql-within", "mql_within", default=DEFAULT_MQL_WITHIN_DAYS, show_default=True,
+              type=click.IntRange(1, 3650), metavar="DAYS",
+              help="An offer counts as converted when an MQL followed within DAYS.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of lines.")
 def nurture(report: bool, contact_id: str | None, window_from: str | None, window_to: str | None, as_of: str | None,
             mql_within: int, as_json: bool) -> None:  # fmt: skip
@@ -538,6 +540,8 @@ def nurture(report: bool, contact_id: str | None, window_from: str | None, windo
 
     if report == (contact_id is not None):
         raise click.UsageError("say what to show: --explain CONTACT_ID (a contact's plan) or --report (the steps)")
+    if contact_id is not None and (window_from or window_to or as_json or mql_within != DEFAULT_MQL_WITHIN_DAYS):
+        raise click.UsageError("--explain takes only --as-of (--from, --to, --mql-within and --json are --report's)")
     if contact_id is not None:
         _explain_nurture(_check_contact_id(contact_id, "--explain"), as_of)
         return

@@ -125,5 +125,6 @@ def _points(first: Ratio, second: Ratio) -> str:
     if first.whole == 0 or second.whole == 0:
         return "—"
     difference = Fraction(first.part, first.whole) - Fraction(second.part, second.whole)
-    sign = "-" if difference < 0 else "+"
-    return f"{sign}{percent_figure(abs(difference))} pt"
+    shown = percent_figure(abs(difference))
+    sign = "-" if difference < 0 and shown != "0.0" else "+"
+    return f"{sign}{shown} pt"

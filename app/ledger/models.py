@@ -100,6 +100,8 @@ class PropertyType(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     type: Mapped[str] = mapped_column(String(32))
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Leadflow's own enumerations (nurture's track and step): the options HubSpot holds, one per line.
+    options: Mapped[str | None] = mapped_column(Text)
 
 
 SIGNALS = cast(Table, Signal.__table__)

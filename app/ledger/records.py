@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -245,6 +245,17 @@ class HandoverRecord:
     closed_at: datetime | None = None
     feedback_issue: str | None = None
     first_due_at: datetime | None = None
+
+
+def sales_has(handovers: Iterable[HandoverRecord], cycle: int, at: datetime | None = None) -> bool:
+    """Return whether sales has the lead: a handover of its qualification `cycle` made and not ended (by `at`)."""
+
+    def open_at(h: HandoverRecord) -> bool:
+        if at is None:
+            return h.ended_at is None
+        return h.assigned_at <= at and (h.ended_at is None or h.ended_at > at)
+
+    return any(h.cycle == cycle and open_at(h) for h in handovers)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, func, select, tuple_, update
@@ -154,12 +154,24 @@ def property_types(connection: Connection) -> dict[str, str]:
     return {f"{object_type}.{name}": kind for object_type, name, kind in rows}
 
 
-def save_property_types(connection: Connection, types: Mapping[str, str], at: datetime) -> None:
-    """Replace the recorded property types with `types` (`contact.name` → type)."""
+def property_options(connection: Connection) -> dict[str, frozenset[str]]:
+    """Return the options recorded for Leadflow's own enumerations, as `contact.name` → their values."""
+    columns = (PropertyType.object_type, PropertyType.name, PropertyType.options)
+    rows = connection.execute(select(*columns).where(PropertyType.options.is_not(None)))
+    return {f"{object_type}.{name}": frozenset((options or "").splitlines()) for object_type, name, options in rows}
+
+
+def save_property_types(
+    connection: Connection, types: Mapping[str, str], at: datetime, options: Mapping[str, Collection[str]] | None = None
+) -> None:
+    """Replace the recorded property types with `types` (`contact.name` → type), and the options of `options`'
+    properties (Leadflow's own enumerations, as setup left them in HubSpot)."""
     connection.execute(PROPERTY_TYPES.delete())
+    known = options or {}
     rows = [
-        {"object_type": key.split(".", 1)[0], "name": key.split(".", 1)[1], "type": kind, "refreshed_at": at}
+        {"object_type": key.split(".", 1)[0], "name": key.split(".", 1)[1], "type": kind, "refreshed_at": at,
+         "options": "\n".join(sorted(known[key])) if key in known else None}
         for key, kind in types.items()
-    ]
+    ]  # fmt: skip
     if rows:
         connection.execute(PROPERTY_TYPES.insert(), rows)

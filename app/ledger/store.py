@@ -12,7 +12,7 @@ rules' own types.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
@@ -158,10 +158,17 @@ class ContactStore(_Store):
         with self.engine.connect() as connection:
             return state.property_types(connection)
 
-    def save_property_types(self, types: Mapping[str, str], at: datetime) -> None:
-        """Replace the recorded HubSpot property types."""
+    def property_options(self) -> dict[str, frozenset[str]]:
+        """Return the options recorded for Leadflow's own enumerations (`contact.name` → values)."""
+        with self.engine.connect() as connection:
+            return state.property_options(connection)
+
+    def save_property_types(
+        self, types: Mapping[str, str], at: datetime, options: Mapping[str, Collection[str]] | None = None
+    ) -> None:
+        """Replace the recorded HubSpot property types (and the options of Leadflow's own enumerations)."""
         with self.engine.begin() as connection:
-            state.save_property_types(connection, types, at)
+            state.save_property_types(connection, types, at, options)
 
 
 class HandoverStore(_Store):

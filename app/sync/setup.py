@@ -99,8 +99,12 @@ def run_setup(
     for wanted in (*sla_contact_properties(), *(feedback_properties(reasons) if reasons else ())):
         _ensure_property(gateway, wanted, existing.get(wanted.name), report)
     nurtured = nurture_contact_properties(*_nurture_options(nurture)) if nurture is not None else ()
+    options: dict[str, set[str]] = {}
     for wanted in nurtured:
         _ensure_property(gateway, wanted, existing.get(wanted.name), report)
+        present = existing.get(wanted.name)
+        held = {option.value for option in (*wanted.options, *(present.options if present else ()))}
+        options[f"contact.{wanted.name}"] = held  # what HubSpot holds now: the drain offers only these values
     _ensure_handover_ids(gateway, report)
     company_props = {prop.name: prop for prop in gateway.properties("company")}
     known = {"contact": existing, "company": company_props}
@@ -108,7 +112,7 @@ def run_setup(
     if nurture is not None:
         report.property_types.update(_property_types("nurture.yaml", reads_of(nurture), known, report.warnings))
     report.property_types.update({f"contact.{p.name}": value_type(p) for p in nurtured})  # made above
-    ledger.contacts.save_property_types(report.property_types, clock())
+    ledger.contacts.save_property_types(report.property_types, clock(), options)
     return report
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from app import create_app
 from app.bootstrap import Container, build_container
 from app.ledger.models import NURTURE_STEPS
+from app.rules.nurture import offer_writes, parse_nurture
 from app.rules.properties import NURTURE_STEP, NURTURE_STEP_AT, NURTURE_TRACK
 from app.rules.subscriptions import required_subscriptions
 from app.rules.values import to_timestamp
@@ -106,7 +107,21 @@ def _at(stamp: str) -> datetime:
     return moment
 
 
-def portal_with(config: Path, ledger_url: str, client: redis.Redis, **dispatch: object) -> Iterator[Portal]:
+def setup_portal(container: Container) -> None:
+    """Run `leadflow setup` as production does (nurture's properties and options included)."""
+    run_setup(
+        container.gateway(),
+        container.ledger,
+        container.model,
+        container.clock,
+        container.handover_config,
+        container.nurture_config,
+    )
+
+
+def portal_with(
+    config: Path, ledger_url: str, client: redis.Redis, set_up: bool = True, **dispatch: object
+) -> Iterator[Portal]:
     clock = SimClock(START)
     twin = Twin(access_tokens={ACCESS_TOKEN}, apps={ACCESS_TOKEN: APP_ID}, clock=clock)
     for name, email, team, _ in SALES_TEAM:
@@ -120,14 +135,12 @@ def portal_with(config: Path, ledger_url: str, client: redis.Redis, **dispatch: 
             gateway_factory=lambda: SdkGateway(ACCESS_TOKEN, server.url, (2.0, 10.0), RETRIES),
             clock=clock,
         )
-        run_setup(
-            container.gateway(),
-            container.ledger,
-            container.model,
-            container.clock,
-            container.handover_config,
-            container.nurture_config,
-        )
+        if set_up:
+            setup_portal(container)
+        else:  # the portal as set up before nurture.yaml came: scores, handover, no nurture properties
+            run_setup(
+                container.gateway(), container.ledger, container.model, container.clock, container.handover_config
+            )
         with TwinServer(create_app(container=container)).start() as web:
             wanted = required_subscriptions(
                 container.model, container.signal_rules, container.handover_config is not None
@@ -314,5 +327,87 @@ def test_explain_shows_the_next_drains_plan_with_its_reasons(portal: Portal) -> 
         "offers:",
         f"  {offered_at:%Y-%m-%d %H:%M} UTC  checklist (awareness), completed {portal.clock():%Y-%m-%d %H:%M} UTC",
     ]
+    earlier = explain_contact(context, contact_id, offered_at + timedelta(minutes=1))  # before the download
+    assert earlier[1] == "no step: track 'awareness'"  # the invite still waited for the checklist's download
+    assert earlier[-1] == f"  {offered_at:%Y-%m-%d %H:%M} UTC  checklist (awareness)"  # not completed yet
+    before = explain_contact(context, contact_id, offered_at - timedelta(minutes=1))  # before the offer
+    assert before[-1] == "offers: none yet"
     with pytest.raises(UnknownContact):
         explain_contact(context, "999999")
+
+
+@pytest.fixture
+def unprepared_portal(ledger_url: str, redis_client: redis.Redis) -> Iterator[Portal]:
+    """nurture.yaml is there, but `leadflow setup` ran before it: HubSpot lacks nurture's properties."""
+    yield from portal_with(ROOT / "config", ledger_url, redis_client, set_up=False)
+
+
+def test_a_step_hubspot_cannot_take_waits_for_setup_and_the_scores_go_out(unprepared_portal: Portal) -> None:
+    portal = unprepared_portal
+    contact_id = portal.buyer()
+    portal.act(contact_id, "whitepaper")
+    portal.settle()
+    shown = portal.shown(contact_id)
+    assert shown["leadflow_engagement_score"] == "5"  # the contact's update was not failed by nurture
+    assert NURTURE_STEP not in shown and portal.offered(contact_id) == []
+    standing = portal.container.ledger.nurture.standings_of([contact_id])[contact_id]
+    assert (standing.state, standing.due_at) == ("active", portal.clock() + timedelta(hours=1))  # tried again
+    setup_portal(portal.container)
+    portal.later(timedelta(minutes=61))
+    assert portal.offered(contact_id) == [("awareness", "checklist")]
+    assert _at(portal.shown(contact_id)[NURTURE_STEP_AT]) == portal.clock()
+    # nurture.yaml grows a step setup has not made an option for: held again, the rest of the drain goes on.
+    text = (
+        (ROOT / "config" / "nurture.yaml")
+        .read_text()
+        .replace("      - id: checklist ", "      - id: buyers-guide\n        after: []\n      - id: checklist ")
+    )
+    portal.container.nurture_config = parse_nurture(text, portal.container.model)
+    second = portal.buyer("ben.berger@kessler.de")
+    portal.act(second, "whitepaper")
+    portal.settle()
+    assert portal.offered(second) == [] and portal.shown(second)["leadflow_engagement_score"] == "5"
+    setup_portal(portal.container)  # adds the option
+    portal.later(timedelta(minutes=61))
+    assert portal.offered(second) == [("awareness", "buyers-guide")]
+
+
+def test_a_step_hubspot_shows_but_the_ledger_lacks_is_recorded_and_never_sent_again(portal: Portal) -> None:
+    contact_id = portal.buyer()
+    written_at = portal.clock()  # a drain wrote the webinar invite, then died before its record
+    portal.twin.update_object("contacts", contact_id, offer_writes("awareness", "webinar-invite", written_at))
+    portal.clock.advance(timedelta(hours=2))
+    portal.act(contact_id, "whitepaper")
+    portal.settle()  # the plan would offer the checklist; the gap after the invite HubSpot shows holds it back
+    assert portal.offered(contact_id) == [("awareness", "webinar-invite")]
+    (offer,) = portal.container.ledger.nurture.offers_of([contact_id])[contact_id]
+    assert offer.offered_at == written_at  # when HubSpot says it went out
+    assert [step for _, step in portal.step_writes(contact_id)] == ["webinar-invite"]
+    portal.later(timedelta(days=5))
+    assert [step for _, step in portal.step_writes(contact_id)] == ["webinar-invite", "checklist"]
+    assert portal.offered(contact_id) == [("awareness", "webinar-invite"), ("awareness", "checklist")]
+
+
+def test_a_contact_deleted_while_its_step_waits_is_no_longer_due(portal: Portal) -> None:
+    contact_id = portal.buyer()
+    portal.act(contact_id, "whitepaper")
+    portal.settle()
+    portal.act(contact_id, "checklist")  # the webinar invite waits five days
+    portal.settle()
+    assert portal.state(contact_id) == "waiting"
+    portal.twin.archive_object("contacts", contact_id)
+    portal.settle()
+    assert portal.container.ledger.nurture.standings_of([contact_id]) == {}
+    assert list(portal.container.ledger.nurture.due_for_offer(portal.clock() + timedelta(days=6))) == []
+
+
+def test_without_nurture_yaml_the_clock_job_leaves_waiting_steps_alone(portal: Portal) -> None:
+    contact_id = portal.buyer()
+    portal.act(contact_id, "whitepaper")
+    portal.settle()
+    portal.act(contact_id, "checklist")
+    portal.settle()
+    portal.clock.advance(timedelta(days=6))
+    portal.container.nurture_config = None  # nurture.yaml removed: no drain would offer the due step
+    assert offer_due_steps(portal.container.provide(NurtureDueContext)).due == 0
+    assert portal.container.worklist.dirty_count() == 0

@@ -26,7 +26,7 @@ from sqlalchemy import Connection
 
 from app.ledger import endings
 from app.ledger import handovers as handover_rows
-from app.ledger.records import HandoverDone, HandoverRecord, HandoverRequest, SlaStart
+from app.ledger.records import HandoverDone, HandoverRecord, HandoverRequest, SlaStart, sales_has
 from app.ledger.store import Ledger
 from app.rules import classify_feedback, plan_blocked, plan_handover, plan_recycle, plan_unblocked, route
 from app.rules.handover.config import HandoverConfig
@@ -86,7 +86,7 @@ class HandoverStep:
             if self.config.recycle.engagement_from_recycle:
                 member.counted_from = member.recycled_at
             records = self._records.get(member.contact_id, [])
-            member.handed_over = any(h.cycle == member.cycle and h.ended_at is None for h in records)
+            member.handed_over = sales_has(records, member.cycle)
 
     def plan(self, batch: Batch) -> None:
         """Ask for the handovers the assessments call for, route and reserve them; plan what each does."""

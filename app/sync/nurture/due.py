@@ -25,6 +25,7 @@ class NurtureDueContext:
     ledger: Ledger
     worklist: Worklist
     clock: Callable[[], datetime]
+    nurturing: bool = True  # False without config/nurture.yaml: steps left waiting by an earlier config stay so
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class NurtureDueReport:
 @job("nurture-due", needs=NurtureDueContext, timeout=300)
 def offer_due_steps(ctx: NurtureDueContext) -> NurtureDueReport:
     """Mark the contacts whose waiting nurture step is due dirty and schedule a drain."""
+    if not ctx.nurturing:  # no drain would offer them: marking them dirty would only cost each a read, every run
+        return NurtureDueReport(0)
     now = ctx.clock()
     due = ctx.worklist.mark_due(ctx.ledger.nurture.due_for_offer(now), now.timestamp())
     logger.info("nurture-due.marked", extra={"due": due})

@@ -8,9 +8,10 @@ engagements and offers, and whether sales has the lead (an open handover of its 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from app.ledger.records import sales_has
 from app.ledger.store import Ledger
 from app.rules.nurture import NurtureConfig, NurtureFacts, Offer, explain, next_nurture_step, reads_of
 from app.rules.properties import NURTURE_PROPERTIES
@@ -45,7 +46,7 @@ def explain_contact(ctx: NurtureExplainContext, contact_id: str, at: datetime | 
     company = {}
     if company_reads and company_id:
         company = gateway.read_objects("company", [company_id], sorted(company_reads)).get(company_id, {})
-    history = ctx.ledger.nurture.offers_of([contact_id]).get(contact_id, [])
+    history = _as_of(ctx.ledger.nurture.offers_of([contact_id]).get(contact_id, []), now)
     handovers = ctx.ledger.handovers.of_contacts([contact_id]).get(contact_id, [])
     facts = NurtureFacts(
         fit=state.fit,
@@ -56,13 +57,22 @@ def explain_contact(ctx: NurtureExplainContext, contact_id: str, at: datetime | 
         company={name: value for name, value in company.items() if value is not None},
         engagements=tuple(ctx.ledger.contacts.engagements_of([contact_id]).get(contact_id, [])),
         history=tuple(history),
-        handed_over=any(h.cycle == state.qualification_cycle and h.ended_at is None for h in handovers),
+        handed_over=sales_has(handovers, state.qualification_cycle, now),
         recycled_at=state.recycled_at,
     )
     plan = next_nurture_step(ctx.config, facts, now)
     scores = f"fit {state.fit}, engagement {state.engagement}, grade {state.grade or '-'}, stage {state.stage or '-'}"
     heading = f"contact {contact_id} at {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC (the last drain's scores: {scores})"
     return [heading, *explain(plan), *_offer_lines(history)]
+
+
+def _as_of(history: list[Offer], at: datetime) -> list[Offer]:
+    """Return the offers as they stood at `at`: those made by then, a completion after it not yet known."""
+    return [
+        replace(offer, completed_at=offer.completed_at if offer.completed_at and offer.completed_at <= at else None)
+        for offer in history
+        if offer.offered_at <= at
+    ]
 
 
 def _offer_lines(history: list[Offer]) -> list[str]:

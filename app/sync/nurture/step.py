@@ -25,7 +25,7 @@ from app.ledger import nurture as ledger_nurture
 from app.ledger.nurture import NewOffer, NurtureStanding
 from app.ledger.store import Ledger
 from app.rules.nurture import NurtureConfig, NurturePlan, Offer, next_nurture_step, offer_writes, reads_of
-from app.rules.properties import NURTURE_PROPERTIES, NURTURE_STEP, NURTURE_STEP_AT
+from app.rules.properties import NURTURE_PROPERTIES, NURTURE_STEP, NURTURE_STEP_AT, NURTURE_TRACK
 from app.rules.values import to_timestamp
 from app.sync.hubspot.gateway import HubSpotGateway
 from app.sync.nurture.delivery import NurtureDelivery, Team
@@ -49,8 +49,10 @@ class NurtureStep:
     _plans: dict[str, NurturePlan] = field(default_factory=dict, repr=False)
     _offers: dict[str, NewOffer] = field(default_factory=dict, repr=False)
     _converted: list[str] = field(default_factory=list, repr=False)
-    _held: set[str] = field(default_factory=set, repr=False)  # due an offer, but the portal lacks the properties
-    _set_up: bool = False  # `leadflow setup` made nurture's properties (recorded with the property types)
+    _held: dict[str, list[str]] = field(default_factory=dict, repr=False)  # due an offer HubSpot would not take
+    _shown: list[NewOffer] = field(default_factory=list, repr=False)  # offers HubSpot shows and the ledger lacked
+    _options: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)  # what setup made in HubSpot
+    _track_of: dict[str, str] = field(default_factory=dict, repr=False)  # every configured step id → its track
 
     def reads(self) -> Reads:
         contact, company = reads_of(self.config)
@@ -58,7 +60,10 @@ class NurtureStep:
 
     def prepare(self, batch: Batch) -> None:
         self._history = self.ledger.nurture.offers_of(list(batch.members))
-        self._set_up = f"contact.{NURTURE_STEP}" in self.ledger.contacts.property_types()
+        self._options = self.ledger.contacts.property_options()
+        self._track_of = {step.id: track.id for track in self.config.tracks for step in track.steps}
+        for member in batch.members.values():
+            self._recover_shown(batch, member)
 
     def plan(self, batch: Batch) -> None:
         for member in batch.members.values():
@@ -68,12 +73,11 @@ class NurtureStep:
             if self._converts(member):
                 self._converted.append(member.contact_id)
             if plan.state == "active" and plan.track is not None and plan.step is not None:
-                if self._set_up:
-                    self._offer(batch, member, plan.track, plan.step)
-                else:
-                    self._held.add(member.contact_id)
-        if self._held:  # a write naming a missing property would fail the contact's whole update
-            logger.warning("nurture.not-set-up", extra={"held": len(self._held), "run": "leadflow setup"})
+                self._offer(batch, member, plan.track, plan.step)
+        if self._held:  # a write HubSpot cannot take (no such property or option) would fail the whole update
+            missing = sorted({value for values in self._held.values() for value in values})
+            logger.warning("nurture.not-set-up", extra={"held": len(self._held), "missing": missing,
+                                                        "run": "leadflow setup"})  # fmt: skip
 
     def apply(self, batch: Batch) -> None:
         """The offers go out with the drain's one contact update; the optional delivery adapters (app/sync/nurture/
@@ -82,9 +86,9 @@ class NurtureStep:
             NurtureDelivery(self.config.delivery, self.gateway, self.ledger, self.team).deliver(batch, self._offers)
 
     def record(self, batch: Batch, connection: Connection) -> None:
-        refused = set(batch.refused) | self._held  # HubSpot refused the write, or it was never sent
+        refused = set(batch.refused) | set(self._held)  # HubSpot refused the write, or it was never sent
         offers = [offer for contact_id, offer in self._offers.items() if contact_id not in refused]
-        recorded = ledger_nurture.record_offers(connection, offers)
+        recorded = ledger_nurture.record_offers(connection, [*self._shown, *offers])
         completed = [
             (contact_id, offer.step, offer.completed_at)
             for contact_id, plan in self._plans.items()
@@ -95,18 +99,36 @@ class NurtureStep:
         ledger_nurture.record_converted(connection, self._converted, batch.now)
         standings = [self._standing(batch, contact_id, plan, refused) for contact_id, plan in self._plans.items()]
         ledger_nurture.record_standings(connection, standings)
+        ledger_nurture.forget_standings(connection, batch.missing)  # deleted in HubSpot: nothing waits for them
         if recorded:
             batch.count("nurture offers", len(recorded))
 
     def _offer(self, batch: Batch, member: Member, track: str, step: str) -> None:
-        """Queue the offer's writes; a step HubSpot already shows (a drain that died before recording it) is
-        recorded as offered when HubSpot says, without writing it again (a workflow would send it twice)."""
-        offered_at = batch.now
-        if member.contact.get(NURTURE_STEP) == step:
-            offered_at = to_timestamp(member.contact.get(NURTURE_STEP_AT)) or batch.now
-        else:
-            batch.write(member.contact_id, offer_writes(track, step, batch.now))
-        self._offers[member.contact_id] = NewOffer(member.contact_id, track, step, offered_at)
+        """Queue the offer's writes, unless HubSpot lacks the property or the option (setup has not made them)."""
+        missing = [
+            f"{name}={value}"
+            for name, value in ((NURTURE_TRACK, track), (NURTURE_STEP, step))
+            if value not in self._options.get(f"contact.{name}", frozenset())
+        ]
+        if missing:
+            self._held[member.contact_id] = missing
+            return
+        batch.write(member.contact_id, offer_writes(track, step, batch.now))
+        self._offers[member.contact_id] = NewOffer(member.contact_id, track, step, batch.now)
+
+    def _recover_shown(self, batch: Batch, member: Member) -> None:
+        """Record a step HubSpot shows that the ledger lacks (a drain died between its write and its record): the
+        workflow sent it, so it counts as offered when HubSpot says, for the plan and in the ledger, and is never
+        written again (a changed `_at` would send it twice)."""
+        shown = member.contact.get(NURTURE_STEP)
+        history = self._history.setdefault(member.contact_id, [])
+        if not shown or shown not in self._track_of or any(offer.step == shown for offer in history):
+            return
+        track = member.contact.get(NURTURE_TRACK) or ""
+        track = track if self.config.track(track) is not None else self._track_of[shown]
+        offered_at = to_timestamp(member.contact.get(NURTURE_STEP_AT)) or batch.now
+        history.append(Offer(track, shown, offered_at))
+        self._shown.append(NewOffer(member.contact_id, track, shown, offered_at))
 
     def _converts(self, member: Member) -> bool:
         """Return whether the contact becomes an MQL in this drain (enters a qualified stage from outside them)."""
