@@ -125,7 +125,7 @@ def test_without_nurture_yaml_the_report_shows_what_the_ledger_holds(env: dict[s
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ([], "Error: say what to show: --report"),
+        ([], "Error: say what to show: --explain CONTACT_ID (a contact's plan) or --report"),
         (["--report", "--from", "yesterday"], "Error: --from: 'yesterday' is not an ISO 8601 date or time"),
         (["--report", "--from", "2026-12-01", "--to", "2026-11-01"], "Error: --from 2026-12-01T00:00:00Z is not "),
         (["--report", "--mql-within", "0"], "Error: Invalid value for '--mql-within'"),

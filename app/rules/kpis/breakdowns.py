@@ -4,13 +4,13 @@ that group's facts alone, computed exactly as the report's (app/rules/kpis/repor
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
 from app.rules.kpis.facts import LeadCycle, in_utc
 from app.rules.kpis.figures import WindowFigures
+from app.rules.kpis.nurture import OfferHistories
 from app.rules.kpis.report import NONE, window_figures
 from app.rules.nurture.facts import OfferRecord
 
@@ -34,7 +34,7 @@ def breakdown(
     """Return the window's figures per group (`none` for facts without the key), groups sorted by key; the track
     breakdown reads the nurture `offers` (see `nurture_track`)."""
     start, end, moment = in_utc(window_from), in_utc(window_to), in_utc(as_of)
-    key = _track_key(offer_histories(offers), end, moment) if by == "track" else BREAKDOWNS[by]
+    key = _track_key(OfferHistories.of(offers).by_contact, end, moment) if by == "track" else BREAKDOWNS[by]
     groups: dict[str, list[LeadCycle]] = {}
     for fact in facts:
         groups.setdefault(key(fact) or NONE, []).append(fact)
@@ -42,7 +42,7 @@ def breakdown(
 
 
 def _track_key(
-    histories: Mapping[str, list[tuple[datetime, str, str]]], window_to: datetime, as_of: datetime
+    histories: Mapping[str, Sequence[OfferRecord]], window_to: datetime, as_of: datetime
 ) -> Callable[[LeadCycle], str | None]:
     def key(fact: LeadCycle) -> str:
         return nurture_track(fact, histories, window_to, as_of)
@@ -50,25 +50,16 @@ def _track_key(
     return key
 
 
-def offer_histories(offers: Iterable[OfferRecord]) -> dict[str, list[tuple[datetime, str, str]]]:
-    """Return each contact's offers as (offered_at in UTC, step, track), oldest first (ties by step id)."""
-    histories: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
-    for offer in offers:
-        histories[offer.contact_id].append((in_utc(offer.offered_at), offer.step, offer.track))
-    for history in histories.values():
-        history.sort()
-    return histories
-
-
 def nurture_track(
-    fact: LeadCycle, histories: Mapping[str, list[tuple[datetime, str, str]]], window_to: datetime, as_of: datetime
+    fact: LeadCycle, histories: Mapping[str, Sequence[OfferRecord]], window_to: datetime, as_of: datetime
 ) -> str:
     """Return the track of the contact's last offer at or before the cycle became an MQL (by `as_of`), or, when it
     did not, before the window's end and by `as_of`; `(none)` without one."""
     mql_at = fact.mql_at if fact.mql_at is not None and fact.mql_at <= as_of else None
     last = NO_TRACK
-    for offered_at, _, track in histories.get(fact.contact or "", ()):
+    for offer in histories.get(fact.contact or "", ()):  # oldest first (ties by step id), in UTC
+        offered_at = offer.offered_at
         if offered_at > as_of or (offered_at > mql_at if mql_at is not None else offered_at >= window_to):
             break
-        last = track
+        last = offer.track
     return last
