@@ -46,7 +46,7 @@ class Expiring(Generic[T]):
         self._value: T | None = None
         self._read_at = 0.0
         self._refreshing = False
-        self.generation = 0  # counts the reads: what was computed from an older value is stale
+        self.generation = 0  # counts the changed reads: what was computed from an older value is stale
 
     def __call__(self) -> T:
         """Return the kept value: read it when there is none; when it is old, read it again (in the background)."""
@@ -88,8 +88,12 @@ class Expiring(Generic[T]):
                         raise
                     return self._value
             with self._lock:
+                kept = self._value
+                unchanged = kept is not None and value == kept
+                if kept is not None and unchanged:  # keep it and its generation: what was computed from it holds
+                    value = kept
                 self._value, self._read_at, self._refreshing = value, self._clock(), False
-                self.generation += 1
+                self.generation += 0 if unchanged else 1
                 return value
 
 

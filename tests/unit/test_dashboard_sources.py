@@ -78,3 +78,14 @@ def test_the_warm_up_reads_before_the_first_request_and_a_failed_one_is_read_aga
     cold.warm().join(5)  # logged, not raised in the thread
     failing.fail = False
     assert cold() == 2  # the first request reads again
+
+
+def test_a_read_that_finds_the_same_value_keeps_its_generation() -> None:
+    clock, values = Clock(), iter([[1, 2], [1, 2], [1, 2, 3]])
+    kept = Expiring(lambda: list(next(values)), 60, clock, background=False)
+    first = kept()
+    assert kept.generation == 1
+    clock.now = 61
+    assert kept() is first and kept.generation == 1  # unchanged: the pages computed from it stay good
+    clock.now = 122
+    assert kept() == [1, 2, 3] and kept.generation == 2
