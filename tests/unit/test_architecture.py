@@ -162,7 +162,7 @@ CAPABILITIES = {
     "sla": frozenset({"scoring", "handover"}),
     "nurture": frozenset({"scoring"}),
     "kpis": frozenset({"scoring", "handover", "sla", "nurture"}),
-    "calibration": frozenset({"scoring"}),
+    "calibration": frozenset({"scoring", "kpis"}),  # the KPI report's lead-cycle facts, rates and intervals
 }
 LAYERS = ("app/rules/", "app/sync/", "app/ledger/", "app/webhooks/")
 CAPABILITY_BLIND = ("app/sync/pipeline.py", "app/sync/drain.py", "app/sync/jobs.py", "app/rules/config.py")
