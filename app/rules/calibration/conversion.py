@@ -7,9 +7,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from app.rules.calibration.bands import Band, BandScheme, mean, score_value, sorted_bands
-from app.rules.calibration.outcomes import OUTCOME_OF, OUTCOMES, Horizon, Outcome
-from app.rules.kpis.facts import LeadCycle
+from app.rules.calibration.bands import Band, BandScheme, mean, sorted_bands
+from app.rules.calibration.outcomes import OUTCOMES, Judged, Outcome
 from app.rules.kpis.figures import Ratio
 
 NONE = "none"  # the key of a null grade or rejection reason, as in the KPI report
@@ -33,38 +32,38 @@ class GroupFigures:
     rates: Mapping[Outcome, OutcomeRate]
 
 
-def outcome_rate(cycles: Iterable[LeadCycle], outcome: Outcome, horizon: Horizon) -> OutcomeRate:
+def outcome_rate(cycles: Iterable[Judged], outcome: Outcome) -> OutcomeRate:
     """Return the outcome's rate over the cycles whose outcome is known, and the count of pending ones."""
-    found = [OUTCOME_OF[outcome](cycle, horizon) for cycle in cycles]
+    found = [cycle.outcomes[outcome] for cycle in cycles]
     known = [value for value in found if value is not None]
     return OutcomeRate(Ratio(sum(known), len(known)), len(found) - len(known))
 
 
-def group_figures(key: str, cycles: Sequence[LeadCycle], horizon: Horizon) -> GroupFigures:
+def group_figures(key: str, cycles: Sequence[Judged]) -> GroupFigures:
     """Return one group's figures."""
-    scores = [score_value(cycle.score_at_mql) for cycle in cycles if cycle.score_at_mql is not None]
-    rates = {outcome: outcome_rate(cycles, outcome, horizon) for outcome in OUTCOMES}
+    scores = [cycle.score for cycle in cycles if cycle.score is not None]
+    rates = {outcome: outcome_rate(cycles, outcome) for outcome in OUTCOMES}
     return GroupFigures(key, len(cycles), mean(scores), rates)
 
 
-def grouped(cycles: Iterable[LeadCycle], key: Callable[[LeadCycle], str]) -> dict[str, list[LeadCycle]]:
+def grouped(cycles: Iterable[Judged], key: Callable[[Judged], str]) -> dict[str, list[Judged]]:
     """Return the cycles by key, in their order within each key."""
-    groups: dict[str, list[LeadCycle]] = {}
+    groups: dict[str, list[Judged]] = {}
     for cycle in cycles:
         groups.setdefault(key(cycle), []).append(cycle)
     return groups
 
 
-def by_grade(cycles: Sequence[LeadCycle], horizon: Horizon) -> tuple[GroupFigures, ...]:
+def by_grade(cycles: Sequence[Judged]) -> tuple[GroupFigures, ...]:
     """Return the figures per grade at MQL (`none` without one), sorted by grade."""
-    groups = grouped(cycles, lambda cycle: cycle.grade_at_mql or NONE)
-    return tuple(group_figures(grade, groups[grade], horizon) for grade in sorted(groups))
+    groups = grouped(cycles, lambda judged: judged.cycle.grade_at_mql or NONE)
+    return tuple(group_figures(grade, groups[grade]) for grade in sorted(groups))
 
 
-def by_band(cycles: Sequence[LeadCycle], scheme: BandScheme, horizon: Horizon) -> tuple[GroupFigures, ...]:
+def by_band(cycles: Sequence[Judged], scheme: BandScheme) -> tuple[GroupFigures, ...]:
     """Return the figures per score band of the cycles with a score at MQL, lowest band first."""
-    groups: dict[Band, list[LeadCycle]] = {}
+    groups: dict[Band, list[Judged]] = {}
     for cycle in cycles:
-        if cycle.score_at_mql is not None:
-            groups.setdefault(scheme.band_of(score_value(cycle.score_at_mql)), []).append(cycle)
-    return tuple(group_figures(band.label, groups[band], horizon) for band in sorted_bands(groups))
+        if cycle.score is not None:
+            groups.setdefault(scheme.band_of(cycle.score), []).append(cycle)
+    return tuple(group_figures(band.label, groups[band]) for band in sorted_bands(groups))

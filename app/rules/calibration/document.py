@@ -26,9 +26,9 @@ RULE = (
 )
 
 
-def number(value: Fraction | None) -> float | None:
+def number(value: Fraction | float | None) -> float | None:
     """Return the value rounded half up to 4 decimals, or None."""
-    return None if value is None else float(round_half_up(value))
+    return None if value is None else float(round_half_up(Fraction(value)))
 
 
 def rate_document(ratio: Ratio) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-from app.rules.calibration.bands import Band, BandScheme, mean, sorted_bands
+from app.rules.calibration.bands import Band, BandScheme, Score, mean, sorted_bands
 from app.rules.kpis.figures import Ratio
 
 KS_ALPHA_05 = 1.3581  # c(α) of the two-sample KS test at α = 0.05: D is significant above c · sqrt((n + m) / (n · m))
@@ -26,7 +26,7 @@ class ScoreSample:
 
     start: datetime | None
     end: datetime | None
-    scores: tuple[Fraction, ...]
+    scores: tuple[Score, ...]
 
     @property
     def mean(self) -> Fraction | None:
@@ -34,7 +34,7 @@ class ScoreSample:
         return mean(self.scores)
 
     @property
-    def median(self) -> Fraction | None:
+    def median(self) -> Score | None:
         """Return the nearest-rank median `v[ceil(n / 2)]`, or None of no score."""
         return self.scores[(len(self.scores) + 1) // 2 - 1] if self.scores else None
 
@@ -64,20 +64,21 @@ class Drift:
         return None if self.ks is None or self.critical is None else float(self.ks) > self.critical
 
 
-def ks_statistic(first: Sequence[Fraction], second: Sequence[Fraction]) -> Fraction | None:
+def ks_statistic(first: Sequence[Score], second: Sequence[Score]) -> Fraction | None:
     """Return `D = max over x of |F₁(x) − F₂(x)|`, F the share of a sample `<= x`, over every score of either."""
     if not first or not second:
         return None
     a, b = sorted(first), sorted(second)
-    i = j = 0
-    largest = Fraction(0)
-    for x in sorted(set(a) | set(b)):
-        while i < len(a) and a[i] <= x:
+    n, m = len(a), len(b)
+    i = j = largest = 0  # the largest |i · m − j · n|: the gap times n · m, in integers
+    while i < n or j < m:
+        x = a[i] if j == m or (i < n and a[i] <= b[j]) else b[j]
+        while i < n and a[i] == x:
             i += 1
-        while j < len(b) and b[j] <= x:
+        while j < m and b[j] == x:
             j += 1
-        largest = max(largest, abs(Fraction(i, len(a)) - Fraction(j, len(b))))
-    return largest
+        largest = max(largest, abs(i * m - j * n))
+    return Fraction(largest, n * m)
 
 
 def ks_critical(n: int, m: int) -> float | None:

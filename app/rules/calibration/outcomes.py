@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from app.rules.calibration.bands import Score, score_of
 from app.rules.kpis.facts import LeadCycle, in_utc
 
 Outcome = Literal["accepted", "deal", "won"]
@@ -25,16 +26,19 @@ class Horizon:
     as_of: datetime
     mature_days: int = DEFAULT_MATURE_DAYS
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "as_of", in_utc(self.as_of))  # once, not at every comparison
+
     def reached(self, moment: datetime | None) -> bool:
         """Return whether the time is set and not after `as_of`."""
-        return moment is not None and in_utc(moment) <= in_utc(self.as_of)
+        return moment is not None and aware(moment) <= self.as_of
 
     def matured(self, cycle: LeadCycle) -> bool:
         """Return whether `mature_days` have passed since the cycle's MQL (`mql_at + mature_days <= as_of`)."""
         if cycle.mql_at is None:
             return False
         try:
-            return in_utc(cycle.mql_at) + timedelta(days=self.mature_days) <= in_utc(self.as_of)
+            return aware(cycle.mql_at) + timedelta(days=self.mature_days) <= self.as_of
         except OverflowError:  # past the year 9999: not matured by any as_of
             return False
 
@@ -43,6 +47,11 @@ class Horizon:
         unless the cycle was also accepted, ends the cycle)."""
         rejected = self.reached(cycle.rejected_at) and not self.reached(cycle.accepted_at)
         return not self.reached(cycle.deal_created_at) and (self.matured(cycle) or rejected)
+
+
+def aware(moment: datetime) -> datetime:
+    """Return the moment with a time zone (a naive one is UTC); aware moments compare by instant whatever their zone."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def accepted(cycle: LeadCycle, horizon: Horizon) -> bool | None:
@@ -94,4 +103,27 @@ def cohort(facts: Iterable[LeadCycle], window: Window, horizon: Horizon) -> list
     """Return the cycles whose `mql_at` is reached and lies in the window, in their order."""
     return [
         fact for fact in facts if fact.mql_at is not None and horizon.reached(fact.mql_at) and window.holds(fact.mql_at)
+    ]
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A cycle of the cohort with its score at MQL and its outcomes, judged once."""
+
+    cycle: LeadCycle
+    score: Score | None
+    outcomes: Mapping[Outcome, bool | None]
+    matured: bool
+
+
+def judge(cycles: Iterable[LeadCycle], horizon: Horizon) -> list[Judged]:
+    """Return each cycle with its score, outcomes and maturity, in order."""
+    return [
+        Judged(
+            cycle,
+            score_of(cycle),
+            {name: OUTCOME_OF[name](cycle, horizon) for name in OUTCOMES},
+            horizon.matured(cycle),
+        )
+        for cycle in cycles
     ]

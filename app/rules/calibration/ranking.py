@@ -6,30 +6,36 @@ scores get the mean of the positions they share, so neither figure depends on th
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from app.rules.calibration.bands import Score
 from app.rules.kpis.figures import Ratio
 
 DECILES = 10
-Scored = tuple[Fraction, bool]  # a cycle's score at MQL and whether its outcome is positive
+Scored = tuple[Score, bool]  # a cycle's score at MQL and whether its outcome is positive
 
 
-def mid_ranks(scores: Sequence[Fraction]) -> list[Fraction]:
-    """Return each score's 1-based rank in ascending order, tied scores sharing the mean of their positions."""
-    order = sorted(range(len(scores)), key=lambda index: scores[index])
-    ranks = [Fraction(0)] * len(scores)
+def doubled_mid_ranks(scores: Sequence[Score]) -> list[int]:
+    """Return twice each score's 1-based rank in ascending order, tied scores sharing the mean of their positions
+    (twice a mid-rank is a whole number: positions a … b give a + b)."""
+    order = sorted(range(len(scores)), key=scores.__getitem__)
+    ranks = [0] * len(scores)
     start = 0
     while start < len(order):
         end = start
         while end + 1 < len(order) and scores[order[end + 1]] == scores[order[start]]:
             end += 1
         for position in range(start, end + 1):
-            ranks[order[position]] = Fraction(start + end + 2, 2)
+            ranks[order[position]] = start + end + 2
         start = end + 1
     return ranks
+
+
+def mid_ranks(scores: Sequence[Score]) -> list[Fraction]:
+    """Return each score's 1-based rank in ascending order, tied scores sharing the mean of their positions."""
+    return [Fraction(rank, 2) for rank in doubled_mid_ranks(scores)]
 
 
 @dataclass(frozen=True)
@@ -48,10 +54,9 @@ def auc(pairs: Sequence[Scored]) -> Auc:
     negatives = len(pairs) - positives
     if positives == 0 or negatives == 0:
         return Auc(positives, negatives, None)
-    ranks = mid_ranks([score for score, _ in pairs])
-    rank_sum = sum((rank for rank, (_, positive) in zip(ranks, pairs, strict=True) if positive), Fraction(0))
-    u = rank_sum - Fraction(positives * (positives + 1), 2)
-    return Auc(positives, negatives, u / (positives * negatives))
+    ranks = doubled_mid_ranks([score for score, _ in pairs])
+    doubled_sum = sum(rank for rank, (_, positive) in zip(ranks, pairs, strict=True) if positive)
+    return Auc(positives, negatives, Fraction(doubled_sum - positives * (positives + 1), 2 * positives * negatives))
 
 
 @dataclass(frozen=True)
@@ -59,17 +64,17 @@ class Decile:
     """One decile of the scores (1: the highest): its score range, rate, lift and the positives captured so far."""
 
     decile: int
-    lowest: Fraction
-    highest: Fraction
+    lowest: Score
+    highest: Score
     ratio: Ratio  # positives / cycles of the decile
     lift: Fraction | None  # the decile's rate / the overall rate; None when the overall rate is 0
     captured: Fraction | None  # the share of all positives in deciles 1 … this one; None without positives
 
 
-def decile_of(rank_from_top: Fraction, n: int) -> int:
-    """Return `floor(10 · (r − 1/2) / n) + 1` for a mid-rank r counted from the highest score (1 … 10): the decile
-    holding the middle of the positions the cycle's score takes."""
-    return math.floor(DECILES * (rank_from_top - Fraction(1, 2)) / n) + 1
+def decile_of(doubled_rank_from_top: int, n: int) -> int:
+    """Return `floor(10 · (r − 1/2) / n) + 1` for a mid-rank r counted from the highest score (1 … 10), given 2r:
+    the decile holding the middle of the positions the cycle's score takes."""
+    return DECILES * (doubled_rank_from_top - 1) // (2 * n) + 1
 
 
 def lift_by_decile(pairs: Sequence[Scored]) -> list[Decile]:
@@ -79,7 +84,7 @@ def lift_by_decile(pairs: Sequence[Scored]) -> list[Decile]:
     n = len(pairs)
     if n == 0:
         return []
-    ranks = mid_ranks([-score for score, _ in pairs])
+    ranks = doubled_mid_ranks([-score for score, _ in pairs])
     members: dict[int, list[Scored]] = {}
     for rank, pair in zip(ranks, pairs, strict=True):
         members.setdefault(decile_of(rank, n), []).append(pair)

@@ -7,10 +7,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.rules.calibration.bands import DEFAULT_WIDTH, BandScheme, WidthBands, quantile_bands, score_value
+from app.rules.calibration.bands import DEFAULT_WIDTH, BandScheme, WidthBands, quantile_bands, score_of
 from app.rules.calibration.conversion import GroupFigures, by_band, by_grade, outcome_rate
 from app.rules.calibration.drift import Drift, ScoreSample, score_drift
-from app.rules.calibration.outcomes import OUTCOME_OF, OUTCOMES, Horizon, Outcome, Window, cohort
+from app.rules.calibration.outcomes import OUTCOMES, Horizon, Judged, Outcome, Window, cohort, judge
 from app.rules.calibration.ranking import Auc, Decile, Scored, auc, lift_by_decile
 from app.rules.calibration.rejections import Rejections, rejections
 from app.rules.calibration.sufficiency import OutcomeSufficiency, WideGroup, outcome_sufficiency, wide_groups
@@ -64,27 +64,25 @@ def band_scheme(cycles: Sequence[LeadCycle], settings: CalibrationSettings) -> B
     """Return the bands: quantile bands cut on the cohort's scores, else bands of the width."""
     if settings.quantiles is None:
         return WidthBands(settings.band_width)
-    scores = [score_value(cycle.score_at_mql) for cycle in cycles if cycle.score_at_mql is not None]
+    scores = [score for cycle in cycles if (score := score_of(cycle)) is not None]
     return quantile_bands(scores, settings.quantiles)
 
 
-def scored_pairs(cycles: Iterable[LeadCycle], outcome: Outcome, horizon: Horizon) -> list[Scored]:
+def scored_pairs(cycles: Iterable[Judged], outcome: Outcome) -> list[Scored]:
     """Return (score, positive) of the cycles with a score at MQL and a known outcome."""
-    pairs = []
-    for cycle in cycles:
-        found = OUTCOME_OF[outcome](cycle, horizon)
-        if cycle.score_at_mql is not None and found is not None:
-            pairs.append((score_value(cycle.score_at_mql), found))
-    return pairs
+    return [
+        (cycle.score, found)
+        for cycle in cycles
+        if cycle.score is not None and (found := cycle.outcomes[outcome]) is not None
+    ]
 
 
 def outcome_figures(
-    cycles: Sequence[LeadCycle], outcome: Outcome, horizon: Horizon, bands: Sequence[GroupFigures],
-    grades: Sequence[GroupFigures],
-) -> OutcomeFigures:  # fmt: skip
+    cycles: Sequence[Judged], outcome: Outcome, bands: Sequence[GroupFigures], grades: Sequence[GroupFigures]
+) -> OutcomeFigures:
     """Return one outcome's figures."""
-    rate = outcome_rate(cycles, outcome, horizon)
-    pairs = scored_pairs(cycles, outcome, horizon)
+    rate = outcome_rate(cycles, outcome)
+    pairs = scored_pairs(cycles, outcome)
     positives = sum(1 for _, positive in pairs if positive)
     return OutcomeFigures(
         overall=rate.ratio,
@@ -113,9 +111,9 @@ def halves(cycles: Sequence[LeadCycle], window: Window) -> tuple[Window, Window]
 def sample(cycles: Iterable[LeadCycle], period: Window, horizon: Horizon, *, closed: bool = False) -> ScoreSample:
     """Return the scores at MQL of the cycles in the period (`closed`: its end included, for the last half)."""
     scores = sorted(
-        score_value(cycle.score_at_mql)
+        score
         for cycle in cycles
-        if cycle.score_at_mql is not None and cycle.mql_at is not None and horizon.reached(cycle.mql_at)
+        if (score := score_of(cycle)) is not None and cycle.mql_at is not None and horizon.reached(cycle.mql_at)
         and (period.holds(cycle.mql_at) or (closed and _at_end(cycle.mql_at, period)))
     )  # fmt: skip
     return ScoreSample(period.start, period.end, tuple(scores))
@@ -142,14 +140,15 @@ def calibrate(facts: Iterable[LeadCycle], settings: CalibrationSettings) -> Cali
     horizon = settings.horizon
     cycles = cohort(every, settings.window, horizon)
     scheme = band_scheme(cycles, settings)
-    bands, grades = by_band(cycles, scheme, horizon), by_grade(cycles, horizon)
+    judged = judge(cycles, horizon)
+    bands, grades = by_band(judged, scheme), by_grade(judged)
     return CalibrationReport(
         settings=settings,
         cycles=len(cycles),
-        scored=sum(1 for cycle in cycles if cycle.score_at_mql is not None),
-        immature=sum(1 for cycle in cycles if not horizon.matured(cycle)),
+        scored=sum(1 for cycle in judged if cycle.score is not None),
+        immature=sum(1 for cycle in judged if not cycle.matured),
         scheme=scheme,
-        outcomes={outcome: outcome_figures(cycles, outcome, horizon, bands, grades) for outcome in OUTCOMES},
+        outcomes={outcome: outcome_figures(judged, outcome, bands, grades) for outcome in OUTCOMES},
         by_band=bands,
         by_grade=grades,
         drift=drift_of(every, cycles, settings, scheme),

@@ -22,9 +22,9 @@ from app.rules.kpis.table import interval, percent
 OUTCOME_LABELS: Mapping[Outcome, str] = {"accepted": "accepted", "deal": "deal", "won": "won"}
 
 
-def decimals(value: Fraction | None, places: int) -> str:
+def decimals(value: Fraction | float | None, places: int) -> str:
     """Return the value rounded half up to `places` decimals, or `–`."""
-    return "–" if value is None else f"{float(round_half_up(value, places)):.{places}f}"
+    return "–" if value is None else f"{float(round_half_up(Fraction(value), places)):.{places}f}"
 
 
 def calibration_table(report: CalibrationReport) -> str:

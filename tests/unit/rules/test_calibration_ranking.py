@@ -50,7 +50,7 @@ def test_twenty_distinct_scores_fill_each_decile_with_two() -> None:
 
 def test_tied_scores_share_the_decile_of_the_middle_of_their_positions() -> None:
     # Four ties take positions 1–4 of 4: their middle lies in the sixth tenth.
-    assert decile_of(Fraction(5, 2), 4) == 6
+    assert decile_of(5, 4) == 6  # twice the mid-rank 5/2
     (only,) = lift_by_decile(scored((7, True), (7, False), (7, False), (7, False)))
     assert (only.decile, only.ratio, only.lift, only.captured) == (6, Ratio(1, 4), 1, 1)
 
