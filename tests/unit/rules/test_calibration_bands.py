@@ -6,7 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from app.rules.calibration.bands import Band, CutBands, WidthBands, number_text, quantile_bands, sorted_bands
+from app.rules.calibration.bands import Band, CutBands, WidthBands, number_text, quantile_bands, score_of, sorted_bands
+from app.rules.kpis import LeadCycle
 
 
 @pytest.mark.parametrize(
@@ -41,3 +42,9 @@ def test_bands_sort_from_the_lowest_scores_and_numbers_print_plainly() -> None:
     assert [band.label for band in sorted_bands(bands)] == ["< 10", "[10, 20)", "≥ 20"]
     numbers = [Fraction(1, 3), Fraction(5, 2), Fraction(-4)]
     assert [number_text(value) for value in numbers] == ["0.3333", "2.5", "-4"]
+
+
+@pytest.mark.parametrize("score", [float("nan"), float("inf"), float("-inf"), None])
+def test_a_score_that_is_not_a_finite_number_is_no_score(score: float | None) -> None:
+    assert score_of(LeadCycle(score_at_mql=score)) is None
+    assert score_of(LeadCycle(score_at_mql=42.5)) == 42.5
