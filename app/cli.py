@@ -15,6 +15,7 @@ import click
 from app.bench_sections import BENCH_SECTIONS
 from app.cli_errors import explain
 from app.rules import load_scoring_model, run_assess
+from app.rules.calibration.outcomes import DEFAULT_MATURE_DAYS
 from app.rules.kpis.nurture import DEFAULT_MQL_WITHIN_DAYS
 from app.rules.subscriptions import required_subscriptions
 from app.settings import Settings, config_directory, load_settings
@@ -503,6 +504,42 @@ def kpis(facts: Path | None, backfill: bool, export: Path | None, window_from: s
 def _ledger_offers(container: Container) -> list[OfferRecord]:
     """The ledger's nurture offers (the KPI breakdown by track, `leadflow nurture --report`)."""
     return container.ledger.nurture.records()
+
+
+@main.command()
+@click.option("--facts", "facts", default=None, type=click.Path(path_type=Path, dir_okay=False),
+              help="Compute the report from this JSON Lines file of lead-cycle facts, not the ledger.")  # fmt: skip
+@click.option("--from", "window_from", default=None, metavar="DATE|TIME",
+              help="Only MQLs from this time on, included (default: every MQL).")  # fmt: skip
+@click.option("--to", "window_to", default=None, metavar="DATE|TIME",
+              help="Only MQLs before this time, excluded (default: every MQL up to --as-of).")  # fmt: skip
+@click.option("--as-of", "as_of", default=None, metavar="TIME",
+              help="Count only what happened up to this time (default: now, UTC).")  # fmt: skip
+@click.option("--mature-days", default=DEFAULT_MATURE_DAYS, show_default=True, type=click.IntRange(0, 36_500),
+              help="Days after MQL when a lead without a deal counts as without one (before: pending).")  # fmt: skip
+@click.option("--band-width", default=None, type=click.IntRange(1, 1_000_000),
+              help="Width of the score bands, in points (default: 10).")  # fmt: skip
+@click.option("--quantiles", default=None, type=click.IntRange(2, 100),
+              help="Cut the score bands at quantiles of the MQLs' scores instead (e.g. 5 for quintiles).")  # fmt: skip
+@click.option("--compare-from", default=None, metavar="DATE|TIME",
+              help="Compare the window's scores with MQLs from this time (default: the window's halves).")  # fmt: skip
+@click.option("--compare-to", default=None, metavar="DATE|TIME",
+              help="… up to this time, excluded (with --compare-from).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the report as a JSON object instead of text.")
+def calibrate(facts: Path | None, window_from: str | None, window_to: str | None, as_of: str | None,
+              mature_days: int, band_width: int | None, quantiles: int | None, compare_from: str | None,
+              compare_to: str | None, as_json: bool) -> None:  # fmt: skip
+    """Report what the score and grade at MQL predicted.
+
+    Acceptance, deals and wins by score band and grade at MQL, lift by decile, AUC, a calibration table, score
+    drift and rejection reasons, and whether there are enough outcomes to conclude (docs/calibration.md).
+    """
+    from app.calibration_report import CalibrateOptions, calibrate_output
+
+    options = CalibrateOptions(facts, window_from, window_to, as_of, mature_days, band_width, quantiles,
+                               compare_from, compare_to, as_json)  # fmt: skip
+    container = functools.cache(_container)  # built only when the ledger's facts are needed
+    click.echo(calibrate_output(options, datetime.now(UTC), lambda: _ledger_facts(container())))
 
 
 def _ledger_facts(container: Container) -> list[LeadCycle]:
