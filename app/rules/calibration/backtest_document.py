@@ -97,6 +97,10 @@ def backtest_text(report: BacktestReport) -> list[str]:
     return lines
 
 
+def _week_line(week: str, mqls: int, candidate_mqls: int, sqls: int, candidate_sqls: int) -> str:
+    return f"  {week:<8}  mql {mqls:>5} | {candidate_mqls:<5}  sql {sqls:>5} | {candidate_sqls}"
+
+
 def _instant(moment: datetime | None) -> str | None:
     return None if moment is None else format_instant(moment, exact=True)
 

@@ -136,3 +136,19 @@ def test_a_history_of_values_is_used_and_today_only_is_counted_apart() -> None:
 
 def test_iso_weeks_cross_the_year_as_iso_does() -> None:
     assert iso_week(datetime(2027, 1, 1, tzinfo=UTC)) == "2026-W53"
+
+
+def test_the_text_and_the_json_say_the_same(report: BacktestReport) -> None:
+    from app.rules.calibration.backtest_document import backtest_document, backtest_text
+
+    lines = backtest_text(report)
+    assert "  2026-W38  mql     0 | 2      sql     0 | 0" in lines
+    assert "  vip-pool: 1 | 0" in lines
+    assert any(line.startswith("warning: 3 contact(s) replayed with today's values") for line in lines)
+    assert "    accepted: 0.0 % (n=1) 95 % CI 0.0–79.4 %; pending 0; captures 0 of 1" in lines
+    document = backtest_document(report)
+    assert document["weeks"][1] == {"week": "2026-W38", "current": {"mql": 0, "sql": 0},
+                                    "candidate": {"mql": 2, "sql": 0}}  # fmt: skip
+    assert document["outcomes"]["candidate"]["accepted"]["captured"]["rate"] == 0.0
+    assert document["outcomes"]["current"]["accepted"]["captured"]["rate"] == 1.0
+    assert document["lost"] == [{"contact": "1", "stage": "sql", "at": "2026-09-10T00:00:00Z"}]
