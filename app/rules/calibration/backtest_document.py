@@ -65,13 +65,11 @@ def backtest_text(report: BacktestReport) -> list[str]:
         )
     lines += ["", "MQLs and SQLs per ISO week (current | candidate):"]
     lines += [
-        f"  {week}  mql {current.mql_weeks[week]:>5} | {candidate.mql_weeks[week]:<5}  "
-        f"sql {current.sql_weeks[week]:>5} | {candidate.sql_weeks[week]:<5}"
+        _week_line(week, current.mql_weeks[week], candidate.mql_weeks[week], current.sql_weeks[week],
+                   candidate.sql_weeks[week])
         for week in report.weeks
-    ]
-    lines.append(
-        f"  total     mql {current.mqls:>5} | {candidate.mqls:<5}  sql {current.sqls:>5} | {candidate.sqls:<5}"
-    )
+    ]  # fmt: skip
+    lines.append(_week_line("total", current.mqls, candidate.mqls, current.sqls, candidate.sqls))
     lines += ["", f"stages the candidate gains: {len(report.gained)}", *_moves(report.gained)]
     lines += [f"stages the candidate loses: {len(report.lost)}", *_moves(report.lost)]
     lines += ["", *_earliest_lines(report.earliest)]

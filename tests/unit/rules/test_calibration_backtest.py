@@ -142,7 +142,7 @@ def test_the_text_and_the_json_say_the_same(report: BacktestReport) -> None:
     from app.rules.calibration.backtest_document import backtest_document, backtest_text
 
     lines = backtest_text(report)
-    assert "  2026-W38  mql     0 | 2      sql     0 | 0" in lines
+    assert "  2026-W38  mql     0 | 2      sql     0 | 0" in lines, lines[5:9]
     assert "  vip-pool: 1 | 0" in lines
     assert any(line.startswith("warning: 3 contact(s) replayed with today's values") for line in lines)
     assert "    accepted: 0.0 % (n=1) 95 % CI 0.0–79.4 %; pending 0; captures 0 of 1" in lines
