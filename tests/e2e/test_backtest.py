@@ -34,6 +34,7 @@ from app.workers import ThreadWorker
 from hubspot_twin import Twin, TwinServer
 from hubspot_twin.simulator.portal import SALES_TEAM
 from hubspot_twin.webhooks.handmade import EventFactory, deliver
+from tests.conftest import REDIS_URL
 from tests.e2e.conftest import FAST_RETRIES
 from tests.support.app import ACCESS_TOKEN, CLIENT_SECRET, make_settings
 from tests.support.processes import describe, run_command
@@ -198,6 +199,7 @@ def test_the_command_prints_the_report_and_refuses_a_bad_candidate(
         "LEADFLOW_ENV": "development", "DATABASE_URL": ledger_url, "LEADFLOW_CONFIG": str(ROOT / "config"),
         "HUBSPOT_API_BASE": filled.server_url, "HUBSPOT_ACCESS_TOKEN": ACCESS_TOKEN,
         "HUBSPOT_CLIENT_SECRET": CLIENT_SECRET, "HUBSPOT_APP_ID": "4242",
+        "REDIS_URL": REDIS_URL, "REDIS_PREFIX": "leadflow-backtest-cli",  # the tests' database, emptied after
     }  # fmt: skip
     result = run_command([LEADFLOW, "backtest", "--model", str(inverted(tmp_path)), "--json"], env, tmp_path)
     assert result.returncode == 0, describe(result)
