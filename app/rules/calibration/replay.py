@@ -2,10 +2,10 @@
 
 The contact's and its company's property values are given as versions over time (`Versions`: each value set holds
 from its `since` until the next one's); the engagement events as they were recorded. The replay walks the timeline
-from moment to moment with `assess_over_time` — the same code as `leadflow assess --at` — jumping from the moment
-of one assessment to the earliest of: its `next_change_at` (decay, a window closing, an event dated ahead) and the
-next version of the values. It never samples blindly, so no change is missed, and every stage change is placed at
-the first microsecond at which `assess` gives the new stage.
+from moment to moment with `assess_stage_over_time` — the code of `leadflow assess --at` — jumping from the moment
+of one assessment to the earliest of: its `next_change_at` (the rounded engagement decaying, a window closing, an
+event dated ahead), the next event and the next version of the values. It never samples blindly, so no change is
+missed, and every stage change is placed at the first microsecond at which `assess` gives the new stage.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from app.rules.scoring.assessment import assess, in_utc
 from app.rules.scoring.engagement import EngagementEvent
 from app.rules.scoring.model import ScoringModel
-from app.rules.scoring.timeline import TimedAssessment, assess_over_time
+from app.rules.scoring.timeline import TimedAssessment, assess_stage_over_time
 from app.rules.values import as_utc
 
 MICROSECOND = timedelta(microseconds=1)
@@ -154,7 +154,7 @@ def stage_of(model: ScoringModel, contact: ReplayContact, moment: datetime) -> s
 
 
 def _timed(model: ScoringModel, contact: ReplayContact, moment: datetime) -> TimedAssessment:
-    return assess_over_time(model, contact.contact.at(moment), contact.company.at(moment), contact.events, moment)
+    return assess_stage_over_time(model, contact.contact.at(moment), contact.company.at(moment), contact.events, moment)
 
 
 def _next_inputs(contact: ReplayContact, times: Sequence[datetime], moment: datetime) -> Iterable[datetime | None]:

@@ -116,7 +116,7 @@ def random_contacts(draw: st.DrawFn) -> tuple[ScoringModel, ReplayContact]:
     return model, contact
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(random_contacts(), st.lists(st.floats(0, 119.999, allow_nan=False), min_size=1, max_size=8))
 def test_the_replayed_stage_is_assess_at_every_moment(
     case: tuple[ScoringModel, ReplayContact], days: list[float]
@@ -131,3 +131,16 @@ def test_the_replayed_stage_is_assess_at_every_moment(
             assert timeline.stage_at(moment) == truth(model, contact, moment), f"at {moment}"
     for change in timeline.changes:
         assert change.before != change.after
+
+
+def test_the_stage_walk_passes_over_changes_of_the_reasons_alone() -> None:
+    from app.rules.scoring.timeline import assess_over_time, assess_stage_over_time
+
+    weights = (EventWeight("download", "Download", 10), EventWeight("unsubscribe", "Unsubscribe", -10))
+    model = fit_model(weights, (stage("mql", "engagement >= 0"),))
+    events = [EngagementEvent("download", START), EngagementEvent("unsubscribe", START)]
+    # +10 and -10 decay alike: engagement stays 0 for ever, while each reason loses a point after 2.2 days
+    assert assess_over_time(model, {}, {}, events, START).next_change_at is not None
+    staged = assess_stage_over_time(model, {}, {}, events, START)
+    assert staged.next_change_at is None
+    assert staged.assessment == assess(model, {}, {}, events, START)
