@@ -13,7 +13,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from app.rules.scoring.assessment import assess, in_utc
 from app.rules.scoring.engagement import EngagementEvent
@@ -22,6 +22,7 @@ from app.rules.scoring.timeline import TimedAssessment, assess_stage_over_time
 from app.rules.values import as_utc
 
 MICROSECOND = timedelta(microseconds=1)
+EARLIEST = datetime.min.replace(tzinfo=UTC)
 SETTLE = timedelta(milliseconds=3)
 """`next_change_at` lies at most 2 ms after the moment a value really changes (a solved crossing plus a margin,
 rounded up to the millisecond): a stage change is looked for within this much before it."""
@@ -47,7 +48,7 @@ class Versions:
     def __post_init__(self) -> None:
         normalized = tuple(
             Version(None if v.since is None else as_utc(v.since), v.values)
-            for v in sorted(self.versions, key=lambda v: (v.since is not None, v.since and as_utc(v.since)))
+            for v in sorted(self.versions, key=lambda v: EARLIEST if v.since is None else as_utc(v.since))
         )
         object.__setattr__(self, "versions", normalized)
         object.__setattr__(self, "_starts", tuple(v.since for v in normalized if v.since is not None))

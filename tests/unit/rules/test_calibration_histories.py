@@ -45,3 +45,11 @@ def test_a_property_without_history_next_to_others_with_one_is_todays_and_flagge
     assert versions.todays
     assert versions.at(at(2)) == {"phone": "1"}
     assert versions.at(at(4)) == {"country": "Germany", "phone": "1"}
+
+
+def test_versions_are_ordered_by_their_start_whatever_the_order_given() -> None:
+    from app.rules.calibration.replay import Version, Versions
+
+    versions = Versions((Version(at(3), {"a": "3"}), Version(None, {"a": "0"}), Version(None, {"a": "x"})))
+    assert versions.at(at(1))["a"] in {"0", "x"} and versions.at(at(4)) == {"a": "3"}
+    assert versions.next_after(at(0)) == at(3) and versions.next_after(at(3)) is None
