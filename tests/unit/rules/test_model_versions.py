@@ -55,7 +55,8 @@ def test_the_same_name_and_content_is_already_published() -> None:
 
 
 def test_comments_and_layout_are_not_content() -> None:
-    commented = DEFAULT.replace("# The scoring model:", "# Our scoring model:").replace("      points: 25", "      points:   25")
+    commented = DEFAULT.replace("# The scoring model:", "# Our scoring model:")
+    commented = commented.replace("      points: 25", "      points:   25")
     assert commented != DEFAULT
     assert content_hash(commented, "a") == content_hash(DEFAULT, "b")
     assert judge("default-2026-12", commented, "x", [published(DEFAULT, "default-2026-12")]).decision == "already"
