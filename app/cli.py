@@ -294,14 +294,22 @@ def rescore(everyone: bool, wait: bool, contact_ids: tuple[str, ...]) -> None:
     _rescore_all(container, wait)
 
 
-def _rescore_all(container: Container, wait: bool) -> None:
-    import time
+def _start_rescore(container: Container) -> str:
+    """Start re-scoring the whole portal (`rescore --all`, `model publish`); return the run's id."""
     import uuid
 
     from app.sync.rescore import RescoreContext, start_rescore
 
     run_id = uuid.uuid4().hex[:12]
-    progress = start_rescore(container.provide(RescoreContext), run_id)
+    start_rescore(container.provide(RescoreContext), run_id)
+    return run_id
+
+
+def _rescore_all(container: Container, wait: bool) -> None:
+    import time
+
+    run_id = _start_rescore(container)
+    progress = container.rescore_runs().progress(run_id)
     click.echo(f"re-score {run_id}: {progress.contacts_total} contacts, {progress.companies_total} companies")
     if not wait:
         click.echo("the workers re-score them in the background")
@@ -323,6 +331,65 @@ def _rescore_all(container: Container, wait: bool) -> None:
         raise click.ClickException(
             f"{progress.pages_failed} pages failed; their contacts went back to the drain (`leadflow failed` says why)"
         )
+
+
+@main.group()
+def model() -> None:
+    """Publish scoring model versions and list them.
+
+    Publishing records a version of config/scoring.yaml in the ledger and re-scores the portal
+    (docs/scoring-model.md, "Publishing a model").
+    """
+
+
+@model.command("publish")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--no-rescore", is_flag=True, help="Record the version without re-scoring the portal.")
+@click.option("--dry-run", is_flag=True, help="Validate and compare with the published versions; record nothing.")
+def model_publish(path: Path, no_rescore: bool, dry_run: bool) -> None:
+    """Validate PATH, record its version and its diff in the ledger, and re-score the portal.
+
+    PATH must be the scoring.yaml the service loads (LEADFLOW_CONFIG's), or have its content. A version name
+    published before with other content is refused: bump `model`.
+    """
+    from app.model_report import ModelInputError, publish_lines
+    from app.rules import ConfigError
+    from app.sync.scoring.publishing import PublishRefused, publish_model
+
+    try:
+        container = _container()
+        rescore = None if no_rescore else functools.partial(_start_rescore, container)
+        report = publish_model(
+            container.ledger, path, container.settings.leadflow_config, datetime.now(UTC), dry_run=dry_run,
+            rescore=rescore,
+        )  # fmt: skip
+    except (ConfigError, PublishRefused) as exc:
+        raise ModelInputError(str(exc)) from None
+    for line in publish_lines(report, dry_run):
+        click.echo(line)
+    if report.rescore_error is not None:
+        raise click.ClickException(
+            f"model {report.version!r} is published, but the re-score could not start ({report.rescore_error}): "
+            "run `leadflow rescore --all`"
+        )
+
+
+@model.command("history")
+@click.option("--as-of", "as_of", default=None, metavar="TIME", help="Count KPIs up to this time (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of lines.")
+def model_history(as_of: str | None, as_json: bool) -> None:
+    """List the published model versions, newest first, with the KPIs under each.
+
+    Each version's date, source, diff size and re-score, and the MQLs, MQL→SQL, sales acceptance and wins of the
+    lead cycles that became MQLs under it (docs/kpis.md's definitions).
+    """
+    from app.kpis_report import option_instant
+    from app.model_report import history_output
+
+    moment = option_instant(as_of, "--as-of") or datetime.now(UTC)
+    container = _container()
+    versions = container.ledger.models.published()
+    click.echo(history_output(versions, _ledger_facts(container), moment, as_json))
 
 
 @main.command()
@@ -496,9 +563,16 @@ def kpis(facts: Path | None, backfill: bool, export: Path | None, window_from: s
     click.echo(
         kpis_output(
             options, datetime.now(UTC), lambda: _ledger_facts(container()), lambda: _owner_names(container()),
-            lambda: _ledger_offers(container()),
+            lambda: _ledger_offers(container()), lambda: _published_dates(container()),
         )
     )  # fmt: skip
+
+
+def _published_dates(container: Container) -> dict[str, datetime]:
+    """When each model version was published (the KPI breakdown by model)."""
+    from app.model_report import published_dates
+
+    return published_dates(container.ledger.models.published())
 
 
 def _ledger_offers(container: Container) -> list[OfferRecord]:

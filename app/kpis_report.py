@@ -9,7 +9,7 @@ line and exit status 2, like click's own usage errors.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -67,10 +67,12 @@ def kpis_output(
     ledger_facts: Callable[[], Sequence[LeadCycle]],
     names: Callable[[], Mapping[str, str]] = dict,
     offers: Callable[[], Sequence[OfferRecord]] = tuple,
+    published: Callable[[], Mapping[str, datetime]] = dict,
 ) -> str:
     """Return what `leadflow kpis` prints for these options, `now` being the default `--as-of`; the facts come from
     `--facts`, else from `ledger_facts`; `names` labels the owners of an owner breakdown's table (of the ledger's
-    facts only); `offers` are the ledger's nurture offers, read for the track breakdown only."""
+    facts only); `offers` are the ledger's nurture offers, read for the track breakdown only; `published` says when
+    each model version was published (`leadflow model publish`), read for the model breakdown of the ledger's facts."""
     window_from, window_to, as_of = report_window(options, now)
     facts = read_facts(options.facts) if options.facts is not None else ledger_facts()
     report = compute_kpis(facts, window_from, window_to, as_of, options.by)
@@ -78,6 +80,7 @@ def kpis_output(
         return periods_csv(report).rstrip("\n")
     nurture = offers() if "track" in options.breakdowns else ()
     groups = {by: breakdown(facts, by, window_from, window_to, as_of, nurture) for by in options.breakdowns}
+    dates = published() if "model" in groups and options.facts is None else {}  # a file's models: another ledger's
     if options.as_json:
         document = report_document(report)
         if options.ci:
@@ -86,6 +89,10 @@ def kpis_output(
             document["breakdowns"] = {
                 by: {key: window_document(figures) for key, figures in found.items()} for by, found in groups.items()
             }
+        if dates:
+            document["model_versions"] = {
+                model: format_instant(dates[model]) if model in dates else None for model in groups["model"]
+            }
         return json.dumps(document, ensure_ascii=False, indent=2)
     sections = [kpi_table(report)]
     if options.ci:
@@ -93,8 +100,20 @@ def kpis_output(
     labels = names() if "owner" in groups and options.facts is None else {}  # a file's owners may be another portal's
     for by, found in groups.items():
         title = f"By {BREAKDOWN_TITLES[by]}"
-        sections.append("\n".join([title, *breakdown_lines(by, found, labels if by == "owner" else {})]))
+        lines = [title, *breakdown_lines(by, found, labels if by == "owner" else {})]
+        if by == "model" and dates:
+            lines += published_lines(found, dates)
+        sections.append("\n".join(lines))
     return "\n\n".join(sections)
+
+
+def published_lines(models: Iterable[str], published: Mapping[str, datetime]) -> list[str]:
+    """Return a line per model of the breakdown saying when it was published, or that the ledger has no record."""
+    return [
+        f"  {model}: published {format_instant(published[model])}" if model in published
+        else f"  {model}: no publishing recorded"
+        for model in models
+    ]  # fmt: skip
 
 
 def backfill_output(context: BackfillContext, note: Callable[[str], None]) -> str:

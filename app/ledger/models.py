@@ -433,3 +433,23 @@ class NurtureEnrollment(Base):
 
 NURTURE_ENROLLMENTS = cast(Table, NurtureEnrollment.__table__)
 CONTACT_HISTORY = (*CONTACT_HISTORY, NURTURE_ENROLLMENTS)
+
+
+class ModelVersion(Base):
+    """A scoring model version published (`leadflow model publish`, docs/scoring-model.md): its name (unique), the
+    sha256 of its canonical content, the file's text, the unified diff against the version published before it,
+    where it was published from and the re-score run it started (None: none was started)."""
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(128), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    diff: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(1024))
+    rescore_run: Mapped[str | None] = mapped_column(String(64))
+
+
+MODEL_VERSIONS = cast(Table, ModelVersion.__table__)

@@ -5,7 +5,7 @@ query modules inside one), and gives each concern its store: `signals` (webhook 
 `contacts` (assessed state and engagements), `handovers` (handovers, routing, transitions), `sla` (the SLA
 watch's steps and clocks), `history` (a contact's score history and timeline), `quarantine` (events set aside for
 their shape), `privacy` (erasure and retention), `kpis` (the lead-cycle facts of the KPI report), `nurture`
-(the steps offered).
+(the steps offered), `models` (the scoring model versions published).
 Every store method is one transaction; callers pass and receive the plain records of `app.ledger.records` and the
 rules' own types.
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, delete, func, select
 
-from app.ledger import endings, erasure, handovers, history, intake, kpis, nurture, pending, sla, state
+from app.ledger import endings, erasure, handovers, history, intake, kpis, model_versions, nurture, pending, sla, state
 from app.ledger import touches as touch_records
 from app.ledger.models import ERASURES, QUARANTINE, ContactState, Engagement, QuarantinedEventRow, Signal
 from app.ledger.nurture import NewOffer
@@ -48,6 +48,7 @@ from app.rules.handover.types import RoutingState
 from app.rules.kpis.facts import LeadCycle
 from app.rules.nurture.facts import Offer, OfferRecord
 from app.rules.scoring.engagement import EngagementEvent
+from app.rules.scoring.versions import PublishedVersion
 from app.rules.sla.policy import FirstTouch
 
 DueQuery = Callable[[Connection, datetime, tuple[datetime, str] | None, int], list[tuple[str, datetime]]]
@@ -476,6 +477,25 @@ class KpiStore(_Store):
             kpis.replace_backfilled(connection, facts, at)
 
 
+class ModelVersionStore(_Store):
+    """The scoring model versions published (app/ledger/model_versions.py)."""
+
+    def record(self, published: PublishedVersion) -> bool:
+        """Record a version; False when its name was recorded before (by a concurrent publisher)."""
+        with self.engine.begin() as connection:
+            return model_versions.record_version(connection, published)
+
+    def record_rescore_run(self, version: str, run_id: str) -> None:
+        """Note the re-score run a version's publishing started."""
+        with self.engine.begin() as connection:
+            model_versions.record_rescore_run(connection, version, run_id)
+
+    def published(self) -> list[PublishedVersion]:
+        """Return every published version, oldest first."""
+        with self.engine.connect() as connection:
+            return model_versions.published_versions(connection)
+
+
 class Ledger:
     """The ledger's engine and its stores."""
 
@@ -491,6 +511,7 @@ class Ledger:
         self.privacy = PrivacyStore(engine)
         self.kpis = KpiStore(engine)
         self.nurture = NurtureStore(engine)
+        self.models = ModelVersionStore(engine)
 
     def transaction(self) -> AbstractContextManager[Connection]:
         """Return one transaction, for work recorded together (a drain's steps); committed when the block ends."""
