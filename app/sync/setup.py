@@ -41,6 +41,8 @@ from app.rules.properties import (
 from app.rules.scoring.model import ScoringModel
 from app.sync.hubspot.gateway import HubSpotGateway
 
+MEMBER_LISTS = ("MANUAL", "SNAPSHOT")  # the processing types of lists HubSpot adds members to
+
 
 class SetupConflict(Exception):
     """A property Leadflow needs exists in the portal with an incompatible definition."""
@@ -105,6 +107,8 @@ def run_setup(
         present = existing.get(wanted.name)
         held = {option.value for option in (*wanted.options, *(present.options if present else ()))}
         options[f"contact.{wanted.name}"] = held  # what HubSpot holds now: the drain offers only these values
+    if nurture is not None:
+        report.warnings += _delivery_warnings(gateway, nurture, handover)
     _ensure_handover_ids(gateway, report)
     company_props = {prop.name: prop for prop in gateway.properties("company")}
     known = {"contact": existing, "company": company_props}
@@ -172,6 +176,24 @@ def _check_compatible(object_type: str, wanted: PropertyInfo, present: PropertyI
 def value_type(info: PropertyInfo) -> str:
     """Return how the model reads a HubSpot property: multiple checkboxes are a set, the rest by their type."""
     return "set" if info.field_type == "checkbox" else info.type
+
+
+def _delivery_warnings(gateway: HubSpotGateway, nurture: NurtureConfig, handover: HandoverConfig | None) -> list[str]:
+    """Check what nurture.yaml's delivery adapters name in the portal: each step's list must be a contact list that
+    takes members (MANUAL or SNAPSHOT); a sequence needs handovers to enroll anyone."""
+    warnings = []
+    for step, list_id in nurture.delivery.lists.items():
+        kind = gateway.list_processing_type(list_id)
+        where = f"nurture.yaml delivery.lists: step {step!r} names list {list_id}"
+        if kind is None:
+            warnings.append(f"{where}, which this portal does not have as a contact list: its offers join no list")
+        elif kind not in MEMBER_LISTS:
+            warnings.append(f"{where}, a {kind} list: HubSpot adds no members to it (make it MANUAL)")
+    if nurture.delivery.sequence_id is not None and handover is None:
+        warnings.append(
+            "nurture.yaml delivery.sequence: without handover.yaml nobody is handed over, so nobody is enrolled"
+        )
+    return warnings
 
 
 def _nurture_options(nurture: NurtureConfig) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

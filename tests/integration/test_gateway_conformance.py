@@ -268,6 +268,14 @@ def test_list_members_are_added_in_one_request_and_the_ids_hubspot_lacks_come_ba
     assert portal.list_members(list_id) == ids
 
 
+def test_a_lists_processing_type_is_read_and_an_unknown_list_is_none(portal: Portal) -> None:
+    manual, dynamic = portal.add_list("MANUAL"), portal.add_list("DYNAMIC")
+    before = portal.requests()
+    found = [portal.gateway.list_processing_type(list_id) for list_id in (manual, dynamic, "424242")]
+    assert found == ["MANUAL", "DYNAMIC", None]
+    assert portal.requests() - before == 3
+
+
 def test_a_dynamic_or_unknown_list_refuses_members(portal: Portal) -> None:
     (contact_id,) = contacts(portal, 1)
     dynamic = portal.add_list("DYNAMIC")

@@ -14,6 +14,7 @@ from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyGroupCre
 
 from app.ledger.store import Ledger
 from app.rules import ScoringModel, parse_handover, parse_scoring_model
+from app.rules.nurture import parse_nurture
 from app.rules.properties import (
     GROUP_LABEL,
     GROUP_NAME,
@@ -378,3 +379,22 @@ def test_without_listed_reasons_setup_creates_no_feedback_properties(
 ) -> None:
     report = run_setup(portal.gateway, ledger, default_model, lambda: NOW, parse_handover("stages: []\n", ()))
     assert not {"leadflow_reject_reason", "leadflow_feedback_missing"} & set(report.created)
+
+
+def test_setup_warns_of_the_lists_and_the_sequence_nurture_cannot_deliver_to(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel, config_dir: Path
+) -> None:
+    manual, dynamic = portal.twin.create_list("Checklist", "MANUAL"), portal.twin.create_list("Webinar", "DYNAMIC")
+    text = (config_dir / "nurture.yaml").read_text() + (
+        f"\ndelivery:\n  lists: {{checklist: '{manual}', webinar-invite: '{dynamic}', whats-new: '424242'}}\n"
+        "  sequence: {id: '80000001'}\n"
+    )
+    nurture = parse_nurture(text, default_model)
+    report = run_setup(portal.gateway, ledger, default_model, lambda: NOW, None, nurture)
+    assert [w for w in report.warnings if w.startswith("nurture.yaml delivery")] == [
+        f"nurture.yaml delivery.lists: step 'webinar-invite' names list {dynamic}, a DYNAMIC list: HubSpot adds no "
+        "members to it (make it MANUAL)",
+        "nurture.yaml delivery.lists: step 'whats-new' names list 424242, which this portal does not have as a "
+        "contact list: its offers join no list",
+        "nurture.yaml delivery.sequence: without handover.yaml nobody is handed over, so nobody is enrolled",
+    ]

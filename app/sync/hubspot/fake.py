@@ -275,6 +275,11 @@ class InMemoryHubSpot:
             raise PermanentHubSpotError(f"create property group: {name} already exists", 409, "CONFLICT")
         self.groups.add((object_type, name))
 
+    def list_processing_type(self, list_id: str) -> str | None:
+        self._send("list_processing_type", list_id, 1)
+        kept = self.lists.get(list_id)
+        return kept[0] if kept is not None else None
+
     def add_list_members(self, list_id: str, record_ids: Sequence[str]) -> list[str]:
         ids = list(dict.fromkeys(record_ids))
         if not ids:

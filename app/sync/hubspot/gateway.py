@@ -123,6 +123,11 @@ class HubSpotGateway(Protocol):
 
     def create_property_group(self, object_type: str, name: str, label: str) -> None: ...
 
+    def list_processing_type(self, list_id: str) -> str | None:
+        """Return a contact list's processing type (MANUAL, SNAPSHOT, DYNAMIC), None when the portal has no list of
+        that id (or it holds no contacts)."""
+        ...
+
     def add_list_members(self, list_id: str, record_ids: Sequence[str]) -> list[str]:
         """Add contacts to a MANUAL (or SNAPSHOT) list, one request (Lists v3 `memberships/add`); return the ids
         HubSpot says it lacks (`recordIdsMissing`). Members already in the list stay, and are not missing."""

@@ -67,6 +67,7 @@ Observer = Callable[[str, int | None, float], None]  # operation, HTTP status (N
 # urllib3 would retry by itself (three times by default): connection errors, and an idempotent request's 429, 503
 # or 413 that carries Retry-After (a fractional one fails in its parser). Such attempts would bypass the shared
 # budget, the call metrics and the retry policy, so every attempt is the gateway's own (`call_hubspot`).
+CONTACT_LIST_OBJECT_TYPE = "0-1"
 NO_HIDDEN_RETRIES = Retry(total=0, redirect=0, respect_retry_after_header=False, raise_on_status=False)
 
 
@@ -91,6 +92,7 @@ class SdkGateway:
         self._properties = client.crm.properties.core_api
         self._groups = client.crm.properties.groups_api
         self._memberships = client.crm.lists.memberships_api
+        self._lists = client.crm.lists.lists_api
         # The pinned SDK has no sequences client: its sequence calls go through a generated API client (the lists
         # one), which keeps the timeout, the token and the SDK's exceptions (so errors map as every other call's).
         self._generic = self._memberships.api_client
@@ -373,6 +375,18 @@ class SdkGateway:
         body = PropertyGroupCreate(name=name, label=label)
         api_type = API_OBJECT_TYPES[object_type]
         self._call("create property group", self._groups.create_with_http_info, api_type, body, subject=name)
+
+    def list_processing_type(self, list_id: str) -> str | None:
+        """Return the list's processing type (`GET /crm/v3/lists/{id}`), None on HubSpot's 404 or a list of other
+        objects than contacts."""
+        try:
+            response = self._call("read list", self._lists.get_by_id_with_http_info, list_id, subject=list_id)
+        except PermanentHubSpotError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        found = response.list
+        return str(found.processing_type) if str(found.object_type_id) == CONTACT_LIST_OBJECT_TYPE else None
 
     def add_list_members(self, list_id: str, record_ids: Sequence[str]) -> list[str]:
         """Add the contacts to the list in one `memberships/add` request; return the ids HubSpot lacks."""
