@@ -616,6 +616,39 @@ def calibrate(facts: Path | None, window_from: str | None, window_to: str | None
     click.echo(calibrate_output(options, datetime.now(UTC), lambda: _ledger_facts(container())))
 
 
+@main.command()
+@click.option("--model", "model_path", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              metavar="PATH", help="The candidate scoring model (a scoring.yaml), validated first.")  # fmt: skip
+@click.option("--from", "window_from", default=None, metavar="DATE|TIME",
+              help="Count from this time on, included (default: each contact's first signal).")  # fmt: skip
+@click.option("--to", "window_to", default=None, metavar="DATE|TIME",
+              help="Count up to this time, excluded (default: now, UTC).")  # fmt: skip
+@click.option("--mature-days", default=DEFAULT_MATURE_DAYS, show_default=True, type=click.IntRange(0, 36_500),
+              help="Days after MQL when a lead without a deal counts as without one (before: pending).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the report as a JSON object instead of text.")
+def backtest(model_path: Path, window_from: str | None, window_to: str | None, mature_days: int,
+             as_json: bool) -> None:  # fmt: skip
+    """Compare a candidate scoring model with the current one.
+
+    Each contact's stage over time under either model (the same code as `leadflow assess --at`, with the values
+    from HubSpot's property history where it has one): MQLs and SQLs per week, stages gained and lost, the earliest
+    qualification, handovers per owner pool and, on leads with known outcomes, acceptance, deals and won
+    (docs/calibration.md, Backtest). An invalid candidate ends the command with exit status 2.
+    """
+    from app.backtest_report import BacktestInput, BacktestOptions, run_command
+    from app.rules.calibration.backtest import BacktestReport
+    from app.sync.calibration.backtest import BacktestContext, run_backtest
+
+    def replay(given: BacktestInput) -> BacktestReport:
+        container = _container()
+        context = BacktestContext(container.ledger, container.gateway, container.model, container.handover_config,
+                                  container.routing_config)  # fmt: skip
+        return run_backtest(context, given.candidate, given.window, given.horizon)
+
+    options = BacktestOptions(model_path, window_from, window_to, mature_days, as_json)
+    click.echo(run_command(options, datetime.now(UTC), replay))
+
+
 def _ledger_facts(container: Container) -> list[LeadCycle]:
     """The ledger's lead cycles; a contact entering the model's `mql` stage or one ranked above it is qualified."""
     from app.sync.kpis.facts import ledger_facts

@@ -175,3 +175,11 @@ def save_property_types(
     ]  # fmt: skip
     if rows:
         connection.execute(PROPERTY_TYPES.insert(), rows)
+
+
+def contact_ids_after(connection: Connection, after: str | None, limit: int) -> list[str]:
+    """Return up to `limit` ids of the contacts the ledger holds (not deleted), in id order, after `after`."""
+    statement = select(ContactState.contact_id).where(ContactState.deleted_at.is_(None))
+    if after is not None:
+        statement = statement.where(ContactState.contact_id > after)
+    return list(connection.scalars(statement.order_by(ContactState.contact_id).limit(limit)))

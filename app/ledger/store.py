@@ -149,6 +149,18 @@ class ContactStore(_Store):
         """Yield, a page at a time, the contacts whose written values changed by time alone by `now`."""
         return _due_pages(self.engine, state.due_for_change, now, page_size)
 
+    def pages(self, page_size: int = state.DUE_PAGE) -> Iterator[list[str]]:
+        """Yield the ids of every contact the ledger holds (not deleted), a page (and a connection) at a time."""
+        after: str | None = None
+        while True:
+            with self.engine.connect() as connection:
+                page = state.contact_ids_after(connection, after, page_size)
+            if page:
+                yield page
+                after = page[-1]
+            if len(page) < page_size:
+                return
+
     def contacts_at_companies(self, company_ids: Sequence[str]) -> dict[str, list[str]]:
         """Return the contacts last seen at these companies, by company id."""
         with self.engine.connect() as connection:

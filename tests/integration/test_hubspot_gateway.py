@@ -178,3 +178,22 @@ def test_list_and_sequence_calls_retry_and_report_as_every_call_does(
     with pytest.raises(PermanentHubSpotError, match=f"add list members {list_id}: HubSpot answered 400"):
         gateway.add_list_members(list_id, [contact_id])
     assert len(calls(faulty, members)) == 3  # a refusal is not retried
+
+
+def test_a_429_with_retry_after_is_never_retried_behind_the_gateways_back(
+    hubspot: tuple[Twin, FaultyHubSpot, SdkGateway],
+) -> None:
+    """urllib3 by itself would retry an idempotent request's 429 or 503 that carries Retry-After: an attempt the
+    shared budget and the call metrics never saw. Each attempt is the gateway's own."""
+    twin, faulty, gateway = hubspot
+    seen: list[tuple[str, int | None]] = []
+    gateway._observer = lambda operation, status, _seconds: seen.append((operation, status))
+    (contact_id,) = contacts(twin, 1)
+    list_id = twin.create_list("l")
+    members = f"/crm/v3/lists/{list_id}/memberships/add"
+    limited = rate_limited(members, retry_after="1")
+    faulty.add(Fault("PUT", members, 1, 429, limited.body, {"Retry-After": "1"}))
+    faulty.add(Fault("PUT", members, 1, 503, {"message": "busy"}, {"Retry-After": "1"}))
+    assert gateway.add_list_members(list_id, [contact_id]) == []
+    assert seen == [("add list members", 429), ("add list members", 503), ("add list members", 200)]
+    assert len(calls(faulty, members)) == 3

@@ -163,7 +163,7 @@ CAPABILITIES = {
     "sla": frozenset({"scoring", "handover"}),
     "nurture": frozenset({"scoring"}),
     "kpis": frozenset({"scoring", "handover", "sla", "nurture"}),
-    "calibration": frozenset({"scoring", "kpis"}),  # the KPI report's lead-cycle facts, rates and intervals
+    "calibration": frozenset({"scoring", "handover", "kpis"}),  # lead-cycle facts, rates; the backtest routes pools
 }
 LAYERS = ("app/rules/", "app/sync/", "app/ledger/", "app/webhooks/")
 PIPELINE_KNOWS = frozenset({"app.rules.scoring.assessment", "app.rules.scoring.engagement"})

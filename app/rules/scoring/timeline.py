@@ -56,13 +56,40 @@ def assess_over_time(
     property_types: Mapping[str, str] | None = None,
 ) -> TimedAssessment:
     """Assess a contact at `now` (exactly as `assess`) and find when that assessment stops being true."""
+    return _over_time(model, contact, company, events, now, property_types, stage_only=False)
+
+
+def assess_stage_over_time(
+    model: ScoringModel,
+    contact: Mapping[str, object],
+    company: Mapping[str, object],
+    events: Iterable[EngagementEvent],
+    now: datetime,
+    property_types: Mapping[str, str] | None = None,
+) -> TimedAssessment:
+    """As `assess_over_time`, but `next_change_at` is the first moment the **stage** may change by time alone: the
+    rounded engagement changes (score and grade with it) or an event window the stage rules read closes; changes
+    of the reasons alone are passed over (the backtest's replay walks stages, not written values)."""
+    return _over_time(model, contact, company, events, now, property_types, stage_only=True)
+
+
+def _over_time(
+    model: ScoringModel,
+    contact: Mapping[str, object],
+    company: Mapping[str, object],
+    events: Iterable[EngagementEvent],
+    now: datetime,
+    property_types: Mapping[str, str] | None,
+    *,
+    stage_only: bool,
+) -> TimedAssessment:
     now = as_utc(now)
     records = property_records(model, contact, company, property_types)
     every = in_utc(events)
     counted = [event for event in every if event.occurred_at <= now]
     assessment, contributions = assess_counted(model, records, counted, now)
     dated_ahead = min((event.occurred_at for event in every if event.occurred_at > now), default=None)
-    horizon = _earliest(dated_ahead, _decay_change(model, assessment, contributions, now))
+    horizon = _earliest(dated_ahead, _decay_change(model, assessment, contributions, now, stage_only))
     window = _window_change(model, records, counted, now, assessment, horizon)
     return TimedAssessment(assessment, _next_millisecond(_earliest(window, horizon)))
 
@@ -79,11 +106,19 @@ def decay_factor_of_change(contributions: Iterable[EventContribution], limit: fl
 
 
 def _decay_change(
-    model: ScoringModel, assessment: Assessment, contributions: tuple[EventContribution, ...], now: datetime
+    model: ScoringModel,
+    assessment: Assessment,
+    contributions: tuple[EventContribution, ...],
+    now: datetime,
+    stage_only: bool = False,
 ) -> datetime | None:
     if model.half_life_days is None:
         return None
-    factor = decay_factor_of_change(contributions, model.engagement_limit, assessment.engagement)
+    if stage_only:  # only the rounded engagement: the stage reads it, not the reasons
+        parts = [(part.raw, part.weight.cap) for part in contributions if part.raw]
+        factor = _total_factor(parts, model.engagement_limit, assessment.engagement)
+    else:
+        factor = decay_factor_of_change(contributions, model.engagement_limit, assessment.engagement)
     if factor is None or factor <= 0:
         return None
     days = model.half_life_days * math.log2(1 / min(factor, 1.0))

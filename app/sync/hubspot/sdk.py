@@ -35,6 +35,7 @@ from hubspot.crm.objects import (
     SimplePublicObjectId,
 )
 from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyGroupCreate, PropertyUpdate
+from urllib3.util.retry import Retry
 
 from app.rules.handover.types import Owner
 from app.rules.properties import PropertyInfo, PropertyOption
@@ -63,6 +64,12 @@ UTC_ZONE = ZoneInfo("UTC")
 Observer = Callable[[str, int | None, float], None]  # operation, HTTP status (None: no answer), seconds
 
 
+# urllib3 would retry by itself (three times by default): connection errors, and an idempotent request's 429, 503
+# or 413 that carries Retry-After (a fractional one fails in its parser). Such attempts would bypass the shared
+# budget, the call metrics and the retry policy, so every attempt is the gateway's own (`call_hubspot`).
+NO_HIDDEN_RETRIES = Retry(total=0, redirect=0, respect_retry_after_header=False, raise_on_status=False)
+
+
 class SdkGateway:
     """`HubSpotGateway` over HubSpot's HTTP API (or the twin's, via `api_base`)."""
 
@@ -75,7 +82,7 @@ class SdkGateway:
         budget: HubSpotBudget | None = None,
         observer: Observer | None = None,
     ) -> None:
-        client = HubSpot(access_token=access_token, host=api_base)
+        client = HubSpot(access_token=access_token, host=api_base, retry=NO_HIDDEN_RETRIES)
         self._objects = client.crm.objects.batch_api
         self._pages = client.crm.objects.basic_api
         self._search = client.crm.objects.search_api
