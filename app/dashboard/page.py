@@ -2,21 +2,24 @@
 
 `parse_window` reads the period picker (a GET form); `build_page` computes everything the page shows from the
 sources, with the pure functions of app/rules/kpis; `nurture_panel` is "Content that activates" (the nurture
-offers made in the window); `sla_panel` is the live SLA panel. Nothing here counts: the rules do.
+offers made in the window); `calibration_panel` is "What the score predicts" (app/rules/calibration over the
+window's MQLs); `sla_panel` is the live SLA panel. Nothing here counts: the rules do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from app.dashboard.sources import DashboardSources
 from app.ledger.records import SlaClock
+from app.rules.calibration import CalibrationReport, CalibrationSettings, Horizon, calibrate
+from app.rules.calibration import Window as MqlWindow
 from app.rules.kpis.business_hours import BusinessResponses, TouchClock
 from app.rules.kpis.document import report_document
-from app.rules.kpis.facts import format_instant, parse_instant
+from app.rules.kpis.facts import LeadCycle, format_instant, parse_instant
 from app.rules.kpis.figures import Durations, KpiReport
 from app.rules.kpis.funnel_svg import FunnelStep, format_rate, funnel_steps, render_funnel_svg
 from app.rules.kpis.nurture import DEFAULT_MQL_WITHIN_DAYS, NurtureEffectiveness, OfferHistories, nurture_effectiveness
@@ -81,6 +84,7 @@ class DashboardPage:
     pareto: tuple[ParetoRow, ...]
     business_hours: bool
     nurture: NurtureEffectiveness | None = None  # "Content that activates": None when the ledger is not read
+    calibration: CalibrationReport | None = None  # "What the score predicts": the window's MQLs and their outcomes
 
 
 def parse_window(args: Mapping[str, str], now: datetime) -> Window:
@@ -130,8 +134,16 @@ def build_page(
     owners = _owner_times(times_by_owner(facts, start, end, as_of), business, sources.owner_names())
     return DashboardPage(
         window, before, report, document, steps, render_funnel_svg(steps), tile_svgs, times, owners,
-        tuple(pareto(report.rejection_reasons)), responses is not None, nurture,
+        tuple(pareto(report.rejection_reasons)), responses is not None, nurture, calibration_panel(window, facts),
     )  # fmt: skip
+
+
+def calibration_panel(window: Window, facts: Sequence[LeadCycle]) -> CalibrationReport:
+    """Return the calibration report of the MQLs in the window as of `as_of` (what `leadflow calibrate --from --to
+    --as-of` prints for it), from the window's facts: its cohort is theirs (`FactIndex.within` holds every MQL of
+    the window)."""
+    settings = CalibrationSettings(MqlWindow(window.window_from, window.window_to), Horizon(window.as_of))
+    return calibrate(facts, settings)
 
 
 def nurture_panel(
@@ -215,5 +227,6 @@ def sla_panel(sources: DashboardSources) -> SlaPanel:
 
 
 __all__ = [
-    "DashboardPage", "SlaPanel", "Window", "build_page", "format_rate", "nurture_panel", "parse_window", "sla_panel"
+    "DashboardPage", "SlaPanel", "Window", "build_page", "calibration_panel", "format_rate", "nurture_panel",
+    "parse_window", "sla_panel",
 ]  # fmt: skip

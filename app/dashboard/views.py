@@ -28,6 +28,8 @@ from app.dashboard.page import (
     sla_panel,
 )
 from app.dashboard.sources import DashboardSources, Expiring
+from app.rules.calibration.outcomes import OUTCOMES
+from app.rules.calibration.table import decimals, outcome_verdict
 from app.rules.kpis.business_hours import BusinessResponses
 from app.rules.kpis.exports import periods_csv
 from app.rules.kpis.nurture import STOPPED, OfferHistories, days_figure
@@ -119,7 +121,7 @@ def create_dashboard_blueprint(auth: DashboardAuth, sources: DashboardSources, r
             "dashboard/page.html", page=page, panel=panel(), link=link, rate=format_rate,
             duration=_duration, refresh_ms=refresh_seconds * 1000, nonce=g.csp_nonce, query=window.query(),
             token=auth.token_in_query(request) or "", interval=interval, percent=percent, days=days_figure,
-            stopped=STOPPED,
+            stopped=STOPPED, outcomes=OUTCOMES, verdict=outcome_verdict, decimals=decimals,
         ))  # fmt: skip
 
     @blueprint.get("/sla")

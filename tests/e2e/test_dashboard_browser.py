@@ -3,8 +3,9 @@ running `leadflow web` on a ledger of lead cycles.
 
 It logs in, sees the funnel drawn with the counts `leadflow kpis --json` prints for the same ledger and window, the
 table beside it, the SLA panel refreshing by itself (a handover added to the ledger appears without a reload), and
-downloads the CSV; "Content that activates" shows the figures `leadflow nurture --report --json` prints for the same
-offers and window; without credentials the page is refused. A screenshot is saved to test-artifacts/. Chromium
+downloads the CSV; "What the score predicts" shows the figures `leadflow calibrate --json` prints for the same
+ledger and window; "Content that activates" shows the figures `leadflow nurture --report --json` prints for the
+same offers and window; without credentials the page is refused. A screenshot is saved to test-artifacts/. Chromium
 missing is a failure, never a skip: `make test` and `.ci/run` install it (`make chromium`).
 """
 
@@ -19,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import insert
@@ -27,7 +29,10 @@ from werkzeug.security import generate_password_hash
 from app.ledger.database import create_ledger_engine
 from app.ledger.models import HANDOVERS
 from app.ledger.store import Ledger
+from app.rules.calibration.table import decimals
 from app.rules.kpis import format_instant
+from app.rules.kpis.figures import Ratio
+from app.rules.kpis.table import interval, percent
 from bench.kpi_ledger import fill_kpi_ledger, handover_row
 from tests.conftest import CLI_REDIS_URL, migrate_url
 from tests.support.ledger import record_nurture_paths
@@ -116,6 +121,8 @@ def test_the_dashboard_in_chromium(served: tuple[str, dict[str, str]], tmp_path:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 
+            check_calibration_panel(page, env, start, end)
+
             page.evaluate("window.__notReloaded = true")
             add_open_handover(env["DATABASE_URL"], "99999999")
             page.locator('#sla tr[data-contact="99999999"]').wait_for(timeout=15_000)
@@ -151,3 +158,36 @@ def test_the_dashboard_in_chromium(served: tuple[str, dict[str, str]], tmp_path:
             context.close()
         finally:
             browser.close()
+
+
+def check_calibration_panel(page: Any, env: dict[str, str], start: datetime, end: datetime) -> None:
+    """ "What the score predicts" shows what `leadflow calibrate --json` prints for the page's window."""
+    calibrate = run_command([str(BIN / "leadflow"), "calibrate", "--json", "--from", format_instant(start), "--to",
+                             format_instant(end), "--as-of", format_instant(NOW)], env, ROOT)  # fmt: skip
+    assert calibrate.returncode == 0, calibrate.stderr
+    report = json.loads(calibrate.stdout)
+    assert report["cohort"]["cycles"] > 0 and page.locator("#calibration-heading").is_visible()
+    for outcome, figures in report["outcomes"].items():
+        row = page.locator(f'#calibration-auc tr[data-outcome="{outcome}"]')
+        auc = figures["auc"]
+        expected_auc = "–" if auc["value"] is None else f"{auc['value']:.3f}"
+        assert row.locator("td.auc").inner_text() == expected_auc
+        assert row.locator("td.positives").inner_text() == str(auc["positives"])
+        assert row.locator("td.negatives").inner_text() == str(auc["negatives"])
+        assert row.locator("td.pending").inner_text() == str(figures["pending"])
+        verdict = page.locator(f'#calibration-sufficiency li[data-outcome="{outcome}"]').inner_text()
+        enough = report["sufficiency"][outcome]["enough"]
+        assert verdict.startswith(f"{outcome}: enough to conclude" if enough else f"{outcome}: too few outcomes")
+    for kind, groups in (("band", report["by_band"]), ("grade", report["by_grade"])):
+        rows = page.locator(f"#calibration-{kind}s tbody tr")
+        assert rows.count() == len(groups) > 0
+        for group in groups:
+            row = page.locator(f'#calibration-{kind}s tr[data-{kind}="{group[kind]}"]')
+            assert row.locator("td.cycles").inner_text() == str(group["cycles"])
+            assert row.locator("td.mean").inner_text() == decimals(group["mean_score"], 1)
+            for outcome in ("accepted", "deal", "won"):
+                figures = group[outcome]
+                ratio = Ratio(figures["positives"], figures["known"])
+                shown = " ".join([percent(ratio), interval(ratio)] + ([f"pending {figures['pending']}"]
+                                                                      if figures["pending"] else []))  # fmt: skip
+                assert " ".join(row.locator(f"td.{outcome}").inner_text().split()) == " ".join(shown.split())

@@ -37,7 +37,8 @@ def reproducible_part(lines: list[str]) -> list[str]:
 
 def nurture_part(lines: list[str]) -> list[str]:
     start = next(index for index, line in enumerate(lines) if line.startswith("\nNurture e-mails"))
-    end = next((index for index, line in enumerate(lines) if line.startswith("\nDashboard snapshot")), len(lines))
+    after = ("\nWhat the score predicted", "\nDashboard snapshot")  # the calibration section reads the KPIs' ledger
+    end = next((index for index, line in enumerate(lines) if line.startswith(after)), len(lines))
     return lines[start:end]
 
 
@@ -102,12 +103,52 @@ def test_the_demo_scores_a_simulated_portal_and_prints_its_funnel_and_its_slas(t
         assert int(moved[1]) + int(again[1]) > 0
     if figures["difference mqls"] < 0:
         assert int(lost[1]) + int(again[2]) > 0
+    check_calibration_section(text, int(mqls[1]))
     # The dashboard's snapshot: one file, nothing fetched from elsewhere, no script, no token; the same MQLs.
     assert f"Dashboard snapshot of the run: {snapshot}" in text
     page = snapshot.read_text(encoding="utf-8")
     assert "<svg" in page and "<script" not in page.lower() and "token=" not in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
     assert re.search(rf">\s*{mqls[1]}\s*<", page)  # the MQL count appears as a figure
+
+
+def check_calibration_section(text: str, mqls: int) -> None:
+    """The calibration section: the KPI report's MQLs, an AUC in [0, 1], conversion by grade over those MQLs with
+    shares in [0, 100], and the ground-truth check's verdict agreeing with the mean ranks it prints."""
+    section = text[text.index("\nWhat the score predicted") :]
+    header = re.search(r"^What the score predicted \(leadflow calibrate --from 2026-09-01 --to 2026-09-09\): (\d+) "
+                       r"MQL cycle\(s\), (\d+) with a score at MQL$", section, re.M)  # fmt: skip
+    assert header and int(header[1]) == mqls and int(header[2]) <= mqls, section
+    auc = re.search(r"^  AUC of the score at MQL for acceptance: (–|\d\.\d{3}) \((\d+) accepted, (\d+) rejected; "
+                    r"(enough to conclude|too few outcomes to conclude)", section, re.M)  # fmt: skip
+    assert auc, section
+    assert auc[1] == "–" or 0 <= float(auc[1]) <= 1
+    assert int(auc[2]) + int(auc[3]) <= mqls
+    lines = section.splitlines()
+    header_at = lines.index("  Conversion by grade at MQL") + 2  # then the table's header
+    table = lines[header_at : next(i for i, line in enumerate(lines) if line.startswith("  Ground truth"))]
+    rows = [line.split() for line in table]
+    assert rows and sum(int(row[1]) for row in rows) == mqls
+    shares = re.findall(r"(\d+\.\d) % \(n=(\d+)\)", "\n".join(table))
+    assert shares and all(0 <= float(share) <= 100 and int(n) <= mqls for share, n in shares)
+    groups = re.search(r"real buyers \(evaluator, champion, researcher\) (\d+) MQL\(s\), tire-kickers "
+                       r"\(tire-kicker, student, competitor\) (\d+) MQL\(s\)$", section, re.M)  # fmt: skip
+    assert groups and int(groups[1]) + int(groups[2]) <= mqls
+    verdict = re.search(r"^  real buyers' grades rank above tire-kickers': (yes|no|cannot tell)(?: \(fit A "
+                        r"(\d+\.\d) % vs (\d+\.\d) %\))?", section, re.M)  # fmt: skip
+    assert verdict, section
+    if verdict[1] == "cannot tell":
+        assert 0 in (int(groups[1]), int(groups[2]))
+        return
+    assert all(0 <= float(share) <= 100 for share in (verdict[2], verdict[3]))
+    ranks = re.search(
+        r"mean rank of the grade at MQL \(1 = the best\): real buyers (\d+\.\d), tire-kickers "
+        r"(\d+\.\d); a real buyer's grade above a tire-kicker's in (\d+\.\d) % of pairs",
+        section,
+    )
+    assert ranks and 0 <= float(ranks[3]) <= 100
+    buyers, kickers = float(ranks[1]), float(ranks[2])  # rounded: equal ones may hide either verdict
+    assert buyers <= kickers if verdict[1] == "yes" else buyers >= kickers
 
 
 def test_the_same_seed_prints_the_same_funnel_and_another_seed_does_not() -> None:

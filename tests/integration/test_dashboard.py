@@ -17,14 +17,19 @@ from typing import Any
 import pytest
 import redis
 from flask.testing import FlaskClient
+from sqlalchemy import insert
 from werkzeug.security import generate_password_hash
 
 import app.dashboard.auth as dashboard_auth
 from app import create_app
 from app.bootstrap import Container
+from app.ledger.models import CONTACT_STATE, HANDOVERS, TRANSITIONS
+from app.rules.calibration import CalibrationSettings, Horizon, Window, calibrate
+from app.rules.calibration.table import decimals
 from app.rules.kpis import format_instant, kpi_report
+from app.rules.kpis.table import interval, percent
 from app.sync.kpis.facts import ledger_facts
-from bench.kpi_ledger import fill_kpi_ledger
+from bench.kpi_ledger import fill_kpi_ledger, handover_row, transition
 from tests.support.app import make_container
 from tests.support.ledger import record_nurture_paths
 
@@ -268,3 +273,94 @@ def test_content_that_activates_shows_each_steps_figures_with_n_and_interval(con
     assert stops is not None and "50.0 % (n=4)" in stops.group(0) and "100.0 % (n=1)" in stops.group(0)
     recent = nurture_rows(client.get("/dashboard", headers=ANN).text)  # the last 28 days: 904's checklist alone
     assert list(recent) == ["checklist"] and recent["checklist"][2] == "1"
+
+
+def calibration_rows(page: str, table_id: str, key: str) -> dict[str, list[str]]:
+    """Return the rows of a table of "What the score predicts" by their `data-KEY`: each cell's text."""
+    table = re.search(rf'<table id="{table_id}">.*?</table>', page, re.S)
+    assert table is not None, f"no {table_id} table"
+    rows = re.findall(rf'<tr data-{key}="([^"]+)">(.*?)</tr>', table.group(0), re.S)
+    return {name: [text_of(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)] for name, row in rows}
+
+
+def record_scored_cycles(container: Container, mql_at: datetime) -> None:
+    """Four MQLs at `mql_at`: two high scores accepted, a 45 rejected, a 41 not answered yet."""
+    cycles = [("9101", 75, "A1", "accepted"), ("9102", 72, "A2", "accepted"), ("9103", 45, "B3", "rejected"),
+              ("9104", 41, "B3", None)]  # fmt: skip
+    states, transitions, handovers = [], [], []
+    for contact, score, grade, outcome in cycles:
+        created = mql_at - timedelta(days=1)
+        states.append({"contact_id": contact, "fit": 40, "engagement": 20, "score": score, "grade": grade,
+                       "stage": "mql", "reasons": "", "model": "test", "qualification_cycle": 1,
+                       "assessed_at": created, "changed_at": mql_at, "created_at": created})  # fmt: skip
+        transitions.append({**transition(contact, "mql", mql_at, grade, mql_at), "score": score})
+        touched = mql_at + timedelta(hours=1) if outcome else None
+        answered = mql_at + timedelta(hours=2) if outcome else None
+        reason = "No budget" if outcome == "rejected" else None
+        handovers.append(handover_row(contact, "mql", "70000001", mql_at, touched, outcome, answered, reason))
+    with container.ledger.engine.begin() as connection:
+        for table, rows in ((CONTACT_STATE, states), (TRANSITIONS, transitions), (HANDOVERS, handovers)):
+            connection.execute(insert(table), rows)
+
+
+def test_what_the_score_predicts_shows_conversion_by_band_and_grade_with_auc_and_sufficiency(
+    sqlite_url: str, redis_client: redis.Redis
+) -> None:
+    container = build(sqlite_url, redis_client, dashboard_token=TOKEN)
+    try:
+        record_scored_cycles(container, NOW - timedelta(days=15))
+        client = create_app(container=container).test_client()
+        query = f"from={format_instant(NOW - timedelta(days=28))}&to={format_instant(NOW)}&as_of={format_instant(NOW)}"
+        page = client.get(f"/dashboard?{query}", headers={"Authorization": f"Bearer {TOKEN}"}).text
+    finally:
+        container.close()
+    assert 'id="calibration-heading">What the score predicts</h2>' in page and 'id="calibration-empty"' not in page
+    # Deals and wins are pending (15 days after MQL, not matured at 90) except the rejected lead's: no deal.
+    assert calibration_rows(page, "calibration-bands", "band") == {
+        "[40, 50)": ["[40, 50)", "2", "43.0", "0.0 % (n=1) 95 % CI 0.0–79.4 % pending 1",
+                     "0.0 % (n=1) 95 % CI 0.0–79.4 % pending 1", "0.0 % (n=1) 95 % CI 0.0–79.4 % pending 1"],
+        "[70, 80)": ["[70, 80)", "2", "73.5", "100.0 % (n=2) 95 % CI 34.2–100.0 %", "– (n=0) pending 2",
+                     "– (n=0) pending 2"],
+    }  # fmt: skip
+    grades = calibration_rows(page, "calibration-grades", "grade")
+    assert list(grades) == ["A1", "A2", "B3"]
+    assert grades["B3"][:4] == ["B3", "2", "43.0", "0.0 % (n=1) 95 % CI 0.0–79.4 % pending 1"]
+    auc = calibration_rows(page, "calibration-auc", "outcome")
+    assert auc["accepted"] == ["accepted", "66.7 % (n=3) 95 % CI 20.8–93.9 %", "1", "1.000", "2", "1"]
+    assert auc["deal"] == ["deal", "0.0 % (n=1) 95 % CI 0.0–79.4 %", "3", "–", "0", "1"]
+    sufficiency = dict(re.findall(r'<li data-outcome="(\w+)" class="([\w-]+)">', page))
+    assert sufficiency == {"accepted": "too-few", "deal": "too-few", "won": "too-few"}
+    assert ("accepted: too few outcomes to conclude: 2 positive(s) and 1 negative(s); at the observed rate of 66.7 % "
+            "about 30 known outcomes are needed (27 more)") in text_of(page)  # fmt: skip
+
+
+def test_what_the_score_predicts_is_the_calibration_report_of_the_windows_mqls(
+    client: FlaskClient, container: Container
+) -> None:
+    start, end = NOW - timedelta(days=60), NOW - timedelta(days=5)
+    query = f"from={format_instant(start)}&to={format_instant(end)}&as_of={format_instant(NOW)}"
+    page = client.get(f"/dashboard?{query}", headers=ANN).text
+    facts = ledger_facts(container.ledger, ("sql", "mql"))  # all of them: the panel reads the window's alone
+    report = calibrate(facts, CalibrationSettings(Window(start, end), Horizon(NOW)))
+    assert report.cycles > 0
+    assert f"The {report.cycles} MQLs of" in page
+    shown = calibration_rows(page, "calibration-grades", "grade")
+    assert list(shown) == [group.key for group in report.by_grade]
+    for group in report.by_grade:
+        accepted = group.rates["accepted"]
+        pending = f" pending {accepted.pending}" if accepted.pending else ""
+        expected = f"{percent(accepted.ratio)} {interval(accepted.ratio)}{pending}"
+        assert shown[group.key][1] == str(group.cycles) and shown[group.key][3] == expected
+    bands = calibration_rows(page, "calibration-bands", "band")
+    assert {key: row[1] for key, row in bands.items()} == {group.key: str(group.cycles) for group in report.by_band}
+    auc = calibration_rows(page, "calibration-auc", "outcome")
+    for outcome, figures in report.outcomes.items():
+        assert auc[outcome][3:] == [decimals(figures.auc.value, 3), str(figures.auc.positives),
+                                    str(figures.auc.negatives)]  # fmt: skip
+
+
+def test_what_the_score_predicts_says_so_without_mqls_in_the_period(client: FlaskClient) -> None:
+    start, end = NOW - timedelta(days=400), NOW - timedelta(days=380)
+    page = client.get(f"/dashboard?from={format_instant(start)}&to={format_instant(end)}", headers=ANN).text
+    assert '<p id="calibration-empty">No MQL in this period: nothing to calibrate.</p>' in page
+    assert 'id="calibration-bands"' not in page

@@ -103,5 +103,10 @@ def sorted_bands(bands: Iterable[Band]) -> list[Band]:
 
 
 def mean(values: Sequence[Score]) -> Fraction | None:
-    """Return the exact mean, or None of nothing."""
-    return sum(map(Fraction, values), Fraction(0)) / len(values) if values else None
+    """Return the exact mean, or None of nothing (whole scores summed as integers, the others as fractions: the
+    same sum, without a fraction per whole score)."""
+    if not values:
+        return None
+    whole = sum(value for value in values if type(value) is int)
+    rest = sum((Fraction(value) for value in values if type(value) is not int), Fraction(0))
+    return (rest + whole) / len(values)

@@ -6,7 +6,16 @@ from fractions import Fraction
 
 import pytest
 
-from app.rules.calibration.bands import Band, CutBands, WidthBands, number_text, quantile_bands, score_of, sorted_bands
+from app.rules.calibration.bands import (
+    Band,
+    CutBands,
+    WidthBands,
+    mean,
+    number_text,
+    quantile_bands,
+    score_of,
+    sorted_bands,
+)
 from app.rules.kpis import LeadCycle
 
 
@@ -48,3 +57,19 @@ def test_bands_sort_from_the_lowest_scores_and_numbers_print_plainly() -> None:
 def test_a_score_that_is_not_a_finite_number_is_no_score(score: float | None) -> None:
     assert score_of(LeadCycle(score_at_mql=score)) is None
     assert score_of(LeadCycle(score_at_mql=42.5)) == 42.5
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([60, 61, 64], Fraction(185, 3)),
+        ([1, 2.5, 3], Fraction(13, 6)),
+        ([0.1, 1], (Fraction(0.1) + 1) / 2),  # the float's exact value, not 0.55
+        ([-10, 10, 0.5], Fraction(1, 6)),
+        ([], None),
+    ],
+)
+def test_the_mean_of_scores_is_exact_whether_they_are_whole_or_not(
+    values: list[float], expected: Fraction | None
+) -> None:
+    assert mean(values) == expected
