@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from app.rules.scoring.assessment import assess, in_utc
@@ -87,6 +87,7 @@ class ReplayContact:
     contact: Versions
     company: Versions
     events: tuple[EngagementEvent, ...]
+    property_types: Mapping[str, str] = field(default_factory=dict)  # the portal's (setup's), as the drain reads them
 
     @property
     def beginning(self) -> datetime | None:
@@ -128,7 +129,7 @@ def replay_contact(model: ScoringModel, contact: ReplayContact, start: datetime,
     not before `end`)."""
     start, end = as_utc(start), as_utc(end)
     events = tuple(in_utc(contact.events))
-    contact = ReplayContact(contact.contact_id, contact.contact, contact.company, events)
+    contact = replace(contact, events=events)
     times = sorted({event.occurred_at for event in events})
     moment = start
     timed = _timed(model, contact, moment)
@@ -151,11 +152,13 @@ def replay_contact(model: ScoringModel, contact: ReplayContact, start: datetime,
 
 def stage_of(model: ScoringModel, contact: ReplayContact, moment: datetime) -> str | None:
     """The stage `assess` gives the contact at `moment` with the values holding then (the replay's reference)."""
-    return assess(model, contact.contact.at(moment), contact.company.at(moment), contact.events, moment).stage
+    values, company = contact.contact.at(moment), contact.company.at(moment)
+    return assess(model, values, company, contact.events, moment, contact.property_types).stage
 
 
 def _timed(model: ScoringModel, contact: ReplayContact, moment: datetime) -> TimedAssessment:
-    return assess_stage_over_time(model, contact.contact.at(moment), contact.company.at(moment), contact.events, moment)
+    values, company = contact.contact.at(moment), contact.company.at(moment)
+    return assess_stage_over_time(model, values, company, contact.events, moment, contact.property_types)
 
 
 def _next_inputs(contact: ReplayContact, times: Sequence[datetime], moment: datetime) -> Iterable[datetime | None]:

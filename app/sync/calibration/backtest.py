@@ -9,7 +9,7 @@ request). A property HubSpot keeps no history of is used with today's value, and
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from app.ledger.records import ContactStateRecord
@@ -50,8 +50,9 @@ def run_backtest(
     cycles = _cycles_by_contact(ledger_facts(ctx.ledger, ctx.model.qualified_stages))
     gateway = ctx.gateway()
     names = property_names(ctx.model, candidate, ctx.routing)
+    types = ctx.ledger.contacts.property_types()  # the portal's, as the drain converts values with them
     for page in ctx.ledger.contacts.pages(page_size):
-        for contact in replay_contacts(ctx.ledger, gateway, names, page):
+        for contact in replay_contacts(ctx.ledger, gateway, names, page, types):
             run.add(contact, cycles.get(contact.contact_id, ()))
         progress(run.report.contacts)
     return run.report
@@ -80,7 +81,11 @@ def property_names(
 
 
 def replay_contacts(
-    ledger: Ledger, gateway: HubSpotGateway, names: tuple[list[str], list[str]], page: Sequence[str]
+    ledger: Ledger,
+    gateway: HubSpotGateway,
+    names: tuple[list[str], list[str]],
+    page: Sequence[str],
+    property_types: Mapping[str, str] | None = None,
 ) -> Iterator[ReplayContact]:
     """What the replay needs of a page of contacts: their values and their company's over time (from the
     histories; today's where there is none, flagged, since the contact's creation), and their engagements."""
@@ -104,7 +109,7 @@ def replay_contacts(
             if company_id
             else Versions()
         )
-        yield ReplayContact(contact_id, values, company, tuple(events.get(contact_id, ())))
+        yield ReplayContact(contact_id, values, company, tuple(events.get(contact_id, ())), property_types or {})
 
 
 def _company_id(values: dict[str, str | None], state: ContactStateRecord | None) -> str | None:

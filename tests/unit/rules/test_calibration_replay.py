@@ -71,6 +71,17 @@ class TestExamples:
         timeline = replay_contact(model, contact, START, END)
         assert [(c.at, c.after) for c in timeline.changes] == [(at(2), "sql"), (at(9) + MICROSECOND, "mql")]
 
+    def test_values_are_read_with_the_portals_property_types_as_the_drain_reads_them(self) -> None:
+        """A number the model does not declare is a number when the portal says so (setup's types), as in a drain."""
+        rules = (FitRule("big", "Big", compile_condition("contact.employees >= 100", FIT_NAMES), 40),)
+        model = ScoringModel("m", 100, rules, 100, (), None, engagement_grades=(GradeBand("1", 0),),
+                             stages=(stage("mql", "fit >= 40"),))  # fmt: skip
+        values = Versions.today({"employees": "250"})
+        typed = ReplayContact("1", values, Versions(), (), {"contact.employees": "number"})
+        untyped = ReplayContact("1", values, Versions(), ())
+        assert replay_contact(model, typed, START, END).stage_at(at(5)) == "mql"
+        assert replay_contact(model, untyped, START, END).stage_at(at(5)) is None  # the text '250' is no number
+
     def test_a_replay_that_ignored_the_history_would_be_caught(self) -> None:
         """The reference reads the values holding at the moment: today's values only would disagree."""
         model = fit_model((), (stage("mql", "fit >= 40"),), None)
