@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app.rules.calibration.outcomes import OUTCOME_OF, OUTCOMES, Horizon, Outcome
 from app.rules.calibration.replay import ReplayContact, StageChange, StageTimeline, replay_contact
@@ -27,6 +27,9 @@ from app.rules.values import as_utc, convert_properties
 NOT_ROUTED = "(not routed)"  # the stage hands over with `owner: keep` or `none`, or there is no routing.yaml
 NO_TERRITORY = "(fallback)"  # no territory matched: routing's later strategies (the fallback owner) decide
 MODELS = ("current", "candidate")
+
+
+HANDOVER_TOLERANCE = timedelta(hours=1)  # a real handover follows its MQL by a drain's lag, not by hours
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,7 @@ class ModelFigures:
     handovers: Counter[str] = field(default_factory=Counter)
     with_outcome: int = 0  # qualified contacts reality handed over in the window
     never_handed_over: int = 0  # qualified contacts reality did not hand over in the window: no outcome
+    qualified_late: int = 0  # qualified only after reality's handover (or deal): the outcome is not the model's
     outcomes: dict[Outcome, OutcomeCounts] = field(default_factory=lambda: {o: OutcomeCounts() for o in OUTCOMES})
 
     @property
@@ -210,7 +214,7 @@ class Backtest:
         sql = sql_stages(model)
         entered: dict[str, datetime] = {}
         earliest: datetime | None = None
-        in_window_qualified = False
+        first_in_window: datetime | None = None
         for change in entries(timeline):
             if change.after is None or change.at >= self.window.end:
                 continue
@@ -222,20 +226,23 @@ class Backtest:
             week = iso_week(change.at)
             if change.after in qualified and change.before not in qualified:
                 figures.mql_weeks[week] += 1
-                in_window_qualified = True
+                first_in_window = first_in_window or change.at
             if change.after in sql and change.before not in sql:
                 figures.sql_weeks[week] += 1
             if change.after in self.handover.stages and not _ranks_at_or_above(model, change.before, change.after):
                 values = contact.contact.at(change.at), contact.company.at(change.at)
                 figures.handovers[self.handover.pool_of(change.after, *values)] += 1
-        if in_window_qualified:
+        if first_in_window is not None:
             figures.qualified += 1
-            self._judge(figures, cycle)
+            self._judge(figures, cycle, first_in_window)
         return entered, earliest
 
-    def _judge(self, figures: ModelFigures, cycle: LeadCycle | None) -> None:
+    def _judge(self, figures: ModelFigures, cycle: LeadCycle | None, qualified_at: datetime) -> None:
         if cycle is None:
             figures.never_handed_over += 1
+            return
+        if not _in_time(qualified_at, cycle):
+            figures.qualified_late += 1
             return
         figures.with_outcome += 1
         for outcome in OUTCOMES:
@@ -304,3 +311,14 @@ def _ranks_at_or_above(model: ScoringModel, stage: str | None, other: str) -> bo
     """Whether `stage` is `other` or ranked above it in the model (sales already have the lead: no new handover)."""
     stages = model.stage_ids
     return stage is not None and stage in stages and other in stages and stages.index(stage) <= stages.index(other)
+
+
+def _in_time(qualified_at: datetime, cycle: LeadCycle) -> bool:
+    """Return whether a model's qualification could have caused reality's outcome: by the real handover (with
+    HANDOVER_TOLERANCE for the drain's lag) and before the real deal. A model that qualifies a lead only after sales
+    had it, or after its deal, would get credit for what the handover and the deal did."""
+    handed = cycle.handed_over_at
+    deal = cycle.deal_created_at
+    if handed is not None and qualified_at > as_utc(handed) + HANDOVER_TOLERANCE:
+        return False
+    return deal is None or qualified_at < as_utc(deal)

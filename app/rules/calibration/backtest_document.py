@@ -82,7 +82,8 @@ def backtest_text(report: BacktestReport) -> list[str]:
         figures = report.figures(which)
         lines.append(
             f"  {which} ({figures.model}): qualifies {figures.qualified}; {figures.with_outcome} with an outcome, "
-            f"{figures.never_handed_over} never handed over in reality (no outcome, counted apart)"
+            f"{figures.never_handed_over} never handed over in reality, {figures.qualified_late} qualified only after "
+            "reality's handover or deal (no outcome of theirs, counted apart)"
         )
         for outcome in OUTCOMES:
             ratio = figures.outcomes[outcome].ratio
@@ -120,6 +121,7 @@ def _outcomes(report: BacktestReport, figures: ModelFigures) -> dict[str, Any]:
         "qualified": figures.qualified,
         "with_outcome": figures.with_outcome,
         "never_handed_over": figures.never_handed_over,
+        "qualified_late": figures.qualified_late,
     }
     for outcome in OUTCOMES:
         counts = figures.outcomes[outcome]

@@ -152,3 +152,15 @@ def test_the_text_and_the_json_say_the_same(report: BacktestReport) -> None:
     assert document["outcomes"]["candidate"]["accepted"]["captured"]["rate"] == 0.0
     assert document["outcomes"]["current"]["accepted"]["captured"]["rate"] == 1.0
     assert document["lost"] == [{"contact": "1", "stage": "sql", "at": "2026-09-10T00:00:00Z"}]
+
+
+def test_a_model_qualifying_a_lead_only_after_reality_handed_it_over_gets_no_credit_for_its_outcome() -> None:
+    """The candidate qualifies the buyer on day 12, after sales had it (day 3) and after its deal (day 9): the win
+    is the handover's and the deal's doing, not the candidate's."""
+    late_buyer = contact("1", {"vip": "yes"}, 12)  # current: MQL+SQL on day 12 only (the demo)
+    found = backtest(INVERTED, CURRENT, [(late_buyer, [BUYER_CYCLE])], WINDOW, HANDOVER, Horizon(AS_OF))
+    assert (found.candidate.qualified, found.candidate.qualified_late, found.candidate.with_outcome) == (1, 1, 0)
+    assert all(counts.positives == 0 for counts in found.candidate.outcomes.values())
+    in_time = contact("1", {"vip": "yes"}, 3)
+    found = backtest(INVERTED, CURRENT, [(in_time, [BUYER_CYCLE])], WINDOW, HANDOVER, Horizon(AS_OF))
+    assert (found.candidate.qualified_late, found.candidate.with_outcome) == (0, 1)
