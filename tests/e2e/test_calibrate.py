@@ -26,7 +26,7 @@ def test_calibrate_reports_the_files_figures_as_json(tmp_path: Path) -> None:
     result = calibrate(tmp_path, "--as-of", "2027-06-01", "--json")
     assert result.returncode == 0, describe(result)
     document = json.loads(result.stdout)
-    assert document["cohort"] == {"cycles": 10, "scored": 9, "immature": 1}
+    assert document["cohort"] == {"cycles": 10, "scored": 9, "immature": 1, "models": []}
     outcomes = document["outcomes"]
     counts = [(outcomes[o]["positives"], outcomes[o]["known"], outcomes[o]["pending"]) for o in OUTCOMES]
     assert counts == [(5, 9, 1), (4, 9, 1), (2, 8, 2)]

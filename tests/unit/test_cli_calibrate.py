@@ -28,7 +28,7 @@ def document(*arguments: str) -> dict[str, object]:
 
 def test_json_prints_every_figure_of_the_file() -> None:
     found = document()
-    assert found["cohort"] == {"cycles": 10, "scored": 9, "immature": 1}
+    assert found["cohort"] == {"cycles": 10, "scored": 9, "immature": 1, "models": []}
     assert found["outcomes"]["deal"]["auc"] == {"value": 1.0, "positives": 4, "negatives": 4}  # type: ignore[index]
     assert [row["band"] for row in found["by_band"]] == [  # type: ignore[attr-defined]
         "[30, 40)", "[40, 50)", "[60, 70)", "[70, 80)", "[80, 90)", "[90, 100)"
@@ -39,7 +39,7 @@ def test_the_window_and_mature_days_choose_the_cohort_and_the_known_outcomes() -
     found = document("--from", "2026-11-01", "--to", "2026-12-01", "--mature-days", "300")
     assert (found["from"], found["to"], found["mature_days"]) == ("2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z", 300)
     # Contacts 1–6; with 300 days none has matured, but rejections and closed deals are known.
-    assert found["cohort"] == {"cycles": 6, "scored": 6, "immature": 6}
+    assert found["cohort"] == {"cycles": 6, "scored": 6, "immature": 6, "models": []}
     assert found["outcomes"]["won"]["known"] == 6  # type: ignore[index]
 
 

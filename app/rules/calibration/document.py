@@ -52,7 +52,12 @@ def calibration_document(report: CalibrationReport) -> dict[str, Any]:
         "as_of": format_instant(settings.horizon.as_of),
         "mature_days": settings.horizon.mature_days,
         "bands": _bands_document(report),
-        "cohort": {"cycles": report.cycles, "scored": report.scored, "immature": report.immature},
+        "cohort": {
+            "cycles": report.cycles,
+            "scored": report.scored,
+            "immature": report.immature,
+            "models": list(report.models),
+        },
         "outcomes": {outcome: _outcome_document(report.outcomes[outcome]) for outcome in OUTCOMES},
         "by_band": [_group_document("band", group) for group in report.by_band],
         "by_grade": [_group_document("grade", group) for group in report.by_grade],

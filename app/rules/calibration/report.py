@@ -58,6 +58,7 @@ class CalibrationReport:
     by_grade: tuple[GroupFigures, ...]
     drift: Drift
     rejections: Rejections
+    models: tuple[str, ...] = ()  # the scoring models that set the cohort's MQLs (`model_at_mql`), in name order
 
 
 def band_scheme(cycles: Sequence[LeadCycle], settings: CalibrationSettings) -> BandScheme:
@@ -153,4 +154,5 @@ def calibrate(facts: Iterable[LeadCycle], settings: CalibrationSettings) -> Cali
         by_grade=grades,
         drift=drift_of(every, cycles, settings, scheme),
         rejections=rejections(cycles, horizon),
+        models=tuple(sorted({cycle.model_at_mql for cycle in cycles if cycle.model_at_mql})),
     )

@@ -31,7 +31,7 @@ def test_leadflow_calibrate_on_the_ledger_equals_the_report_of_its_exported_fact
     assert from_ledger.exit_code == from_file.exit_code == 0, from_ledger.output + from_file.output
     document = json.loads(from_ledger.stdout)
     assert document == json.loads(from_file.stdout)
-    assert document["cohort"] == {"cycles": 1, "scored": 1, "immature": 1}  # the one MQL, days old
+    assert document["cohort"] == {"cycles": 1, "scored": 1, "immature": 1, "models": ["default-2026-12"]}  # days old
     outcomes = document["outcomes"]
     assert [(outcomes[o]["positives"], outcomes[o]["known"]) for o in ("accepted", "deal", "won")] == [
         (1, 1), (1, 1), (1, 1)

@@ -6,6 +6,7 @@ contact 10 has no score, contact 11 never became an MQL and contact 12's MQL lie
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
@@ -138,3 +139,18 @@ def test_the_json_object_carries_every_figure_with_its_counts(report: Calibratio
     assert document["drift"]["ks"] == 0.625
     assert document["rejections"]["by_reason"]["no fit"] == {"count": 2, "share": 0.5}
     assert document["sufficiency"]["deal"]["needed"] == 20
+
+
+def test_scores_of_several_model_versions_are_named_and_warned_about() -> None:
+    facts = parse_facts(FACTS.read_text(encoding="utf-8"))
+    versioned = [replace(fact, model_at_mql="m-2026-10" if n % 2 else "m-2026-11") for n, fact in enumerate(facts)]
+    mixed = calibrate(versioned, CalibrationSettings(Window(), Horizon(AS_OF, 90)))
+    assert mixed.models == ("m-2026-10", "m-2026-11")
+    warning = (
+        "  warning: the scores at MQL come from 2 model versions (m-2026-10, m-2026-11): bands, lift and AUC pool "
+        "their scales; pick a window within one version to read one"
+    )
+    assert warning in calibration_table(mixed).splitlines()
+    settings = CalibrationSettings(Window(), Horizon(AS_OF, 90))
+    one = calibrate([replace(fact, model_at_mql="m-2026-11") for fact in facts], settings)
+    assert one.models == ("m-2026-11",) and "warning: the scores" not in calibration_table(one)
