@@ -14,19 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import click
-
+from app.cli_errors import UserInputError, option_instant
 from app.rules import ConfigError, ScoringModel, load_scoring_model
 from app.rules.calibration.backtest import BacktestReport, BacktestWindow
 from app.rules.calibration.backtest_document import backtest_document, backtest_text
 from app.rules.calibration.outcomes import DEFAULT_MATURE_DAYS, Horizon
-from app.rules.kpis import format_instant, parse_instant
+from app.rules.kpis import format_instant
 
 
-class BacktestInputError(click.ClickException):
+class BacktestInputError(UserInputError):
     """Input of `leadflow backtest` the user can fix: one line, exit status 2."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -55,8 +52,8 @@ def backtest_input(options: BacktestOptions, now: datetime) -> BacktestInput:
         candidate = load_scoring_model(options.model)
     except ConfigError as error:
         raise BacktestInputError(str(error)) from None
-    start = _instant(options.window_from, "--from")
-    end = _instant(options.window_to, "--to") or now
+    start = option_instant(options.window_from, "--from")
+    end = option_instant(options.window_to, "--to") or now
     if start is not None and start >= end:
         raise BacktestInputError(
             f"--from {format_instant(start)} is not before --to {format_instant(end)}: the window is empty"
@@ -75,16 +72,3 @@ def run_command(options: BacktestOptions, now: datetime, replay: Callable[[Backt
     """Validate, replay (`replay` reads the ledger and HubSpot), and return what to print."""
     given = backtest_input(options, now)
     return backtest_output(options, replay(given))
-
-
-def _instant(text: str | None, option: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return parse_instant(text)
-    except ValueError:
-        raise BacktestInputError(
-            f"{option}: {text!r} is not an ISO 8601 date or time (2026-11-03, 2026-11-03T09:15:00Z)"
-        ) from None
-    except OverflowError:
-        raise BacktestInputError(f"{option}: {text!r} lies outside the years 1 to 9999 in UTC") from None

@@ -14,20 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import click
-
+from app.cli_errors import UserInputError, option_instant
 from app.kpis_report import read_facts
 from app.rules.calibration import DEFAULT_MATURE_DAYS, CalibrationSettings, Horizon, Window, calibrate
 from app.rules.calibration.bands import DEFAULT_WIDTH
 from app.rules.calibration.document import calibration_document
 from app.rules.calibration.table import calibration_table
-from app.rules.kpis import LeadCycle, format_instant, parse_instant
+from app.rules.kpis import LeadCycle, format_instant
 
 
-class CalibrateInputError(click.ClickException):
+class CalibrateInputError(UserInputError):
     """Input of `leadflow calibrate` the user can fix: one line, exit status 2."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -59,7 +56,7 @@ def calibrate_output(options: CalibrateOptions, now: datetime, ledger_facts: Cal
 
 def calibration_settings(options: CalibrateOptions, now: datetime) -> CalibrationSettings:
     """Return the report's settings; refuse an empty window or compared period, or half a compared period."""
-    as_of = _instant(options.as_of, "--as-of") or now
+    as_of = option_instant(options.as_of, "--as-of") or now
     window = _window(options.window_from, options.window_to, "--from", "--to")
     compare = _window(options.compare_from, options.compare_to, "--compare-from", "--compare-to")
     if (options.compare_from is None) != (options.compare_to is None):
@@ -78,23 +75,10 @@ def calibration_settings(options: CalibrateOptions, now: datetime) -> Calibratio
 
 
 def _window(start_text: str | None, end_text: str | None, start_option: str, end_option: str) -> Window:
-    start, end = _instant(start_text, start_option), _instant(end_text, end_option)
+    start, end = option_instant(start_text, start_option), option_instant(end_text, end_option)
     if start is not None and end is not None and start >= end:
         raise CalibrateInputError(
             f"{start_option} {format_instant(start)} is not before {end_option} {format_instant(end)}: "
             "the period is empty"
         )
     return Window(start, end)
-
-
-def _instant(text: str | None, option: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return parse_instant(text)
-    except ValueError:
-        raise CalibrateInputError(
-            f"{option}: {text!r} is not an ISO 8601 date or time (2026-11-03, 2026-11-03T09:15:00Z)"
-        ) from None
-    except OverflowError:
-        raise CalibrateInputError(f"{option}: {text!r} lies outside the years 1 to 9999 in UTC") from None

@@ -383,7 +383,7 @@ def model_history(as_of: str | None, as_json: bool) -> None:
     Each version's date, source, diff size and re-score, and the MQLs, MQL→SQL, sales acceptance and wins of the
     lead cycles that became MQLs under it (docs/kpis.md's definitions).
     """
-    from app.kpis_report import option_instant
+    from app.cli_errors import option_instant
     from app.model_report import history_output
 
     moment = option_instant(as_of, "--as-of") or datetime.now(UTC)
@@ -697,7 +697,7 @@ def nurture(report: bool, contact_id: str | None, window_from: str | None, windo
 
 
 def _explain_nurture(contact_id: str, as_of: str | None) -> None:
-    from app.kpis_report import option_instant
+    from app.cli_errors import option_instant
     from app.sync.nurture.explain import NurtureExplainContext, UnknownContact, explain_contact
 
     at = option_instant(as_of, "--as-of")

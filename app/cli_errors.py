@@ -15,12 +15,37 @@ A URL is shown with its password masked, and every secret of the settings is mas
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+
+import click
 
 from app.logs import Redactor
 from app.observability.secrets import secret_values
 from app.settings import Settings
 
 Describe = Callable[[BaseException, Settings | None], str | None]
+
+
+class UserInputError(click.ClickException):
+    """Input of a command the user can fix (an option, a file it names): one line, exit status 2."""
+
+    exit_code = 2
+
+
+def option_instant(text: str | None, option: str) -> datetime | None:
+    """Return the instant an option names (None when left out); one that is not ISO 8601 is the user's to fix."""
+    from app.rules.kpis import parse_instant
+
+    if text is None:
+        return None
+    try:
+        return parse_instant(text)
+    except ValueError:
+        raise UserInputError(
+            f"{option}: {text!r} is not an ISO 8601 date or time (2026-11-03, 2026-11-03T09:15:00Z)"
+        ) from None
+    except OverflowError:
+        raise UserInputError(f"{option}: {text!r} lies outside the years 1 to 9999 in UTC") from None
 
 
 def explain(exc: BaseException, settings: Settings | None) -> str | None:

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import click
-
+from app.cli_errors import UserInputError, option_instant
 from app.rules.errors import FactsError
 from app.rules.kpis import (
     LeadCycle,
@@ -24,7 +23,6 @@ from app.rules.kpis import (
     facts_to_json_lines,
     format_instant,
     parse_facts,
-    parse_instant,
 )
 from app.rules.kpis.backfill import UNRECONSTRUCTED
 from app.rules.kpis.breakdowns import Breakdown, breakdown
@@ -40,10 +38,8 @@ BREAKDOWN_TITLES: Mapping[Breakdown, str] = {
 }  # fmt: skip
 
 
-class KpisInputError(click.ClickException):
+class KpisInputError(UserInputError):
     """Input of `leadflow kpis` the user can fix: one line, exit status 2."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -171,20 +167,6 @@ def read_facts(path: Path) -> list[LeadCycle]:
         return parse_facts(text)
     except FactsError as exc:
         raise KpisInputError(f"--facts {path}: {exc}") from None
-
-
-def option_instant(text: str | None, option: str) -> datetime | None:
-    """Return the instant an option names (None when left out); one that is not ISO 8601 is the user's to fix."""
-    if text is None:
-        return None
-    try:
-        return parse_instant(text)
-    except ValueError:
-        raise KpisInputError(
-            f"{option}: {text!r} is not an ISO 8601 date or time (2026-11-03, 2026-11-03T09:15:00Z)"
-        ) from None
-    except OverflowError:
-        raise KpisInputError(f"{option}: {text!r} lies outside the years 1 to 9999 in UTC") from None
 
 
 def _days_before(window_to: datetime) -> datetime:

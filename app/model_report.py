@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import click
-
+from app.cli_errors import UserInputError
 from app.rules.kpis import LeadCycle, format_instant
 from app.rules.kpis.breakdowns import breakdown
 from app.rules.kpis.figures import WindowFigures
@@ -26,10 +25,8 @@ ALL_TIME = datetime(1970, 1, 1, tzinfo=UTC)  # the history's KPIs count every le
 KPI_RATES = ("mql_to_sql", "sales_acceptance", "closed_won")
 
 
-class ModelInputError(click.ClickException):
+class ModelInputError(UserInputError):
     """Input of `leadflow model` the user can fix (an invalid model, a refused version): one line, exit status 2."""
-
-    exit_code = 2
 
 
 def publish_lines(report: PublishReport, dry_run: bool) -> list[str]:

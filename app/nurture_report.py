@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.kpis_report import KpisInputError, option_instant
+from app.cli_errors import option_instant
+from app.kpis_report import KpisInputError
 from app.rules.kpis import format_instant
 from app.rules.kpis.figures import Ratio
 from app.rules.kpis.intervals import wilson
