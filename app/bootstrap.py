@@ -49,6 +49,7 @@ from app.sync.retention import RetentionContext
 from app.sync.scoring.recall import RecallStep
 from app.sync.scoring.step import ScoringStep
 from app.sync.scoring.sweep import SweepContext
+from app.sync.setup import SetupReport, run_setup
 from app.sync.sla.clock import clock_starter
 from app.sync.sla.reconcile import TouchReconcileContext
 from app.sync.sla.watch import SlaWatchContext
@@ -138,6 +139,10 @@ class Container:
             recheck_later=self.worklist.recheck_later,
             recheck_after_seconds=self.settings.hubspot_recheck_seconds,
         )
+
+    def setup_portal(self) -> SetupReport:
+        """Run `leadflow setup` with this container's model and configuration (handover, nurture) on its portal."""
+        return run_setup(self.gateway(), self.ledger, self.model, self.clock, self.handover_config, self.nurture_config)
 
     def rescore_runs(self) -> RescoreRuns:
         return RescoreRuns(self.redis, self.settings.redis_prefix)

@@ -231,18 +231,11 @@ def setup() -> None:
     subscriptions to create.
     """
     from app.rules.nurture.recipe import workflow_recipe
-    from app.sync.setup import SetupConflict, run_setup
+    from app.sync.setup import SetupConflict
 
     container = _container()
     try:
-        report = run_setup(
-            container.gateway(),
-            container.ledger,
-            container.model,
-            container.clock,
-            container.handover_config,
-            container.nurture_config,
-        )
+        report = container.setup_portal()
     except SetupConflict as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"property group: {'created' if report.group_created else 'present'}")

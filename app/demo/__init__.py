@@ -23,7 +23,6 @@ from app.demo.nurture import (
 )
 from app.demo.report import print_report
 from app.demo.runtime import Runtime, embedded_leadflow
-from app.sync.setup import run_setup
 from hubspot_twin.simulator import SeededPortal, SimClock, Simulation, SimulationReport, seed_portal
 
 START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
@@ -96,14 +95,7 @@ def _prepare(
 ) -> tuple[SeededPortal, Simulation]:
     """Set the portal up for Leadflow and seed it (the same for the same seed); return it and its simulation."""
     container = runtime.container
-    setup = run_setup(
-        container.gateway(),
-        container.ledger,
-        container.model,
-        container.clock,
-        container.handover_config,
-        container.nurture_config,
-    )
+    setup = container.setup_portal()
     echo(f"leadflow setup: {len(setup.created)} properties created in 'Lead scoring (Leadflow)'")
     echo(f"Seeding the portal: {contacts} contacts with their companies and a sales team…")
     portal = seed_portal(runtime.twin, contacts, seed)

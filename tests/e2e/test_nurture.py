@@ -109,14 +109,7 @@ def _at(stamp: str) -> datetime:
 
 def setup_portal(container: Container) -> None:
     """Run `leadflow setup` as production does (nurture's properties and options included)."""
-    run_setup(
-        container.gateway(),
-        container.ledger,
-        container.model,
-        container.clock,
-        container.handover_config,
-        container.nurture_config,
-    )
+    container.setup_portal()
 
 
 def portal_with(
