@@ -7,6 +7,7 @@ for real time to pass; HubSpot is the twin behind a fault layer that answers nor
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 import redis
+from redis.client import PubSub
 from rq.job import Job, JobStatus
 from rq.results import Result
 from rq.serializers import JSONSerializer
@@ -27,7 +29,7 @@ from app.sync.hubspot.sdk import SdkGateway
 from app.sync.reconcile import reconcile
 from app.sync.resolve import ASSOCIATION_GRACE, ResolveContext, resolve, resolve_pending_signals
 from app.sync.setup import run_setup
-from app.workers import ThreadWorker, perform
+from app.workers import LeadflowWorker, ThreadWorker, perform
 from app.worklist import Worklist
 from hubspot_twin import Twin, TwinServer
 from tests.support.app import ACCESS_TOKEN, make_container
@@ -428,3 +430,24 @@ def test_once_the_oldest_has_waited_the_debounce_the_drain_takes_every_dirty_con
     assert (report["claimed"], report["written"], report["remaining"]) == (2, 2, 0)
     assert leadflow.clock.slept == []
     assert leadflow.dirty() == set()
+
+
+def test_a_burst_worker_stops_at_once_even_when_its_pubsub_thread_saw_the_unsubscribe_first(
+    leadflow: Leadflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # redis 8.2 made PubSubWorkerThread.stop() wait for the thread; a thread that read the unsubscribe reply before
+    # stop() cleared its flag then sleeps rq's 60 s in get_message, so a worker took a minute to stop (a race, hit
+    # under load; pyproject.toml keeps redis below 8.2). The pause after UNSUBSCRIBE makes the thread win the race
+    # every time. A hang guard, not a speed target: stopping takes about a second, the bound is far from both.
+    unsubscribe = PubSub.unsubscribe
+
+    def unsubscribe_then_pause(self: PubSub, *args: Any) -> Any:
+        sent = unsubscribe(self, *args)
+        time.sleep(0.3)
+        return sent
+
+    monkeypatch.setattr(PubSub, "unsubscribe", unsubscribe_then_pause)
+    started = time.monotonic()
+    for worker in (ThreadWorker(leadflow.container), LeadflowWorker(leadflow.container)):
+        assert worker.work(burst=True, logging_level="WARNING") is False
+    assert time.monotonic() - started < 30
