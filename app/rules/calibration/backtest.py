@@ -9,6 +9,7 @@ stream them page by page.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -193,7 +194,8 @@ class Backtest:
         earliest: dict[str, datetime | None] = {}
         for which, model in self.models.items():
             timeline = replay_contact(model, contact, start, max(self.window.end, start))
-            entered[which], earliest[which] = self._count(report.figures(which), model, contact, timeline, cycle)
+            figures = report.figures(which)
+            entered[which], earliest[which] = self._count(figures, model, contact, timeline, cycles, cycle)
         self._compare(contact.contact_id, entered, earliest)
 
     def _handed_over(self, cycles: Sequence[LeadCycle]) -> LeadCycle | None:
@@ -208,33 +210,48 @@ class Backtest:
         model: ScoringModel,
         contact: ReplayContact,
         timeline: StageTimeline,
-        cycle: LeadCycle | None,
+        cycles: Sequence[LeadCycle],
+        handed: LeadCycle | None,
     ) -> tuple[dict[str, datetime], datetime | None]:
+        """Count the timeline's MQLs, SQLs and handovers in the window — each once per qualification cycle, as
+        Leadflow counts them (a lead decaying out and back in within a cycle is not a new MQL) — and judge the
+        contact's first MQL in the window against reality's outcome (`handed`: its cycle handed over in the window)."""
         qualified = set(model.qualified_stages)
         sql = sql_stages(model)
+        starts = recycles(cycles)
+        counted: set[tuple[int, str]] = set()  # (cycle span, "mql" | "sql" | a handed-over stage) already counted
         entered: dict[str, datetime] = {}
         earliest: datetime | None = None
         first_in_window: datetime | None = None
         for change in entries(timeline):
             if change.after is None or change.at >= self.window.end:
                 continue
-            if change.after in qualified and change.before not in qualified and earliest is None:
-                earliest = change.at
+            span = bisect_right(starts, change.at)
+            firsts = set[str]()
+            if change.after in qualified and change.before not in qualified:
+                earliest = earliest or change.at
+                firsts.add("mql")
+            if change.after in sql and change.before not in sql:
+                firsts.add("sql")
+            if change.after in self.handover.stages and not _ranks_at_or_above(model, change.before, change.after):
+                firsts.add(change.after)
+            firsts -= {kind for s, kind in counted if s == span}
+            counted.update((span, kind) for kind in firsts)
             if not self.window.holds(change.at):
                 continue
             entered.setdefault(change.after, change.at)
             week = iso_week(change.at)
-            if change.after in qualified and change.before not in qualified:
+            if "mql" in firsts:
                 figures.mql_weeks[week] += 1
                 first_in_window = first_in_window or change.at
-            if change.after in sql and change.before not in sql:
+            if "sql" in firsts:
                 figures.sql_weeks[week] += 1
-            if change.after in self.handover.stages and not _ranks_at_or_above(model, change.before, change.after):
+            if change.after in firsts:
                 values = contact.contact.at(change.at), contact.company.at(change.at)
                 figures.handovers[self.handover.pool_of(change.after, *values)] += 1
         if first_in_window is not None:
             figures.qualified += 1
-            self._judge(figures, cycle, first_in_window)
+            self._judge(figures, handed, first_in_window)
         return entered, earliest
 
     def _judge(self, figures: ModelFigures, cycle: LeadCycle | None, qualified_at: datetime) -> None:
@@ -293,6 +310,12 @@ def entries(timeline: StageTimeline) -> list[StageChange]:
     """The timeline's changes, its initial stage counted as entered at its start."""
     first = [StageChange(timeline.start, None, timeline.initial)] if timeline.initial is not None else []
     return [*first, *timeline.changes]
+
+
+def recycles(cycles: Sequence[LeadCycle]) -> tuple[datetime, ...]:
+    """The moments reality started a new qualification cycle (a recycle): the `created_at` of every cycle after the
+    first, sorted. They split a replayed timeline into the cycles its MQLs, SQLs and handovers count once in."""
+    return tuple(sorted(as_utc(c.created_at) for c in cycles if (c.cycle or 1) > 1 and c.created_at is not None))
 
 
 def sql_stages(model: ScoringModel) -> tuple[str, ...]:

@@ -164,3 +164,49 @@ def test_a_model_qualifying_a_lead_only_after_reality_handed_it_over_gets_no_cre
     in_time = contact("1", {"vip": "yes"}, 3)
     found = backtest(INVERTED, CURRENT, [(in_time, [BUYER_CYCLE])], WINDOW, HANDOVER, Horizon(AS_OF))
     assert (found.candidate.qualified_late, found.candidate.with_outcome) == (0, 1)
+
+
+DECAYING = parse_scoring_model(
+    """\
+model: decaying
+fit:
+  limit: 100
+  rules: []
+engagement:
+  limit: 100
+  half_life_days: 10
+  events:
+    demo: {label: Demo, points: 60}
+stages:
+  - {id: mql, label: MQL, when: "engagement >= 50"}
+""",
+    "decaying.yaml",
+)
+
+
+def decaying(cycles: list[LeadCycle], window: BacktestWindow = WINDOW) -> BacktestReport:
+    """A lead with a demo on day 1 (MQL, decaying out by day 4) and another on day 20 (back in)."""
+    lead = contact("7", {}, 1, 20)
+    return backtest(DECAYING, DECAYING, [(lead, cycles)], window, HandoverRules({"mql": False}), Horizon(AS_OF))
+
+
+def test_a_lead_decaying_out_and_back_in_within_its_cycle_is_one_mql_and_one_handover() -> None:
+    report = decaying([LeadCycle("7", 1, created_at=day(0), mql_at=day(1))])
+    assert report.current.mql_weeks == {iso_week(day(1)): 1}
+    assert report.current.handovers == {NOT_ROUTED: 1}
+    assert report.current.qualified == 1
+
+
+def test_after_a_recycle_the_next_qualification_counts_again() -> None:
+    cycles = [LeadCycle("7", 1, created_at=day(0), mql_at=day(1)), LeadCycle("7", 2, created_at=day(15))]
+    report = decaying(cycles)
+    assert report.current.mql_weeks == {iso_week(day(1)): 1, iso_week(day(20)): 1}
+    assert report.current.handovers == {NOT_ROUTED: 2}
+
+
+def test_a_re_entry_in_the_window_of_a_cycle_that_qualified_before_it_is_no_mql_of_the_window() -> None:
+    report = decaying([LeadCycle("7", 1, created_at=day(0), mql_at=day(1))], BacktestWindow(day(10), day(28)))
+    assert report.current.mql_weeks == {}
+    assert report.current.handovers == {}
+    assert report.current.qualified == 0
+    assert [(e.current, e.candidate) for e in report.earliest] == [(day(1), day(1))]
