@@ -4,7 +4,8 @@ as RQ jobs by a worker on a real Redis, the twin over HTTP with the official SDK
 Three leads: a buyer sales accepted, a lead sales rejected, and a free-mail tire-kicker who never qualified. The
 candidate is the shipped model with every weight inverted: the backtest shows it worse on the known outcomes. And
 the consistency the issue asks for: every replayed stage equals `leadflow assess --at` that moment, on the values
-HubSpot's history says the contact and its company had then, and the ledger's engagements.
+HubSpot's history says the contact and its company had then (read from the twin's own store, not rebuilt as the
+backtest rebuilds them), and the ledger's engagements.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ import redis
 
 from app import create_app
 from app.bootstrap import Container, build_container
-from app.rules import ScoringModel, assess_line, load_scoring_model
+from app.rules import EngagementEvent, ScoringModel, assess_line, load_scoring_model
 from app.rules.calibration.backtest import BacktestWindow, replay_start
 from app.rules.calibration.backtest_document import backtest_document
 from app.rules.calibration.outcomes import Horizon
-from app.rules.calibration.replay import ReplayContact, replay_contact
+from app.rules.calibration.replay import replay_contact
 from app.sync.calibration.backtest import BacktestContext, property_names, replay_contacts, run_backtest
 from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import run_setup
@@ -44,6 +45,7 @@ LEADFLOW = str(Path(__import__("sys").prefix) / "bin" / "leadflow")
 FORMS = ("Whitepaper: OEE in practice", "Request a demo")  # 5 + 10 = 15 engagement
 MACHINERY = {"industry": "MACHINERY", "numberofemployees": "250"}
 MICROSECOND = timedelta(microseconds=1)
+ZERO = timedelta(0)
 
 
 @dataclass
@@ -161,8 +163,12 @@ def test_every_replayed_stage_is_leadflow_assess_at_that_moment(filled: Filled, 
     models = (portal.container.model, load_scoring_model(inverted(tmp_path)))
     names = property_names(*models, portal.container.routing_config)
     page = [filled.buyer, filled.rejected, filled.kicker]
+    twin = portal.twin  # values change after the MQLs: the replay must follow HubSpot's history, not today's values
+    twin.update_object("companies", twin.primary_company_id(filled.buyer) or "", {"numberofemployees": "5"})
+    twin.update_object("contacts", filled.kicker, {"email": "kicker@kessler.de", "hs_buying_role": "DECISION_MAKER"})
     end = datetime.now(UTC) + timedelta(days=400)  # decay and windows take the MQLs out again
     window = BacktestWindow(None, end)
+    events = ledger.contacts.engagements_of(page)
     stages: dict[str, list[str | None]] = {}
     for contact in replay_contacts(ledger, gateway, names, page):
         for model in models:
@@ -170,25 +176,64 @@ def test_every_replayed_stage_is_leadflow_assess_at_that_moment(filled: Filled, 
             timeline = replay_contact(model, contact, start, end)
             moments = [start + (end - start) * k / 50 for k in range(50)]
             moments += [m for c in timeline.changes for m in (c.at - MICROSECOND, c.at)]
+            moments += [
+                at - delta for at in recorded_at(portal.twin, contact.contact_id) for delta in (MICROSECOND, ZERO)
+            ]
             for moment in moments:
-                assert timeline.stage_at(moment) == assess_at(model, contact, moment), (contact.contact_id, moment)
+                said = assess_at(portal.twin, model, names, contact.contact_id, events[contact.contact_id], moment)
+                assert timeline.stage_at(moment) == said, (contact.contact_id, moment)
             stages[f"{model.model}:{contact.contact_id}"] = [c.after for c in timeline.changes]
     current = portal.container.model.model
-    assert stages[f"{current}:{filled.buyer}"][:1] == ["mql"] and stages[f"{current}:{filled.kicker}"] == []
+    assert stages[f"{current}:{filled.buyer}"][:2] == ["mql", None]  # out at the company's shrinking
+    assert stages[f"{current}:{filled.kicker}"] == ["mql", None]  # in once a decision maker off free mail, then decays
 
 
-def assess_at(model: ScoringModel, contact: ReplayContact, moment: datetime) -> str | None:
-    """What `leadflow assess --at moment` says (the command's own code) of the contact's values at that moment."""
+def assess_at(
+    twin: Twin,
+    model: ScoringModel,
+    names: tuple[list[str], list[str]],
+    contact_id: str,
+    events: list[EngagementEvent],
+    moment: datetime,
+) -> str | None:
+    """What `leadflow assess --at moment` says (the command's own code) of the contact at that moment: its values and
+    its company's as the twin's own store holds their history — not as the backtest read and rebuilt them — and the
+    engagements the ledger recorded."""
+    company_id = twin.primary_company_id(contact_id)
     line = {
-        "id": contact.contact_id,
-        "contact": dict(contact.contact.at(moment)),
-        "company": dict(contact.company.at(moment)),
-        "events": [{"type": e.type, "occurred_at": e.occurred_at.isoformat()} for e in contact.events],
+        "id": contact_id,
+        "contact": values_at(twin, "contacts", contact_id, names[0], moment),
+        "company": values_at(twin, "companies", company_id, names[1], moment) if company_id else {},
+        "events": [{"type": e.type, "occurred_at": e.occurred_at.isoformat()} for e in events],
     }
     output, ok = assess_line(model, json.dumps(line), moment)
     assert ok, output
     stage: str | None = output["stage"]
     return stage
+
+
+def values_at(twin: Twin, object_type: str, object_id: str, names: list[str], moment: datetime) -> dict[str, str]:
+    """The values the object held at `moment` by the twin's property histories (an empty value is no value)."""
+    values: dict[str, str] = {}
+    for name in names:
+        held = [value for at, value in twin.history(object_type, object_id, name) if twin_time(at) <= moment]
+        if held and held[-1]:
+            values[name] = held[-1]
+    return values
+
+
+def recorded_at(twin: Twin, contact_id: str) -> set[datetime]:
+    """Every moment the twin recorded a value of the contact: where a replay's values change."""
+    return {
+        twin_time(at)
+        for name in twin.get_object("contacts", contact_id)
+        for at, _ in twin.history("contacts", contact_id, name)
+    }
+
+
+def twin_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def test_the_command_prints_the_report_and_refuses_a_bad_candidate(
