@@ -315,10 +315,11 @@ def test_what_the_score_predicts_shows_conversion_by_band_and_grade_with_auc_and
     finally:
         container.close()
     assert 'id="calibration-heading">What the score predicts</h2>' in page and 'id="calibration-empty"' not in page
-    # Deals and wins are pending (15 days after MQL, not matured at 90) except the rejected lead's: no deal.
+    # Deals and wins are pending (15 days after MQL, not matured at 90), the rejected lead's too: only the answers
+    # of sales are known.
     assert calibration_rows(page, "calibration-bands", "band") == {
-        "[40, 50)": ["[40, 50)", "2", "43.0", "0.0 % (n=1) 95 % CI 0.0–79.4 % pending 1",
-                     "0.0 % (n=1) 95 % CI 0.0–79.4 % pending 1", "0.0 % (n=1) 95 % CI 0.0–79.4 % pending 1"],
+        "[40, 50)": ["[40, 50)", "2", "43.0", "0.0 % (n=1) 95 % CI 0.0–79.4 % pending 1", "– (n=0) pending 2",
+                     "– (n=0) pending 2"],
         "[70, 80)": ["[70, 80)", "2", "73.5", "100.0 % (n=2) 95 % CI 34.2–100.0 %", "– (n=0) pending 2",
                      "– (n=0) pending 2"],
     }  # fmt: skip
@@ -327,7 +328,7 @@ def test_what_the_score_predicts_shows_conversion_by_band_and_grade_with_auc_and
     assert grades["B3"][:4] == ["B3", "2", "43.0", "0.0 % (n=1) 95 % CI 0.0–79.4 % pending 1"]
     auc = calibration_rows(page, "calibration-auc", "outcome")
     assert auc["accepted"] == ["accepted", "66.7 % (n=3) 95 % CI 20.8–93.9 %", "1", "1.000", "2", "1"]
-    assert auc["deal"] == ["deal", "0.0 % (n=1) 95 % CI 0.0–79.4 %", "3", "–", "0", "1"]
+    assert auc["deal"] == ["deal", "– (n=0)", "4", "–", "0", "0"]
     sufficiency = dict(re.findall(r'<li data-outcome="(\w+)" class="([\w-]+)">', page))
     assert sufficiency == {"accepted": "too-few", "deal": "too-few", "won": "too-few"}
     assert ("accepted: too few outcomes to conclude: 2 positive(s) and 1 negative(s); at the observed rate of 66.7 % "

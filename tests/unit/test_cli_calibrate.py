@@ -38,9 +38,14 @@ def test_json_prints_every_figure_of_the_file() -> None:
 def test_the_window_and_mature_days_choose_the_cohort_and_the_known_outcomes() -> None:
     found = document("--from", "2026-11-01", "--to", "2026-12-01", "--mature-days", "300")
     assert (found["from"], found["to"], found["mature_days"]) == ("2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z", 300)
-    # Contacts 1–6; with 300 days none has matured, but rejections and closed deals are known.
+    # Contacts 1–6; with 300 days none has matured: deals and wins wait for it, the answers of sales do not.
     assert found["cohort"] == {"cycles": 6, "scored": 6, "immature": 6, "models": []}
-    assert found["outcomes"]["won"]["known"] == 6  # type: ignore[index]
+    assert found["outcomes"]["won"]["known"] == 0  # type: ignore[index]
+    assert found["outcomes"]["won"]["pending"] == 6  # type: ignore[index]
+    assert (
+        found["outcomes"]["accepted"]["known"]
+        == document("--from", "2026-11-01", "--to", "2026-12-01")["outcomes"]["accepted"]["known"]
+    )  # type: ignore[index]
 
 
 def test_band_width_and_quantiles_cut_the_bands() -> None:

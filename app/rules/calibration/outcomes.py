@@ -42,12 +42,6 @@ class Horizon:
         except OverflowError:  # past the year 9999: not matured by any as_of
             return False
 
-    def closed_without_deal(self, cycle: LeadCycle) -> bool:
-        """Return whether the cycle can no longer gain a deal: no deal reached, and matured or rejected (a rejection,
-        unless the cycle was also accepted, ends the cycle)."""
-        rejected = self.reached(cycle.rejected_at) and not self.reached(cycle.accepted_at)
-        return not self.reached(cycle.deal_created_at) and (self.matured(cycle) or rejected)
-
 
 def aware(moment: datetime) -> datetime:
     """Return the moment with a time zone (a naive one is UTC); aware moments compare by instant whatever their zone."""
@@ -62,18 +56,22 @@ def accepted(cycle: LeadCycle, horizon: Horizon) -> bool | None:
 
 
 def deal(cycle: LeadCycle, horizon: Horizon) -> bool | None:
-    """A deal by `as_of`; none once the cycle is matured or rejected; else pending."""
-    if horizon.reached(cycle.deal_created_at):
-        return True
-    return False if horizon.closed_without_deal(cycle) else None
+    """On a matured cycle: a deal by `as_of`, else none; pending while the cycle is immature — an early deal or
+    rejection included, since counting what is known early (the fast deals, the rejections) and leaving the rest
+    pending would bias the rate toward whatever comes fast."""
+    if not horizon.matured(cycle):
+        return None
+    return horizon.reached(cycle.deal_created_at)
 
 
 def won(cycle: LeadCycle, horizon: Horizon) -> bool | None:
-    """Won by `as_of`; not won when lost or without a deal for good (matured or rejected); else pending (an open
-    deal, or an immature cycle)."""
+    """On a matured cycle: won by `as_of`; not won when lost or without a deal; pending while its deal is open.
+    Pending while the cycle is immature, as for `deal`."""
+    if not horizon.matured(cycle):
+        return None
     if horizon.reached(cycle.won_at):
         return True
-    if horizon.reached(cycle.lost_at) or horizon.closed_without_deal(cycle):
+    if horizon.reached(cycle.lost_at) or not horizon.reached(cycle.deal_created_at):
         return False
     return None
 

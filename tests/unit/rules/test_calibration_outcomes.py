@@ -21,13 +21,14 @@ LATER = datetime(2027, 4, 1, tzinfo=UTC)  # after as_of: not reached
     [
         (LeadCycle(mql_at=OLD), (None, False, False)),  # matured, unanswered: no deal, not won; the answer pending
         (LeadCycle(mql_at=RECENT), (None, None, None)),  # immature: everything pending
-        (LeadCycle(mql_at=RECENT, rejected_at=RECENT), (False, False, False)),  # a rejection ends the cycle
+        (LeadCycle(mql_at=OLD, rejected_at=OLD), (False, False, False)),
+        (LeadCycle(mql_at=RECENT, rejected_at=RECENT), (False, None, None)),  # deal and won wait for maturity …
+        (LeadCycle(mql_at=RECENT, deal_created_at=RECENT, won_at=RECENT), (None, None, None)),  # … a fast win too
         (LeadCycle(mql_at=RECENT, accepted_at=RECENT), (True, None, None)),
         (LeadCycle(mql_at=RECENT, accepted_at=RECENT, rejected_at=RECENT), (True, None, None)),  # accepted first
-        (LeadCycle(mql_at=RECENT, deal_created_at=RECENT), (None, True, None)),  # an open deal: won is pending
-        (LeadCycle(mql_at=OLD, deal_created_at=OLD), (None, True, None)),  # … even when matured
-        (LeadCycle(mql_at=RECENT, deal_created_at=RECENT, lost_at=RECENT), (None, True, False)),
-        (LeadCycle(mql_at=RECENT, deal_created_at=RECENT, won_at=RECENT), (None, True, True)),
+        (LeadCycle(mql_at=OLD, deal_created_at=OLD), (None, True, None)),  # an open deal: won is pending
+        (LeadCycle(mql_at=OLD, deal_created_at=OLD, lost_at=OLD), (None, True, False)),
+        (LeadCycle(mql_at=OLD, deal_created_at=OLD, won_at=RECENT), (None, True, True)),
         (LeadCycle(mql_at=RECENT, accepted_at=LATER, deal_created_at=LATER, won_at=LATER), (None, None, None)),
         (LeadCycle(mql_at=OLD, accepted_at=LATER, deal_created_at=LATER), (None, False, False)),  # not yet, for good
     ],
