@@ -41,6 +41,7 @@ class CalibrateOptions:
     compare_from: str | None = None
     compare_to: str | None = None
     as_json: bool = False
+    model: str | None = None  # --model-version
 
 
 def calibrate_output(options: CalibrateOptions, now: datetime, ledger_facts: Callable[[], Sequence[LeadCycle]]) -> str:
@@ -71,6 +72,7 @@ def calibration_settings(options: CalibrateOptions, now: datetime) -> Calibratio
         band_width=options.band_width or DEFAULT_WIDTH,
         quantiles=options.quantiles,
         compare=compare if options.compare_from is not None else None,
+        model=options.model,
     )
 
 

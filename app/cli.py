@@ -583,7 +583,7 @@ def _ledger_offers(container: Container) -> list[OfferRecord]:
 @click.option("--as-of", "as_of", default=None, metavar="TIME",
               help="Count only what happened up to this time (default: now, UTC).")  # fmt: skip
 @click.option("--mature-days", default=DEFAULT_MATURE_DAYS, show_default=True, type=click.IntRange(0, 36_500),
-              help="Days after MQL when a lead without a deal counts as without one (before: pending).")  # fmt: skip
+              help="Days after MQL until a lead's deal and win are read (before: pending).")  # fmt: skip
 @click.option("--band-width", default=None, type=click.IntRange(1, 1_000_000),
               help="Width of the score bands, in points (default: 10).")  # fmt: skip
 @click.option("--quantiles", default=None, type=click.IntRange(2, 100),
@@ -592,10 +592,12 @@ def _ledger_offers(container: Container) -> list[OfferRecord]:
               help="Compare the window's scores with MQLs from this time (default: the window's halves).")  # fmt: skip
 @click.option("--compare-to", default=None, metavar="DATE|TIME",
               help="… up to this time, excluded (with --compare-from).")  # fmt: skip
+@click.option("--model-version", "model", default=None, metavar="NAME",
+              help="Only the MQLs this model version set (default: all; see `leadflow model history`).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the report as a JSON object instead of text.")
 def calibrate(facts: Path | None, window_from: str | None, window_to: str | None, as_of: str | None,
               mature_days: int, band_width: int | None, quantiles: int | None, compare_from: str | None,
-              compare_to: str | None, as_json: bool) -> None:  # fmt: skip
+              compare_to: str | None, model: str | None, as_json: bool) -> None:  # fmt: skip
     """Report what the score and grade at MQL predicted.
 
     Acceptance, deals and wins by score band and grade at MQL, lift by decile, AUC, a calibration table, score
@@ -604,7 +606,7 @@ def calibrate(facts: Path | None, window_from: str | None, window_to: str | None
     from app.calibration_report import CalibrateOptions, calibrate_output
 
     options = CalibrateOptions(facts, window_from, window_to, as_of, mature_days, band_width, quantiles,
-                               compare_from, compare_to, as_json)  # fmt: skip
+                               compare_from, compare_to, as_json, model)  # fmt: skip
     container = functools.cache(_container)  # built only when the ledger's facts are needed
     click.echo(calibrate_output(options, datetime.now(UTC), lambda: _ledger_facts(container())))
 

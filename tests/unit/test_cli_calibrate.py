@@ -110,3 +110,22 @@ def test_an_empty_file_says_there_is_nothing_to_conclude(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     assert "  0 MQL cycle(s), 0 with a score at MQL, 0 not yet matured" in result.output
     assert "  won: too few outcomes to conclude: 0 positive(s) and 0 negative(s)" in result.output
+
+
+def test_model_version_reads_one_versions_mqls_where_several_are_pooled(tmp_path: Path) -> None:
+    facts = tmp_path / "versions.jsonl"
+    lines = [json.loads(line) for line in FACTS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for number, line in enumerate(lines):
+        line["model_at_mql"] = "v1" if number < 4 else "v2"
+    facts.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    pooled = calibrate("--facts", str(facts), *AS_OF)
+    assert "warning: the scores at MQL come from 2 model versions (v1, v2)" in pooled.output
+    assert "--model-version NAME reads one" in pooled.output
+    one = calibrate("--facts", str(facts), *AS_OF, "--model-version", "v2", "--json")
+    found = json.loads(one.output)
+    assert found["model_version"] == "v2" and found["cohort"]["models"] == ["v2"]
+    every = json.loads(calibrate("--facts", str(facts), *AS_OF, "--json").output)["cohort"]["cycles"]
+    assert found["cohort"]["cycles"] == every - 4  # the first four lines are MQLs of v1
+    text = calibrate("--facts", str(facts), *AS_OF, "--model-version", "v1").output
+    assert ", model version v1 only" in text and "warning: the scores" not in text
+    assert "  4 MQL cycle(s)" in text

@@ -51,6 +51,7 @@ def calibration_document(report: CalibrationReport) -> dict[str, Any]:
         "to": format_instant(window.end) if window.end is not None else None,
         "as_of": format_instant(settings.horizon.as_of),
         "mature_days": settings.horizon.mature_days,
+        "model_version": settings.model,
         "bands": _bands_document(report),
         "cohort": {
             "cycles": report.cycles,

@@ -21,13 +21,15 @@ from app.rules.kpis.figures import Ratio
 @dataclass(frozen=True)
 class CalibrationSettings:
     """What the report looks at: the MQL window, the horizon, the bands (a width, or quantiles) and, optionally,
-    the period to compare the window's scores with (else the window's two halves are compared)."""
+    the period to compare the window's scores with (else the window's two halves are compared); `model`: one model
+    version's MQLs only."""
 
     window: Window
     horizon: Horizon
     band_width: int = DEFAULT_WIDTH
     quantiles: int | None = None
     compare: Window | None = None
+    model: str | None = None  # only the cycles whose MQL this model version set (`model_at_mql`); None: every one
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ def drift_of(facts: Sequence[LeadCycle], cycles: Sequence[LeadCycle], settings: 
 
 def calibrate(facts: Iterable[LeadCycle], settings: CalibrationSettings) -> CalibrationReport:
     """Return the calibration report of the facts."""
-    every = list(facts)
+    every = [fact for fact in facts if settings.model is None or fact.model_at_mql == settings.model]
     horizon = settings.horizon
     cycles = cohort(every, settings.window, horizon)
     scheme = band_scheme(cycles, settings)

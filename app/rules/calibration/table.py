@@ -58,7 +58,8 @@ def header_lines(report: CalibrationReport) -> list[str]:
     )  # fmt: skip
     return [
         f"Calibration of the MQLs in [{start}, {end}), as of {format_instant(horizon.as_of)} "
-        f"(matured {horizon.mature_days} days after MQL; {bands})",
+        f"(matured {horizon.mature_days} days after MQL; {bands})"
+        + (f", model version {settings.model} only" if settings.model is not None else ""),
         f"  {report.cycles} MQL cycle(s), {report.scored} with a score at MQL, {report.immature} not yet matured",
         *_pooled_models(report),
     ]
@@ -66,11 +67,11 @@ def header_lines(report: CalibrationReport) -> list[str]:
 
 def _pooled_models(report: CalibrationReport) -> list[str]:
     """Warn when the cohort's scores come from several model versions: their scales may differ, so bands, lift and
-    AUC mix them; a window within one version (`leadflow model history`) reads one scale."""
+    AUC mix them; `--model-version` (or a window within one version, `leadflow model history`) reads one scale."""
     if len(report.models) < 2:
         return []
     return [f"  warning: the scores at MQL come from {len(report.models)} model versions ({', '.join(report.models)}): "
-            "bands, lift and AUC pool their scales; pick a window within one version to read one"]  # fmt: skip
+            "bands, lift and AUC pool their scales; --model-version NAME reads one"]  # fmt: skip
 
 
 def sufficiency_lines(report: CalibrationReport) -> list[str]:

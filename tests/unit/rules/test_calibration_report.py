@@ -148,7 +148,7 @@ def test_scores_of_several_model_versions_are_named_and_warned_about() -> None:
     assert mixed.models == ("m-2026-10", "m-2026-11")
     warning = (
         "  warning: the scores at MQL come from 2 model versions (m-2026-10, m-2026-11): bands, lift and AUC pool "
-        "their scales; pick a window within one version to read one"
+        "their scales; --model-version NAME reads one"
     )
     assert warning in calibration_table(mixed).splitlines()
     settings = CalibrationSettings(Window(), Horizon(AS_OF, 90))
