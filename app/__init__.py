@@ -85,6 +85,7 @@ def _dashboard(settings: Settings, container: Container) -> Blueprint:
         now=container.clock,
         nurture=Expiring(ledger.nurture.records, FACTS_TTL_SECONDS),
         nurture_config=container.nurture_config,
+        last_backtest=Expiring(ledger.backtests.latest, FACTS_TTL_SECONDS),
     )
     auth = DashboardAuth(settings.dashboard_logins(), settings.dashboard_token_value())
     if auth.enabled:
