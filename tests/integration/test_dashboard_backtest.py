@@ -14,8 +14,9 @@ import redis
 from app import create_app
 from app.backtest_report import backtest_json
 from app.bootstrap import Container
+from app.ledger.store import Ledger
 from app.rules.calibration.backtest import BacktestReport, BacktestWindow, ModelFigures, OutcomeCounts, StageMove
-from app.rules.calibration.backtest_runs import CandidateFile, backtest_run
+from app.rules.calibration.backtest_runs import BacktestRun, CandidateFile, backtest_run
 from app.rules.calibration.backtest_verdict import report_verdict
 from tests.integration.test_dashboard import TOKEN, build, calibration_rows, sqlite_url, text_of  # noqa: F401
 
@@ -40,6 +41,15 @@ def report() -> BacktestReport:
     return found
 
 
+def record_backtest(ledger: Ledger, ran_at: datetime, ran_by: str | None = "ann@build-7") -> BacktestRun:
+    """Record the backtest of `report()` as run at `ran_at` with a candidate file whose path needs escaping."""
+    made = report()
+    source = CandidateFile("/srv/<b>candidate</b>.yaml", "0123456789abcdef" * 4)
+    run = backtest_run(made, backtest_json(made), 90, source, ran_at, ran_by)
+    ledger.backtests.record(run)
+    return run
+
+
 def page_of(container: Container) -> str:
     return create_app(container=container).test_client().get("/dashboard", headers=BEARER).text
 
@@ -57,14 +67,9 @@ def test_without_a_backtest_the_panel_says_how_to_run_one(sqlite_url: str, redis
 def test_the_panel_shows_the_newest_run_recorded(sqlite_url: str, redis_client: redis.Redis) -> None:  # noqa: F811
     container = build(sqlite_url, redis_client, dashboard_token=TOKEN)
     made = report()
-    source = CandidateFile("/srv/<b>candidate</b>.yaml", "0123456789abcdef" * 4)
     try:
-        older = backtest_run(made, backtest_json(made), 90, CandidateFile("/srv/old.yaml", "f" * 64),
-                             NOW - timedelta(days=2))  # fmt: skip
-        container.ledger.backtests.record(older)
-        container.ledger.backtests.record(
-            backtest_run(made, backtest_json(made), 90, source, NOW - timedelta(hours=3), "ann@build-7")
-        )
+        record_backtest(container.ledger, NOW - timedelta(days=2), None)
+        record_backtest(container.ledger, NOW - timedelta(hours=3))
         page = page_of(container)
     finally:
         container.close()
