@@ -373,8 +373,8 @@ def model_publish(path: Path, no_rescore: bool, dry_run: bool) -> None:
 def model_history(as_of: str | None, as_json: bool) -> None:
     """List the published model versions, newest first, with the KPIs under each.
 
-    Each version's date, source, diff size and re-score, and the MQLs, MQL→SQL, sales acceptance and wins of the
-    lead cycles that became MQLs under it (docs/kpis.md's definitions).
+    Each version's date, source, diff size, re-score and the backtests it was the candidate of, and the MQLs,
+    MQL→SQL, sales acceptance and wins of the lead cycles that became MQLs under it (docs/kpis.md's definitions).
     """
     from app.cli_errors import option_instant
     from app.model_report import history_output
@@ -382,7 +382,8 @@ def model_history(as_of: str | None, as_json: bool) -> None:
     moment = option_instant(as_of, "--as-of") or datetime.now(UTC)
     container = _container()
     versions = container.ledger.models.published()
-    click.echo(history_output(versions, _ledger_facts(container), moment, as_json))
+    backtests = container.ledger.backtests.runs()
+    click.echo(history_output(versions, _ledger_facts(container), moment, as_json, backtests))
 
 
 @main.command()
