@@ -1,16 +1,17 @@
-"""Backtest runs in the ledger (`leadflow backtest`, docs/calibration.md "Recorded"): one row per run, the newest
-KEEP kept (a run's document is bounded, so 50 rows stay small; older runs are for the text the command printed
-then, not for the dashboard), read back newest first as the rules' BacktestRun."""
+"""Backtest runs in the ledger (`leadflow backtest`, docs/calibration.md "Verdict and record"): one row per run, the
+newest KEEP kept (a run's document is bounded, so 50 rows stay small; older runs are for the text the command
+printed then, not for the dashboard), read back newest first as the rules' BacktestRun. An erased contact leaves
+the documents' contact lists (docs/data-protection.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select
+from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from app.ledger.models import BACKTESTS
-from app.rules.calibration.backtest_runs import BacktestRun, CandidateFile
+from app.rules.calibration.backtest_runs import CONTACT_LISTS, BacktestRun, CandidateFile
 
 KEEP = 50  # the newest runs kept
 
@@ -43,6 +44,19 @@ def backtests(connection: Connection, candidates: Collection[str] | None = None)
     if candidates is not None:
         statement = statement.where(BACKTESTS.c.candidate_model.in_(list(candidates)))
     return [_run(row) for row in connection.execute(statement)]
+
+
+def forget_contacts(connection: Connection, contact_ids: Collection[str]) -> int:
+    """Drop these contacts' entries from every recorded document's contact lists (the lists' counts stay: they say
+    how many, never whose); return how many runs changed."""
+    gone = set(contact_ids)
+    changed = 0
+    for run_id, document in connection.execute(select(BACKTESTS.c.id, BACKTESTS.c.document)).all():
+        kept = {key: [e for e in document.get(key) or [] if e.get("contact") not in gone] for key in CONTACT_LISTS}
+        if any(len(kept[key]) != len(document.get(key) or []) for key in CONTACT_LISTS):
+            connection.execute(update(BACKTESTS).where(BACKTESTS.c.id == run_id).values(document={**document, **kept}))
+            changed += 1
+    return changed
 
 
 def _run(row: Row[Any]) -> BacktestRun:

@@ -1,8 +1,9 @@
 """Backtest runs in the ledger (SQLite and PostgreSQL): read back newest first as recorded, the document whole, the
-newest KEEP kept, and filtered by candidate model."""
+newest KEEP kept, filtered by candidate model, and an erased contact gone from the documents' contact lists."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from app.ledger.backtests import KEEP
@@ -58,3 +59,17 @@ def test_runs_are_listed_by_candidate_model(ledger: Ledger) -> None:
         ("m2", AT),
     ]
     assert ledger.backtests.runs([]) == []
+
+
+def test_an_erased_contact_leaves_the_recorded_lists_and_their_counts_stay(ledger: Ledger) -> None:
+    moves = [{"contact": contact, "stage": "mql", "at": "2026-11-30T10:00:00Z"} for contact in ("101", "202")]
+    earliest = [{"contact": "101", "current": None, "candidate": "2026-11-30T10:00:00Z"}]
+    listed = {"limit": 20, "counts": {"gained": 2, "lost": 0, "earliest": 1}}
+    document = {**DOCUMENT, "gained": moves, "lost": [], "earliest": earliest, "listed": listed}
+    ledger.backtests.record(replace(run(), document=document))
+    ledger.backtests.record(run(minutes=1))  # lists nobody: unchanged
+    ledger.privacy.forget(["101"], "forget", AT + timedelta(days=1))
+    latest, erased = ledger.backtests.runs()
+    assert latest.document == DOCUMENT
+    assert erased.document == {**document, "gained": moves[1:], "earliest": []}
+    assert ledger.privacy.erasures()[-1][1:] == ("forget", 1, 0)  # no row of the contact's own was deleted
