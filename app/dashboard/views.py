@@ -149,10 +149,16 @@ def create_dashboard_blueprint(auth: DashboardAuth, sources: DashboardSources, r
     return blueprint
 
 
-def _last_backtest(sources: DashboardSources) -> BacktestPanel | None:
-    """Return the "Last backtest" panel (None: no backtest recorded, or no ledger to read it from)."""
+def _last_backtest(sources: DashboardSources) -> BacktestPanel | str | None:
+    """Return the "Last backtest" panel (None: no backtest recorded, or no ledger to read it from; a string: why the
+    newest run's record cannot be shown)."""
     read = sources.last_backtest
-    return None if read is None else backtest_panel(read(), sources.now())
+    run = None if read is None else read()
+    try:
+        return backtest_panel(run, sources.now())
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a document of another shape: an older version's
+        logger.warning("dashboard.backtest-unreadable", extra={"backtest": run.id if run else None, "error": repr(exc)})
+        return "The newest backtest recorded cannot be shown (its record has another shape)"
 
 
 def _authorize(auth: DashboardAuth) -> Response | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html import unescape
 
@@ -101,3 +102,19 @@ def test_the_panel_shows_the_newest_run_recorded(sqlite_url: str, redis_client: 
     assert "Stages the candidate gains: 25 (sql 25)" in said and "Stages the candidate loses: 3 (mql 3)" in said
     pools = calibration_rows(html, "backtest-handovers", "pool")
     assert pools == {"(fallback)": ["(fallback)", "0", "1"], "dach-team": ["dach-team", "3", "2"]}
+
+
+def test_a_record_the_panel_cannot_read_is_said_and_the_page_still_shows(
+    sqlite_url: str,  # noqa: F811
+    redis_client: redis.Redis,
+) -> None:
+    container = build(sqlite_url, redis_client, dashboard_token=TOKEN)
+    try:
+        run = record_backtest(container.ledger, NOW)
+        container.ledger.backtests.record(replace(run, document={"weeks": [{"week": "2026-W45"}]}))
+        response = create_app(container=container).test_client().get("/dashboard", headers=BEARER)
+    finally:
+        container.close()
+    assert response.status_code == 200 and 'id="calibration-heading"' in response.text
+    assert ('<p id="backtest-unreadable">The newest backtest recorded cannot be shown (its record has another shape): '
+            "run <code>leadflow backtest --model FILE</code> again.</p>") in response.text  # fmt: skip

@@ -69,13 +69,13 @@ def bounded_document(document: Mapping[str, Any], limit: int = LISTED) -> dict[s
     """Return the document with each per-contact list cut to its first `limit` entries; `listed` says each list's
     full length (`counts`) and, for the stages gained and lost, how many per stage (`stages`)."""
     bounded = dict(document)
-    lists = {key: document.get(key) or [] for key in CONTACT_LISTS}
+    lists = {key: found for key in CONTACT_LISTS if isinstance(found := document.get(key), list)}
     for key, entries in lists.items():
-        bounded[key] = list(entries[:limit])
+        bounded[key] = entries[:limit]
     bounded["listed"] = {
         "limit": limit,
         "counts": {key: len(entries) for key, entries in lists.items()},
-        "stages": {key: _by_stage(lists[key]) for key in ("gained", "lost")},
+        "stages": {key: _by_stage(lists.get(key, [])) for key in ("gained", "lost")},
     }
     return bounded
 
