@@ -12,6 +12,8 @@ from werkzeug.exceptions import HTTPException
 
 if TYPE_CHECKING:
     from app.bootstrap import Container
+    from app.ledger.store import Ledger
+    from app.rules.calibration.backtest_runs import BacktestRun
     from app.settings import Settings
     from app.webhooks.views import WebhookEndpoint
 
@@ -85,11 +87,20 @@ def _dashboard(settings: Settings, container: Container) -> Blueprint:
         now=container.clock,
         nurture=Expiring(ledger.nurture.records, FACTS_TTL_SECONDS),
         nurture_config=container.nurture_config,
+        last_backtest=_last_backtest(ledger, FACTS_TTL_SECONDS),
     )
     auth = DashboardAuth(settings.dashboard_logins(), settings.dashboard_token_value())
     if auth.enabled:
         sources.facts.warm()  # a large ledger's facts take seconds to read: not on the first visitor's time
     return create_dashboard_blueprint(auth, sources, settings.dashboard_sla_refresh_seconds)
+
+
+def _last_backtest(ledger: Ledger, ttl: float) -> Callable[[], BacktestRun | None]:
+    """The newest backtest recorded, read at most once per `ttl` (kept in a tuple: "none yet" is kept too)."""
+    from app.dashboard import Expiring
+
+    kept = Expiring(lambda: (ledger.backtests.latest(),), ttl)
+    return lambda: kept()[0]
 
 
 def _shared_owner_names(container: Container) -> dict[str, str]:

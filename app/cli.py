@@ -373,8 +373,8 @@ def model_publish(path: Path, no_rescore: bool, dry_run: bool) -> None:
 def model_history(as_of: str | None, as_json: bool) -> None:
     """List the published model versions, newest first, with the KPIs under each.
 
-    Each version's date, source, diff size and re-score, and the MQLs, MQL→SQL, sales acceptance and wins of the
-    lead cycles that became MQLs under it (docs/kpis.md's definitions).
+    Each version's date, source, diff size, re-score and the backtests it was the candidate of, and the MQLs,
+    MQL→SQL, sales acceptance and wins of the lead cycles that became MQLs under it (docs/kpis.md's definitions).
     """
     from app.cli_errors import option_instant
     from app.model_report import history_output
@@ -382,7 +382,8 @@ def model_history(as_of: str | None, as_json: bool) -> None:
     moment = option_instant(as_of, "--as-of") or datetime.now(UTC)
     container = _container()
     versions = container.ledger.models.published()
-    click.echo(history_output(versions, _ledger_facts(container), moment, as_json))
+    backtests = container.ledger.backtests.runs()
+    click.echo(history_output(versions, _ledger_facts(container), moment, as_json, backtests))
 
 
 @main.command()
@@ -621,27 +622,35 @@ def calibrate(facts: Path | None, window_from: str | None, window_to: str | None
 @click.option("--mature-days", default=DEFAULT_MATURE_DAYS, show_default=True, type=click.IntRange(0, 36_500),
               help="Days after MQL when a lead without a deal counts as without one (before: pending).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the report as a JSON object instead of text.")
+@click.option("--no-record", "no_record", is_flag=True,
+              help="Do not record the run in the ledger (the dashboard shows the last one recorded).")  # fmt: skip
 def backtest(model_path: Path, window_from: str | None, window_to: str | None, mature_days: int,
-             as_json: bool) -> None:  # fmt: skip
+             as_json: bool, no_record: bool) -> None:  # fmt: skip
     """Compare a candidate scoring model with the current one.
 
     Each contact's stage over time under either model (the same code as `leadflow assess --at`, with the values
     from HubSpot's property history where it has one): MQLs and SQLs per week, stages gained and lost, the earliest
-    qualification, handovers per owner pool and, on leads with known outcomes, acceptance, deals and won
-    (docs/calibration.md, Backtest). An invalid candidate ends the command with exit status 2.
+    qualification, handovers per owner pool and, on leads with known outcomes, acceptance, deals and won, and a
+    verdict (docs/calibration.md, Backtest). The run is recorded in the ledger unless --no-record. An invalid
+    candidate ends the command with exit status 2.
     """
     from app.backtest_report import BacktestInput, BacktestOptions, run_command
     from app.rules.calibration.backtest import BacktestReport
+    from app.rules.calibration.backtest_runs import BacktestRun
     from app.sync.calibration.backtest import BacktestContext, run_backtest
 
+    container = functools.cache(_container)  # built only once the input is valid
+
     def replay(given: BacktestInput) -> BacktestReport:
-        container = _container()
-        context = BacktestContext(container.ledger, container.gateway, container.model, container.handover_config,
-                                  container.routing_config)  # fmt: skip
+        c = container()
+        context = BacktestContext(c.ledger, c.gateway, c.model, c.handover_config, c.routing_config)
         return run_backtest(context, given.candidate, given.window, given.horizon)
 
-    options = BacktestOptions(model_path, window_from, window_to, mature_days, as_json)
-    click.echo(run_command(options, datetime.now(UTC), replay))
+    def record(run: BacktestRun) -> int:
+        return container().ledger.backtests.record(run)
+
+    options = BacktestOptions(model_path, window_from, window_to, mature_days, as_json, record=not no_record)
+    click.echo(run_command(options, datetime.now(UTC), replay, record))
 
 
 def _ledger_facts(container: Container) -> list[LeadCycle]:

@@ -1,19 +1,21 @@
 """What `leadflow model publish` and `leadflow model history` print (docs/scoring-model.md, "Publishing a model").
 
 `history` lists the published versions newest first, each with when and where from it was published, its diff's
-size, the re-score it started and the KPIs of the lead cycles that became MQLs under it (the KPI facts whose
-`model_at_mql` is the version, over all time up to `--as-of`, computed exactly as the KPI report's). Input the
-user can fix ends the command with one line and exit status 2.
+size, the re-score it started, the backtests it was the candidate of and the KPIs of the lead cycles that became
+MQLs under it (the KPI facts whose `model_at_mql` is the version, over all time up to `--as-of`, computed exactly as
+the KPI report's); then the candidates backtested but never published. Input the user can fix ends the command with
+one line and exit status 2.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.cli_errors import UserInputError
+from app.rules.calibration.backtest_runs import BacktestRun
 from app.rules.kpis import LeadCycle, format_instant
 from app.rules.kpis.breakdowns import breakdown
 from app.rules.kpis.figures import WindowFigures
@@ -61,26 +63,79 @@ def _changed_lines(diff: str, limit: int = 20) -> list[str]:
 
 
 def history_output(
-    versions: Sequence[PublishedVersion], facts: Sequence[LeadCycle], as_of: datetime, as_json: bool
+    versions: Sequence[PublishedVersion],
+    facts: Sequence[LeadCycle],
+    as_of: datetime,
+    as_json: bool,
+    backtests: Sequence[BacktestRun] = (),
 ) -> str:
-    """Return what `leadflow model history` prints: the versions newest first with the KPIs under each."""
+    """Return what `leadflow model history` prints: the versions newest first with the KPIs under each, and the
+    backtests each was the candidate of (`backtests`: the ledger's, newest first)."""
     figures = version_figures(facts, as_of)
     newest_first = list(reversed(versions))
-    unpublished = {model: found for model, found in figures.items() if model not in {v.version for v in versions}}
+    names = {v.version for v in versions}
+    unpublished = {model: found for model, found in figures.items() if model not in names}
+    runs = runs_by_candidate(backtests)
+    only_backtested = {name: found for name, found in runs.items() if name not in names}
     if as_json:
         document = {
             "as_of": format_instant(as_of),
-            "versions": [_version_document(version, figures.get(version.version)) for version in newest_first],
+            "versions": [
+                {**_version_document(version, figures.get(version.version)),
+                 "backtests": [_backtest_document(run) for run in runs.get(version.version, [])]}
+                for version in newest_first
+            ],
             "unpublished": {model: _kpis_document(found) for model, found in unpublished.items()},
-        }
+            "backtested": {name: [_backtest_document(run) for run in found] for name, found in only_backtested.items()},
+        }  # fmt: skip
         return json.dumps(document, ensure_ascii=False, indent=2)
     if not versions:
         lines = ["no model version published yet (`leadflow model publish config/scoring.yaml`)"]
     else:
-        lines = [line for version in newest_first for line in _version_lines(version, figures.get(version.version))]
+        lines = [
+            line
+            for version in newest_first
+            for line in [
+                *_version_lines(version, figures.get(version.version)),
+                *_backtest_lines(runs, version.version),
+            ]
+        ]
     for model, found in unpublished.items():
         lines += [f"{model}  never published (scores written before publishing was recorded)", _kpi_line(found)]
+    for name in only_backtested:
+        lines += [f"{name}  never published", *_backtest_lines(runs, name)]
     return "\n".join(lines)
+
+
+def runs_by_candidate(backtests: Sequence[BacktestRun]) -> dict[str, list[BacktestRun]]:
+    """Return the backtests by candidate model, each list in the given order (newest first)."""
+    found: dict[str, list[BacktestRun]] = {}
+    for run in backtests:
+        found.setdefault(run.candidate_model, []).append(run)
+    return found
+
+
+def _backtest_lines(runs: Mapping[str, Sequence[BacktestRun]], name: str) -> list[str]:
+    """One line on the backtests the model was the candidate of (none without one): how many, and the last."""
+    found = runs.get(name)
+    if not found:
+        return []
+    last = found[0]
+    return [
+        f"  backtested {len(found)} time(s) as a candidate; the last {_moment(last.ran_at)} against "
+        f"{last.current_model}: MQLs {last.mqls[0]} → {last.mqls[1]}, verdict {last.verdict}"
+    ]
+
+
+def _backtest_document(run: BacktestRun) -> dict[str, Any]:
+    return {
+        "ran_at": format_instant(run.ran_at),
+        "current_model": run.current_model,
+        "contacts": run.contacts,
+        "mqls": {"current": run.mqls[0], "candidate": run.mqls[1]},
+        "sqls": {"current": run.sqls[0], "candidate": run.sqls[1]},
+        "verdict": run.verdict,
+    }
 
 
 def version_figures(facts: Sequence[LeadCycle], as_of: datetime) -> dict[str, WindowFigures]:

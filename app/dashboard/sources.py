@@ -1,9 +1,9 @@
 """What the dashboard reads, and how long it keeps it: the lead-cycle facts, the SLA clocks and the nurture offers
-from the ledger, the owners' names, the SLA and nurture configurations and the time.
+from the ledger, the newest backtest recorded, the owners' names, the SLA and nurture configurations and the time.
 
 Reading 50,000 lead cycles from the ledger is the expensive part of a page, so the facts (and every clock) are
-kept for `FACTS_TTL_SECONDS` (the nurture offers too): a page shows the ledger as it was at most that long ago. The SLA
-panel reads the open clocks afresh on every refresh.
+kept for `FACTS_TTL_SECONDS` (the nurture offers and the last backtest too): a page shows the ledger as it was at
+most that long ago. The SLA panel reads the open clocks afresh on every refresh.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from app.ledger.records import SlaClock
+from app.rules.calibration.backtest_runs import BacktestRun
 from app.rules.kpis.facts import LeadCycle
 from app.rules.nurture.facts import OfferRecord
 from app.rules.nurture.policy import NurtureConfig
@@ -109,3 +110,4 @@ class DashboardSources:
     now: Callable[[], datetime]
     nurture: Expiring[Sequence[OfferRecord]] | None = None  # the ledger's nurture offers ("Content that activates")
     nurture_config: NurtureConfig | None = None  # the steps' order and labels
+    last_backtest: Callable[[], BacktestRun | None] | None = None  # the newest backtest recorded ("Last backtest")

@@ -1,5 +1,6 @@
 """The dashboard's blueprint: `/dashboard` (the page), `/dashboard/sla` (the SLA panel, an HTML fragment the page
-reloads), `/dashboard/kpis.json` and `/dashboard/kpis.csv` (the window's report by week, as shown).
+reloads), `/dashboard/kpis.json` and `/dashboard/kpis.csv` (the window's report by week, as shown). The page's
+"Last backtest" panel is the newest run recorded, whatever the window (app/dashboard/backtest_panel.py).
 
 Every request is authorized first (app/dashboard/auth.py); without DASHBOARD_USERS or DASHBOARD_TOKEN every answer
 is a 403 saying so. Pages are computed once per window and facts read (a minute), then served from memory.
@@ -17,6 +18,7 @@ from typing import Any
 from flask import Blueprint, Response, g, make_response, render_template, request, url_for
 
 from app.dashboard.auth import DashboardAuth, Verdict
+from app.dashboard.backtest_panel import BacktestPanel, backtest_panel
 from app.dashboard.page import (
     DashboardPage,
     Window,
@@ -118,8 +120,9 @@ def create_dashboard_blueprint(auth: DashboardAuth, sources: DashboardSources, r
             return _html(render_template("dashboard/error.html", message=window, nonce=g.csp_nonce), 400)
         page = pages.page(window)
         return _html(render_template(
-            "dashboard/page.html", page=page, panel=panel(), link=link, rate=format_rate,
-            duration=_duration, refresh_ms=refresh_seconds * 1000, nonce=g.csp_nonce, query=window.query(),
+            "dashboard/page.html", page=page, panel=panel(), backtest=_last_backtest(sources), link=link,
+            rate=format_rate, duration=_duration, refresh_ms=refresh_seconds * 1000, nonce=g.csp_nonce,
+            query=window.query(),
             token=auth.token_in_query(request) or "", interval=interval, percent=percent, days=days_figure,
             stopped=STOPPED, outcomes=OUTCOMES, verdict=outcome_verdict, decimals=decimals,
         ))  # fmt: skip
@@ -144,6 +147,18 @@ def create_dashboard_blueprint(auth: DashboardAuth, sources: DashboardSources, r
         return _download(periods_csv(pages.page(window).report), "text/csv", "leadflow-kpis.csv")
 
     return blueprint
+
+
+def _last_backtest(sources: DashboardSources) -> BacktestPanel | str | None:
+    """Return the "Last backtest" panel (None: no backtest recorded, or no ledger to read it from; a string: why the
+    newest run's record cannot be shown)."""
+    read = sources.last_backtest
+    run = None if read is None else read()
+    try:
+        return backtest_panel(run, sources.now())
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a document of another shape: an older version's
+        logger.warning("dashboard.backtest-unreadable", extra={"backtest": run.id if run else None, "error": repr(exc)})
+        return "The newest backtest recorded cannot be shown (its record has another shape)"
 
 
 def _authorize(auth: DashboardAuth) -> Response | None:

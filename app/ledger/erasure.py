@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete, insert, or_, select
 
+from app.ledger.backtests import forget_contacts as forget_in_backtests
 from app.ledger.models import (
     CONTACT_HISTORY,
     ERASURES,
@@ -55,6 +56,7 @@ def erase_contacts(
         delete(QuarantinedEventRow).where(QuarantinedEventRow.object_id.in_(ids)),
     ]
     rows = sum(connection.execute(statement).rowcount or 0 for statement in statements)
+    forget_in_backtests(connection, ids)  # their entries in the backtests' documents: not rows of their own
     connection.execute(insert(ERASURES).values(at=at, reason=reason, contacts=len(ids), rows=rows))
     return rows
 

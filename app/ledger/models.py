@@ -453,3 +453,33 @@ class ModelVersion(Base):
 
 
 MODEL_VERSIONS = cast(Table, ModelVersion.__table__)
+
+
+class BacktestRow(Base):
+    """A backtest run (`leadflow backtest`, docs/calibration.md "Recorded"): when and by whom it ran, its window and
+    horizon, the two models (the candidate's file and content hash), the headline figures the dashboard lists, the
+    verdict, and the printed JSON object with its per-contact lists cut to their first entries."""
+
+    __tablename__ = "backtests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ran_by: Mapped[str | None] = mapped_column(String(256))
+    window_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_to: Mapped[datetime] = mapped_column(UTCDateTime)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    mature_days: Mapped[int] = mapped_column(Integer)
+    current_model: Mapped[str] = mapped_column(String(128))
+    candidate_model: Mapped[str] = mapped_column(String(128), index=True)
+    candidate_path: Mapped[str] = mapped_column(String(1024))
+    candidate_hash: Mapped[str] = mapped_column(String(64))
+    contacts: Mapped[int] = mapped_column(Integer)
+    current_mqls: Mapped[int] = mapped_column(Integer)
+    candidate_mqls: Mapped[int] = mapped_column(Integer)
+    current_sqls: Mapped[int] = mapped_column(Integer)
+    candidate_sqls: Mapped[int] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(16))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+BACKTESTS = cast(Table, BacktestRow.__table__)

@@ -5,7 +5,7 @@ query modules inside one), and gives each concern its store: `signals` (webhook 
 `contacts` (assessed state and engagements), `handovers` (handovers, routing, transitions), `sla` (the SLA
 watch's steps and clocks), `history` (a contact's score history and timeline), `quarantine` (events set aside for
 their shape), `privacy` (erasure and retention), `kpis` (the lead-cycle facts of the KPI report), `nurture`
-(the steps offered), `models` (the scoring model versions published).
+(the steps offered), `models` (the scoring model versions published), `backtests` (the backtests run).
 Every store method is one transaction; callers pass and receive the plain records of `app.ledger.records` and the
 rules' own types.
 """
@@ -19,7 +19,20 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, delete, func, select
 
-from app.ledger import endings, erasure, handovers, history, intake, kpis, model_versions, nurture, pending, sla, state
+from app.ledger import (
+    backtests,
+    endings,
+    erasure,
+    handovers,
+    history,
+    intake,
+    kpis,
+    model_versions,
+    nurture,
+    pending,
+    sla,
+    state,
+)
 from app.ledger import touches as touch_records
 from app.ledger.models import ERASURES, QUARANTINE, ContactState, Engagement, QuarantinedEventRow, Signal
 from app.ledger.nurture import NewOffer
@@ -44,6 +57,7 @@ from app.ledger.records import (
     TouchRecord,
     TransitionRecord,
 )
+from app.rules.calibration.backtest_runs import BacktestRun
 from app.rules.handover.types import RoutingState
 from app.rules.kpis.facts import LeadCycle
 from app.rules.nurture.facts import Offer, OfferRecord
@@ -496,6 +510,25 @@ class ModelVersionStore(_Store):
             return model_versions.published_versions(connection)
 
 
+class BacktestStore(_Store):
+    """The backtests run, the newest kept (app/ledger/backtests.py)."""
+
+    def record(self, run: BacktestRun) -> int:
+        """Record a run (dropping the oldest beyond those kept); return its id."""
+        with self.engine.begin() as connection:
+            return backtests.record_backtest(connection, run)
+
+    def latest(self) -> BacktestRun | None:
+        """Return the newest run, or None before the first."""
+        with self.engine.connect() as connection:
+            return backtests.latest_backtest(connection)
+
+    def runs(self, candidates: Collection[str] | None = None) -> list[BacktestRun]:
+        """Return the runs kept, newest first (only those of these candidate models when given)."""
+        with self.engine.connect() as connection:
+            return backtests.backtests(connection, candidates)
+
+
 class Ledger:
     """The ledger's engine and its stores."""
 
@@ -512,6 +545,7 @@ class Ledger:
         self.kpis = KpiStore(engine)
         self.nurture = NurtureStore(engine)
         self.models = ModelVersionStore(engine)
+        self.backtests = BacktestStore(engine)
 
     def transaction(self) -> AbstractContextManager[Connection]:
         """Return one transaction, for work recorded together (a drain's steps); committed when the block ends."""

@@ -5,8 +5,9 @@ It logs in, sees the funnel drawn with the counts `leadflow kpis --json` prints 
 table beside it, the SLA panel refreshing by itself (a handover added to the ledger appears without a reload), and
 downloads the CSV; "What the score predicts" shows the figures `leadflow calibrate --json` prints for the same
 ledger and window; "Content that activates" shows the figures `leadflow nurture --report --json` prints for the
-same offers and window; without credentials the page is refused. A screenshot is saved to test-artifacts/. Chromium
-missing is a failure, never a skip: `make test` and `.ci/run` install it (`make chromium`).
+same offers and window; "Last backtest" shows the run the ledger recorded, with its verdict; without credentials
+the page is refused. A screenshot is saved to test-artifacts/. Chromium missing is a failure, never a skip: `make
+test` and `.ci/run` install it (`make chromium`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from app.rules.kpis.figures import Ratio
 from app.rules.kpis.table import interval, percent
 from bench.kpi_ledger import fill_kpi_ledger, handover_row
 from tests.conftest import CLI_REDIS_URL, migrate_url
+from tests.integration.test_dashboard_backtest import record_backtest
 from tests.support.ledger import record_nurture_paths
 from tests.support.processes import Service, free_port, run_command
 
@@ -44,6 +46,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 USER, PASSWORD = "ann", "browser-test-password"
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)
+BACKTEST_VERDICT = "verdict: the candidate is worse than the current model on the known outcomes"
 
 
 @pytest.fixture
@@ -54,6 +57,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     engine = create_ledger_engine(url)
     fill_kpi_ledger(engine, 300, 150, NOW, days=60)
     record_nurture_paths(Ledger(engine), NOW)
+    record_backtest(Ledger(engine), NOW - timedelta(hours=3))
     engine.dispose()
     port = free_port()
     tag = uuid.uuid4().hex[:12]
@@ -117,11 +121,15 @@ def test_the_dashboard_in_chromium(served: tuple[str, dict[str, str]], tmp_path:
             assert counts == expected
             table = [int(text) for text in page.locator("#funnel-table td.count").all_text_contents()]
             assert table == expected
-            assert page.locator(".sparkline").count() == 6
+            assert page.locator(".tiles .sparkline").count() == 6 and page.locator("#backtest .sparkline").count() == 4
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 
             check_calibration_panel(page, env, start, end)
+            verdict = page.locator("#backtest-verdict")
+            assert verdict.is_visible() and verdict.inner_text() == BACKTEST_VERDICT
+            assert page.locator('#backtest-models tr[data-which="candidate"] td.mql').inner_text() == "4"
+            page.locator("#backtest").screenshot(path=str(ARTIFACTS / "dashboard-backtest.png"))
 
             page.evaluate("window.__notReloaded = true")
             add_open_handover(env["DATABASE_URL"], "99999999")
