@@ -99,14 +99,15 @@ def outcome_figures(
     )
 
 
-def halves(cycles: Sequence[LeadCycle], window: Window) -> tuple[Window, Window]:
+def halves(cycles: Sequence[LeadCycle], window: Window, as_of: datetime) -> tuple[Window, Window]:
     """Return the window's two halves, split at the midpoint of its span: from `--from` (else the first MQL) to
-    `--to` (else the last MQL); the second half takes every MQL from the midpoint on."""
+    `--to` — no later than `as_of`, after which no MQL can lie — (else the last MQL); the second half takes every
+    MQL from the midpoint on."""
     moments = sorted(in_utc(cycle.mql_at) for cycle in cycles if cycle.mql_at is not None)
     if not moments:
         return Window(window.start, window.end), Window(window.end, window.end)
     start = in_utc(window.start) if window.start is not None else moments[0]
-    end = in_utc(window.end) if window.end is not None else moments[-1]
+    end = min(in_utc(window.end), in_utc(as_of)) if window.end is not None else moments[-1]
     middle = start + (end - start) / 2
     return Window(start, middle), Window(middle, window.end if window.end is not None else end)
 
@@ -132,7 +133,7 @@ def drift_of(facts: Sequence[LeadCycle], cycles: Sequence[LeadCycle], settings: 
     horizon = settings.horizon
     if settings.compare is not None:
         return score_drift(sample(cycles, settings.window, horizon), sample(facts, settings.compare, horizon), scheme)
-    first, second = halves(cycles, settings.window)
+    first, second = halves(cycles, settings.window, horizon.as_of)
     closed = settings.window.end is None  # the span ends at the last MQL, which belongs to the second half
     return score_drift(sample(cycles, first, horizon), sample(cycles, second, horizon, closed=closed), scheme)
 

@@ -100,6 +100,15 @@ def test_drift_compares_the_two_halves_of_the_mqls_span(report: CalibrationRepor
     assert drift.shifted is False
 
 
+def test_a_to_past_as_of_splits_the_span_at_as_of_since_no_mql_lies_after_it() -> None:
+    facts = parse_facts(FACTS.read_text(encoding="utf-8"))
+    start, as_of = datetime(2026, 11, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    far = calibrate(facts, CalibrationSettings(Window(start, datetime(2030, 1, 1, tzinfo=UTC)), Horizon(as_of, 90)))
+    to_as_of = calibrate(facts, CalibrationSettings(Window(start, as_of), Horizon(as_of, 90)))
+    assert far.drift.first.end == to_as_of.drift.first.end == datetime(2026, 12, 1, 12, tzinfo=UTC)  # 61 days / 2
+    assert far.drift.second.scores == to_as_of.drift.second.scores and far.drift.second.scores
+
+
 def test_rejections_by_reason_text_and_by_grade(report: CalibrationReport) -> None:
     found = report.rejections
     assert dict(found.by_reason) == {"no fit": 2, "budget": 1, "none": 1}
