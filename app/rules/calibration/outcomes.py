@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from app.rules.calibration.bands import Score, score_of
@@ -31,21 +31,16 @@ class Horizon:
 
     def reached(self, moment: datetime | None) -> bool:
         """Return whether the time is set and not after `as_of`."""
-        return moment is not None and aware(moment) <= self.as_of
+        return moment is not None and in_utc(moment) <= self.as_of
 
     def matured(self, cycle: LeadCycle) -> bool:
         """Return whether `mature_days` have passed since the cycle's MQL (`mql_at + mature_days <= as_of`)."""
         if cycle.mql_at is None:
             return False
         try:
-            return aware(cycle.mql_at) + timedelta(days=self.mature_days) <= self.as_of
+            return in_utc(cycle.mql_at) + timedelta(days=self.mature_days) <= self.as_of
         except OverflowError:  # past the year 9999: not matured by any as_of
             return False
-
-
-def aware(moment: datetime) -> datetime:
-    """Return the moment with a time zone (a naive one is UTC); aware moments compare by instant whatever their zone."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def accepted(cycle: LeadCycle, horizon: Horizon) -> bool | None:
