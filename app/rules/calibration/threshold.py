@@ -53,7 +53,8 @@ def threshold_stage(model: ScoringModel) -> Stage:
 
 
 def find_threshold(model: ScoringModel, score: str) -> ThresholdSite:
-    """Return the model's MQL threshold of `score`; refuse a stage whose `when` has none, or several."""
+    """Return the model's MQL threshold of `score`; refuse a stage whose `when` has none, several, or one written
+    so that its number cannot be found in the text (`1.5e1`)."""
     if score not in SCORES:
         raise ThresholdError(f"cannot vary {score!r}: the threshold is one of {', '.join(SCORES)}")
     stage = threshold_stage(model)
@@ -64,7 +65,9 @@ def find_threshold(model: ScoringModel, score: str) -> ThresholdSite:
             f"stage {stage.id!r}: its 'when' ({stage.condition.text}) has {found} comparison '{score} >= NUMBER' "
             f"joined by 'and'/'or' (not under 'not'); the MQL threshold must be exactly one"
         )
-    return ThresholdSite(stage.id, score, float(sites[0]))
+    site = ThresholdSite(stage.id, score, float(sites[0]))
+    substituted(stage.condition, site, site.value)  # written so that it can be replaced, or refused now
+    return site
 
 
 def with_threshold(model: ScoringModel, site: ThresholdSite, value: float) -> ScoringModel:
