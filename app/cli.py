@@ -653,6 +653,47 @@ def backtest(model_path: Path, window_from: str | None, window_to: str | None, m
     click.echo(run_command(options, datetime.now(UTC), replay, record))
 
 
+@main.command()
+@click.option("--vary", type=click.Choice(["engagement", "fit", "score"]), default="engagement", show_default=True,
+              help="The score whose MQL threshold (`SCORE >= N` in the mql stage's `when`) is searched.")  # fmt: skip
+@click.option("--step", default=5.0, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="The grid of thresholds: 0, STEP, 2·STEP, … up to the score's limit.")  # fmt: skip
+@click.option("--from", "window_from", default=None, metavar="DATE|TIME",
+              help="Count from this time on, included (default: 12 weeks before --to).")  # fmt: skip
+@click.option("--to", "window_to", default=None, metavar="DATE|TIME",
+              help="Count up to this time, excluded (default: now, UTC).")  # fmt: skip
+@click.option("--percentile", default=100, show_default=True, type=click.IntRange(1, 100),
+              help="Fits when this percentile of the weeks' MQLs is within capacity (100: every week).")  # fmt: skip
+@click.option("--mature-days", default=DEFAULT_MATURE_DAYS, show_default=True, type=click.IntRange(0, 36_500),
+              help="Days after MQL when a lead without a deal counts as without one (before: pending).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as a JSON object instead of text.")
+def threshold(vary: str, step: float, window_from: str | None, window_to: str | None, percentile: int,
+              mature_days: int, as_json: bool) -> None:  # fmt: skip
+    """Find the lowest MQL threshold that fits sales' capacity.
+
+    The capacity comes from routing.yaml (`weekly_capacity`, else owners' caps × response targets a week, an upper
+    bound); each threshold tried is backtested against the ledger's contacts, and the answer shows its weekly MQLs
+    and the conversion it would have given next to the current threshold's (docs/calibration.md). A model without
+    such a threshold, an unknown capacity or a window shorter than a week ends the command with exit status 2.
+    """
+    from app.rules.calibration.sweep import Sweep
+    from app.rules.configuration import load_configuration
+    from app.sync.calibration.backtest import BacktestContext
+    from app.sync.calibration.capacity import search_threshold
+    from app.threshold_report import ThresholdInput, ThresholdOptions, run_command
+
+    def search(given: ThresholdInput) -> Sweep:
+        container = _container()
+        context = BacktestContext(container.ledger, container.gateway, container.model, container.handover_config,
+                                  container.routing_config)  # fmt: skip
+        capacity = given.capacity.weekly or 0
+        return search_threshold(context, given.site, given.grid, capacity, given.window, given.scale, given.horizon)
+
+    options = ThresholdOptions(vary, step, window_from, window_to, percentile, mature_days, as_json)
+    config = load_configuration(config_directory())  # checked before the ledger or HubSpot is asked anything
+    click.echo(run_command(options, config, datetime.now(UTC), search))
+
+
 def _ledger_facts(container: Container) -> list[LeadCycle]:
     """The ledger's lead cycles; a contact entering the model's `mql` stage or one ranked above it is qualified."""
     from app.sync.kpis.facts import ledger_facts

@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.demo.backtest import print_backtests
 from app.demo.calibration import print_calibration
 from app.demo.dashboard import serve_dashboard, write_snapshot
 from app.demo.kpis import Window, kpi_window, print_kpis
@@ -71,6 +72,7 @@ def run_demo(
                 window = _print_run(runtime, portal, report, days, echo)
                 print_nurture_comparison(portal, funnel_outcome(runtime, portal, window), without.result(), echo)
                 print_calibration(runtime, portal, window, echo)  # what the score predicted, against the personas
+                print_backtests(runtime, window, echo)  # an inverted model shown worse; the capacity-aware threshold
                 if snapshot is not None:
                     echo(f"\nDashboard snapshot of the run: {write_snapshot(runtime.container, window, snapshot)}")
                 if serve_port is not None:

@@ -104,6 +104,7 @@ def test_the_demo_scores_a_simulated_portal_and_prints_its_funnel_and_its_slas(t
     if figures["difference mqls"] < 0:
         assert int(lost[1]) + int(again[2]) > 0
     check_calibration_section(text, int(mqls[1]))
+    check_backtest_section(text)
     # The dashboard's snapshot: one file, nothing fetched from elsewhere, no script, no token; the same MQLs.
     assert f"Dashboard snapshot of the run: {snapshot}" in text
     page = snapshot.read_text(encoding="utf-8")
@@ -170,3 +171,25 @@ def test_the_demo_keeps_its_ledger_at_database_url_and_refuses_one_that_is_not_e
             engine.dispose()
         with pytest.raises(SettingsError, match=r"DATABASE_URL: the demo needs an empty ledger, and this one holds"):
             run_demo(contacts=20, days=3, seed=4, echo=lines.append, progress=no_progress, database_url=url)
+
+
+def check_backtest_section(text: str) -> None:
+    """The backtest checks: the inverted model backtested over the demo's contacts, its verdict agreeing with what
+    each model captures; the capacity-aware threshold's chosen weekly MQLs within the shipped capacity (22 a week)."""
+    section = text[text.index("\nA deliberately bad model, backtested") :]
+    replayed = re.search(r"--from 2026-09-01 --to 2026-09-09\): (\d+) contacts replayed$", section, re.M)
+    assert replayed and int(replayed[1]) == 40, section
+    captures = re.findall(
+        r"^  \S+ +qualifies +(\d+); captures (\d+) of (\d+) won, (\d+) of (\d+) accepted", section, re.M
+    )
+    assert len(captures) == 2 and int(captures[1][0]) == 0, section  # every weight inverted: nobody reaches fit 40
+    (current, bad) = [(int(c[1]), int(c[3])) for c in captures]
+    verdict = re.search(r"^  the inverted model is worse: (yes|no)$", section, re.M)
+    assert verdict and verdict[1] == ("yes" if bad < current else "no")
+    assert re.search(r"^  capacity: 22 lead\(s\) a week$", section, re.M)
+    weeks = re.search(r"^  ISO weeks 2026-W36 to 2026-W37 \(2\); fits: every week's MQLs at most 22", section, re.M)
+    assert weeks, section
+    chosen = re.search(r"^  chosen  engagement >= (\d+) +MQLs a week: mean (\d+\.\d), peak (\d+);", section, re.M)
+    within = re.search(r"^  the chosen threshold's weekly MQLs within the configured capacity: yes \(peak (\d+) of "
+                       r"22; 0 of 2 week\(s\) over it\)$", section, re.M)  # fmt: skip
+    assert chosen and within and chosen[3] == within[1] and int(within[1]) <= 22, section

@@ -163,7 +163,7 @@ CAPABILITIES = {
     "sla": frozenset({"scoring", "handover"}),
     "nurture": frozenset({"scoring"}),
     "kpis": frozenset({"scoring", "handover", "sla", "nurture"}),
-    "calibration": frozenset({"scoring", "handover", "kpis"}),  # lead-cycle facts, rates; the backtest routes pools
+    "calibration": frozenset({"scoring", "handover", "sla", "kpis"}),  # facts, rates; pools; response targets
 }
 LAYERS = ("app/rules/", "app/sync/", "app/ledger/", "app/webhooks/")
 PIPELINE_KNOWS = frozenset({"app.rules.scoring.assessment", "app.rules.scoring.engagement"})

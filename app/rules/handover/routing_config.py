@@ -35,11 +35,12 @@ class Absence:
 
 @dataclass(frozen=True, slots=True)
 class OwnerRules:
-    """What the configuration says about one owner (by email): cap, default weight, absences."""
+    """What the configuration says about one owner (by email): cap, default weight, absences, weekly capacity."""
 
     cap: int | None = None
     weight: int | None = None
     absences: tuple[Absence, ...] = ()
+    weekly_capacity: int | None = None  # leads a week within the SLA (docs/routing.md, Weekly capacity)
 
     def absence_at(self, moment: datetime) -> Absence | None:
         """Return the absence covering `moment`, if any."""
@@ -60,6 +61,7 @@ class Pool:
     members: tuple[PoolMember, ...] = ()
     team: str | None = None
     cap: int | None = None
+    weekly_capacity: int | None = None  # leads a week the whole pool works within the SLA
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,7 @@ class RoutingConfig:
     owners: Mapping[str, OwnerRules] = field(default_factory=dict)
     fallback: str | None = None
     property_types: Mapping[str, str] = field(default_factory=dict)
+    weekly_capacity: int | None = None  # leads a week the whole sales team works within the SLA
 
     def owner_rules(self, email: str) -> OwnerRules:
         """Return the settings of the owner with this email (none configured: no cap, no absences)."""
@@ -110,6 +113,7 @@ def compile_routing(spec: RoutingSpec, file: str) -> RoutingConfig:
         owners={email.casefold(): _owner(file, email, owner, default_zone) for email, owner in spec.owners.items()},
         fallback=spec.fallback,
         property_types=declared_property_types(file, spec.properties),
+        weekly_capacity=spec.weekly_capacity,
     )
 
 
@@ -135,7 +139,7 @@ def _pool(file: str, spec: PoolSpec) -> Pool:
         if member.email.casefold() in seen:
             raise ConfigError(file, spec.id, f"owner {member.email} is listed twice", subject="pool")
         seen.add(member.email.casefold())
-    return Pool(spec.id, members, spec.team, spec.cap)
+    return Pool(spec.id, members, spec.team, spec.cap, spec.weekly_capacity)
 
 
 def _territory(file: str, spec: TerritorySpec, pools: Mapping[str, Pool]) -> Territory:
@@ -149,7 +153,7 @@ def _territory(file: str, spec: TerritorySpec, pools: Mapping[str, Pool]) -> Ter
 def _owner(file: str, email: str, spec: OwnerSpec, default_zone: ZoneInfo) -> OwnerRules:
     zone = default_zone if spec.timezone is None else time_zone(file, f"owners.{email}.timezone", spec.timezone)
     absences = tuple(_absence(file, email, number, entry, zone) for number, entry in enumerate(spec.out_of_office))
-    return OwnerRules(spec.cap, spec.weight, absences)
+    return OwnerRules(spec.cap, spec.weight, absences, spec.weekly_capacity)
 
 
 def _absence(file: str, email: str, number: int, spec: AbsenceSpec, zone: ZoneInfo) -> Absence:

@@ -27,6 +27,8 @@ def _email(value: str) -> str:
 Email = Annotated[str, StringConstraints(strict=True, strip_whitespace=True), AfterValidator(_email)]
 Weight = Annotated[int, Field(strict=True, ge=1, le=MAX_WEIGHT)]
 Cap = Annotated[int, Field(strict=True, ge=1)]
+WeeklyCapacity = Annotated[int, Field(strict=True, ge=1)]
+"""Leads a week that sales can work within the SLA's response target (the capacity-aware MQL threshold)."""
 Moment = date | datetime  # in this order: a quoted "2026-12-01" stays a date
 
 
@@ -46,6 +48,7 @@ class OwnerSpec(_Spec):
     """Settings of one owner, by email, that hold in every pool."""
 
     cap: Cap | None = None
+    weekly_capacity: WeeklyCapacity | None = None
     weight: Weight | None = None
     timezone: Text | None = None
     out_of_office: Annotated[list[AbsenceSpec], BeforeValidator(_none_as_list)] = []
@@ -70,6 +73,7 @@ class PoolSpec(_Spec):
     owners: list[Annotated[MemberSpec, BeforeValidator(_member)]] | None = None
     team: Text | None = None
     cap: Cap | None = None
+    weekly_capacity: WeeklyCapacity | None = None
 
     @model_validator(mode="after")
     def _owners_or_team(self) -> PoolSpec:
@@ -99,3 +103,4 @@ class RoutingSpec(_Spec):
     pools: Annotated[list[PoolSpec], BeforeValidator(_none_as_list)] = []
     territories: Annotated[list[TerritorySpec], BeforeValidator(_none_as_list)] = []
     fallback: Email | None = None
+    weekly_capacity: WeeklyCapacity | None = None
