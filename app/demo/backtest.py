@@ -3,8 +3,8 @@ The demo's backtest checks).
 
 1. A deliberately bad candidate — the running model with the sign of every weight turned (fit rules and engagement
    events) — backtested against the demo's ledger and the twin's property histories, as `leadflow backtest` does:
-   it is **worse** when it captures fewer of reality's won deals than the current model, or as many and fewer
-   accepted leads.
+   it is **worse** when `leadflow backtest`'s own verdict says so (app/rules/calibration/backtest_verdict.py: on
+   the known outcomes, the candidate below the current model on one outcome and above on none).
 2. The capacity-aware MQL threshold (`leadflow threshold`) with the demo's routing.yaml: the lowest engagement
    threshold whose weekly MQLs fit the capacity; the check passes when the chosen threshold's weekly MQLs (at the
    percentile) are within it.
@@ -20,6 +20,7 @@ from datetime import datetime
 from app.demo.kpis import Window
 from app.demo.runtime import Runtime
 from app.rules.calibration.backtest import BacktestReport, BacktestWindow, ModelFigures
+from app.rules.calibration.backtest_verdict import report_verdict
 from app.rules.calibration.capacity import response_target, weekly_capacity
 from app.rules.calibration.capacity_document import ThresholdAnswer, capacity_lines, fits_rule
 from app.rules.calibration.outcomes import Horizon
@@ -48,8 +49,8 @@ class InvertedCheck:
 
     @property
     def worse(self) -> bool:
-        """Whether the inverted model captures fewer won deals, or as many and fewer accepted leads."""
-        return self.captured(self.report.candidate) < self.captured(self.report.current)
+        """Whether the backtest's verdict finds the inverted model worse."""
+        return report_verdict(self.report).judgement == "worse"
 
 
 def inverted(model: ScoringModel) -> ScoringModel:
@@ -99,6 +100,7 @@ def _print_inverted(check: InvertedCheck, start: datetime, end: datetime, echo: 
         rate = percent(figures.outcomes["won"].ratio)
         echo(f"  {figures.model:<28} qualifies {figures.qualified:>4}; captures {won} of {known['won']} won, "
              f"{accepted} of {known['accepted']} accepted; won rate {rate}")  # fmt: skip
+    echo("\n".join(f"  {line}" for line in report_verdict(report).lines()))
     echo(f"  the inverted model is worse: {'yes' if check.worse else 'no'}")
 
 

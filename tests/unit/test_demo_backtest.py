@@ -1,5 +1,5 @@
-"""The demo's backtest checks (app/demo/backtest.py): the inverted model turns every weight, is judged worse by the
-won deals and then the accepted leads it captures, and the threshold's verdict reads the chosen threshold's weeks."""
+"""The demo's backtest checks (app/demo/backtest.py): the inverted model turns every weight, is judged worse by
+`leadflow backtest`'s own verdict, and the threshold's verdict reads the chosen threshold's weeks."""
 
 from __future__ import annotations
 
@@ -33,22 +33,24 @@ def test_the_inverted_model_turns_every_weight_and_qualifies_a_buyer_no_more() -
     assert assess(bad, buyer, company, events, NOW).stage is None
 
 
-def figures(name: str, won: int, accepted: int) -> ModelFigures:
+def figures(name: str, accepted: int, rejected: int) -> ModelFigures:
     found = ModelFigures(name)
-    found.outcomes["won"].positives, found.outcomes["accepted"].positives = won, accepted
+    found.outcomes["accepted"].positives, found.outcomes["accepted"].negatives = accepted, rejected
     return found
 
 
-def check(current: tuple[int, int], candidate: tuple[int, int]) -> InvertedCheck:
+def check(current: tuple[int, int], candidate: tuple[int, int], known: int = 57) -> InvertedCheck:
     report = BacktestReport(WINDOW, NOW, figures("current", *current), figures("inverted", *candidate))
+    report.known_positives["accepted"] = known
     return InvertedCheck(report)
 
 
-def test_worse_means_fewer_won_deals_captured_then_fewer_accepted_leads() -> None:
-    assert check((1, 57), (0, 0)).worse
-    assert check((1, 57), (1, 40)).worse  # as many won, fewer accepted
-    assert not check((1, 57), (1, 57)).worse
-    assert not check((1, 10), (2, 0)).worse  # more won deals: not worse, whatever the accepted
+def test_worse_is_the_backtests_own_verdict_on_the_known_outcomes() -> None:
+    assert check((57, 48), (0, 0)).worse  # captures none of the 57 accepted leads the current model captures
+    assert check((57, 48), (20, 60)).worse  # fewer captured, and a worse rate
+    assert not check((57, 48), (57, 48)).worse
+    assert not check((20, 60), (57, 48)).worse  # better
+    assert not check((5, 3), (0, 0), known=5).worse  # too few known positives to tell
 
 
 def sweep_with(weeks: tuple[int, ...], capacity: int) -> Sweep:
