@@ -174,8 +174,8 @@ def test_the_demo_keeps_its_ledger_at_database_url_and_refuses_one_that_is_not_e
 
 
 def check_backtest_section(text: str) -> None:
-    """The backtest checks: the inverted model backtested over the demo's contacts, its verdict agreeing with what
-    each model captures; the capacity-aware threshold's chosen weekly MQLs within the shipped capacity (22 a week)."""
+    """The backtest checks: the inverted model backtested over the demo's contacts, judged by the backtest's own
+    verdict; the capacity-aware threshold's chosen weekly MQLs within the shipped capacity (22 a week)."""
     section = text[text.index("\nA deliberately bad model, backtested") :]
     replayed = re.search(r"--from 2026-09-01 --to 2026-09-09\): (\d+) contacts replayed$", section, re.M)
     assert replayed and int(replayed[1]) == 40, section
@@ -183,9 +183,13 @@ def check_backtest_section(text: str) -> None:
         r"^  \S+ +qualifies +(\d+); captures (\d+) of (\d+) won, (\d+) of (\d+) accepted", section, re.M
     )
     assert len(captures) == 2 and int(captures[1][0]) == 0, section  # every weight inverted: nobody reaches fit 40
-    (current, bad) = [(int(c[1]), int(c[3])) for c in captures]
+    (current, bad), known = [(int(c[1]), int(c[3])) for c in captures], int(captures[0][4])
+    assert bad <= current  # the inverted model captures no more
+    judged = re.search(r"^  verdict: (?:the candidate is (better|worse) than|(can't tell) whether)", section, re.M)
+    assert judged, section  # leadflow backtest's own verdict; too few accepted leads to tell on 40 contacts
+    assert (judged[1] or judged[2]) == ("worse" if bad < current and known >= 10 else "can't tell"), section
     verdict = re.search(r"^  the inverted model is worse: (yes|no)$", section, re.M)
-    assert verdict and verdict[1] == ("yes" if bad < current else "no")
+    assert verdict and verdict[1] == ("yes" if judged[1] == "worse" else "no")
     assert re.search(r"^  capacity: 22 lead\(s\) a week$", section, re.M)
     weeks = re.search(r"^  ISO weeks 2026-W36 to 2026-W37 \(2\); fits: every week's MQLs at most 22", section, re.M)
     assert weeks, section
