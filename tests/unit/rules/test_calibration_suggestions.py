@@ -1,0 +1,180 @@
+"""Suggested points (docs/calibration.md, Suggestions): the decision-time features, the lifts, the scale, the
+shrinkage toward the current points, the flags, the time-based holdout — on numbers worked out by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+
+import pytest
+
+from app.rules import EngagementEvent, ScoringModel, load_scoring_model
+from app.rules.calibration.advice import advise
+from app.rules.calibration.features import DecisionFeatures, Feature, FeatureRow, decision_cycles
+from app.rules.calibration.lifts import rule_lifts
+from app.rules.calibration.outcomes import Horizon, Window
+from app.rules.calibration.replay import ReplayContact, Version, Versions
+from app.rules.calibration.suggestions import (
+    Fit,
+    NoSuggestion,
+    Suggestion,
+    points_scale,
+    rule_suggestion,
+    split_by_time,
+    suggest,
+)
+from app.rules.expressions import FIT_NAMES, compile_condition
+from app.rules.kpis import LeadCycle
+from app.rules.kpis.figures import Ratio
+from app.rules.scoring.model import EventWeight, FitRule
+
+T0 = datetime(2026, 9, 1, tzinfo=UTC)
+DAY = timedelta(days=1)
+VIP = Feature("fit", "vip", "VIP", 20)
+NOISE = Feature("fit", "noise", "Noise", 10)
+CLICK = Feature("event", "click", "Click", 0)
+
+
+def row(index: int, values: tuple[float, ...], positive: bool, score: int = 0) -> FeatureRow:
+    return FeatureRow(f"c{index:03}", T0 + index * DAY, values, score, positive)
+
+
+def test_the_features_are_the_matched_rules_and_the_decayed_capped_event_counts() -> None:
+    rules = (FitRule("vip", "VIP", compile_condition("contact.vip == 'yes'", FIT_NAMES), 40),
+             FitRule("zero", "Zero", compile_condition("company.size == 'big'", FIT_NAMES), 0))  # fmt: skip
+    events = (EventWeight("click", "Click", 5, cap=10), EventWeight("open", "Open", 0))
+    model = ScoringModel("m", 100, rules, 100, events, half_life_days=10)
+    at = T0 + 10 * DAY
+    clicks = [EngagementEvent("click", at - k * DAY) for k in (0, 0, 0, 10)]  # 3 + 1/2, held at cap/points = 2
+    opens = [EngagementEvent("open", at - 10 * DAY), EngagementEvent("open", at + DAY)]  # one counted, halved
+    contact = ReplayContact(
+        "1",
+        Versions((Version(None, {"vip": "no"}), Version(at - DAY, {"vip": "yes"}))),
+        Versions((Version(None, {"size": "big"}),)),
+        (*clicks, *opens),
+    )
+    reader = DecisionFeatures(model)
+    assert [f.id for f in reader.features] == ["vip", "zero", "click", "open"]
+    found = reader.row(contact, at, positive=True)
+    assert found.values == (1.0, 1.0, 2.0, 0.5)  # a zero-point rule is a feature too: its match is still read
+    assert found.score == 40 + 10  # the current model's score then: fit 40, clicks capped at 10
+    assert reader.row(contact, at - 2 * DAY, positive=False).values[0] == 0.0  # before the VIP value held
+
+
+def test_the_cohorts_known_cycles_are_taken_at_their_mql_and_pending_ones_counted_apart() -> None:
+    won = LeadCycle(contact="1", cycle=1, mql_at=T0, deal_created_at=T0 + DAY, won_at=T0 + 2 * DAY)
+    lost = LeadCycle(contact="2", cycle=1, mql_at=T0 + DAY, rejected_at=T0 + 2 * DAY)
+    open_deal = LeadCycle(contact="3", cycle=1, mql_at=T0 + DAY, deal_created_at=T0 + 3 * DAY)
+    outside = LeadCycle(contact="4", cycle=1, mql_at=T0 - DAY, rejected_at=T0)
+    found = decision_cycles([won, lost, open_deal, outside], Window(T0, None), Horizon(T0 + 10 * DAY), "won")
+    assert found.by_contact == {"1": [(T0, True)], "2": [(T0 + DAY, False)]}
+    assert (found.cycles, found.pending) == (3, 1)
+
+
+def test_a_rules_lift_is_its_rate_with_it_over_the_overall_rate_and_small_sides_are_noted() -> None:
+    rows = [row(i, (1.0,), positive=i < 3) for i in range(4)] + [row(i, (0.0,), positive=i == 4) for i in range(4, 12)]
+    (lift,) = rule_lifts([VIP], rows)
+    assert (lift.having, lift.lacking) == (Ratio(3, 4), Ratio(1, 8))
+    assert lift.lift == Fraction(3, 4) / Fraction(4, 12)  # 2.25
+    assert lift.small  # 4 leads with it: fewer than 10
+
+
+def test_the_scale_matches_the_coefficients_spread_to_the_current_points_on_rules_with_both() -> None:
+    features = [Feature("fit", "a", "A", 25), Feature("fit", "b", "B", -30), Feature("fit", "c", "C", 0),
+                Feature("fit", "d", "D", 50)]  # fmt: skip
+    scale = points_scale(features, [0.5, -1.0, 3.0, 9.0], [40, 12, 40, 9])
+    assert scale == pytest.approx((25 + 30) / (0.5 + 1.0))  # c has no points, d too little evidence
+    assert points_scale(features, [0.0, 0.0, 3.0, 9.0], [40, 40, 40, 40]) == pytest.approx(50 / 9)
+    assert points_scale(features[2:3], [3.0], [40]) is None
+
+
+def test_the_suggestion_is_the_fit_pulled_toward_the_current_points_by_the_evidence() -> None:
+    feature = Feature("fit", "a", "A", 10)
+    half = rule_suggestion(feature, 1.0, 30.0, 30)  # fitted 30, weight 30 / (30 + 30)
+    assert (half.fitted, half.weight, half.points, half.changed) == (30.0, 0.5, 20.0, True)
+    more = rule_suggestion(feature, 1.0, 30.0, 90)  # weight 0.75: 22.5 + 2.5
+    assert more.points == 25.0
+    few = rule_suggestion(feature, 1.0, 30.0, 9)  # too little data: kept, not a flip whatever it says
+    assert (few.points, few.changed, few.enough, few.flip) == (10, False, False, False)
+
+
+def test_a_fit_of_the_other_sign_is_flagged_even_when_the_shrunk_points_keep_their_sign() -> None:
+    useless = rule_suggestion(Feature("fit", "dach", "DACH", 15), -0.4, 30.0, 30)  # fitted -12
+    assert (useless.points, useless.flip) == (2.0, True)  # 0.5 · -12 + 0.5 · 15 = 1.5 → 2
+    tiny = rule_suggestion(Feature("fit", "dach", "DACH", 15), -0.01, 30.0, 30)  # fitted -0.3: rounds to 0
+    assert not tiny.flip
+    planted = rule_suggestion(CLICK, 0.5, 30.0, 30)  # no current points: no sign to flip
+    assert (planted.points, planted.flip) == (8.0, False)
+
+
+def test_the_newest_quarter_is_held_out() -> None:
+    rows = [row(i, (0.0,), positive=False) for i in (5, 1, 8, 3, 0, 7, 2, 6, 4)]
+    training, held_out = split_by_time(rows)
+    assert [r.contact_id for r in held_out] == ["c006", "c007", "c008"]  # ceil(9 / 4) = 3, the newest
+    assert [r.contact_id for r in training] == [f"c00{i}" for i in range(6)]
+
+
+class FixedFit:
+    """A fitter that returns a given fit and remembers what it was given."""
+
+    def __init__(self, fit: Fit) -> None:
+        self.fit = fit
+        self.seen: list[Sequence[Sequence[float]]] = []
+
+    def __call__(self, rows: Sequence[Sequence[float]], outcomes: Sequence[bool]) -> Fit:
+        self.seen.append(rows)
+        return self.fit
+
+
+def planted_rows() -> list[FeatureRow]:
+    """40 leads: `click` decides the outcome, `vip` (20 points) and `noise` (10) do not; 10 and 10 of each."""
+    found = []
+    for i in range(40):
+        click, vip, noise = i % 2 == 0, i % 4 < 2, (i // 4) % 2 == 0
+        found.append(row(i, (float(vip), float(noise), float(click)), positive=click, score=20 * vip + 10 * noise))
+    return found
+
+
+def test_suggest_fits_the_older_rows_scales_and_judges_on_the_newest() -> None:
+    fitter = FixedFit(Fit(-1.0, (0.1, -0.05, 2.0)))
+    found = suggest([VIP, NOISE, CLICK], planted_rows(), fitter)
+    assert isinstance(found, Suggestion)
+    assert len(fitter.seen[0]) == 30  # 40 - ceil(40 / 4)
+    assert found.scale == pytest.approx(30 / 0.15)  # Σ|points| / Σ|coefficients| over vip and noise
+    vip, noise, click = found.rules
+    assert (vip.evidence, noise.evidence, click.evidence) == (14, 14, 15)  # the smaller side of 30 training rows
+    assert (vip.fitted, vip.points, vip.changed) == (pytest.approx(20), 20, False)  # the fit agrees: kept
+    # the planted event gains points: fitted 400, weight 15 / 45: 133.3 → 133
+    assert (click.points, click.changed, click.flip) == (133, True, False)
+    # the useless rule is pulled down, its fit the other sign: 14/44 · -10 + 30/44 · 10 = 3.6 → 4
+    assert (noise.points, noise.flip) == (4, True)
+    holdout = found.holdout
+    assert (holdout.training, holdout.held_out, holdout.since) == (30, 10, T0 + 30 * DAY)
+    assert (holdout.fitted.value, holdout.suggested.value) == (1, 1)  # click decides: perfect ranking
+    assert holdout.current.value is not None and holdout.current.value < 1
+
+
+def test_training_leads_of_one_outcome_only_give_no_suggestion() -> None:
+    rows = [row(i, (1.0, 0.0, 0.0), positive=i >= 30) for i in range(40)]  # every positive among the newest
+    found = suggest([VIP, NOISE, CLICK], rows, FixedFit(Fit(0.0, (0.0, 0.0, 0.0))))
+    assert isinstance(found, NoSuggestion) and "hold no positive outcome" in found.reason
+
+
+def test_too_few_outcomes_give_the_lifts_and_no_suggestion() -> None:
+    rows = planted_rows()[:15]
+    fitter = FixedFit(Fit(0.0, (0.0, 0.0, 0.0)))
+    advice = advise("m", [VIP, NOISE, CLICK], rows, "won", (20, 5), fitter)
+    assert advice.suggestion is None and not fitter.seen  # never fitted
+    assert (advice.sufficiency.positives, advice.sufficiency.negatives, advice.sufficiency.needed) == (8, 7, 22)
+    assert [lift.feature.id for lift in advice.lifts] == ["vip", "noise", "click"]
+    assert advice.changed_points == {}
+
+
+def test_the_shipped_model_has_a_feature_per_fit_rule_and_event_type() -> None:
+    from pathlib import Path
+
+    model = load_scoring_model(Path(__file__).resolve().parents[3] / "config" / "scoring.yaml")
+    features = DecisionFeatures(model).features
+    assert len(features) == len(model.fit_rules) + len(model.events)
+    assert [f.id for f in features if f.kind == "event" and f.points == 0] == ["newsletter_open"]
