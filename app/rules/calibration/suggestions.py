@@ -7,8 +7,10 @@ regression itself is a `Fitter` the shell passes in (scikit-learn's, app/sync/ca
   sees only the older ones, and the held-out rows compare the fitted model, the current score and the suggested
   points by their AUC.
 - **Scale.** A coefficient is log-odds per unit of feature, a point is score per unit of feature: one factor turns
-  the one into the other. It is chosen so the coefficients' spread matches the current points' on the rules that
-  have both (points ≠ 0 and enough evidence): `Σ|points| / Σ|coefficient|` over those rules.
+  the one into the other. It is chosen so the fitted score spreads over the training leads as much as the current
+  points do: `sd(Σ points × feature) / sd(Σ coefficient × feature)` (population standard deviations). The stage
+  thresholds (`fit >= 40`) are on the points' scale, so a suggestion keeps that scale rather than inventing one;
+  a scale read off single rules would follow whichever useless rule happened to fit near zero.
 - **Evidence and shrinkage.** A rule's evidence is the number of training rows on its smaller side (with it or
   without it: a rule every lead has says nothing about its effect). Below MIN_EVIDENCE the rule keeps its points
   and is flagged. Otherwise the suggestion is `w · fitted + (1 − w) · current`, `w = evidence / (evidence +
@@ -23,6 +25,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from statistics import pstdev
 
 from app.rules.calibration.features import Feature, FeatureRow, present
 from app.rules.calibration.ranking import Auc, auc
@@ -120,11 +123,10 @@ def suggest(features: Sequence[Feature], rows: Sequence[FeatureRow], fitter: Fit
         return NoSuggestion(refusal)
     fit = fitter([row.values for row in training], [row.positive for row in training])
     evidence = [min(sum(has), len(has) - sum(has)) for has in (present(training, i) for i in range(len(features)))]
-    scale = points_scale(features, fit.coefficients, evidence)
+    scale = points_scale(features, fit.coefficients, training)
     if scale is None:
         return NoSuggestion(
-            f"no rule with points has enough evidence ({MIN_EVIDENCE} training leads with it and {MIN_EVIDENCE} "
-            "without) and a fitted effect to set the points' scale"
+            "the current points or the fit do not vary over the training leads: there is no scale to put the fit on"
         )
     rules = tuple(
         rule_suggestion(feature, coefficient, scale, found)
@@ -140,17 +142,18 @@ def split_by_time(rows: Sequence[FeatureRow]) -> tuple[list[FeatureRow], list[Fe
     return ordered[: len(ordered) - held], ordered[len(ordered) - held :]
 
 
-def points_scale(features: Sequence[Feature], coefficients: Sequence[float], evidence: Sequence[int]) -> float | None:
-    """Return points per unit of log-odds: `Σ|points| / Σ|coefficient|` over the rules with points, enough evidence
-    and a coefficient; None when there is none."""
-    anchors = [
-        (abs(feature.points), abs(coefficient))
-        for feature, coefficient, found in zip(features, coefficients, evidence, strict=True)
-        if feature.points != 0 and coefficient != 0 and found >= MIN_EVIDENCE
-    ]
-    if not anchors:
-        return None
-    return math.fsum(p for p, _ in anchors) / math.fsum(c for _, c in anchors)
+def points_scale(
+    features: Sequence[Feature], coefficients: Sequence[float], rows: Sequence[FeatureRow]
+) -> float | None:
+    """Return points per unit of log-odds: the spread of the current points' linear score over the rows divided by
+    the fitted one's; None when either does not vary."""
+    current = pstdev([_linear(row.values, [feature.points for feature in features]) for row in rows])
+    fitted = pstdev([_linear(row.values, coefficients) for row in rows])
+    return current / fitted if current > 0 and fitted > 0 else None
+
+
+def _linear(values: Sequence[float], weights: Sequence[float]) -> float:
+    return math.fsum(w * v for w, v in zip(weights, values, strict=True))
 
 
 def rule_suggestion(feature: Feature, coefficient: float, scale: float, evidence: int) -> RuleSuggestion:
@@ -184,7 +187,7 @@ def _holdout(
     outcomes = [row.positive for row in held_out]
     fitted = [fit.log_odds(row.values) for row in held_out]
     current = [float(row.score) for row in held_out]
-    suggested = [math.fsum(r.points * v for r, v in zip(rules, row.values, strict=True)) for row in held_out]
+    suggested = [_linear(row.values, [rule.points for rule in rules]) for row in held_out]
     return Holdout(
         len(training),
         len(held_out),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from statistics import pstdev
 
 import pytest
 
@@ -80,13 +81,18 @@ def test_a_rules_lift_is_its_rate_with_it_over_the_overall_rate_and_small_sides_
     assert lift.small  # 4 leads with it: fewer than 10
 
 
-def test_the_scale_matches_the_coefficients_spread_to_the_current_points_on_rules_with_both() -> None:
-    features = [Feature("fit", "a", "A", 25), Feature("fit", "b", "B", -30), Feature("fit", "c", "C", 0),
-                Feature("fit", "d", "D", 50)]  # fmt: skip
-    scale = points_scale(features, [0.5, -1.0, 3.0, 9.0], [40, 12, 40, 9])
-    assert scale == pytest.approx((25 + 30) / (0.5 + 1.0))  # c has no points, d too little evidence
-    assert points_scale(features, [0.0, 0.0, 3.0, 9.0], [40, 40, 40, 40]) == pytest.approx(50 / 9)
-    assert points_scale(features[2:3], [3.0], [40]) is None
+def test_the_scale_makes_the_fitted_score_spread_as_much_as_the_current_points() -> None:
+    features = [Feature("fit", "a", "A", 25), Feature("fit", "b", "B", -30), Feature("event", "c", "C", 0)]
+    rows = [row(i, (float(i % 2), float(i % 3 == 0), float(i % 5)), positive=False) for i in range(12)]
+    # coefficients proportional to the points (and none for c): 50 points per unit of log-odds, exactly
+    assert points_scale(features, [0.5, -0.6, 0.0], rows) == pytest.approx(50)
+    # otherwise: sd(25 a - 30 b) / sd(fitted), whatever the rules' single coefficients
+    scale = points_scale(features, [0.1, 0.0, 2.0], rows)
+    current = pstdev([25 * r.values[0] - 30 * r.values[1] for r in rows])
+    assert scale == pytest.approx(current / pstdev([0.1 * r.values[0] + 2.0 * r.values[2] for r in rows]))
+    assert points_scale(features, [0.0, 0.0, 0.0], rows) is None  # the fit found nothing
+    same = [row(i, (1.0, 0.0, float(i)), positive=False) for i in range(12)]
+    assert points_scale(features, [0.5, -0.6, 1.0], same) is None  # the current points do not vary
 
 
 def test_the_suggestion_is_the_fit_pulled_toward_the_current_points_by_the_evidence() -> None:
@@ -141,18 +147,23 @@ def test_suggest_fits_the_older_rows_scales_and_judges_on_the_newest() -> None:
     found = suggest([VIP, NOISE, CLICK], planted_rows(), fitter)
     assert isinstance(found, Suggestion)
     assert len(fitter.seen[0]) == 30  # 40 - ceil(40 / 4)
-    assert found.scale == pytest.approx(30 / 0.15)  # Σ|points| / Σ|coefficients| over vip and noise
+    training = sorted(planted_rows(), key=lambda r: r.at)[:30]
+    current = pstdev([20 * r.values[0] + 10 * r.values[1] for r in training])
+    fitted = pstdev([0.1 * r.values[0] - 0.05 * r.values[1] + 2.0 * r.values[2] for r in training])
+    assert found.scale == pytest.approx(current / fitted) == pytest.approx(10.8143, abs=1e-4)
     vip, noise, click = found.rules
     assert (vip.evidence, noise.evidence, click.evidence) == (14, 14, 15)  # the smaller side of 30 training rows
-    assert (vip.fitted, vip.points, vip.changed) == (pytest.approx(20), 20, False)  # the fit agrees: kept
-    # the planted event gains points: fitted 400, weight 15 / 45: 133.3 → 133
-    assert (click.points, click.changed, click.flip) == (133, True, False)
-    # the useless rule is pulled down, its fit the other sign: 14/44 · -10 + 30/44 · 10 = 3.6 → 4
-    assert (noise.points, noise.flip) == (4, True)
+    # the planted event gains points: fitted 2.0 · 10.81 = 21.6, weight 15 / 45: 7.2 → 7
+    assert (click.points, click.changed, click.flip) == (7, True, False)
+    # the useless rules are pulled down: vip fitted 1.1, weight 14 / 44: 0.34 + 13.6 → 14; noise fitted -0.54
+    # (a point of the other sign: flagged): -0.17 + 6.8 → 7
+    assert (vip.points, vip.flip) == (14, False)
+    assert (noise.points, noise.flip) == (7, True)
     holdout = found.holdout
     assert (holdout.training, holdout.held_out, holdout.since) == (30, 10, T0 + 30 * DAY)
-    assert (holdout.fitted.value, holdout.suggested.value) == (1, 1)  # click decides: perfect ranking
-    assert holdout.current.value is not None and holdout.current.value < 1
+    assert holdout.fitted.value == 1  # click decides the outcome: the fit ranks the held-out leads perfectly
+    assert holdout.suggested.value == Fraction(18, 25)  # the shrunk points give click 7 of 28: better, not perfect
+    assert holdout.current.value is not None and holdout.current.value < holdout.suggested.value
 
 
 def test_training_leads_of_one_outcome_only_give_no_suggestion() -> None:
