@@ -115,8 +115,8 @@ def _rule(rule: RuleSuggestion) -> dict[str, Any]:
         "kind": rule.feature.kind,
         "id": rule.feature.id,
         "current": rule.feature.points,
-        "fitted": round(rule.fitted, 2),
-        "coefficient": round(rule.coefficient, 4),
+        "fitted": None if rule.fitted is None else round(rule.fitted, 2),
+        "coefficient": None if rule.coefficient is None else round(rule.coefficient, 4),
         "evidence": rule.evidence,
         "weight": round(rule.weight, 4),
         "suggested": rule.points,
@@ -149,12 +149,12 @@ def _auc_text(found: Auc) -> str:
 def _rule_line(rule: RuleSuggestion) -> str:
     feature = rule.feature
     name = f"{feature.kind} {feature.id}"
-    if not rule.enough:
-        verdict = f"kept: too little data ({rule.evidence} lead(s) on its smaller side)"
-    else:
-        verdict = f"{'changed' if rule.changed else 'kept'} (evidence {rule.evidence}, fit's weight {rule.weight:.2f})"
-    flip = "  SIGN FLIP: the data says the opposite of the current points" if rule.flip else ""
-    return f"  {name:<34} {feature.points:>+6g} → {rule.points:>+6g}   fitted {rule.fitted:>+7.1f}  {verdict}{flip}"
+    change = f"{feature.points:>+6g} → {rule.points:>+6g}"
+    if rule.fitted is None:
+        return f"  {name:<34} {change}   not fitted: too little data ({rule.evidence} lead(s) on its smaller side)"
+    verdict = f"{'changed' if rule.changed else 'kept'} (evidence {rule.evidence}, fit's weight {rule.weight:.2f})"
+    flip = "; SIGN FLIP: the data says the opposite of the current points" if rule.flip else ""
+    return f"  {name:<34} {change}   fitted {rule.fitted:>+7.1f}, {verdict}{flip}"
 
 
 def _proposal(proposal: Proposal) -> dict[str, Any]:

@@ -8,13 +8,14 @@ regression itself is a `Fitter` the shell passes in (scikit-learn's, app/sync/ca
   points by their AUC.
 - **Scale.** A coefficient is log-odds per unit of feature, a point is score per unit of feature: one factor turns
   the one into the other. It is chosen so the fitted score spreads over the training leads as much as the current
-  points do: `sd(Σ points × feature) / sd(Σ coefficient × feature)` (population standard deviations). The stage
+  points do on the fitted rules: `sd(Σ points × feature) / sd(Σ coefficient × feature)` (population standard
+  deviations). The stage
   thresholds (`fit >= 40`) are on the points' scale, so a suggestion keeps that scale rather than inventing one;
   a scale read off single rules would follow whichever useless rule happened to fit near zero.
 - **Evidence and shrinkage.** A rule's evidence is the number of training rows on its smaller side (with it or
-  without it: a rule every lead has says nothing about its effect). Below MIN_EVIDENCE the rule keeps its points
-  and is flagged. Otherwise the suggestion is `w · fitted + (1 − w) · current`, `w = evidence / (evidence +
-  PRIOR_CYCLES)`, rounded half up: the more outcomes, the more weight to the fit.
+  without it: a rule every lead has says nothing about its effect). Below MIN_EVIDENCE the rule is left out of the
+  fit, keeps its points and is flagged. Otherwise the suggestion is `w · fitted + (1 − w) · current`,
+  `w = evidence / (evidence + PRIOR_CYCLES)`, rounded half up: the more outcomes, the more weight to the fit.
 - **Flips.** A rule whose fitted points (rounded) have the opposite sign of its current points is flagged, whether or
   not the shrunk suggestion flips too.
 """
@@ -55,12 +56,12 @@ Fitter = Callable[[Sequence[Sequence[float]], Sequence[bool]], Fit]
 @dataclass(frozen=True)
 class RuleSuggestion:
     """One rule: its evidence, the fitted coefficient, the fitted points on the model's scale, the fit's weight and
-    the suggested points (the current ones when the evidence is too little)."""
+    the suggested points; a rule with too little evidence is not fitted (None) and keeps its points."""
 
     feature: Feature
     evidence: int
-    coefficient: float
-    fitted: float
+    coefficient: float | None
+    fitted: float | None
     weight: float
     points: float
 
@@ -77,8 +78,7 @@ class RuleSuggestion:
     @property
     def flip(self) -> bool:
         """Return whether the data says the opposite of the current points: fitted points of the other sign."""
-        fitted = round_half_up(self.fitted)
-        return self.enough and fitted * self.feature.points < 0
+        return self.fitted is not None and round_half_up(self.fitted) * self.feature.points < 0
 
 
 @dataclass(frozen=True)
@@ -116,14 +116,21 @@ class NoSuggestion:
 
 
 def suggest(features: Sequence[Feature], rows: Sequence[FeatureRow], fitter: Fitter) -> Suggestion | NoSuggestion:
-    """Fit the older rows, turn the coefficients into points, and judge them on the newest rows."""
+    """Fit the older rows on the rules with enough evidence, turn the coefficients into points, and judge them on the
+    newest rows."""
     training, held_out = split_by_time(rows)
     refusal = _unfittable(training)
     if refusal is not None:
         return NoSuggestion(refusal)
-    fit = fitter([row.values for row in training], [row.positive for row in training])
     evidence = [min(sum(has), len(has) - sum(has)) for has in (present(training, i) for i in range(len(features)))]
-    scale = points_scale(features, fit.coefficients, training)
+    fitted = [index for index, found in enumerate(evidence) if found >= MIN_EVIDENCE]
+    if not fitted:
+        return NoSuggestion(
+            f"no rule has enough evidence ({MIN_EVIDENCE} training leads with it and {MIN_EVIDENCE} without)"
+        )
+    fit = _fit_on(fitter, training, fitted, len(features))
+    anchored = [feature.points if index in fitted else 0.0 for index, feature in enumerate(features)]
+    scale = points_scale(anchored, fit.coefficients, training)
     if scale is None:
         return NoSuggestion(
             "the current points or the fit do not vary over the training leads: there is no scale to put the fit on"
@@ -135,6 +142,16 @@ def suggest(features: Sequence[Feature], rows: Sequence[FeatureRow], fitter: Fit
     return Suggestion(scale, rules, _holdout(training, held_out, fit, rules))
 
 
+def _fit_on(fitter: Fitter, training: Sequence[FeatureRow], fitted: Sequence[int], width: int) -> Fit:
+    """Fit only the features at `fitted` (the others, too thin to read, stay out: a near-constant decayed count
+    would get an absurd coefficient); give the fit back over every feature, 0 for those left out."""
+    found = fitter([[row.values[i] for i in fitted] for row in training], [row.positive for row in training])
+    coefficients = [0.0] * width
+    for index, coefficient in zip(fitted, found.coefficients, strict=True):
+        coefficients[index] = coefficient
+    return Fit(found.intercept, tuple(coefficients))
+
+
 def split_by_time(rows: Sequence[FeatureRow]) -> tuple[list[FeatureRow], list[FeatureRow]]:
     """Return the older rows and the newest quarter (rounded up; ties in time broken by contact id)."""
     ordered = sorted(rows, key=lambda row: (row.at, row.contact_id))
@@ -142,12 +159,10 @@ def split_by_time(rows: Sequence[FeatureRow]) -> tuple[list[FeatureRow], list[Fe
     return ordered[: len(ordered) - held], ordered[len(ordered) - held :]
 
 
-def points_scale(
-    features: Sequence[Feature], coefficients: Sequence[float], rows: Sequence[FeatureRow]
-) -> float | None:
-    """Return points per unit of log-odds: the spread of the current points' linear score over the rows divided by
-    the fitted one's; None when either does not vary."""
-    current = pstdev([_linear(row.values, [feature.points for feature in features]) for row in rows])
+def points_scale(points: Sequence[float], coefficients: Sequence[float], rows: Sequence[FeatureRow]) -> float | None:
+    """Return points per unit of log-odds: the spread of the linear score of `points` over the rows divided by the
+    fitted one's; None when either does not vary."""
+    current = pstdev([_linear(row.values, points) for row in rows])
     fitted = pstdev([_linear(row.values, coefficients) for row in rows])
     return current / fitted if current > 0 and fitted > 0 else None
 
@@ -159,9 +174,9 @@ def _linear(values: Sequence[float], weights: Sequence[float]) -> float:
 def rule_suggestion(feature: Feature, coefficient: float, scale: float, evidence: int) -> RuleSuggestion:
     """Return the rule's suggested points: the fitted points shrunk toward the current ones (unchanged below
     MIN_EVIDENCE)."""
-    fitted = coefficient * scale
     if evidence < MIN_EVIDENCE:
-        return RuleSuggestion(feature, evidence, coefficient, fitted, 0.0, feature.points)
+        return RuleSuggestion(feature, evidence, None, None, 0.0, feature.points)
+    fitted = coefficient * scale
     weight = evidence / (evidence + PRIOR_CYCLES)
     shrunk = round_half_up(weight * fitted + (1 - weight) * feature.points)
     points = feature.points if shrunk == feature.points else float(shrunk)

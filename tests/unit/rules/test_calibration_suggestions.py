@@ -82,17 +82,17 @@ def test_a_rules_lift_is_its_rate_with_it_over_the_overall_rate_and_small_sides_
 
 
 def test_the_scale_makes_the_fitted_score_spread_as_much_as_the_current_points() -> None:
-    features = [Feature("fit", "a", "A", 25), Feature("fit", "b", "B", -30), Feature("event", "c", "C", 0)]
+    points = [25.0, -30.0, 0.0]
     rows = [row(i, (float(i % 2), float(i % 3 == 0), float(i % 5)), positive=False) for i in range(12)]
-    # coefficients proportional to the points (and none for c): 50 points per unit of log-odds, exactly
-    assert points_scale(features, [0.5, -0.6, 0.0], rows) == pytest.approx(50)
+    # coefficients proportional to the points (and none for the third): 50 points per unit of log-odds, exactly
+    assert points_scale(points, [0.5, -0.6, 0.0], rows) == pytest.approx(50)
     # otherwise: sd(25 a - 30 b) / sd(fitted), whatever the rules' single coefficients
-    scale = points_scale(features, [0.1, 0.0, 2.0], rows)
+    scale = points_scale(points, [0.1, 0.0, 2.0], rows)
     current = pstdev([25 * r.values[0] - 30 * r.values[1] for r in rows])
     assert scale == pytest.approx(current / pstdev([0.1 * r.values[0] + 2.0 * r.values[2] for r in rows]))
-    assert points_scale(features, [0.0, 0.0, 0.0], rows) is None  # the fit found nothing
+    assert points_scale(points, [0.0, 0.0, 0.0], rows) is None  # the fit found nothing
     same = [row(i, (1.0, 0.0, float(i)), positive=False) for i in range(12)]
-    assert points_scale(features, [0.5, -0.6, 1.0], same) is None  # the current points do not vary
+    assert points_scale(points, [0.5, -0.6, 1.0], same) is None  # the current points do not vary
 
 
 def test_the_suggestion_is_the_fit_pulled_toward_the_current_points_by_the_evidence() -> None:
@@ -101,8 +101,8 @@ def test_the_suggestion_is_the_fit_pulled_toward_the_current_points_by_the_evide
     assert (half.fitted, half.weight, half.points, half.changed) == (30.0, 0.5, 20.0, True)
     more = rule_suggestion(feature, 1.0, 30.0, 90)  # weight 0.75: 22.5 + 2.5
     assert more.points == 25.0
-    few = rule_suggestion(feature, 1.0, 30.0, 9)  # too little data: kept, not a flip whatever it says
-    assert (few.points, few.changed, few.enough, few.flip) == (10, False, False, False)
+    few = rule_suggestion(feature, -1.0, 30.0, 9)  # too little data: not fitted, kept, no flip
+    assert (few.fitted, few.points, few.changed, few.enough, few.flip) == (None, 10, False, False, False)
 
 
 def test_a_fit_of_the_other_sign_is_flagged_even_when_the_shrunk_points_keep_their_sign() -> None:
@@ -164,6 +164,18 @@ def test_suggest_fits_the_older_rows_scales_and_judges_on_the_newest() -> None:
     assert holdout.fitted.value == 1  # click decides the outcome: the fit ranks the held-out leads perfectly
     assert holdout.suggested.value == Fraction(18, 25)  # the shrunk points give click 7 of 28: better, not perfect
     assert holdout.current.value is not None and holdout.current.value < holdout.suggested.value
+
+
+def test_a_rule_with_too_little_evidence_is_left_out_of_the_fit_and_kept() -> None:
+    rows = [FeatureRow(r.contact_id, r.at, (*r.values, float(i < 5)), r.score, r.positive)
+            for i, r in enumerate(planted_rows())]  # fmt: skip
+    fitter = FixedFit(Fit(-1.0, (0.1, -0.05, 2.0)))
+    found = suggest([VIP, NOISE, CLICK, Feature("fit", "rare", "Rare", 40)], rows, fitter)
+    assert isinstance(found, Suggestion)
+    assert {len(values) for values in fitter.seen[0]} == {3}  # the fit never sees the rare rule's column
+    rare = found.rules[3]
+    assert (rare.evidence, rare.coefficient, rare.fitted, rare.points) == (5, None, None, 40)
+    assert found.scale == pytest.approx(10.8143, abs=1e-4)  # as without it: its points stay out of the scale too
 
 
 def test_training_leads_of_one_outcome_only_give_no_suggestion() -> None:
