@@ -3,7 +3,7 @@ drains run as RQ jobs on a real Redis, the twin over HTTP with the official SDK,
 
 40 leads, all decision makers at a machinery company who download the whitepaper and request a demo (MQL). Half
 of them opened the newsletter before — an event the shipped model weighs 0 — and sales accept exactly those, but
-for two leads each way. Half of them, independently, are in the DACH market (15 points): a rule that predicts
+for one lead each way. Half of them, independently, are in the DACH market (15 points): a rule that predicts
 nothing here. The suggestion gives the newsletter open points, pulls DACH down, and shows the expected effect.
 """
 
