@@ -60,10 +60,16 @@ def advice_text(advice: Advice, proposal: Proposal | None) -> list[str]:
     lines += [_rule_line(rule) for rule in found.rules]
     if proposal is None or not found.changed:
         return [*lines, "", "no rule's points would change: nothing to propose"]
-    lines += ["", f"Suggested model {proposal.model} (review it, then publish it yourself):", proposal.diff.rstrip()]
+    lines += ["", f"Suggested model {proposal.model} (review it, then publish it yourself):"]
+    lines += proposal.diff.splitlines()
     if proposal.written is not None:
         lines.append(f"wrote {proposal.written}")
     return lines + _effect_lines(proposal)
+
+
+def whole(points: float) -> int | float:
+    """Points as the file writes them: a whole number without `.0`."""
+    return int(points) if float(points).is_integer() else points
 
 
 def _lift(lift: Lift) -> dict[str, Any]:
@@ -72,7 +78,7 @@ def _lift(lift: Lift) -> dict[str, Any]:
         "kind": feature.kind,
         "id": feature.id,
         "label": feature.label,
-        "points": feature.points,
+        "points": whole(feature.points),
         "with": rate_document(lift.having),
         "without": rate_document(lift.lacking),
         "lift": number(lift.lift),
@@ -114,12 +120,12 @@ def _rule(rule: RuleSuggestion) -> dict[str, Any]:
     return {
         "kind": rule.feature.kind,
         "id": rule.feature.id,
-        "current": rule.feature.points,
+        "current": whole(rule.feature.points),
         "fitted": None if rule.fitted is None else round(rule.fitted, 2),
         "coefficient": None if rule.coefficient is None else round(rule.coefficient, 4),
         "evidence": rule.evidence,
         "weight": round(rule.weight, 4),
-        "suggested": rule.points,
+        "suggested": whole(rule.points),
         "changed": rule.changed,
         "flip": rule.flip,
         "enough": rule.enough,
