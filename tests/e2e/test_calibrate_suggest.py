@@ -50,12 +50,9 @@ PER_DRAIN = 4  # leads per drain: ten MQL moments, so the newest quarter held ou
 class Filled:
     container: Container
     server_url: str
-    opened: frozenset[str]
-    dach: frozenset[str]
 
     def context(self) -> SuggestContext:
-        c = self.container
-        return c.provide(SuggestContext)
+        return self.container.provide(SuggestContext)
 
 
 def lead_events(events: EventFactory, twin: Twin, index: int) -> tuple[str, list[dict[str, str]]]:
@@ -110,9 +107,7 @@ def filled(twin: tuple[Twin, TwinServer], ledger_url: str, redis_client: redis.R
             answers.append(events.property_change("contact", contact_id, "hs_lead_status", status))
         assert deliver(url, answers, CLIENT_SECRET).status == 204
         ThreadWorker(container).work(burst=True, logging_level="WARNING")
-        opened = frozenset(c for i, c in enumerate(leads) if i % 2 == 0)
-        dach = frozenset(c for i, c in enumerate(leads) if i % 4 < 2)
-        yield Filled(container, server.url, opened, dach)
+        yield Filled(container, server.url)
     container.ledger.engine.dispose()
 
 

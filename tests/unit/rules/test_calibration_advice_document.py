@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from fractions import Fraction
 
 from app.rules.calibration.advice import Advice, Proposal
 from app.rules.calibration.advice_document import advice_document, advice_text
@@ -17,7 +18,9 @@ DACH = Feature("fit", "dach", "DACH market", 15)
 OPEN = Feature("event", "newsletter_open", "Newsletter open", 0)
 ROLE = Feature("fit", "decision-maker", "Decision maker", 30)
 LIFTS = (Lift(OPEN, Ratio(19, 20), Ratio(1, 20), None), Lift(ROLE, Ratio(20, 40), Ratio(0, 0), None))
-HOLDOUT = Holdout(30, 10, datetime(2026, 12, 1, 9, tzinfo=UTC), Auc(5, 5, 1), Auc(5, 5, None), Auc(5, 5, None))
+HOLDOUT = Holdout(
+    30, 10, datetime(2026, 12, 1, 9, tzinfo=UTC), Auc(5, 5, Fraction(1)), Auc(5, 5, None), Auc(5, 5, None)
+)
 RULES = (
     RuleSuggestion(DACH, 14, -0.4, -12.0, 14 / 44, 4.0),
     RuleSuggestion(OPEN, 15, 3.0, 15.0, 1 / 3, 5.0),

@@ -10,10 +10,15 @@ from pathlib import Path
 import pytest
 
 from app.rules import parse_scoring_model
+from app.rules.calibration.features import FeatureKind
 from app.rules.calibration.model_text import rewrite_points, suggested_name, unified_diff
 
 SHIPPED = (Path(__file__).resolve().parents[3] / "config" / "scoring.yaml").read_text()
-POINTS = {("fit", "dach"): 3, ("event", "newsletter_open"): 7, ("fit", "free-mail"): -12}
+POINTS: dict[tuple[FeatureKind, str], int] = {
+    ("fit", "dach"): 3,
+    ("event", "newsletter_open"): 7,
+    ("fit", "free-mail"): -12,
+}
 
 
 def test_only_the_changed_points_and_the_name_are_rewritten_comments_and_layout_kept() -> None:

@@ -49,9 +49,9 @@ def test_a_planted_event_gains_points_and_a_useless_rule_loses_them() -> None:
         rows.append(FeatureRow(str(i), T0 + timedelta(hours=i), values, 25 * target + 15 * dach, positive))
     found = suggest(features, rows, logistic_fitter())
     assert isinstance(found, Suggestion)
-    target, dach, opened = found.rules
-    assert opened.points > 10 and not opened.flip
-    assert dach.points < 10  # pulled down from 15
+    _, dach_rule, open_rule = found.rules
+    assert open_rule.points > 10 and not open_rule.flip
+    assert dach_rule.points < 10  # pulled down from 15
     assert found.holdout.fitted.value is not None and found.holdout.current.value is not None
     assert found.holdout.suggested.value is not None and found.holdout.suggested.value > found.holdout.current.value
 
