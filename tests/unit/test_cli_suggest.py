@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from app.cli import main
-from app.suggestion_report import SuggestInputError, refuse_running_model
+from app.suggestion_report import SuggestInputError, refuse_running_model, write_model
 
 SCORING = Path(__file__).resolve().parents[2] / "config" / "scoring.yaml"
 
@@ -56,3 +56,12 @@ def test_the_running_models_file_is_never_the_target(tmp_path: Path, monkeypatch
     with pytest.raises(SuggestInputError, match=r"^--write scoring.yaml: that is the running model's file"):
         refuse_running_model(Path("scoring.yaml"), SCORING)
     refuse_running_model(tmp_path / "scoring.yaml", SCORING)  # another file of the same name is fine
+
+
+def test_a_file_that_cannot_be_written_is_one_line_naming_the_option(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "suggested.yaml"
+    with pytest.raises(SuggestInputError) as refused:
+        write_model(target, "model: m\n")
+    assert str(refused.value.message) == f"--write {target}: cannot write the file: No such file or directory"
+    assert write_model(tmp_path / "suggested.yaml", "model: m\n") == str(tmp_path / "suggested.yaml")
+    assert (tmp_path / "suggested.yaml").read_text() == "model: m\n"
