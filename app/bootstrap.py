@@ -21,11 +21,14 @@ from app.ledger.store import Ledger
 from app.observability.metrics import Metrics
 from app.observability.recorders import HubSpotCallRecorder
 from app.rules import HandoverConfig, RoutingConfig, ScoringModel, SignalRules, load_configuration
+from app.rules.config import read_config_text
 from app.rules.handover.config import FeedbackRules
 from app.rules.kpis.backfill import Answers
 from app.rules.nurture import NurtureConfig
 from app.rules.sla.policy import FirstTouch, SlaConfig
 from app.settings import Settings
+from app.sync.calibration.backtest import BacktestContext
+from app.sync.calibration.suggest import SuggestContext
 from app.sync.drain import DrainContext
 from app.sync.handover.notify import Notifier, NullNotifier, WebhookNotifier
 from app.sync.handover.orphans import CloseWorkContext
@@ -282,6 +285,18 @@ def touch_reconcile_context(container: Container) -> TouchReconcileContext:
     )
 
 
+def backtest_context(container: Container) -> BacktestContext:
+    return BacktestContext(
+        container.ledger, container.gateway, container.model, container.handover_config, container.routing_config
+    )
+
+
+def suggest_context(container: Container) -> SuggestContext:
+    """The suggestions' adapters and the running scoring.yaml's text (the file the suggestion is a diff of)."""
+    path = container.settings.leadflow_config / "scoring.yaml"
+    return SuggestContext(backtest_context(container), read_config_text(path), str(path))
+
+
 # What each job (app/sync/jobs.py) or command may ask the container for.
 PROVIDERS: dict[type, Callable[[Container], object]] = {
     DrainContext: drain_context,
@@ -296,6 +311,7 @@ PROVIDERS: dict[type, Callable[[Container], object]] = {
     NurtureExplainContext: nurture_explain_context,
     SlaWatchContext: sla_watch_context,
     TouchReconcileContext: touch_reconcile_context,
+    SuggestContext: suggest_context,
 }
 
 

@@ -15,7 +15,7 @@ import click
 from app.bench_sections import BENCH_SECTIONS
 from app.cli_errors import explain
 from app.rules import load_scoring_model, run_assess
-from app.rules.calibration.outcomes import DEFAULT_MATURE_DAYS
+from app.rules.calibration.outcomes import DEFAULT_MATURE_DAYS, OUTCOMES, Outcome
 from app.rules.kpis.nurture import DEFAULT_MQL_WITHIN_DAYS
 from app.rules.subscriptions import required_subscriptions
 from app.settings import Settings, config_directory, load_settings
@@ -596,19 +596,35 @@ def _ledger_offers(container: Container) -> list[OfferRecord]:
 @click.option("--model-version", "model", default=None, metavar="NAME",
               help="Only the MQLs this model version set (default: all; see `leadflow model history`).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the report as a JSON object instead of text.")
+@click.option("--suggest", is_flag=True,
+              help="Suggest points instead: per-rule lift, a regression at MQL, a scoring.yaml diff and its backtest "
+                   "(needs the calibrate extra).")  # fmt: skip
+@click.option("--outcome", type=click.Choice(OUTCOMES), default=None,
+              help="With --suggest: the outcome the points should predict (default: won).")  # fmt: skip
+@click.option("--write", "write_path", default=None, type=click.Path(path_type=Path, dir_okay=False), metavar="PATH",
+              help="With --suggest: write the suggested scoring.yaml here (never the running one).")  # fmt: skip
 def calibrate(facts: Path | None, window_from: str | None, window_to: str | None, as_of: str | None,
               mature_days: int, band_width: int | None, quantiles: int | None, compare_from: str | None,
-              compare_to: str | None, model: str | None, as_json: bool) -> None:  # fmt: skip
+              compare_to: str | None, model: str | None, as_json: bool, suggest: bool,
+              outcome: Outcome | None, write_path: Path | None) -> None:  # fmt: skip
     """Report what the score and grade at MQL predicted.
 
     Acceptance, deals and wins by score band and grade at MQL, lift by decile, AUC, a calibration table, score
-    drift and rejection reasons, and whether there are enough outcomes to conclude (docs/calibration.md).
+    drift and rejection reasons, and whether there are enough outcomes to conclude (docs/calibration.md). With
+    --suggest: suggested points for a person to review, never a silent change (docs/calibration.md, Suggestions).
     """
     from app.calibration_report import CalibrateOptions, calibrate_output
 
     options = CalibrateOptions(facts, window_from, window_to, as_of, mature_days, band_width, quantiles,
                                compare_from, compare_to, as_json, model)  # fmt: skip
     container = functools.cache(_container)  # built only when the ledger's facts are needed
+    if suggest or outcome is not None or write_path is not None:
+        from app.suggestion_report import suggest_options, suggest_output
+        from app.sync.calibration.suggest import SuggestContext
+
+        given = suggest_options(options, suggest, outcome, write_path)
+        click.echo(suggest_output(given, datetime.now(UTC), lambda: container().provide(SuggestContext)))
+        return
     click.echo(calibrate_output(options, datetime.now(UTC), lambda: _ledger_facts(container())))
 
 

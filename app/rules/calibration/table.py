@@ -14,7 +14,7 @@ from app.rules.calibration.outcomes import OUTCOMES, Outcome
 from app.rules.calibration.ranking import Decile
 from app.rules.calibration.rejections import Rejections
 from app.rules.calibration.report import CalibrationReport, OutcomeFigures
-from app.rules.calibration.sufficiency import MAX_WIDTH, MIN_EACH, WideGroup
+from app.rules.calibration.sufficiency import MAX_WIDTH, MIN_EACH, OutcomeSufficiency, WideGroup
 from app.rules.kpis.facts import format_instant
 from app.rules.kpis.figures import Ratio, percent_figure, round_half_up
 from app.rules.kpis.table import interval, percent
@@ -87,7 +87,11 @@ def sufficiency_lines(report: CalibrationReport) -> list[str]:
 
 def outcome_verdict(figures: OutcomeFigures) -> str:
     """Return the plain verdict of one outcome."""
-    standing = figures.sufficiency
+    return sufficiency_verdict(figures.sufficiency)
+
+
+def sufficiency_verdict(standing: OutcomeSufficiency) -> str:
+    """Return the plain verdict of an outcome's positives and negatives against the rule."""
     counts = f"{standing.positives} positive(s) and {standing.negatives} negative(s)"
     if standing.enough:
         return f"enough to conclude: {counts}"
