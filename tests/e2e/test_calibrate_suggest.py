@@ -166,9 +166,9 @@ def test_the_command_prints_the_suggestion_writes_it_and_never_touches_the_runni
     assert proposal["backtest"]["models"] == {"current": document["model"], "candidate": proposal["model"]}
     assert proposal["backtest"]["totals"]["current"]["qualified"] == LEADS
 
-    text = run_command([LEADFLOW, "calibrate", "--suggest"], env, tmp_path)  # won: no deal is known yet
+    text = run_command([LEADFLOW, "calibrate", "--suggest"], env, tmp_path)  # won: no cycle has matured yet
     assert text.returncode == 0, describe(text)
-    assert "won: too few outcomes to conclude: 0 positive(s) and 20 negative(s)" in text.stdout
+    assert "won: too few outcomes to conclude: 0 positive(s) and 0 negative(s)" in text.stdout
     assert "no suggestion: too few outcomes to fit a model to (the lifts above are all there is)" in text.stdout
 
     running = ROOT / "config" / "scoring.yaml"

@@ -68,7 +68,8 @@ def test_the_cohorts_known_cycles_are_taken_at_their_mql_and_pending_ones_counte
     lost = LeadCycle(contact="2", cycle=1, mql_at=T0 + DAY, rejected_at=T0 + 2 * DAY)
     open_deal = LeadCycle(contact="3", cycle=1, mql_at=T0 + DAY, deal_created_at=T0 + 3 * DAY)
     outside = LeadCycle(contact="4", cycle=1, mql_at=T0 - DAY, rejected_at=T0)
-    found = decision_cycles([won, lost, open_deal, outside], Window(T0, None), Horizon(T0 + 10 * DAY), "won")
+    horizon = Horizon(T0 + 10 * DAY, mature_days=5)  # every cycle matured: won is read
+    found = decision_cycles([won, lost, open_deal, outside], Window(T0, None), horizon, "won")
     assert found.by_contact == {"1": [(T0, True)], "2": [(T0 + DAY, False)]}
     assert (found.cycles, found.pending) == (3, 1)
 
