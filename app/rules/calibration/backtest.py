@@ -12,8 +12,9 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from app.rules.calibration.outcomes import OUTCOME_OF, OUTCOMES, Horizon, Outcome
 from app.rules.calibration.replay import ReplayContact, StageChange, StageTimeline, replay_contact
@@ -51,13 +52,15 @@ class HandoverRules:
 
     stages: Mapping[str, bool] = field(default_factory=dict)
     routing: RoutingConfig | None = None
+    from_recycle: bool = False  # handover.yaml's recycle.engagement_from_recycle: a new cycle counts its own events
 
     @classmethod
     def of(cls, handover: HandoverConfig | None, routing: RoutingConfig | None) -> HandoverRules:
         """The handover rules of the service's handover.yaml and routing.yaml (none without a handover.yaml)."""
         if handover is None:
             return cls()
-        return cls({stage_id: handover.routes(stage_id) for stage_id in handover.stages}, routing)
+        stages = {stage_id: handover.routes(stage_id) for stage_id in handover.stages}
+        return cls(stages, routing, handover.recycle.engagement_from_recycle)
 
     def pool_of(self, stage: str, contact: Mapping[str, object], company: Mapping[str, object]) -> str:
         """The owner pool a lead entering `stage` goes to: the first matching territory's (owners' capacity, absences
@@ -190,12 +193,13 @@ class Backtest:
             for outcome in OUTCOMES:
                 report.known_positives[outcome] += OUTCOME_OF[outcome](cycle, self.horizon) is True
         start = replay_start(contact, self.window)
+        starts, end = recycles(cycles), max(self.window.end, start)
         entered: dict[str, dict[str, datetime]] = {}
         earliest: dict[str, datetime | None] = {}
         for which, model in self.models.items():
-            timeline = replay_contact(model, contact, start, max(self.window.end, start))
+            found = cycle_entries(model, contact, start, end, starts, self.handover.from_recycle)
             figures = report.figures(which)
-            entered[which], earliest[which] = self._count(figures, model, contact, timeline, cycles, cycle)
+            entered[which], earliest[which] = self._count(figures, model, contact, found, starts, cycle)
         self._compare(contact.contact_id, entered, earliest)
 
     def _handed_over(self, cycles: Sequence[LeadCycle]) -> LeadCycle | None:
@@ -209,21 +213,21 @@ class Backtest:
         figures: ModelFigures,
         model: ScoringModel,
         contact: ReplayContact,
-        timeline: StageTimeline,
-        cycles: Sequence[LeadCycle],
+        found: Sequence[StageChange],
+        starts: Sequence[datetime],
         handed: LeadCycle | None,
     ) -> tuple[dict[str, datetime], datetime | None]:
-        """Count the timeline's MQLs, SQLs and handovers in the window — each once per qualification cycle, as
-        Leadflow counts them (a lead decaying out and back in within a cycle is not a new MQL) — and judge the
-        contact's first MQL in the window against reality's outcome (`handed`: its cycle handed over in the window)."""
+        """Count the entries' MQLs, SQLs and handovers in the window — each once per qualification cycle (`starts`:
+        reality's recycles), as Leadflow counts them (a lead decaying out and back in within a cycle is not a new
+        MQL) — and judge the contact's first MQL in the window against reality's outcome (`handed`: its cycle handed
+        over in the window)."""
         qualified = set(model.qualified_stages)
         sql = sql_stages(model)
-        starts = recycles(cycles)
         counted: set[tuple[int, str]] = set()  # (cycle span, "mql" | "sql" | a handed-over stage) already counted
         entered: dict[str, datetime] = {}
         earliest: datetime | None = None
         first_in_window: datetime | None = None
-        for change in entries(timeline):
+        for change in found:
             if change.after is None or change.at >= self.window.end:
                 continue
             span = bisect_right(starts, change.at)
@@ -304,6 +308,28 @@ def replay_start(contact: ReplayContact, window: BacktestWindow) -> datetime:
     if beginning is not None:
         return beginning
     return window.end if window.start is None else window.start
+
+
+def cycle_entries(
+    model: ScoringModel,
+    contact: ReplayContact,
+    start: datetime,
+    end: datetime,
+    starts: Sequence[datetime],
+    from_recycle: bool,
+) -> list[StageChange]:
+    """The contact's stage entries from `start` to `end`, cycle by cycle as Leadflow lived them: each of reality's
+    recycles (`starts`) begins a new cycle, whose stage at that moment is entered afresh (a lead still qualified
+    after a rejection qualifies again in its new cycle, as the drain does); with `from_recycle`, a cycle's
+    engagement counts only the events from its recycle on (handover.yaml's `recycle.engagement_from_recycle`)."""
+    bounds = [start, *(moment for moment in starts if start < moment < end), end]
+    found: list[StageChange] = []
+    for index, (begin, finish) in enumerate(pairwise(bounds)):
+        part = contact
+        if index and from_recycle:
+            part = replace(contact, events=tuple(e for e in contact.events if as_utc(e.occurred_at) >= begin))
+        found.extend(entries(replay_contact(model, part, begin, finish)))
+    return found
 
 
 def entries(timeline: StageTimeline) -> list[StageChange]:

@@ -210,3 +210,19 @@ def test_a_re_entry_in_the_window_of_a_cycle_that_qualified_before_it_is_no_mql_
     assert report.current.handovers == {}
     assert report.current.qualified == 0
     assert [(e.current, e.candidate) for e in report.earliest] == [(day(1), day(1))]
+
+
+@pytest.mark.parametrize(
+    ("from_recycle", "second"),
+    [
+        (False, 8),  # still qualified when sales rejected it: its new cycle qualifies at the recycle, as the drain does
+        (True, 20),  # its new cycle counts only its own events: it qualifies again with the demo of day 20
+    ],
+)
+def test_a_recycled_lead_qualifies_again_in_its_new_cycle(from_recycle: bool, second: int) -> None:
+    lead = contact("7", {}, 1, 6, 20)
+    cycles = [LeadCycle("7", 1, created_at=day(0), mql_at=day(1)), LeadCycle("7", 2, created_at=day(8))]
+    rules = HandoverRules({"mql": False}, from_recycle=from_recycle)
+    report = backtest(DECAYING, DECAYING, [(lead, cycles)], WINDOW, rules, Horizon(AS_OF))
+    assert report.current.mql_weeks == {iso_week(day(1)): 1, iso_week(day(second)): 1}
+    assert report.current.handovers == {NOT_ROUTED: 2}
