@@ -265,7 +265,7 @@ def setup() -> None:
 
 @main.group("app")
 def app_project() -> None:
-    """The HubSpot developer project Leadflow installs as (docs/hubspot-app.md)."""
+    """Build the HubSpot app Leadflow installs as."""
 
 
 @app_project.command("build")
