@@ -15,7 +15,7 @@ from app.rules.configuration import Configuration
 
 NEXT_STEPS = (
     "Next:",
-    "  1. hs project upload --project-dir {out}   (HubSpot's CLI; then install the app in the portal)",
+    "  1. cd {out} && hs project upload   (HubSpot's CLI, after hs account auth; then install the app in the portal)",
     "  2. set HUBSPOT_ACCESS_TOKEN, HUBSPOT_CLIENT_SECRET and HUBSPOT_APP_ID from the app's Auth page",
     "  3. leadflow setup",
     "  4. start the processes of the Procfile: web, worker(s), exactly one clock",

@@ -250,7 +250,7 @@ def setup() -> None:
         click.echo(f"  {line}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo("\nSubscribe the private app's webhooks (target: <your host>/webhooks/hubspot) to:")
+    click.echo("\nThe app's webhook subscriptions (`leadflow app build` writes them into its project):")
     config = container.handover_config
     reasons = bool(config and config.feedback.reasons)
     for subscription in required_subscriptions(
