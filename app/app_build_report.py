@@ -22,6 +22,9 @@ NEXT_STEPS = (
 )
 
 
+NAMES = {"name": "--name", "public_url": "PUBLIC_URL"}  # what the user sets, by the project's input
+
+
 class AppBuildError(Exception):
     """The project cannot be built or written; the message names the variable, option or path to fix."""
 
@@ -33,8 +36,7 @@ def build_project(config: Configuration, public_url: str | None, name: str) -> d
     try:
         return project_files(AppProject(name, public_url, features_of(config)))
     except AppProjectError as exc:
-        option = "--name" if str(exc).startswith("app name") else "PUBLIC_URL"
-        raise AppBuildError(f"{option}: {exc}") from None
+        raise AppBuildError(f"{NAMES[exc.subject]}: {exc}") from None
 
 
 def write_project(files: Mapping[str, str], out: Path) -> list[Path]:

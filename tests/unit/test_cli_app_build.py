@@ -65,3 +65,9 @@ def test_a_broken_configuration_is_the_config_loaders_line(tmp_path: Path) -> No
     assert result.exit_code != 0
     (line,) = result.output.splitlines()
     assert line.startswith(f"Error: {scoring}: rule 'target-industry': "), line
+
+
+def test_a_name_hubspot_would_refuse_is_one_line_naming_the_option(tmp_path: Path) -> None:
+    result = app_build({"PUBLIC_URL": URL}, "--out", str(tmp_path / "app"), "--name", "x" * 201)
+    assert result.exit_code == 2
+    assert result.output.splitlines() == ["Error: --name: 201 characters, HubSpot allows at most 200"]

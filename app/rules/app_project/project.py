@@ -28,7 +28,11 @@ MAX_NAME = 200  # HubSpot: an app name is at most 200 characters, not starting o
 
 
 class AppProjectError(ValueError):
-    """An input the project cannot be built from; the message names it and the problem."""
+    """An input the project cannot be built from: `subject` is which (`name`, `public_url`), the message says why."""
+
+    def __init__(self, subject: str, problem: str) -> None:
+        super().__init__(problem)
+        self.subject = subject
 
 
 @dataclass(frozen=True)
@@ -82,13 +86,13 @@ def app_component(project: AppProject) -> dict[str, Any]:
 def check_name(name: str) -> None:
     """Refuse a name HubSpot would refuse."""
     if not name or name != name.strip():
-        raise AppProjectError(f"app name {name!r}: must not be empty or start or end with whitespace")
+        raise AppProjectError("name", f"{name!r}: must not be empty or start or end with whitespace")
     if len(name) > MAX_NAME:
-        raise AppProjectError(f"app name: {len(name)} characters, HubSpot allows at most {MAX_NAME}")
+        raise AppProjectError("name", f"{len(name)} characters, HubSpot allows at most {MAX_NAME}")
 
 
 def check_public_url(url: str) -> None:
     """Refuse a URL HubSpot would not deliver webhooks to: it must be https, with a host."""
-    match = re.fullmatch(r"https://([^/?#\s]+)(/[^?#\s]*)?", url)
-    if match is None:
-        raise AppProjectError(f"{url!r} is not an https URL with a host: HubSpot delivers webhooks only over https")
+    if re.fullmatch(r"https://([^/?#\s]+)(/[^?#\s]*)?", url) is None:
+        problem = f"{url!r} is not an https URL with a host: HubSpot delivers webhooks only over https"
+        raise AppProjectError("public_url", problem)
