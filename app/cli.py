@@ -250,7 +250,7 @@ def setup() -> None:
         click.echo(f"  {line}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo("\nSubscribe the private app's webhooks (target: <your host>/webhooks/hubspot) to:")
+    click.echo("\nThe app's webhook subscriptions (`leadflow app build` writes them into its project):")
     config = container.handover_config
     reasons = bool(config and config.feedback.reasons)
     for subscription in required_subscriptions(
@@ -261,6 +261,37 @@ def setup() -> None:
         click.echo("")
         for line in workflow_recipe(container.nurture_config):
             click.echo(line)
+
+
+@main.group("app")
+def app_project() -> None:
+    """Build the HubSpot app Leadflow installs as."""
+
+
+@app_project.command("build")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("hubspot-app"),
+              show_default=True, help="The project's directory (created when missing).")  # fmt: skip
+@click.option("--name", default="Leadflow", show_default=True, help="The app's name in HubSpot.")
+def app_build(out: Path, name: str) -> None:
+    """Write the HubSpot project: the app with exactly the scopes and webhooks the configuration needs.
+
+    Derived from LEADFLOW_CONFIG and PUBLIC_URL: rebuild after every configuration change and upload it with
+    `hs project upload`.
+    """
+    from app.app_build_report import AppBuildError, build_project, report_lines, write_project
+    from app.cli_errors import UserInputError
+    from app.rules import load_configuration
+    from app.settings import app_location
+
+    location = app_location()
+    config = load_configuration(location.leadflow_config)
+    public_url = str(location.public_url) if location.public_url is not None else None
+    try:
+        written = write_project(build_project(config, public_url, name), out)
+    except AppBuildError as exc:
+        raise UserInputError(str(exc)) from None
+    for line in report_lines(written, out):
+        click.echo(line)
 
 
 @main.command()

@@ -229,6 +229,20 @@ class ConfigLocation(BaseSettings):
     leadflow_config: Path = DEFAULT_CONFIG_DIR
 
 
+class AppLocation(ConfigLocation):
+    """What `leadflow app build` reads: the configuration and PUBLIC_URL (no secret: the app comes before them)."""
+
+    public_url: AnyHttpUrl | None = None
+
+
+def app_location() -> AppLocation:
+    """Return LEADFLOW_CONFIG and PUBLIC_URL from the environment, or raise `SettingsError`."""
+    try:
+        return AppLocation()
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
 def config_directory() -> Path:
     """Return the configuration directory: LEADFLOW_CONFIG, else the configuration shipped with Leadflow."""
     return ConfigLocation().leadflow_config
