@@ -10,8 +10,7 @@ from fractions import Fraction
 from app.rules.calibration.bands import Band, BandScheme, mean, sorted_bands
 from app.rules.calibration.outcomes import OUTCOMES, Judged, Outcome
 from app.rules.kpis.figures import Ratio
-
-NONE = "none"  # the key of a null grade or rejection reason, as in the KPI report
+from app.rules.kpis.report import NONE  # the key of a null grade or rejection reason, as in the KPI report
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""Rejection reasons (docs/calibration.md, "Rejections"): the cohort's reached rejections by reason text, and by
-grade at MQL and reason."""
+"""Rejection reasons (docs/calibration.md, "Rejections"): the cohort's reached rejections by reason, and by grade at
+MQL and reason — each reason keyed as the KPI report keys it, so the two reports count the same rejections alike."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from app.rules.calibration.conversion import NONE
 from app.rules.calibration.outcomes import Horizon
 from app.rules.kpis.facts import LeadCycle
+from app.rules.kpis.report import NONE, reason_key
 
 
 @dataclass(frozen=True)
@@ -25,11 +25,6 @@ class Rejections:
         return sum(self.by_reason.values())
 
 
-def reason_text(reason: str | None) -> str:
-    """Return the reason as recorded without surrounding spaces; `none` when there is none."""
-    return (reason or "").strip() or NONE
-
-
 def pareto(counts: Counter[str]) -> dict[str, int]:
     """Return the counts most frequent first, ties by key."""
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
@@ -38,8 +33,8 @@ def pareto(counts: Counter[str]) -> dict[str, int]:
 def rejections(cycles: Iterable[LeadCycle], horizon: Horizon) -> Rejections:
     """Return the rejections of the cycles that reached `rejected_at`."""
     rejected = [cycle for cycle in cycles if horizon.reached(cycle.rejected_at)]
-    by_reason = Counter(reason_text(cycle.rejection_reason) for cycle in rejected)
+    by_reason = Counter(reason_key(cycle.rejection_reason) for cycle in rejected)
     grades: dict[str, Counter[str]] = {}
     for cycle in rejected:
-        grades.setdefault(cycle.grade_at_mql or NONE, Counter())[reason_text(cycle.rejection_reason)] += 1
+        grades.setdefault(cycle.grade_at_mql or NONE, Counter())[reason_key(cycle.rejection_reason)] += 1
     return Rejections(pareto(by_reason), {grade: pareto(grades[grade]) for grade in sorted(grades)})

@@ -192,11 +192,12 @@ def grade_figures(grade: Sequence[LeadCycle], as_of: datetime) -> GradeFigures:
     return GradeFigures(len(grade), accepted, won, Ratio(accepted, handed_over), Ratio(won, len(grade)))
 
 
+def reason_key(reason: str | None) -> str:
+    """Return the key a rejection reason is counted under: the recorded text, `none` for a null one."""
+    return NONE if reason is None else reason
+
+
 def rejection_reasons(cohort: Iterable[LeadCycle], as_of: datetime) -> dict[str, int]:
     """Return C's reached rejections counted by reason (`none` for a null reason), sorted by reason."""
-    counts = Counter(
-        NONE if fact.rejection_reason is None else fact.rejection_reason
-        for fact in cohort
-        if reached(fact, "rejected_at", as_of)
-    )
+    counts = Counter(reason_key(fact.rejection_reason) for fact in cohort if reached(fact, "rejected_at", as_of))
     return dict(sorted(counts.items()))

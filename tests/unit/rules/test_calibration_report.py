@@ -16,8 +16,9 @@ import pytest
 from app.rules.calibration import CalibrationReport, CalibrationSettings, Horizon, Window, calibrate
 from app.rules.calibration.document import calibration_document
 from app.rules.calibration.table import calibration_table
-from app.rules.kpis import parse_facts
+from app.rules.kpis import LeadCycle, parse_facts
 from app.rules.kpis.figures import Ratio
+from app.rules.kpis.report import rejection_reasons
 
 FACTS = Path(__file__).resolve().parents[2] / "fixtures" / "calibration" / "scored_cycles.jsonl"
 AS_OF = datetime(2027, 6, 1, tzinfo=UTC)
@@ -163,3 +164,12 @@ def test_scores_of_several_model_versions_are_named_and_warned_about() -> None:
     settings = CalibrationSettings(Window(), Horizon(AS_OF, 90))
     one = calibrate([replace(fact, model_at_mql="m-2026-11") for fact in facts], settings)
     assert one.models == ("m-2026-11",) and "warning: the scores" not in calibration_table(one)
+
+
+def test_rejection_reasons_are_keyed_as_the_kpi_report_keys_them() -> None:
+    mql, rejected = datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC)
+    reasons = [" no fit ", "no fit", None, "no fit"]
+    facts = [LeadCycle(contact=str(n), cycle=1, mql_at=mql, rejected_at=rejected, rejection_reason=reason)
+             for n, reason in enumerate(reasons)]  # fmt: skip
+    found = calibrate(facts, CalibrationSettings(Window(), Horizon(AS_OF, 90))).rejections.by_reason
+    assert dict(found) == rejection_reasons(facts, AS_OF) == {" no fit ": 1, "no fit": 2, "none": 1}
