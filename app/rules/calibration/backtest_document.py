@@ -117,6 +117,16 @@ def _earliest(found: Earliest) -> dict[str, Any]:
 
 
 def _outcomes(report: BacktestReport, figures: ModelFigures) -> dict[str, Any]:
+    found = conversion_document(figures)
+    for outcome in OUTCOMES:
+        captured = Ratio(figures.outcomes[outcome].positives, report.known_positives[outcome])
+        found[outcome]["captured"] = rate_document(captured)
+    return found
+
+
+def conversion_document(figures: ModelFigures) -> dict[str, Any]:
+    """Return what a model's qualified contacts became: `{"qualified", "with_outcome", "never_handed_over",
+    "qualified_late"}` and per outcome its rate with `pending`."""
     found: dict[str, Any] = {
         "qualified": figures.qualified,
         "with_outcome": figures.with_outcome,
@@ -125,11 +135,7 @@ def _outcomes(report: BacktestReport, figures: ModelFigures) -> dict[str, Any]:
     }
     for outcome in OUTCOMES:
         counts = figures.outcomes[outcome]
-        found[outcome] = {
-            **rate_document(counts.ratio),
-            "pending": counts.pending,
-            "captured": rate_document(Ratio(counts.positives, report.known_positives[outcome])),
-        }
+        found[outcome] = {**rate_document(counts.ratio), "pending": counts.pending}
     return found
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.rules.calibration.backtest_document import conversion_document
 from app.rules.calibration.capacity import WeeklyCapacity
-from app.rules.calibration.document import rate_document
 from app.rules.calibration.outcomes import OUTCOMES
 from app.rules.calibration.sweep import Sweep, Tried, WeeklyVolume
 from app.rules.calibration.table import decimals
@@ -73,20 +73,11 @@ def _volume(volume: WeeklyVolume, threshold: float, capacity: int) -> dict[str, 
 def _tried(tried: Tried, current_threshold: float, capacity: int) -> dict[str, Any]:
     threshold = tried.volume.threshold
     figures = tried.figures
-    conversion: dict[str, Any] = {
-        "qualified": figures.qualified,
-        "with_outcome": figures.with_outcome,
-        "never_handed_over": figures.never_handed_over,
-        "qualified_late": figures.qualified_late,
-    }
-    for outcome in OUTCOMES:
-        counts = figures.outcomes[outcome]
-        conversion[outcome] = {**rate_document(counts.ratio), "pending": counts.pending}
     return {
         "model": figures.model,
         **_volume(tried.volume, current_threshold if threshold is None else threshold, capacity),
         "weeks": dict(tried.volume.weeks),
-        "conversion": conversion,
+        "conversion": conversion_document(figures),
     }
 
 
