@@ -13,20 +13,14 @@ from app.rules.calibration.backtest_verdict import document_verdict
 from app.rules.scoring.versions import content_hash
 from tests.conftest import REDIS_URL
 from tests.e2e.test_backtest import ROOT, Filled, filled, inverted  # noqa: F401  (`filled` is the fixture)
-from tests.support.app import ACCESS_TOKEN, CLIENT_SECRET
+from tests.support.app import command_env
 from tests.support.processes import describe, run_command
 
 LEADFLOW = str(Path(__import__("sys").prefix) / "bin" / "leadflow")
 
 
 def test_each_run_is_recorded_with_the_figures_it_printed(filled: Filled, ledger_url: str, tmp_path: Path) -> None:  # noqa: F811
-    env = {
-        "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TZ": "UTC", "HOME": str(tmp_path),
-        "LEADFLOW_ENV": "development", "DATABASE_URL": ledger_url, "LEADFLOW_CONFIG": str(ROOT / "config"),
-        "HUBSPOT_API_BASE": filled.server_url, "HUBSPOT_ACCESS_TOKEN": ACCESS_TOKEN,
-        "HUBSPOT_CLIENT_SECRET": CLIENT_SECRET, "HUBSPOT_APP_ID": "4242",
-        "REDIS_URL": REDIS_URL, "REDIS_PREFIX": "leadflow-backtest-record",  # the tests' database, emptied after
-    }  # fmt: skip
+    env = command_env(tmp_path, ledger_url, filled.server_url, REDIS_URL, "leadflow-backtest-record")
     ledger = filled.portal.container.ledger
     candidate = inverted(tmp_path)
     printed = run_command([LEADFLOW, "backtest", "--model", str(candidate), "--json"], env, tmp_path)

@@ -35,7 +35,7 @@ from hubspot_twin.simulator.portal import SALES_TEAM
 from hubspot_twin.webhooks.handmade import EventFactory, deliver
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import FAST_RETRIES
-from tests.support.app import ACCESS_TOKEN, CLIENT_SECRET, make_settings
+from tests.support.app import ACCESS_TOKEN, CLIENT_SECRET, command_env, make_settings
 from tests.support.processes import describe, run_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,13 +145,7 @@ def test_the_planted_event_gains_points_and_the_useless_rule_is_pulled_down(fill
 def test_the_command_prints_the_suggestion_writes_it_and_never_touches_the_running_model(
     filled: Filled, ledger_url: str, tmp_path: Path
 ) -> None:
-    env = {
-        "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TZ": "UTC", "HOME": str(tmp_path),
-        "LEADFLOW_ENV": "development", "DATABASE_URL": ledger_url, "LEADFLOW_CONFIG": str(ROOT / "config"),
-        "HUBSPOT_API_BASE": filled.server_url, "HUBSPOT_ACCESS_TOKEN": ACCESS_TOKEN,
-        "HUBSPOT_CLIENT_SECRET": CLIENT_SECRET, "HUBSPOT_APP_ID": "4242",
-        "REDIS_URL": REDIS_URL, "REDIS_PREFIX": "leadflow-suggest-cli",  # the tests' database, emptied after
-    }  # fmt: skip
+    env = command_env(tmp_path, ledger_url, filled.server_url, REDIS_URL, "leadflow-suggest-cli")
     target = tmp_path / "suggested.yaml"
     result = run_command([LEADFLOW, "calibrate", "--suggest", "--outcome", "accepted", "--write", str(target),
                           "--json"], env, tmp_path)  # fmt: skip

@@ -20,7 +20,7 @@ from app.rules.calibration.threshold import find_threshold
 from app.sync.calibration.capacity import search_threshold
 from tests.conftest import REDIS_URL
 from tests.e2e.test_backtest import LEADFLOW, ROOT, Filled, filled  # noqa: F401  (the fixture)
-from tests.support.app import ACCESS_TOKEN, CLIENT_SECRET
+from tests.support.app import command_env
 from tests.support.processes import describe, run_command
 
 
@@ -60,13 +60,8 @@ def test_the_command_prints_the_answer_as_json_and_text(filled: Filled, ledger_u
     routing = config / "routing.yaml"
     routing.write_text(routing.read_text() + "\nweekly_capacity: 1\n")
     start, end = this_week()
-    env = {
-        "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TZ": "UTC", "HOME": str(tmp_path),
-        "LEADFLOW_ENV": "development", "DATABASE_URL": ledger_url, "LEADFLOW_CONFIG": str(config),
-        "HUBSPOT_API_BASE": filled.server_url, "HUBSPOT_ACCESS_TOKEN": ACCESS_TOKEN,
-        "HUBSPOT_CLIENT_SECRET": CLIENT_SECRET, "HUBSPOT_APP_ID": "4242",
-        "REDIS_URL": REDIS_URL, "REDIS_PREFIX": "leadflow-threshold-cli",
-    }  # fmt: skip
+    env = command_env(tmp_path, ledger_url, filled.server_url, REDIS_URL, "leadflow-threshold-cli")
+    env["LEADFLOW_CONFIG"] = str(config)  # with a weekly capacity of one lead
     window = ["--from", f"{start:%Y-%m-%d}", "--to", f"{end:%Y-%m-%d}", "--percentile", "100"]
     result = run_command([LEADFLOW, "threshold", *window, "--json"], env, tmp_path)
     assert result.returncode == 0, describe(result)

@@ -41,3 +41,15 @@ def make_container(
     return build_container(
         make_settings(database_url, **dict(settings or {})), redis=client, gateway_factory=gateway_factory
     )
+
+
+def command_env(home: Path, database_url: str, hubspot_url: str, redis_url: str, redis_prefix: str) -> dict[str, str]:
+    """The environment of a `leadflow` command a test runs against the twin at `hubspot_url`: the shipped config, the
+    test's ledger, and its Redis database under its own prefix (emptied after the test)."""
+    return {
+        "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TZ": "UTC", "HOME": str(home),
+        "LEADFLOW_ENV": "development", "DATABASE_URL": database_url, "LEADFLOW_CONFIG": str(ROOT / "config"),
+        "HUBSPOT_API_BASE": hubspot_url, "HUBSPOT_ACCESS_TOKEN": ACCESS_TOKEN,
+        "HUBSPOT_CLIENT_SECRET": CLIENT_SECRET, "HUBSPOT_APP_ID": APP_ID,
+        "REDIS_URL": redis_url, "REDIS_PREFIX": redis_prefix,
+    }  # fmt: skip
