@@ -15,7 +15,7 @@ a change, whether or not it changes a value: it is rare, and looking again then 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -23,6 +23,7 @@ from functools import lru_cache
 from app.rules.expressions import PropertyRecord, read_names
 from app.rules.scoring.assessment import (
     Assessment,
+    Reason,
     assess_counted,
     in_utc,
     property_records,
@@ -87,8 +88,34 @@ def _over_time(
     records = property_records(model, contact, company, property_types)
     every = in_utc(events)
     counted = [event for event in every if event.occurred_at <= now]
-    assessment, contributions = assess_counted(model, records, counted, now)
     dated_ahead = min((event.occurred_at for event in every if event.occurred_at > now), default=None)
+    return _timed(model, records, None, counted, dated_ahead, now, stage_only)
+
+
+def stage_over_time_counted(
+    model: ScoringModel,
+    records: Mapping[str, PropertyRecord],
+    fitted: tuple[int, list[Reason]],
+    counted: Sequence[EngagementEvent],
+    dated_ahead: datetime | None,
+    now: datetime,
+) -> TimedAssessment:
+    """As `assess_stage_over_time`, on inputs already converted: the records with their `fit_of`, the UTC events
+    that count at `now` and the first event dated after it (the backtest's replay converts them once per version
+    of the values, not at every moment)."""
+    return _timed(model, records, fitted, counted, dated_ahead, now, stage_only=True)
+
+
+def _timed(
+    model: ScoringModel,
+    records: Mapping[str, PropertyRecord],
+    fitted: tuple[int, list[Reason]] | None,
+    counted: Sequence[EngagementEvent],
+    dated_ahead: datetime | None,
+    now: datetime,
+    stage_only: bool,
+) -> TimedAssessment:
+    assessment, contributions = assess_counted(model, records, counted, now, fitted)
     horizon = _earliest(dated_ahead, _decay_change(model, assessment, contributions, now, stage_only))
     window = _window_change(model, records, counted, now, assessment, horizon)
     return TimedAssessment(assessment, _next_millisecond(_earliest(window, horizon)))
@@ -162,7 +189,7 @@ def _crossing(fixed: float, slope: float, threshold: float | None) -> float | No
 def _window_change(
     model: ScoringModel,
     records: Mapping[str, PropertyRecord],
-    counted: list[EngagementEvent],
+    counted: Sequence[EngagementEvent],
     now: datetime,
     assessment: Assessment,
     before: datetime | None,

@@ -155,3 +155,12 @@ def test_the_stage_walk_passes_over_changes_of_the_reasons_alone() -> None:
     staged = assess_stage_over_time(model, {}, {}, events, START)
     assert staged.next_change_at is None
     assert staged.assessment == assess(model, {}, {}, events, START)
+
+
+def test_the_values_at_a_moment_are_the_latest_version_started_by_then() -> None:
+    versions = Versions((Version(at(5), {"v": "b"}), Version(None, {"v": "a"}), Version(at(9), {"v": "c"})))
+    assert [versions.at(moment)["v"] for moment in (at(0), at(5) - MICROSECOND, at(5), at(8), at(9), at(30))] == [
+        "a", "a", "b", "b", "c", "c",
+    ]  # fmt: skip
+    dated = Versions((Version(at(5), {"v": "b"}),))
+    assert dated.at(at(4)) == {} and dated.index_at(at(4)) == -1 and dated.at(at(5)) == {"v": "b"}
