@@ -631,12 +631,13 @@ def backtest(model_path: Path, window_from: str | None, window_to: str | None, m
     from app.backtest_report import BacktestInput, BacktestOptions, run_command
     from app.rules.calibration.backtest import BacktestReport
     from app.sync.calibration.backtest import BacktestContext, run_backtest
+    from app.sync.calibration.workers import available_workers
 
     def replay(given: BacktestInput) -> BacktestReport:
         container = _container()
         context = BacktestContext(container.ledger, container.gateway, container.model, container.handover_config,
                                   container.routing_config)  # fmt: skip
-        return run_backtest(context, given.candidate, given.window, given.horizon)
+        return run_backtest(context, given.candidate, given.window, given.horizon, workers=available_workers())
 
     options = BacktestOptions(model_path, window_from, window_to, mature_days, as_json)
     click.echo(run_command(options, datetime.now(UTC), replay))
