@@ -93,11 +93,16 @@ def assess_counted(
     fit, fit_reasons = fitted if fitted is not None else fit_of(model, records)
     contributions = event_contributions(model, counted, now)
     engagement, event_reasons = _engagement(model, contributions)
-    grade = _grade_label(model.fit_grades, fit) + _grade_label(model.engagement_grades, engagement)
+    grade = grade_of(model, fit, engagement)
     stage, blocked = stage_at(model, records, counted, now, fit, engagement, grade)
     reasons = sorted([*fit_reasons, *event_reasons], key=lambda reason: (-abs(reason.points), reason.id))
     assessment = Assessment(fit, engagement, fit + engagement, grade, stage, blocked, model.model, tuple(reasons))
     return assessment, contributions
+
+
+def grade_of(model: ScoringModel, fit: int, engagement: int) -> str:
+    """Return the grade of a fit and an engagement: the fit band's label, then the engagement band's."""
+    return _grade_label(model.fit_grades, fit) + _grade_label(model.engagement_grades, engagement)
 
 
 def stage_at(
@@ -110,7 +115,7 @@ def stage_at(
     grade: str,
 ) -> tuple[str | None, tuple[Blocked, ...]]:
     """Return the stage and the blocked stages of these values, with the event windows as they are at `now`."""
-    return _stage(model, stage_facts(records, counted, now, fit, engagement, grade))
+    return stage_of_facts(model, stage_facts(records, counted, now, fit, engagement, grade))
 
 
 def stage_facts(
@@ -204,7 +209,9 @@ def _grade_label(bands: tuple[GradeBand, ...], value: int) -> str:
     return next((band.label for band in bands if band.threshold <= value), "")
 
 
-def _stage(model: ScoringModel, facts: Mapping[str, object]) -> tuple[str | None, tuple[Blocked, ...]]:
+def stage_of_facts(model: ScoringModel, facts: Mapping[str, object]) -> tuple[str | None, tuple[Blocked, ...]]:
+    """Return the stage and the blocked stages of `stage_facts`: the first stage whose condition matches and whose
+    required properties are present."""
     blocked: list[Blocked] = []
     for stage in model.stages:
         if not STAGE_MEMO.matches(stage.condition, facts):
