@@ -1,7 +1,7 @@
 """Backtest: `leadflow backtest --model candidate.yaml` over a year of a portal, at HubSpot's limits.
 
 The portal: N contacts (quick: 10,000; full: 100,000) at N / 5 companies, created evenly over the year before the
-bench's `now`, each with a year of engagements in the ledger (about 6 events on average, from its creation on),
+bench's `now`, each with a year of engagements in the ledger (about 5.5 events on average, from its creation on),
 and in the twin the values a backtest reads with their property histories: every value dated at the contact's
 creation, and for three contacts in ten a buying role set later (a second version). One contact in twelve was
 handed over in reality (bench/kpi_ledger.py's lead cycles: accepted or rejected, some with deals), so the outcomes

@@ -200,7 +200,8 @@ def _stage_decay_change(
 
 
 def _first_closing(model: ScoringModel, counted: Sequence[EngagementEvent], now: datetime) -> datetime | None:
-    """The first moment after `now` at which an event type leaves a window the stage rules read."""
+    """The first window closing at or after `now`: the last moment an event type is still in a window the stage
+    rules read (it leaves the window a microsecond later)."""
     windows = stage_window_days(model.stages)
     latest: dict[str, datetime] = {}
     for event in counted:
