@@ -3,4 +3,4 @@
 Named here, outside the `bench` package, so `leadflow bench --only` offers them without importing the bench.
 """
 
-BENCH_SECTIONS = ("core", "sweep", "nurture", "sla", "dashboard", "economy", "intake", "latency", "rescore")
+BENCH_SECTIONS = ("core", "sweep", "nurture", "sla", "dashboard", "economy", "intake", "latency", "rescore", "backtest")

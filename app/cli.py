@@ -685,13 +685,14 @@ def backtest(model_path: Path, window_from: str | None, window_to: str | None, m
     from app.rules.calibration.backtest import BacktestReport
     from app.rules.calibration.backtest_runs import BacktestRun
     from app.sync.calibration.backtest import BacktestContext, run_backtest
+    from app.sync.calibration.workers import available_workers
 
     container = functools.cache(_container)  # built only once the input is valid
 
     def replay(given: BacktestInput) -> BacktestReport:
         c = container()
         context = BacktestContext(c.ledger, c.gateway, c.model, c.handover_config, c.routing_config)
-        return run_backtest(context, given.candidate, given.window, given.horizon)
+        return run_backtest(context, given.candidate, given.window, given.horizon, workers=available_workers())
 
     def record(run: BacktestRun) -> int:
         return container().ledger.backtests.record(run)
@@ -727,6 +728,7 @@ def threshold(vary: str, step: float, window_from: str | None, window_to: str | 
     from app.rules.configuration import load_configuration
     from app.sync.calibration.backtest import BacktestContext
     from app.sync.calibration.capacity import search_threshold
+    from app.sync.calibration.workers import available_workers
     from app.threshold_report import ThresholdInput, ThresholdOptions, run_command
 
     def search(given: ThresholdInput) -> Sweep:
@@ -734,7 +736,8 @@ def threshold(vary: str, step: float, window_from: str | None, window_to: str | 
         context = BacktestContext(container.ledger, container.gateway, container.model, container.handover_config,
                                   container.routing_config)  # fmt: skip
         capacity = given.capacity.weekly or 0
-        return search_threshold(context, given.site, given.grid, capacity, given.window, given.scale, given.horizon)
+        return search_threshold(context, given.site, given.grid, capacity, given.window, given.scale, given.horizon,
+                                workers=available_workers())  # fmt: skip
 
     options = ThresholdOptions(vary, step, window_from, window_to, percentile, mature_days, as_json)
     config = load_configuration(config_directory())  # checked before the ledger or HubSpot is asked anything

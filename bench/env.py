@@ -25,6 +25,7 @@ from app.bootstrap import Container, build_container
 from app.settings import Settings, load_settings
 from bench.processes import Service, free_port
 from hubspot_twin import Twin
+from hubspot_twin.crm.timestamps import Clock, utc_now
 from hubspot_twin.http.guard import GuardConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,9 +163,11 @@ def stack(
     database: str = "postgresql",
     limits: GuardConfig | None = None,
     settings: Mapping[str, Any] | None = None,
+    clock: Clock = utc_now,
 ) -> Iterator[Stack]:
     """Yield a fresh stack: the twin served over HTTP (HubSpot's Professional limits unless told otherwise), an
-    empty ledger (PostgreSQL schema or SQLite file) and an empty Redis database; stop and remove it all after."""
+    empty ledger (PostgreSQL schema or SQLite file) and an empty Redis database; stop and remove it all after.
+    `clock`: the twin's (a seed may set it back to date the histories)."""
     with ExitStack() as exits:
         log_dir = Path(exits.enter_context(tempfile.TemporaryDirectory(prefix="leadflow-bench-")))
         exits.enter_context(redis_db(servers.redis_url))
@@ -172,7 +175,7 @@ def stack(
             database_url = exits.enter_context(postgres_schema(servers.postgres_url))
         else:
             database_url = f"sqlite:///{log_dir / 'ledger.db'}"
-        twin = Twin([ACCESS_TOKEN], apps={ACCESS_TOKEN: APP_ID}, limits=limits or GuardConfig())
+        twin = Twin([ACCESS_TOKEN], apps={ACCESS_TOKEN: APP_ID}, clock=clock, limits=limits or GuardConfig())
         server = exits.enter_context(twin.serve())
         the_stack = Stack(database_url, servers.redis_url, twin, server.url, log_dir, dict(settings or {}))
         exits.callback(the_stack.stop_services)

@@ -200,6 +200,41 @@ class RecordMemo:
             self._reads[condition] = None
 
 
+class FactMemo:
+    """Results of conditions over plain facts (`fit`, `engagement`, `score`, `grade`, the event windows)
+    remembered by the values they read: a stage rule sees the same few facts again and again, within a contact's
+    replay and across contacts. A condition that reads a record (`contact`, `company`) or a built-in symbol is
+    evaluated directly."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.memo = BoundedMemo(size)
+        self._reads: dict[Condition, tuple[str, ...] | None] = {}
+
+    def matches(self, condition: Condition, facts: Mapping[str, object]) -> bool:
+        if condition not in self._reads:
+            names = read_names(condition)
+            self._reads[condition] = None if names is None or set(names) & set(RECORD_NAMES) else names
+        reads = self._reads[condition]
+        values = None if reads is None else _fact_key(tuple(facts.get(name) for name in reads))
+        if values is None:
+            return condition.matches(facts)
+        return self.memo.recall((condition, values), lambda: condition.matches(facts))[0]
+
+
+def _fact_key(values: tuple[object, ...]) -> tuple[object, ...] | None:
+    """The values as a key: plain values with their types, a list of strings (an event window) as a tuple; None
+    when one is anything else."""
+    keyed: list[object] = []
+    for value in values:
+        if isinstance(value, list) and all(type(part) is str for part in value):
+            keyed.append((list, tuple(value)))
+        elif type(value) in MEMO_TYPES:
+            keyed.append((type(value), value))
+        else:
+            return None
+    return tuple(keyed)
+
+
 def _is_plain_symbol(node: object) -> bool:
     return isinstance(node, rule_ast.SymbolExpression) and node.scope is None
 

@@ -11,14 +11,15 @@ missed, and every stage change is placed at the first microsecond at which `asse
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from app.rules.scoring.assessment import assess, in_utc
+from app.rules.expressions import PropertyRecord
+from app.rules.scoring.assessment import Reason, assess, assess_counted, fit_of, in_utc, property_records
 from app.rules.scoring.engagement import EngagementEvent
 from app.rules.scoring.model import ScoringModel
-from app.rules.scoring.timeline import TimedAssessment, assess_stage_over_time
+from app.rules.scoring.timeline import TimedAssessment, stage_over_time_counted
 from app.rules.values import as_utc
 
 MICROSECOND = timedelta(microseconds=1)
@@ -61,12 +62,12 @@ class Versions:
 
     def at(self, moment: datetime) -> Mapping[str, object]:
         """Return the values holding at `moment` (none before the first version)."""
-        current: Mapping[str, object] = {}
-        for version in self.versions:
-            if version.since is not None and version.since > moment:
-                break
-            current = version.values
-        return current
+        index = self.index_at(moment)
+        return self.versions[index].values if index >= 0 else {}
+
+    def index_at(self, moment: datetime) -> int:
+        """Return the index of the version holding at `moment`; -1 before the first one."""
+        return len(self.versions) - len(self._starts) + bisect_right(self._starts, moment) - 1
 
     def next_after(self, moment: datetime) -> datetime | None:
         """Return the first version start after `moment`, or None."""
@@ -128,22 +129,20 @@ def replay_contact(model: ScoringModel, contact: ReplayContact, start: datetime,
     """Walk the contact's stage under `model` from `start` to `end`, from change to change (none when `start` is
     not before `end`)."""
     start, end = as_utc(start), as_utc(end)
-    events = tuple(in_utc(contact.events))
-    contact = replace(contact, events=events)
-    times = sorted({event.occurred_at for event in events})
+    walk = ContactWalk(model, contact)
     moment = start
-    timed = _timed(model, contact, moment)
+    timed = walk.timed(moment)
     initial = stage = timed.assessment.stage
     changes: list[StageChange] = []
     while True:
-        upcoming = [m for m in (timed.next_change_at, *_next_inputs(contact, times, moment)) if m is not None]
+        upcoming = [m for m in (timed.next_change_at, *walk.next_inputs(moment)) if m is not None]
         following = max(min(upcoming), moment + MICROSECOND) if upcoming else None
         if following is None or following >= end or moment >= end:
             break
-        timed = _timed(model, contact, following)
+        timed = walk.timed(following)
         if timed.assessment.stage != stage:
-            exact = following in _exact_moments(contact, following)
-            at = following if exact else _first_moment(model, contact, moment, following, stage)
+            exact = following in walk.exact_moments
+            at = following if exact else _first_moment(walk, moment, following, stage)
             changes.append(StageChange(at, stage, timed.assessment.stage))
             stage = timed.assessment.stage
         moment = following
@@ -156,37 +155,61 @@ def stage_of(model: ScoringModel, contact: ReplayContact, moment: datetime) -> s
     return assess(model, values, company, contact.events, moment, contact.property_types).stage
 
 
-def _timed(model: ScoringModel, contact: ReplayContact, moment: datetime) -> TimedAssessment:
-    values, company = contact.contact.at(moment), contact.company.at(moment)
-    return assess_stage_over_time(model, values, company, contact.events, moment, contact.property_types)
+class ContactWalk:
+    """One contact's inputs as `assess` reads them at any moment, prepared once for its replay under one model:
+    its events in UTC and in order (those counted at a moment are a prefix), and its values converted to their
+    types, with their fit, once per version of the contact's and the company's values — the same inputs, so the
+    same results, as `assess` on the raw values at every moment."""
+
+    def __init__(self, model: ScoringModel, contact: ReplayContact) -> None:
+        self.model = model
+        self.contact = contact
+        self.events = sorted(in_utc(contact.events), key=lambda event: event.occurred_at)
+        self.times = [event.occurred_at for event in self.events]
+        starts = (v.since for v in (*contact.contact.versions, *contact.company.versions) if v.since is not None)
+        self.exact_moments = {*self.times, *starts}
+        """Moments at which a change happens exactly (an event, a new version), not by a solved crossing."""
+        self._converted: dict[tuple[int, int], tuple[dict[str, PropertyRecord], tuple[int, list[Reason]]]] = {}
+
+    def timed(self, moment: datetime) -> TimedAssessment:
+        """`assess_stage_over_time` of the contact at `moment`, with the values holding then."""
+        records, fitted = self._values(moment)
+        count = bisect_right(self.times, moment)
+        ahead = self.times[count] if count < len(self.times) else None
+        return stage_over_time_counted(self.model, records, fitted, self.events[:count], ahead, moment)
+
+    def stage(self, moment: datetime) -> str | None:
+        """The stage `assess` gives the contact at `moment` (as `stage_of`)."""
+        records, fitted = self._values(moment)
+        counted = self.events[: bisect_right(self.times, moment)]
+        return assess_counted(self.model, records, counted, moment, fitted)[0].stage
+
+    def next_inputs(self, moment: datetime) -> tuple[datetime | None, ...]:
+        """The next moments after `moment` at which the inputs change: a version of the values starts, an event
+        occurs."""
+        index = bisect_right(self.times, moment)
+        event = self.times[index] if index < len(self.times) else None
+        return self.contact.contact.next_after(moment), self.contact.company.next_after(moment), event
+
+    def _values(self, moment: datetime) -> tuple[dict[str, PropertyRecord], tuple[int, list[Reason]]]:
+        contact, company = self.contact.contact, self.contact.company
+        key = contact.index_at(moment), company.index_at(moment)
+        if key not in self._converted:
+            types = self.contact.property_types
+            records = property_records(self.model, contact.at(moment), company.at(moment), types)
+            self._converted[key] = records, fit_of(self.model, records)
+        return self._converted[key]
 
 
-def _next_inputs(contact: ReplayContact, times: Sequence[datetime], moment: datetime) -> Iterable[datetime | None]:
-    """The next moments after `moment` at which the inputs change: a version of the values starts, an event occurs
-    (`times`: the events' moments, sorted)."""
-    index = bisect_right(times, moment)
-    event = times[index] if index < len(times) else None
-    return contact.contact.next_after(moment), contact.company.next_after(moment), event
-
-
-def _exact_moments(contact: ReplayContact, moment: datetime) -> set[datetime]:
-    """Moments at which a change happens exactly (an event, a new version), not by a solved crossing."""
-    found = {event.occurred_at for event in contact.events if event.occurred_at == moment}
-    found.update(v.since for v in (*contact.contact.versions, *contact.company.versions) if v.since == moment)
-    return {m for m in found if m is not None}
-
-
-def _first_moment(
-    model: ScoringModel, contact: ReplayContact, before: datetime, after: datetime, stage: str | None
-) -> datetime:
+def _first_moment(walk: ContactWalk, before: datetime, after: datetime, stage: str | None) -> datetime:
     """The first microsecond in `(before, after]` at which the stage is no longer `stage` (it is at `before`)."""
     low = max(before, after - SETTLE)
-    if low > before and stage_of(model, contact, low) != stage:
+    if low > before and walk.stage(low) != stage:
         low = before
     high = after
     while high - low > MICROSECOND:
         middle = low + (high - low) // 2
-        if stage_of(model, contact, middle) != stage:
+        if walk.stage(middle) != stage:
             high = middle
         else:
             low = middle

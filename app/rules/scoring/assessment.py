@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.rules.expressions import PropertyRecord, RecordMemo
+from app.rules.expressions import FactMemo, PropertyRecord, RecordMemo
 from app.rules.scoring.engagement import EngagementEvent, EventContribution, event_contributions, event_windows
 from app.rules.scoring.model import GradeBand, ScoringModel
 from app.rules.values import as_utc, convert_properties
@@ -82,30 +82,40 @@ def property_records(
 
 
 def assess_counted(
-    model: ScoringModel, records: Mapping[str, PropertyRecord], counted: list[EngagementEvent], now: datetime
+    model: ScoringModel,
+    records: Mapping[str, PropertyRecord],
+    counted: Sequence[EngagementEvent],
+    now: datetime,
+    fitted: tuple[int, list[Reason]] | None = None,
 ) -> tuple[Assessment, tuple[EventContribution, ...]]:
-    """Assess converted records and the UTC events that count at `now`; also return each event type's share."""
-    fit, fit_reasons = _fit(model, records)
+    """Assess converted records and the UTC events that count at `now`; also return each event type's share.
+    `fitted`: the records' `fit_of`, when the caller already has it (the replay: once per version of the values)."""
+    fit, fit_reasons = fitted if fitted is not None else fit_of(model, records)
     contributions = event_contributions(model, counted, now)
     engagement, event_reasons = _engagement(model, contributions)
-    grade = _grade_label(model.fit_grades, fit) + _grade_label(model.engagement_grades, engagement)
+    grade = grade_of(model, fit, engagement)
     stage, blocked = stage_at(model, records, counted, now, fit, engagement, grade)
     reasons = sorted([*fit_reasons, *event_reasons], key=lambda reason: (-abs(reason.points), reason.id))
     assessment = Assessment(fit, engagement, fit + engagement, grade, stage, blocked, model.model, tuple(reasons))
     return assessment, contributions
 
 
+def grade_of(model: ScoringModel, fit: int, engagement: int) -> str:
+    """Return the grade of a fit and an engagement: the fit band's label, then the engagement band's."""
+    return _grade_label(model.fit_grades, fit) + _grade_label(model.engagement_grades, engagement)
+
+
 def stage_at(
     model: ScoringModel,
     records: Mapping[str, PropertyRecord],
-    counted: list[EngagementEvent],
+    counted: Sequence[EngagementEvent],
     now: datetime,
     fit: int,
     engagement: int,
     grade: str,
 ) -> tuple[str | None, tuple[Blocked, ...]]:
     """Return the stage and the blocked stages of these values, with the event windows as they are at `now`."""
-    return _stage(model, stage_facts(records, counted, now, fit, engagement, grade))
+    return stage_of_facts(model, stage_facts(records, counted, now, fit, engagement, grade))
 
 
 def stage_facts(
@@ -176,9 +186,11 @@ def in_utc(events: Iterable[EngagementEvent]) -> list[EngagementEvent]:
 
 
 FIT_MEMO = RecordMemo()
+STAGE_MEMO = FactMemo()
 
 
-def _fit(model: ScoringModel, records: Mapping[str, PropertyRecord]) -> tuple[int, list[Reason]]:
+def fit_of(model: ScoringModel, records: Mapping[str, PropertyRecord]) -> tuple[int, list[Reason]]:
+    """Return the fit of converted records and the reasons of the fit rules that matched."""
     matched = [rule for rule in model.fit_rules if FIT_MEMO.matches(rule.condition, records)]
     fit_raw = math.fsum(rule.points for rule in matched)
     reasons = [Reason(rule.id, rule.label, points) for rule in matched if (points := round_half_up(rule.points))]
@@ -197,10 +209,12 @@ def _grade_label(bands: tuple[GradeBand, ...], value: int) -> str:
     return next((band.label for band in bands if band.threshold <= value), "")
 
 
-def _stage(model: ScoringModel, facts: Mapping[str, object]) -> tuple[str | None, tuple[Blocked, ...]]:
+def stage_of_facts(model: ScoringModel, facts: Mapping[str, object]) -> tuple[str | None, tuple[Blocked, ...]]:
+    """Return the stage and the blocked stages of `stage_facts`: the first stage whose condition matches and whose
+    required properties are present."""
     blocked: list[Blocked] = []
     for stage in model.stages:
-        if not stage.condition.matches(facts):
+        if not STAGE_MEMO.matches(stage.condition, facts):
             continue
         missing = tuple(ref.text for ref in stage.requires if not _present(facts[ref.object_name], ref.name))
         if not missing:

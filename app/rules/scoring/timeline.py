@@ -15,7 +15,7 @@ a change, whether or not it changes a value: it is rare, and looking again then 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -23,11 +23,15 @@ from functools import lru_cache
 from app.rules.expressions import PropertyRecord, read_names
 from app.rules.scoring.assessment import (
     Assessment,
+    Reason,
     assess_counted,
+    grade_of,
     in_utc,
     property_records,
     round_half_up,
     stage_at,
+    stage_facts,
+    stage_of_facts,
 )
 from app.rules.scoring.engagement import EVENT_WINDOWS, EngagementEvent, EventContribution
 from app.rules.scoring.model import ScoringModel, Stage
@@ -37,6 +41,7 @@ MARGIN = timedelta(milliseconds=1)
 """Added to a solved crossing, so the re-assessment lands past it whatever floating point did (the solved moment
 is off by far less than a microsecond)."""
 HORIZON_DAYS = 36_500.0  # a change further off than a century is no change
+STAGE_DECAY_VALUES = 1_000  # engagement values followed along the decay before the walk looks again anyway
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +72,11 @@ def assess_stage_over_time(
     now: datetime,
     property_types: Mapping[str, str] | None = None,
 ) -> TimedAssessment:
-    """As `assess_over_time`, but `next_change_at` is the first moment the **stage** may change by time alone: the
-    rounded engagement changes (score and grade with it) or an event window the stage rules read closes; changes
-    of the reasons alone are passed over (the backtest's replay walks stages, not written values)."""
+    """As `assess_over_time`, but `next_change_at` is the first moment the **stage** may change by time alone:
+    decay brings the rounded engagement (score and grade with it) to a value whose stage differs — followed from
+    value to value while the events and the windows stay as they are — or an event window the stage rules read
+    closes; changes of the reasons alone, and of engagement values that keep the stage, are passed over (the
+    backtest's replay walks stages, not written values)."""
     return _over_time(model, contact, company, events, now, property_types, stage_only=True)
 
 
@@ -87,11 +94,40 @@ def _over_time(
     records = property_records(model, contact, company, property_types)
     every = in_utc(events)
     counted = [event for event in every if event.occurred_at <= now]
-    assessment, contributions = assess_counted(model, records, counted, now)
     dated_ahead = min((event.occurred_at for event in every if event.occurred_at > now), default=None)
-    horizon = _earliest(dated_ahead, _decay_change(model, assessment, contributions, now, stage_only))
-    window = _window_change(model, records, counted, now, assessment, horizon)
-    return TimedAssessment(assessment, _next_millisecond(_earliest(window, horizon)))
+    return _timed(model, records, None, counted, dated_ahead, now, stage_only)
+
+
+def stage_over_time_counted(
+    model: ScoringModel,
+    records: Mapping[str, PropertyRecord],
+    fitted: tuple[int, list[Reason]],
+    counted: Sequence[EngagementEvent],
+    dated_ahead: datetime | None,
+    now: datetime,
+) -> TimedAssessment:
+    """As `assess_stage_over_time`, on inputs already converted: the records with their `fit_of`, the UTC events
+    that count at `now` and the first event dated after it (the backtest's replay converts them once per version
+    of the values, not at every moment)."""
+    return _timed(model, records, fitted, counted, dated_ahead, now, stage_only=True)
+
+
+def _timed(
+    model: ScoringModel,
+    records: Mapping[str, PropertyRecord],
+    fitted: tuple[int, list[Reason]] | None,
+    counted: Sequence[EngagementEvent],
+    dated_ahead: datetime | None,
+    now: datetime,
+    stage_only: bool,
+) -> TimedAssessment:
+    assessment, contributions = assess_counted(model, records, counted, now, fitted)
+    decay = _decay_change(model, assessment, contributions, now, stage_only)
+    window = _window_change(model, records, counted, now, assessment, _earliest(dated_ahead, decay))
+    if stage_only and window is None and decay is not None and (dated_ahead is None or decay < dated_ahead):
+        until = _earliest(dated_ahead, _first_closing(model, counted, now))
+        decay = _stage_decay_change(model, records, counted, now, assessment, contributions, until)
+    return TimedAssessment(assessment, _next_millisecond(_earliest(window, dated_ahead, decay)))
 
 
 def decay_factor_of_change(contributions: Iterable[EventContribution], limit: float, engagement: int) -> float | None:
@@ -119,10 +155,60 @@ def _decay_change(
         factor = _total_factor(parts, model.engagement_limit, assessment.engagement)
     else:
         factor = decay_factor_of_change(contributions, model.engagement_limit, assessment.engagement)
+    return _decay_moment(model.half_life_days, now, factor)
+
+
+def _decay_moment(half_life_days: float, now: datetime, factor: float | None) -> datetime | None:
+    """The moment decay has scaled every event by `factor` since `now` (plus the margin); None: never."""
     if factor is None or factor <= 0:
         return None
-    days = model.half_life_days * math.log2(1 / min(factor, 1.0))
+    days = half_life_days * math.log2(1 / min(factor, 1.0))
     return now + timedelta(days=days) + MARGIN if days <= HORIZON_DAYS else None
+
+
+def _stage_decay_change(
+    model: ScoringModel,
+    records: Mapping[str, PropertyRecord],
+    counted: Sequence[EngagementEvent],
+    now: datetime,
+    assessment: Assessment,
+    contributions: tuple[EventContribution, ...],
+    until: datetime | None,
+) -> datetime | None:
+    """The first moment decay alone brings the rounded engagement to a value whose stage differs, following the
+    engagement from value to value without re-assessing: the inputs and the event windows stay as they are at `now`
+    until `until` (the next event, the next window closing), so only engagement, score and grade move. A crossing
+    at or after `until` ends the search there (at the first crossing itself when no value was passed over)."""
+    assert model.half_life_days is not None
+    parts = [(part.raw, part.weight.cap) for part in contributions if part.raw]
+    engagement, factor, passed = assessment.engagement, 1.0, False
+    fit = assessment.fit
+    facts = stage_facts(records, counted, now, fit, engagement, assessment.grade)
+    for _ in range(STAGE_DECAY_VALUES):
+        crossing = _total_crossing(parts, model.engagement_limit, engagement, factor)
+        moment = _decay_moment(model.half_life_days, now, None if crossing is None else crossing[0])
+        if crossing is None or moment is None:
+            return None
+        if until is not None and moment >= until:
+            return until if passed else moment
+        factor, engagement = crossing
+        facts.update(engagement=engagement, score=fit + engagement, grade=grade_of(model, fit, engagement))
+        if stage_of_facts(model, facts)[0] != assessment.stage:
+            return moment
+        passed = True
+    return moment
+
+
+def _first_closing(model: ScoringModel, counted: Sequence[EngagementEvent], now: datetime) -> datetime | None:
+    """The first window closing at or after `now`: the last moment an event type is still in a window the stage
+    rules read (it leaves the window a microsecond later)."""
+    windows = stage_window_days(model.stages)
+    latest: dict[str, datetime] = {}
+    for event in counted:
+        if event.type not in latest or latest[event.type] < event.occurred_at:
+            latest[event.type] = event.occurred_at
+    closing = [at + timedelta(days=days) for at in latest.values() for days in windows]
+    return min((closes for closes in closing if closes >= now), default=None) if closing else None
 
 
 def _reason_factors(part: EventContribution) -> Iterator[float]:
@@ -137,20 +223,29 @@ def _reason_factors(part: EventContribution) -> Iterator[float]:
 
 def _total_factor(parts: list[tuple[float, float | None]], limit: float, engagement: int) -> float | None:
     """The largest factor at which round_half_up(clamp(Σ contributions, 0, limit)) leaves `engagement`."""
+    crossing = _total_crossing(parts, limit, engagement)
+    return None if crossing is None else crossing[0]
+
+
+def _total_crossing(
+    parts: list[tuple[float, float | None]], limit: float, engagement: int, start: float = 1.0
+) -> tuple[float, int] | None:
+    """The largest factor at (below `start`: strictly) which round_half_up(clamp(Σ contributions, 0, limit))
+    leaves `engagement`, and the value it takes then (one less or one more); `parts`: (raw, cap) at factor 1."""
     if not parts:
         return None
     low = engagement - 0.5 if engagement >= 1 else None  # clamped at 0, the value cannot fall below 0
     high = engagement + 0.5 if limit >= engagement + 0.5 else None  # clamped at the limit
     caps_end = sorted({cap / abs(raw) for raw, cap in parts if cap is not None and abs(raw) > cap}, reverse=True)
-    upper = 1.0
-    for lower in [*caps_end, 0.0]:
+    upper = start
+    for lower in [*(end for end in caps_end if end < start), 0.0]:
         middle = (lower + upper) / 2
         capped = [math.copysign(cap, raw) for raw, cap in parts if cap is not None and abs(raw) * middle >= cap]
         free = [raw for raw, cap in parts if cap is None or abs(raw) * middle < cap]
         fixed, slope = math.fsum(capped), math.fsum(free)  # on [lower, upper]: total = fixed + slope × f
         crossing = _crossing(fixed, slope, low if slope > 0 else high if slope < 0 else None)
-        if crossing is not None and lower <= crossing <= upper:
-            return crossing
+        if crossing is not None and lower <= crossing <= upper and (start == 1.0 or crossing < start):
+            return crossing, engagement - 1 if slope > 0 else engagement + 1
         upper = lower
     return None
 
@@ -162,7 +257,7 @@ def _crossing(fixed: float, slope: float, threshold: float | None) -> float | No
 def _window_change(
     model: ScoringModel,
     records: Mapping[str, PropertyRecord],
-    counted: list[EngagementEvent],
+    counted: Sequence[EngagementEvent],
     now: datetime,
     assessment: Assessment,
     before: datetime | None,

@@ -1,9 +1,10 @@
 """The backtest's shell: read what the replay needs, page by page, and run it (docs/calibration.md, Backtest).
 
-Contacts come from the ledger a page at a time (memory stays bounded by the page, plus the report's per-contact
-differences and the KPI facts): their engagements and states from the ledger, their values and their company's
-from HubSpot — the current ones by batch reads of 100, the older ones from the property histories (50 per
+Contacts come from the ledger a page at a time (memory stays bounded by the pages in flight, plus the report's
+per-contact differences and the KPI facts): their engagements and states from the ledger, their values and their
+company's from HubSpot — the current ones by batch reads of 100, the older ones from the property histories (50 per
 request). A property HubSpot keeps no history of is used with today's value, and the report counts those contacts.
+With several workers, pages are replayed in forked processes while this one reads the next pages (workers.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from app.ledger.records import ContactStateRecord
 from app.ledger.store import Ledger
@@ -22,6 +24,7 @@ from app.rules.handover.config import HandoverConfig
 from app.rules.handover.routing_config import RoutingConfig
 from app.rules.kpis.facts import LeadCycle
 from app.rules.scoring.model import ScoringModel
+from app.sync.calibration.workers import page_replays
 from app.sync.hubspot.gateway import PRIMARY_COMPANY_ID, HubSpotGateway
 from app.sync.kpis.facts import ledger_facts
 
@@ -44,18 +47,21 @@ def run_backtest(
     horizon: Horizon,
     page_size: int = PAGE_SIZE,
     progress: Callable[[int], None] = lambda _n: None,
+    workers: int = 1,
 ) -> BacktestReport:
-    """Replay every contact of the ledger under the current model and `candidate`, and compare."""
-    run = Backtest(ctx.model, candidate, window, HandoverRules.of(ctx.handover, ctx.routing), horizon)
-    cycles = _cycles_by_contact(ledger_facts(ctx.ledger, ctx.model.qualified_stages))
-    gateway = ctx.gateway()
-    names = property_names(ctx.model, candidate, ctx.routing)
-    types = ctx.ledger.contacts.property_types()  # the portal's, as the drain converts values with them
-    for page in ctx.ledger.contacts.pages(page_size):
-        for contact in replay_contacts(ctx.ledger, gateway, names, page, types):
-            run.add(contact, cycles.get(contact.contact_id, ()))
-        progress(run.report.contacts)
-    return run.report
+    """Replay every contact of the ledger under the current model and `candidate`, and compare; `workers`: the
+    processes replaying pages side by side while this one reads the next (1: all in this process)."""
+    make = partial(Backtest, ctx.model, candidate, window, HandoverRules.of(ctx.handover, ctx.routing), horizon)
+    with page_replays(make, workers) as replays:  # forked before any connection is opened
+        cycles = _cycles_by_contact(ledger_facts(ctx.ledger, ctx.model.qualified_stages))
+        gateway = ctx.gateway()
+        names = property_names(ctx.model, candidate, ctx.routing)
+        types = ctx.ledger.contacts.property_types()  # the portal's, as the drain converts values with them
+        for page in ctx.ledger.contacts.pages(page_size):
+            contacts = replay_contacts(ctx.ledger, gateway, names, page, types)
+            replays.add([(contact, cycles.get(contact.contact_id, ())) for contact in contacts])
+            progress(replays.report.contacts)
+        return replays.finish()
 
 
 def _cycles_by_contact(facts: Sequence[LeadCycle]) -> dict[str, list[LeadCycle]]:

@@ -27,13 +27,15 @@ def search_threshold(
     window: BacktestWindow,
     scale: Scale,
     horizon: Horizon,
+    workers: int = 1,
 ) -> Sweep:
-    """Find the lowest threshold of `grid` whose weekly MQLs fit `capacity`, backtesting the ones it tries."""
+    """Find the lowest threshold of `grid` whose weekly MQLs fit `capacity`, backtesting the ones it tries (each
+    backtest with `workers` processes, as run_backtest)."""
 
     def model(threshold: float | None) -> ScoringModel:
         return ctx.model if threshold is None else with_threshold(ctx.model, site, threshold)
 
     def backtest(first: float | None, second: float | None) -> BacktestReport:
-        return run_backtest(replace(ctx, model=model(first)), model(second), window, horizon)
+        return run_backtest(replace(ctx, model=model(first)), model(second), window, horizon, workers=workers)
 
     return lowest_fitting(grid, capacity, scale, backtest)

@@ -6,6 +6,7 @@ microsecond and the one before it — is the stage `assess` gives with the value
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -155,3 +156,33 @@ def test_the_stage_walk_passes_over_changes_of_the_reasons_alone() -> None:
     staged = assess_stage_over_time(model, {}, {}, events, START)
     assert staged.next_change_at is None
     assert staged.assessment == assess(model, {}, {}, events, START)
+
+
+def test_the_values_at_a_moment_are_the_latest_version_started_by_then() -> None:
+    versions = Versions((Version(at(5), {"v": "b"}), Version(None, {"v": "a"}), Version(at(9), {"v": "c"})))
+    assert [versions.at(moment)["v"] for moment in (at(0), at(5) - MICROSECOND, at(5), at(8), at(9), at(30))] == [
+        "a", "a", "b", "b", "c", "c",
+    ]  # fmt: skip
+    dated = Versions((Version(at(5), {"v": "b"}),))
+    assert dated.at(at(4)) == {} and dated.index_at(at(4)) == -1 and dated.at(at(5)) == {"v": "b"}
+
+
+def test_the_stage_walk_follows_decay_past_the_values_that_keep_the_stage() -> None:
+    """30 points decaying under an MQL bar of 15: the stage's next change is the crossing of 14.5 (31.5 days on),
+    not the first point lost (0.7 days on), and the replay places it on the exact microsecond."""
+    from app.rules.scoring.timeline import assess_over_time, assess_stage_over_time
+
+    model = fit_model((EventWeight("download", "Download", 10),), (stage("mql", "fit >= 40 and engagement >= 15"),))
+    events = tuple(EngagementEvent("download", at(5)) for _ in range(3))
+    crossing = at(5) + timedelta(days=30 * math.log2(30 / 14.5))
+    walk = assess_stage_over_time(model, {"vip": "yes"}, {}, events, at(5)).next_change_at
+    assert walk is not None and crossing < walk <= crossing + timedelta(milliseconds=3)
+    first_point = assess_over_time(model, {"vip": "yes"}, {}, events, at(5)).next_change_at
+    assert first_point is not None and first_point < at(6)
+    contact = ReplayContact("1", Versions.today({"vip": "yes"}), Versions(), events)
+    timeline = replay_contact(model, contact, START, END)
+    assert [(c.after, abs(c.at - crossing) < timedelta(milliseconds=1)) for c in timeline.changes] == [
+        ("mql", False), (None, True),
+    ]  # fmt: skip
+    left = timeline.changes[-1].at
+    assert truth(model, contact, left - MICROSECOND) == "mql" and truth(model, contact, left) is None
