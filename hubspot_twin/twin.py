@@ -72,6 +72,11 @@ class Twin:
         """Serve over HTTP in a background thread (port 0: any free port); stop it or use it as a context manager."""
         return TwinServer(self.wsgi, host, port).start()
 
+    @property
+    def has_leads(self) -> bool:
+        """Return whether the portal has the Leads object (``Twin(leads=False)``: it has not)."""
+        return self.store.leads
+
     def _type(self, name: str) -> ObjectType:
         """Return the object type a name names, or raise HubSpot's error (a 403 for Leads in a portal without)."""
         return self.store.require_served(resolve(name))
