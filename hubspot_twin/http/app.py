@@ -28,6 +28,7 @@ from hubspot_twin.http.counters import endpoint_key
 logger = logging.getLogger(__name__)
 CONTROL_PREFIX = "/_twin/"
 TYPE_SEGMENTS = ("object_type", "from_type", "to_type")  # the URL variables that name an object type
+TYPE_ALIASES = frozenset(alias for otype in OBJECT_TYPES for alias in otype.aliases)
 
 
 def create_app(twin_context: TwinContext) -> Flask:
@@ -62,10 +63,9 @@ def _count_and_authenticate() -> None:
 
 def _require_served_types() -> None:
     """Answer HubSpot's 403 for a path naming an object type the portal lacks (Leads in a portal without them)."""
-    served = {alias for otype in OBJECT_TYPES for alias in otype.aliases}
     for key in TYPE_SEGMENTS:
         segment = (request.view_args or {}).get(key)
-        if isinstance(segment, str) and segment.lower() in served:
+        if isinstance(segment, str) and segment.lower() in TYPE_ALIASES:
             context().store.require_served(resolve(segment))
 
 
