@@ -88,6 +88,18 @@ def test_a_lead_is_created_with_its_primary_contact_and_company_in_the_default_p
     assert {t.type_id for t in types.results[0].association_types} == {PRIMARY_CONTACT, TO_CONTACT}
 
 
+def test_the_lead_association_types_are_listed_as_the_schema_api_lists_them(client: HubSpot) -> None:
+    def listed(from_type: str, to_type: str) -> set[tuple[int, str | None]]:
+        found = client.crm.associations.v4.schema.definitions_api.get_all(from_type, to_type, _request_timeout=TIMEOUT)
+        assert {t.category for t in found.results} == {"HUBSPOT_DEFINED"}
+        return {(t.type_id, t.label) for t in found.results}
+
+    assert listed("leads", "contacts") == {(TO_CONTACT, None), (PRIMARY_CONTACT, "Primary")}
+    assert listed("contacts", "leads") == {(607, None), (577, "Primary")}
+    assert listed("leads", "companies") == {(TO_COMPANY, None)}
+    assert listed("companies", "leads") == {(609, None)}
+
+
 def test_a_lead_without_its_primary_contact_or_name_is_refused(client: HubSpot, twin: Twin) -> None:
     contact = twin.create_object("contacts", {"email": "grace@example.com"})
 

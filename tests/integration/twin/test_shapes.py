@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hubspot.crm import companies, contacts, deals, lists, objects, owners, pipelines, properties
 from hubspot.crm.associations import v4
+from hubspot.crm.associations.v4 import schema as v4_schema
 from hubspot.crm.objects import leads, tasks
 
 from hubspot_twin import Twin, TwinServer
@@ -301,6 +302,8 @@ def test_lead_endpoints_fit_the_sdk_models(twin: Twin, server: TwinServer, packa
     assert_fits(stage, pipelines.models.PipelineStage)
     listed = portal.get(f"/crm/v4/objects/leads/{created['id']}/associations/contacts")
     assert_fits(listed, v4.models.CollectionResponseMultiAssociatedObjectWithLabelForwardPaging)
+    labels = portal.get("/crm/v4/associations/leads/contacts/labels")
+    assert_fits(labels, v4_schema.models.CollectionResponseAssociationSpecWithLabelNoPaging)
 
 
 def test_a_portal_without_leads_answers_a_body_that_fits_the_sdk_error() -> None:
