@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
-from hubspot_twin.catalog import CONTACTS, resolve
+from hubspot_twin.catalog import CONTACTS, DEALS, LEADS, ObjectType, resolve
 from hubspot_twin.catalog.association_types import PRIMARY, UNLABELED, types_between
 from hubspot_twin.crm import merges, seeding
 from hubspot_twin.crm.changes import CRM_UI, ChangeFeed, ChangeSource
 from hubspot_twin.crm.lists import CONTACTS_TYPE_ID
-from hubspot_twin.crm.pipelines import StageSpec
+from hubspot_twin.crm.pipelines import Pipelines, StageSpec
 from hubspot_twin.crm.store import Store
 from hubspot_twin.crm.timestamps import Clock, utc_now
 from hubspot_twin.errors import HubSpotError, not_found
@@ -46,8 +46,9 @@ class Twin:
         apps: Mapping[str, str] | None = None,
         clock: Clock = utc_now,
         limits: GuardConfig | None = None,
+        leads: bool = True,
     ) -> None:
-        self.store = Store(clock)
+        self.store = Store(clock, leads=leads)
         self.counter = RequestCounter()
         tokens = frozenset(access_tokens) if access_tokens is not None else None
         self.app: Flask = create_app(TwinContext(self.store, self.counter, tokens, dict(apps or {})))
@@ -71,6 +72,15 @@ class Twin:
         """Serve over HTTP in a background thread (port 0: any free port); stop it or use it as a context manager."""
         return TwinServer(self.wsgi, host, port).start()
 
+    @property
+    def has_leads(self) -> bool:
+        """Return whether the portal has the Leads object (``Twin(leads=False)``: it has not)."""
+        return self.store.leads
+
+    def _type(self, name: str) -> ObjectType:
+        """Return the object type a name names, or raise HubSpot's error (a 403 for Leads in a portal without)."""
+        return self.store.require_served(resolve(name))
+
     # Records -----------------------------------------------------------------------------------------------
 
     def create_object(
@@ -84,7 +94,7 @@ class Twin:
     ) -> str:
         """Create a record as ``POST /crm/v3/objects/{type}`` would; return its id."""
         inline = list(associations) if associations is not None else None
-        return self.store.create(resolve(object_type), dict(properties), inline, system=system, source=source).id
+        return self.store.create(self._type(object_type), dict(properties), inline, system=system, source=source).id
 
     def bulk_create(
         self,
@@ -101,7 +111,7 @@ class Twin:
         the list is refused too), each costs the same in a portal of any size, and nothing is published to the
         feed unless ``publish`` (a seed is a portal that existed before any webhook subscription).
         """
-        otype = resolve(object_type)
+        otype = self._type(object_type)
         created = seeding.create_records(
             self.store, otype, properties_list, system=system, publish=publish, source=source
         )
@@ -120,7 +130,8 @@ class Twin:
 
         Like ``bulk_create``, nothing is published unless ``publish``.
         """
-        seeding.associate_primary_companies(self.store, resolve(from_type), list(pairs), publish=publish, source=source)
+        otype = self._type(from_type)
+        seeding.associate_primary_companies(self.store, otype, list(pairs), publish=publish, source=source)
 
     def update_object(
         self,
@@ -132,30 +143,30 @@ class Twin:
         source: ChangeSource = CRM_UI,
     ) -> None:
         """Update a record as ``PATCH /crm/v3/objects/{type}/{id}`` would (an empty string clears a value)."""
-        self.store.update(resolve(object_type), str(object_id), dict(properties), system=system, source=source)
+        self.store.update(self._type(object_type), str(object_id), dict(properties), system=system, source=source)
 
     def get_object(self, object_type: str, object_id: str) -> dict[str, str]:
         """Return every stored property of a live record (a merged id reads its primary), or raise a 404."""
         with self.store.lock:
-            return dict(self.store.get(resolve(object_type), str(object_id)).properties)
+            return dict(self.store.get(self._type(object_type), str(object_id)).properties)
 
     def history(self, object_type: str, object_id: str, name: str) -> list[tuple[str, str]]:
         """Return (timestamp, value) of every value a property held, oldest first."""
         with self.store.lock:
-            versions = self.store.get(resolve(object_type), str(object_id)).history.get(name, [])
+            versions = self.store.get(self._type(object_type), str(object_id)).history.get(name, [])
             return [(version.timestamp, version.value) for version in reversed(versions)]
 
     def live_objects(self, object_type: str) -> list[tuple[str, str, dict[str, str]]]:
         """Return (id, created at, properties) of every live record of a type, oldest first."""
         with self.store.lock:
-            type_name = resolve(object_type).name
+            type_name = self._type(object_type).name
             records = self.store.objects[type_name]
             live = [records[str(i)] for i in self.store.ids.of(type_name, archived=False)]
             return [(o.id, o.created_at, dict(o.properties)) for o in live]
 
     def archive_object(self, object_type: str, object_id: str, *, source: ChangeSource = CRM_UI) -> None:
         """Archive a record and drop its associations."""
-        self.store.archive(resolve(object_type), str(object_id), source=source)
+        self.store.archive(self._type(object_type), str(object_id), source=source)
 
     def merge_contacts(self, primary_id: str, merged_id: str, *, source: ChangeSource = CRM_UI) -> None:
         """Merge a contact into another as ``POST /crm/v3/objects/contacts/merge`` would."""
@@ -178,7 +189,7 @@ class Twin:
         source: ChangeSource = CRM_UI,
     ) -> None:
         """Associate two records (``primary=True``: the contact's or deal's primary company, demoting any other)."""
-        origin, target = resolve(from_type), resolve(to_type)
+        origin, target = self._type(from_type), self._type(to_type)
         kinds = {UNLABELED, PRIMARY} if primary else {UNLABELED}
         if not {t.kind for t in types_between(origin.name, target.name)} >= kinds:
             raise HubSpotError(400, f"No such association between {origin.singular} and {target.singular}")
@@ -188,12 +199,12 @@ class Twin:
         self, from_type: str, from_id: str, to_type: str, to_id: str, *, source: ChangeSource = CRM_UI
     ) -> None:
         """Remove every association between two records."""
-        origin, target = resolve(from_type), resolve(to_type)
+        origin, target = self._type(from_type), self._type(to_type)
         self.store.discard_kinds((origin.name, str(from_id)), (target.name, str(to_id)), {UNLABELED}, source=source)
 
     def associated_ids(self, from_type: str, from_id: str, to_type: str) -> list[str]:
         """Return the ids of the ``to_type`` records associated with a record."""
-        origin, target = resolve(from_type), resolve(to_type)
+        origin, target = self._type(from_type), self._type(to_type)
         return [other for other, _ in self.store.associated((origin.name, str(from_id)), target.name)]
 
     def primary_company_id(self, contact_id: str) -> str | None:
@@ -206,7 +217,7 @@ class Twin:
     def create_property(self, object_type: str, definition: Mapping[str, Any]) -> None:
         """Create a custom property from a ``PropertyCreate`` body, as ``POST /crm/v3/properties/{type}`` would."""
         with self.store.lock:
-            self.store.schema.create_property(resolve(object_type), dict(definition), self.store.now())
+            self.store.schema.create_property(self._type(object_type), dict(definition), self.store.now())
 
     # Owners and pipelines ----------------------------------------------------------------------------------
 
@@ -234,17 +245,29 @@ class Twin:
         with self.store.lock:
             return [owner_json(owner) for owner in self.store.owners.listed(archived=archived)]
 
-    def create_pipeline(self, label: str, stages: Iterable[StageSpec], *, pipeline_id: str | None = None) -> str:
-        """Add a deal pipeline with its stages (``StageSpec``: label, probability, closed, id); return its id."""
+    def create_pipeline(
+        self, label: str, stages: Iterable[StageSpec], *, pipeline_id: str | None = None, object_type: str = "deals"
+    ) -> str:
+        """Add a deal (or, with ``object_type="leads"``, a lead) pipeline with its stages (``StageSpec``: label,
+        probability — None for a lead stage —, closed, id); return its id."""
         with self.store.lock:
-            pipeline = self.store.pipelines.create(label, stages, self.store.now(), pipeline_id=pipeline_id)
-            self.store.schema.sync_pipeline_options(self.store.pipelines.all(), self.store.now())
+            otype = self._type(object_type)
+            pipelines = self._pipelines_of(otype)
+            pipeline = pipelines.create(label, stages, self.store.now(), pipeline_id=pipeline_id)
+            self.store.schema.sync_pipeline_options(pipelines.all(), self.store.now(), object_type=otype.name)
             return pipeline.id
 
-    def pipelines(self) -> list[dict[str, Any]]:
-        """Return the deal pipelines as ``GET /crm/v3/pipelines/deals`` lists them."""
+    def pipelines(self, object_type: str = "deals") -> list[dict[str, Any]]:
+        """Return the deal (or lead) pipelines as ``GET /crm/v3/pipelines/{deals|leads}`` lists them."""
         with self.store.lock:
-            return [pipeline_json(pipeline) for pipeline in self.store.pipelines.all()]
+            return [pipeline_json(pipeline) for pipeline in self._pipelines_of(self._type(object_type)).all()]
+
+    def _pipelines_of(self, otype: ObjectType) -> Pipelines:
+        if otype is LEADS:
+            return self.store.lead_pipelines
+        if otype is DEALS:
+            return self.store.pipelines
+        raise HubSpotError(400, f"Object type {otype.name} has no pipelines in the twin (deals and leads)")
 
     # Lists and sequences -----------------------------------------------------------------------------------
 

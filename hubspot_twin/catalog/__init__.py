@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from hubspot_twin.catalog import companies, contacts, deals, engagements, tasks
+from hubspot_twin.catalog import companies, contacts, deals, engagements, leads, tasks
 from hubspot_twin.catalog.object_types import (
     CALLS,
     COMPANIES,
     CONTACTS,
     DEALS,
     EMAILS,
+    LEADS,
     MEETINGS,
     OBJECT_TYPES,
     TASKS,
@@ -25,6 +26,7 @@ DEFAULT_PROPERTIES: dict[str, tuple[PropertySpec, ...]] = {
     MEETINGS.name: engagements.MEETING_PROPERTIES,
     CALLS.name: engagements.CALL_PROPERTIES,
     EMAILS.name: engagements.EMAIL_PROPERTIES,
+    LEADS.name: leads.PROPERTIES,
 }
 DEFAULT_GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
     CONTACTS.name: contacts.GROUPS,
@@ -34,6 +36,7 @@ DEFAULT_GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
     MEETINGS.name: engagements.MEETING_GROUPS,
     CALLS.name: engagements.CALL_GROUPS,
     EMAILS.name: engagements.EMAIL_GROUPS,
+    LEADS.name: leads.GROUPS,
 }
 
 __all__ = [
@@ -44,6 +47,7 @@ __all__ = [
     "DEFAULT_GROUPS",
     "DEFAULT_PROPERTIES",
     "EMAILS",
+    "LEADS",
     "MEETINGS",
     "OBJECT_TYPES",
     "TASKS",

@@ -5,8 +5,11 @@ primary, company→contact 280 and 2; deal→company 341 unlabeled and 5 primary
 deal→contact 3, contact→deal 4; task→contact 204, contact→task 203; task→company 192, company→task 191;
 task→deal 216, deal→task 215; contact→meeting 199, meeting→contact 200; contact→call 193, call→contact 194;
 company→meeting 187, meeting→company 188; company→call 181, call→company 182; contact→email 197,
-email→contact 198; company→email 185, email→company 186. The twin stores each pair once with
-a set of *kinds* (``unlabeled``, ``primary``) and reads them back in either direction through this table.
+email→contact 198; company→email 185, email→company 186; lead→contact 608 unlabeled and 578 primary (the lead's
+primary contact, required on create), lead→company 610 — the reverse ids contact→lead 607 and 577, company→lead
+609 are the twin's assumption (HubSpot numbers a pair's two directions next to each other). The twin stores each
+pair once with a set of *kinds* (``unlabeled``, ``primary``) and reads them back in either direction through this
+table.
 """
 
 from __future__ import annotations
@@ -69,6 +72,10 @@ ASSOCIATION_TYPES: tuple[AssociationType, ...] = (
     *_pair("companies", "calls", 181, 182, "company", "call"),
     *_pair("contacts", "emails", 197, 198, "contact", "email"),
     *_pair("companies", "emails", 185, 186, "company", "email"),
+    *_pair("leads", "contacts", 608, 607, "lead", "contact"),
+    AssociationType("leads", "contacts", PRIMARY, 578, "lead_to_primary_contact", "Primary"),
+    AssociationType("contacts", "leads", PRIMARY, 577, "primary_contact_to_lead", "Primary"),
+    *_pair("leads", "companies", 610, 609, "lead", "company"),
 )
 _BY_ID = {(t.from_type, t.to_type, t.type_id): t for t in ASSOCIATION_TYPES}
 _BY_KIND = {(t.from_type, t.to_type, t.kind): t for t in ASSOCIATION_TYPES}

@@ -111,7 +111,20 @@ TASKS = ObjectType(
     required_on_create=("hs_timestamp",),
 )
 
-OBJECT_TYPES: tuple[ObjectType, ...] = (CONTACTS, COMPANIES, DEALS, TASKS, MEETINGS, CALLS, EMAILS)
+# Leads (Sales Hub Professional and up): hs_createdate like engagements; a lead needs its name (and, checked by the
+# store, an association to its primary contact) on create.
+LEADS = ObjectType(
+    name="leads",
+    type_id="0-136",
+    singular="lead",
+    internal_name="LEAD",
+    created_property="hs_createdate",
+    modified_property="hs_lastmodifieddate",
+    default_properties=("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
+    required_on_create=("hs_lead_name",),
+)
+
+OBJECT_TYPES: tuple[ObjectType, ...] = (CONTACTS, COMPANIES, DEALS, TASKS, MEETINGS, CALLS, EMAILS, LEADS)
 _BY_ALIAS: dict[str, ObjectType] = {alias: t for t in OBJECT_TYPES for alias in t.aliases}
 
 

@@ -32,11 +32,11 @@ def deal_values(
         pipeline_id = added["pipeline"] = DEFAULT_PIPELINE_ID
     pipeline = pipelines.get(pipeline_id) if pipeline_id else None
     if pipeline is None:
-        return added, [_invalid_pipeline(pipelines, pipeline_id or "")]
+        return added, [invalid_pipeline("pipeline", pipelines, pipeline_id or "")]
     stage_id = values.get("dealstage", current.get("dealstage"))
     stage = pipeline.stage(stage_id) if stage_id else None
     if stage_id and stage is None:
-        return added, [_invalid_stage(pipeline, stage_id)]
+        return added, [invalid_stage("dealstage", pipeline, stage_id)]
     return {**added, **_stage_flags(stage)}, []
 
 
@@ -55,7 +55,7 @@ def task_values(values: Mapping[str, str | None], current: Mapping[str, str], no
 def _stage_flags(stage: Stage | None) -> Values:
     if stage is None:
         return {"hs_is_closed": None, "hs_is_closed_won": None, "hs_deal_stage_probability": None}
-    probability = Decimal(str(stage.probability)).normalize()
+    probability = Decimal(str(stage.probability or 0)).normalize()
     return {
         "hs_is_closed": str(stage.closed).lower(),
         "hs_is_closed_won": str(stage.closed_won).lower(),
@@ -63,13 +63,15 @@ def _stage_flags(stage: Stage | None) -> Values:
     }
 
 
-def _invalid_stage(pipeline: Pipeline, stage_id: str) -> Issue:
+def invalid_stage(name: str, pipeline: Pipeline, stage_id: str) -> Issue:
+    """Return HubSpot's INVALID_OPTION for a stage (property ``name``) outside the record's pipeline."""
     listed = ", ".join(s.id for s in pipeline.stages)
     message = f"{stage_id} is not a valid pipeline stage ID. Valid options are: pipelineId={pipeline.id} : [{listed}]"
-    return Issue("dealstage", stage_id, "INVALID_OPTION", message)
+    return Issue(name, stage_id, "INVALID_OPTION", message)
 
 
-def _invalid_pipeline(pipelines: Pipelines, pipeline_id: str) -> Issue:
+def invalid_pipeline(name: str, pipelines: Pipelines, pipeline_id: str) -> Issue:
+    """Return the INVALID_OPTION for a pipeline id (property ``name``) the portal does not have."""
     listed = ", ".join(p.id for p in pipelines.all())
     message = f"{pipeline_id} is not a valid pipeline ID. Valid options are: [{listed}]"
-    return Issue("pipeline", pipeline_id, "INVALID_OPTION", message)
+    return Issue(name, pipeline_id, "INVALID_OPTION", message)

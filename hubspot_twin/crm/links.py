@@ -77,7 +77,7 @@ class Links:
         for other in self.graph.neighbours_all(source):
             kinds = set(self.graph.kinds(source, other))
             if other != target:
-                if PRIMARY in kinds and self.primary_company(target) is not None:
+                if PRIMARY in kinds and other[0] == "companies" and self.primary_company(target) is not None:
                     kinds.discard(PRIMARY)
                 self.add(target, other, kinds)
         self.graph.remove_node(source)

@@ -1,8 +1,10 @@
-"""Deal pipelines and their stages: HubSpot's default sales pipeline plus any seeded through the Python API.
+"""Pipelines and their stages, per object type: HubSpot's default sales pipeline for deals and its default lead
+pipeline for leads, plus any seeded through the Python API.
 
 A deal's ``dealstage`` must be a stage of its ``pipeline``; a stage's metadata says whether it closes the deal and
 with which win probability, which HubSpot copies into the calculated ``hs_is_closed``, ``hs_is_closed_won`` and
-``hs_deal_stage_probability``.
+``hs_deal_stage_probability``. A lead's ``hs_pipeline_stage`` must be a stage of its ``hs_pipeline``; lead stages
+carry no probability (``probability`` None), only whether they end the lead.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from hubspot_twin.catalog.deals import DEFAULT_PIPELINE_ID, DEFAULT_PIPELINE_LABEL, DEFAULT_STAGES
+from hubspot_twin.catalog import deals, leads
 from hubspot_twin.errors import HubSpotError
 
 FIRST_CUSTOM_ID = 100000001
@@ -20,10 +22,11 @@ EPOCH = "1970-01-01T00:00:00.000Z"
 
 @dataclass(frozen=True)
 class StageSpec:
-    """A stage to seed: label, win probability (0.0–1.0), whether it closes the deal, and an optional id."""
+    """A stage to seed: label, win probability (0.0–1.0; None for a lead stage), whether it closes the record,
+    and an optional id."""
 
     label: str
-    probability: float
+    probability: float | None
     closed: bool = False
     stage_id: str | None = None
 
@@ -35,23 +38,26 @@ class Stage:
     id: str
     label: str
     display_order: int
-    probability: float
+    probability: float | None
     closed: bool
     created_at: str
 
     @property
     def closed_won(self) -> bool:
         """Return whether a deal in this stage is won."""
-        return self.closed and self.probability >= 1.0
+        return self.closed and self.probability is not None and self.probability >= 1.0
 
     def metadata(self) -> dict[str, str]:
-        """Return HubSpot's stage metadata (strings: ``isClosed``, ``probability``)."""
-        return {"isClosed": str(self.closed).lower(), "probability": str(float(self.probability))}
+        """Return HubSpot's stage metadata (strings: ``isClosed``, and ``probability`` for a deal stage)."""
+        metadata = {"isClosed": str(self.closed).lower()}
+        if self.probability is not None:
+            metadata["probability"] = str(float(self.probability))
+        return metadata
 
 
 @dataclass
 class Pipeline:
-    """One deal pipeline with its stages in display order."""
+    """One pipeline with its stages in display order."""
 
     id: str
     label: str
@@ -64,14 +70,27 @@ class Pipeline:
         return next((s for s in self.stages if s.id == stage_id), None)
 
 
-class Pipelines:
-    """The deal pipelines of one portal; the store guards them with its lock."""
+def deal_pipelines() -> Pipelines:
+    """Return a portal's deal pipelines: HubSpot's default sales pipeline."""
+    stages = [StageSpec(label, p, closed, stage_id) for stage_id, label, p, closed in deals.DEFAULT_STAGES]
+    return Pipelines(deals.DEFAULT_PIPELINE_LABEL, deals.DEFAULT_PIPELINE_ID, stages)
 
-    def __init__(self) -> None:
+
+def lead_pipelines() -> Pipelines:
+    """Return a portal's lead pipelines: HubSpot's default lead pipeline."""
+    stages = [StageSpec(label, None, closed, stage_id) for stage_id, label, closed in leads.DEFAULT_STAGES]
+    return Pipelines(leads.DEFAULT_PIPELINE_LABEL, leads.DEFAULT_PIPELINE_ID, stages)
+
+
+class Pipelines:
+    """The pipelines of one object type in one portal, the default one first; the store guards them with its
+    lock."""
+
+    def __init__(self, default_label: str, default_id: str, default_stages: Iterable[StageSpec]) -> None:
         self._pipelines: dict[str, Pipeline] = {}
         self._next_id = FIRST_CUSTOM_ID
-        default = [StageSpec(label, p, closed, stage_id) for stage_id, label, p, closed in DEFAULT_STAGES]
-        self.create(DEFAULT_PIPELINE_LABEL, default, EPOCH, pipeline_id=DEFAULT_PIPELINE_ID)
+        self.default_id = default_id
+        self.create(default_label, default_stages, EPOCH, pipeline_id=default_id)
 
     def create(self, label: str, stages: Iterable[StageSpec], now: str, *, pipeline_id: str | None = None) -> Pipeline:
         """Add a pipeline (ids are generated unless given); raise HubSpot's 400 for a taken id or no stages."""

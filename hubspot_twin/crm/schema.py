@@ -13,6 +13,11 @@ from hubspot_twin.model import OptionDef, PropertyDef, PropertyGroup
 if TYPE_CHECKING:
     from hubspot_twin.crm.pipelines import Pipeline
 
+# The pipeline and stage properties of the types with pipelines.
+PIPELINE_PROPERTIES: dict[str, tuple[str, str]] = {
+    "deals": ("pipeline", "dealstage"),
+    "leads": ("hs_pipeline", "hs_pipeline_stage"),
+}
 # HubSpot allows at most 10 unique-value properties per object type.
 MAX_UNIQUE_PROPERTIES = 10
 
@@ -103,14 +108,16 @@ class Schema:
         current.type, current.field_type, current.options, current.updated_at = type_, field_type, options, now
         return current
 
-    def sync_pipeline_options(self, pipelines: Iterable[Pipeline], now: str) -> None:
-        """Offer every deal pipeline as an option of ``pipeline`` and every stage as an option of ``dealstage``."""
+    def sync_pipeline_options(self, pipelines: Iterable[Pipeline], now: str, *, object_type: str = "deals") -> None:
+        """Offer every pipeline of a type as an option of its pipeline property (deals: ``pipeline``, leads:
+        ``hs_pipeline``) and every stage as an option of its stage property (``dealstage``, ``hs_pipeline_stage``)."""
+        pipeline_name, stage_name = PIPELINE_PROPERTIES[object_type]
         pipelines = list(pipelines)
         stages = [stage for pipeline in pipelines for stage in pipeline.stages]
-        deals = self.properties["deals"]
-        deals["pipeline"].options = [OptionDef(p.label, p.id, p.display_order) for p in pipelines]
-        deals["dealstage"].options = [OptionDef(s.label, s.id, order) for order, s in enumerate(stages)]
-        deals["pipeline"].updated_at = deals["dealstage"].updated_at = now
+        definitions = self.properties[object_type]
+        definitions[pipeline_name].options = [OptionDef(p.label, p.id, p.display_order) for p in pipelines]
+        definitions[stage_name].options = [OptionDef(s.label, s.id, order) for order, s in enumerate(stages)]
+        definitions[pipeline_name].updated_at = definitions[stage_name].updated_at = now
 
     def _check_unique_room(self, otype: ObjectType) -> None:
         """Raise HubSpot's 400 when a type already has its 10 unique-value properties."""

@@ -43,6 +43,7 @@ QUERY_PROPERTIES: dict[str, tuple[str, ...]] = {
     "meetings": ("hs_meeting_title", "hs_meeting_body"),
     "calls": ("hs_call_title", "hs_body_preview", "hs_call_body"),
     "emails": ("hs_email_subject", "hs_email_text"),
+    "leads": ("hs_lead_name",),
 }
 
 

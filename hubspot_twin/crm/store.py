@@ -15,16 +15,17 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hubspot_twin.catalog import OBJECT_TYPES, ObjectType, resolve
+from hubspot_twin.catalog import LEADS, OBJECT_TYPES, ObjectType, resolve
 from hubspot_twin.crm.association_input import inline_links
 from hubspot_twin.crm.change_events import pair_change, record_change
 from hubspot_twin.crm.changes import Change, ChangeFeed, ChangeSource
 from hubspot_twin.crm.graph import Node
 from hubspot_twin.crm.indexes import RecordIds, ValueIndex
+from hubspot_twin.crm.lead_rules import require_primary_contact
 from hubspot_twin.crm.links import Links, PairChange, touched
 from hubspot_twin.crm.lists import Lists
 from hubspot_twin.crm.owners import Owners
-from hubspot_twin.crm.pipelines import Pipelines
+from hubspot_twin.crm.pipelines import deal_pipelines, lead_pipelines
 from hubspot_twin.crm.schema import Schema
 from hubspot_twin.crm.sequences import Sequences
 from hubspot_twin.crm.timestamps import Clock, iso, utc_now
@@ -34,6 +35,12 @@ from hubspot_twin.errors import HubSpotError, not_found
 from hubspot_twin.model import CrmObject
 
 FIRST_ID = 1001
+# HubSpot's answer to a private app calling an API its portal's subscription does not include (Leads need Sales Hub
+# Professional or Enterprise): the app cannot be granted the scope, so every call is a MISSING_SCOPES 403.
+SCOPES_MESSAGE = (
+    "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: "
+    "https://developers.hubspot.com/scopes."
+)
 MAX_PAGE_SIZE = 100
 Values = dict[str, str | None]
 
@@ -50,9 +57,10 @@ class NewObject:
 class Store:
     """Records per object type, their schema, associations, owners and pipelines, and the change feed."""
 
-    def __init__(self, clock: Clock = utc_now) -> None:
+    def __init__(self, clock: Clock = utc_now, *, leads: bool = True) -> None:
         self.lock = threading.RLock()
         self._clock = clock
+        self.leads = leads  # whether the portal has the Leads object (its subscription, kept by reset())
         self.feed = ChangeFeed()  # survives reset(): listeners stay subscribed to the fresh portal
         self.reset()
 
@@ -67,11 +75,12 @@ class Store:
             self.ids = RecordIds(self.objects)
             self.values = ValueIndex(self.objects)
             self.owners = Owners()
-            self.pipelines = Pipelines()
+            self.pipelines = deal_pipelines()
+            self.lead_pipelines = lead_pipelines()
             self.lists = Lists()
             self.sequences = Sequences()
             self.merged_ids: dict[str, str] = {}  # id of a merged record → id of the record it lives on in
-            self.rules = WriteRules(self.schema, self.owners, self.pipelines, self.values)
+            self.rules = WriteRules(self.schema, self.owners, self.pipelines, self.values, self.lead_pipelines)
             self._next_id = FIRST_ID
 
     def now(self) -> str:
@@ -81,6 +90,14 @@ class Store:
     def now_ms(self) -> int:
         """Return the current instant in epoch milliseconds (a change's ``occurred_at_ms``)."""
         return int(self._clock().timestamp() * 1000)
+
+    def require_served(self, otype: ObjectType) -> ObjectType:
+        """Return ``otype``, or raise HubSpot's 403 when the portal lacks it (Leads in a portal without them)."""
+        if otype is LEADS and not self.leads:
+            scope = {"requiredGranularScopes": ["crm.objects.leads.read", "crm.objects.leads.write"]}
+            errors = [{"message": "One or more of the following scopes are required.", "context": scope}]
+            raise HubSpotError(403, SCOPES_MESSAGE, "MISSING_SCOPES", errors=errors)
+        return otype
 
     # Reading -----------------------------------------------------------------------------------------------
 
@@ -149,6 +166,8 @@ class Store:
         links: dict[Node, set[str]] = {}
         for target, kind in inline_links(otype, associations, lambda t, i: self.lookup(t, i) is not None):
             links.setdefault(target, set()).add(kind)
+        if otype is LEADS:
+            require_primary_contact(links)
         return NewObject(otype, values, links)
 
     def commit_create(self, new: NewObject, source: ChangeSource, *, publish: bool = True) -> CrmObject:

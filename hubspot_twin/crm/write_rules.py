@@ -1,18 +1,20 @@
 """Check a write against the whole portal, the way HubSpot does before it stores anything.
 
 On top of the per-value rules (``values.py``): ``hubspot_owner_id`` must name an active owner, deals follow their
-pipeline (``deal_rules.py``), ``lifecyclestage`` only moves forward, required properties are present on create,
-and unique values stay unique (``unique_values.py``). Every invalid property of one write is reported in one 400.
+pipeline (``deal_rules.py``), leads theirs (``lead_rules.py``), ``lifecyclestage`` only moves forward, required
+properties are present on create, and unique values stay unique (``unique_values.py``). Every invalid property of
+one write is reported in one 400.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hubspot_twin.catalog import DEALS, MEETINGS, TASKS, ObjectType, resolve
+from hubspot_twin.catalog import DEALS, LEADS, MEETINGS, TASKS, ObjectType, resolve
 from hubspot_twin.catalog.contacts import LIFECYCLE_STAGES
 from hubspot_twin.crm.deal_rules import deal_values, task_values
 from hubspot_twin.crm.indexes import ValueIndex
+from hubspot_twin.crm.lead_rules import lead_values
 from hubspot_twin.crm.owners import Owners
 from hubspot_twin.crm.pipelines import Pipelines
 from hubspot_twin.crm.schema import Schema
@@ -29,10 +31,13 @@ MAX_OWNER_ID = 2**31 - 1
 class WriteRules:
     """The checks of creates and updates; callers hold the store's lock."""
 
-    def __init__(self, schema: Schema, owners: Owners, pipelines: Pipelines, values: ValueIndex) -> None:
+    def __init__(
+        self, schema: Schema, owners: Owners, pipelines: Pipelines, values: ValueIndex, lead_pipelines: Pipelines
+    ) -> None:
         self._schema = schema
         self._owners = owners
         self._pipelines = pipelines
+        self._lead_pipelines = lead_pipelines
         self._values = values
 
     def for_create(
@@ -70,6 +75,8 @@ class WriteRules:
         """Return what HubSpot derives from a write of ``otype`` and the issues found on the way."""
         if otype is DEALS:
             return deal_values(self._pipelines, values, current, creating=creating)
+        if otype is LEADS:
+            return lead_values(self._lead_pipelines, values, current, creating=creating)
         if otype is TASKS:
             return task_values(values, current, now), []
         # A meeting without hs_timestamp takes its start time.

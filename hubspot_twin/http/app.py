@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from hubspot_twin.catalog import OBJECT_TYPES, resolve
 from hubspot_twin.errors import HubSpotError, unauthorized
 from hubspot_twin.http.api import (
     associations,
@@ -26,6 +27,8 @@ from hubspot_twin.http.counters import endpoint_key
 
 logger = logging.getLogger(__name__)
 CONTROL_PREFIX = "/_twin/"
+TYPE_SEGMENTS = ("object_type", "from_type", "to_type")  # the URL variables that name an object type
+TYPE_ALIASES = frozenset(alias for otype in OBJECT_TYPES for alias in otype.aliases)
 
 
 def create_app(twin_context: TwinContext) -> Flask:
@@ -36,6 +39,7 @@ def create_app(twin_context: TwinContext) -> Flask:
     for module in served:
         app.register_blueprint(module.blueprint)
     app.before_request(_count_and_authenticate)
+    app.before_request(_require_served_types)
     app.before_request(_hold_store_lock)
     app.teardown_request(_release_store_lock)
     app.register_error_handler(HubSpotError, _hubspot_error)
@@ -55,6 +59,14 @@ def _count_and_authenticate() -> None:
         raise unauthorized()
     if twin.tokens is not None and token.strip() not in twin.tokens:
         raise unauthorized()
+
+
+def _require_served_types() -> None:
+    """Answer HubSpot's 403 for a path naming an object type the portal lacks (Leads in a portal without them)."""
+    for key in TYPE_SEGMENTS:
+        segment = (request.view_args or {}).get(key)
+        if isinstance(segment, str) and segment.lower() in TYPE_ALIASES:
+            context().store.require_served(resolve(segment))
 
 
 def _hold_store_lock() -> None:

@@ -3,7 +3,9 @@
 Reps react to what Leadflow creates (tasks and deals with a `hubspot_owner_id`) at their own pace
 (hubspot_twin/simulator/reps.py): a rep first touches the lead (logs a call or a sales e-mail on the contact, the
 way HubSpot's UI does), later completes the task and accepts or rejects by the contact's persona, so later KPIs,
-the SLA and calibration have ground truth. Every change is a rep's, in HubSpot's UI.
+the SLA and calibration have ground truth. Where Leadflow created a Lead (0-136) for the contact, the rep works it
+too, as in HubSpot's Leads workspace: the first touch moves it to Attempting, the judgement to Qualified or to
+Disqualified with a reason. Every change is a rep's, in HubSpot's UI.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from hubspot_twin.catalog.leads import DEFAULT_PIPELINE_ID as LEAD_PIPELINE_ID
 from hubspot_twin.crm.changes import ChangeSource
 from hubspot_twin.crm.timestamps import parse_instant
 from hubspot_twin.simulator.portal import SeededPortal
@@ -25,6 +28,11 @@ HANDOVER_KEY = "leadflow_handover_id"  # Leadflow's key of the handover a task o
 LOST_REASONS = ("No budget", "Chose a competitor", "Timing", "No decision")
 ESCALATION = "-escalation"  # in the key of an SLA escalation task for a manager (`…-escalation`, `…-escalation-1`)
 WORK_HOURS = (0.5, 8.0)  # working hours from the first touch to completing the task and judging the lead
+# A lead in HubSpot's default lead pipeline moves on the first touch (from New) and on the judgement (while open).
+LEAD_NEW, LEAD_ATTEMPTING = "new-stage-id", "attempting-stage-id"
+LEAD_OPEN = (LEAD_NEW, LEAD_ATTEMPTING, "connected-stage-id")
+LEAD_QUALIFIED, LEAD_DISQUALIFIED = "qualified-stage-id", "unqualified-stage-id"
+DISQUALIFICATION_REASONS = {"UNQUALIFIED": "NOT_A_GOOD_FIT", "BAD_TIMING": "BAD_TIMING"}  # by hs_lead_status
 
 
 @dataclass
@@ -104,6 +112,7 @@ class SalesTeam:
             accepted = persona is not None and rng.random() < persona.accept_rate
             status = rng.choice(ACCEPTED if accepted else REJECTED)
             self.twin.update_object("contacts", contact_id, {"hs_lead_status": status}, source=rep)
+            self._work_leads(contact_id, LEAD_OPEN, _lead_judgement(status, accepted), rep)
             self.activity.outcomes[contact_id] = status
             if accepted:
                 self.activity.accepted += 1
@@ -126,7 +135,18 @@ class SalesTeam:
             kind, values = log_entry(rng, owner_id, at)
             engagement = self.twin.create_object(kind, values, source=self._rep(owner_id))
             self.twin.associate(kind, engagement, "contacts", contact_id, source=self._rep(owner_id))
+            self._work_leads(contact_id, (LEAD_NEW,), {"hs_pipeline_stage": LEAD_ATTEMPTING}, self._rep(owner_id))
             self.activity.touches[kind] += 1
+
+    def _work_leads(self, contact_id: str, stages: tuple[str, ...], values: dict[str, str], rep: ChangeSource) -> None:
+        """Write `values` on the contact's leads in the default lead pipeline that sit in one of `stages` (none in a
+        portal without Leads)."""
+        if not self.twin.has_leads:
+            return
+        for lead_id in self.twin.associated_ids("contacts", contact_id, "leads"):
+            lead = self.twin.get_object("leads", lead_id)
+            if lead.get("hs_pipeline") == LEAD_PIPELINE_ID and lead.get("hs_pipeline_stage") in stages:
+                self.twin.update_object("leads", lead_id, values, source=rep)
 
     def _closing_stages(self, pipeline_id: str) -> tuple[str | None, str | None]:
         """Return the pipeline's closed-won and closed-lost stage ids (closed, probability 1 and 0)."""
@@ -154,6 +174,13 @@ class SalesTeam:
             self.activity.won += 1
         else:
             self.activity.lost += 1
+
+
+def _lead_judgement(status: str, accepted: bool) -> dict[str, str]:
+    """Return what a rep writes on a lead they judged: Qualified, or Disqualified with the reason of `status`."""
+    if accepted:
+        return {"hs_pipeline_stage": LEAD_QUALIFIED}
+    return {"hs_pipeline_stage": LEAD_DISQUALIFIED, "hs_lead_disqualification_reason": DISQUALIFICATION_REASONS[status]}
 
 
 def _instant(text: str) -> datetime:

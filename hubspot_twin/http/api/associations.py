@@ -1,4 +1,5 @@
-"""Associations v4: ``/crm/v4/associations/{from}/{to}/batch/...`` and ``/crm/v4/objects/{from}/{id}/associations``.
+"""Associations v4: ``/crm/v4/associations/{from}/{to}/batch/...``, the pair's type ids (``…/{from}/{to}/labels``,
+read-only) and ``/crm/v4/objects/{from}/{id}/associations``.
 
 Pairs are stored once (``Links``); each direction reads them with its own HUBSPOT_DEFINED type ids.
 """
@@ -28,6 +29,13 @@ blueprint = Blueprint("associations", __name__, url_prefix="/crm/v4")
 # HubSpot reads associations of at most 1,000 records per batch (since 2025-02-10).
 READ_LIMIT = 1000
 PAGE_LIMIT = 500
+
+
+@blueprint.get("/associations/<from_type>/<to_type>/labels")
+def labels(from_type: str, to_type: str) -> Response:
+    """List the HUBSPOT_DEFINED association types from one type to another (unlabeled ones with a null label)."""
+    origin, target = _pair_types(from_type, to_type)
+    return respond({"results": [t.spec() for t in types_between(origin.name, target.name)]})
 
 
 @blueprint.post("/associations/<from_type>/<to_type>/batch/create")

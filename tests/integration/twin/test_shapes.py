@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from hubspot.crm import companies, contacts, deals, lists, objects, owners, pipelines, properties
 from hubspot.crm.associations import v4
-from hubspot.crm.objects import tasks
+from hubspot.crm.associations.v4 import schema as v4_schema
+from hubspot.crm.objects import leads, tasks
 
 from hubspot_twin import Twin, TwinServer
 from tests.integration.twin.schema_check import assert_fits, problems
@@ -263,6 +264,56 @@ def test_pipelines_fit_the_sdk_models(twin: Twin, server: TwinServer) -> None:
     assert_fits(stages, pipelines.models.CollectionResponsePipelineStageNoPaging)
     assert_fits(portal.get("/crm/v3/pipelines/deals/default/stages/closedwon"), pipelines.models.PipelineStage)
     assert_fits(portal.get("/crm/v3/pipelines/deals/nope"), pipelines.models.Error)
+
+
+@pytest.mark.parametrize("package", [leads.models, objects.models], ids=["leads", "objects"])
+def test_lead_endpoints_fit_the_sdk_models(twin: Twin, server: TwinServer, package: ModuleType) -> None:
+    portal = seed(twin, server)
+    contact, company = portal.ids["contacts"][0], portal.ids["companies"][0]
+    links = [
+        {"to": {"id": target}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}]}
+        for target, type_id in ((contact, 578), (company, 610))
+    ]
+    unique = {"name": "cycle", "label": "Cycle", "type": "string", "fieldType": "text", "hasUniqueValue": True}
+    portal.post("/crm/v3/properties/leads", {**unique, "groupName": "lead_information"})
+
+    created = portal.post("/crm/v3/objects/leads", {"properties": {"hs_lead_name": "One"}, "associations": links})
+    batch = portal.post("/crm/v3/objects/leads/batch/create", {"inputs": [
+        {"properties": {"hs_lead_name": "Two", "cycle": "c2"}, "associations": links, "objectWriteTraceId": "t"}
+    ]})  # fmt: skip
+    upserted = portal.post("/crm/v3/objects/leads/batch/upsert", {"inputs": [
+        {"id": "c2", "idProperty": "cycle", "properties": {"hs_pipeline_stage": "connected-stage-id"}}
+    ]})  # fmt: skip
+    read = portal.get(f"/crm/v3/objects/leads/{created['id']}?associations=contacts,companies"
+                      "&propertiesWithHistory=hs_pipeline_stage")  # fmt: skip
+    refused = portal.post("/crm/v3/objects/leads", {"properties": {"hs_lead_name": "Alone"}})
+
+    assert_fits(created, package.SimplePublicObject)
+    assert_fits(batch, package.BatchResponseSimplePublicObject)
+    assert [r["new"] for r in upserted["results"]] == [False]
+    assert_fits(upserted, package.BatchResponseSimplePublicUpsertObject)
+    assert read["associations"]["contacts"]["results"] and read["associations"]["companies"]["results"]
+    assert_fits(read, package.SimplePublicObjectWithAssociations)
+    assert_fits(portal.get("/crm/v3/objects/leads?limit=1"),
+                package.CollectionResponseSimplePublicObjectWithAssociationsForwardPaging)  # fmt: skip
+    assert_fits(refused, package.Error)
+    assert_fits(portal.get("/crm/v3/pipelines/leads"), pipelines.models.CollectionResponsePipelineNoPaging)
+    stage = portal.get("/crm/v3/pipelines/leads/lead-pipeline-id/stages/qualified-stage-id")
+    assert_fits(stage, pipelines.models.PipelineStage)
+    listed = portal.get(f"/crm/v4/objects/leads/{created['id']}/associations/contacts")
+    assert_fits(listed, v4.models.CollectionResponseMultiAssociatedObjectWithLabelForwardPaging)
+    labels = portal.get("/crm/v4/associations/leads/contacts/labels")
+    assert_fits(labels, v4_schema.models.CollectionResponseAssociationSpecWithLabelNoPaging)
+
+
+def test_a_portal_without_leads_answers_a_body_that_fits_the_sdk_error() -> None:
+    twin = Twin(leads=False)
+    with twin.serve() as server:
+        reply = call(server, "GET", "/crm/v3/objects/leads")
+
+    assert reply.status == 403
+    assert_fits(reply.body, leads.models.Error)
+    assert_fits(reply.body, pipelines.models.Error)
 
 
 def test_lists_fit_the_sdk_models(twin: Twin, server: TwinServer) -> None:

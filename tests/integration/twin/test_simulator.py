@@ -439,6 +439,64 @@ def test_a_slow_rep_has_not_touched_after_a_working_day_and_touches_later(
     assert touched_at(entry) >= START + timedelta(days=1)  # at least 8 working hours: Wednesday 10:00
 
 
+def open_lead(twin: Twin, owner_id: str, contact_id: str, stage: str = "new-stage-id") -> str:
+    """Create a Lead for the contact as Leadflow does at a handover (with its primary contact, 578)."""
+    link = {"to": {"id": contact_id}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]}
+    values = {"hs_lead_name": "Lead", "hubspot_owner_id": owner_id, "hs_pipeline_stage": stage}
+    return twin.create_object("leads", values, associations=[link])
+
+
+def test_a_rep_moves_the_contacts_open_lead_to_attempting_on_the_touch_and_disqualifies_it_on_rejection(
+    twin: Twin, clock: SimClock, portal: SeededPortal
+) -> None:
+    student = first_of(portal, "student")
+    sales = SalesTeam(twin, portal, SEED)
+    owner = field_rep(sales, portal, "fast")
+    lead = open_lead(twin, owner, student.id)
+    earlier = open_lead(twin, owner, student.id, stage="qualified-stage-id")  # an earlier cycle's, closed
+    hand_over(twin, owner, student.id)
+
+    play_at(sales, clock, START + timedelta(hours=36))
+
+    status = twin.get_object("contacts", student.id)["hs_lead_status"]
+    assert [value for _, value in twin.history("leads", lead, "hs_pipeline_stage")] == [
+        "new-stage-id",
+        "attempting-stage-id",
+        "unqualified-stage-id",
+    ]
+    reason = twin.get_object("leads", lead)["hs_lead_disqualification_reason"]
+    assert reason == {"UNQUALIFIED": "NOT_A_GOOD_FIT", "BAD_TIMING": "BAD_TIMING"}[status]
+    assert [value for _, value in twin.history("leads", earlier, "hs_pipeline_stage")] == ["qualified-stage-id"]
+
+
+def test_a_rep_qualifies_the_lead_of_a_contact_they_accept(twin: Twin, clock: SimClock, portal: SeededPortal) -> None:
+    contact = portal.contacts[0]
+    portal = with_persona(portal, contact, accept_rate=1.0)
+    sales = SalesTeam(twin, portal, SEED)
+    owner = field_rep(sales, portal, "fast")
+    lead = open_lead(twin, owner, contact.id)
+    hand_over(twin, owner, contact.id)
+
+    play_at(sales, clock, START + timedelta(hours=36))
+
+    assert twin.get_object("contacts", contact.id)["hs_lead_status"] in ACCEPTED
+    stored = twin.get_object("leads", lead)
+    assert (stored["hs_pipeline_stage"], stored.get("hs_lead_disqualification_reason")) == ("qualified-stage-id", None)
+
+
+def test_reps_work_tasks_in_a_portal_without_leads() -> None:
+    clock = SimClock(START)
+    twin = Twin(clock=clock, leads=False)
+    portal = seed_portal(twin, 6, SEED)
+    sales = SalesTeam(twin, portal, SEED)
+    task = hand_over(twin, field_rep(sales, portal, "fast"), portal.contacts[0].id)
+
+    play_at(sales, clock, START + timedelta(hours=36))
+
+    assert twin.get_object("tasks", task)["hs_task_status"] == "COMPLETED"
+    assert sales.activity.tasks_worked == 1
+
+
 def test_a_rep_on_holiday_touches_nothing_until_back(twin: Twin, clock: SimClock, portal: SeededPortal) -> None:
     contact = portal.contacts[0]
     sales = SalesTeam(twin, portal, SEED, holiday=(START, 6))
