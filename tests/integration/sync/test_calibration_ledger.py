@@ -25,13 +25,14 @@ def test_leadflow_calibrate_on_the_ledger_equals_the_report_of_its_exported_fact
     exported = tmp_path / "facts.jsonl"
     written = CliRunner().invoke(main, ["kpis", "--export-facts", str(exported)])
     assert written.exit_code == 0, written.output
-    as_of = ["--as-of", f"{portal.clock():%Y-%m-%dT%H:%M:%S}Z", "--json"]
+    # Matured at once: the lead's deal and win are read (a days-old cycle would leave them pending).
+    as_of = ["--as-of", f"{portal.clock():%Y-%m-%dT%H:%M:%S}Z", "--mature-days", "0", "--json"]
     from_ledger = CliRunner().invoke(main, ["calibrate", *as_of])
     from_file = CliRunner().invoke(main, ["calibrate", "--facts", str(exported), *as_of])
     assert from_ledger.exit_code == from_file.exit_code == 0, from_ledger.output + from_file.output
     document = json.loads(from_ledger.stdout)
     assert document == json.loads(from_file.stdout)
-    assert document["cohort"] == {"cycles": 1, "scored": 1, "immature": 1, "models": ["default-2026-12"]}  # days old
+    assert document["cohort"] == {"cycles": 1, "scored": 1, "immature": 0, "models": ["default-2026-12"]}
     outcomes = document["outcomes"]
     assert [(outcomes[o]["positives"], outcomes[o]["known"]) for o in ("accepted", "deal", "won")] == [
         (1, 1), (1, 1), (1, 1)
