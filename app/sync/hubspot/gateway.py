@@ -61,6 +61,15 @@ class Enrollment:
     sequence_id: str
 
 
+@dataclass(frozen=True)
+class DealPipeline:
+    """A deal pipeline of the portal: its id, label and stage ids in display order."""
+
+    id: str
+    label: str
+    stage_ids: tuple[str, ...]
+
+
 class HubSpotGateway(Protocol):
     """Every HubSpot call Leadflow makes; batch endpoints only, at most 100 records per request."""
 
@@ -140,4 +149,12 @@ class HubSpotGateway(Protocol):
 
     def sequence_enrollment(self, contact_id: str) -> Enrollment | None:
         """Return the contact's current sequence enrollment, or None when it is in no sequence."""
+        ...
+
+    def token_scopes(self) -> frozenset[str]:
+        """Return the scopes the access token holds (HubSpot's private-app token introspection)."""
+        ...
+
+    def deal_pipelines(self) -> list[DealPipeline]:
+        """Return every deal pipeline of the portal with its stages."""
         ...
