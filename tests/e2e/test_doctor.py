@@ -24,8 +24,10 @@ from hubspot.crm.properties import OptionInput, PropertyUpdate
 from rq import Worker
 
 from app import create_app
+from app.app_build_report import build_project, write_project
 from app.bootstrap import Container
 from app.cli import main
+from app.rules.configuration import load_configuration
 from app.rules.doctor import DoctorReport, Finding
 from app.sync.doctor import DoctorContext, run_doctor
 from app.sync.hubspot.sdk import SdkGateway
@@ -158,12 +160,16 @@ def test_doctor_reports_a_healthy_installation_as_healthy(
             "PUBLIC_URL": install.public_url,
             "LEADFLOW_CONFIG": str(config_copy),
         }
+        # The project as `leadflow app build` writes it (which takes only an https PUBLIC_URL, as HubSpot does).
+        project = build_project(load_configuration(config_copy), "https://leads.example.com", "Leadflow")
+        write_project(project, tmp_path / "project")
         with running_worker(install.container, idle_seconds=4):
-            text = CliRunner().invoke(main, ["doctor"], env=env)
+            text = CliRunner().invoke(main, ["doctor", "--project", str(tmp_path / "project")], env=env)
             answer = CliRunner().invoke(main, ["doctor", "--json"], env=env)
 
     assert text.exit_code == 0, text.output
-    assert "FAIL" not in text.output
+    assert "FAIL" not in text.output and "WARN" not in text.output
+    assert "the project holds all " in text.output
     assert "healthy: " in text.output.splitlines()[-1]
     assert "1 worker(s) listening on the queue 'leadflow'" in text.output
     assert "accepted a request signed with HUBSPOT_CLIENT_SECRET (204)" in text.output
@@ -187,6 +193,20 @@ def test_doctor_reports_a_stopped_worker(tmp_path: Path, redis_client: redis.Red
         ("workers", "no worker is listening on the queue 'leadflow'")
     ]
     assert "leadflow worker" in failures(report)[0].what_to_do
+
+
+def test_doctor_names_a_token_hubspot_refuses_and_skips_the_portal_reads(
+    tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    with installed(tmp_path, redis_client, CONFIG_DIR) as install, registered_worker(install.container):
+        set_up_portal(install)
+        revoked = SdkGateway("revoked-token", install.api_url, (2.0, 10.0), FAST_RETRIES)
+        report = install.doctor(gateway=lambda: revoked)
+
+    [failure] = failures(report)
+    assert (failure.check, failure.what) == ("token", "HubSpot refuses the access token (401)")
+    assert "HUBSPOT_ACCESS_TOKEN" in failure.what_to_do
+    assert not {"scopes", "properties", "owners"} & {finding.check for finding in report.findings}
 
 
 def _drop_scope(install: Install) -> None:
