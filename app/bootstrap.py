@@ -38,7 +38,7 @@ from app.sync.handover.step import Handovers, HandoverStep
 from app.sync.handover.team import TeamCache, team_key
 from app.sync.holders import RqHolders
 from app.sync.hubspot.company_cache import CompanyCache
-from app.sync.hubspot.gateway import HubSpotGateway
+from app.sync.hubspot.gateway import DoctorGateway, HubSpotGateway
 from app.sync.hubspot.ratelimit import HubSpotBudget
 from app.sync.hubspot.sdk import SdkGateway
 from app.sync.jobs import JobQueue
@@ -313,7 +313,7 @@ def doctor_context(container: Container) -> DoctorContext:
     )
     return DoctorContext(
         configuration,
-        container.gateway,
+        lambda: _doctor_gateway(container.gateway()),
         container.redis,
         container.ledger.engine,
         settings.queue_name,
@@ -321,6 +321,12 @@ def doctor_context(container: Container) -> DoctorContext:
         secret.get_secret_value() if secret is not None else None,
         container.clock,
     )
+
+
+def _doctor_gateway(gateway: HubSpotGateway) -> DoctorGateway:
+    if not isinstance(gateway, DoctorGateway):
+        raise LookupError(f"{type(gateway).__name__} cannot read the token's scopes or the deal pipelines")
+    return gateway
 
 
 # What each job (app/sync/jobs.py) or command may ask the container for.

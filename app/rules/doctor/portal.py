@@ -32,6 +32,8 @@ def property_findings(
     found = [finding for info in wanted for finding in _property_problems(object_type, info, present.get(info.name))]
     if found:
         return found
+    if len(wanted) == 1:
+        return [ok("properties", f"{object_type}: its Leadflow property exists as setup makes it")]
     return [ok("properties", f"{object_type}: all {len(wanted)} Leadflow properties exist as setup makes them")]
 
 

@@ -11,13 +11,13 @@ from redis import Redis
 from sqlalchemy import Engine
 
 from app.rules.configuration import Configuration
-from app.sync.hubspot.gateway import HubSpotGateway
+from app.sync.hubspot.gateway import DoctorGateway
 
 
 @dataclass(frozen=True)
 class DoctorContext:
     configuration: Configuration
-    gateway: Callable[[], HubSpotGateway]
+    gateway: Callable[[], DoctorGateway]
     redis: Redis
     engine: Engine
     queue_name: str

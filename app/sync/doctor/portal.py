@@ -13,13 +13,13 @@ from app.rules.doctor.findings import Finding, fail, ok
 from app.rules.nurture import reads_of
 from app.rules.properties import PropertyInfo
 from app.sync.hubspot.errors import HubSpotError
-from app.sync.hubspot.gateway import HubSpotGateway
+from app.sync.hubspot.gateway import DoctorGateway, HubSpotGateway
 
 LEAD_STATUS = "hs_lead_status"
 Check = Callable[[], list[Finding]]
 
 
-def portal_findings(gateway: HubSpotGateway, config: Configuration) -> list[Finding]:
+def portal_findings(gateway: DoctorGateway, config: Configuration) -> list[Finding]:
     """Check the token first: without a working token every other read fails the same way, so they are skipped."""
     try:
         granted = gateway.token_scopes()
@@ -32,7 +32,7 @@ def portal_findings(gateway: HubSpotGateway, config: Configuration) -> list[Find
     return found
 
 
-def _checks(gateway: HubSpotGateway, config: Configuration) -> list[tuple[str, Check]]:
+def _checks(gateway: DoctorGateway, config: Configuration) -> list[tuple[str, Check]]:
     return [
         ("properties", lambda: _property_findings(gateway, config)),
         ("owners", lambda: _owner_findings(gateway, config)),
@@ -67,7 +67,7 @@ def _owner_findings(gateway: HubSpotGateway, config: Configuration) -> list[Find
     return judge.owner_findings(named, owners) + judge.team_findings(wanted.named_teams(config.routing), owners)
 
 
-def _pipeline_findings(gateway: HubSpotGateway, config: Configuration) -> list[Finding]:
+def _pipeline_findings(gateway: DoctorGateway, config: Configuration) -> list[Finding]:
     refs = wanted.named_stages(config.handover)
     if not refs:
         return []
