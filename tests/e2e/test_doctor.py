@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from hubspot import HubSpot
 from hubspot.crm.properties import OptionInput, PropertyUpdate
 from rq import Worker
+from sqlalchemy import create_engine
 
 from app import create_app
 from app.app_build_report import build_project, write_project
@@ -166,6 +167,8 @@ def test_doctor_reports_a_healthy_installation_as_healthy(
         with running_worker(install.container, idle_seconds=4):
             text = CliRunner().invoke(main, ["doctor", "--project", str(tmp_path / "project")], env=env)
             answer = CliRunner().invoke(main, ["doctor", "--json"], env=env)
+        counts = install.container.ledger.counts()
+        assert (counts.signals, counts.quarantined) == (0, 0)  # the signed probes stored nothing
 
     assert text.exit_code == 0, text.output
     assert "FAIL" not in text.output and "WARN" not in text.output
@@ -193,6 +196,20 @@ def test_doctor_reports_a_stopped_worker(tmp_path: Path, redis_client: redis.Red
         ("workers", "no worker is listening on the queue 'leadflow'")
     ]
     assert "leadflow worker" in failures(report)[0].what_to_do
+
+
+def test_doctor_names_redis_and_the_ledger_when_they_do_not_answer(tmp_path: Path, redis_client: redis.Redis) -> None:
+    with installed(tmp_path, redis_client, CONFIG_DIR) as install, registered_worker(install.container):
+        set_up_portal(install)
+        gone = redis.Redis(port=free_port(), socket_connect_timeout=0.5)
+        nowhere = create_engine(f"sqlite:///{tmp_path / 'no-such-directory' / 'ledger.db'}")
+        report = install.doctor(redis=gone, engine=nowhere)
+
+    assert [(f.check, f.what) for f in failures(report)] == [
+        ("redis", "Redis does not answer (ConnectionError)"),
+        ("ledger", "the ledger does not answer (OperationalError)"),
+        ("workers", "not checked: RQ keeps its worker registry in Redis"),
+    ]
 
 
 def test_doctor_names_a_token_hubspot_refuses_and_skips_the_portal_reads(
