@@ -22,7 +22,6 @@ from click.testing import CliRunner
 from hubspot import HubSpot
 from hubspot.crm.properties import OptionInput, PropertyUpdate
 from rq import Worker
-from sqlalchemy import create_engine
 
 from app import create_app
 from app.app_build_report import build_project, write_project
@@ -134,6 +133,22 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
     raise AssertionError("the worker did not register in time")
 
 
+def doctor_env(install: Install, tmp_path: Path, **overrides: str) -> dict[str, str]:
+    """The environment `leadflow doctor` runs with beside this installation's processes."""
+    return {
+        "LEADFLOW_ENV": "development",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
+        "REDIS_URL": REDIS_URL,
+        "HUBSPOT_ACCESS_TOKEN": ACCESS_TOKEN,
+        "HUBSPOT_CLIENT_SECRET": CLIENT_SECRET,
+        "HUBSPOT_APP_ID": APP_ID,
+        "HUBSPOT_API_BASE": install.api_url,
+        "PUBLIC_URL": install.public_url,
+        "LEADFLOW_CONFIG": str(install.config_dir),
+        **overrides,
+    }
+
+
 def failures(report: DoctorReport) -> list[Finding]:
     return [finding for finding in report.findings if finding.status == "fail"]
 
@@ -150,17 +165,7 @@ def test_doctor_reports_a_healthy_installation_as_healthy(
 ) -> None:
     with installed(tmp_path, redis_client, config_copy) as install:
         set_up_portal(install)
-        env = {
-            "LEADFLOW_ENV": "development",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
-            "REDIS_URL": REDIS_URL,
-            "HUBSPOT_ACCESS_TOKEN": ACCESS_TOKEN,
-            "HUBSPOT_CLIENT_SECRET": CLIENT_SECRET,
-            "HUBSPOT_APP_ID": APP_ID,
-            "HUBSPOT_API_BASE": install.api_url,
-            "PUBLIC_URL": install.public_url,
-            "LEADFLOW_CONFIG": str(config_copy),
-        }
+        env = doctor_env(install, tmp_path)
         # The project as `leadflow app build` writes it (which takes only an https PUBLIC_URL, as HubSpot does).
         project = build_project(load_configuration(config_copy), "https://leads.example.com", "Leadflow")
         write_project(project, tmp_path / "project")
@@ -199,16 +204,24 @@ def test_doctor_reports_a_stopped_worker(tmp_path: Path, redis_client: redis.Red
 
 
 def test_doctor_names_redis_and_the_ledger_when_they_do_not_answer(tmp_path: Path, redis_client: redis.Redis) -> None:
-    with installed(tmp_path, redis_client, CONFIG_DIR) as install, registered_worker(install.container):
+    with installed(tmp_path, redis_client, CONFIG_DIR) as install:
         set_up_portal(install)
-        gone = redis.Redis(port=free_port(), socket_connect_timeout=0.5)
-        nowhere = create_engine(f"sqlite:///{tmp_path / 'no-such-directory' / 'ledger.db'}")
-        report = install.doctor(redis=gone, engine=nowhere)
+        env = doctor_env(
+            install,
+            tmp_path,
+            REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+            DATABASE_URL=f"sqlite:///{tmp_path / 'no-such-directory' / 'ledger.db'}",
+        )
+        result = CliRunner().invoke(main, ["doctor", "--json"], env=env)
 
-    assert [(f.check, f.what) for f in failures(report)] == [
+    assert result.exit_code == 1, result.output
+    failed = [(f["check"], f["what"]) for f in json.loads(result.stdout)["findings"] if f["status"] == "fail"]
+    assert failed == [
         ("redis", "Redis does not answer (ConnectionError)"),
         ("ledger", "the ledger does not answer (OperationalError)"),
         ("workers", "not checked: RQ keeps its worker registry in Redis"),
+        # Every HubSpot call takes a slot of the budget in Redis: the portal is not read at all.
+        ("token", "not checked: every HubSpot call takes a slot of the shared budget in Redis"),
     ]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from redis.exceptions import RedisError
+
 from app.rules.app_project import features_of, required_scopes
 from app.rules.configuration import Configuration
 from app.rules.doctor import portal as judge
@@ -20,11 +22,15 @@ Check = Callable[[], list[Finding]]
 
 
 def portal_findings(gateway: DoctorGateway, config: Configuration) -> list[Finding]:
-    """Check the token first: without a working token every other read fails the same way, so they are skipped."""
+    """Check the token first: without a working token (or the Redis that holds the HubSpot budget) every other read
+    fails the same way, so they are skipped."""
     try:
         granted = gateway.token_scopes()
     except HubSpotError as exc:
         return [_token_failure(exc)]
+    except RedisError:
+        return [fail("token", "not checked: every HubSpot call takes a slot of the shared budget in Redis",
+                     "start Redis (or fix REDIS_URL), then run doctor again")]  # fmt: skip
     required = required_scopes(features_of(config))
     found = [ok("token", "the access token works"), *judge.scope_findings(required, granted)]
     for name, check in _checks(gateway, config):
@@ -88,6 +94,9 @@ def _guarded(name: str, check: Check) -> list[Finding]:
     """Run a check; a HubSpot error is its failure (the other checks still run)."""
     try:
         return check()
+    except RedisError as exc:
+        return [fail(name, f"not checked: Redis, which holds the HubSpot budget, failed ({type(exc).__name__})",
+                     "check Redis, then run doctor again")]  # fmt: skip
     except HubSpotError as exc:
         return [
             fail(
