@@ -22,20 +22,25 @@ Check = Callable[[], list[Finding]]
 
 
 def portal_findings(gateway: DoctorGateway, config: Configuration) -> list[Finding]:
-    """Check the token first: without a working token (or the Redis that holds the HubSpot budget) every other read
-    fails the same way, so they are skipped."""
+    """Check the token first: a token HubSpot refuses (or no Redis, which holds the HubSpot budget) would fail every
+    other read the same way, so they are skipped; when only the introspection fails, the other reads still run."""
     try:
-        granted = gateway.token_scopes()
+        found = _token_findings(gateway.token_scopes(), config)
     except HubSpotError as exc:
-        return [_token_failure(exc)]
+        if exc.status == 401:
+            return [_token_failure(exc)]
+        found = [_token_failure(exc)]
     except RedisError:
         return [fail("token", "not checked: every HubSpot call takes a slot of the shared budget in Redis",
                      "start Redis (or fix REDIS_URL), then run doctor again")]  # fmt: skip
-    required = required_scopes(features_of(config))
-    found = [ok("token", "the access token works"), *judge.scope_findings(required, granted)]
     for name, check in _checks(gateway, config):
         found += _guarded(name, check)
     return found
+
+
+def _token_findings(granted: frozenset[str], config: Configuration) -> list[Finding]:
+    required = required_scopes(features_of(config))
+    return [ok("token", "the access token works"), *judge.scope_findings(required, granted)]
 
 
 def _checks(gateway: DoctorGateway, config: Configuration) -> list[tuple[str, Check]]:
@@ -116,6 +121,6 @@ def _token_failure(exc: HubSpotError) -> Finding:
         )
     return fail(
         "token",
-        f"the token could not be checked ({exc.status or 'no answer'}): {exc}"[:300],
-        "check HUBSPOT_API_BASE and the network; run doctor again",
+        f"the token's scopes could not be read ({exc.status or 'no answer'}): {exc}"[:300],
+        "check HUBSPOT_API_BASE and the network; a token that is not a private app's has no introspection",
     )

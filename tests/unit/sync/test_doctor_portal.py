@@ -115,3 +115,18 @@ def test_a_hubspot_error_fails_its_own_check_and_the_others_still_run(
     assert failure.check == "owners"
     assert failure.what.startswith("HubSpot refused the read (403)")
     assert ("ok", "pipelines") in {(f.status, f.check) for f in found}
+
+
+def test_an_introspection_error_other_than_401_fails_the_token_check_and_the_other_reads_still_run(
+    portal: InMemoryHubSpot, config: Configuration
+) -> None:
+    portal.fail_next("token_scopes", PermanentHubSpotError("read token info: forbidden", 403, "FORBIDDEN"))
+
+    found = portal_findings(portal, config)
+
+    [failure] = [f for f in found if f.status == "fail"]
+    assert (failure.check, failure.what) == (
+        "token",
+        "the token's scopes could not be read (403): read token info: forbidden",
+    )
+    assert {"owners", "pipelines", "lead statuses"} <= {f.check for f in found if f.status == "ok"}
