@@ -303,7 +303,7 @@ def doctor(project: Path | None, as_json: bool) -> None:
     """Check the running installation against the portal, read-only.
 
     The token and its scopes, Leadflow's properties, the owners, pipelines and lead statuses config/ names, Redis,
-    the ledger, the workers and a signed round trip to PUBLIC_URL. Exit status 1 when any check fails.
+    the ledger, the workers, the clock and a signed round trip to PUBLIC_URL. Exit status 1 when any check fails.
     """
     import json
 

@@ -27,6 +27,7 @@ from app import create_app
 from app.app_build_report import build_project, write_project
 from app.bootstrap import Container
 from app.cli import main
+from app.clock import build_cron
 from app.rules.configuration import load_configuration
 from app.rules.doctor import DoctorReport, Finding
 from app.sync.doctor import DoctorContext, run_doctor
@@ -113,15 +114,19 @@ def running_worker(container: Container, idle_seconds: int) -> Iterator[ThreadWo
 
 
 @contextmanager
-def registered_worker(container: Container) -> Iterator[None]:
-    """Register a worker on Leadflow's queue in RQ's registry, as a worker does when it starts; deregister it."""
-    worker = ThreadWorker(container)
-    worker.register_birth()
-    worker.heartbeat()
+def registered_processes(container: Container, worker: bool = True, clocks: int = 1) -> Iterator[None]:
+    """Register a worker on Leadflow's queue and clock processes (RQ's cron scheduler, with Leadflow's jobs) in
+    RQ's registries, as they do when they start; deregister them after."""
+    workers = [ThreadWorker(container)] if worker else []
+    schedulers = [build_cron(container.redis, container.settings.queue_name) for _ in range(clocks)]
+    for process in (*workers, *schedulers):
+        process.register_birth()
+        process.heartbeat()
     try:
         yield
     finally:
-        worker.register_death()
+        for process in (*workers, *schedulers):
+            process.register_death()
 
 
 def _wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
@@ -169,7 +174,7 @@ def test_doctor_reports_a_healthy_installation_as_healthy(
         # The project as `leadflow app build` writes it (which takes only an https PUBLIC_URL, as HubSpot does).
         project = build_project(load_configuration(config_copy), "https://leads.example.com", "Leadflow")
         write_project(project, tmp_path / "project")
-        with running_worker(install.container, idle_seconds=4):
+        with running_worker(install.container, idle_seconds=4), registered_processes(install.container, worker=False):
             text = CliRunner().invoke(main, ["doctor", "--project", str(tmp_path / "project")], env=env)
             answer = CliRunner().invoke(main, ["doctor", "--json"], env=env)
         counts = install.container.ledger.counts()
@@ -184,7 +189,7 @@ def test_doctor_reports_a_healthy_installation_as_healthy(
     report = json.loads(answer.stdout)
     assert answer.exit_code == 0 and report["healthy"] is True
     checks = {finding["check"] for finding in report["findings"] if finding["status"] == "ok"}
-    assert checks >= {"redis", "ledger", "workers", "public url", "token", "scopes", "properties", "owners",
+    assert checks >= {"redis", "ledger", "workers", "clock", "public url", "token", "scopes", "properties", "owners",
                       "pipelines", "lead statuses"}  # fmt: skip
     # Without --project the subscriptions cannot be read: a warning, never a failure.
     assert [f["check"] for f in report["findings"] if f["status"] == "warn"] == ["subscriptions"]
@@ -195,7 +200,8 @@ def test_doctor_reports_a_stopped_worker(tmp_path: Path, redis_client: redis.Red
         set_up_portal(install)
         with running_worker(install.container, idle_seconds=1):
             pass  # the worker works, then stops (idle): RQ deregisters it
-        report = install.doctor()
+        with registered_processes(install.container, worker=False):
+            report = install.doctor()
 
     assert [(f.check, f.what) for f in failures(report)] == [
         ("workers", "no worker is listening on the queue 'leadflow'")
@@ -220,6 +226,7 @@ def test_doctor_names_redis_and_the_ledger_when_they_do_not_answer(tmp_path: Pat
         ("redis", "Redis does not answer (ConnectionError)"),
         ("ledger", "the ledger does not answer (OperationalError)"),
         ("workers", "not checked: RQ keeps its worker registry in Redis"),
+        ("clock", "not checked: RQ keeps its cron schedulers' registry in Redis"),
         # Every HubSpot call takes a slot of the budget in Redis: the portal is not read at all.
         ("token", "not checked: every HubSpot call takes a slot of the shared budget in Redis"),
     ]
@@ -228,7 +235,7 @@ def test_doctor_names_redis_and_the_ledger_when_they_do_not_answer(tmp_path: Pat
 def test_doctor_names_a_token_hubspot_refuses_and_skips_the_portal_reads(
     tmp_path: Path, redis_client: redis.Redis
 ) -> None:
-    with installed(tmp_path, redis_client, CONFIG_DIR) as install, registered_worker(install.container):
+    with installed(tmp_path, redis_client, CONFIG_DIR) as install, registered_processes(install.container):
         set_up_portal(install)
         revoked = SdkGateway("revoked-token", install.api_url, (2.0, 10.0), FAST_RETRIES)
         report = install.doctor(gateway=lambda: revoked)
@@ -237,6 +244,26 @@ def test_doctor_names_a_token_hubspot_refuses_and_skips_the_portal_reads(
     assert (failure.check, failure.what) == ("token", "HubSpot refuses the access token (401)")
     assert "HUBSPOT_ACCESS_TOKEN" in failure.what_to_do
     assert not {"scopes", "properties", "owners"} & {finding.check for finding in report.findings}
+
+
+@pytest.mark.parametrize(("clocks", "what"), [
+    (0, "no clock process is running: reconcile, decay, SLA, nurture and retention never run"),
+    (2, "2 clock processes are running ("),
+])  # fmt: skip
+def test_doctor_names_a_missing_clock_and_a_second_one(
+    tmp_path: Path, redis_client: redis.Redis, clocks: int, what: str
+) -> None:
+    with (
+        installed(tmp_path, redis_client, CONFIG_DIR) as install,
+        registered_processes(install.container, clocks=clocks),
+    ):
+        set_up_portal(install)
+        report = install.doctor()
+
+    [failure] = failures(report)
+    assert failure.check == "clock"
+    assert failure.what.startswith(what)
+    assert "leadflow clock" in failure.what_to_do or "stop all but one" in failure.what_to_do
 
 
 def _drop_scope(install: Install) -> None:
@@ -269,7 +296,7 @@ PROBLEMS: list[tuple[str, Injection, str, str, str]] = [
 def test_doctor_names_an_injected_problem_and_what_to_do(
     tmp_path: Path, redis_client: redis.Redis, name: str, inject: Injection, check: str, what: str, what_to_do: str
 ) -> None:
-    with installed(tmp_path, redis_client, CONFIG_DIR) as install, registered_worker(install.container):
+    with installed(tmp_path, redis_client, CONFIG_DIR) as install, registered_processes(install.container):
         set_up_portal(install)
         report = install.doctor(**inject(install))
 
@@ -280,7 +307,7 @@ def test_doctor_names_an_injected_problem_and_what_to_do(
 
 
 def test_doctor_names_a_missing_property(tmp_path: Path, redis_client: redis.Redis) -> None:
-    with installed(tmp_path, redis_client, CONFIG_DIR) as install, registered_worker(install.container):
+    with installed(tmp_path, redis_client, CONFIG_DIR) as install, registered_processes(install.container):
         set_up_portal(install, nurture=False)  # nurture.yaml added after setup ran
         report = install.doctor()
 
@@ -295,7 +322,7 @@ def test_doctor_names_an_unknown_owner_in_routing(tmp_path: Path, redis_client: 
     skipped = "priya.nair@example.com"
     with (
         installed(tmp_path, redis_client, CONFIG_DIR, skip_owner=skipped) as install,
-        registered_worker(install.container),
+        registered_processes(install.container),
     ):
         set_up_portal(install)
         report = install.doctor()
@@ -312,7 +339,7 @@ def test_doctor_names_an_unknown_pipeline_stage(tmp_path: Path, redis_client: re
     text = handover.read_text(encoding="utf-8")
     assert DEAL_STAGE in text
     handover.write_text(text.replace(DEAL_STAGE, "      stage: demo-booked"), encoding="utf-8")
-    with installed(tmp_path, redis_client, config_copy) as install, registered_worker(install.container):
+    with installed(tmp_path, redis_client, config_copy) as install, registered_processes(install.container):
         set_up_portal(install)
         report = install.doctor()
 

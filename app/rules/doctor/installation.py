@@ -15,6 +15,8 @@ from app.rules.subscriptions import WebhookSubscription
 # RQ refreshes a worker's heartbeat while it works or waits; one much older than its TTL is a worker that died.
 STALE_HEARTBEAT = timedelta(minutes=10)
 START_WORKER = "start a worker: `leadflow worker` (the Procfile's worker process)"
+# RQ's cron scheduler heartbeats about every minute and counts one silent for two minutes as gone.
+STALE_CLOCK = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,14 @@ class WorkerSeen:
 
     name: str
     state: str
+    last_heartbeat: datetime | None
+
+
+@dataclass(frozen=True)
+class ClockSeen:
+    """A clock process (RQ's cron scheduler) registered in Redis."""
+
+    name: str
     last_heartbeat: datetime | None
 
 
@@ -70,6 +80,19 @@ def worker_findings(queue: str, workers: Sequence[WorkerSeen], now: datetime) ->
     if not live:
         return [fail("workers", f"no worker is listening on the queue {queue!r}", START_WORKER), *stale]
     return [ok("workers", f"{len(live)} worker(s) listening on the queue {queue!r}"), *stale]
+
+
+def clock_finding(clocks: Sequence[ClockSeen], now: datetime) -> Finding:
+    """Exactly one clock must run: none runs no periodic job, two run each twice (RQ's cron holds no lock)."""
+    live = [c for c in clocks if c.last_heartbeat is not None and now - c.last_heartbeat <= STALE_CLOCK]
+    if not live:
+        return fail("clock", "no clock process is running: reconcile, decay, SLA, nurture and retention never run",
+                    "start exactly one `leadflow clock` (the Procfile's clock, with TZ=UTC)")  # fmt: skip
+    if len(live) > 1:
+        names = ", ".join(sorted(c.name for c in live))
+        return fail("clock", f"{len(live)} clock processes are running ({names}): each enqueues every periodic job",
+                    "stop all but one: `rq cron` holds no lock")  # fmt: skip
+    return ok("clock", f"one clock process is running ({live[0].name})")
 
 
 def probe_finding(url: str | None, answer: ProbeAnswer | None) -> Finding:

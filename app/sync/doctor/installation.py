@@ -13,6 +13,7 @@ import requests
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Worker
+from rq.cron import CronScheduler
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -20,20 +21,22 @@ from app.ledger.database import schema_is_current
 from app.rules.app_project.webhooks import target_url
 from app.rules.doctor import installation as judge
 from app.rules.doctor.findings import Finding, fail
-from app.rules.doctor.installation import ProbeAnswer, WorkerSeen
+from app.rules.doctor.installation import ClockSeen, ProbeAnswer, WorkerSeen
 from app.sync.doctor.context import DoctorContext
 
 PROBE_BODY = "[]"  # an empty batch: verified like any delivery, then acknowledged with nothing to store
 
 
 def installation_findings(context: DoctorContext) -> list[Finding]:
-    """Check Redis, the ledger, the workers (when Redis answers) and the signed round trip to PUBLIC_URL."""
+    """Check Redis, the ledger, the workers and the clock (when Redis answers), and the signed round trip to
+    PUBLIC_URL."""
     redis_outcome = _redis_outcome(context.redis)
     found = [judge.redis_finding(redis_outcome), *judge.ledger_findings(*_ledger_outcomes(context.engine))]
     if redis_outcome == "ok":
-        found += _worker_findings(context)
+        found += [*_worker_findings(context), _clock_finding(context)]
     else:
         found.append(fail("workers", "not checked: RQ keeps its worker registry in Redis", "start Redis first"))
+        found.append(fail("clock", "not checked: RQ keeps its cron schedulers' registry in Redis", "start Redis first"))
     url = target_url(context.public_url) if context.public_url else None
     answer = probe(url, context.client_secret, context.probe_timeout) if url and context.client_secret else None
     found.append(judge.probe_finding(url, answer))
@@ -60,6 +63,12 @@ def _worker_findings(context: DoctorContext) -> list[Finding]:
     queue = Queue(context.queue_name, connection=context.redis)
     workers = [WorkerSeen(w.name, str(w.get_state()), w.last_heartbeat) for w in Worker.all(queue=queue)]
     return judge.worker_findings(context.queue_name, workers, context.clock())
+
+
+def _clock_finding(context: DoctorContext) -> Finding:
+    # cleanup=False: RQ would otherwise delete the stale entries it finds, and doctor writes nothing.
+    clocks = [ClockSeen(c.name, c.last_heartbeat) for c in CronScheduler.all(context.redis, cleanup=False)]
+    return judge.clock_finding(clocks, context.clock())
 
 
 def probe(url: str, client_secret: str, timeout: float) -> ProbeAnswer:

@@ -9,7 +9,13 @@ from app.rules.app_project import features_of, webhooks_config
 from app.rules.configuration import load_configuration
 from app.rules.doctor import DoctorReport, ProbeAnswer, WorkerSeen
 from app.rules.doctor.findings import fail, ok, warn
-from app.rules.doctor.installation import probe_finding, subscription_findings, worker_findings
+from app.rules.doctor.installation import (
+    ClockSeen,
+    clock_finding,
+    probe_finding,
+    subscription_findings,
+    worker_findings,
+)
 from app.rules.doctor.portal import lead_status_findings, scope_findings
 from app.rules.doctor.wanted import named_lead_statuses, named_owners, named_stages
 from tests.conftest import CONFIG_DIR
@@ -122,3 +128,12 @@ def test_a_lead_status_hubspot_lacks_is_named_with_the_options_it_has() -> None:
         finding.what == "lead status 'DEMO' (handover.yaml stages.sql.lead_status) is not an option of hs_lead_status"
     )
     assert finding.what_to_do.endswith("NEW, OPEN")
+
+
+def test_exactly_one_clock_with_a_fresh_heartbeat_is_ok() -> None:
+    fresh, other = ClockSeen("host:1", NOW - timedelta(seconds=50)), ClockSeen("host:2", NOW - timedelta(seconds=5))
+    gone = ClockSeen("host:3", NOW - timedelta(minutes=5))
+
+    assert clock_finding([fresh, gone], NOW).status == "ok"
+    assert clock_finding([gone], NOW).what.startswith("no clock process is running")
+    assert clock_finding([fresh, other], NOW).what.startswith("2 clock processes are running (host:1, host:2)")
