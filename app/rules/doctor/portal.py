@@ -14,6 +14,7 @@ from app.rules.handover.types import Owner
 from app.rules.properties import PropertyInfo, missing_options
 
 REBUILD_APP = "add it to the app: `leadflow app build`, `hs project upload`, then accept the new scopes in the portal"
+MEMBER_LISTS = ("MANUAL", "SNAPSHOT")  # the processing types of lists HubSpot adds members to
 RUN_SETUP = "run `leadflow setup` (it creates what is missing and adds missing options; it never removes any)"
 
 
@@ -154,6 +155,23 @@ def lead_status_findings(named: Named, options: frozenset[str] | None) -> list[F
         if status not in options
     ]
     return found or [ok("lead statuses", f"all {len(named)} lead statuses named in handover.yaml exist")]
+
+
+def list_findings(kinds: Mapping[str, str | None], steps: Mapping[str, str]) -> list[Finding]:
+    """Check the contact lists nurture.yaml's steps join (`steps`: step → list id; `kinds`: list id → its
+    processing type, None when the portal has no such contact list): each must take members."""
+    found: list[Finding] = []
+    for step, list_id in sorted(steps.items()):
+        where, kind = f"list {list_id} (nurture.yaml delivery.lists.{step})", kinds.get(list_id)
+        if kind is None:
+            found.append(fail("lists", f"{where} is not a contact list of this portal",
+                              "create a MANUAL contact list in HubSpot and put its id in nurture.yaml"))  # fmt: skip
+        elif kind not in MEMBER_LISTS:
+            found.append(fail("lists", f"{where} is a {kind} list: HubSpot adds no members to it",
+                              "make it a MANUAL list, or name a MANUAL one"))  # fmt: skip
+    if found or not steps:
+        return found
+    return [ok("lists", f"all {len(steps)} lists nurture.yaml names take members")]
 
 
 def queue_findings(named: Named) -> list[Finding]:

@@ -1,6 +1,6 @@
 """Read the installation as `leadflow doctor` checks it: Redis, the ledger, RQ's registries of workers and of cron
-schedulers (the clock), and PUBLIC_URL answering a signed probe: an empty batch, which the webhook receiver acknowledges (204) and stores nothing of.
-The judgements are `app/rules/doctor/installation.py`'s."""
+schedulers (the clock), and PUBLIC_URL answering a signed probe: an empty batch, which the webhook receiver
+acknowledges (204) and stores nothing of. The judgements are `app/rules/doctor/installation.py`'s."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Read the portal as `leadflow doctor` checks it: the token's scopes, Leadflow's properties, the owners, the deal
-pipelines and the lead statuses; never a write. The judgements are `app/rules/doctor/portal.py`'s."""
+pipelines, the lead statuses and nurture's contact lists; never a write. The judgements are
+`app/rules/doctor/portal.py`'s."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ def _checks(gateway: DoctorGateway, config: Configuration) -> list[tuple[str, Ch
         ("owners", lambda: _owner_findings(gateway, config)),
         ("pipelines", lambda: _pipeline_findings(gateway, config)),
         ("lead statuses", lambda: _lead_status_findings(gateway, config)),
+        ("lists", lambda: _list_findings(gateway, config)),
         ("queues", lambda: judge.queue_findings(wanted.named_queues(config.handover))),
     ]
 
@@ -93,6 +95,12 @@ def _lead_status_findings(gateway: HubSpotGateway, config: Configuration) -> lis
     status = next((info for info in gateway.properties("contact") if info.name == LEAD_STATUS), None)
     options = frozenset(option.value for option in status.options) if status is not None else None
     return judge.lead_status_findings(named, options)
+
+
+def _list_findings(gateway: HubSpotGateway, config: Configuration) -> list[Finding]:
+    steps = config.nurture.delivery.lists if config.nurture is not None else {}
+    kinds = {list_id: gateway.list_processing_type(list_id) for list_id in sorted(set(steps.values()))}
+    return judge.list_findings(kinds, steps)
 
 
 def _guarded(name: str, check: Check) -> list[Finding]:

@@ -130,3 +130,23 @@ def test_an_introspection_error_other_than_401_fails_the_token_check_and_the_oth
         "the token's scopes could not be read (403): read token info: forbidden",
     )
     assert {"owners", "pipelines", "lead statuses"} <= {f.check for f in found if f.status == "ok"}
+
+
+def test_the_contact_lists_nurture_steps_join_must_exist_and_take_members(
+    portal: InMemoryHubSpot, config: Configuration
+) -> None:
+    manual, dynamic = portal.add_list("MANUAL"), portal.add_list("DYNAMIC")
+    assert config.nurture is not None
+    lists = {"checklist": manual, "case-study": dynamic, "webinar": "404"}
+    nurture = dataclasses.replace(config.nurture, delivery=dataclasses.replace(config.nurture.delivery, lists=lists))
+
+    found = [f for f in portal_findings(portal, dataclasses.replace(config, nurture=nurture)) if f.check == "lists"]
+
+    assert [(f.status, f.what) for f in found] == [
+        ("fail", f"list {dynamic} (nurture.yaml delivery.lists.case-study) is a DYNAMIC list: HubSpot adds no members "
+                 "to it"),
+        ("fail", "list 404 (nurture.yaml delivery.lists.webinar) is not a contact list of this portal"),
+    ]  # fmt: skip
+    nurture = dataclasses.replace(nurture, delivery=dataclasses.replace(nurture.delivery, lists={"checklist": manual}))
+    found = [f for f in portal_findings(portal, dataclasses.replace(config, nurture=nurture)) if f.check == "lists"]
+    assert [f.status for f in found] == ["ok"]
