@@ -22,6 +22,7 @@ from app.observability.metrics import Metrics
 from app.observability.recorders import HubSpotCallRecorder
 from app.rules import HandoverConfig, RoutingConfig, ScoringModel, SignalRules, load_configuration
 from app.rules.config import read_config_text
+from app.rules.configuration import Configuration
 from app.rules.handover.config import FeedbackRules
 from app.rules.kpis.backfill import Answers
 from app.rules.nurture import NurtureConfig
@@ -29,6 +30,7 @@ from app.rules.sla.policy import FirstTouch, SlaConfig
 from app.settings import Settings
 from app.sync.calibration.backtest import BacktestContext
 from app.sync.calibration.suggest import SuggestContext
+from app.sync.doctor import DoctorContext
 from app.sync.drain import DrainContext
 from app.sync.handover.notify import Notifier, NullNotifier, WebhookNotifier
 from app.sync.handover.orphans import CloseWorkContext
@@ -36,7 +38,7 @@ from app.sync.handover.step import Handovers, HandoverStep
 from app.sync.handover.team import TeamCache, team_key
 from app.sync.holders import RqHolders
 from app.sync.hubspot.company_cache import CompanyCache
-from app.sync.hubspot.gateway import HubSpotGateway
+from app.sync.hubspot.gateway import DoctorGateway, HubSpotGateway
 from app.sync.hubspot.ratelimit import HubSpotBudget
 from app.sync.hubspot.sdk import SdkGateway
 from app.sync.jobs import JobQueue
@@ -297,6 +299,36 @@ def suggest_context(container: Container) -> SuggestContext:
     return SuggestContext(backtest_context(container), read_config_text(path), str(path))
 
 
+def doctor_context(container: Container) -> DoctorContext:
+    """What `leadflow doctor` reads with: the loaded configuration, the gateway, Redis, the ledger, PUBLIC_URL."""
+    settings = container.settings
+    secret = settings.hubspot_client_secret
+    configuration = Configuration(
+        container.model,
+        container.signal_rules,
+        container.handover_config,
+        container.routing_config,
+        container.sla_config,
+        container.nurture_config,
+    )
+    return DoctorContext(
+        configuration,
+        lambda: _doctor_gateway(container.gateway()),
+        container.redis,
+        container.ledger.engine,
+        settings.queue_name,
+        str(settings.public_url) if settings.public_url is not None else None,
+        secret.get_secret_value() if secret is not None else None,
+        container.clock,
+    )
+
+
+def _doctor_gateway(gateway: HubSpotGateway) -> DoctorGateway:
+    if not isinstance(gateway, DoctorGateway):
+        raise LookupError(f"{type(gateway).__name__} cannot read the token's scopes or the deal pipelines")
+    return gateway
+
+
 # What each job (app/sync/jobs.py) or command may ask the container for.
 PROVIDERS: dict[type, Callable[[Container], object]] = {
     DrainContext: drain_context,
@@ -312,6 +344,7 @@ PROVIDERS: dict[type, Callable[[Container], object]] = {
     SlaWatchContext: sla_watch_context,
     TouchReconcileContext: touch_reconcile_context,
     SuggestContext: suggest_context,
+    DoctorContext: doctor_context,
 }
 
 
@@ -355,11 +388,14 @@ def build_container(
     redis: Redis | None = None,
     gateway_factory: Callable[[], HubSpotGateway] | None = None,
     clock: Clock = utc_now,
+    migrate_ledger: bool = True,
 ) -> Container:
-    """Build every adapter from `settings` (migrating the ledger to the newest schema)."""
+    """Build every adapter from `settings`, migrating the ledger to the newest schema unless `migrate_ledger` is
+    False (`leadflow doctor` reads an installation as it is)."""
     config = load_configuration(settings.leadflow_config)
     engine = create_ledger_engine(settings.database_url)
-    migrate(engine)
+    if migrate_ledger:
+        migrate(engine)
     redis = redis or connect_redis(settings.redis_url)
     queue = Queue(settings.queue_name, connection=redis, serializer=JSONSerializer)
     jobs = JobQueue(queue)

@@ -67,9 +67,10 @@ def _settings(**overrides: Any) -> Settings:
     return settings
 
 
-def _container(process: bool = False) -> Container:
+def _container(process: bool = False, migrate: bool = True) -> Container:
     """Build the container from the environment, with logs that mask its secrets (JSON lines for a `process`,
-    web, worker or clock; text for a command a person runs, unless LOG_FORMAT says); closed when the command ends."""
+    web, worker or clock; text for a command a person runs, unless LOG_FORMAT says); closed when the command ends.
+    `migrate=False` leaves the ledger's schema as it is (for a command that only reads)."""
     from app.bootstrap import build_container
     from app.logs import configure_logging
     from app.observability.secrets import secret_values
@@ -78,7 +79,7 @@ def _container(process: bool = False) -> Container:
     settings = _settings()
     default = LogFormat.JSON if process else LogFormat.TEXT
     configure_logging(settings.log_level, secret_values(settings), settings.log_format_or(default))
-    container = build_container(settings)
+    container = build_container(settings, migrate_ledger=migrate)
     click.get_current_context().call_on_close(container.close)
     return container
 
@@ -292,6 +293,35 @@ def app_build(out: Path, name: str) -> None:
         raise UserInputError(str(exc)) from None
     for line in report_lines(written, out):
         click.echo(line)
+
+
+@main.command()
+@click.option("--project", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="The uploaded project (`leadflow app build --out`): compare its subscriptions.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of lines.")
+def doctor(project: Path | None, as_json: bool) -> None:
+    """Check the running installation against the portal, read-only.
+
+    The token and its scopes, Leadflow's properties, the owners, pipelines and lead statuses config/ names, Redis,
+    the ledger, the workers, the clock and a signed round trip to PUBLIC_URL. Exit status 1 when any check fails.
+    """
+    import json
+
+    from app.cli_errors import UserInputError
+    from app.doctor_report import ProjectUnreadable, read_project_webhooks
+    from app.sync.doctor import DoctorContext, run_doctor
+
+    try:
+        webhooks = read_project_webhooks(project) if project is not None else None
+    except ProjectUnreadable as exc:
+        raise UserInputError(str(exc)) from None
+    report = run_doctor(_container(migrate=False).provide(DoctorContext), webhooks)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2))
+    else:
+        for line in report.lines():
+            click.echo(line)
+    sys.exit(report.exit_status)
 
 
 @main.command()

@@ -51,7 +51,8 @@ class Twin:
         self.store = Store(clock, leads=leads)
         self.counter = RequestCounter()
         tokens = frozenset(access_tokens) if access_tokens is not None else None
-        self.app: Flask = create_app(TwinContext(self.store, self.counter, tokens, dict(apps or {})))
+        self.context = TwinContext(self.store, self.counter, tokens, dict(apps or {}))
+        self.app: Flask = create_app(self.context)
         self.guard: TwinGuard | None = TwinGuard(self.app, limits) if limits is not None else None
 
     @property
@@ -244,6 +245,10 @@ class Twin:
         """Return the active (or archived) owners as ``GET /crm/v3/owners`` lists them."""
         with self.store.lock:
             return [owner_json(owner) for owner in self.store.owners.listed(archived=archived)]
+
+    def grant_scopes(self, token: str, scopes: Iterable[str]) -> None:
+        """Let `token` hold exactly these scopes, as token introspection reports them (default: every scope)."""
+        self.context.scopes[token] = frozenset(scopes)
 
     def create_pipeline(
         self, label: str, stages: Iterable[StageSpec], *, pipeline_id: str | None = None, object_type: str = "deals"

@@ -21,6 +21,7 @@ from hubspot_twin.http.api import (
     properties,
     search,
     sequences,
+    tokens,
 )
 from hubspot_twin.http.api.plumbing import EXTENSION, TwinContext, context, respond
 from hubspot_twin.http.counters import endpoint_key
@@ -35,7 +36,20 @@ def create_app(twin_context: TwinContext) -> Flask:
     """Return the app serving one twin's state."""
     app = Flask("hubspot_twin")
     app.extensions[EXTENSION] = twin_context
-    served = (control, objects, batch, associations, properties, search, merges, owners, pipelines, lists, sequences)
+    served = (
+        control,
+        objects,
+        batch,
+        associations,
+        properties,
+        search,
+        merges,
+        owners,
+        pipelines,
+        lists,
+        sequences,
+        tokens,
+    )
     for module in served:
         app.register_blueprint(module.blueprint)
     app.before_request(_count_and_authenticate)

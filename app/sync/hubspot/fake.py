@@ -14,8 +14,8 @@ when `change` says). Knobs: `fail_next` makes an operation's next calls raise wh
 retries are spent; `leave_unanswered` makes the next updates land unanswered (see `uncertain_writes`); `refuse`
 makes HubSpot refuse a record's writes for good. Lists (`add_list`) take members by hand unless DYNAMIC;
 sequences (`add_sequence`) enroll a contact with an email once, by an active owner's user id sending as the owner's
-email. Left out knowingly: value normalisation (values are kept as
-written; `""` clears one), search, merges, pipelines, rate limits and retries.
+email. The token's `scopes` and the deal `pipelines` are seeded by hand (none until then). Left out knowingly:
+value normalisation (values are kept as written; `""` clears one), search, merges, rate limits and retries.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from app.sync.hubspot.gateway import (
     API_OBJECT_TYPES,
     HISTORY_BATCH_LIMIT,
     PRIMARY_COMPANY_ID,
+    DealPipeline,
     Enrollment,
     History,
     Properties,
@@ -76,6 +77,8 @@ class InMemoryHubSpot:
         self.lists: dict[str, tuple[str, list[str]]] = {}  # list id → (processing type, member ids in join order)
         self.sequences: set[str] = set()
         self.enrollments: dict[str, tuple[Enrollment, str, str]] = {}  # contact → (enrollment, user id, sender)
+        self.scopes: frozenset[str] = frozenset()  # what token introspection reports
+        self.pipelines: list[DealPipeline] = []
 
     def create(self, object_type: str, properties: Mapping[str, str] | None = None) -> str:
         """Add a record, as someone in HubSpot would; return its id."""
@@ -231,6 +234,14 @@ class InMemoryHubSpot:
         self._send("owners", "", len(active), limit=OWNER_PAGE_LIMIT, always=True)
         self._send("owners", "", len(self.team) - len(active), limit=OWNER_PAGE_LIMIT, always=True)
         return [*active, *(owner for owner in self.team if not owner.active)]
+
+    def token_scopes(self) -> frozenset[str]:
+        self._send("token_scopes", "", 1)
+        return self.scopes
+
+    def deal_pipelines(self) -> list[DealPipeline]:
+        self._send("deal_pipelines", "deal", 1)
+        return list(self.pipelines)
 
     def list_objects(
         self, object_type: str, after: str | None, properties: Sequence[str]

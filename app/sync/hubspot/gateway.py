@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from app.rules.handover.types import Owner
 from app.rules.properties import PropertyInfo, PropertyOption
@@ -59,6 +59,15 @@ class Enrollment:
 
     id: str
     sequence_id: str
+
+
+@dataclass(frozen=True)
+class DealPipeline:
+    """A deal pipeline of the portal: its id, label and stage ids in display order."""
+
+    id: str
+    label: str
+    stage_ids: tuple[str, ...]
 
 
 class HubSpotGateway(Protocol):
@@ -141,3 +150,23 @@ class HubSpotGateway(Protocol):
     def sequence_enrollment(self, contact_id: str) -> Enrollment | None:
         """Return the contact's current sequence enrollment, or None when it is in no sequence."""
         ...
+
+
+@runtime_checkable
+class PortalInspection(Protocol):
+    """The reads only `leadflow doctor` makes. They are kept out of `HubSpotGateway`, whose every method the app's
+    scope table (`app/rules/app_project/scopes.py`) maps to a scope: token introspection needs none, and the deal
+    pipelines need `crm.objects.deals.read`, which scoring always asks for."""
+
+    def token_scopes(self) -> frozenset[str]:
+        """Return the scopes the access token holds (HubSpot's private-app token introspection)."""
+        ...
+
+    def deal_pipelines(self) -> list[DealPipeline]:
+        """Return every deal pipeline of the portal with its stages."""
+        ...
+
+
+@runtime_checkable
+class DoctorGateway(HubSpotGateway, PortalInspection, Protocol):
+    """A gateway `leadflow doctor` can read the portal with: the SDK's and the in-memory one both are."""

@@ -42,7 +42,15 @@ from app.rules.properties import PropertyInfo, PropertyOption
 from app.rules.scoring.recall import PropertyVersion
 from app.rules.values import as_utc
 from app.sync.hubspot.errors import DailyLimitReached, HubSpotError, PermanentHubSpotError, RateLimited, classify
-from app.sync.hubspot.gateway import API_OBJECT_TYPES, HISTORY_BATCH_LIMIT, Enrollment, History, Properties, Upserted
+from app.sync.hubspot.gateway import (
+    API_OBJECT_TYPES,
+    HISTORY_BATCH_LIMIT,
+    DealPipeline,
+    Enrollment,
+    History,
+    Properties,
+    Upserted,
+)
 from app.sync.hubspot.owners import OWNER_PAGE_LIMIT, next_cursor, owner_of
 from app.sync.hubspot.ratelimit import HubSpotBudget, Kind, resume_time
 from app.sync.hubspot.retry import RetryPolicy, call_hubspot
@@ -93,6 +101,8 @@ class SdkGateway:
         self._groups = client.crm.properties.groups_api
         self._memberships = client.crm.lists.memberships_api
         self._lists = client.crm.lists.lists_api
+        self._pipelines = client.crm.pipelines.pipelines_api
+        self._access_token = access_token
         # The pinned SDK has no sequences client: its sequence calls go through a generated API client (the lists
         # one), which keeps the timeout, the token and the SDK's exceptions (so errors map as every other call's).
         self._generic = self._memberships.api_client
@@ -414,6 +424,20 @@ class SdkGateway:
             raise
         return Enrollment(str(_field(response, "id")), str(_field(response, "sequenceId")))
 
+    def token_scopes(self) -> frozenset[str]:
+        """Return the token's scopes (`POST /oauth/v2/private-apps/get/access-token-info`)."""
+        send = partial(self._generic_call, TOKEN_INFO, "POST", [], {"tokenKey": self._access_token})
+        scopes = _field(self._call("read token info", send), "scopes")
+        return frozenset(str(scope) for scope in scopes)
+
+    def deal_pipelines(self) -> list[DealPipeline]:
+        """Return the deal pipelines and their stages (`GET /crm/v3/pipelines/deals`)."""
+        response = self._call("read deal pipelines", self._pipelines.get_all_with_http_info, "deals")
+        return [
+            DealPipeline(p.id, p.label, tuple(stage.id for stage in sorted(p.stages, key=lambda s: s.display_order)))
+            for p in response.results or []
+        ]
+
     def _generic_call(
         self, path: str, method: str, query: list[tuple[str, str]], body: Any, _request_timeout: Any = None
     ) -> tuple[Any, int, Any]:
@@ -436,6 +460,7 @@ class SdkGateway:
 
 
 SEQUENCE_ENROLLMENTS = "/automation/v4/sequences/enrollments"
+TOKEN_INFO = "/oauth/v2/private-apps/get/access-token-info"
 
 
 def _field(response: Any, name: str) -> Any:

@@ -22,13 +22,15 @@ DEFAULT_APP_ID = "4242"
 
 @dataclass(frozen=True)
 class TwinContext:
-    """What the views need: the state, the request counter, the accepted tokens (None: any token) and the app
-    each token belongs to (``apps``: token → app id; any other accepted token belongs to ``DEFAULT_APP_ID``)."""
+    """What the views need: the state, the request counter, the accepted tokens (None: any token), the app
+    each token belongs to (``apps``: token → app id; any other accepted token belongs to ``DEFAULT_APP_ID``) and
+    the scopes granted to a token (``scopes``: token → scopes; any other token holds every scope)."""
 
     store: Store
     counter: RequestCounter
     tokens: frozenset[str] | None
     apps: Mapping[str, str] = field(default_factory=dict)
+    scopes: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def app_id(self, token: str) -> str:
         """Return the id of the app that owns ``token``."""
