@@ -7,6 +7,7 @@ for real time to pass; HubSpot is the twin behind a fault layer that answers nor
 from __future__ import annotations
 
 import logging
+import signal as signals
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -447,7 +448,12 @@ def test_a_burst_worker_stops_at_once_even_when_its_pubsub_thread_saw_the_unsubs
         return sent
 
     monkeypatch.setattr(PubSub, "unsubscribe", unsubscribe_then_pause)
+    handlers = {signum: signals.getsignal(signum) for signum in (signals.SIGINT, signals.SIGTERM)}
     started = time.monotonic()
-    for worker in (ThreadWorker(leadflow.container), LeadflowWorker(leadflow.container)):
-        assert worker.work(burst=True, logging_level="WARNING") is False
+    try:
+        for worker in (ThreadWorker(leadflow.container), LeadflowWorker(leadflow.container)):
+            assert worker.work(burst=True, logging_level="WARNING") is False
+    finally:  # RQ's forking worker installs its own handlers in this process: later tests must not inherit them
+        for signum, handler in handlers.items():
+            signals.signal(signum, handler)
     assert time.monotonic() - started < 30

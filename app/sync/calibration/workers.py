@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -96,6 +97,11 @@ _worker: dict[str, Callable[[], Backtest]] = {}  # a worker's backtest, inherite
 
 
 def _start_worker(make: Callable[[], Backtest]) -> None:
+    # A forked worker inherits its parent's signal handlers: an RQ worker's, say, turn SIGTERM into a stop request
+    # that never comes, and the pool's terminate() would wait on the worker for ever. SIGTERM ends a worker; SIGINT
+    # (Ctrl-C reaches the whole process group) is the parent's to handle, which then terminates the pool.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker["make"] = make
 
 
