@@ -173,6 +173,12 @@ def clock() -> None:
 @click.option("--config", "config_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Leadflow's config, for the webhook subscriptions it needs (default: LEADFLOW_CONFIG, else the "
                    "configuration shipped with Leadflow).")  # fmt: skip
+@click.option(
+    "--leads/--no-leads",
+    default=True,
+    show_default=True,
+    help="Whether the portal has HubSpot's Leads object (Sales Hub Professional and up).",
+)
 def twin(**options: Any) -> None:
     """Serve the HubSpot twin, a local stand-in for HubSpot's API.
 

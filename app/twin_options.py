@@ -24,3 +24,4 @@ class TwinOptions:
     webhook_url: str | None
     client_secret: str
     config_dir: Path
+    leads: bool = True  # the portal has HubSpot's Leads object (Sales Hub Professional); --no-leads: a portal without

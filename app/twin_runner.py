@@ -28,7 +28,8 @@ def build_twin(options: TwinOptions) -> Twin:
     limits = GuardConfig(
         ten_second_limit=options.rate_limit or None, daily_limit=options.daily_limit or None, faults=faults
     )
-    twin = Twin(access_tokens=set(options.tokens), apps=dict.fromkeys(options.tokens, options.app_id), limits=limits)
+    apps = dict.fromkeys(options.tokens, options.app_id)
+    twin = Twin(access_tokens=set(options.tokens), apps=apps, limits=limits, leads=options.leads)
     if options.contacts:
         seed_portal(twin, options.contacts, options.seed)
     return twin

@@ -93,6 +93,14 @@ def serve() -> Iterator[Any]:
 # Limits ------------------------------------------------------------------------------------------------------
 
 
+def test_no_leads_serves_a_portal_without_hubspots_leads_object(serve: Any) -> None:
+    with_leads, without = serve(build_twin(OPTIONS)), serve(build_twin(options(leads=False)))
+    assert send(with_leads, "GET", "/crm/v3/pipelines/leads").status == 200
+    refused = send(without, "GET", "/crm/v3/pipelines/leads")
+    assert refused.status == 403 and refused.body["category"] == "MISSING_SCOPES"
+    assert send(without, "GET", CONTACTS_PAGE).status == 200  # every other object as before
+
+
 def test_the_rate_limit_and_the_daily_limit_reach_the_guard() -> None:
     twin = build_twin(options(rate_limit=50, daily_limit=1000))
     assert twin.guard is not None
