@@ -255,14 +255,14 @@ def setup() -> None:
     click.echo("handover properties:")
     for line in report.handover_lines():
         click.echo(f"  {line}")
+    click.echo(f"leads: {report.leads}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo("\nThe app's webhook subscriptions (`leadflow app build` writes them into its project):")
-    config = container.handover_config
-    reasons = bool(config and config.feedback.reasons)
-    for subscription in required_subscriptions(
-        container.model, container.signal_rules, config is not None, container.first_touch, reasons
-    ):
+    wanted = required_subscriptions(
+        container.model, container.signal_rules, container.handover_config, container.first_touch
+    )
+    for subscription in wanted:
         click.echo(f"  {subscription.describe()}")
     if container.nurture_config is not None:
         click.echo("")

@@ -38,9 +38,8 @@ def build_twin(options: TwinOptions) -> Twin:
 def webhook_settings(options: TwinOptions, url: str) -> WebhookSettings:
     """Subscribe the twin's app to what Leadflow's configuration needs (as `leadflow setup` lists it)."""
     config = load_configuration(options.config_dir)
-    reasons = bool(config.handover and config.handover.feedback.reasons)
     first_touch = config.sla.first_touch if config.sla else None
-    wanted = required_subscriptions(config.model, config.signals, config.handover is not None, first_touch, reasons)
+    wanted = required_subscriptions(config.model, config.signals, config.handover, first_touch)
     subscriptions = tuple(Subscription(s.subscription_type, s.property_name, s.object_type_id) for s in wanted)
     return WebhookSettings(url, options.client_secret, int(options.app_id), PORTAL_ID, subscriptions=subscriptions)
 

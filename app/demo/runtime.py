@@ -159,10 +159,8 @@ def _require_empty(container: Container) -> None:
 
 def _webhook_settings(container: Container, target_url: str) -> WebhookSettings:
     """Subscribe the twin's private app to exactly what `leadflow setup` asks a real portal for."""
-    config = container.handover_config
-    reasons = bool(config and config.feedback.reasons)
     wanted = required_subscriptions(
-        container.model, container.signal_rules, config is not None, container.first_touch, reasons
+        container.model, container.signal_rules, container.handover_config, container.first_touch
     )
     subscriptions = tuple(Subscription(s.subscription_type, s.property_name, s.object_type_id) for s in wanted)
     return WebhookSettings(target_url, CLIENT_SECRET, int(APP_ID), PORTAL_ID, subscriptions=subscriptions)

@@ -109,7 +109,7 @@ def complete(connection: Connection, done: Sequence[HandoverDone], at: datetime)
     """Record what each handover created in HubSpot; mark it done; start its SLA clock when it has one."""
     for item in done:
         values: dict[str, object] = {"status": "done", "done_at": at, "task_id": item.task_id, "deal_id": item.deal_id}
-        values["due_at"] = item.due_at
+        values.update(due_at=item.due_at, lead_id=item.lead_id)
         if item.notified:
             values["notified_at"] = at
         if item.sla is not None:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, exists, update
 from sqlalchemy.orm import aliased
 
-from app.ledger import endings, handovers, nurture, touches
+from app.ledger import endings, handovers, leads, nurture, touches
 from app.ledger.erasure import erase_contacts
 from app.ledger.models import (
     CONTACT_HISTORY,
@@ -32,7 +32,9 @@ SIGNAL_COLUMNS = (
     "dedupe_key", "source", "subscription_type", "kind", "object_type", "object_id", "contact_id",
     "occurred_at", "received_at", "payload",
 )  # fmt: skip
-FEEDBACK_KINDS = frozenset({"handover.task-completed", "handover.deal-won", "handover.deal-lost"})
+FEEDBACK_KINDS = frozenset(
+    {"handover.task-completed", "handover.deal-won", "handover.deal-lost", "handover.lead-changed"}
+)
 _DRAINED_KINDS = FEEDBACK_KINDS | {AWAITING_RECALL}  # signals without a contact that the resolver does not take first
 
 
@@ -94,9 +96,12 @@ def _mark_replayed(connection: Connection, ids: Sequence[int], at: datetime) -> 
 
 def _apply_feedback(connection: Connection, signal_id: int, signal: NewSignal, at: datetime) -> list[str]:
     """Record a handover's task completion or deal outcome; the signal is processed at once. A won or lost deal
-    ends its handover: return its contacts, whose next drain completes the task the handover left open."""
+    ends its handover: return its contacts, whose next drain completes the task the handover left open. A Lead's
+    change returns its contacts too: their drain reads the Lead's stage (sales' answer)."""
     closing: list[str] = []
-    if signal.kind == "handover.task-completed":
+    if signal.kind == "handover.lead-changed":
+        contacts = closing = leads.contacts_of_lead(connection, signal.object_id)
+    elif signal.kind == "handover.task-completed":
         contacts = handovers.record_task_completed(connection, signal.object_id, signal.occurred_at)
     else:
         outcome = signal.kind.removeprefix("handover.deal-")

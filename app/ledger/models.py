@@ -203,6 +203,7 @@ class Handover(Base):
     end_reason: Mapped[str | None] = mapped_column(String(16))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     feedback_issue: Mapped[str | None] = mapped_column(String(16))  # a rejection's reason: missing, unknown, late
+    lead_id: Mapped[str | None] = mapped_column(String(32), index=True)  # the cycle's HubSpot Lead (migration 0021)
 
     __table_args__ = (
         UniqueConstraint("contact_id", "stage", "cycle", name="uq_handovers_contact_stage_cycle"),
@@ -483,3 +484,20 @@ class BacktestRow(Base):
 
 
 BACKTESTS = cast(Table, BacktestRow.__table__)
+
+
+class LeadStageRow(Base):
+    """A stage of the portal's lead pipeline as `leadflow setup` resolved handover.yaml's `leads` against it:
+    what it means to Leadflow (first_touch, accepted, rejected, open). No rows: the portal has no Leads, or setup
+    has not looked; handovers then make no Lead (migration 0021)."""
+
+    __tablename__ = "lead_stages"
+
+    stage_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pipeline_id: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(256))
+    meaning: Mapped[str] = mapped_column(String(16))
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+LEAD_STAGES = cast(Table, LeadStageRow.__table__)

@@ -245,6 +245,7 @@ class HandoverRecord:
     closed_at: datetime | None = None
     feedback_issue: str | None = None
     first_due_at: datetime | None = None
+    lead_id: str | None = None
 
 
 def sales_has(handovers: Iterable[HandoverRecord], cycle: int, at: datetime | None = None) -> bool:
@@ -278,6 +279,7 @@ class HandoverDone:
     due_at: datetime | None
     notified: bool
     sla: SlaStart | None = None
+    lead_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -359,13 +361,16 @@ class ContactHistory:
 
 @dataclass(frozen=True)
 class NewTouch:
-    """A touch about to be recorded, of `contact_id`, or of the contacts whose handover has task `task_id` or deal
-    `deal_id` (HubSpot's task and deal events do not name the contact)."""
+    """A touch about to be recorded, of `contact_id`, or of the contacts whose handover has task `task_id`, deal
+    `deal_id` or Lead `lead_id` (HubSpot's task, deal and lead events do not name the contact). A Lead's move is a
+    touch only into a stage Leadflow reads (`lead_stage`, judged against the stages setup recorded)."""
 
     touch: Touch
     contact_id: str | None = None
     task_id: str | None = None
     deal_id: str | None = None
+    lead_id: str | None = None
+    lead_stage: str | None = None
 
 
 @dataclass(frozen=True)

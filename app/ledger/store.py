@@ -27,6 +27,7 @@ from app.ledger import (
     history,
     intake,
     kpis,
+    leads,
     model_versions,
     nurture,
     pending,
@@ -58,6 +59,7 @@ from app.ledger.records import (
     TransitionRecord,
 )
 from app.rules.calibration.backtest_runs import BacktestRun
+from app.rules.handover.leads import LeadStages
 from app.rules.handover.types import RoutingState
 from app.rules.kpis.facts import LeadCycle
 from app.rules.nurture.facts import Offer, OfferRecord
@@ -529,6 +531,20 @@ class BacktestStore(_Store):
             return backtests.backtests(connection, candidates)
 
 
+class LeadStore(_Store):
+    """The portal's lead pipeline as setup resolved it (app/ledger/leads.py)."""
+
+    def save_stages(self, stages: LeadStages | None, at: datetime) -> None:
+        """Record the lead pipeline setup resolved (None: the portal has no Leads for Leadflow)."""
+        with self.engine.begin() as connection:
+            leads.save_lead_stages(connection, stages, at)
+
+    def stages(self) -> LeadStages | None:
+        """Return the recorded lead pipeline, or None: handovers make no Lead."""
+        with self.engine.connect() as connection:
+            return leads.lead_stages(connection)
+
+
 class Ledger:
     """The ledger's engine and its stores."""
 
@@ -546,6 +562,7 @@ class Ledger:
         self.nurture = NurtureStore(engine)
         self.models = ModelVersionStore(engine)
         self.backtests = BacktestStore(engine)
+        self.leads = LeadStore(engine)
 
     def transaction(self) -> AbstractContextManager[Connection]:
         """Return one transaction, for work recorded together (a drain's steps); committed when the block ends."""

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, or_, select, update
 
+from app.ledger.leads import lead_stages
 from app.ledger.models import HANDOVERS, SALES_USERS, TOUCHES, Handover, SalesTouch, SalesUser
 from app.ledger.records import NewTouch, TouchRecord
 from app.ledger.upsert import insert_for, move_once
@@ -39,6 +40,8 @@ def record_touches(connection: Connection, touches: Sequence[NewTouch], policy: 
 
 
 def _rows(connection: Connection, new: NewTouch) -> list[dict[str, object]]:
+    if new.lead_id is not None and not _touching_stage(connection, new.lead_stage):
+        return []
     touch = new.touch
     row = {
         "kind": touch.kind,
@@ -57,9 +60,17 @@ def _contacts_of(connection: Connection, new: NewTouch) -> list[str]:
         condition = Handover.task_id == new.task_id
     elif new.deal_id is not None:
         condition = Handover.deal_id == new.deal_id
+    elif new.lead_id is not None:
+        condition = Handover.lead_id == new.lead_id
     else:
         return []
     return sorted({contact for (contact,) in connection.execute(select(Handover.contact_id).where(condition))})
+
+
+def _touching_stage(connection: Connection, stage_id: str | None) -> bool:
+    """Return whether moving a Lead into this stage touches it: a stage setup recorded as one Leadflow reads."""
+    stages = lead_stages(connection)
+    return stages is not None and stage_id in stages.touching()
 
 
 def judge_contacts(connection: Connection, contact_ids: Sequence[str], policy: FirstTouch) -> None:

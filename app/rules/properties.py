@@ -2,7 +2,8 @@
 
 The score properties and the handover's routing reason and blocked note live on contacts, in Leadflow's group.
 Deals and tasks carry `leadflow_handover_id`, a unique-value property, so the shell writes them by batch upsert
-keyed by the handover (contact, stage, cycle): a retried request cannot create a second deal or task.
+keyed by the handover (contact, stage, cycle): a retried request cannot create a second deal or task. Where the
+portal has HubSpot's Leads, each cycle's Lead carries the unique `leadflow_cycle_id` and Leadflow's values.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from app.rules.handover import leads
 from app.rules.scoring import writes
 
 GROUP_NAME = "leadflow"
@@ -152,6 +154,35 @@ def handover_id_property() -> PropertyInfo:
         GROUP_NAME,
         "The Leadflow handover (contact, stage, cycle) that created this record; unique.",
         has_unique_value=True,
+    )
+
+
+def lead_properties() -> tuple[PropertyInfo, ...]:
+    """Return the properties of Leadflow's group on leads: the cycle key (unique) and what the Lead shows of the
+    assessment and the SLA (app/rules/handover/leads.py writes them)."""
+    return (
+        PropertyInfo(
+            leads.CYCLE_ID,
+            "Leadflow cycle",
+            "string",
+            "text",
+            GROUP_NAME,
+            "The contact's qualification cycle (contact-cycle) this lead stands for; unique.",
+            has_unique_value=True,
+        ),
+        _number(leads.LEAD_SCORE, "Lead score (Leadflow)", "Fit plus engagement when the lead was handed over."),
+        PropertyInfo(leads.LEAD_GRADE, "Lead grade (Leadflow)", "string", "text", GROUP_NAME, "Fit and engagement."),
+        PropertyInfo(leads.LEAD_STAGE, "Qualification stage (Leadflow)", "string", "text", GROUP_NAME, "MQL, SQL …"),
+        PropertyInfo(leads.LEAD_REASONS, "Score reasons (Leadflow)", "string", "textarea", GROUP_NAME, "Why."),
+        PropertyInfo(leads.LEAD_MODEL, "Scoring model (Leadflow)", "string", "text", GROUP_NAME, "Its version."),
+        PropertyInfo(
+            leads.LEAD_SLA_DUE_AT,
+            "SLA due at (Leadflow)",
+            "datetime",
+            "date",
+            GROUP_NAME,
+            "When the first touch is due.",
+        ),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.rules.handover.config import HandoverConfig
 from app.rules.scoring.model import ScoringModel
 from app.rules.scoring.signals import SignalRules
 from app.rules.sla.policy import FirstTouch
@@ -18,6 +19,11 @@ FEEDBACK = (
     ("contact.propertyChange", "hs_lead_status", None),
     ("object.propertyChange", "hs_task_status", "0-27"),
     ("deal.propertyChange", "dealstage", None),
+)
+# A Lead's stage and disqualification reason (handover.yaml `leads`): sales working the cycle's Lead.
+LEAD_FEEDBACK = (
+    ("object.propertyChange", "hs_pipeline_stage", "0-136"),
+    ("object.propertyChange", "hs_lead_disqualification_reason", "0-136"),
 )
 # The rejection reason sales picks (handover.yaml `feedback.reasons`): Leadflow's property, but sales' answer.
 REJECT_REASON = ("contact.propertyChange", "leadflow_reject_reason", None)
@@ -42,13 +48,12 @@ class WebhookSubscription:
 def required_subscriptions(
     model: ScoringModel,
     signals: SignalRules,
-    handover: bool = False,
+    handover: HandoverConfig | None = None,
     first_touch: FirstTouch | None = None,
-    reject_reason: bool = False,
 ) -> tuple[WebhookSubscription, ...]:
     """Return every subscription Leadflow needs for this model, these signal rules and (when configured) the
-    handover's feedback, the SLA's first touches (the engagement objects that may be one) and the rejection reasons
-    sales picks, in a stable order."""
+    handover's feedback, the SLA's first touches (the engagement objects that may be one), the rejection reasons
+    sales picks and the Leads' stages, in a stable order."""
     contact_props, company_props = model.referenced_properties()
     contact_props = contact_props | signals.watched("contact.propertyChange", "propertyName")
     company_props = company_props | signals.watched("company.propertyChange", "propertyName")
@@ -64,10 +69,12 @@ def required_subscriptions(
         WebhookSubscription("object.creation", object_type_id=type_id)
         for type_id in sorted(object_types, key=_type_order)
     ]
-    if handover:
+    if handover is not None:
         wanted += [WebhookSubscription(kind, name, type_id) for kind, name, type_id in FEEDBACK]
-    if handover and reject_reason:
+    if handover is not None and handover.feedback.reasons:
         wanted.append(WebhookSubscription(*REJECT_REASON))
+    if handover is not None and handover.leads is not None:
+        wanted += [WebhookSubscription(kind, name, type_id) for kind, name, type_id in LEAD_FEEDBACK]
     return tuple(dict.fromkeys(wanted))
 
 

@@ -10,6 +10,12 @@ them by. HubSpot never lets a property become unique later, so an existing non-u
 handover.yaml lists rejection reasons (`feedback.reasons`), it adds the enumeration `leadflow_reject_reason` with
 them as options (new reasons are added, none removed) and the flag `leadflow_feedback_missing`.
 
+With handover.yaml's `leads` it looks for HubSpot's Leads: a portal without them (its lead pipelines answer 403 or
+404) keeps the contact-only flow, and setup says so. Where they are, it resolves `leads.stages` against the lead
+pipeline (a stage it cannot find fails setup, naming what the pipeline has), gives leads the "Leadflow" group with
+the unique `leadflow_cycle_id` and the score, grade, stage, reasons, model and SLA due properties, and records the
+pipeline's stages in the ledger: from then on the drain makes one Lead per qualification cycle.
+
 With nurture.yaml it adds `leadflow_nurture_track` and `leadflow_nurture_step` (one option per track and per
 content id; new ones are added, none removed) and `leadflow_nurture_step_at`, and records them as present: the
 drain offers nurture steps only once setup has made them (a write naming a missing property fails in HubSpot).
@@ -23,6 +29,7 @@ from datetime import datetime
 
 from app.ledger.store import Ledger
 from app.rules.handover.config import HandoverConfig
+from app.rules.handover.leads import OPEN, LeadStages, LeadStagesUnresolved, resolve_lead_stages
 from app.rules.nurture import NurtureConfig, reads_of
 from app.rules.properties import (
     GROUP_LABEL,
@@ -33,15 +40,20 @@ from app.rules.properties import (
     feedback_properties,
     handover_contact_properties,
     handover_id_property,
+    lead_properties,
     missing_options,
     nurture_contact_properties,
     score_properties,
     sla_contact_properties,
 )
 from app.rules.scoring.model import ScoringModel
+from app.sync.hubspot.errors import PermanentHubSpotError
 from app.sync.hubspot.gateway import HubSpotGateway
 
 MEMBER_LISTS = ("MANUAL", "SNAPSHOT")  # the processing types of lists HubSpot adds members to
+# How HubSpot answers a portal without Leads (or a token not granted their scopes): 403 MISSING_SCOPES; an object
+# type the portal does not have: 404 or 400.
+NO_LEADS_STATUSES = (400, 403, 404)
 
 
 class SetupConflict(Exception):
@@ -61,6 +73,7 @@ class SetupReport:
     handover_groups_created: list[str] = field(default_factory=list)
     handover_created: list[str] = field(default_factory=list)
     handover_unchanged: list[str] = field(default_factory=list)
+    leads: str = "off: handover.yaml has no `leads`"
 
     @property
     def changed(self) -> bool:
@@ -110,6 +123,7 @@ def run_setup(
     if nurture is not None:
         report.warnings += _delivery_warnings(gateway, nurture, handover)
     _ensure_handover_ids(gateway, report)
+    ledger.leads.save_stages(_setup_leads(gateway, handover, report), clock())
     company_props = {prop.name: prop for prop in gateway.properties("company")}
     known = {"contact": existing, "company": company_props}
     report.property_types = _property_types("the model", model.referenced_properties(), known, report.warnings)
@@ -118,6 +132,35 @@ def run_setup(
     report.property_types.update({f"contact.{p.name}": value_type(p) for p in nurtured})  # made above
     ledger.contacts.save_property_types(report.property_types, clock(), options)
     return report
+
+
+def _setup_leads(gateway: HubSpotGateway, handover: HandoverConfig | None, report: SetupReport) -> LeadStages | None:
+    """Find the portal's Leads and make Leadflow's lead properties; return the resolved pipeline (None: no Leads)."""
+    if handover is None or handover.leads is None:
+        return None
+    try:
+        pipelines = gateway.lead_pipelines()
+    except PermanentHubSpotError as error:
+        if error.status not in NO_LEADS_STATUSES:
+            raise
+        report.leads = f"not in this portal (HubSpot answered {error.status}): handovers make no Lead"
+        return None
+    try:
+        stages = resolve_lead_stages(handover.leads, pipelines)
+    except LeadStagesUnresolved as error:
+        raise SetupConflict(f"handover.yaml {error}") from None
+    wanted = lead_properties()
+    if not gateway.property_group_exists("lead", GROUP_NAME):
+        gateway.create_property_group("lead", GROUP_NAME, HANDOVER_GROUP_LABEL)
+        report.handover_groups_created.append(f"lead.{GROUP_NAME}")
+    present = {prop.name: prop for prop in gateway.properties("lead")}
+    for definition in wanted:
+        _ensure_handover_property(gateway, "lead", definition, present.get(definition.name), report)
+    read = ", ".join(
+        f"{meaning} {stages.labels[stage]}" for stage, meaning in stages.meanings.items() if meaning != OPEN
+    )
+    report.leads = f"on: one Lead per cycle in pipeline {stages.pipeline_id} ({read})"
+    return stages
 
 
 def _ensure_property(

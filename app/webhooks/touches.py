@@ -60,5 +60,14 @@ def deal_stage_touch(event: HubSpotEvent, policy: FirstTouch | None, deal_id: in
     return (NewTouch(touch, deal_id=str(deal_id)),)
 
 
+def lead_stage_touch(event: HubSpotEvent, policy: FirstTouch | None, lead_id: int) -> tuple[NewTouch, ...]:
+    """Return the touch of a Lead moving stage (the ledger finds the handover with that Lead, and counts the move
+    only into a stage Leadflow reads: handover.yaml's `leads.stages`)."""
+    if policy is None or not by_person(event):
+        return ()
+    touch = Touch(f"lead_stage:{lead_id}:{event.occurredAt}", "lead_stage", _at(event), user_id=user_of(event))
+    return (NewTouch(touch, lead_id=str(lead_id), lead_stage=event.propertyValue),)
+
+
 def _at(event: HubSpotEvent) -> datetime:
     return datetime.fromtimestamp(event.occurredAt / 1000, tz=UTC)

@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from app.ledger.records import AWAITING_RECALL, Merge, NewSignal, NewTouch
+from app.rules.handover.leads import DISQUALIFICATION_REASON, PIPELINE_STAGE
 from app.rules.properties import REJECT_REASON
 from app.rules.sla.first_touch import ENGAGEMENT_KINDS
 from app.rules.sla.policy import FirstTouch
 from app.webhooks.events import HubSpotEvent
-from app.webhooks.touches import deal_stage_touch, lead_status_touch, task_touch
+from app.webhooks.touches import deal_stage_touch, lead_stage_touch, lead_status_touch, task_touch
 
 OBJECT_TYPES = {
     "0-1": "contact",
@@ -32,6 +33,7 @@ OBJECT_TYPES = {
     "0-47": "meeting",
     "0-48": "call",
     "0-49": "email",
+    "0-136": "lead",
 }
 OWN_PROPERTY_PREFIX = "leadflow_"
 SALES_INPUTS = frozenset({REJECT_REASON})  # Leadflow's properties that sales set: their changes are not echoes
@@ -222,6 +224,8 @@ def object_property_change(event: HubSpotEvent, context: TranslationContext) -> 
         return task_feedback(event, context)
     if object_type == "deal":
         return deal_feedback(event, context)
+    if object_type == "lead":
+        return lead_feedback(event, context)
     return IGNORED
 
 
@@ -246,6 +250,19 @@ def deal_feedback(event: HubSpotEvent, context: TranslationContext) -> Translate
         return Translated("accepted", touches=touches) if touches else IGNORED
     signal = _signal(event, f"handover.deal-{outcome}", "deal", deal_id, None)
     return Translated("accepted", (signal,), touches=touches)
+
+
+def lead_feedback(event: HubSpotEvent, context: TranslationContext) -> Translated:
+    """Translate a Lead's stage or disqualification reason changing: sales working the Lead of a handover (the
+    ledger finds its contact, whose drain reads the Lead); a stage move by a person is also a touch."""
+    if event.propertyName not in (PIPELINE_STAGE, DISQUALIFICATION_REASON):
+        return IGNORED
+    lead_id = _required(event, "objectId")
+    signal = _signal(event, "handover.lead-changed", "lead", lead_id, None)
+    moved = event.propertyName == PIPELINE_STAGE
+    return Translated(
+        "accepted", (signal,), touches=lead_stage_touch(event, context.first_touch, lead_id) if moved else ()
+    )
 
 
 def object_deletion(event: HubSpotEvent, context: TranslationContext) -> Translated:

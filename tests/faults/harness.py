@@ -223,7 +223,9 @@ class Run:
 
     def _webhooks(self, url: str) -> WebhookSettings:
         container = self.container
-        wanted = required_subscriptions(container.model, container.signal_rules, True, container.first_touch)
+        wanted = required_subscriptions(
+            container.model, container.signal_rules, container.handover_config, container.first_touch
+        )
         subscriptions = tuple(Subscription(s.subscription_type, s.property_name, s.object_type_id) for s in wanted)
         return WebhookSettings(url, CLIENT_SECRET, int(APP_ID), PORTAL_ID, subscriptions=subscriptions)
 

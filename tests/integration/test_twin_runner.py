@@ -207,7 +207,7 @@ def test_the_webhooks_subscribe_to_exactly_what_leadflows_config_needs() -> None
     settings = webhook_settings(OPTIONS, "http://127.0.0.1:9/webhooks/hubspot")
     config = load_configuration(CONFIG_DIR)
     assert config.sla is not None
-    wanted = required_subscriptions(config.model, config.signals, handover=True, first_touch=config.sla.first_touch)
+    wanted = required_subscriptions(config.model, config.signals, config.handover, config.sla.first_touch)
     assert ("object.creation", None, "0-49") in [
         (s.subscription_type, s.property_name, s.object_type_id) for s in wanted
     ]

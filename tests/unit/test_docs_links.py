@@ -48,7 +48,7 @@ def test_the_readmes_webhook_subscriptions_are_what_setup_prints_for_the_shipped
     printed = [
         s.describe()
         for s in required_subscriptions(
-            config.model, config.signals, config.handover is not None, config.sla.first_touch if config.sla else None
+            config.model, config.signals, config.handover, config.sla.first_touch if config.sla else None
         )
     ]
     text = (ROOT / "README.md").read_text()

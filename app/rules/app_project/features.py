@@ -8,7 +8,7 @@ from typing import Literal
 from app.rules.configuration import Configuration
 from app.rules.subscriptions import WebhookSubscription, required_subscriptions
 
-Feature = Literal["scoring", "engagement-signals", "handover", "sla", "nurture-lists", "nurture-sequence"]
+Feature = Literal["scoring", "engagement-signals", "handover", "leads", "sla", "nurture-lists", "nurture-sequence"]
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Features:
     subscriptions: tuple[WebhookSubscription, ...]
     engagement_signals: bool = False
     handover: bool = False
+    leads: bool = False
     sla: bool = False
     nurture_lists: bool = False
     nurture_sequence: bool = False
@@ -28,6 +29,7 @@ class Features:
             ("scoring", True),
             ("engagement-signals", self.engagement_signals),
             ("handover", self.handover),
+            ("leads", self.leads),
             ("sla", self.sla),
             ("nurture-lists", self.nurture_lists),
             ("nurture-sequence", self.nurture_sequence),
@@ -38,15 +40,13 @@ class Features:
 def features_of(config: Configuration) -> Features:
     """Return the features `config` turns on and the subscriptions they need (`required_subscriptions`)."""
     first_touch = config.sla.first_touch if config.sla is not None else None
-    reasons = config.handover is not None and bool(config.handover.feedback.reasons)
-    subscriptions = required_subscriptions(
-        config.model, config.signals, config.handover is not None, first_touch, reasons
-    )
+    subscriptions = required_subscriptions(config.model, config.signals, config.handover, first_touch)
     delivery = config.nurture.delivery if config.nurture is not None else None
     return Features(
         subscriptions=subscriptions,
         engagement_signals=bool(config.signals.watched("object.creation", "objectTypeId")),
         handover=config.handover is not None,
+        leads=config.handover is not None and config.handover.leads is not None,
         sla=config.sla is not None,
         nurture_lists=delivery is not None and bool(delivery.lists),
         nurture_sequence=delivery is not None and delivery.sequence_id is not None,

@@ -25,6 +25,8 @@ METHOD_ACCESS: dict[str, Access] = {
     "update_objects": "write",  # POST /crm/v3/objects/{type}/batch/update
     "upsert_objects": "write",  # POST /crm/v3/objects/{type}/batch/upsert
     "create_associations": "write",  # POST /crm/v4/associations/{from}/{to}/batch/create: writes the from-objects
+    "create_objects": "write",  # POST /crm/v3/objects/{type}/batch/create
+    "lead_pipelines": "read",  # GET /crm/v3/pipelines/leads
     "uncertain_writes": "none",  # bookkeeping of writes already made: no request
     "properties": "schema-read",  # GET /crm/v3/properties/{type}
     "property_group_exists": "schema-read",  # GET /crm/v3/properties/{type}/groups/{name}
@@ -49,9 +51,10 @@ OBJECT_SCOPE_NAMES = {
     "email": "contacts",
     "meeting": "contacts",
     "note": "contacts",
+    "lead": "leads",
 }
-# Property definitions: contacts, companies and deals have schema scopes; the engagements' properties go with
-# their object scopes (as their records do).
+# Property definitions: contacts, companies and deals have schema scopes; the engagements' and leads' properties
+# go with their object scopes (as their records do; for leads HubSpot's scope reference lists no schema scope).
 SCHEMA_SCOPE_NAMES = {"contact": "contacts", "company": "companies", "deal": "deals"}
 # Scopes that belong to no object type.
 PLAIN_SCOPES: dict[Access, str] = {
@@ -89,6 +92,12 @@ FEATURE_CALLS: dict[Feature, tuple[Call, ...]] = {
         ("owners", None), ("upsert_objects", "task"), ("upsert_objects", "deal"), ("update_objects", "task"),
         ("update_objects", "deal"), ("read_objects", "task"), ("read_objects", "deal"),
         ("create_associations", "task"), ("create_associations", "deal"),
+    ),
+    # The cycle's Lead (handover.yaml `leads`, where the portal has Leads): setup detects them by their pipelines
+    # and creates Leadflow's lead properties; the drain creates and updates Leads and reads back their stage.
+    "leads": (
+        ("lead_pipelines", "lead"), *((method, "lead") for method in SETUP_METHODS), ("create_objects", "lead"),
+        ("update_objects", "lead"), ("upsert_objects", "lead"), ("read_objects", "lead"),
     ),
     # The SLA's first touches (the engagement objects sla.yaml allows) and reassignments.
     "sla": (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from app.rules.config import ConfigFile, parse_config, reject_duplicates, time_zone
 from app.rules.errors import ConfigError
@@ -14,6 +15,7 @@ from app.rules.handover.schema import (
     DealTemplateSpec,
     FeedbackSpec,
     HandoverSpec,
+    LeadsSpec,
     PrioritySpec,
     StageHandoverSpec,
     TaskTemplateSpec,
@@ -115,6 +117,23 @@ class RecycleRules:
     engagement_from_recycle: bool = False
 
 
+Meaning = Literal["first_touch", "accepted", "rejected"]
+MEANINGS: tuple[Meaning, ...] = ("first_touch", "accepted", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class LeadRules:
+    """handover.yaml's `leads`: the pipeline (None: the portal's first), the Lead's name, type and label, the stages
+    as Leadflow reads them (meaning → stage ids or labels) and disqualification reasons mapped to Leadflow's."""
+
+    name: Template
+    pipeline: str | None = None
+    lead_type: str | None = None
+    label: Priority | None = None
+    stages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    reasons: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True, slots=True)
 class HandoverConfig:
     """The validated content of config/handover.yaml."""
@@ -128,6 +147,7 @@ class HandoverConfig:
     feedback: FeedbackRules = FeedbackRules()
     recycle: RecycleRules = RecycleRules()
     closing: ClosingRules = ClosingRules()
+    leads: LeadRules | None = None  # None: no Leads; else where the portal has them (`leadflow setup` finds out)
 
     def stage(self, stage_id: str) -> StageHandover | None:
         """Return the handover of a stage, or None when entering it hands nothing over."""
@@ -165,6 +185,8 @@ class HandoverConfig:
         templates += [s.deal.name for s in self.stages.values() if s.deal]
         if self.data_task:
             templates += [self.data_task.subject, self.data_task.body]
+        if self.leads:
+            templates.append(self.leads.name)
         return templates
 
 
@@ -200,6 +222,7 @@ def _compile(
         feedback=_feedback(file, spec.feedback),
         recycle=RecycleRules(**spec.recycle.model_dump()),
         closing=ClosingRules(dict(spec.closing.lost_stages), spec.closing.lost_reason_property),
+        leads=_leads(file, spec.leads, spec.feedback) if spec.leads is not None else None,
     )
 
 
@@ -288,3 +311,23 @@ def _feedback(file: str, spec: FeedbackSpec) -> FeedbackRules:
     if spec.reasons and not spec.rejected:
         raise ConfigError(file, "feedback", "'reasons' need rejected lead statuses ('rejected')", subject="")
     return FeedbackRules(frozenset(spec.accepted), dict(spec.rejected), dict(spec.reasons))
+
+
+def _leads(file: str, spec: LeadsSpec, feedback: FeedbackSpec) -> LeadRules:
+    """Compile `leads`: its name template, its label by grade, its stages (one meaning per name) and its reasons."""
+    name = _template(file, "leads", "name", spec.name, HANDOVER_PLACEHOLDERS, single_line=True, subject="")
+    stages: dict[str, tuple[str, ...]] = {meaning: tuple(getattr(spec.stages, meaning)) for meaning in MEANINGS}
+    seen: dict[str, str] = {}
+    for meaning, names in stages.items():
+        for stage in names:
+            earlier = seen.setdefault(stage.casefold(), meaning)
+            if earlier != meaning:
+                raise ConfigError(file, "leads.stages", f"stage {stage!r} is both {earlier} and {meaning}", subject="")
+    for given, reason in spec.reasons.items():
+        if feedback.reasons and reason not in feedback.reasons:
+            known = ", ".join(feedback.reasons)
+            raise ConfigError(
+                file, "leads.reasons", f"{given}: {reason!r} is not one of feedback.reasons ({known})", subject=""
+            )
+    label = Priority(spec.label.fixed, dict(spec.label.by_grade or {})) if spec.label is not None else None
+    return LeadRules(name, spec.pipeline, spec.type, label, stages, dict(spec.reasons))

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from app.rules.handover.calendar import business_due
 from app.rules.handover.config import DataTaskTemplate, DealTemplate, HandoverConfig, StageHandover, TaskTemplate
+from app.rules.handover.leads import LeadStages, cycle_key, plan_lead
 from app.rules.handover.routing import clip_reason
 from app.rules.handover.schema import LIFECYCLE_STAGES
 from app.rules.handover.templates import TemplateContext
@@ -44,11 +45,14 @@ def plan_handover(
     now: datetime,
     team: Mapping[str, Owner],
     due_at: datetime | None = None,
+    lead_stages: LeadStages | None = None,
 ) -> HandoverPlan | None:
     """Plan the handover of a lead entering a stage; None when the stage hands nothing over.
 
     `due_at`, when given, is the task's due time (the SLA's, config/sla.yaml) instead of handover.yaml's
-    `response_hours` counted in its calendar.
+    `response_hours` counted in its calendar. `lead_stages`: the portal's lead pipeline as `leadflow setup` found
+    it (None: the portal has no Leads, or setup has not looked); with it and handover.yaml's `leads`, a handover
+    with an owner carries the cycle's Lead.
     """
     stage = config.stage(stage_id)
     if stage is None:
@@ -63,7 +67,13 @@ def plan_handover(
         decision = _noted(decision, "no task or deal without an owner")
     writes = _contact_writes(stage, lead, decision)
     key = handover_key(lead.contact_id, stage_id, cycle)
-    return HandoverPlan(lead.contact_id, stage_id, cycle, key, decision, writes, task, deal, stage.notify)
+    crm_lead = None
+    if config.leads is not None and lead_stages is not None and owner is not None:
+        crm_lead = plan_lead(
+            config.leads, context, config.defaults, lead.assessment, stage_id, owner.id,
+            cycle_key(lead.contact_id, cycle), due, lead_stages.pipeline_id,
+        )  # fmt: skip
+    return HandoverPlan(lead.contact_id, stage_id, cycle, key, decision, writes, task, deal, stage.notify, crm_lead)
 
 
 def _response_due(config: HandoverConfig, stage: StageHandover, now: datetime) -> datetime | None:

@@ -71,6 +71,21 @@ class PrioritySpec(_Spec):
         return self
 
 
+class LeadLabelSpec(_Spec):
+    """A lead's label (`hs_lead_label`, e.g. HOT, WARM, COLD): one value, or by grade with a `default`."""
+
+    fixed: Identifier | None = None
+    by_grade: dict[Label, Identifier] | None = None
+
+    @model_validator(mode="after")
+    def _fixed_or_by_grade(self) -> LeadLabelSpec:
+        if (self.fixed is None) == (self.by_grade is None):
+            raise ValueError("give either a label (HOT, WARM, COLD) or 'by_grade'")
+        if self.by_grade is not None and "default" not in self.by_grade:
+            raise ValueError("'by_grade' needs a 'default' label for grades it does not name")
+        return self
+
+
 class TaskTemplateSpec(_Spec):
     """The task a stage creates for the new owner."""
 
@@ -152,6 +167,25 @@ class RecycleSpec(_Spec):
     engagement_from_recycle: Annotated[bool, Field(strict=True)] = False
 
 
+class LeadStagesSpec(_Spec):
+    """The lead pipeline's stages (ids or labels) as Leadflow reads them: sales' first touch, acceptance, rejection."""
+
+    first_touch: Annotated[list[Text], BeforeValidator(_none_as_list)] = ["Attempting", "Connected"]
+    accepted: Annotated[list[Text], BeforeValidator(_none_as_list)] = ["Qualified"]
+    rejected: Annotated[list[Text], BeforeValidator(_none_as_list)] = ["Disqualified"]
+
+
+class LeadsSpec(_Spec):
+    """HubSpot's Leads object as the handover record, where the portal has it (docs/handover.md, "Leads")."""
+
+    pipeline: Identifier | None = None
+    name: Text = "{contact.firstname} {contact.lastname} ({company.name})"
+    type: Identifier | None = None
+    label: Annotated[LeadLabelSpec, BeforeValidator(_priority)] | None = None
+    stages: Annotated[LeadStagesSpec, BeforeValidator(_empty_as_default)] = LeadStagesSpec()
+    reasons: Annotated[dict[Identifier, Identifier], BeforeValidator(_empty_as_default)] = {}
+
+
 class HandoverSpec(_Spec):
     """The whole of config/handover.yaml."""
 
@@ -162,3 +196,4 @@ class HandoverSpec(_Spec):
     feedback: Annotated[FeedbackSpec, BeforeValidator(_empty_as_default)] = FeedbackSpec()
     recycle: Annotated[RecycleSpec, BeforeValidator(_empty_as_default)] = RecycleSpec()
     closing: Annotated[ClosingSpec, BeforeValidator(_empty_as_default)] = ClosingSpec()
+    leads: Annotated[LeadsSpec, BeforeValidator(_empty_as_default)] | None = None

@@ -79,6 +79,15 @@ class DealSpec:
 
 
 @dataclass(frozen=True)
+class LeadSpec:
+    """The cycle's Lead to create or update: `key` is its `leadflow_cycle_id`; `pipeline` is set only at creation."""
+
+    key: str
+    properties: Mapping[str, str]
+    pipeline: str | None = None
+
+
+@dataclass(frozen=True)
 class HandoverPlan:
     """Everything one handover does; `key` (contact, stage, cycle) identifies its task and deal in HubSpot."""
 
@@ -91,6 +100,7 @@ class HandoverPlan:
     task: TaskSpec | None = None
     deal: DealSpec | None = None
     notify: bool = False
+    lead: LeadSpec | None = None  # the cycle's HubSpot Lead, where the portal has Leads
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,7 @@ __all__ = [
     "Feedback",
     "HandoverPlan",
     "Lead",
+    "LeadSpec",
     "Owner",
     "RawProperties",
     "RoutingDecision",

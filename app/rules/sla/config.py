@@ -64,6 +64,7 @@ def _compile(spec: SlaSpec, file: str, stage_ids: Sequence[str], grades: Collect
             frozenset(spec.first_touch.lead_status),
             spec.first_touch.deal_stage_moved,
             spec.first_touch.touch_by_others,
+            spec.first_touch.lead_stage_moved,
         ),
         stages=frozenset(target.stage for target in targets),
     )

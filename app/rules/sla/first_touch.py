@@ -20,7 +20,7 @@ from app.rules.sla.policy import FirstTouch
 from app.rules.values import as_utc, to_timestamp
 
 ENGAGEMENT_KINDS = ("call", "email", "meeting")
-TOUCH_KINDS = (*ENGAGEMENT_KINDS, "task", "lead_status", "deal_stage", "reconciled")
+TOUCH_KINDS = (*ENGAGEMENT_KINDS, "task", "lead_status", "deal_stage", "lead_stage", "reconciled")
 SALES_EMAIL = "EMAIL"  # hs_email_direction of an e-mail a rep sent (INCOMING_EMAIL, FORWARDED_EMAIL are not)
 # HubSpot's hs_sa_first_engagement_object_type values, as the touch kinds they stand for.
 FIRST_ENGAGEMENT_KINDS: Mapping[str, str] = {
@@ -81,6 +81,7 @@ def kind_enabled(policy: FirstTouch, kind: str) -> bool:
         "task": policy.task_completed,
         "lead_status": bool(policy.lead_statuses),
         "deal_stage": policy.deal_stage_moved,
+        "lead_stage": policy.lead_stage_moved,
         "reconciled": True,  # only recorded when the engagement it stands for is enabled (`reconciled_touch`)
     }.get(kind, False)
 

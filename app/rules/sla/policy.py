@@ -54,6 +54,7 @@ class FirstTouch:
     lead_statuses: frozenset[str] = frozenset()
     deal_stage_moved: bool = False
     touch_by_others: bool = False  # whether a touch by someone other than the assigned owner stops the clock
+    lead_stage_moved: bool = True  # the handover's Lead moved into a stage Leadflow reads (handover.yaml `leads`)
 
 
 @dataclass(frozen=True, slots=True)

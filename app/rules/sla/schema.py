@@ -96,6 +96,7 @@ class FirstTouchSpec(_Spec):
     task_completed: Annotated[bool, Field(strict=True)] = True
     lead_status: Annotated[list[Text], BeforeValidator(_none_as_list)] = []
     deal_stage_moved: Annotated[bool, Field(strict=True)] = False
+    lead_stage_moved: Annotated[bool, Field(strict=True)] = True
     touch_by_others: Annotated[bool, Field(strict=True)] = False
 
 

@@ -30,16 +30,26 @@ from app.ledger.records import HandoverDone, HandoverRecord, HandoverRequest, Sl
 from app.ledger.store import Ledger
 from app.rules import classify_feedback, plan_blocked, plan_handover, plan_recycle, plan_unblocked, route
 from app.rules.handover.config import HandoverConfig
+from app.rules.handover.leads import DISQUALIFICATION_REASON, PIPELINE_STAGE, LeadStages, lead_feedback
 from app.rules.handover.notification import notification
 from app.rules.handover.plan import plan_recycle_repair
-from app.rules.handover.types import HandoverPlan, Lead, Owner, RoutingDecision, RoutingState, handover_key
+from app.rules.handover.types import (
+    Feedback,
+    HandoverPlan,
+    Lead,
+    Owner,
+    RoutingDecision,
+    RoutingState,
+    handover_key,
+)
 from app.rules.properties import FEEDBACK_MISSING, HANDOVER_BLOCKED, REJECT_REASON
 from app.sync.handover.closing import close_ended_work
 from app.sync.handover.effects import TaskWork, create_effects
 from app.sync.handover.feedback import flag_rejection, take_late_reason
+from app.sync.handover.leads import put_leads, read_leads
 from app.sync.handover.needs import LEAD_STATUS, Handovers
 from app.sync.hubspot.company_cache import CompanyCache, read_companies
-from app.sync.hubspot.gateway import HubSpotGateway
+from app.sync.hubspot.gateway import HubSpotGateway, Properties
 from app.sync.pipeline import Batch, Member, Reads
 
 __all__ = ["HandoverStep", "Handovers"]
@@ -66,6 +76,9 @@ class HandoverStep:
     _new_data_tasks: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
     _closed: list[str] = field(default_factory=list, repr=False)
     _data_closed: list[str] = field(default_factory=list, repr=False)
+    _lead_stages: LeadStages | None = field(default=None, repr=False)  # None: no Leads (the portal, or the config)
+    _lead_values: dict[str, Properties] = field(default_factory=dict, repr=False)  # open handovers' Leads, by id
+    _cycle_leads: dict[str, str] = field(default_factory=dict, repr=False)  # handover key → the cycle's Lead
 
     @property
     def config(self) -> HandoverConfig:
@@ -77,6 +90,7 @@ class HandoverStep:
     def prepare(self, batch: Batch) -> None:
         """Record sales' answers to open handovers; recycle the rejected leads (their next cycle starts now)."""
         self._records = self.ledger.handovers.of_contacts(list(batch.members))
+        self._read_leads(batch)
         if batch.missing:  # deleted in HubSpot: their handovers end, their data tasks close
             self.ledger.handovers.end_of_contacts(batch.missing, "deleted", batch.now)
             self._unblocked.update({contact_id: "deleted" for contact_id in batch.missing})
@@ -120,6 +134,8 @@ class HandoverStep:
         tasks = [TaskWork(p.key, p.task, p.contact_id, leads[p.contact_id].company_id, p.key) for p in plans if p.task]
         companies = {contact: lead.company_id for contact, lead in leads.items()}
         created = create_effects(self.gateway, plans, [*tasks, *self._data_tasks], companies, self._taken_over)
+        leads_made = put_leads(self.gateway, [p for p in plans if p.key not in created.refused], companies,
+                               self._cycle_leads)  # fmt: skip
         made = created.tasks
         self._new_data_tasks = {w.key: (w.contact_id, made[w.key]) for w in self._data_tasks if w.key in made}
         notified = {record.key for record in self._reserved if record.notified_at is not None}
@@ -134,7 +150,10 @@ class HandoverStep:
             deal_id = created.deals.get(plan.key) or self._taken_over.get(plan.key)
             due = plan.task.due_at if plan.task else None
             clock = self._clocks.get(plan.key) if plan.decision.owner_id else None
-            self._done.append(HandoverDone(plan.key, task_id, deal_id, due, sent, clock))
+            if plan.key in leads_made.refused:  # the task and deal stand; the Lead is tried again by the cycle's next
+                batch.errors[plan.contact_id] = f"HubSpot refused the Lead: {leads_made.refused[plan.key]}"
+            lead_id = leads_made.ids.get(plan.key)
+            self._done.append(HandoverDone(plan.key, task_id, deal_id, due, sent, clock, lead_id))
         batch.count("handovers", len(self._done))
 
     def record(self, batch: Batch, connection: Connection) -> None:
@@ -166,16 +185,46 @@ class HandoverStep:
             deal_id = next((h.deal_id for h in reversed(earlier) if h.deal_id), None)
             if deal_id:
                 self._taken_over[record.key] = deal_id
+            lead_id = next((h.lead_id for h in reversed(earlier) if h.lead_id), None)
+            if lead_id:
+                self._cycle_leads[record.key] = lead_id
         if superseded:
             self.ledger.handovers.end(superseded, "superseded", batch.now)
+
+    def _read_leads(self, batch: Batch) -> None:
+        """Note the portal's lead pipeline (where setup found Leads) and read the Leads of the batch's open
+        handovers: their stage is sales' answer (one request per 100 Leads; none where no handover has one)."""
+        self._lead_stages = self.ledger.leads.stages() if self.config.leads is not None else None
+        if self._lead_stages is None:
+            return
+        open_leads = [
+            h.lead_id
+            for member in batch.members.values()
+            for h in self._records.get(member.contact_id, [])
+            if h.lead_id and h.cycle == member.cycle and h.outcome is None and h.ended_at is None
+        ]
+        self._lead_values = read_leads(self.gateway, open_leads)
+
+    def _answer(self, member: Member, open_now: list[HandoverRecord]) -> Feedback | None:
+        """Return sales' answer: the contact's lead status, else the stage of the open handover's Lead."""
+        feedback = classify_feedback(self.config, member.contact.get(LEAD_STATUS), member.contact.get(REJECT_REASON))
+        rules, stages = self.config.leads, self._lead_stages
+        if feedback is not None or rules is None or stages is None:
+            return feedback
+        for handover in reversed(open_now):
+            values = self._lead_values.get(handover.lead_id or "")
+            if values is not None:
+                meaning = stages.meaning(values.get(PIPELINE_STAGE))
+                return lead_feedback(rules, self.config.feedback, meaning, values.get(DISQUALIFICATION_REASON))
+        return None
 
     def _feedback(self, batch: Batch, member: Member) -> datetime | None:
         """Record sales' answer to the contact's open handover; return when a rejection recycled it (now)."""
         picked = member.contact.get(REJECT_REASON)
-        feedback = classify_feedback(self.config, member.contact.get(LEAD_STATUS), picked)
         records = self._records.get(member.contact_id, [])
         take_late_reason(self.config, self.ledger, batch, member, records)
         open_now = [h for h in records if h.cycle == member.cycle and h.outcome is None and h.ended_at is None]
+        feedback = self._answer(member, open_now)
         if feedback is None or not open_now:
             self._finish_recycle(batch, member, records)
             return None
@@ -267,8 +316,9 @@ class HandoverStep:
         clock = self._start_clock(record, lead)
         due = clock.due_at if clock else None
         return plan_handover(
-            self.config, record.stage, lead, decision, record.cycle, record.assigned_at, self._team, due
-        )
+            self.config, record.stage, lead, decision, record.cycle, record.assigned_at, self._team, due,
+            self._lead_stages,
+        )  # fmt: skip
 
     def _start_clock(self, record: HandoverRecord, lead: Lead) -> SlaStart | None:
         """Start the SLA clock of a handover whose stage has a target: its due time becomes the task's."""

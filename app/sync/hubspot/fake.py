@@ -14,7 +14,8 @@ when `change` says). Knobs: `fail_next` makes an operation's next calls raise wh
 retries are spent; `leave_unanswered` makes the next updates land unanswered (see `uncertain_writes`); `refuse`
 makes HubSpot refuse a record's writes for good. Lists (`add_list`) take members by hand unless DYNAMIC;
 sequences (`add_sequence`) enroll a contact with an email once, by an active owner's user id sending as the owner's
-email. The token's `scopes` and the deal `pipelines` are seeded by hand (none until then). Left out knowingly:
+email. The token's `scopes` and the deal `pipelines` are seeded by hand (none until then); the portal has HubSpot's
+default lead pipeline unless `lead_pipeline_list` is None (no Leads: every lead call is a 403). Left out knowingly:
 value normalisation (values are kept as written; `""` clears one), search, merges, rate limits and retries.
 """
 
@@ -26,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from app.rules.handover.leads import LeadPipeline, PipelineStage
 from app.rules.handover.types import Owner
 from app.rules.properties import PropertyInfo, PropertyOption
 from app.rules.scoring.recall import PropertyVersion
@@ -39,6 +41,7 @@ from app.sync.hubspot.gateway import (
     DealPipeline,
     Enrollment,
     History,
+    NewRecord,
     Properties,
     Upserted,
 )
@@ -46,6 +49,21 @@ from app.sync.hubspot.gateway import (
 BATCH_LIMIT = 100  # records per batch request (and per listed page)
 ASSOCIATION_READ_LIMIT = 1000  # ids per v4 association batch read
 OWNER_PAGE_LIMIT = 500
+# HubSpot's default lead pipeline, as every portal with Leads has it.
+DEFAULT_LEAD_PIPELINE = LeadPipeline(
+    "lead-pipeline-id",
+    "Lead pipeline",
+    tuple(
+        PipelineStage(stage_id, label)
+        for stage_id, label in (
+            ("new-stage-id", "New"),
+            ("attempting-stage-id", "Attempting"),
+            ("connected-stage-id", "Connected"),
+            ("qualified-stage-id", "Qualified"),
+            ("unqualified-stage-id", "Disqualified"),
+        )
+    ),
+)
 NOT_FOUND = "OBJECT_NOT_FOUND: Could not get some {} objects, they may be deleted or not exist."
 
 
@@ -79,6 +97,8 @@ class InMemoryHubSpot:
         self.enrollments: dict[str, tuple[Enrollment, str, str]] = {}  # contact → (enrollment, user id, sender)
         self.scopes: frozenset[str] = frozenset()  # what token introspection reports
         self.pipelines: list[DealPipeline] = []
+        # The portal's lead pipelines; None: the portal has no Leads (every lead call is HubSpot's 403).
+        self.lead_pipeline_list: list[LeadPipeline] | None = [DEFAULT_LEAD_PIPELINE]
 
     def create(self, object_type: str, properties: Mapping[str, str] | None = None) -> str:
         """Add a record, as someone in HubSpot would; return its id."""
@@ -222,6 +242,35 @@ class InMemoryHubSpot:
             self._write(object_type, ids[key], {**values, id_property: key})
         return Upserted(ids, refused)
 
+    def create_objects(self, object_type: str, id_property: str, records: Mapping[str, NewRecord]) -> Upserted:
+        self._send("create_objects", object_type, len(records))
+        self._check_leads(object_type)
+        ids: dict[str, str] = {}
+        refused: dict[str, str] = {}
+        known = self.definitions.get(object_type)
+        for key, record in records.items():
+            holder = next((i for i, held in self.records[object_type].items() if held.get(id_property) == key), None)
+            reason = self._refusal(object_type, key) or fake_rules.write_problem(known, {*record.properties})
+            if holder is not None:
+                reason = f"VALIDATION_ERROR: {holder} already has that value."
+            if reason is not None:
+                refused[key] = reason
+                continue
+            ids[key] = self.create(object_type, {**record.properties, id_property: key})
+            for to_type, to_id, type_id in record.associations:
+                self._associate(object_type, to_type, [(ids[key], to_id, type_id)])
+        return Upserted(ids, refused)
+
+    def lead_pipelines(self) -> list[LeadPipeline]:
+        self._send("lead_pipelines", "lead", 1)
+        self._check_leads("lead")
+        return list(self.lead_pipeline_list or [])
+
+    def _check_leads(self, object_type: str) -> None:
+        if object_type == "lead" and self.lead_pipeline_list is None:
+            raise PermanentHubSpotError("HubSpot answered 403: This app hasn't been granted all required scopes", 403,
+                                        "MISSING_SCOPES")  # fmt: skip
+
     def create_associations(self, from_type: str, to_type: str, pairs: Sequence[tuple[str, str, int]]) -> None:
         self._send("create_associations", f"{from_type}→{to_type}", len({(a, b) for a, b, _ in pairs}))
         self._associate(from_type, to_type, pairs)
@@ -259,6 +308,7 @@ class InMemoryHubSpot:
 
     def properties(self, object_type: str) -> list[PropertyInfo]:
         self._send("properties", object_type, always=True)
+        self._check_leads(object_type)
         return list(self.definitions.get(object_type, {}).values())
 
     def create_property(self, object_type: str, definition: PropertyInfo) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from app.rules.handover.leads import LeadPipeline
 from app.rules.handover.types import Owner
 from app.rules.properties import PropertyInfo, PropertyOption
 from app.rules.scoring.recall import PropertyVersion
@@ -25,6 +26,7 @@ API_OBJECT_TYPES = {
     "meeting": "meetings",
     "call": "calls",
     "email": "emails",
+    "lead": "leads",
 }
 # The contact property in which HubSpot keeps the id of the contact's primary company (read-only, kept in step with
 # the primary contact→company association): read with the contact, it saves an association read per drain.
@@ -36,6 +38,16 @@ TASK_TO_DEAL = 216
 DEAL_TO_CONTACT = 3
 DEAL_TO_COMPANY = 341  # unlabeled
 PRIMARY_DEAL_TO_COMPANY = 5
+LEAD_TO_PRIMARY_CONTACT = 578  # required when a lead is created (HubSpot's leads guide)
+LEAD_TO_COMPANY = 610
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    """A record to create with its associations: (to object type, to id, HUBSPOT_DEFINED type id)."""
+
+    properties: Mapping[str, str]
+    associations: tuple[tuple[str, str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,8 +110,19 @@ class HubSpotGateway(Protocol):
         """
         ...
 
+    def create_objects(self, object_type: str, id_property: str, records: Mapping[str, NewRecord]) -> Upserted:
+        """Create records with their associations (batch create; for objects HubSpot creates only with an
+        association, such as leads); `records` key = the unique `id_property` value each gets. A key another
+        record already holds is refused ("already has that value"), like any refusal, in `Upserted.refused`."""
+        ...
+
     def create_associations(self, from_type: str, to_type: str, pairs: Sequence[tuple[str, str, int]]) -> None:
         """Associate (from id, to id, HUBSPOT_DEFINED type id) pairs; existing associations are left as they are."""
+        ...
+
+    def lead_pipelines(self) -> list[LeadPipeline]:
+        """Return the lead pipelines with their stages in display order (`GET /crm/v3/pipelines/leads`); a portal
+        without Leads answers 403 (PermanentHubSpotError)."""
         ...
 
     def uncertain_writes(self, object_type: str) -> set[str]:

@@ -28,6 +28,7 @@ from hubspot.crm.associations.v4 import (
 )
 from hubspot.crm.objects import (
     BatchInputSimplePublicObjectBatchInput,
+    BatchInputSimplePublicObjectBatchInputForCreate,
     BatchInputSimplePublicObjectBatchInputUpsert,
     BatchReadInputSimplePublicObjectId,
     PublicObjectSearchRequest,
@@ -37,6 +38,7 @@ from hubspot.crm.objects import (
 from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyGroupCreate, PropertyUpdate
 from urllib3.util.retry import Retry
 
+from app.rules.handover.leads import LeadPipeline, PipelineStage
 from app.rules.handover.types import Owner
 from app.rules.properties import PropertyInfo, PropertyOption
 from app.rules.scoring.recall import PropertyVersion
@@ -48,6 +50,7 @@ from app.sync.hubspot.gateway import (
     DealPipeline,
     Enrollment,
     History,
+    NewRecord,
     Properties,
     Upserted,
 )
@@ -59,6 +62,7 @@ from app.sync.hubspot.writes import (
     BatchWrite,
     association_inputs,
     chunks,
+    create_input,
     pair_keys,
     upsert_input,
     upserted_key,
@@ -264,6 +268,33 @@ class SdkGateway:
         batch = BatchWrite(f"batch-upsert {api_type}", send, key_of_result=upserted_key(id_property))
         outcome = write_all(batch, records, self._policy)
         return Upserted(outcome.written, outcome.refused)
+
+    def create_objects(self, object_type: str, id_property: str, records: Mapping[str, NewRecord]) -> Upserted:
+        """Create records with their associations, 100 per batch; the key is each input's `objectWriteTraceId`, so
+        HubSpot refuses a record alone (207). A create is not repeatable by itself: the unique key makes a resent
+        record fail with "already has that value" instead of creating a second one."""
+        api_type = API_OBJECT_TYPES[object_type]
+        send = partial(self._send_creates, api_type, id_property)
+        batch = BatchWrite(f"batch-create {api_type}", send, key_of_result=upserted_key(id_property))
+        outcome = write_all(batch, records, self._policy)
+        return Upserted(outcome.written, outcome.refused)
+
+    def _send_creates(self, api_type: str, id_property: str, pending: Mapping[str, NewRecord]) -> Any:
+        inputs = [create_input(key, id_property, record) for key, record in pending.items()]
+        body = BatchInputSimplePublicObjectBatchInputForCreate(inputs=inputs)
+        return self._call(f"batch-create {api_type}", self._objects.create_with_http_info, api_type, body)
+
+    def lead_pipelines(self) -> list[LeadPipeline]:
+        """Return the lead pipelines and their stages (`GET /crm/v3/pipelines/leads`)."""
+        response = self._call("read lead pipelines", self._pipelines.get_all_with_http_info, "leads")
+        return [
+            LeadPipeline(
+                p.id,
+                p.label,
+                tuple(PipelineStage(s.id, s.label) for s in sorted(p.stages, key=lambda s: s.display_order)),
+            )
+            for p in response.results or []
+        ]
 
     def create_associations(self, from_type: str, to_type: str, pairs: Sequence[tuple[str, str, int]]) -> None:
         """Create the associations with v4's batch create, 100 pairs per request; raise if HubSpot refuses any."""

@@ -15,8 +15,15 @@ from itertools import product
 from typing import Any, TypeVar
 
 from hubspot.crm.associations.v4 import AssociationSpec, PublicAssociationMultiPost, PublicObjectId
-from hubspot.crm.objects import SimplePublicObjectBatchInputUpsert
+from hubspot.crm.objects import AssociationSpec as ObjectAssociationSpec
+from hubspot.crm.objects import (
+    PublicAssociationsForObject,
+    SimplePublicObjectBatchInputForCreate,
+    SimplePublicObjectBatchInputUpsert,
+)
+from hubspot.crm.objects import PublicObjectId as ObjectId
 
+from app.sync.hubspot.gateway import NewRecord
 from app.sync.hubspot.retry import RetryPolicy
 
 T = TypeVar("T")
@@ -118,6 +125,20 @@ def upsert_input(key: str, id_property: str, properties: Mapping[str, str]) -> S
         id_property=id_property,
         object_write_trace_id=key,
         properties={**properties, id_property: key},
+    )
+
+
+def create_input(key: str, id_property: str, record: NewRecord) -> SimplePublicObjectBatchInputForCreate:
+    """Return one create input carrying its unique key (also its `objectWriteTraceId`) and its associations."""
+    associations = [
+        PublicAssociationsForObject(
+            to=ObjectId(id=to_id),
+            types=[ObjectAssociationSpec(association_category=HUBSPOT_DEFINED, association_type_id=type_id)],
+        )
+        for _to_type, to_id, type_id in record.associations
+    ]
+    return SimplePublicObjectBatchInputForCreate(
+        properties={**record.properties, id_property: key}, associations=associations, object_write_trace_id=key
     )
 
 

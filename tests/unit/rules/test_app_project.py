@@ -62,11 +62,12 @@ def test_the_webhooks_are_exactly_the_subscriptions_setup_names() -> None:
     assert all(entry["active"] is True for entries in arrays.values() for entry in entries)
 
 
-def test_the_shipped_configuration_asks_for_the_scopes_of_scoring_and_handover_only() -> None:
+def test_the_shipped_configuration_asks_for_the_scopes_of_scoring_handover_and_leads_only() -> None:
     scopes = json.loads(build()[APP])["config"]["auth"]["requiredScopes"]
     assert scopes == [
         "crm.objects.companies.read", "crm.objects.contacts.read", "crm.objects.contacts.write",
-        "crm.objects.deals.read", "crm.objects.deals.write", "crm.objects.owners.read", "crm.schemas.companies.read",
+        "crm.objects.deals.read", "crm.objects.deals.write", "crm.objects.leads.read", "crm.objects.leads.write",
+        "crm.objects.owners.read", "crm.schemas.companies.read",
         "crm.schemas.contacts.read", "crm.schemas.contacts.write", "crm.schemas.deals.read",
         "crm.schemas.deals.write", "oauth",
     ]  # fmt: skip
@@ -90,6 +91,25 @@ def test_a_new_property_rule_adds_exactly_its_subscription_to_a_rebuild(tmp_path
     assert '"propertyName": "jobtitle",' in "".join(diff)
     new = subscriptions_in(json.loads(after[WEBHOOKS])) - subscriptions_in(json.loads(before[WEBHOOKS]))
     assert new == {WebhookSubscription("contact.propertyChange", "jobtitle")}
+
+
+def test_removing_leads_from_handover_yaml_drops_their_scopes_and_subscriptions(tmp_path: Path) -> None:
+    changed = tmp_path / "config"
+    shutil.copytree(CONFIG, changed)
+    handover = changed / "handover.yaml"
+    text = handover.read_text(encoding="utf-8")
+    start, end = text.index("\nleads:\n"), text.index("\n# A rejected lead")
+    handover.write_text(text[:start] + "\n" + text[end:], encoding="utf-8")
+    before, after = build(), build(changed)
+    dropped = set(json.loads(before[APP])["config"]["auth"]["requiredScopes"]) - set(
+        json.loads(after[APP])["config"]["auth"]["requiredScopes"]
+    )
+    assert dropped == {"crm.objects.leads.read", "crm.objects.leads.write"}
+    gone = subscriptions_in(json.loads(before[WEBHOOKS])) - subscriptions_in(json.loads(after[WEBHOOKS]))
+    assert gone == {
+        WebhookSubscription("object.propertyChange", "hs_pipeline_stage", "0-136"),
+        WebhookSubscription("object.propertyChange", "hs_lead_disqualification_reason", "0-136"),
+    }
 
 
 def test_a_rebuild_of_the_same_configuration_is_identical() -> None:

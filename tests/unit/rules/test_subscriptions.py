@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from app.rules import load_scoring_model, load_signal_rules, parse_scoring_model, parse_signal_rules
+from app.rules.configuration import load_configuration
+from app.rules.handover.config import FeedbackRules, HandoverConfig
 from app.rules.sla.policy import FirstTouch
 from app.rules.subscriptions import WebhookSubscription, required_subscriptions
 
 CONFIG = Path(__file__).resolve().parents[3] / "config"
+_SHIPPED = load_configuration(CONFIG).handover
+assert _SHIPPED is not None
+HANDOVER: HandoverConfig = _SHIPPED
 
 
 def test_the_default_configuration_asks_for_every_property_it_reads_and_no_own_property() -> None:
@@ -48,7 +54,7 @@ def test_an_sla_asks_for_the_creation_of_each_engagement_object_that_may_be_a_fi
     model, signals = load_scoring_model(CONFIG / "scoring.yaml"), load_signal_rules(CONFIG / "signals.yaml")
     creations = [
         s.object_type_id
-        for s in required_subscriptions(model, signals, handover=True, first_touch=FirstTouch())
+        for s in required_subscriptions(model, signals, HANDOVER, first_touch=FirstTouch())
         if s.subscription_type == "object.creation"
     ]
     assert creations == ["0-47", "0-48", "0-49"]  # meetings and calls (also signals), e-mails: once each, in order
@@ -63,5 +69,18 @@ def test_an_sla_asks_for_the_creation_of_each_engagement_object_that_may_be_a_fi
 def test_listed_rejection_reasons_add_the_subscription_to_the_reason_sales_picks() -> None:
     model, signals = load_scoring_model(CONFIG / "scoring.yaml"), load_signal_rules(CONFIG / "signals.yaml")
     reason = WebhookSubscription("contact.propertyChange", "leadflow_reject_reason")
-    assert reason in required_subscriptions(model, signals, handover=True, reject_reason=True)
-    assert reason not in required_subscriptions(model, signals, handover=True)
+    with_reasons = replace(HANDOVER, feedback=replace(HANDOVER.feedback, reasons={"no_budget": "No budget"}))
+    assert reason in required_subscriptions(model, signals, with_reasons)
+    assert reason not in required_subscriptions(model, signals, replace(HANDOVER, feedback=FeedbackRules()))
+
+
+def test_leads_add_the_lead_stage_and_disqualification_reason_and_nothing_else() -> None:
+    model, signals = load_scoring_model(CONFIG / "scoring.yaml"), load_signal_rules(CONFIG / "signals.yaml")
+    assert HANDOVER.leads is not None  # the shipped handover.yaml hands over with Leads where the portal has them
+    with_leads = required_subscriptions(model, signals, HANDOVER)
+    without = required_subscriptions(model, signals, replace(HANDOVER, leads=None))
+    assert set(with_leads) - set(without) == {
+        WebhookSubscription("object.propertyChange", "hs_pipeline_stage", "0-136"),
+        WebhookSubscription("object.propertyChange", "hs_lead_disqualification_reason", "0-136"),
+    }
+    assert not set(without) - set(with_leads)
