@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from app.ledger.database import create_ledger_engine
 from app.ledger.records import HandoverDone, HandoverRecord, HandoverRequest, Intake, Merge, NewTouch
 from app.ledger.store import Ledger
+from app.rules.handover.leads import LeadStages
 from app.rules.handover.types import RoutingDecision, RoutingState
 from app.rules.sla.first_touch import Touch
 from app.rules.sla.policy import FirstTouch
@@ -82,6 +83,25 @@ def test_a_task_or_deal_touch_finds_its_contacts_through_the_handover(ledger: Le
     assert ledger.touches.record([task, deal, unknown], POLICY) == ["101", "102"]
     assert (of(ledger, "101").first_touch_kind, of(ledger, "101").first_touch_by) == ("task", None)
     assert of(ledger, "102").first_touch_kind == "deal_stage"
+
+
+def test_a_lead_moved_into_a_stage_leadflow_reads_is_a_touch_and_one_moved_elsewhere_is_not(ledger: Ledger) -> None:
+    key = "101-sql-1"
+    ledger.handovers.reserve([HandoverRequest(key, "101", "sql", 1)], to_owner(OWNER), NOW)  # type: ignore[arg-type]
+    ledger.handovers.complete([HandoverDone(key, None, None, None, False, lead_id="lead-101")], NOW)
+    opened = NewTouch(Touch("lead_stage:lead-101:1", "lead_stage", NOW + timedelta(minutes=3)), lead_id="lead-101",
+                      lead_stage="new-stage-id")  # fmt: skip
+    attempted = NewTouch(Touch("lead_stage:lead-101:2", "lead_stage", NOW + timedelta(minutes=9)), lead_id="lead-101",
+                         lead_stage="attempting-stage-id")  # fmt: skip
+    assert ledger.touches.record([opened, attempted], POLICY) == []  # setup recorded no lead pipeline: no Leads
+    ledger.leads.save_stages(
+        LeadStages("lead-pipeline-id", {"new-stage-id": "open", "attempting-stage-id": "first_touch"}), NOW
+    )
+    assert ledger.touches.record([opened, attempted], POLICY) == ["101"]
+    assert [t.source_key for t in ledger.touches.of_contacts(["101"])["101"]] == ["lead_stage:lead-101:2"]
+    assert (of(ledger, "101").first_touch_kind, of(ledger, "101").first_touch_at) == (
+        "lead_stage", NOW + timedelta(minutes=9)
+    )  # fmt: skip
 
 
 def test_a_touch_after_a_rejection_counts_for_no_handover(ledger: Ledger) -> None:

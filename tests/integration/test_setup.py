@@ -22,6 +22,7 @@ from app.rules.properties import (
     HANDOVER_GROUP_LABEL,
     HANDOVER_ID,
     ROUTING_REASON,
+    lead_properties,
     sla_contact_properties,
 )
 from app.rules.scoring.writes import GRADE, SCORE, SCORE_PROPERTIES, STAGE
@@ -398,3 +399,48 @@ def test_setup_warns_of_the_lists_and_the_sequence_nurture_cannot_deliver_to(
         "contact list: its offers join no list",
         "nurture.yaml delivery.sequence: without handover.yaml nobody is handed over, so nobody is enrolled",
     ]
+
+
+LEADS = "stages: []\nleads:\n  name: '{contact.lastname}'\n"
+
+
+def test_with_leads_in_the_portal_setup_makes_the_lead_properties_and_records_the_pipeline(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel
+) -> None:
+    report = run_setup(portal.gateway, ledger, default_model, lambda: NOW, parse_handover(LEADS, ()))
+    assert report.leads.startswith("on: one Lead per cycle in pipeline lead-pipeline-id (first_touch Attempting")
+    assert f"lead.{GROUP_NAME}" in report.handover_groups_created
+    assert {f"lead.{info.name}" for info in lead_properties()} <= set(report.handover_created)
+    cycle = portal.client.crm.properties.core_api.get_by_name("leads", "leadflow_cycle_id", _request_timeout=TIMEOUT)
+    assert (cycle.type, cycle.has_unique_value, cycle.group_name) == ("string", True, GROUP_NAME)
+    stages = ledger.leads.stages()
+    assert stages is not None and stages.pipeline_id == "lead-pipeline-id"
+    assert stages.meaning("unqualified-stage-id") == "rejected" and stages.meaning("new-stage-id") == "open"
+
+    again = run_setup(portal.gateway, ledger, default_model, lambda: NOW, parse_handover(LEADS, ()))
+    assert not [name for name in again.handover_created if name.startswith("lead.")]
+    assert ledger.leads.stages() == stages
+
+
+def test_without_leads_in_the_portal_setup_says_so_and_handovers_make_no_lead(
+    ledger: Ledger, default_model: ScoringModel
+) -> None:
+    twin = Twin(access_tokens={TOKEN}, leads=False)
+    with twin.serve() as server:
+        gateway = SdkGateway(TOKEN, server.url, TIMEOUT, FAST_RETRIES)
+        report = run_setup(gateway, ledger, default_model, lambda: NOW, parse_handover(LEADS, ()))
+    assert report.leads == "not in this portal (HubSpot answered 403): handovers make no Lead"
+    assert not [name for name in report.handover_created if name.startswith("lead.")]
+    assert ledger.leads.stages() is None
+
+
+def test_a_lead_stage_the_pipeline_lacks_fails_setup_naming_it_and_records_nothing(
+    portal: Portal, ledger: Ledger, default_model: ScoringModel
+) -> None:
+    run_setup(portal.gateway, ledger, default_model, lambda: NOW, parse_handover(LEADS, ()))
+    wrong = parse_handover(LEADS + "  stages: {rejected: [Lost]}\n", ())
+    with pytest.raises(
+        SetupConflict, match=r"handover.yaml leads.stages.rejected: .* no stage 'Lost' \(its stages: New"
+    ):
+        run_setup(portal.gateway, ledger, default_model, lambda: NOW, wrong)
+    assert ledger.leads.stages() is not None  # the earlier, valid record stays

@@ -10,8 +10,10 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from app.rules.doctor.findings import Finding, fail, ok, warn
 from app.rules.doctor.wanted import Named, StageRef
+from app.rules.handover.config import LeadRules
+from app.rules.handover.leads import OPEN, LeadPipeline, LeadStages, LeadStagesUnresolved, resolve_lead_stages
 from app.rules.handover.types import Owner
-from app.rules.properties import PropertyInfo, missing_options
+from app.rules.properties import PropertyInfo, lead_properties, missing_options
 
 REBUILD_APP = "add it to the app: `leadflow app build`, `hs project upload`, then accept the new scopes in the portal"
 MEMBER_LISTS = ("MANUAL", "SNAPSHOT")  # the processing types of lists HubSpot adds members to
@@ -184,3 +186,34 @@ def queue_findings(named: Named) -> list[Finding]:
         )
         for queue, places in sorted(named.items())
     ]
+
+
+SET_UP_LEADS = "name the stages as the portal's lead pipeline has them (ids or labels) in handover.yaml, then run setup"
+
+
+def lead_findings(
+    rules: LeadRules,
+    pipelines: Sequence[LeadPipeline] | None,
+    present: Mapping[str, PropertyInfo],
+    recorded: LeadStages | None,
+) -> list[Finding]:
+    """Check handover.yaml's `leads` against the portal: Leads are there (`pipelines` None: HubSpot refused them),
+    the named stages resolve, Leadflow's lead properties exist and setup recorded the pipeline as it is now."""
+    if pipelines is None:
+        return [warn("leads", "the portal has no Leads (HubSpot refuses them): handovers make no Lead, and the "
+                     "contact's lead status stays sales' answer",
+                     "to use Leads, enable them in Sales Hub and run `leadflow setup`; or remove `leads` from "
+                     "handover.yaml")]  # fmt: skip
+    try:
+        resolved = resolve_lead_stages(rules, pipelines)
+    except LeadStagesUnresolved as error:
+        return [fail("leads", f"handover.yaml {error}", SET_UP_LEADS)]
+    found = property_findings("lead", lead_properties(), present)
+    if recorded is None:
+        found.append(fail("leads", "setup has not recorded the lead pipeline: handovers make no Lead yet", RUN_SETUP))
+    elif (recorded.pipeline_id, dict(recorded.meanings)) != (resolved.pipeline_id, dict(resolved.meanings)):
+        found.append(fail("leads", "the lead pipeline changed since setup recorded it", RUN_SETUP))
+    else:
+        read = ", ".join(f"{resolved.labels[s]} = {m}" for s, m in resolved.meanings.items() if m != OPEN)
+        found.append(ok("leads", f"one Lead per qualification cycle in pipeline {resolved.pipeline_id} ({read})"))
+    return found

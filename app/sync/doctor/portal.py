@@ -13,16 +13,20 @@ from app.rules.configuration import Configuration
 from app.rules.doctor import portal as judge
 from app.rules.doctor import wanted
 from app.rules.doctor.findings import Finding, fail, ok
+from app.rules.handover.leads import LeadPipeline, LeadStages
 from app.rules.nurture import reads_of
 from app.rules.properties import PropertyInfo
-from app.sync.hubspot.errors import HubSpotError
+from app.sync.hubspot.errors import HubSpotError, PermanentHubSpotError
 from app.sync.hubspot.gateway import DoctorGateway, HubSpotGateway
+from app.sync.setup import NO_LEADS_STATUSES
 
 LEAD_STATUS = "hs_lead_status"
 Check = Callable[[], list[Finding]]
 
 
-def portal_findings(gateway: DoctorGateway, config: Configuration) -> list[Finding]:
+def portal_findings(
+    gateway: DoctorGateway, config: Configuration, recorded_leads: Callable[[], LeadStages | None] = lambda: None
+) -> list[Finding]:
     """Check the token first: a token HubSpot refuses (or no Redis, which holds the HubSpot budget) would fail every
     other read the same way, so they are skipped; when only the introspection fails, the other reads still run."""
     try:
@@ -34,7 +38,7 @@ def portal_findings(gateway: DoctorGateway, config: Configuration) -> list[Findi
     except RedisError:
         return [fail("token", "not checked: every HubSpot call takes a slot of the shared budget in Redis",
                      "start Redis (or fix REDIS_URL), then run doctor again")]  # fmt: skip
-    for name, check in _checks(gateway, config):
+    for name, check in _checks(gateway, config, recorded_leads):
         found += _guarded(name, check)
     return found
 
@@ -44,8 +48,11 @@ def _token_findings(granted: frozenset[str], config: Configuration) -> list[Find
     return [ok("token", "the access token works"), *judge.scope_findings(required, granted)]
 
 
-def _checks(gateway: DoctorGateway, config: Configuration) -> list[tuple[str, Check]]:
+def _checks(
+    gateway: DoctorGateway, config: Configuration, recorded_leads: Callable[[], LeadStages | None]
+) -> list[tuple[str, Check]]:
     return [
+        ("leads", lambda: _lead_findings(gateway, config, recorded_leads)),
         ("properties", lambda: _property_findings(gateway, config)),
         ("owners", lambda: _owner_findings(gateway, config)),
         ("pipelines", lambda: _pipeline_findings(gateway, config)),
@@ -70,6 +77,22 @@ def _property_findings(gateway: HubSpotGateway, config: Configuration) -> list[F
         names = [f"contact.{name}" for name in contact] + [f"company.{name}" for name in company]
         found += judge.read_property_findings(reader, names, known)
     return found
+
+
+def _lead_findings(
+    gateway: HubSpotGateway, config: Configuration, recorded: Callable[[], LeadStages | None]
+) -> list[Finding]:
+    rules = config.handover.leads if config.handover is not None else None
+    if rules is None:
+        return []
+    try:
+        pipelines: list[LeadPipeline] | None = gateway.lead_pipelines()
+    except PermanentHubSpotError as error:
+        if error.status not in NO_LEADS_STATUSES:
+            raise
+        pipelines = None
+    present = {info.name: info for info in gateway.properties("lead")} if pipelines is not None else {}
+    return judge.lead_findings(rules, pipelines, present, recorded())
 
 
 def _owner_findings(gateway: HubSpotGateway, config: Configuration) -> list[Finding]:

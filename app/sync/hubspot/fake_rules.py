@@ -29,6 +29,9 @@ TYPE_IDS = (
     ("company", "call", 181, 182),
     ("contact", "email", 197, 198),
     ("company", "email", 185, 186),
+    ("lead", "contact", 578, 577),  # the lead's primary contact (required on create)
+    ("lead", "contact", 608, 607),
+    ("lead", "company", 610, 609),
 )
 INVERSE = {(a, b, ab): ba for a, b, ab, ba in TYPE_IDS} | {(b, a, ba): ab for a, b, ab, ba in TYPE_IDS}
 PRIMARY = {"contact": 1, "deal": 5}  # the holder → company type id of a primary company association

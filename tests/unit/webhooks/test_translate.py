@@ -245,3 +245,22 @@ def test_a_deal_moving_stage_is_a_touch_of_the_handover_with_that_deal() -> None
     won = translate(fixture("deal.propertyChange__closed_won"), SLA_CONTEXT)
     assert won.signals[0].kind == "handover.deal-won"
     assert [touch.deal_id for touch in won.touches] == ["7001"]
+
+
+def test_a_leads_stage_or_disqualification_reason_is_feedback_and_a_stage_move_a_touch() -> None:
+    moved = translate(fixture("object.propertyChange__lead_stage_moved"), SLA_CONTEXT)
+    (signal,) = moved.signals
+    assert (signal.kind, signal.object_type, signal.object_id, signal.contact_id) == (
+        "handover.lead-changed", "lead", "6001", None
+    )  # fmt: skip
+    touch = Touch("lead_stage:6001:1764160000000", "lead_stage", MOVED, user_id="9000001")
+    assert moved.touches == (NewTouch(touch, lead_id="6001", lead_stage="attempting-stage-id"),)
+    reason = fixture("object.propertyChange__lead_stage_moved").model_copy(
+        update={"propertyName": "hs_lead_disqualification_reason", "propertyValue": "NO_BUDGET"}
+    )
+    assert [s.kind for s in translate(reason, SLA_CONTEXT).signals] == ["handover.lead-changed"]
+    assert translate(reason, SLA_CONTEXT).touches == ()
+    renamed = fixture("object.propertyChange__lead_stage_moved").model_copy(update={"propertyName": "hs_lead_name"})
+    assert translate(renamed, SLA_CONTEXT).outcome == "ignored"
+    by_workflow = fixture("object.propertyChange__lead_stage_moved").model_copy(update={"changeSource": "WORKFLOWS"})
+    assert translate(by_workflow, SLA_CONTEXT).touches == () and translate(by_workflow, CONTEXT).touches == ()
