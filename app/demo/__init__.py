@@ -98,7 +98,7 @@ def _prepare(
     """Set the portal up for Leadflow and seed it (the same for the same seed); return it and its simulation."""
     container = runtime.container
     setup = container.setup_portal()
-    echo(f"leadflow setup: {len(setup.created)} properties created in 'Lead scoring (Leadflow)'")
+    echo(f"leadflow setup: {len(setup.created)} properties created in 'Lead scoring (Leadflow)'; leads {setup.leads}")
     echo(f"Seeding the portal: {contacts} contacts with their companies and a sales team…")
     portal = seed_portal(runtime.twin, contacts, seed)
     runtime.settle_and_hold()

@@ -117,6 +117,20 @@ def _handovers(runtime: Runtime) -> str:
             f"{len(runtime.twin.live_objects('deals'))} deals in HubSpot")  # fmt: skip
 
 
+def _leads(runtime: Runtime) -> str:
+    """Return the Leads Leadflow made (one per qualification cycle handed over) and where sales left them."""
+    stages = runtime.container.ledger.leads.stages()
+    if stages is None:
+        return "none (the portal has no Leads)"
+    leads = runtime.twin.live_objects("leads")
+    contacts = [cid for cid, _created, _props in runtime.twin.live_objects("contacts")]
+    records = [h for found in runtime.container.ledger.handovers.of_contacts(contacts).values() for h in found]
+    cycles = {(h.contact_id, h.cycle) for h in records if h.owner_id and h.status == "done"}
+    where = Counter(stages.labels.get(props.get("hs_pipeline_stage") or "", "?") for _id, _at, props in leads)
+    by_stage = ", ".join(f"{n} {label}" for label, n in where.most_common())
+    return f"{len(leads)} in HubSpot for {len(cycles)} qualification cycles handed over ({by_stage})"
+
+
 def _costs(runtime: Runtime, simulation: SimulationReport, echo: Echo) -> None:
     guard = runtime.twin.guard.stats() if runtime.twin.guard else {}
     dispatch = runtime.dispatcher.stats()
@@ -125,6 +139,7 @@ def _costs(runtime: Runtime, simulation: SimulationReport, echo: Echo) -> None:
     echo(f"  buyer actions played: {sum(simulation.actions.values())} ({dict(simulation.actions.most_common())})")
     sales = simulation.sales
     echo(f"  handovers: {_handovers(runtime)}")
+    echo(f"  leads: {_leads(runtime)}")
     touches = f"{sales.touches['calls']} calls and {sales.touches['emails']} e-mails logged as first touches"
     echo(f"  sales (simulated reps): {touches}, {sales.tasks_worked} tasks worked, {sales.accepted} leads accepted, "
          f"{sales.rejected} rejected (recycled), {sales.won} deals won, {sales.lost} lost")  # fmt: skip

@@ -301,6 +301,7 @@ class DueStep:
     sla_clock_at: datetime
     reassignments: int
     earlier_owners: str | None
+    lead_id: str | None = None  # the cycle's HubSpot Lead, which follows the owner
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ def due_steps(connection: Connection, now: datetime) -> list[DueStep]:
             Handover.sla_clock_at,
             Handover.reassignments,
             Handover.earlier_owners,
+            Handover.lead_id,
         )
         .join(Handover, Handover.key == SlaStep.handover_key)
         .where(

@@ -11,16 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 import redis
 
 from app import create_app
 from app.ledger.records import HandoverRecord
+from app.rules.scoring.writes import format_datetime
+from app.rules.sla import sla_points
 from app.sync.hubspot.retry import RetryPolicy
 from app.sync.hubspot.sdk import SdkGateway
 from app.sync.setup import run_setup
 from app.sync.sla.reconcile import TouchReconcileContext, reconcile_touches
+from app.sync.sla.watch import SlaWatchContext, watch_sla
 from app.workers import ThreadWorker
 from hubspot_twin import Twin, TwinServer
 from hubspot_twin.catalog.association_types import PRIMARY
@@ -193,3 +198,24 @@ def test_without_leads_in_the_portal_an_sql_is_handed_over_as_before(make_portal
     contact = portal.twin.get_object("contacts", contact_id)
     assert contact["hubspot_owner_id"] == handover.owner_id and contact["lifecyclestage"] == "salesqualifiedlead"
     assert portal.container.ledger.contacts.states_of([contact_id])[contact_id].stage == "sql"
+
+
+def test_a_reassignment_gives_the_untouched_lead_to_the_new_owner_with_the_new_due_time(
+    make_portal: PortalFactory,
+) -> None:
+    portal = make_portal(True)
+    contact_id, handover = handed_over(portal, SQL)
+    container = portal.container
+    assert container.sla is not None and handover.lead_id is not None and handover.sla_target is not None
+    target = next(t for t in container.sla.targets if t.id == handover.sla_target)
+    points = sla_points(container.sla, target, handover.assigned_at)
+    assert points.reassignment_at is not None
+    context = container.provide(SlaWatchContext)
+    for moment in (*points.reminders, points.escalation_at or points.reassignment_at, points.reassignment_at):
+        watch_sla(replace(context, clock=lambda at=moment: at + timedelta(seconds=1)))
+
+    moved = container.ledger.handovers.of_contacts([contact_id])[contact_id][-1]
+    assert moved.reassignments == 1 and moved.owner_id not in (None, handover.owner_id)
+    lead = portal.twin.get_object("leads", handover.lead_id)
+    assert lead["hubspot_owner_id"] == moved.owner_id
+    assert lead["leadflow_sla_due_at"] == format_datetime(moved.sla_due_at or points.due_at)

@@ -22,6 +22,7 @@ from app.ledger import sla as sla_rows
 from app.ledger.records import DueStep, SlaStart
 from app.ledger.store import Ledger
 from app.rules.calendar import business_minutes_between
+from app.rules.handover.leads import LEAD_SLA_DUE_AT
 from app.rules.handover.types import Lead, Owner, TaskSpec
 from app.rules.scoring.assessment import Assessment
 from app.rules.scoring.writes import format_datetime
@@ -188,14 +189,19 @@ def _lead(run: StepRun, step: DueStep) -> Lead:
 
 
 def _move(run: StepRun, step: DueStep, owner_id: str, clock: SlaStart | None) -> None:
-    """Give the contact, its open handover task (due at the new clock's time) and, when configured, its deal to the
-    new owner; the same writes again after a crash change nothing."""
+    """Give the contact, its open handover task (due at the new clock's time), its Lead (the handover record: always)
+    and, when configured, its deal to the new owner; the same writes again after a crash change nothing."""
     writes: dict[str, dict[str, dict[str, str | None]]] = {"contact": {step.contact_id: {OWNER: owner_id}}}
     if step.task_id:
         task: dict[str, str | None] = {OWNER: owner_id}
         if clock is not None:
             task["hs_timestamp"] = format_datetime(clock.due_at)
         writes["task"] = {step.task_id: task}
+    if step.lead_id:
+        lead: dict[str, str | None] = {OWNER: owner_id}
+        if clock is not None:
+            lead[LEAD_SLA_DUE_AT] = format_datetime(clock.due_at)
+        writes["lead"] = {step.lead_id: lead}
     if step.deal_id and run.sla.reassignment and run.sla.reassignment.move_deal:
         writes["deal"] = {step.deal_id: {OWNER: owner_id}}
     for object_type, updates in writes.items():
