@@ -100,7 +100,7 @@ def _apply_feedback(connection: Connection, signal_id: int, signal: NewSignal, a
     change returns its contacts too: their drain reads the Lead's stage (sales' answer)."""
     closing: list[str] = []
     if signal.kind == "handover.lead-changed":
-        contacts = closing = leads.contacts_of_lead(connection, signal.object_id)
+        contacts = closing = leads.lead_changed(connection, signal.object_id, signal.occurred_at)
     elif signal.kind == "handover.task-completed":
         contacts = handovers.record_task_completed(connection, signal.object_id, signal.occurred_at)
     else:

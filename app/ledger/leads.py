@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 
 from app.ledger.models import LEAD_STAGES, Handover
 from app.rules.handover.leads import LeadStages
@@ -37,7 +37,9 @@ def lead_stages(connection: Connection) -> LeadStages | None:
     )
 
 
-def contacts_of_lead(connection: Connection, lead_id: str) -> list[str]:
-    """Return the contacts whose handovers carry this Lead."""
+def lead_changed(connection: Connection, lead_id: str, at: datetime) -> list[str]:
+    """Note that sales changed a Lead (its stage or disqualification reason); return the contacts whose handovers
+    carry it, whose next drain reads it."""
+    connection.execute(update(Handover).where(Handover.lead_id == lead_id).values(lead_changed_at=at))
     rows = connection.execute(select(Handover.contact_id).where(Handover.lead_id == lead_id).distinct())
     return [contact for (contact,) in rows]

@@ -204,6 +204,7 @@ class Handover(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     feedback_issue: Mapped[str | None] = mapped_column(String(16))  # a rejection's reason: missing, unknown, late
     lead_id: Mapped[str | None] = mapped_column(String(32), index=True)  # the cycle's HubSpot Lead (migration 0021)
+    lead_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # sales last moved it: the drain reads it
 
     __table_args__ = (
         UniqueConstraint("contact_id", "stage", "cycle", name="uq_handovers_contact_stage_cycle"),

@@ -246,6 +246,7 @@ class HandoverRecord:
     feedback_issue: str | None = None
     first_due_at: datetime | None = None
     lead_id: str | None = None
+    lead_changed_at: datetime | None = None
 
 
 def sales_has(handovers: Iterable[HandoverRecord], cycle: int, at: datetime | None = None) -> bool:

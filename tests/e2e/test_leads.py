@@ -137,10 +137,11 @@ def test_an_sql_gets_one_lead_with_its_owner_associations_and_leadflows_values(m
     company_id = portal.twin.primary_company_id(contact_id)
     assert portal.twin.associated_ids("leads", handover.lead_id, "companies") == [company_id]
 
-    # The same events again, and another drain: still one Lead.
+    # The same events again, and another drain: still one Lead, and no Lead read (sales has not changed it).
     assert deliver(portal.webhook_url, portal.conversions(contact_id, SQL), CLIENT_SECRET).status == 204
     work(portal)
     assert len(portal.twin.live_objects("leads")) == 1
+    assert portal.twin.request_counts().get("POST /crm/v3/objects/leads/batch/read", 0) == 0
 
 
 def test_the_sqls_handover_updates_the_mqls_lead_of_the_same_cycle(make_portal: PortalFactory) -> None:
@@ -162,6 +163,7 @@ def test_the_leads_stages_drive_first_touch_and_acceptance(make_portal: PortalFa
     reconcile_touches(portal.container.provide(TouchReconcileContext))  # learns the team's users
 
     rep_moves(portal, handover.lead_id, {"hs_pipeline_stage": ATTEMPTING}, handover.owner_id)
+    assert portal.twin.request_counts()["POST /crm/v3/objects/leads/batch/read"] == 1  # the drain read it once
     touched = portal.container.ledger.handovers.of_contacts([contact_id])[contact_id][-1]
     assert (touched.first_touch_kind, touched.first_touch_by, touched.outcome) == (
         "lead_stage",

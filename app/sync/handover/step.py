@@ -193,7 +193,8 @@ class HandoverStep:
 
     def _read_leads(self, batch: Batch) -> None:
         """Note the portal's lead pipeline (where setup found Leads) and read the Leads of the batch's open
-        handovers: their stage is sales' answer (one request per 100 Leads; none where no handover has one)."""
+        handovers that sales changed (the ledger noted their webhook): their stage is sales' answer (one request per
+        100 Leads; none in a drain without such a Lead, so engagement drains cost nothing more)."""
         self._lead_stages = self.ledger.leads.stages() if self.config.leads is not None else None
         if self._lead_stages is None:
             return
@@ -201,7 +202,7 @@ class HandoverStep:
             h.lead_id
             for member in batch.members.values()
             for h in self._records.get(member.contact_id, [])
-            if h.lead_id and h.cycle == member.cycle and h.outcome is None and h.ended_at is None
+            if h.lead_id and h.lead_changed_at and h.cycle == member.cycle and h.outcome is None and h.ended_at is None
         ]
         self._lead_values = read_leads(self.gateway, open_leads)
 

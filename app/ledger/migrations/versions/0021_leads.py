@@ -1,4 +1,5 @@
-"""Leads: the HubSpot Lead of each handover's cycle (`handovers.lead_id`), and the portal's lead pipeline as
+"""Leads: the HubSpot Lead of each handover's cycle (`handovers.lead_id`, and `lead_changed_at`, when sales last
+changed its stage or disqualification reason: the drain reads only such Leads), and the portal's lead pipeline as
 `leadflow setup` resolved it, one row per stage with what it means to Leadflow (docs/handover.md, "Leads").
 
 Revision ID: 0021
@@ -22,6 +23,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("handovers") as batch:
         batch.add_column(sa.Column("lead_id", sa.String(32), nullable=True))
+        batch.add_column(sa.Column("lead_changed_at", UTCDateTime(), nullable=True))
         batch.create_index(op.f("ix_handovers_lead_id"), ["lead_id"])
     op.create_table(
         "lead_stages",
@@ -38,4 +40,5 @@ def downgrade() -> None:
     op.drop_table("lead_stages")
     with op.batch_alter_table("handovers") as batch:
         batch.drop_index(op.f("ix_handovers_lead_id"))
+        batch.drop_column("lead_changed_at")
         batch.drop_column("lead_id")
