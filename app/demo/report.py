@@ -125,7 +125,7 @@ def _leads(runtime: Runtime) -> str:
     leads = runtime.twin.live_objects("leads")
     contacts = [cid for cid, _created, _props in runtime.twin.live_objects("contacts")]
     records = [h for found in runtime.container.ledger.handovers.of_contacts(contacts).values() for h in found]
-    cycles = {(h.contact_id, h.cycle) for h in records if h.owner_id and h.status == "done"}
+    cycles = {(h.contact_id, h.cycle) for h in records if h.owner_id and h.done_at is not None}
     where = Counter(stages.labels.get(props.get("hs_pipeline_stage") or "", "?") for _id, _at, props in leads)
     by_stage = ", ".join(f"{n} {label}" for label, n in where.most_common())
     return f"{len(leads)} in HubSpot for {len(cycles)} qualification cycles handed over ({by_stage})"

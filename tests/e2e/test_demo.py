@@ -60,6 +60,10 @@ def test_the_demo_scores_a_simulated_portal_and_prints_its_funnel_and_its_slas(t
                     "HubSpot requests"):  # fmt: skip
         assert heading in text
     assert "webhook-to-score latency: p50" in text
+    # The portal has Leads: one per qualification cycle handed over, and sales worked some of them.
+    assert "leads on: one Lead per cycle in pipeline lead-pipeline-id" in text
+    made = re.search(r"leads: (\d+) in HubSpot for (\d+) qualification cycles handed over \((.*)\)", text)
+    assert made and int(made[1]) == int(made[2]) > 0 and "Qualified" in made[3]
     stage_rows = [line.split() for line in lines if line.strip().split(" ")[0] in ("sql", "mql", "—")]
     assert sum(int(row[1]) for row in stage_rows[:3]) == 40
     summary = re.search(r"(\d+) handovers with a clock: (\d+) met, (\d+) missed, (\d+) still open", text)
