@@ -72,7 +72,7 @@ def live_leadflow(stack: Stack, workers: int = 2, web_workers: int = 2) -> Itera
     for n in range(workers):
         stack.start_worker(f"worker-{n}")
     container = stack.container()
-    wanted = required_subscriptions(container.model, container.signal_rules, container.handover_config is not None)
+    wanted = required_subscriptions(container.model, container.signal_rules, container.handover_config)
     subscriptions = tuple(Subscription(s.subscription_type, s.property_name, s.object_type_id) for s in wanted)
     hooks = WebhookSettings(url, CLIENT_SECRET, int(APP_ID), PORTAL_ID, subscriptions=subscriptions)
     dispatcher = stack.twin.start_webhooks(hooks, DispatchOptions())
