@@ -135,9 +135,7 @@ def portal_with(
                 container.gateway(), container.ledger, container.model, container.clock, container.handover_config
             )
         with TwinServer(create_app(container=container)).start() as web:
-            wanted = required_subscriptions(
-                container.model, container.signal_rules, container.handover_config is not None
-            )
+            wanted = required_subscriptions(container.model, container.signal_rules, container.handover_config)
             subscriptions = tuple(Subscription(s.subscription_type, s.property_name, s.object_type_id) for s in wanted)
             hooks = WebhookSettings(
                 f"{web.url}/webhooks/hubspot", CLIENT_SECRET, int(APP_ID), PORTAL_ID, subscriptions=subscriptions
