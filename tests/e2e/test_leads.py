@@ -10,7 +10,7 @@ Leads the same flow creates no Lead and changes nothing else.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import timedelta
 
@@ -51,43 +51,28 @@ PortalFactory = Callable[[bool], Portal]
 @pytest.fixture
 def make_portal(ledger_url: str, redis_client: redis.Redis) -> Iterator[PortalFactory]:
     """Return a factory of portals with or without HubSpot's Leads, set up by `leadflow setup` with handover.yaml."""
-    with _portals(ledger_url, redis_client) as factory:
-        yield factory
+    with ExitStack() as stack:
 
+        def start(leads: bool) -> Portal:
+            twin = Twin(access_tokens={ACCESS_TOKEN}, apps={ACCESS_TOKEN: APP_ID}, leads=leads)
+            owners = {email: twin.create_owner(email, *name.split(" ", 1), teams=[team])
+                      for name, email, team, _ in SALES_TEAM}  # fmt: skip
+            server = stack.enter_context(twin.serve())
+            container = make_container(
+                ledger_url,
+                redis_client,
+                gateway_factory=lambda: SdkGateway(ACCESS_TOKEN, server.url, (2.0, 10.0), POLICY),
+                settings={"hubspot_api_base": server.url},
+            )
+            stack.callback(container.ledger.engine.dispose)
+            run_setup(
+                container.gateway(), container.ledger, container.model, container.clock,
+                handover=container.handover_config, nurture=container.nurture_config,
+            )  # fmt: skip
+            web = stack.enter_context(TwinServer(create_app(container=container)).start())
+            return Portal(twin, server.url, owners, container, f"{web.url}/webhooks/hubspot", EventFactory(4242))
 
-@contextmanager
-def _portals(ledger_url: str, redis_client: redis.Redis) -> Iterator[PortalFactory]:
-    closers: list[Callable[[], None]] = []
-
-    def start(leads: bool) -> Portal:
-        twin = Twin(access_tokens={ACCESS_TOKEN}, apps={ACCESS_TOKEN: APP_ID}, leads=leads)
-        owners = {
-            email: twin.create_owner(email, *name.split(" ", 1), teams=[team]) for name, email, team, _ in SALES_TEAM
-        }
-        serving = twin.serve()
-        server = serving.__enter__()
-        closers.append(lambda: serving.__exit__(None, None, None))
-        container = make_container(
-            ledger_url,
-            redis_client,
-            gateway_factory=lambda: SdkGateway(ACCESS_TOKEN, server.url, (2.0, 10.0), POLICY),
-            settings={"hubspot_api_base": server.url},
-        )
-        run_setup(
-            container.gateway(), container.ledger, container.model, container.clock,
-            handover=container.handover_config, nurture=container.nurture_config,
-        )  # fmt: skip
-        web = TwinServer(create_app(container=container)).start()
-        started = web.__enter__()
-        closers.append(lambda: web.__exit__(None, None, None))
-        closers.append(container.ledger.engine.dispose)
-        return Portal(twin, server.url, owners, container, f"{started.url}/webhooks/hubspot", EventFactory(4242))
-
-    try:
         yield start
-    finally:
-        for close in reversed(closers):
-            close()
 
 
 def work(portal: Portal) -> None:
