@@ -29,7 +29,7 @@ from datetime import datetime
 
 from app.ledger.store import Ledger
 from app.rules.handover.config import HandoverConfig
-from app.rules.handover.leads import OPEN, LeadStages, LeadStagesUnresolved, resolve_lead_stages
+from app.rules.handover.leads import NO_LEADS_STATUSES, OPEN, LeadStages, LeadStagesUnresolved, resolve_lead_stages
 from app.rules.nurture import NurtureConfig, reads_of
 from app.rules.properties import (
     GROUP_LABEL,
@@ -51,9 +51,6 @@ from app.sync.hubspot.errors import PermanentHubSpotError
 from app.sync.hubspot.gateway import HubSpotGateway
 
 MEMBER_LISTS = ("MANUAL", "SNAPSHOT")  # the processing types of lists HubSpot adds members to
-# How HubSpot answers a portal without Leads (or a token not granted their scopes): 403 MISSING_SCOPES; an object
-# type the portal does not have: 404 or 400.
-NO_LEADS_STATUSES = (400, 403, 404)
 
 
 class SetupConflict(Exception):

@@ -200,8 +200,8 @@ def lead_findings(
     """Check handover.yaml's `leads` against the portal: Leads are there (`pipelines` None: HubSpot refused them),
     the named stages resolve, Leadflow's lead properties exist and setup recorded the pipeline as it is now."""
     if pipelines is None:
-        return [warn("leads", "the portal has no Leads (HubSpot refuses them): handovers make no Lead, and the "
-                     "contact's lead status stays sales' answer",
+        return [warn("leads", "HubSpot refuses the Leads (the portal has none, or the token lacks their scopes): "
+                     "handovers make no Lead, and the contact's lead status stays sales' answer",
                      "to use Leads, enable them in Sales Hub and run `leadflow setup`; or remove `leads` from "
                      "handover.yaml")]  # fmt: skip
     try:

@@ -37,6 +37,9 @@ LEAD_STAGE = "leadflow_stage"
 LEAD_REASONS = "leadflow_reasons"
 LEAD_MODEL = "leadflow_model"
 LEAD_SLA_DUE_AT = "leadflow_sla_due_at"
+# How HubSpot answers a portal without Leads (or a token not granted their scopes): 403 MISSING_SCOPES; an object
+# type the portal does not have: 404 or 400.
+NO_LEADS_STATUSES = (400, 403, 404)
 READ_BACK = (PIPELINE_STAGE, DISQUALIFICATION_REASON)  # what the drain reads of an open handover's Lead
 MAX_TEXT = 65536  # HubSpot's limit for a string property value
 

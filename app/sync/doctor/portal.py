@@ -13,12 +13,11 @@ from app.rules.configuration import Configuration
 from app.rules.doctor import portal as judge
 from app.rules.doctor import wanted
 from app.rules.doctor.findings import Finding, fail, ok
-from app.rules.handover.leads import LeadPipeline, LeadStages
+from app.rules.handover.leads import NO_LEADS_STATUSES, LeadPipeline, LeadStages
 from app.rules.nurture import reads_of
 from app.rules.properties import PropertyInfo
 from app.sync.hubspot.errors import HubSpotError, PermanentHubSpotError
 from app.sync.hubspot.gateway import DoctorGateway, HubSpotGateway
-from app.sync.setup import NO_LEADS_STATUSES
 
 LEAD_STATUS = "hs_lead_status"
 Check = Callable[[], list[Finding]]

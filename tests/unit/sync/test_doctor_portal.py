@@ -203,5 +203,5 @@ def test_leads_set_up_as_the_portal_has_them_are_ok_and_each_drift_is_named(
 def test_a_portal_without_leads_is_a_warning_not_a_failure(portal: InMemoryHubSpot, config: Configuration) -> None:
     portal.lead_pipeline_list = None
     [leads] = [f for f in portal_findings(portal, config) if f.check == "leads"]
-    assert leads.status == "warn" and leads.what.startswith("the portal has no Leads")
+    assert leads.status == "warn" and leads.what.startswith("HubSpot refuses the Leads (the portal has none")
     assert "remove `leads` from handover.yaml" in leads.what_to_do
