@@ -88,11 +88,23 @@ def handed_over(portal: Portal, names: list[str], email: str = "jonas.meier@pump
 
 def rep_moves(portal: Portal, lead_id: str, values: dict[str, str], owner_id: str) -> None:
     """The owner's HubSpot user moves the Lead in the Leads workspace; HubSpot sends its webhooks; a drain runs."""
+    rep_changes(portal, "leads", lead_id, values, owner_id, LEAD_EVENTS)
+
+
+def rep_changes(
+    portal: Portal,
+    object_type: str,
+    object_id: str,
+    values: dict[str, str],
+    owner_id: str,
+    subscriptions: tuple[Subscription, ...],
+) -> None:
+    """The owner's HubSpot user changes a record; HubSpot sends the webhooks subscribed to; a drain runs."""
     user = next(o["userIdIncludingInactive"] for o in portal.twin.owners() if o["id"] == owner_id)
-    settings = WebhookSettings(portal.webhook_url, CLIENT_SECRET, int(APP_ID), 62515, subscriptions=LEAD_EVENTS)
+    settings = WebhookSettings(portal.webhook_url, CLIENT_SECRET, int(APP_ID), 62515, subscriptions=subscriptions)
     dispatcher = portal.twin.start_webhooks(settings, DispatchOptions(retry=RetrySchedule.compressed(1.0)))
     try:
-        portal.twin.update_object("leads", lead_id, values, source=ChangeSource("CRM_UI", f"userId:{user}"))
+        portal.twin.update_object(object_type, object_id, values, source=ChangeSource("CRM_UI", f"userId:{user}"))
         assert dispatcher.wait_idle(timeout=5)
     finally:
         dispatcher.stop()
@@ -175,6 +187,20 @@ def test_a_disqualified_lead_is_a_rejection_with_its_reason_and_recycles_the_con
     assert portal.container.ledger.contacts.states_of([contact_id])[contact_id].qualification_cycle == 2
     assert portal.twin.get_object("contacts", contact_id)["lifecyclestage"] == "lead"
     assert rejected.first_touch_kind == "lead_stage"  # moving it out of New touched it too
+
+
+def test_a_rejection_on_the_contact_disqualifies_the_cycles_open_lead(
+    make_portal: PortalFactory,
+) -> None:
+    portal = make_portal(True)
+    contact_id, handover = handed_over(portal, SQL)
+    assert handover.lead_id is not None and handover.owner_id is not None
+    status = (Subscription("contact.propertyChange", "hs_lead_status"),)
+    rep_changes(portal, "contacts", contact_id, {"hs_lead_status": "UNQUALIFIED"}, handover.owner_id, status)
+    rejected = portal.container.ledger.handovers.of_contacts([contact_id])[contact_id][-1]
+    assert (rejected.outcome, rejected.outcome_reason, rejected.end_reason) == ("rejected", "not qualified", "rejected")
+    work(portal)  # the next drain closes what the ended handover left open
+    assert portal.twin.get_object("leads", handover.lead_id)["hs_pipeline_stage"] == DISQUALIFIED
 
 
 def test_without_leads_in_the_portal_an_sql_is_handed_over_as_before(make_portal: PortalFactory) -> None:

@@ -173,3 +173,13 @@ def lead_feedback(
     if mapped in feedback.reasons:
         return Feedback("rejected", mapped)
     return Feedback("rejected", mapped or "disqualified", "unknown" if given else "missing")
+
+
+def close_lead(stages: LeadStages, lead: Mapping[str, str | None]) -> dict[str, str] | None:
+    """Return the write that disqualifies a rejected handover's Lead (sales answered on the contact, not on the
+    Lead): its pipeline's first rejected stage; None when sales closed it already (accepted or rejected) or the
+    pipeline has no rejected stage."""
+    if stages.meaning(lead.get(PIPELINE_STAGE)) in ("accepted", "rejected"):
+        return None
+    rejected = next((stage for stage, meaning in stages.meanings.items() if meaning == "rejected"), None)
+    return {PIPELINE_STAGE: rejected} if rejected is not None else None

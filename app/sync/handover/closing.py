@@ -1,5 +1,6 @@
 """Closing what ended handovers created in HubSpot, batched: their tasks completed with a note, a rejected
-handover's deal closed lost, and marketing-ops data tasks completed once the data arrived.
+handover's deal closed lost and its Lead disqualified (where sales answered on the contact), and marketing-ops data
+tasks completed once the data arrived.
 
 Each kind costs one batch read and one batch update per 100 records (reads first, so a task sales completed or a
 deal already closed is left as it is, and closing twice writes nothing the second time). A record HubSpot refuses
@@ -17,6 +18,7 @@ from app.ledger.records import HandoverRecord
 from app.ledger.store import Ledger
 from app.rules.handover.closing import DEAL_READS, TASK_READS, close_deal, close_task, closing_note, reason_text
 from app.rules.handover.config import HandoverConfig
+from app.rules.handover.leads import PIPELINE_STAGE, LeadStages, close_lead
 from app.sync.hubspot.gateway import HubSpotGateway
 
 logger = logging.getLogger(__name__)
@@ -47,6 +49,9 @@ def close_ended_work(
     contacts (contact id → why: `data-arrived`, `data-moot`, `deleted`); return what each closed."""
     ended = ledger.handovers.to_close()
     closed = close_handovers(gateway, config, ended, _successors(ledger, config, ended))
+    stages = ledger.leads.stages() if config.leads is not None else None
+    if stages is not None:
+        _close_leads(gateway, stages, [h for h in ended if h.lead_id and h.end_reason == "rejected"], closed)
     open_tasks = ledger.handovers.open_data_tasks(list(unblocked)) if unblocked else {}
     data = [
         TaskClosing(task_id, key, contact_id, closing_note(unblocked[contact_id]))
@@ -118,6 +123,20 @@ def _close_deals(
     refused = gateway.update_objects("deal", updates) if updates else {}
     for deal_id, why in refused.items():
         _refused(closed, lost[deal_id].contact_id, "deal", deal_id, why)
+
+
+def _close_leads(
+    gateway: HubSpotGateway, stages: LeadStages, rejected: Sequence[HandoverRecord], closed: Closed
+) -> None:
+    """Disqualify the Leads of handovers sales rejected on the contact (a Lead sales closed is left alone)."""
+    if not rejected:
+        return
+    by_lead = {h.lead_id: h for h in rejected if h.lead_id}
+    current = gateway.read_objects("lead", sorted(by_lead), (PIPELINE_STAGE,))
+    updates = {lead_id: writes for lead_id, lead in current.items() if (writes := close_lead(stages, lead))}
+    refused = gateway.update_objects("lead", updates) if updates else {}
+    for lead_id, why in refused.items():
+        _refused(closed, by_lead[lead_id].contact_id, "lead", lead_id, why)
 
 
 def _note(config: HandoverConfig, handover: HandoverRecord, successors: Mapping[str, str]) -> str:

@@ -16,6 +16,7 @@ from app.rules.handover.leads import (
     LeadStages,
     LeadStagesUnresolved,
     PipelineStage,
+    close_lead,
     cycle_key,
     lead_feedback,
     resolve_lead_stages,
@@ -196,3 +197,20 @@ def test_with_listed_reasons_a_disqualification_reason_is_mapped_or_flagged() ->
 def test_a_lead_stage_touch_stops_the_clock_unless_sla_yaml_turns_it_off() -> None:
     assert kind_enabled(FirstTouch(), "lead_stage") is True
     assert kind_enabled(FirstTouch(lead_stage_moved=False), "lead_stage") is False
+
+
+@pytest.mark.parametrize(
+    ("stage", "writes"),
+    [
+        ("new-stage-id", {"hs_pipeline_stage": "unqualified-stage-id"}),
+        ("attempting-stage-id", {"hs_pipeline_stage": "unqualified-stage-id"}),
+        ("qualified-stage-id", None),  # sales accepted it on the Lead: left as sales left it
+        ("unqualified-stage-id", None),  # closed already: closing again writes nothing
+    ],
+)
+def test_a_rejected_handovers_open_lead_is_disqualified_and_a_closed_one_left_alone(
+    stage: str, writes: dict[str, str] | None
+) -> None:
+    assert close_lead(STAGES_OF_DEFAULT, {"hs_pipeline_stage": stage}) == writes
+    no_rejected = LeadStages("p", {"new-stage-id": OPEN, "qualified-stage-id": "accepted"})
+    assert close_lead(no_rejected, {"hs_pipeline_stage": "new-stage-id"}) is None
