@@ -4,7 +4,9 @@ Leads' in a portal without Leads: its app cannot be granted them)."""
 from __future__ import annotations
 
 OBJECTS = ("contacts", "companies", "deals")
-LEAD_SCOPES = frozenset({"crm.objects.leads.read", "crm.objects.leads.write"})
+LEAD_SCOPES = frozenset(
+    {"crm.objects.leads.read", "crm.objects.leads.write", "crm.schemas.leads.read", "crm.schemas.leads.write"}
+)
 PORTAL_SCOPES = frozenset(
     {
         "oauth",

@@ -26,7 +26,7 @@ METHOD_ACCESS: dict[str, Access] = {
     "upsert_objects": "write",  # POST /crm/v3/objects/{type}/batch/upsert
     "create_associations": "write",  # POST /crm/v4/associations/{from}/{to}/batch/create: writes the from-objects
     "create_objects": "write",  # POST /crm/v3/objects/{type}/batch/create
-    "lead_pipelines": "read",  # GET /crm/v3/pipelines/leads
+    "lead_pipelines": "schema-read",  # GET /crm/v3/pipelines/leads: the lead pipeline definitions
     "uncertain_writes": "none",  # bookkeeping of writes already made: no request
     "properties": "schema-read",  # GET /crm/v3/properties/{type}
     "property_group_exists": "schema-read",  # GET /crm/v3/properties/{type}/groups/{name}
@@ -53,9 +53,9 @@ OBJECT_SCOPE_NAMES = {
     "note": "contacts",
     "lead": "leads",
 }
-# Property definitions: contacts, companies and deals have schema scopes; the engagements' and leads' properties
-# go with their object scopes (as their records do; for leads HubSpot's scope reference lists no schema scope).
-SCHEMA_SCOPE_NAMES = {"contact": "contacts", "company": "companies", "deal": "deals"}
+# Property (and pipeline) definitions: contacts, companies, deals and leads have schema scopes; the engagements'
+# properties go with their object scopes (as their records do).
+SCHEMA_SCOPE_NAMES = {"contact": "contacts", "company": "companies", "deal": "deals", "lead": "leads"}
 # Scopes that belong to no object type.
 PLAIN_SCOPES: dict[Access, str] = {
     "owners": "crm.objects.owners.read",

@@ -69,7 +69,7 @@ def test_the_shipped_configuration_asks_for_the_scopes_of_scoring_handover_and_l
         "crm.objects.deals.read", "crm.objects.deals.write", "crm.objects.leads.read", "crm.objects.leads.write",
         "crm.objects.owners.read", "crm.schemas.companies.read",
         "crm.schemas.contacts.read", "crm.schemas.contacts.write", "crm.schemas.deals.read",
-        "crm.schemas.deals.write", "oauth",
+        "crm.schemas.deals.write", "crm.schemas.leads.read", "crm.schemas.leads.write", "oauth",
     ]  # fmt: skip
 
 
@@ -104,7 +104,8 @@ def test_removing_leads_from_handover_yaml_drops_their_scopes_and_subscriptions(
     dropped = set(json.loads(before[APP])["config"]["auth"]["requiredScopes"]) - set(
         json.loads(after[APP])["config"]["auth"]["requiredScopes"]
     )
-    assert dropped == {"crm.objects.leads.read", "crm.objects.leads.write"}
+    assert dropped == {"crm.objects.leads.read", "crm.objects.leads.write", "crm.schemas.leads.read",
+                       "crm.schemas.leads.write"}  # fmt: skip
     gone = subscriptions_in(json.loads(before[WEBHOOKS])) - subscriptions_in(json.loads(after[WEBHOOKS]))
     assert gone == {
         WebhookSubscription("object.propertyChange", "hs_pipeline_stage", "0-136"),
