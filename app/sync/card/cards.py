@@ -76,10 +76,10 @@ class ContactCards:
     def answer(self, contact_id: str, answer: str, reason: str | None, user_id: str | None) -> AnswerGiven:
         """Write sales' answer on the contact for the next drain; raise `UnknownContact`, `AnswerRefused` (nothing
         written), `AnswerNotWritten` or the gateway's `HubSpotError`."""
+        writes = plan_answer(self.handover_config, answer, reason)  # the input first: refused before any read
         found = self.store.of(contact_id)
         if found is None:
             raise UnknownContact(f"Leadflow has not scored contact {contact_id}")
-        writes = plan_answer(self.handover_config, answer, reason)
         handover = found.facts.open_handover()
         if handover is None:
             raise AnswerRefused("no-open-handover", f"contact {contact_id} has no handover waiting for an answer")
