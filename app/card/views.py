@@ -151,7 +151,8 @@ def _answered(handle: Callable[[], Answer]) -> Answer:
     except AnswerRefused as exc:
         return _refusal(409 if exc.code in CONFLICTS else 400, exc.code, str(exc))
     except AnswerNotWritten as exc:
-        return _refusal(503 if exc.unconfirmed else 502, "hubspot-refused", f"HubSpot did not take the answer: {exc}")
+        error = "hubspot-unconfirmed" if exc.unconfirmed else "hubspot-refused"
+        return _refusal(503 if exc.unconfirmed else 502, error, f"HubSpot did not take the answer: {exc}")
     except HubSpotError as exc:
         status = 502 if isinstance(exc, PermanentHubSpotError) else 503
         return _refusal(status, "hubspot-unavailable" if status == 503 else "hubspot-refused", f"HubSpot: {exc}")

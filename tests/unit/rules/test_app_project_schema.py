@@ -54,10 +54,17 @@ def app_problems(document: dict[str, Any]) -> list[str]:
         problems.append("config.auth.requiredScopes: required")
     if auth.get("type") == "static" and "redirectUrls" in auth:
         problems.append("config.auth.redirectUrls: only for oauth")
-    for field, urls in config.get("permittedUrls", {}).items():
-        if field not in ("fetch", "iframe", "img") or not isinstance(urls, list):
-            problems.append(f"config.permittedUrls.{field}: fetch, iframe or img, each a list")
-    for url in config.get("permittedUrls", {}).get("fetch", []):
+    return problems + _permitted_url_problems(config.get("permittedUrls", {}))
+
+
+def _permitted_url_problems(permitted: dict[str, Any]) -> list[str]:
+    """Return how `permittedUrls` departs from the reference: three lists; fetch URLs https, never localhost."""
+    problems = [
+        f"config.permittedUrls.{field}: fetch, iframe or img, each a list"
+        for field, urls in permitted.items()
+        if field not in ("fetch", "iframe", "img") or not isinstance(urls, list)
+    ]
+    for url in permitted.get("fetch", []):
         if not isinstance(url, str) or not url.startswith("https://") or _is_localhost(url):
             problems.append(f"config.permittedUrls.fetch: {url!r} is not an https URL other than localhost")
     return problems
