@@ -6,6 +6,7 @@ next drain exactly as one given in HubSpot; a refused request stores nothing, an
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -135,12 +136,17 @@ def test_the_card_shows_a_handed_over_lead_and_its_rejection_is_recorded_by_the_
     assert after["answers"]["enabled"] is False
 
 
-def test_an_acceptance_from_the_card_is_recorded_and_a_second_answer_is_refused(card: Card) -> None:
+def test_an_acceptance_from_the_card_is_recorded_and_a_second_answer_is_refused(
+    card: Card, caplog: pytest.LogCaptureFixture
+) -> None:
     container = card.portal.container
     contact_id = card.handed_over("ben.card@kessler.de")
-    answered = card.call("POST", f"/card/contacts/{contact_id}/answer", {"answer": "accepted"})
+    with caplog.at_level(logging.INFO, logger="app.sync.card"):
+        answered = card.call("POST", f"/card/contacts/{contact_id}/answer", {"answer": "accepted"})
     assert answered.status_code == 202, answered.text
     assert answered.json()["written"] == {"hs_lead_status": "ATTEMPTED_TO_CONTACT"}
+    (written,) = [record for record in caplog.records if record.getMessage() == "card.answer-written"]
+    assert (written.contact, written.user) == (contact_id, SIGNED_QUERY["userId"])  # type: ignore[attr-defined]
     card.pipeline().work()
     (handover,) = container.ledger.handovers.of_contacts([contact_id])[contact_id]
     assert (handover.status, handover.outcome) == ("done", "accepted")
