@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 if TYPE_CHECKING:
     from app.bootstrap import Container
+    from app.card import CardEndpoint
     from app.ledger.store import Ledger
     from app.rules.calibration.backtest_runs import BacktestRun
     from app.settings import Settings
@@ -21,8 +22,10 @@ logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
-    """Build the Flask app: the webhook receiver, health and readiness, `/metrics` and `/dashboard`, on `container`."""
+    """Build the Flask app: the webhook receiver, the contact card's endpoint, health and readiness, `/metrics` and
+    `/dashboard`, on `container`."""
     from app.bootstrap import build_container
+    from app.card import create_card_blueprint
     from app.logs import configure_logging
     from app.observability.collector import ScrapeSources
     from app.observability.metrics import Metrics
@@ -51,6 +54,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
     install_operability(app, ScrapeSources(metrics, container.queue, container.worklist, container.ledger), admin_token)
     app.register_blueprint(_dashboard(settings, container))
+    app.register_blueprint(create_card_blueprint(_card_endpoint(settings, container)))
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.wsgi_app = BodyDeadline(app.wsgi_app)  # type: ignore[method-assign]
@@ -68,6 +72,29 @@ def _webhook_endpoint(settings: Settings, container: Container, count: Callable[
         max_body_bytes=settings.webhook_max_body_bytes,
         count=count,
     )
+
+
+def _card_endpoint(settings: Settings, container: Container) -> CardEndpoint:
+    """The contact card's endpoint (docs/contact-card.md), signed with the webhooks' client secret."""
+    from datetime import timedelta
+
+    from app.card import CardEndpoint
+    from app.ledger.card import CardStore
+    from app.sync.card import ContactCards
+
+    cards = ContactCards(
+        store=CardStore(container.ledger.engine),
+        gateway=container.gateway,
+        worklist=container.worklist,
+        handover_config=container.handover_config,
+        sla_config=container.sla,
+        clock=container.clock,
+        recheck_after=timedelta(seconds=settings.hubspot_recheck_seconds),
+        owner_names=partial(_shared_owner_names, container),
+    )
+    secret = settings.hubspot_client_secret.get_secret_value() if settings.hubspot_client_secret else None
+    public_url = str(settings.public_url) if settings.public_url else None
+    return CardEndpoint(cards, secret, public_url, settings.hubspot_portal_id)
 
 
 def _dashboard(settings: Settings, container: Container) -> Blueprint:

@@ -1,4 +1,7 @@
-"""HubSpot's v3 request signature, checked over the raw body and the public URL HubSpot called."""
+"""HubSpot's v3 request signature, checked over the raw body and the public URL HubSpot called.
+
+HubSpot signs its webhook deliveries (POST) and an app card's `hubspot.fetch` requests (any method) the same way.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +33,10 @@ def decode_v3_uri(uri: str) -> str:
     return _ESCAPE.sub(lambda match: V3_DECODED[match.group(1).upper()], uri)
 
 
-def verify_v3(signature: str, timestamp: str, body: bytes, uri: str, client_secret: str, now: float) -> None:
-    """Raise `SignatureRejected` unless `signature` is HubSpot's valid, fresh v3 signature of this request."""
+def verify_v3(
+    signature: str, timestamp: str, body: bytes, uri: str, client_secret: str, now: float, method: str = "POST"
+) -> None:
+    """Raise `SignatureRejected` unless `signature` is HubSpot's valid, fresh v3 signature of this `method` request."""
     if not signature:
         raise SignatureRejected("signature-missing", "the X-HubSpot-Signature-v3 header is missing")
     if not signature.isascii():
@@ -47,7 +52,7 @@ def verify_v3(signature: str, timestamp: str, body: bytes, uri: str, client_secr
             client_secret=client_secret,
             request_body=text,
             http_uri=decode_v3_uri(uri),
-            http_method="POST",
+            http_method=method,
             signature_version="v3",
             timestamp=timestamp,
         )

@@ -36,6 +36,8 @@ ALLOWED_PROJECT_IMPORTS = {
         {"app.observability", "app.sync", "app.ledger", "app.worklist", "app.rules", "app.logs", "app.settings"}
     ),
     "app/dashboard/": frozenset({"app.dashboard", "app.rules", "app.ledger", "app.sla_report"}),
+    # the contact card's endpoint: HubSpot's v3 signature is the webhooks' (app/webhooks/signature.py)
+    "app/card/": frozenset({"app.card", "app.rules", "app.sync", "app.webhooks"}),
     "app/worklist.py": frozenset(),
     "app/logs.py": frozenset(),
 }
@@ -164,6 +166,7 @@ CAPABILITIES = {
     "nurture": frozenset({"scoring"}),
     "kpis": frozenset({"scoring", "handover", "sla", "nurture"}),
     "calibration": frozenset({"scoring", "handover", "sla", "kpis"}),  # facts, rates; pools; response targets
+    "card": frozenset({"scoring", "handover", "sla", "nurture"}),  # what the contact card shows and answers
 }
 LAYERS = ("app/rules/", "app/sync/", "app/ledger/", "app/webhooks/")
 PIPELINE_KNOWS = frozenset({"app.rules.scoring.assessment", "app.rules.scoring.engagement"})

@@ -64,7 +64,8 @@ def project_files(project: AppProject) -> dict[str, str]:
 
 
 def app_component(project: AppProject) -> dict[str, Any]:
-    """Return `app-hsmeta.json`: a private app with static auth (one portal) and exactly the scopes it needs."""
+    """Return `app-hsmeta.json`: a private app with static auth (one portal), exactly the scopes it needs, and
+    Leadflow's public URL as the one URL its contact card may fetch."""
     return {
         "uid": APP_UID,
         "type": "app",
@@ -78,9 +79,15 @@ def app_component(project: AppProject) -> dict[str, Any]:
                 "optionalScopes": [],
                 "conditionallyRequiredScopes": [],
             },
-            "permittedUrls": {"fetch": [], "iframe": [], "img": []},
+            "permittedUrls": {"fetch": [fetch_url(project.public_url)], "iframe": [], "img": []},
         },
     }
+
+
+def fetch_url(public_url: str) -> str:
+    """Return the URL the contact card may call with `hubspot.fetch` (docs/contact-card.md): Leadflow's public URL,
+    under which its card endpoint lies (`/card/contacts/...`)."""
+    return public_url.rstrip("/")
 
 
 def check_name(name: str) -> None:

@@ -50,6 +50,11 @@ def test_the_shipped_configuration_builds_a_private_static_auth_app_with_its_web
     assert app["uid"] != webhooks["uid"]
 
 
+def test_the_app_lets_the_contact_card_fetch_from_leadflows_public_url_only() -> None:
+    permitted = json.loads(build()[APP])["config"]["permittedUrls"]
+    assert permitted == {"fetch": ["https://leadflow.example.com"], "iframe": [], "img": []}
+
+
 def test_the_webhooks_are_exactly_the_subscriptions_setup_names() -> None:
     config = load_configuration(CONFIG)
     expected = features_of(config).subscriptions

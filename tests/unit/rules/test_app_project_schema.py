@@ -54,10 +54,26 @@ def app_problems(document: dict[str, Any]) -> list[str]:
         problems.append("config.auth.requiredScopes: required")
     if auth.get("type") == "static" and "redirectUrls" in auth:
         problems.append("config.auth.redirectUrls: only for oauth")
-    for field, urls in config.get("permittedUrls", {}).items():
-        if field not in ("fetch", "iframe", "img") or not isinstance(urls, list):
-            problems.append(f"config.permittedUrls.{field}: fetch, iframe or img, each a list")
+    return problems + _permitted_url_problems(config.get("permittedUrls", {}))
+
+
+def _permitted_url_problems(permitted: dict[str, Any]) -> list[str]:
+    """Return how `permittedUrls` departs from the reference: three lists; fetch URLs https, never localhost."""
+    problems = [
+        f"config.permittedUrls.{field}: fetch, iframe or img, each a list"
+        for field, urls in permitted.items()
+        if field not in ("fetch", "iframe", "img") or not isinstance(urls, list)
+    ]
+    for url in permitted.get("fetch", []):
+        if not isinstance(url, str) or not url.startswith("https://") or _is_localhost(url):
+            problems.append(f"config.permittedUrls.fetch: {url!r} is not an https URL other than localhost")
     return problems
+
+
+def _is_localhost(url: str) -> bool:
+    """HubSpot refuses fetch URLs on localhost (a card reaches a local back end only through `hs project dev`)."""
+    host = url.removeprefix("https://").split("/", 1)[0].split(":", 1)[0]
+    return host in ("localhost", "127.0.0.1", "[::1]")
 
 
 def webhooks_problems(document: dict[str, Any]) -> list[str]:
@@ -117,9 +133,12 @@ def test_the_reference_checks_find_what_hubspot_would_refuse(files: dict[str, di
     app = files["src/app/app-hsmeta.json"]
     app["config"]["distribution"] = "marketplace"
     app["config"]["auth"]["redirectUrls"] = ["https://example.com"]
+    app["config"]["permittedUrls"]["fetch"] += ["http://leadflow.example.com", "https://localhost:8443"]
     assert app_problems(app) == [
         "config.auth.type: a marketplace app uses oauth",
         "config.auth.redirectUrls: only for oauth",
+        "config.permittedUrls.fetch: 'http://leadflow.example.com' is not an https URL other than localhost",
+        "config.permittedUrls.fetch: 'https://localhost:8443' is not an https URL other than localhost",
     ]
     webhooks = files["src/app/webhooks/webhooks-hsmeta.json"]
     arrays = webhooks["config"]["subscriptions"]

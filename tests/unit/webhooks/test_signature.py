@@ -80,3 +80,24 @@ def test_a_uri_with_escapes_verifies_when_hubspot_signed_its_decoded_form() -> N
     timestamp = now_ms()
     signature = sign_v3(SECRET, "POST", raw_uri, BODY.decode(), timestamp)
     verify_v3(signature, timestamp, BODY, raw_uri, SECRET, time.time())
+
+
+CARD_URI = (
+    "https://leadflow.example.com/card/contacts/1001?userId=9001&userEmail=dana%40example.com&appId=4242&portalId=62515"
+)
+
+
+def test_a_cards_signed_get_with_hubspots_query_verifies_as_the_sdk_and_the_documented_hmac_sign_it() -> None:
+    timestamp = now_ms()
+    # HubSpot decodes %40 before signing: the SDK is given the decoded URI, as the docs say
+    by_sdk = Signature.get_signature(SECRET, "", "v3", decode_v3_uri(CARD_URI), "GET", timestamp)
+    assert sign_v3(SECRET, "GET", CARD_URI, "", timestamp) == by_sdk
+    verify_v3(by_sdk, timestamp, b"", CARD_URI, SECRET, time.time(), method="GET")
+
+
+def test_a_signature_of_another_method_is_rejected() -> None:
+    timestamp = now_ms()
+    signature = sign_v3(SECRET, "GET", CARD_URI, "", timestamp)
+    with pytest.raises(SignatureRejected) as rejected:
+        verify_v3(signature, timestamp, b"", CARD_URI, SECRET, time.time(), method="POST")
+    assert rejected.value.reason == "signature-invalid"
