@@ -73,7 +73,7 @@ class CardHandover:
     first_touch_by: str | None = None
 
     @property
-    def open(self) -> bool:
+    def awaits_answer(self) -> bool:
         """Return whether the handover waits for sales' answer: carried out, unanswered, not ended."""
         return self.status == "done" and self.outcome is None and self.ended_at is None
 
@@ -89,7 +89,7 @@ class CardFacts:
 
     def open_handover(self) -> CardHandover | None:
         """Return the newest open handover of the contact's current cycle (an SQL's over its MQL's)."""
-        current = [h for h in self.handovers if h.cycle == self.scores.cycle and h.open]
+        current = [h for h in self.handovers if h.cycle == self.scores.cycle and h.awaits_answer]
         return current[-1] if current else None
 
     def last_answer(self) -> CardHandover | None:
