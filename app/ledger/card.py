@@ -61,7 +61,7 @@ def _handover(row: HandoverRecord) -> CardHandover:
     return CardHandover(
         row.key, row.stage, row.cycle, row.status, row.owner_id, row.assigned_at, row.due_at, row.outcome,
         row.outcome_reason, row.outcome_at, row.ended_at, row.first_touch_at, row.first_touch_kind,
-        row.first_touch_by,
+        row.first_touch_by, row.lead_id,
     )  # fmt: skip
 
 

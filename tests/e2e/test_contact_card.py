@@ -92,8 +92,9 @@ def card(ledger_url: str, redis_client: redis.Redis) -> Iterator[Card]:
             settings={"hubspot_api_base": server.url, "hubspot_portal_id": PORTAL_ID},
         )
         run_setup(
-            container.gateway(), container.ledger, container.model, container.clock, nurture=container.nurture_config
-        )
+            container.gateway(), container.ledger, container.model, container.clock,
+            handover=container.handover_config, nurture=container.nurture_config,
+        )  # fmt: skip
         with TwinServer(create_app(container=container)).start() as web:
             events = EventFactory(app_id=int(APP_ID))
             portal = Portal(twin, server.url, owners, container, f"{web.url}/webhooks/hubspot", events)
@@ -114,6 +115,7 @@ def test_the_card_shows_a_handed_over_lead_and_its_rejection_is_recorded_by_the_
     assert document["scores"]["reasons"] == contact["leadflow_score_reasons"]  # the very text Leadflow wrote
     assert str(document["scores"]["score"]) == contact["leadflow_score"]
     assert document["handover"]["key"] == handover.key
+    assert document["handover"]["lead_id"] == handover.lead_id is not None  # the portal has Leads
     assert document["handover"]["owner_id"] == contact["hubspot_owner_id"] == handover.owner_id
     assert document["handover"]["sla"]["due_at"] == iso(handover.sla_due_at)
     assert document["handover"]["sla"]["status"] in ("on_track", "at_risk")  # assigned a moment ago

@@ -71,6 +71,7 @@ class CardHandover:
     first_touch_at: datetime | None = None
     first_touch_kind: str | None = None
     first_touch_by: str | None = None
+    lead_id: str | None = None  # the cycle's HubSpot Lead, where the portal has Leads
 
     @property
     def awaits_answer(self) -> bool:
@@ -165,7 +166,7 @@ def _handover(handover: CardHandover, sla: CardSla | None, names: Mapping[str, s
     return {
         "key": handover.key, "stage": handover.stage, "cycle": handover.cycle, "owner_id": handover.owner_id,
         "owner_name": names.get(handover.owner_id or ""), "assigned_at": iso(handover.assigned_at),
-        "task_due_at": iso(handover.due_at), "sla": _sla(sla), "first_touch": touch,
+        "task_due_at": iso(handover.due_at), "sla": _sla(sla), "first_touch": touch, "lead_id": handover.lead_id,
     }  # fmt: skip
 
 

@@ -113,7 +113,7 @@ def test_the_document_carries_scores_reasons_handover_sla_and_first_touch(shippe
         "key": "7-mql-1", "stage": "mql", "cycle": 1, "owner_id": "501", "owner_name": "Dana Fischer",
         "assigned_at": "2026-12-03T09:00:00Z", "task_due_at": "2026-12-04T09:00:00Z",
         "sla": {"target": "mql-24h", "status": "met", "due_at": "2026-12-04T09:00:00Z", "business_minutes": 30},
-        "first_touch": {"at": "2026-12-03T09:30:00Z", "kind": "call", "by": "501"},
+        "first_touch": {"at": "2026-12-03T09:30:00Z", "kind": "call", "by": "501"}, "lead_id": None,
     }  # fmt: skip
     assert document["answers"] == {
         "enabled": True, "accept": True, "reject": True,
