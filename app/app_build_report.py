@@ -7,6 +7,7 @@ the configuration and PUBLIC_URL; this module only writes them and says what com
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 
 from app.rules.app_project import AppProject, features_of, project_files
@@ -22,6 +23,7 @@ NEXT_STEPS = (
 )
 
 
+CARD_SOURCES = "ui"  # app/card/ui: the card's React source, written into the project as it is
 NAMES = {"name": "--name", "public_url": "PUBLIC_URL"}  # what the user sets, by the project's input
 
 
@@ -34,9 +36,19 @@ def build_project(config: Configuration, public_url: str | None, name: str) -> d
     if public_url is None:
         raise AppBuildError("PUBLIC_URL is not set: it is the https URL HubSpot delivers Leadflow's webhooks to")
     try:
-        return project_files(AppProject(name, public_url, features_of(config)))
+        return project_files(AppProject(name, public_url, features_of(config)), card_sources())
     except AppProjectError as exc:
         raise AppBuildError(f"{NAMES[exc.subject]}: {exc}") from None
+
+
+def card_sources() -> dict[str, str]:
+    """Return the contact card's TypeScript sources (app/card/ui/, shipped in the package) by file name."""
+    folder = resources.files("app.card").joinpath(CARD_SOURCES)
+    return {
+        entry.name: entry.read_text(encoding="utf-8")
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith((".ts", ".tsx"))
+    }
 
 
 def write_project(files: Mapping[str, str], out: Path) -> list[Path]:

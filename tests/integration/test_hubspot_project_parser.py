@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from app.app_build_report import card_sources
 from app.rules import load_configuration
 from app.rules.app_project import AppProject, features_of, project_files
 
@@ -70,14 +71,17 @@ def check(parser: Path, project: Path) -> tuple[int, dict[str, object]]:
 @pytest.fixture
 def built() -> dict[str, str]:
     config = load_configuration(ROOT / "config")
-    return project_files(AppProject("Leadflow", "https://leadflow.example.com", features_of(config)))
+    return project_files(AppProject("Leadflow", "https://leadflow.example.com", features_of(config)), card_sources())
 
 
 def test_hubspots_parser_accepts_the_project_for_the_shipped_configuration(
     parser: Path, built: dict[str, str], tmp_path: Path
 ) -> None:
     returncode, report = check(parser, write(tmp_path, built))
-    assert report == {"components": {"leadflow_app": "APPLICATION", "leadflow_webhooks": "WEBHOOKS"}, "errors": []}
+    assert report == {
+        "components": {"leadflow_app": "APPLICATION", "leadflow_contact_card": "CARD", "leadflow_webhooks": "WEBHOOKS"},
+        "errors": [],
+    }
     assert returncode == 0
 
 

@@ -25,7 +25,12 @@ def test_it_writes_the_three_files_and_names_the_next_steps(tmp_path: Path) -> N
     result = app_build({"PUBLIC_URL": URL}, "--out", str(out), "--name", "Leadflow (staging)")
     assert result.exit_code == 0, result.output
     written = sorted(str(path.relative_to(out)) for path in out.rglob("*.json"))
-    assert written == ["hsproject.json", "src/app/app-hsmeta.json", "src/app/webhooks/webhooks-hsmeta.json"]
+    assert written == [
+        "hsproject.json", "src/app/app-hsmeta.json", "src/app/cards/leadflow-card-hsmeta.json",
+        "src/app/cards/package.json", "src/app/webhooks/webhooks-hsmeta.json",
+    ]  # fmt: skip
+    sources = sorted(path.name for path in (out / "src/app/cards").glob("*.ts*"))
+    assert sources == ["CardView.tsx", "LeadflowCard.tsx", "document.ts", "leadflow.ts"]
     assert json.loads((out / "src/app/app-hsmeta.json").read_text())["config"]["name"] == "Leadflow (staging)"
     for step in ("hs project upload", "HUBSPOT_CLIENT_SECRET", "leadflow setup", "clock"):
         assert step in result.output

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,13 @@ PLATFORM_VERSION = "2026.03"  # the newest stable version of HubSpot's developer
 SOURCE_DIR = "src"
 APP_UID = "leadflow_app"
 WEBHOOKS_UID = "leadflow_webhooks"
+CARD_UID = "leadflow_contact_card"
+CARD_DIR = f"{SOURCE_DIR}/app/cards"
+CARD_ENTRYPOINT = "LeadflowCard.tsx"
+# The card's JavaScript dependencies, pinned (HubSpot's UI extensions and the React they render with); the test
+# that type-checks and renders the card installs exactly these (tests/integration/test_hubspot_card.py).
+CARD_DEPENDENCIES = {"@hubspot/ui-extensions": "0.17.0", "react": "18.3.1"}
+CARD_DEV_DEPENDENCIES = {"@types/react": "18.3.32", "typescript": "5.9.3"}
 DEFAULT_NAME = "Leadflow"
 DESCRIPTION = (
     "Leadflow qualifies B2B leads: it scores contacts on fit and engagement from the portal's own data, writes the "
@@ -48,9 +56,10 @@ class AppProject:
         check_public_url(self.public_url)
 
 
-def project_files(project: AppProject) -> dict[str, str]:
+def project_files(project: AppProject, card: Mapping[str, str] | None = None) -> dict[str, str]:
     """Return every file of the project, by path relative to the project's directory, as JSON text with sorted
-    keys (a rebuild after a configuration change differs exactly where the app does)."""
+    keys (a rebuild after a configuration change differs exactly where the app does). `card`: the contact card's
+    sources by file name (app/card/ui/, read by the entry), which join its component, package and URL file."""
     documents: dict[str, Any] = {
         "hsproject.json": {"name": project.name, "srcDir": SOURCE_DIR, "platformVersion": PLATFORM_VERSION},
         f"{SOURCE_DIR}/app/app-hsmeta.json": app_component(project),
@@ -60,7 +69,50 @@ def project_files(project: AppProject) -> dict[str, str]:
             "config": webhooks_config(project.features.subscriptions, project.public_url),
         },
     }
-    return {path: json.dumps(document, indent=2, sort_keys=True) + "\n" for path, document in documents.items()}
+    if card:
+        documents[f"{CARD_DIR}/leadflow-card-hsmeta.json"] = card_component()
+        documents[f"{CARD_DIR}/package.json"] = card_package(project.name)
+    files = {path: json.dumps(document, indent=2, sort_keys=True) + "\n" for path, document in documents.items()}
+    if card:
+        files[f"{CARD_DIR}/leadflow.ts"] = card_url_module(project.public_url)
+        files.update({f"{CARD_DIR}/{name}": text for name, text in card.items()})
+    return files
+
+
+def card_component() -> dict[str, Any]:
+    """Return the card's `*-hsmeta.json`: a tab on the contact record, rendered by `LeadflowCard.tsx`."""
+    return {
+        "uid": CARD_UID,
+        "type": "card",
+        "config": {
+            "name": "Leadflow",
+            "description": "Score, grade, reasons, nurture step and the SLA clock of the handover, with accept/reject.",
+            "location": "crm.record.tab",
+            "entrypoint": f"/app/cards/{CARD_ENTRYPOINT}",
+            "objectTypes": ["contacts"],
+        },
+    }
+
+
+def card_package(name: str) -> dict[str, Any]:
+    """Return the cards' `package.json` with their pinned dependencies."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "leadflow"
+    return {
+        "name": f"{slug}-cards",
+        "version": "0.1.0",
+        "private": True,
+        "type": "module",
+        "dependencies": dict(CARD_DEPENDENCIES),
+        "devDependencies": dict(CARD_DEV_DEPENDENCIES),
+    }
+
+
+def card_url_module(public_url: str) -> str:
+    """Return `leadflow.ts`: the URL the card fetches from, PUBLIC_URL (listed in `permittedUrls.fetch`)."""
+    return (
+        "// Written by `leadflow app build`: Leadflow's PUBLIC_URL, where the card's hubspot.fetch calls go.\n"
+        f"export const LEADFLOW_URL = {json.dumps(fetch_url(public_url))};\n"
+    )
 
 
 def app_component(project: AppProject) -> dict[str, Any]:
