@@ -15,7 +15,6 @@ import hashlib
 import json
 import shutil
 import subprocess
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from app.rules.app_project import AppProject, features_of, project_files
 from app.rules.app_project.project import CARD_DEPENDENCIES, CARD_DEV_DEPENDENCIES
 from app.rules.card.view import CardFacts, CardHandover, CardScores, CardSla, card_document
 from app.rules.handover.config import HandoverConfig
+from tests.support.npm import npm_install
 
 ROOT = Path(__file__).resolve().parents[2]
 RENDER_DEPENDENCIES = {"@types/node": "20.19.43"}  # the render script reads its documents with node's fs
@@ -59,18 +59,7 @@ def toolchain() -> Path:
 
 
 def _install() -> None:
-    CACHE.parent.mkdir(exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=CACHE.parent, prefix="hubspot-card-"))
-    pinned = [f"{name}@{version}" for name, version in PINNED.items()]
-    command = ["npm", "install", "--prefix", str(staging), "--no-audit", "--no-fund", "--ignore-scripts", *pinned]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-    if result.returncode != 0:
-        shutil.rmtree(staging, ignore_errors=True)
-        pytest.fail(f"npm could not install the card's dependencies: {result.stderr.strip()[-300:]}")
-    try:
-        staging.rename(CACHE)
-    except OSError:  # another test process installed them first
-        shutil.rmtree(staging, ignore_errors=True)
+    npm_install(CACHE, [f"{name}@{version}" for name, version in PINNED.items()], "the card's dependencies")
 
 
 def built_card(directory: Path, modules: Path, replace: tuple[str, str] | None = None) -> Path:

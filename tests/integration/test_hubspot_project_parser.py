@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ import pytest
 from app.app_build_report import card_sources
 from app.rules import load_configuration
 from app.rules.app_project import AppProject, features_of, project_files
+from tests.support.npm import npm_install
 
 ROOT = Path(__file__).resolve().parents[2]
 PARSER = "@hubspot/project-parsing-lib@0.23.0"
@@ -38,19 +38,7 @@ def parser() -> Path:
 
 
 def _install() -> None:
-    if shutil.which("npm") is None:
-        pytest.fail("npm is not installed: it installs HubSpot's project parser (apt-get install -y npm)")
-    CACHE.parent.mkdir(exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=CACHE.parent, prefix="hubspot-parser-"))
-    command = ["npm", "install", "--prefix", str(staging), "--no-audit", "--no-fund", "--ignore-scripts", PARSER]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-    if result.returncode != 0:
-        shutil.rmtree(staging, ignore_errors=True)
-        pytest.fail(f"npm could not install {PARSER}: {result.stderr.strip()[-300:]}")
-    try:
-        staging.rename(CACHE)
-    except OSError:  # another test process installed it first
-        shutil.rmtree(staging, ignore_errors=True)
+    npm_install(CACHE, [PARSER], f"HubSpot's project parser {PARSER}")
 
 
 def write(directory: Path, files: dict[str, str]) -> Path:

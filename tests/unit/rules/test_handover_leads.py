@@ -24,6 +24,7 @@ from app.rules.handover.leads import (
 from app.rules.handover.types import Feedback
 from app.rules.sla.first_touch import kind_enabled
 from app.rules.sla.policy import FirstTouch
+from app.sync.hubspot.fake import DEFAULT_LEAD_PIPELINE as DEFAULT
 from tests.unit.rules.test_handover_plans import CONFIG, LABELS, NOBODY, NOW, ROUTED, STAGES, TEAM, config, lead
 
 LEADS = """\
@@ -32,20 +33,6 @@ leads:
   type: NEW_BUSINESS
   label: {by_grade: {A: HOT, B: WARM, default: COLD}}
 """
-DEFAULT = LeadPipeline(
-    "lead-pipeline-id",
-    "Lead pipeline",
-    tuple(
-        PipelineStage(stage_id, label)
-        for stage_id, label in (
-            ("new-stage-id", "New"),
-            ("attempting-stage-id", "Attempting"),
-            ("connected-stage-id", "Connected"),
-            ("qualified-stage-id", "Qualified"),
-            ("unqualified-stage-id", "Disqualified"),
-        )
-    ),
-)
 STAGES_OF_DEFAULT = LeadStages(
     "lead-pipeline-id",
     {
