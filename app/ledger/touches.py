@@ -29,8 +29,12 @@ _RECORD_FIELDS = [f.name for f in fields(TouchRecord)]
 
 
 def record_touches(connection: Connection, touches: Sequence[NewTouch], policy: FirstTouch) -> list[str]:
-    """Record the touches not recorded before and judge their contacts' touches anew; return those contacts."""
-    rows = [row for touch in touches for row in _rows(connection, touch)]
+    """Record the touches not recorded before and judge their contacts' touches anew; return those contacts. A
+    Lead's move counts only into a stage setup recorded as one Leadflow reads (read once for the batch)."""
+    stages = lead_stages(connection) if any(touch.lead_id is not None for touch in touches) else None
+    touching = stages.touching() if stages is not None else frozenset()
+    kept = [touch for touch in touches if touch.lead_id is None or touch.lead_stage in touching]
+    rows = [row for touch in kept for row in _rows(connection, touch)]
     if rows:
         statement = insert_for(connection, TOUCHES).on_conflict_do_nothing(index_elements=["source_key", "contact_id"])
         connection.execute(statement, rows)
@@ -40,8 +44,6 @@ def record_touches(connection: Connection, touches: Sequence[NewTouch], policy: 
 
 
 def _rows(connection: Connection, new: NewTouch) -> list[dict[str, object]]:
-    if new.lead_id is not None and not _touching_stage(connection, new.lead_stage):
-        return []
     touch = new.touch
     row = {
         "kind": touch.kind,
@@ -65,12 +67,6 @@ def _contacts_of(connection: Connection, new: NewTouch) -> list[str]:
     else:
         return []
     return sorted({contact for (contact,) in connection.execute(select(Handover.contact_id).where(condition))})
-
-
-def _touching_stage(connection: Connection, stage_id: str | None) -> bool:
-    """Return whether moving a Lead into this stage touches it: a stage setup recorded as one Leadflow reads."""
-    stages = lead_stages(connection)
-    return stages is not None and stage_id in stages.touching()
 
 
 def judge_contacts(connection: Connection, contact_ids: Sequence[str], policy: FirstTouch) -> None:
