@@ -43,13 +43,17 @@ class Closed:
 
 
 def close_ended_work(
-    ledger: Ledger, gateway: HubSpotGateway, config: HandoverConfig, unblocked: Mapping[str, str]
+    ledger: Ledger,
+    gateway: HubSpotGateway,
+    config: HandoverConfig,
+    unblocked: Mapping[str, str],
+    stages: LeadStages | None = None,
 ) -> tuple[Closed, Closed]:
     """Close a page of ended handovers' work (of any contact), and the open data tasks of the `unblocked`
-    contacts (contact id → why: `data-arrived`, `data-moot`, `deleted`); return what each closed."""
+    contacts (contact id → why: `data-arrived`, `data-moot`, `deleted`); return what each closed. `stages`: the
+    portal's lead pipeline as the drain read it (None: no Leads), whose rejected stage disqualifies Leads."""
     ended = ledger.handovers.to_close()
     closed = close_handovers(gateway, config, ended, _successors(ledger, config, ended))
-    stages = ledger.leads.stages() if config.leads is not None else None
     if stages is not None:
         _close_leads(gateway, stages, [h for h in ended if h.lead_id and h.end_reason == "rejected"], closed)
     open_tasks = ledger.handovers.open_data_tasks(list(unblocked)) if unblocked else {}

@@ -165,7 +165,9 @@ class HandoverStep:
     def _close(self, batch: Batch) -> None:
         """Close the work of ended handovers (of any contact: a won deal or a merge ends them outside a drain), and
         complete the data tasks of contacts no longer blocked."""
-        closed, data_closed = close_ended_work(self.ledger, self.gateway, self.config, self._unblocked)
+        closed, data_closed = close_ended_work(
+            self.ledger, self.gateway, self.config, self._unblocked, self._lead_stages
+        )
         self._closed, self._data_closed = closed.keys, data_closed.keys
         batch.errors.update({**closed.errors, **data_closed.errors})
         if closed.keys or data_closed.keys:
