@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
 
-from app.ledger import handovers, nurture, state
+from app.ledger import handovers, nurture, sla, state
 from app.ledger.records import ContactStateRecord, HandoverRecord, SlaClock
 from app.rules.card.view import CardFacts, CardHandover, CardNurture, CardScores
 
@@ -46,8 +46,7 @@ def read_card(connection: Connection, contact_id: str) -> CardRead | None:
         tuple(_handover(row) for row in rows),
     )
     opened = facts.open_handover()
-    row = next((row for row in rows if opened is not None and row.key == opened.key), None)
-    return CardRead(facts, _clock(row) if row is not None else None)
+    return CardRead(facts, sla.clock_of(connection, opened.key) if opened is not None else None)
 
 
 def _scores(record: ContactStateRecord) -> CardScores:
@@ -62,15 +61,4 @@ def _handover(row: HandoverRecord) -> CardHandover:
         row.key, row.stage, row.cycle, row.status, row.owner_id, row.assigned_at, row.due_at, row.outcome,
         row.outcome_reason, row.outcome_at, row.ended_at, row.first_touch_at, row.first_touch_kind,
         row.first_touch_by, row.lead_id,
-    )  # fmt: skip
-
-
-def _clock(row: HandoverRecord) -> SlaClock | None:
-    """Return the handover's SLA clock as the watch reads it, or None when no SLA times its stage."""
-    if row.sla_target is None or row.sla_clock_at is None or row.sla_due_at is None:
-        return None
-    return SlaClock(
-        row.key, row.contact_id, row.stage, row.owner_id, row.sla_target, row.assigned_at, row.sla_clock_at,
-        row.sla_due_at, row.first_touch_at, row.sla_written, row.escalations, row.reassignments,
-        earlier_owners=row.earlier_owners,
     )  # fmt: skip

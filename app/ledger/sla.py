@@ -149,10 +149,18 @@ def all_clocks(connection: Connection) -> list[SlaClock]:
     return _reminded(connection, _clocks(connection, true()))
 
 
-def _reminded(connection: Connection, clocks: list[SlaClock]) -> list[SlaClock]:
+def clock_of(connection: Connection, key: str) -> SlaClock | None:
+    """Return one handover's clock with its reminders, or None when no SLA times it."""
+    found = _reminded(connection, _clocks(connection, Handover.key == key), SlaStep.handover_key == key)
+    return found[0] if found else None
+
+
+def _reminded(connection: Connection, clocks: list[SlaClock], steps: object = true()) -> list[SlaClock]:
+    """Return the clocks with the reminders sent of each (`steps`: which handovers' steps to count)."""
     reminded = dict(
         connection.execute(
             select(SlaStep.handover_key, func.count())
+            .where(steps)  # type: ignore[arg-type]
             .where(SlaStep.step.like("reminder:%"), SlaStep.fired_at.is_not(None), SlaStep.detail.like("sent%"))
             .group_by(SlaStep.handover_key)
         ).all()
