@@ -23,8 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.rules.card import AnswerRefused
 from app.sync.card import AnswerNotWritten, ContactCards, UnknownContact
 from app.sync.hubspot.errors import HubSpotError, PermanentHubSpotError
-from app.webhooks.signature import SignatureRejected, verify_v3
-from app.webhooks.views import signed_uri
+from app.webhooks.signature import SignatureRejected
+from app.webhooks.views import verify_request
 
 logger = logging.getLogger(__name__)
 
@@ -89,15 +89,7 @@ def _authenticate(endpoint: CardEndpoint, req: Request, body: bytes) -> str | No
     if not endpoint.client_secret:
         raise Refused(401, "secret-missing", "HUBSPOT_CLIENT_SECRET is not configured")
     try:
-        verify_v3(
-            req.headers.get("X-HubSpot-Signature-v3", ""),
-            req.headers.get("X-HubSpot-Request-Timestamp", ""),
-            body,
-            signed_uri(req, endpoint.public_url),
-            endpoint.client_secret,
-            endpoint.now(),
-            method=req.method,
-        )
+        verify_request(req, body, endpoint.public_url, endpoint.client_secret, endpoint.now())
     except SignatureRejected as exc:
         raise Refused(401, exc.reason, str(exc)) from None
     portal = req.args.get("portalId")

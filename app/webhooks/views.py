@@ -94,14 +94,7 @@ def _verify(endpoint: WebhookEndpoint, req: Request, body: bytes) -> Refusal | N
     if not endpoint.client_secret:
         return Refusal(401, "webhook.secret-missing", "HUBSPOT_CLIENT_SECRET is not configured", "signature")
     try:
-        verify_v3(
-            req.headers.get("X-HubSpot-Signature-v3", ""),
-            req.headers.get("X-HubSpot-Request-Timestamp", ""),
-            body,
-            signed_uri(req, endpoint.public_url),
-            endpoint.client_secret,
-            endpoint.now(),
-        )
+        verify_request(req, body, endpoint.public_url, endpoint.client_secret, endpoint.now())
     except SignatureRejected as exc:
         return Refusal(401, f"webhook.{exc.reason}", str(exc), "signature")
     return None
@@ -127,6 +120,20 @@ def _answer(endpoint: WebhookEndpoint, refusal: Refusal | None) -> Answer:
         return Response(status=204)
     logger.warning(refusal.event, extra={"status": refusal.status, "detail": refusal.message})
     return jsonify(error=refusal.event.removeprefix("webhook."), message=refusal.message), refusal.status
+
+
+def verify_request(req: Request, body: bytes, public_url: str | None, client_secret: str, now: float) -> None:
+    """Raise `SignatureRejected` unless HubSpot signed this request (v3 headers, its method, the URI it called):
+    its webhook deliveries and an app card's `hubspot.fetch` calls alike."""
+    verify_v3(
+        req.headers.get("X-HubSpot-Signature-v3", ""),
+        req.headers.get("X-HubSpot-Request-Timestamp", ""),
+        body,
+        signed_uri(req, public_url),
+        client_secret,
+        now,
+        method=req.method,
+    )
 
 
 def signed_uri(req: Request, public_url: str | None) -> str:
