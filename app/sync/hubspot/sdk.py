@@ -286,14 +286,9 @@ class SdkGateway:
 
     def lead_pipelines(self) -> list[LeadPipeline]:
         """Return the lead pipelines and their stages (`GET /crm/v3/pipelines/leads`)."""
-        response = self._call("read lead pipelines", self._pipelines.get_all_with_http_info, "leads")
         return [
-            LeadPipeline(
-                p.id,
-                p.label,
-                tuple(PipelineStage(s.id, s.label) for s in sorted(p.stages, key=lambda s: s.display_order)),
-            )
-            for p in response.results or []
+            LeadPipeline(p.id, p.label, tuple(PipelineStage(s.id, s.label) for s in stages))
+            for p, stages in self._pipelines_of("leads")
         ]
 
     def create_associations(self, from_type: str, to_type: str, pairs: Sequence[tuple[str, str, int]]) -> None:
@@ -463,11 +458,13 @@ class SdkGateway:
 
     def deal_pipelines(self) -> list[DealPipeline]:
         """Return the deal pipelines and their stages (`GET /crm/v3/pipelines/deals`)."""
-        response = self._call("read deal pipelines", self._pipelines.get_all_with_http_info, "deals")
-        return [
-            DealPipeline(p.id, p.label, tuple(stage.id for stage in sorted(p.stages, key=lambda s: s.display_order)))
-            for p in response.results or []
-        ]
+        return [DealPipeline(p.id, p.label, tuple(s.id for s in stages)) for p, stages in self._pipelines_of("deals")]
+
+    def _pipelines_of(self, object_type: str) -> list[tuple[Any, list[Any]]]:
+        """Return the object type's pipelines (`GET /crm/v3/pipelines/{type}`), each with its stages in order."""
+        operation = f"read {object_type.removesuffix('s')} pipelines"  # the metrics' label: "read deal pipelines"
+        response = self._call(operation, self._pipelines.get_all_with_http_info, object_type)
+        return [(p, sorted(p.stages or [], key=lambda s: s.display_order)) for p in response.results or []]
 
     def _generic_call(
         self, path: str, method: str, query: list[tuple[str, str]], body: Any, _request_timeout: Any = None
